@@ -87,6 +87,7 @@ require_lab_support() {
   ip netns list >/dev/null 2>&1 || die_skip "'ip netns' does not work"
   command -v nft >/dev/null 2>&1 || die_skip "'nft' (nftables) not found"
   command -v flock >/dev/null 2>&1 || die_skip "'flock' (util-linux) not found"
+  command -v ethtool >/dev/null 2>&1 || die_skip "'ethtool' not found (scripts/install-deps.sh installs it)"
   lab_python >/dev/null || die_skip "python3 not found"
 }
 
@@ -239,6 +240,11 @@ build_lab() {
     ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     ip -n "$ns" link set lo up
   done
+  # A veth passes the sender's CHECKSUM_PARTIAL along: without this, the target's SYN-ACKs reach a packet
+  # socket in the scanner namespace with a TCP checksum not yet filled in (tcpdump: "incorrect"), which a
+  # real wire never shows. Checksums computed in software make the lab look like a NIC.
+  ip netns exec "$scan" ethtool -K "$LAB_VETH_SCAN" tx off >/dev/null
+  ip netns exec "$tgt" ethtool -K "$LAB_VETH_TGT" tx off >/dev/null
   ip -n "$scan" addr add "$LAB_SCAN_ADDR" dev "$LAB_VETH_SCAN"
   ip -n "$tgt" addr add "$LAB_TGT_ADDR" dev "$LAB_VETH_TGT"
   ip -n "$scan" link set "$LAB_VETH_SCAN" up
