@@ -57,7 +57,13 @@ die_skip() {
 }
 
 valid_name() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$ ]]; }
-ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$1"; }
+# Reads the whole list first: `grep -q` at the end of a pipe could SIGPIPE the writer and, under pipefail,
+# turn a match into a failure.
+ns_exists() {
+  local names
+  names=$(ip netns list 2>/dev/null | awk '{print $1}')
+  grep -qxF -- "$1" <<<"$names"
+}
 
 # Prints "PID STARTTIME" for a live pid (start time in clock ticks since boot, field 22 of /proc/PID/stat):
 # the pair identifies a process even after its pid is reused.
