@@ -1,0 +1,390 @@
+#!/usr/bin/env bash
+# synscan test network ("lab"): two network namespaces joined by a veth pair, with a known ground truth.
+#
+#   NAME-scan  veth-scan 198.18.0.1/24 ---- veth-tgt 198.18.0.2/24  NAME-tgt
+#              route 198.19.0.0/16 via 198.18.0.2                    local route 198.19.0.0/16 dev lo (answers
+#                                                                    for the whole block), listeners, nftables
+#
+# Usage: lab.sh up [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list | clean
+#        | check
+#   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
+#                Before creating, removes stale labs (creator process gone). The creator is the process that
+#                owns the lab: $SYNSCAN_LAB_OWNER_PID if set, else the parent of this script.
+#   down         kills the lab's processes, deletes both namespaces and the state dir; no error if gone.
+#   exec         runs CMD in the scanner namespace (exec-target: in the target namespace).
+#   truth        prints the path of the lab's truth.json.
+#   list/clean   lists / removes every synscan lab (clean also removes labs whose creator is alive).
+#   check        exits 0 when labs can be created here, 77 otherwise.
+# Exit 77 (with a loud message on stderr) when namespaces cannot be created here, so tests can skip.
+#
+# Safety: every packet stays inside the namespaces made here; every address is in 198.18.0.0/15 (RFC 2544
+# benchmarking range, RFC 6890). Nothing in the root namespace is changed: the veth pair is created directly
+# inside the namespaces and all sysctls, routes and nftables rules are set per namespace.
+set -euo pipefail
+
+# ---- Ground truth: the one definition. truth.json is generated from it. ----------------------------------
+readonly LAB_SCAN_ADDR=198.18.0.1/24
+readonly LAB_NEXT_HOP=198.18.0.2
+readonly LAB_TGT_ADDR=198.18.0.2/24
+readonly LAB_BLOCK=198.19.0.0/16                   # every address here answers (target side)
+readonly LAB_OPEN_PORTS=(22 80 443 8080)           # open: SYN-ACK from the listener
+readonly LAB_DROP_PORTS=(25 60000-60009)           # filtered, no-response (dropped)
+readonly LAB_REJECT_PORTS=(113)                    # filtered, icmp-unreach (ICMP host unreachable)
+readonly LAB_DROP_BLOCK=198.19.255.0/24            # filtered, no-response on every port; takes precedence
+# Everything else in LAB_BLOCK: closed, rst (the kernel's RST).
+
+readonly LAB_PREFIX=sslab
+readonly LAB_STATE_ROOT=${SYNSCAN_LAB_STATE_ROOT:-/run/synscan-lab}
+readonly LAB_VETH_SCAN=veth-scan
+readonly LAB_VETH_TGT=veth-tgt
+LAB_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly LAB_SCRIPT_DIR
+
+log() { printf 'lab: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+# Exit 77: the lab cannot exist on this machine (not a failure of the code under test).
+die_skip() {
+  {
+    echo "=================================================================="
+    echo "SKIP: synscan lab (network namespaces) cannot be created here:"
+    echo "      $*"
+    echo "=================================================================="
+  } >&2
+  exit 77
+}
+
+valid_name() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$ ]]; }
+# Reads the whole list first: `grep -q` at the end of a pipe could SIGPIPE the writer and, under pipefail,
+# turn a match into a failure.
+ns_exists() {
+  local names
+  names=$(ip netns list 2>/dev/null | awk '{print $1}')
+  grep -qxF -- "$1" <<<"$names"
+}
+
+# Prints "PID STARTTIME" for a live pid (start time in clock ticks since boot, field 22 of /proc/PID/stat):
+# the pair identifies a process even after its pid is reused.
+proc_identity() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }                                   # drop "pid (comm) ", comm may hold spaces
+  # shellcheck disable=SC2086
+  set -- "$1" $stat
+  printf '%s %s\n' "$1" "${21}"                       # $2 is field 3 (state), so ${21} is field 22
+}
+
+# True when the process recorded in STATE_DIR/creator still runs.
+creator_alive() {
+  local recorded pid current
+  recorded=$(cat "$1/creator" 2>/dev/null) || return 1
+  pid=${recorded%% *}
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  current=$(proc_identity "$pid") || return 1
+  [[ $current == "$recorded" ]]
+}
+
+# Checks that this process can build a lab at all; die_skip otherwise.
+require_lab_support() {
+  ((EUID == 0)) || die_skip "not root (uid $EUID); network namespaces need root"
+  command -v ip >/dev/null 2>&1 || die_skip "'ip' (iproute2) not found"
+  ip netns list >/dev/null 2>&1 || die_skip "'ip netns' does not work"
+  command -v nft >/dev/null 2>&1 || die_skip "'nft' (nftables) not found"
+  command -v flock >/dev/null 2>&1 || die_skip "'flock' (util-linux) not found"
+  command -v ethtool >/dev/null 2>&1 || die_skip "'ethtool' not found (scripts/install-deps.sh installs it)"
+  lab_python >/dev/null || die_skip "python3 not found"
+}
+
+lab_python() {
+  if [[ -n ${SYNSCAN_LAB_PYTHON:-} ]]; then
+    printf '%s\n' "$SYNSCAN_LAB_PYTHON"
+  elif [[ -x /usr/bin/python3 ]]; then
+    printf '%s\n' /usr/bin/python3
+  else
+    command -v python3
+  fi
+}
+
+# Kills PIDs (TERM, bounded wait, then KILL).
+kill_pids() {
+  (($# > 0)) || return 0
+  local pid i alive
+  kill -TERM "$@" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do
+    alive=0
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  kill -KILL "$@" 2>/dev/null || true
+}
+
+# Removes lab NAME: its processes (all of them run inside its namespaces), namespaces, state dir. Idempotent.
+lab_down() {
+  local name=$1 ns pids=()
+  for ns in "$name-tgt" "$name-scan"; do
+    if ns_exists "$ns"; then
+      mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null || true)
+    fi
+  done
+  kill_pids "${pids[@]}"
+  for ns in "$name-scan" "$name-tgt"; do
+    if ns_exists "$ns"; then
+      ip netns del "$ns" 2>/dev/null || log "warning: could not delete namespace $ns"
+    fi
+  done
+  rm -rf -- "${LAB_STATE_ROOT:?}/$name"
+}
+
+# Every lab name known from state dirs or from namespaces named sslab-*-scan / sslab-*-tgt.
+known_labs() {
+  {
+    local dir
+    for dir in "$LAB_STATE_ROOT"/*/; do
+      [[ -d $dir ]] && basename "$dir"
+    done
+    ip netns list 2>/dev/null | awk '{print $1}' | sed -n "s/^\\($LAB_PREFIX-.*\\)-\\(scan\\|tgt\\)\$/\\1/p"
+  } | sort -u
+}
+
+# Removes labs whose creator is gone, and sslab-* namespaces without a state dir (a state dir is always
+# created before the namespaces and removed after them, under the lock, so such a namespace is an orphan).
+# Caller holds the lock.
+remove_stale_labs() {
+  local name
+  while read -r name; do
+    [[ -n $name ]] || continue
+    if [[ -d $LAB_STATE_ROOT/$name ]] && creator_alive "$LAB_STATE_ROOT/$name"; then
+      continue
+    fi
+    log "removing stale lab $name (creator gone)"
+    lab_down "$name"
+  done < <(known_labs)
+}
+
+# Runs "$@" while holding the lab lock (serialises stale cleanup against lab creation).
+with_lock() {
+  mkdir -p "$LAB_STATE_ROOT"
+  {
+    flock -w 60 9 || die "could not take $LAB_STATE_ROOT/.lock"
+    "$@"
+  } 9>"$LAB_STATE_ROOT/.lock"
+}
+
+# Expands port specs ("25 60000-60009") into a JSON array body "25,60000,...".
+ports_json() {
+  local spec
+  for spec in "$@"; do
+    if [[ $spec == *-* ]]; then seq "${spec%-*}" "${spec#*-}"; else printf '%s\n' "$spec"; fi
+  done | paste -sd, -
+}
+
+write_truth() {
+  local name=$1 file=$2
+  cat >"$file.tmp" <<EOF
+{
+  "lab": "$name",
+  "scanner_ns": "$name-scan",
+  "target_ns": "$name-tgt",
+  "scanner_ip": "${LAB_SCAN_ADDR%/*}",
+  "next_hop": "$LAB_NEXT_HOP",
+  "block": "$LAB_BLOCK",
+  "open_ports": [$(ports_json "${LAB_OPEN_PORTS[@]}")],
+  "drop_ports": [$(ports_json "${LAB_DROP_PORTS[@]}")],
+  "reject_ports": [$(ports_json "${LAB_REJECT_PORTS[@]}")],
+  "drop_blocks": ["$LAB_DROP_BLOCK"],
+  "rules": [
+    {"match": "ip in drop_blocks", "state": "filtered", "reason": "no-response"},
+    {"match": "port in open_ports", "state": "open", "reason": "syn-ack"},
+    {"match": "port in drop_ports", "state": "filtered", "reason": "no-response"},
+    {"match": "port in reject_ports", "state": "filtered", "reason": "icmp-unreach"},
+    {"match": "otherwise", "state": "closed", "reason": "rst"}
+  ]
+}
+EOF
+  mv -f "$file.tmp" "$file"
+}
+
+# Under the lock: drop stale labs, refuse an existing NAME, create the state dir with the creator identity.
+claim_lab() {
+  local name=$1 owner=$2 dir=$LAB_STATE_ROOT/$1 identity
+  remove_stale_labs
+  if [[ -e $dir ]] || ns_exists "$name-scan" || ns_exists "$name-tgt"; then
+    die "lab $name already exists (lab.sh down $name)"
+  fi
+  identity=$(proc_identity "$owner") || die "owner pid $owner is not running"
+  mkdir -p "$dir"
+  printf '%s\n' "$identity" >"$dir/creator"
+}
+
+wait_for() {
+  local what=$1 tries=$2 i
+  shift 2
+  for ((i = 0; i < tries; i++)); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  die "timed out waiting for $what"
+}
+
+link_up() { [[ $(ip -n "$1" -o link show dev "$2" 2>/dev/null) == *"state UP"* ]]; }
+
+# Builds the namespaces, link, routes, sysctls, firewall and listeners of lab NAME (state dir exists).
+build_lab() {
+  local name=$1 scan=$1-scan tgt=$1-tgt dir=$LAB_STATE_ROOT/$1 python
+  python=$(lab_python)
+
+  ip netns add "$scan" || die_skip "'ip netns add' failed (missing CAP_SYS_ADMIN?)"
+  ip netns add "$tgt" || die_skip "'ip netns add' failed (missing CAP_SYS_ADMIN?)"
+  ip netns exec "$tgt" nft list tables >/dev/null 2>&1 || die_skip "nftables does not work in a namespace"
+
+  # The pair is born inside the scanner namespace with its peer in the target one: never in the root ns.
+  ip -n "$scan" link add "$LAB_VETH_SCAN" type veth peer name "$LAB_VETH_TGT" netns "$tgt"
+  for ns in "$scan" "$tgt"; do
+    ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$ns" link set lo up
+  done
+  # A veth passes the sender's CHECKSUM_PARTIAL along: without this, the target's SYN-ACKs reach a packet
+  # socket in the scanner namespace with a TCP checksum not yet filled in (tcpdump: "incorrect"), which a
+  # real wire never shows. Checksums computed in software make the lab look like a NIC.
+  ip netns exec "$scan" ethtool -K "$LAB_VETH_SCAN" tx off >/dev/null
+  ip netns exec "$tgt" ethtool -K "$LAB_VETH_TGT" tx off >/dev/null
+  ip -n "$scan" addr add "$LAB_SCAN_ADDR" dev "$LAB_VETH_SCAN"
+  ip -n "$tgt" addr add "$LAB_TGT_ADDR" dev "$LAB_VETH_TGT"
+  ip -n "$scan" link set "$LAB_VETH_SCAN" up
+  ip -n "$tgt" link set "$LAB_VETH_TGT" up
+  ip -n "$scan" route add "$LAB_BLOCK" via "$LAB_NEXT_HOP" dev "$LAB_VETH_SCAN"
+  ip -n "$tgt" route add local "$LAB_BLOCK" dev lo
+
+  # No ICMP rate limits (icmp_ratemask=0 exempts every type from the per-host and the global limit), large
+  # SYN and accept queues: every probe gets its answer even at 100k pps.
+  ip netns exec "$tgt" sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_ratemask=0 \
+    net.ipv4.tcp_max_syn_backlog=65536 net.core.somaxconn=65535
+
+  local drop_ports reject_ports
+  drop_ports=$(IFS=,; echo "${LAB_DROP_PORTS[*]}")
+  reject_ports=$(IFS=,; echo "${LAB_REJECT_PORTS[*]}")
+  ip netns exec "$tgt" nft -f - <<EOF
+table inet synscan_lab {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    ip daddr $LAB_DROP_BLOCK drop
+    tcp dport { $drop_ports } drop
+    tcp dport { $reject_ports } reject with icmp type host-unreachable
+  }
+}
+EOF
+
+  # setsid: its own session, so a terminal's Ctrl-C aimed at the caller does not take the listeners down.
+  ip netns exec "$tgt" setsid "$python" "$LAB_SCRIPT_DIR/lab_listener.py" "$dir/listener.pid" \
+    "${LAB_OPEN_PORTS[@]}" </dev/null >"$dir/listener.log" 2>&1 &
+  local starter=$!
+  listener_ready() {
+    [[ -s $dir/listener.pid ]] && return 0
+    kill -0 "$starter" 2>/dev/null || die "listener exited: $(tail -n 5 "$dir/listener.log")"
+    return 1
+  }
+  wait_for "listeners" 100 listener_ready
+  wait_for "link $LAB_VETH_SCAN up" 50 link_up "$scan" "$LAB_VETH_SCAN"
+  wait_for "link $LAB_VETH_TGT up" 50 link_up "$tgt" "$LAB_VETH_TGT"
+
+  write_truth "$name" "$dir/truth.json"
+}
+
+cmd_up() {
+  require_lab_support
+  local name=${1:-} owner=${SYNSCAN_LAB_OWNER_PID:-$PPID}
+  if [[ -z $name ]]; then
+    name=$(printf '%s-%s-%04x%04x' "$LAB_PREFIX" "$$" "$RANDOM" "$RANDOM")
+  fi
+  valid_name "$name" || die "bad lab name '$name' (letters, digits, _ . -; at most 48)"
+
+  # Once the lab is claimed, a failure or a signal removes what was built.
+  UP_NAME=
+  UP_DONE=0
+  trap '[[ -z $UP_NAME ]] || ((UP_DONE)) || lab_down "$UP_NAME"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  with_lock claim_lab "$name" "$owner"
+  UP_NAME=$name
+  build_lab "$name" >&2
+  # shellcheck disable=SC2034  # read by the EXIT trap
+  UP_DONE=1
+  printf '%s\n' "$name"
+}
+
+cmd_down() {
+  (($# == 1)) || die "usage: lab.sh down NAME"
+  valid_name "$1" || die "bad lab name '$1'"
+  lab_down "$1"
+}
+
+cmd_exec() {
+  local suffix=$1 name=${2:-}
+  shift 2 || die "usage: lab.sh exec NAME CMD..."
+  (($# > 0)) || die "usage: lab.sh exec NAME CMD..."
+  valid_name "$name" || die "bad lab name '$name'"
+  ns_exists "$name-$suffix" || die "no lab named $name (namespace $name-$suffix missing)"
+  exec ip netns exec "$name-$suffix" "$@"
+}
+
+cmd_truth() {
+  (($# == 1)) || die "usage: lab.sh truth NAME"
+  valid_name "$1" || die "bad lab name '$1'"
+  [[ -f $LAB_STATE_ROOT/$1/truth.json ]] || die "no lab named $1"
+  printf '%s\n' "$LAB_STATE_ROOT/$1/truth.json"
+}
+
+cmd_list() {
+  local name status
+  while read -r name; do
+    [[ -n $name ]] || continue
+    if creator_alive "$LAB_STATE_ROOT/$name"; then status=alive; else status=stale; fi
+    printf '%s\t%s\n' "$name" "$status"
+  done < <(known_labs)
+}
+
+clean_all() {
+  local name
+  while read -r name; do
+    [[ -n $name ]] || continue
+    log "removing lab $name"
+    lab_down "$name"
+  done < <(known_labs)
+}
+
+# Creates and deletes a throwaway namespace: the one reliable test that namespaces work here.
+cmd_check() {
+  require_lab_support
+  local probe
+  probe=$(printf '%s-check-%s-%04x' "$LAB_PREFIX" "$$" "$RANDOM")
+  ip netns add "$probe" 2>/dev/null || die_skip "'ip netns add' failed (missing CAP_SYS_ADMIN?)"
+  ip netns del "$probe"
+  log "ok: network namespaces can be created"
+}
+
+main() {
+  local cmd=${1:-}
+  (($# > 0)) && shift
+  case $cmd in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    exec) cmd_exec scan "$@" ;;
+    exec-target) cmd_exec tgt "$@" ;;
+    truth) cmd_truth "$@" ;;
+    list) cmd_list ;;
+    clean)
+      require_lab_support
+      with_lock clean_all
+      ;;
+    check) cmd_check ;;
+    *)
+      sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds everything, runs the unit tests (ctest label unit) and then
+# the end-to-end tests (label e2e, network namespaces, needs root). Exit status non-zero when any test fails.
+# End-to-end tests that cannot run here (exit 77: no namespaces) are reported as skipped, loudly.
+#   BUILD_DIR  build directory (default: <repo>/build); other build settings: see scripts/build.sh.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${BUILD_DIR:-$repo_root/build}
+cd "$repo_root"
+
+scripts/install-deps.sh
+BUILD_DIR=$build_dir scripts/build.sh "$@"
+
+status=0
+echo "== unit tests" >&2
+ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -L '^unit$' -j"$(nproc)" || status=1
+
+# e2e tests run one at a time: each scans its own lab at 100k pps and they would compete for the CPUs.
+echo "== end-to-end tests" >&2
+e2e_log=$(mktemp)
+trap 'rm -f -- "$e2e_log"' EXIT
+ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -L '^e2e$' 2>&1 | tee "$e2e_log" ||
+  status=1
+skipped=$(grep -E '\*\*\*Skipped|Not Run' "$e2e_log" || true)
+if [[ -n $skipped ]]; then
+  {
+    echo "=================================================================="
+    echo "WARNING: END-TO-END TESTS WERE SKIPPED (no network namespaces here;"
+    echo "run as root on Linux with iproute2 and nftables to run them):"
+    printf '%s\n' "$skipped"
+    echo "=================================================================="
+  } >&2
+fi
+
+if ((status == 0)); then echo "== all tests passed" >&2; else echo "== TESTS FAILED" >&2; fi
+exit "$status"
