@@ -1,0 +1,72 @@
+#pragma once
+// Where probes leave from and where they go first: the outgoing interface, the source address and the next
+// hop's link-layer address, asked of the kernel over rtnetlink (libnl-3 / libnl-route-3) once, before the
+// scan starts.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// Where probes to a target leave from and go to first. Built once at set-up; read-only afterwards.
+struct NextHop {
+  std::string interface;  ///< outgoing interface name, e.g. "veth0"
+  int ifindex = 0;        ///< kernel interface index of `interface`
+  Ipv4 source_ip = 0;     ///< source address of the probes; host byte order
+  Ipv4 next_hop = 0;      ///< the route's gateway, or the target itself when it is on-link; host byte order
+  Mac source_mac{};       ///< the interface's MAC, wire order (zeros on non-Ethernet links)
+  Mac next_hop_mac{};     ///< the next hop's MAC, wire order (zeros on non-Ethernet links)
+  LinkType link =
+      LinkType::ethernet;  ///< ethernet for ARPHRD_ETHER; raw_ipv4 for tun/ipip/wireguard (no MACs)
+  std::uint32_t mtu = 0;   ///< bytes of IP packet the interface (or the route's mtu metric, if lower) carries
+};
+
+/// Values from the command line that replace what would otherwise be discovered.
+struct RouteOverrides {
+  std::optional<std::string>
+      interface;                  ///< -i: send through this interface (its route, or the target on-link)
+  std::optional<Ipv4> source_ip;  ///< --source-ip, host byte order; not checked to be local (may spoof)
+  std::optional<Mac> router_mac;  ///< --router-mac: used as next_hop_mac, no neighbour lookup
+};
+
+/// A set-up failure of route or next-hop discovery, with one line that says what is wrong, e.g.
+/// "no route to 198.19.0.1 (Network is unreachable)", "interface 'eth9' does not exist",
+/// "interface 'veth0' is down", "next hop 198.18.0.2 on veth0 did not answer ARP within 1.0 s".
+struct RouteError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Resolves how probes reach `target` (host byte order), as the kernel would send them:
+/// 1. The route: RTM_GETROUTE for the exact destination (with RTA_OIF when `overrides.interface` is set; the
+/// kernel
+///    then uses a route via that interface or treats the target as on-link there). The route must be unicast.
+/// 2. The interface must exist and be up (IFF_UP). Its ARPHRD type decides `link`; other types are refused.
+/// 3. The source: `overrides.source_ip`, else the route's preferred source, else the interface's primary
+/// IPv4.
+/// 4. The next hop is the route's gateway, or the target itself for an on-link route. On Ethernet its MAC
+/// comes
+///    from `overrides.router_mac`, else from the neighbour table (ARP, RFC 826): an entry in state REACHABLE,
+///    STALE, DELAY, PROBE, PERMANENT or NOARP counts. If there is none, the kernel is asked to resolve it
+///    (RTM_NEWNEIGH with NTF_USE, as `ip neigh replace ... use`; without CAP_NET_ADMIN, a zero-length UDP
+///    datagram to the next hop's discard port 9 from a socket bound to the interface, which only the next hop
+///    receives), and the table is polled every 20 ms until `neighbour_timeout` has passed.
+/// Runs in the calling thread's network namespace. Blocks at most about `neighbour_timeout` plus a few
+/// netlink round trips. Throws RouteError on any failure; never returns a partly filled NextHop.
+NextHop resolve_next_hop(Ipv4 target, const RouteOverrides& overrides,
+                         std::chrono::milliseconds neighbour_timeout);
+
+/// Parses a MAC address written as six pairs of hex digits separated by ':' or by '-' (one separator
+/// throughout), e.g. "aa:bb:cc:dd:ee:ff" or "AA-BB-CC-DD-EE-FF". Returns it in wire order. Throws
+/// std::invalid_argument whose message quotes the offending text.
+Mac parse_mac(std::string_view text);
+
+/// Formats a MAC as six lowercase hex pairs joined by ':', e.g. "02:00:5e:10:00:01" (what parse_mac reads
+/// back).
+std::string format_mac(const Mac& mac);
+
+}  // namespace synscan
