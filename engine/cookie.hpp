@@ -1,0 +1,101 @@
+#pragma once
+// SYN cookie: the keyed hash of a probe's address/port 4-tuple that becomes its TCP initial sequence number,
+// so the receiver can tell a genuine reply from noise without keeping any per-probe state (masscan
+// syn-cookie.c, zmap validate.c). A SYN/ACK or RST answering our probe acknowledges ISN + 1 (RFC 9293
+// section 3.4.1 on ISNs; section 3.10.7.3 for the ACK of a SYN), so the receiver recomputes the cookie from
+// the reply's swapped tuple and compares it with ack - 1.
+//
+// The hash is SipHash-2-4 (Aumasson & Bernstein, "SipHash: a fast short-input PRF", INDOCRYPT 2012), a PRF
+// keyed with 128 random bits per scan: an off-path host that does not know the key cannot forge a matching
+// ack number with better odds than 2^-32 per packet. It is specialised here for our fixed 12-byte message
+// (one full 8-byte block, then the 4-byte tail block) and is bit-for-bit the reference SipHash-2-4
+// (libsodium's crypto_shorthash_siphash24), which the unit tests check.
+#include <bit>
+#include <cstdint>
+
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// The 128-bit SipHash key. k0 is bytes 0-7 of the 16-byte reference key read little-endian, k1 bytes 8-15.
+struct CookieKey {
+  std::uint64_t k0;
+  std::uint64_t k1;
+
+  /// A fresh key from the OS CSPRNG (libsodium randombytes_buf). Throws std::runtime_error if libsodium
+  /// cannot be initialised.
+  static CookieKey random();
+};
+
+/// Computes SYN cookies under one key. Immutable; safe to share between threads. Per call: no allocation, no
+/// syscall, about 8 SipHash rounds of integer arithmetic.
+class SynCookie {
+ public:
+  explicit SynCookie(CookieKey key) noexcept : key_(key) {}
+
+  /// The cookie of the probe src_ip:src_port -> dst_ip:dst_port; all arguments in HOST byte order.
+  /// Equals the low 32 bits of SipHash-2-4(key, message) where message is the 12 bytes
+  /// src_ip (big-endian) || dst_ip (BE) || src_port (BE) || dst_port (BE) and the 64-bit output is read as
+  /// the reference implementation writes it (little-endian). For a reply, pass the reply's tuple swapped
+  /// back.
+  [[nodiscard]] std::uint32_t operator()(Ipv4 src_ip, Ipv4 dst_ip, std::uint16_t src_port,
+                                         std::uint16_t dst_port) const noexcept {
+    // SipHash reads the message as little-endian 64-bit words. A big-endian field stored at byte offset i
+    // contributes its most significant byte at i, so as an integer its bytes appear reversed: bswap.
+    const std::uint64_t m0 = std::uint64_t{bswap32(src_ip)} | (std::uint64_t{bswap32(dst_ip)} << 32);
+    // Last block: the 4 tail bytes, then the message length (12) in the top byte, as SipHash pads.
+    const std::uint64_t m1 = std::uint64_t{bswap16(src_port)} | (std::uint64_t{bswap16(dst_port)} << 16) |
+                             (std::uint64_t{12} << 56);
+
+    std::uint64_t v0 = key_.k0 ^ 0x736f6d6570736575ULL;  // "somepseudorandomlygeneratedbytes"
+    std::uint64_t v1 = key_.k1 ^ 0x646f72616e646f6dULL;
+    std::uint64_t v2 = key_.k0 ^ 0x6c7967656e657261ULL;
+    std::uint64_t v3 = key_.k1 ^ 0x7465646279746573ULL;
+
+    auto sip_round = [&]() noexcept {
+      v0 += v1;
+      v1 = std::rotl(v1, 13);
+      v1 ^= v0;
+      v0 = std::rotl(v0, 32);
+      v2 += v3;
+      v3 = std::rotl(v3, 16);
+      v3 ^= v2;
+      v0 += v3;
+      v3 = std::rotl(v3, 21);
+      v3 ^= v0;
+      v2 += v1;
+      v1 = std::rotl(v1, 17);
+      v1 ^= v2;
+      v2 = std::rotl(v2, 32);
+    };
+
+    // 2 compression rounds per block ("2-4").
+    v3 ^= m0;
+    sip_round();
+    sip_round();
+    v0 ^= m0;
+    v3 ^= m1;
+    sip_round();
+    sip_round();
+    v0 ^= m1;
+    // 4 finalisation rounds.
+    v2 ^= 0xff;
+    sip_round();
+    sip_round();
+    sip_round();
+    sip_round();
+    return static_cast<std::uint32_t>(v0 ^ v1 ^ v2 ^ v3);
+  }
+
+ private:
+  static constexpr std::uint32_t bswap32(std::uint32_t x) noexcept {
+    return (x >> 24) | ((x >> 8) & 0xff00U) | ((x << 8) & 0xff0000U) | (x << 24);
+  }
+  static constexpr std::uint16_t bswap16(std::uint16_t x) noexcept {
+    return static_cast<std::uint16_t>((x >> 8) | (x << 8));
+  }
+
+  CookieKey key_;
+};
+
+}  // namespace synscan

@@ -1,0 +1,39 @@
+#include "engine/permutation.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <stdexcept>
+#include <string>
+
+namespace synscan {
+namespace {
+
+/// SplitMix64 (Steele, Lea & Flood, "Fast Splittable Pseudorandom Number Generators", OOPSLA 2014): turns one
+/// 64-bit seed into a stream of well-mixed round keys, so that nearby seeds (1, 2, 3) give unrelated keys.
+std::uint64_t splitmix64(std::uint64_t& state) noexcept {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+Permutation::Permutation(std::uint64_t size, std::uint64_t seed) : size_(size) {
+  if (size == 0 || size > kMaxSize) {
+    throw std::invalid_argument("permutation size " + std::to_string(size) + " is outside [1, 2^62]");
+  }
+  // n: smallest width with 2^n >= size (size <= 2^62 keeps n <= 62); tiny spaces use the domain of
+  // 2^kMinBits.
+  const auto bits = std::max(static_cast<unsigned>(std::bit_width(size - 1)), kMinBits);
+  const std::uint64_t padded = std::max(size, std::uint64_t{1} << kMinBits);
+  low_bits_ = bits / 2;
+  low_shift_ = 64 - low_bits_;
+  low_mask_ = (std::uint64_t{1} << low_bits_) - 1;
+  high_size_ = (padded + low_mask_) >> low_bits_;  // ceil(padded / 2^m) <= 2^ceil(n/2)
+  std::uint64_t state = seed;
+  // Stored premultiplied: (R + k) * C = R * C + k * C, one multiply per round.
+  for (auto& key : keys_) key = splitmix64(state) * kMul;
+}
+
+}  // namespace synscan

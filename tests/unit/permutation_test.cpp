@@ -1,0 +1,158 @@
+// Properties of the keyed permutation over whole spaces (the idea of masscan's blackrock_verify).
+#include "engine/permutation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <unordered_set>
+#include <vector>
+
+namespace synscan {
+namespace {
+
+// Checks that the permutation visits every index of [0, size) exactly once, using a bitmap.
+void expect_bijection(std::uint64_t size, std::uint64_t seed) {
+  const Permutation permutation(size, seed);
+  ASSERT_EQ(permutation.size(), size);
+  std::vector<bool> seen(size, false);
+  for (std::uint64_t i = 0; i < size; ++i) {
+    const std::uint64_t value = permutation(i);
+    ASSERT_LT(value, size) << "size " << size << " index " << i;
+    ASSERT_FALSE(seen[value]) << "size " << size << " value " << value << " hit twice";
+    seen[value] = true;
+  }
+  // size values, all distinct, all below size: every index was hit.
+}
+
+TEST(Permutation, VisitsEveryIndexOnceForSmallAndOddSizes) {
+  for (std::uint64_t size : {1ULL, 2ULL, 3ULL, 4ULL, 5ULL, 31ULL, 32ULL, 33ULL, 63ULL, 64ULL, 65ULL, 1000ULL,
+                             65535ULL, 65536ULL, 65537ULL}) {
+    for (std::uint64_t seed : {0ULL, 1ULL, 0xDEADBEEFULL}) expect_bijection(size, seed);
+  }
+}
+
+TEST(Permutation, VisitsEveryIndexOnceForEverySizeUpTo300) {
+  for (std::uint64_t size = 1; size <= 300; ++size) expect_bijection(size, size * 7919);
+}
+
+TEST(Permutation, VisitsEveryIndexOnceForRandomSizes) {
+  std::mt19937_64 rng(12345);
+  std::uniform_int_distribution<std::uint64_t> sizes(1, std::uint64_t{1} << 20);
+  for (int trial = 0; trial < 8; ++trial) expect_bijection(sizes(rng), rng());
+}
+
+TEST(Permutation, VisitsEveryIndexOnceForALargeOddSize) {
+  // 2^24 + 3 lies just above a power of two: the worst case for cycle walking (domain 2^25, almost 2x size).
+  expect_bijection((std::uint64_t{1} << 24) + 3, 42);
+}
+
+TEST(Permutation, SameSeedSameOrderDifferentSeedDifferentOrder) {
+  constexpr std::uint64_t kSize = 10'000;
+  const Permutation a(kSize, 1);
+  const Permutation b(kSize, 1);
+  const Permutation c(kSize, 2);
+  std::uint64_t same_as_c = 0;
+  for (std::uint64_t i = 0; i < kSize; ++i) {
+    ASSERT_EQ(a(i), b(i));
+    same_as_c += a(i) == c(i) ? 1 : 0;
+  }
+  // Two unrelated random orders agree at about 1 position on average.
+  EXPECT_LT(same_as_c, 10U);
+}
+
+TEST(Permutation, DifferentSeedsGiveDifferentOrdersOnTinySpaces) {
+  // 3! = 6 orders exist for size 3; 64 seeds must reach more than one of them, and all of them in practice.
+  std::unordered_set<std::uint64_t> orders;
+  for (std::uint64_t seed = 0; seed < 64; ++seed) {
+    const Permutation permutation(3, seed);
+    orders.insert(permutation(0) * 9 + permutation(1) * 3 + permutation(2));
+  }
+  EXPECT_EQ(orders.size(), 6U);
+}
+
+TEST(Permutation, ConsecutiveIndicesAreSpreadOut) {
+  // Consecutive positions must land on unrelated targets: for a uniformly random order the mean distance
+  // between neighbours' values is size/3 and few neighbours are close together.
+  constexpr std::uint64_t kSize = 1 << 20;
+  const Permutation permutation(kSize, 7);
+  double distance_sum = 0;
+  std::uint64_t close = 0;
+  constexpr std::uint64_t kSteps = 100'000;
+  for (std::uint64_t i = 0; i + 1 < kSteps; ++i) {
+    const std::uint64_t x = permutation(i);
+    const std::uint64_t y = permutation(i + 1);
+    const std::uint64_t distance = x > y ? x - y : y - x;
+    distance_sum += static_cast<double>(distance);
+    close += distance < kSize / 1000 ? 1 : 0;
+  }
+  const double mean = distance_sum / (kSteps - 1);
+  EXPECT_NEAR(mean / kSize, 1.0 / 3.0, 0.01);
+  // Expected share of close neighbours is about 2/1000: 200 of 100,000.
+  EXPECT_LT(close, 400U);
+}
+
+TEST(Permutation, NeighbourDifferencesAndLowBitsLookUniform) {
+  // Chi-square over 256 classes (255 degrees of freedom: mean 255, sd ~23) of the low byte of p(i) and of
+  // p(i+1) - p(i). Deterministic (fixed seeds); 4 rounds gave ~610 for the differences, 6 rounds ~230-300.
+  for (std::uint64_t size : {std::uint64_t{1} << 20, (std::uint64_t{1} << 24) + 3, std::uint64_t{1} << 40}) {
+    for (std::uint64_t seed : {1ULL, 2ULL}) {
+      const Permutation permutation(size, seed);
+      constexpr int kSteps = 1 << 18;
+      std::vector<double> low(256, 0), difference(256, 0);
+      for (std::uint64_t i = 0; i < kSteps; ++i) {
+        const std::uint64_t a = permutation(i);
+        const std::uint64_t b = permutation(i + 1);
+        low[a & 255] += 1;
+        difference[(b - a) & 255] += 1;
+      }
+      double chi_low = 0;
+      double chi_difference = 0;
+      constexpr double kExpected = kSteps / 256.0;
+      for (int k = 0; k < 256; ++k) {
+        chi_low += (low[k] - kExpected) * (low[k] - kExpected) / kExpected;
+        chi_difference += (difference[k] - kExpected) * (difference[k] - kExpected) / kExpected;
+      }
+      EXPECT_LT(chi_low, 400) << "size " << size << " seed " << seed;
+      EXPECT_LT(chi_difference, 400) << "size " << size << " seed " << seed;
+    }
+  }
+}
+
+TEST(Permutation, NotTheIdentityAndFewFixedPoints) {
+  constexpr std::uint64_t kSize = 100'000;
+  const Permutation permutation(kSize, 99);
+  std::uint64_t fixed = 0;
+  for (std::uint64_t i = 0; i < kSize; ++i) fixed += permutation(i) == i ? 1 : 0;
+  EXPECT_LT(fixed, 10U);  // a random permutation has 1 fixed point on average
+}
+
+TEST(Permutation, HugeSizeMapsIntoRangeAndIsInjectiveOnASample) {
+  for (std::uint64_t size :
+       {(std::uint64_t{1} << 48) - 5, (std::uint64_t{1} << 48) + 1, Permutation::kMaxSize}) {
+    const Permutation permutation(size, 2024);
+    std::unordered_set<std::uint64_t> values;
+    std::mt19937_64 rng(size);
+    std::uniform_int_distribution<std::uint64_t> indices(0, size - 1);
+    std::unordered_set<std::uint64_t> sampled;
+    for (int k = 0; k < 100'000; ++k) {
+      std::uint64_t index = k < 1000 ? static_cast<std::uint64_t>(k) : indices(rng);
+      if (k >= 1000 && k < 2000) index = size - 1 - static_cast<std::uint64_t>(k - 1000);  // the top end
+      if (!sampled.insert(index).second) continue;
+      const std::uint64_t value = permutation(index);
+      ASSERT_LT(value, size);
+      ASSERT_TRUE(values.insert(value).second) << "two indices map to " << value;
+    }
+  }
+}
+
+TEST(Permutation, RejectsZeroAndTooLargeSizes) {
+  EXPECT_THROW(Permutation(0, 1), std::invalid_argument);
+  EXPECT_THROW(Permutation(Permutation::kMaxSize + 1, 1), std::invalid_argument);
+  EXPECT_THROW(Permutation(~std::uint64_t{0}, 1), std::invalid_argument);
+  EXPECT_NO_THROW(Permutation(Permutation::kMaxSize, 1));
+}
+
+}  // namespace
+}  // namespace synscan
