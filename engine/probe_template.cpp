@@ -1,0 +1,86 @@
+#include "engine/probe_template.hpp"
+
+#include <arpa/inet.h>
+#include <libnet.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace synscan {
+namespace {
+
+constexpr std::size_t kIpHeader = 20;
+constexpr std::size_t kTcpHeader = 24;  // 20 + the 4-byte MSS option
+constexpr std::size_t kEthernetHeader = 14;
+constexpr std::size_t kMinEthernetFrame = 60;
+static_assert(kEthernetHeader + kIpHeader + kTcpHeader <= kMinEthernetFrame, "an Ethernet probe fits the minimum frame");
+static_assert(kMinEthernetFrame <= ProbeTemplate::kMaxFrame, "craft() copies kMaxFrame bytes");
+
+struct LibnetDeleter {
+  void operator()(libnet_t* l) const noexcept { libnet_destroy(l); }
+};
+
+[[noreturn]] void fail(libnet_t* l, const char* what) {
+  throw std::runtime_error(std::string("libnet: ") + what + ": " + libnet_geterror(l));
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> build_probe_with_libnet(const TemplateParams& p, const ProbeFields& f) {
+  char errbuf[LIBNET_ERRBUF_SIZE] = {};
+  // LIBNET_NONE: build only, no socket, no privileges.
+  std::unique_ptr<libnet_t, LibnetDeleter> l(libnet_init(LIBNET_NONE, nullptr, errbuf));
+  if (!l) throw std::runtime_error(std::string("libnet: ") + errbuf);
+  const std::uint8_t mss[4] = {2, 4, static_cast<std::uint8_t>(p.mss >> 8), static_cast<std::uint8_t>(p.mss)};
+  if (libnet_build_tcp_options(mss, sizeof mss, l.get(), 0) == -1) fail(l.get(), "tcp options");
+  if (libnet_build_tcp(f.src_port, f.dst_port, f.seq, 0, TH_SYN, p.window, 0, 0, kTcpHeader, nullptr, 0, l.get(), 0) ==
+      -1) {
+    fail(l.get(), "tcp");
+  }
+  if (libnet_build_ipv4(kIpHeader + kTcpHeader, 0, f.ip_id, 0, p.ttl, IPPROTO_TCP, 0, htonl(p.source_ip),
+                        htonl(f.dst_ip), nullptr, 0, l.get(), 0) == -1) {
+    fail(l.get(), "ipv4");
+  }
+  if (p.link == LinkType::ethernet &&
+      libnet_build_ethernet(p.next_hop_mac.data(), p.source_mac.data(), ETHERTYPE_IP, nullptr, 0, l.get(), 0) == -1) {
+    fail(l.get(), "ethernet");
+  }
+  std::uint8_t* packet = nullptr;
+  std::uint32_t packet_size = 0;
+  // libnet 1.1's libnet_adv_cull_packet refuses LIBNET_NONE; coalescing is what it does underneath.
+  if (libnet_pblock_coalesce(l.get(), &packet, &packet_size) == -1) fail(l.get(), "coalesce");
+  std::vector<std::uint8_t> frame(packet, packet + packet_size);
+  std::free(packet);
+  if (p.link == LinkType::ethernet && frame.size() < kMinEthernetFrame) frame.resize(kMinEthernetFrame, 0);
+  return frame;
+}
+
+std::uint16_t ones_complement_sum(std::span<const std::uint8_t> data, std::uint32_t initial) noexcept {
+  std::uint64_t sum = initial;
+  std::size_t i = 0;
+  for (; i + 1 < data.size(); i += 2) sum += (std::uint32_t{data[i]} << 8) | data[i + 1];
+  if (i < data.size()) sum += std::uint32_t{data[i]} << 8;
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  return static_cast<std::uint16_t>(sum);
+}
+
+ProbeTemplate::ProbeTemplate(const TemplateParams& params) : link_(params.link) {
+  if (params.link != LinkType::ethernet && params.link != LinkType::raw_ipv4) {
+    throw std::invalid_argument("probe template: only Ethernet and raw IPv4 links can send");
+  }
+  std::vector<std::uint8_t> frame = build_probe_with_libnet(params, ProbeFields{});
+  size_ = frame.size();
+  l2_ = params.link == LinkType::ethernet ? kEthernetHeader : 0;
+  std::memcpy(bytes_, frame.data(), size_);
+  std::uint8_t* ip = bytes_ + l2_;
+  std::uint8_t* tcp = ip + kIpHeader;
+  ip[10] = ip[11] = 0;
+  tcp[16] = tcp[17] = 0;
+  ip_sum_ = ones_complement_sum({ip, kIpHeader});
+  // Pseudo-header (RFC 9293 section 3.1): source, destination (zero here), zero + protocol, TCP length.
+  std::uint32_t pseudo = (params.source_ip >> 16) + (params.source_ip & 0xFFFF) + IPPROTO_TCP + kTcpHeader;
+  tcp_sum_ = ones_complement_sum({tcp, kTcpHeader}, pseudo);
+}
+
+}  // namespace synscan

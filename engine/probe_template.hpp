@@ -1,0 +1,104 @@
+#pragma once
+// The probe template: one Ethernet + IPv4 + TCP SYN frame built once by libnet, then copied and patched per probe.
+//
+// Per probe only the destination address, IP ID, source and destination ports and sequence number change. The
+// template keeps the one's complement sums (RFC 1071) of its IPv4 header and of its TCP segment plus pseudo-header
+// with those fields zeroed; a probe's checksums are those sums plus the new fields' 16-bit words, folded and
+// complemented. This is RFC 1624's incremental update HC' = ~(~HC + ~m + m') applied from fields that were 0, so the
+// result equals a full recomputation while touching only the changed words.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// What stays the same in every probe of a scan.
+struct TemplateParams {
+  LinkType link = LinkType::ethernet;  ///< ethernet or raw_ipv4 (tun, ipip: no link header)
+  Mac source_mac{};                    ///< Ethernet source (our interface); ignored for raw_ipv4
+  Mac next_hop_mac{};                  ///< Ethernet destination (gateway, or the on-link target); ignored for raw_ipv4
+  Ipv4 source_ip = 0;                  ///< host byte order
+  std::uint8_t ttl = 64;
+  std::uint16_t window = 1024;         ///< TCP window, bytes
+  std::uint16_t mss = 1460;            ///< TCP MSS option value, bytes (RFC 9293 section 3.7.1)
+};
+
+/// The fields that differ between probes, all host byte order.
+struct ProbeFields {
+  Ipv4 dst_ip = 0;
+  std::uint16_t dst_port = 0;
+  std::uint16_t src_port = 0;
+  std::uint32_t seq = 0;    ///< the SYN cookie
+  std::uint16_t ip_id = 0;
+};
+
+/// Builds one complete probe frame with libnet from scratch (checksums computed by libnet). The template uses it
+/// once; tests use it as the independent reference. Ethernet frames are zero-padded to the 60-byte minimum.
+/// Throws std::runtime_error with libnet's error text.
+std::vector<std::uint8_t> build_probe_with_libnet(const TemplateParams& params, const ProbeFields& fields);
+
+/// A probe template. craft() is the per-probe hot path: a fixed-size copy plus patches, no allocation, no branch
+/// on the data.
+class ProbeTemplate {
+ public:
+  /// Largest frame crafted, bytes (Ethernet minimum frame without FCS).
+  static constexpr std::size_t kMaxFrame = 64;
+
+  /// Builds the template with libnet. Throws std::runtime_error with libnet's error text.
+  explicit ProbeTemplate(const TemplateParams& params);
+
+  /// Bytes of one probe frame: 60 for Ethernet (58 + padding), 44 for raw IPv4.
+  std::size_t size() const noexcept { return size_; }
+  LinkType link() const noexcept { return link_; }
+
+  /// Writes one probe into out[0, kMaxFrame): the frame is out[0, size()), bytes past it are scratch.
+  void craft(std::uint8_t* out, const ProbeFields& f) const noexcept {
+    std::memcpy(out, bytes_, kMaxFrame);
+    std::uint8_t* ip = out + l2_;
+    std::uint8_t* tcp = ip + 20;
+    put16(ip + 4, f.ip_id);
+    put32(ip + 16, f.dst_ip);
+    put16(tcp + 0, f.src_port);
+    put16(tcp + 2, f.dst_port);
+    put32(tcp + 4, f.seq);
+    const std::uint32_t dst_words = (f.dst_ip >> 16) + (f.dst_ip & 0xFFFF);
+    put16(ip + 10, finish(ip_sum_ + f.ip_id + dst_words));
+    put16(tcp + 16, finish(tcp_sum_ + dst_words + f.src_port + f.dst_port + (f.seq >> 16) + (f.seq & 0xFFFF)));
+  }
+
+  /// The template bytes with the per-probe fields zeroed.
+  std::span<const std::uint8_t> bytes() const noexcept { return {bytes_, size_}; }
+
+ private:
+  static void put16(std::uint8_t* p, std::uint16_t v) noexcept {
+    p[0] = static_cast<std::uint8_t>(v >> 8);
+    p[1] = static_cast<std::uint8_t>(v);
+  }
+  static void put32(std::uint8_t* p, std::uint32_t v) noexcept {
+    put16(p, static_cast<std::uint16_t>(v >> 16));
+    put16(p + 2, static_cast<std::uint16_t>(v));
+  }
+  // Folds a 32-bit one's complement accumulator to 16 bits and complements it. Two folds suffice: the inputs add at
+  // most a handful of 17-bit values to a 16-bit base, far below 2^32.
+  static std::uint16_t finish(std::uint32_t sum) noexcept {
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    return static_cast<std::uint16_t>(~sum);
+  }
+
+  alignas(64) std::uint8_t bytes_[kMaxFrame] = {};
+  std::size_t size_ = 0;
+  std::size_t l2_ = 0;          // bytes before the IPv4 header
+  LinkType link_ = LinkType::ethernet;
+  std::uint32_t ip_sum_ = 0;    // IPv4 header words, checksum/id/dst zeroed, folded to 16 bits
+  std::uint32_t tcp_sum_ = 0;   // pseudo-header + TCP words, checksum/ports/seq/dst zeroed, folded to 16 bits
+};
+
+/// The one's complement sum of `data` as big-endian 16-bit words (RFC 1071), folded to 16 bits, not complemented.
+std::uint16_t ones_complement_sum(std::span<const std::uint8_t> data, std::uint32_t initial = 0) noexcept;
+
+}  // namespace synscan

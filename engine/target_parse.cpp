@@ -1,0 +1,121 @@
+#include "engine/target_parse.hpp"
+
+#include <charconv>
+#include <string>
+
+namespace synscan {
+namespace {
+
+constexpr const char* kTargetHint = "expected an IPv4 address, a CIDR block a.b.c.d/n or a range a.b.c.d-e.f.g.h";
+constexpr const char* kPortHint = "ports are 0-65535, as N or N-M";
+
+// Strict decimal: digits only, no sign, no spaces, value <= max.
+bool parse_decimal(std::string_view text, std::uint32_t max, std::uint32_t& out) {
+  if (text.empty() || text.size() > 10) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v > max) return false;
+  out = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+bool try_parse_ipv4(std::string_view text, Ipv4& out) {
+  Ipv4 ip = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    std::size_t dot = text.find('.');
+    std::string_view part = octet < 3 ? text.substr(0, dot) : text;
+    if (octet < 3 && dot == std::string_view::npos) return false;
+    std::uint32_t v = 0;
+    if (part.size() > 3 || !parse_decimal(part, 255, v)) return false;
+    ip = (ip << 8) | v;
+    if (octet < 3) text.remove_prefix(dot + 1);
+  }
+  out = ip;
+  return true;
+}
+
+}  // namespace
+
+Ipv4 parse_ipv4(std::string_view text) {
+  Ipv4 ip = 0;
+  if (!try_parse_ipv4(text, ip)) throw ParseError("address", std::string(text), "expected a dotted quad a.b.c.d");
+  return ip;
+}
+
+std::string format_ipv4(Ipv4 ip) {
+  return std::to_string(ip >> 24) + '.' + std::to_string((ip >> 16) & 0xFF) + '.' + std::to_string((ip >> 8) & 0xFF) +
+         '.' + std::to_string(ip & 0xFF);
+}
+
+Interval parse_target_token(std::string_view token, bool* host_bits_masked) {
+  auto bad = [&] { return ParseError("target", std::string(token), kTargetHint); };
+  if (host_bits_masked) *host_bits_masked = false;
+  if (std::size_t slash = token.find('/'); slash != std::string_view::npos) {
+    Ipv4 base = 0;
+    std::uint32_t prefix = 0;
+    if (!try_parse_ipv4(token.substr(0, slash), base)) throw bad();
+    std::string_view len = token.substr(slash + 1);
+    if (len.size() > 2 || !parse_decimal(len, 32, prefix)) {
+      throw ParseError("target", std::string(token), "prefix length must be 0-32");
+    }
+    // Shift in 64 bits: a /0 mask is 0 and a /32 mask is all ones without undefined shifts.
+    Ipv4 mask = static_cast<Ipv4>(~std::uint64_t{0} << (32 - prefix));
+    if ((base & ~mask) != 0 && host_bits_masked) *host_bits_masked = true;
+    Ipv4 first = base & mask;
+    return {first, first | ~mask};
+  }
+  if (std::size_t dash = token.find('-'); dash != std::string_view::npos) {
+    Ipv4 first = 0;
+    Ipv4 last = 0;
+    if (!try_parse_ipv4(token.substr(0, dash), first) || !try_parse_ipv4(token.substr(dash + 1), last)) throw bad();
+    if (first > last) throw ParseError("target", std::string(token), "range start is above its end");
+    return {first, last};
+  }
+  Ipv4 ip = 0;
+  if (!try_parse_ipv4(token, ip)) throw bad();
+  return {ip, ip};
+}
+
+void parse_target_list(std::string_view list, std::vector<Interval>& out) {
+  std::size_t i = 0;
+  while (i < list.size()) {
+    std::size_t end = list.find_first_of(", \t\r\n", i);
+    if (end == std::string_view::npos) end = list.size();
+    if (end > i) out.push_back(parse_target_token(list.substr(i, end - i)));
+    i = end + 1;
+  }
+}
+
+std::vector<std::uint16_t> parse_port_list(std::string_view list) {
+  std::vector<std::uint16_t> ports;
+  if (list.find_first_not_of(", ") == std::string_view::npos) {
+    throw ParseError("port", std::string(list), "the port list is empty");
+  }
+  std::size_t i = 0;
+  while (i <= list.size()) {
+    std::size_t end = list.find(',', i);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view token = list.substr(i, end - i);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (!token.empty()) {
+      std::uint32_t first = 0;
+      std::uint32_t last = 0;
+      std::size_t dash = token.find('-');
+      bool ok = dash == std::string_view::npos
+                    ? parse_decimal(token, 65535, first) && (last = first, true)
+                    : parse_decimal(token.substr(0, dash), 65535, first) &&
+                          parse_decimal(token.substr(dash + 1), 65535, last);
+      if (!ok) throw ParseError("port", std::string(token), kPortHint);
+      if (first > last) throw ParseError("port", std::string(token), "range start is above its end");
+      for (std::uint32_t p = first; p <= last; ++p) ports.push_back(static_cast<std::uint16_t>(p));
+    }
+    i = end + 1;
+  }
+  return ports;
+}
+
+}  // namespace synscan

@@ -1,0 +1,32 @@
+#pragma once
+// Parsers for the target and port syntax users type (nmap/masscan conventions).
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "engine/parse_error.hpp"
+#include "engine/target_set.hpp"
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// Parses a dotted-quad IPv4 address ("198.18.0.1") into host byte order. Throws ParseError(kind "address").
+Ipv4 parse_ipv4(std::string_view text);
+
+/// Formats a host-byte-order address as a dotted quad.
+std::string format_ipv4(Ipv4 ip);
+
+/// One target token as an interval: an address (a /32), a CIDR block "a.b.c.d/n" (n 0-32; host bits set under
+/// the prefix are masked off, and `host_bits_masked` is set so the caller can say so), or a range
+/// "a.b.c.d-e.f.g.h" (first <= last). Throws ParseError(kind "target") naming the token.
+Interval parse_target_token(std::string_view token, bool* host_bits_masked = nullptr);
+
+/// Appends every target of a list: tokens separated by commas and/or white space (several positional arguments are
+/// parsed one by one). Throws ParseError on the first bad token.
+void parse_target_list(std::string_view list, std::vector<Interval>& out);
+
+/// Parses a port list: "80", "1-1024", "22,80,8000-8100"; each port 0-65535, ranges inclusive with first <= last.
+/// Returns the ports in the order given (duplicates kept; PortSet merges them). Throws ParseError(kind "port").
+std::vector<std::uint16_t> parse_port_list(std::string_view list);
+
+}  // namespace synscan

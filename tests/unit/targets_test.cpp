@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include "engine/probe_space.hpp"
+#include "engine/target_parse.hpp"
+
+namespace synscan {
+namespace {
+
+TargetSet targets_of(std::string_view list, std::string_view exclude = "") {
+  std::vector<Interval> inc;
+  std::vector<Interval> exc;
+  parse_target_list(list, inc);
+  parse_target_list(exclude, exc);
+  return TargetSet(inc, exc);
+}
+
+std::string bad_token(auto&& fn) {
+  try {
+    fn();
+  } catch (const ParseError& e) {
+    return e.token();
+  }
+  return "<no error>";
+}
+
+TEST(TargetParse, BareAddressIsSlash32) {  // C01
+  TargetSet t = targets_of("192.0.2.46");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(format_ipv4(t.at(0)), "192.0.2.46");
+}
+
+TEST(TargetParse, CidrBoundaries) {
+  EXPECT_EQ(targets_of("0.0.0.0/0").size(), 1ull << 32);
+  EXPECT_EQ(targets_of("198.18.0.0/15").size(), 131072u);
+  EXPECT_EQ(targets_of("198.18.0.7/32").size(), 1u);
+  EXPECT_EQ(targets_of("255.255.255.255/32").at(0), 0xFFFFFFFFu);
+  EXPECT_EQ(targets_of("255.255.255.0/24").intervals().back().last, 0xFFFFFFFFu);
+}
+
+TEST(TargetParse, HostBitsAreMaskedAndReported) {
+  bool masked = false;
+  Interval iv = parse_target_token("192.0.2.1/24", &masked);
+  EXPECT_TRUE(masked);
+  EXPECT_EQ(format_ipv4(iv.first), "192.0.2.0");
+  EXPECT_EQ(format_ipv4(iv.last), "192.0.2.255");
+  parse_target_token("192.0.2.0/24", &masked);
+  EXPECT_FALSE(masked);
+}
+
+TEST(TargetParse, Ranges) {
+  TargetSet t = targets_of("192.0.2.10-192.0.2.20");
+  EXPECT_EQ(t.size(), 11u);
+  EXPECT_EQ(format_ipv4(t.at(10)), "192.0.2.20");
+  EXPECT_EQ(bad_token([] { parse_target_token("192.0.2.20-192.0.2.10"); }), "192.0.2.20-192.0.2.10");
+}
+
+TEST(TargetParse, BadTokensAreNamed) {
+  for (const char* bad : {"300.1.2.3", "198.18.0.0/33", "1.2.3", "1.2.3.4.5", "a.b.c.d", "1.2.3.4/", "/24", "1..2.3",
+                          "01234.1.1.1", "1.2.3.4/-1", "", "-"}) {
+    EXPECT_EQ(bad_token([&] { parse_target_token(bad); }), bad) << bad;
+  }
+}
+
+TEST(TargetParse, ListsMergeOverlaps) {  // C08
+  TargetSet t = targets_of("198.51.100.0/22,198.51.100.0/24,198.51.100.7,198.51.100.7");
+  EXPECT_EQ(t.size(), 1024u);
+  EXPECT_EQ(t.intervals().size(), 1u);
+  TargetSet u = targets_of("192.0.2.1 192.0.2.2, 192.0.2.3\t192.0.2.9");
+  EXPECT_EQ(u.size(), 4u);
+  EXPECT_EQ(u.intervals().size(), 2u);
+}
+
+TEST(TargetSet, ExcludeSubtracts) {  // C10
+  TargetSet t = targets_of("192.0.2.0/24", "192.0.2.25");
+  EXPECT_EQ(t.size(), 255u);
+  EXPECT_FALSE(t.contains(parse_ipv4("192.0.2.25")));
+  for (std::uint64_t i = 0; i < t.size(); ++i) EXPECT_NE(format_ipv4(t.at(i)), "192.0.2.25");
+  EXPECT_EQ(targets_of("192.0.2.0/24", "192.0.2.0/23").size(), 0u);
+  EXPECT_EQ(targets_of("0.0.0.0/0", "0.0.0.0/8,255.255.255.255").size(), (1ull << 32) - (1u << 24) - 1);
+}
+
+TEST(TargetSet, AtAndIndexOfAreInverse) {
+  TargetSet t = targets_of("10.0.0.0/30,192.0.2.7,198.18.0.0-198.18.0.9,255.255.255.254/31");
+  ASSERT_EQ(t.size(), 4u + 1 + 10 + 2);
+  for (std::uint64_t i = 0; i < t.size(); ++i) {
+    auto back = t.index_of(t.at(i));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, i);
+    if (i > 0) {
+      EXPECT_LT(t.at(i - 1), t.at(i));
+    }
+  }
+  EXPECT_FALSE(t.index_of(parse_ipv4("10.0.0.4")).has_value());
+  EXPECT_FALSE(t.index_of(0).has_value());
+}
+
+TEST(PortParse, Boundaries) {  // C07
+  EXPECT_EQ(PortSet(parse_port_list("1-5")).size(), 5u);
+  EXPECT_EQ(PortSet(parse_port_list("1-65535")).size(), 65535u);
+  PortSet all(parse_port_list("0-65535"));
+  EXPECT_EQ(all.size(), 65536u);
+  EXPECT_TRUE(all.contains(0));
+  EXPECT_TRUE(all.contains(65535));
+  EXPECT_EQ(PortSet(parse_port_list("80,80,79-81")).size(), 3u);
+}
+
+TEST(PortParse, BadTokensAreNamed) {
+  EXPECT_EQ(bad_token([] { parse_port_list("70000"); }), "70000");
+  EXPECT_EQ(bad_token([] { parse_port_list("80,65536"); }), "65536");
+  EXPECT_EQ(bad_token([] { parse_port_list("80-"); }), "80-");
+  EXPECT_EQ(bad_token([] { parse_port_list("-80"); }), "-80");
+  EXPECT_EQ(bad_token([] { parse_port_list("90-80"); }), "90-80");
+  EXPECT_EQ(bad_token([] { parse_port_list("http"); }), "http");
+  EXPECT_EQ(bad_token([] { parse_port_list(""); }), "");
+  try {
+    parse_port_list("70000");
+  } catch (const ParseError& e) {
+    EXPECT_STREQ(e.what(), "bad port '70000' (ports are 0-65535, as N or N-M)");
+  }
+}
+
+TEST(ProbeSpace, CountsAreExactWithoutWalking) {  // C13
+  ProbeSpace all(targets_of("0.0.0.0/0"), PortSet(parse_port_list("0-65535")));
+  EXPECT_EQ(all.size(), 1ull << 48);
+  ProbeSpace c13(targets_of("0.0.0.0/0", "0.0.0.0/8,127.0.0.0/8,224.0.0.0/4,240.0.0.0/4,255.255.255.255"),
+                 PortSet(parse_port_list("80-84")));
+  EXPECT_EQ(c13.size(), ((1ull << 32) - 2 * (1ull << 24) - 2 * (1ull << 28)) * 5);
+}
+
+TEST(ProbeSpace, AtAndIndexOfAreInverse) {
+  ProbeSpace s(targets_of("192.0.2.0/30,198.51.100.9"), PortSet(parse_port_list("22,80,443")));
+  ASSERT_EQ(s.size(), 15u);
+  for (ProbeIndex i = 0; i < s.size(); ++i) {
+    Probe p = s.at(i);
+    auto back = s.index_of(p.ip, p.port);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, i);
+  }
+  EXPECT_FALSE(s.index_of(parse_ipv4("192.0.2.0"), 23).has_value());
+  EXPECT_FALSE(s.index_of(parse_ipv4("192.0.2.4"), 22).has_value());
+}
+
+}  // namespace
+}  // namespace synscan
