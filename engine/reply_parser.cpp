@@ -6,21 +6,21 @@ namespace synscan {
 namespace {
 
 constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
-constexpr std::uint16_t kEthertypeVlan = 0x8100;   // IEEE 802.1Q customer tag
-constexpr std::uint16_t kEthertypeQinQ = 0x88a8;   // IEEE 802.1ad service tag
-constexpr int kMaxVlanTags = 4;                    // real networks stack 1-2; bound the loop against crafted frames
-constexpr std::size_t kMacPairBytes = 12;          // destination + source MAC
-constexpr std::size_t kSllHeaderBytes = 16;        // DLT_LINUX_SLL: protocol is the last 2 bytes
+constexpr std::uint16_t kEthertypeVlan = 0x8100;  // IEEE 802.1Q customer tag
+constexpr std::uint16_t kEthertypeQinQ = 0x88a8;  // IEEE 802.1ad service tag
+constexpr int kMaxVlanTags = 4;              // real networks stack 1-2; bound the loop against crafted frames
+constexpr std::size_t kMacPairBytes = 12;    // destination + source MAC
+constexpr std::size_t kSllHeaderBytes = 16;  // DLT_LINUX_SLL: protocol is the last 2 bytes
 constexpr std::size_t kSllProtocolOffset = 14;
-constexpr std::size_t kSll2HeaderBytes = 20;       // DLT_LINUX_SLL2: protocol is the first 2 bytes
+constexpr std::size_t kSll2HeaderBytes = 20;  // DLT_LINUX_SLL2: protocol is the first 2 bytes
 constexpr std::size_t kSll2ProtocolOffset = 0;
 
 constexpr std::uint8_t kProtoIcmp = 1;
 constexpr std::uint8_t kProtoTcp = 6;
 constexpr std::size_t kIpv4MinHeaderBytes = 20;
 constexpr std::size_t kTcpMinHeaderBytes = 20;
-constexpr std::size_t kIcmpHeaderBytes = 8;        // type, code, checksum, 4 unused bytes (RFC 792)
-constexpr std::size_t kQuotedTcpBytes = 8;         // RFC 792 guarantees the first 64 bits of the datagram
+constexpr std::size_t kIcmpHeaderBytes = 8;  // type, code, checksum, 4 unused bytes (RFC 792)
+constexpr std::size_t kQuotedTcpBytes = 8;   // RFC 792 guarantees the first 64 bits of the datagram
 constexpr std::uint8_t kIcmpDestUnreachable = 3;
 constexpr std::uint16_t kFragmentOffsetMask = 0x1fff;
 
@@ -33,7 +33,7 @@ constexpr bool is_filtering_code(std::uint8_t code) noexcept {
 
 /// Strips the link layer; returns the bytes from the IPv4 header to the end of the frame.
 std::optional<std::span<const std::uint8_t>> strip_link(std::span<const std::uint8_t> frame,
-                                                       LinkType link) noexcept {
+                                                        LinkType link) noexcept {
   PacketReader r(frame);
   std::optional<std::uint16_t> proto;
   switch (link) {
@@ -75,7 +75,8 @@ struct Ipv4View {
 };
 
 /// Reads an IPv4 header and skips its options. When `whole_datagram` is set the total length must fit in
-/// `bytes` (the rest is link padding); an ICMP quote is cut short by design, so there only the header must fit.
+/// `bytes` (the rest is link padding); an ICMP quote is cut short by design, so there only the header must
+/// fit.
 std::optional<Ipv4View> read_ipv4(std::span<const std::uint8_t> bytes, bool whole_datagram) noexcept {
   PacketReader r(bytes);
   const auto version_ihl = r.read_u8();

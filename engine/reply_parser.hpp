@@ -1,9 +1,10 @@
 #pragma once
 // Receive side, step 1: turn one captured frame into the facts a SYN scan needs, or nothing.
 //
-// The parser is pure and total: any byte string, of any length, yields either a Reply or std::nullopt, with no
-// allocation, no exception and no read outside the frame. It decides only "is this shaped like an answer to a
-// TCP SYN?"; whether it answers one of *our* probes is the job of ReplyValidator (engine/reply_validator.hpp).
+// The parser is pure and total: any byte string, of any length, yields either a Reply or std::nullopt, with
+// no allocation, no exception and no read outside the frame. It decides only "is this shaped like an answer
+// to a TCP SYN?"; whether it answers one of *our* probes is the job of ReplyValidator
+// (engine/reply_validator.hpp).
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -12,23 +13,24 @@
 
 namespace synscan {
 
-/// The three reply shapes a SYN probe can draw (nmap -sS semantics): a SYN-ACK (port open), an RST (port closed),
-/// or an ICMP destination unreachable quoting the probe (port filtered).
+/// The three reply shapes a SYN probe can draw (nmap -sS semantics): a SYN-ACK (port open), an RST (port
+/// closed), or an ICMP destination unreachable quoting the probe (port filtered).
 enum class ReplyKind : std::uint8_t { syn_ack, rst, icmp_unreach };
 
 /// One parsed reply, already mapped to the probe it claims to answer. All addresses/ports HOST byte order.
 struct Reply {
   ReplyKind kind;
-  Ipv4 target_ip;             ///< the probed target: TCP reply's source; ICMP: the quoted IPv4 header's destination
+  Ipv4 target_ip;  ///< the probed target: TCP reply's source; ICMP: the quoted IPv4 header's destination
   std::uint16_t target_port;  ///< TCP reply's source port; ICMP: quoted TCP destination port
   Ipv4 local_ip;              ///< our address: TCP reply's destination; ICMP: quoted source
   std::uint16_t local_port;   ///< our source port: TCP reply's destination port; ICMP: quoted TCP source port
   /// TCP: ack_number - 1 (mod 2^32); ICMP: the quoted TCP sequence number. It equals our SYN cookie iff this
   /// answers our probe (RFC 9293 3.4: the ACK of a SYN is ISN+1, and an RST answering a SYN to a closed port
-  /// carries ACK = SEG.SEQ + SEG.LEN = ISN+1 too; RFC 792 makes an ICMP error quote the probe's first 8 TCP bytes).
+  /// carries ACK = SEG.SEQ + SEG.LEN = ISN+1 too; RFC 792 makes an ICMP error quote the probe's first 8 TCP
+  /// bytes).
   std::uint32_t cookie_echo;
-  std::uint8_t ttl;        ///< outer IPv4 TTL of the reply (for ICMP: of the error message, set by the router)
-  std::uint16_t window;    ///< TCP window, unscaled as on the wire (0 for ICMP)
+  std::uint8_t ttl;      ///< outer IPv4 TTL of the reply (for ICMP: of the error message, set by the router)
+  std::uint16_t window;  ///< TCP window, unscaled as on the wire (0 for ICMP)
   std::uint8_t icmp_code;  ///< ICMP code for icmp_unreach, else 0
   std::uint8_t tcp_flags;  ///< TCP flags byte of the reply, CWR..FIN (0 for ICMP)
 
@@ -44,18 +46,17 @@ inline constexpr std::uint8_t kTcpAck = 0x10;
 
 /// Parses one captured frame with the given link-layer framing.
 ///
-/// Link layers: ethernet (14-byte header, ethertype 0x0800 after up to 4 802.1Q 0x8100 / 802.1ad 0x88a8 tags),
-/// raw_ipv4 (frame starts at the IPv4 header), linux_sll (16-byte header, protocol at offset 14), linux_sll2
-/// (20-byte header, protocol at offset 0).
-/// IPv4 (RFC 791): version 4, IHL >= 5 (options skipped), total length respected (link padding ignored, a frame
-/// shorter than total length is truncated -> nullopt), non-first fragments dropped, protocol 6 or 1.
-/// TCP (RFC 9293): data offset >= 5 and within the segment; SYN+ACK without RST -> syn_ack; RST with ACK ->
-/// rst; anything else (bare RST, plain ACK, SYN, ...) -> nullopt.
-/// ICMP (RFC 792 / RFC 1812 5.2.7.1): type 3 with code 0, 1, 2, 3, 9, 10 or 13, quoting an IPv4 header
-/// (options allowed) with protocol TCP followed by at least 8 TCP bytes -> icmp_unreach.
-/// Checksums are not verified: the cookie match done by the validator is a stronger integrity check, and
-/// checksum offload can leave captured checksums unset.
-/// Everything else -> nullopt. Never throws, never allocates, never reads outside `frame`.
+/// Link layers: ethernet (14-byte header, ethertype 0x0800 after up to 4 802.1Q 0x8100 / 802.1ad 0x88a8
+/// tags), raw_ipv4 (frame starts at the IPv4 header), linux_sll (16-byte header, protocol at offset 14),
+/// linux_sll2 (20-byte header, protocol at offset 0). IPv4 (RFC 791): version 4, IHL >= 5 (options skipped),
+/// total length respected (link padding ignored, a frame shorter than total length is truncated -> nullopt),
+/// non-first fragments dropped, protocol 6 or 1. TCP (RFC 9293): data offset >= 5 and within the segment;
+/// SYN+ACK without RST -> syn_ack; RST with ACK -> rst; anything else (bare RST, plain ACK, SYN, ...) ->
+/// nullopt. ICMP (RFC 792 / RFC 1812 5.2.7.1): type 3 with code 0, 1, 2, 3, 9, 10 or 13, quoting an IPv4
+/// header (options allowed) with protocol TCP followed by at least 8 TCP bytes -> icmp_unreach. Checksums are
+/// not verified: the cookie match done by the validator is a stronger integrity check, and checksum offload
+/// can leave captured checksums unset. Everything else -> nullopt. Never throws, never allocates, never reads
+/// outside `frame`.
 [[nodiscard]] std::optional<Reply> parse_reply(std::span<const std::uint8_t> frame, LinkType link) noexcept;
 
 }  // namespace synscan
