@@ -1,0 +1,40 @@
+#include "engine/aggregator.hpp"
+
+namespace synscan {
+
+bool Aggregator::add(const Found& found) {
+  if (!table_.claim(found.index)) return false;
+  emit(found.result);
+  return true;
+}
+
+void Aggregator::finish_unanswered(const ProbeSpace& space, std::int64_t ts_ms) {
+  table_.for_each_unanswered([&](ProbeIndex index) { emit(silent_result(space.at(index), ts_ms)); });
+  flush();
+}
+
+void Aggregator::add_silent(ProbeIndex index, const ProbeSpace& space, std::int64_t ts_ms) {
+  if (table_.claim(index)) emit(silent_result(space.at(index), ts_ms));
+}
+
+Result Aggregator::silent_result(Probe p, std::int64_t ts_ms) {
+  Result r;
+  r.ip = p.ip;
+  r.port = p.port;
+  r.state = PortState::filtered;
+  r.reason = Reason::no_response;
+  r.ts_ms = ts_ms;
+  return r;
+}
+
+void Aggregator::flush() {
+  for (ResultWriter* w : writers_) w->flush();
+}
+
+void Aggregator::emit(const Result& r) {
+  ++counts_[static_cast<std::size_t>(r.state)];
+  if (!show_.shows(r.state)) return;
+  for (ResultWriter* w : writers_) w->write(r);
+}
+
+}  // namespace synscan

@@ -1,0 +1,54 @@
+#pragma once
+// The results aggregator: the single consumer of verdicts. It deduplicates by probe index (each (ip, port) is
+// reported once, the first valid reply wins), counts every state, and hands the shown results to the writers.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "engine/output/writer.hpp"
+#include "engine/probe_space.hpp"
+#include "engine/result.hpp"
+#include "engine/result_table.hpp"
+
+namespace synscan {
+
+/// A verdict on its way from the receive thread to the aggregator.
+struct Found {
+  ProbeIndex index = 0;
+  Result result;
+};
+
+class Aggregator {
+ public:
+  /// `table` and the writers must outlive the aggregator.
+  Aggregator(ResultTable& table, ShowMask show, std::vector<ResultWriter*> writers)
+      : table_(table), show_(show), writers_(std::move(writers)) {}
+
+  /// Takes one verdict. Returns false for a duplicate (the probe was already answered): nothing is written.
+  bool add(const Found& found);
+
+  /// Ends the scan: every probe never answered is filtered (reason no-response), counted, and written when
+  /// filtered results are shown. Call once, after the last reply was taken, and only for a complete scan.
+  void finish_unanswered(const ProbeSpace& space, std::int64_t ts_ms);
+
+  /// Reports one probe that got no valid reply as filtered (no-response), unless it was answered. For shards,
+  /// which own only part of the space.
+  void add_silent(ProbeIndex index, const ProbeSpace& space, std::int64_t ts_ms);
+
+  /// Pushes buffered output to every writer's file.
+  void flush();
+
+  /// Results by state, indexed by PortState.
+  std::uint64_t count(PortState s) const noexcept { return counts_[static_cast<std::size_t>(s)]; }
+
+ private:
+  void emit(const Result& r);
+  static Result silent_result(Probe p, std::int64_t ts_ms);
+
+  ResultTable& table_;
+  ShowMask show_;
+  std::vector<ResultWriter*> writers_;
+  std::array<std::uint64_t, 3> counts_{};
+};
+
+}  // namespace synscan

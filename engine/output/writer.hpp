@@ -1,0 +1,52 @@
+#pragma once
+// Output writers: the extension point for result formats. One file per format; make_writer() is the registry.
+//
+// Contract: begin() once before any result, write() once per reported result in the order found, end() once at the
+// end of the scan (also after Ctrl-C) and it must leave the file valid for its format (a JSON array closed, XML
+// closed). flush() pushes buffered bytes to the file: the aggregator calls it whenever it runs out of work, so a
+// result reaches a pipe within a second of being found. Writers never throw on write; I/O errors surface from end()
+// as std::runtime_error.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/result.hpp"
+
+namespace synscan {
+
+/// What a writer may print about the scan as a whole (headers, footers).
+struct ScanInfo {
+  std::string version;        ///< synscan version
+  std::string command_line;   ///< the arguments as given
+  std::int64_t start_ms = 0;  ///< Unix ms, UTC
+};
+
+/// Totals for a footer.
+struct ScanTotals {
+  std::int64_t end_ms = 0;
+  std::uint64_t open = 0, closed = 0, filtered = 0;
+  bool interrupted = false;
+};
+
+class ResultWriter {
+ public:
+  virtual ~ResultWriter() = default;
+  virtual void begin(const ScanInfo&) {}
+  virtual void write(const Result& result) = 0;
+  virtual void end(const ScanTotals&) {}
+  virtual void flush() = 0;
+};
+
+/// The formats make_writer() knows, e.g. {"list", "ndjson"}.
+std::vector<std::string> writer_formats();
+
+/// A writer of `format` onto `out` (not owned; the caller closes it after end()). Throws std::invalid_argument for
+/// an unknown format.
+std::unique_ptr<ResultWriter> make_writer(std::string_view format, std::FILE* out);
+
+/// "2026-01-01T00:00:00.000Z" for Unix milliseconds (UTC).
+std::string format_timestamp(std::int64_t unix_ms);
+
+}  // namespace synscan
