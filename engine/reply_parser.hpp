@@ -46,17 +46,21 @@ inline constexpr std::uint8_t kTcpAck = 0x10;
 
 /// Parses one captured frame with the given link-layer framing.
 ///
-/// Link layers: ethernet (14-byte header, ethertype 0x0800 after up to 4 802.1Q 0x8100 / 802.1ad 0x88a8
-/// tags), raw_ipv4 (frame starts at the IPv4 header), linux_sll (16-byte header, protocol at offset 14),
-/// linux_sll2 (20-byte header, protocol at offset 0). IPv4 (RFC 791): version 4, IHL >= 5 (options skipped),
-/// total length respected (link padding ignored, a frame shorter than total length is truncated -> nullopt),
-/// non-first fragments dropped, protocol 6 or 1. TCP (RFC 9293): data offset >= 5 and within the segment;
-/// SYN+ACK without RST -> syn_ack; RST with ACK -> rst; anything else (bare RST, plain ACK, SYN, ...) ->
-/// nullopt. ICMP (RFC 792 / RFC 1812 5.2.7.1): type 3 with code 0, 1, 2, 3, 9, 10 or 13, quoting an IPv4
-/// header (options allowed) with protocol TCP followed by at least 8 TCP bytes -> icmp_unreach. Checksums are
-/// not verified: the cookie match done by the validator is a stronger integrity check, and checksum offload
-/// can leave captured checksums unset. Everything else -> nullopt. Never throws, never allocates, never reads
-/// outside `frame`.
+/// - Link layer: ethernet (14-byte header, ethertype 0x0800 after at most 4 802.1Q 0x8100 / 802.1ad 0x88a8
+///   tags), raw_ipv4 (frame starts at the IPv4 header), linux_sll (16-byte header, protocol at offset 14),
+///   linux_sll2 (20-byte header, protocol at offset 0).
+/// - IPv4 (RFC 791): version 4, IHL >= 5 (options skipped), total length respected: link padding after it is
+///   ignored, a frame shorter than it is truncated -> nullopt. Non-first fragments dropped. Protocol 6 or 1.
+/// - TCP (RFC 9293): data offset >= 5 and within the segment. SYN+ACK without RST -> syn_ack; RST with ACK ->
+///   rst; anything else (bare RST, plain ACK, SYN, ...) -> nullopt.
+/// - ICMP (RFC 792, RFC 1812 5.2.7.1): type 3 with code 0, 1, 2, 3, 9, 10 or 13, quoting an IPv4 header
+///   (options allowed, not a non-first fragment), protocol TCP, then >= 8 TCP bytes -> icmp_unreach.
+/// - Everything else -> nullopt.
+///
+/// Checksums are not verified: the validator's cookie match is the stronger integrity check, and checksum
+/// offload can leave captured checksums unset. Frames we sent ourselves (seen on cooked "any" captures) are
+/// not filtered here: our SYNs and the kernel's bare RSTs have no reply shape anyway.
+/// Never throws, never allocates, never reads outside `frame`.
 [[nodiscard]] std::optional<Reply> parse_reply(std::span<const std::uint8_t> frame, LinkType link) noexcept;
 
 }  // namespace synscan
