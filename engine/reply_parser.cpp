@@ -1,0 +1,190 @@
+#include "engine/reply_parser.hpp"
+
+#include "engine/packet_reader.hpp"
+
+namespace synscan {
+namespace {
+
+constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
+constexpr std::uint16_t kEthertypeVlan = 0x8100;  // IEEE 802.1Q customer tag
+constexpr std::uint16_t kEthertypeQinQ = 0x88a8;  // IEEE 802.1ad service tag
+constexpr int kMaxVlanTags = 4;              // real networks stack 1-2; bound the loop against crafted frames
+constexpr std::size_t kMacPairBytes = 12;    // destination + source MAC
+constexpr std::size_t kSllHeaderBytes = 16;  // DLT_LINUX_SLL: protocol is the last 2 bytes
+constexpr std::size_t kSllProtocolOffset = 14;
+constexpr std::size_t kSll2HeaderBytes = 20;  // DLT_LINUX_SLL2: protocol is the first 2 bytes
+constexpr std::size_t kSll2ProtocolOffset = 0;
+
+constexpr std::uint8_t kProtoIcmp = 1;
+constexpr std::uint8_t kProtoTcp = 6;
+constexpr std::size_t kIpv4MinHeaderBytes = 20;
+constexpr std::size_t kTcpMinHeaderBytes = 20;
+constexpr std::size_t kIcmpHeaderBytes = 8;  // type, code, checksum, 4 unused bytes (RFC 792)
+constexpr std::size_t kQuotedTcpBytes = 8;   // RFC 792 guarantees the first 64 bits of the datagram
+constexpr std::uint8_t kIcmpDestUnreachable = 3;
+constexpr std::uint16_t kFragmentOffsetMask = 0x1fff;
+
+/// ICMP destination-unreachable codes that nmap -sS reads as "filtered" (RFC 792, RFC 1812 5.2.7.1):
+/// net, host, protocol, port unreachable, and the three "administratively prohibited" codes. Code 4
+/// (fragmentation needed) and the rest say nothing about a firewall.
+constexpr bool is_filtering_code(std::uint8_t code) noexcept {
+  return code <= 3 || code == 9 || code == 10 || code == 13;
+}
+
+/// Strips the link layer; returns the bytes from the IPv4 header to the end of the frame.
+std::optional<std::span<const std::uint8_t>> strip_link(std::span<const std::uint8_t> frame,
+                                                        LinkType link) noexcept {
+  PacketReader r(frame);
+  std::optional<std::uint16_t> proto;
+  switch (link) {
+    case LinkType::raw_ipv4:
+      return frame;
+    case LinkType::linux_sll:
+      proto = r.peek_u16(kSllProtocolOffset);
+      if (!r.skip(kSllHeaderBytes)) return std::nullopt;
+      break;
+    case LinkType::linux_sll2:
+      proto = r.peek_u16(kSll2ProtocolOffset);
+      if (!r.skip(kSll2HeaderBytes)) return std::nullopt;
+      break;
+    case LinkType::ethernet: {
+      if (!r.skip(kMacPairBytes)) return std::nullopt;
+      proto = r.read_u16();
+      // Each tag is 4 bytes: the TPID just read, then a 2-byte TCI, then the next ethertype.
+      for (int tags = 0; proto && (*proto == kEthertypeVlan || *proto == kEthertypeQinQ); ++tags) {
+        if (tags == kMaxVlanTags || !r.skip(2)) return std::nullopt;
+        proto = r.read_u16();
+      }
+      break;
+    }
+    default:
+      return std::nullopt;
+  }
+  if (proto != kEthertypeIpv4) return std::nullopt;
+  return r.rest();
+}
+
+/// What the IPv4 header says, with `payload` cut to the datagram's own length.
+struct Ipv4View {
+  std::uint8_t ttl;
+  std::uint8_t protocol;
+  std::uint16_t fragment_offset;  // in 8-byte units
+  Ipv4 src;
+  Ipv4 dst;
+  std::span<const std::uint8_t> payload;
+};
+
+/// Reads an IPv4 header and skips its options. When `whole_datagram` is set the total length must fit in
+/// `bytes` (the rest is link padding); an ICMP quote is cut short by design, so there only the header must
+/// fit.
+std::optional<Ipv4View> read_ipv4(std::span<const std::uint8_t> bytes, bool whole_datagram) noexcept {
+  PacketReader r(bytes);
+  const auto version_ihl = r.read_u8();
+  if (!version_ihl || (*version_ihl >> 4) != 4) return std::nullopt;
+  const std::size_t header_bytes = std::size_t{*version_ihl & 0x0fu} * 4;
+  if (header_bytes < kIpv4MinHeaderBytes || bytes.size() < header_bytes) return std::nullopt;
+
+  Ipv4View v{};
+  std::uint16_t total_length = 0;
+  std::uint16_t flags_fragment = 0;
+  // The length check above makes every read below succeed; value_or keeps that local reasoning honest.
+  (void)r.skip(1);  // DSCP/ECN
+  total_length = r.read_u16().value_or(0);
+  (void)r.skip(2);  // identification
+  flags_fragment = r.read_u16().value_or(0);
+  v.ttl = r.read_u8().value_or(0);
+  v.protocol = r.read_u8().value_or(0);
+  (void)r.skip(2);  // header checksum
+  v.src = r.read_u32().value_or(0);
+  v.dst = r.read_u32().value_or(0);
+  v.fragment_offset = static_cast<std::uint16_t>(flags_fragment & kFragmentOffsetMask);
+
+  if (whole_datagram) {
+    if (total_length < header_bytes || total_length > bytes.size()) return std::nullopt;
+    v.payload = bytes.subspan(header_bytes, total_length - header_bytes);
+  } else {
+    v.payload = bytes.subspan(header_bytes);
+  }
+  return v;
+}
+
+std::optional<Reply> parse_tcp(const Ipv4View& ip) noexcept {
+  PacketReader r(ip.payload);
+  if (r.remaining() < kTcpMinHeaderBytes) return std::nullopt;
+  const std::uint16_t src_port = r.read_u16().value_or(0);
+  const std::uint16_t dst_port = r.read_u16().value_or(0);
+  (void)r.skip(4);  // sequence number: the peer's ISN, of no use to a stateless scanner
+  const std::uint32_t ack = r.read_u32().value_or(0);
+  const auto data_offset = static_cast<std::uint8_t>(r.read_u8().value_or(0) >> 4);
+  const std::uint8_t flags = r.read_u8().value_or(0);
+  const std::uint16_t window = r.read_u16().value_or(0);
+  const std::size_t header_bytes = std::size_t{data_offset} * 4;
+  if (header_bytes < kTcpMinHeaderBytes || header_bytes > ip.payload.size()) return std::nullopt;
+
+  ReplyKind kind;
+  if ((flags & (kTcpSyn | kTcpAck | kTcpRst)) == (kTcpSyn | kTcpAck)) {
+    kind = ReplyKind::syn_ack;
+  } else if ((flags & (kTcpRst | kTcpAck)) == (kTcpRst | kTcpAck)) {
+    // A bare RST (no ACK) carries no acknowledgement of our sequence number, so it cannot be matched to a
+    // probe statelessly; RFC 9293 3.10.7.1 has a closed port answer a SYN with RST+ACK.
+    kind = ReplyKind::rst;
+  } else {
+    return std::nullopt;
+  }
+  return Reply{.kind = kind,
+               .target_ip = ip.src,
+               .target_port = src_port,
+               .local_ip = ip.dst,
+               .local_port = dst_port,
+               .cookie_echo = ack - 1u,
+               .ttl = ip.ttl,
+               .window = window,
+               .icmp_code = 0,
+               .tcp_flags = flags};
+}
+
+std::optional<Reply> parse_icmp(const Ipv4View& ip) noexcept {
+  PacketReader r(ip.payload);
+  const auto type = r.read_u8();
+  const auto code = r.read_u8();
+  if (!type || !code || *type != kIcmpDestUnreachable || !is_filtering_code(*code)) return std::nullopt;
+  if (!r.skip(kIcmpHeaderBytes - 2)) return std::nullopt;
+
+  const auto quoted = read_ipv4(r.rest(), /*whole_datagram=*/false);
+  // A quoted non-first fragment would not start with the TCP header; our probes are never fragmented.
+  if (!quoted || quoted->protocol != kProtoTcp || quoted->fragment_offset != 0) return std::nullopt;
+  PacketReader q(quoted->payload);
+  if (q.remaining() < kQuotedTcpBytes) return std::nullopt;
+  const std::uint16_t src_port = q.read_u16().value_or(0);
+  const std::uint16_t dst_port = q.read_u16().value_or(0);
+  const std::uint32_t seq = q.read_u32().value_or(0);
+  return Reply{.kind = ReplyKind::icmp_unreach,
+               .target_ip = quoted->dst,
+               .target_port = dst_port,
+               .local_ip = quoted->src,
+               .local_port = src_port,
+               .cookie_echo = seq,
+               .ttl = ip.ttl,
+               .window = 0,
+               .icmp_code = *code,
+               .tcp_flags = 0};
+}
+
+}  // namespace
+
+std::optional<Reply> parse_reply(std::span<const std::uint8_t> frame, LinkType link) noexcept {
+  const auto network = strip_link(frame, link);
+  if (!network) return std::nullopt;
+  const auto ip = read_ipv4(*network, /*whole_datagram=*/true);
+  if (!ip || ip->fragment_offset != 0) return std::nullopt;
+  switch (ip->protocol) {
+    case kProtoTcp:
+      return parse_tcp(*ip);
+    case kProtoIcmp:
+      return parse_icmp(*ip);
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace synscan
