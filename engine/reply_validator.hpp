@@ -1,0 +1,52 @@
+#pragma once
+// Receive side, step 2: decide whether a parsed reply answers one of our probes, and what it says.
+//
+// Stateless matching in the manner of masscan syn-cookie.c and zmap validate.c: the sender put a keyed hash
+// of the probe's 4-tuple in the SYN's sequence number; a genuine answer echoes it (SYN-ACK / RST+ACK
+// acknowledge it + 1, an ICMP error quotes it), so recomputing the hash from the reply's addresses proves the
+// reply answers a probe we sent without remembering any. Spoofed, stale or foreign traffic fails the match
+// with probability 2^-32 per packet.
+#include <cstdint>
+#include <optional>
+
+#include "engine/cookie.hpp"
+#include "engine/probe_space.hpp"
+#include "engine/reply_parser.hpp"
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// The outcome for one probe: which probe, its state and the reply kind that decided it (nmap -sS reasons).
+struct Verdict {
+  ProbeIndex index;
+  PortState state;
+  Reason reason;
+
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+};
+
+/// Matches parsed replies to probes of one scan. Immutable after construction, so one instance may be shared
+/// by any number of receive threads; validate() allocates nothing and takes no lock.
+class ReplyValidator {
+ public:
+  /// `space` must outlive the validator (it is referenced, not copied). `cookie` must be keyed as the
+  /// sender's. `local_ip` (host byte order) is the source address of our probes; source ports are drawn from
+  /// the inclusive range [source_port_first, source_port_last]. Throws std::invalid_argument if
+  /// source_port_first > source_port_last.
+  ReplyValidator(const ProbeSpace& space, SynCookie cookie, Ipv4 local_ip, std::uint16_t source_port_first,
+                 std::uint16_t source_port_last);
+
+  /// nullopt unless the reply answers one of our probes: local_ip/local_port ours, (target_ip, target_port)
+  /// in the probe space, and cookie_echo == cookie(local_ip, target_ip, local_port, target_port). Otherwise:
+  /// syn_ack -> open/syn_ack; rst -> closed/rst; icmp_unreach -> filtered/icmp_unreach.
+  [[nodiscard]] std::optional<Verdict> validate(const Reply& reply) const noexcept;
+
+ private:
+  const ProbeSpace* space_;
+  SynCookie cookie_;
+  Ipv4 local_ip_;
+  std::uint16_t source_port_first_;
+  std::uint16_t source_port_last_;
+};
+
+}  // namespace synscan
