@@ -1,0 +1,67 @@
+#include "capture/send_thread.hpp"
+
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace synscan {
+namespace {
+
+constexpr std::int64_t kMaxSleepNs = 50'000'000;  // wake at least every 50 ms to see a stop request
+constexpr std::int64_t kSpinNs = 100'000;         // closer than this to the due time, yield instead of sleeping
+
+void wait_until(std::int64_t due_ns) noexcept {
+  const std::int64_t now = monotonic_ns();
+  if (due_ns - now > kSpinNs) {
+    const std::int64_t wake = std::min(due_ns - kSpinNs / 2, now + kMaxSleepNs);
+    timespec ts{static_cast<time_t>(wake / 1'000'000'000), static_cast<long>(wake % 1'000'000'000)};
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+  } else {
+    sched_yield();
+  }
+}
+
+}  // namespace
+
+std::int64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, std::atomic<std::uint64_t>& sent,
+                   const std::atomic<bool>& stop) {
+  constexpr std::size_t kStride = ProbeTemplate::kMaxFrame;
+  const std::size_t frame_size = pass.maker.frame_size();
+  // One buffer per pass, allocated before the first probe; the loop below never allocates.
+  std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[kStride * pass.max_batch]);
+  std::uint64_t j = 0;
+  while (j < pass.slice.count && !stop.load(std::memory_order_relaxed)) {
+    const std::uint32_t allowed = limiter.allowance(monotonic_ns());
+    if (allowed == 0) {
+      wait_until(limiter.next_due_ns());
+      continue;
+    }
+    std::size_t filled = 0;
+    while (filled < allowed && j < pass.slice.count) {
+      const ProbeIndex index = pass.permutation(pass.slice.offset + pass.slice.stride * j++);
+      if (pass.skip_answered != nullptr && pass.skip_answered->answered(index)) continue;
+      pass.maker.craft(index, frames.get() + kStride * filled++);
+    }
+    std::size_t done = 0;
+    while (done < filled) {
+      const std::size_t n = tx.send(frames.get() + kStride * done, kStride, frame_size, filled - done);
+      done += n;
+      if (n == 0) {
+        if (stop.load(std::memory_order_relaxed)) break;
+        sched_yield();  // the kernel queue is full: let it drain
+      }
+    }
+    limiter.consume(static_cast<std::uint32_t>(done));
+    sent.fetch_add(done, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace synscan

@@ -1,0 +1,33 @@
+#pragma once
+// One transmit thread's pass: walk its slice of the permutation, craft each probe, send in batches at the pace of
+// its rate limiter.
+#include <atomic>
+#include <cstdint>
+
+#include "capture/transmitter.hpp"
+#include "engine/permutation.hpp"
+#include "engine/probe_maker.hpp"
+#include "engine/rate_limiter.hpp"
+#include "engine/result_table.hpp"
+#include "engine/shard.hpp"
+
+namespace synscan {
+
+struct SendPass {
+  const Permutation& permutation;
+  const ProbeMaker& maker;
+  Slice slice;                      ///< this thread's positions in the permutation
+  const ResultTable* skip_answered; ///< retry passes: skip probes already answered; nullptr in the first pass
+  std::uint32_t max_batch;          ///< frames per send call
+};
+
+/// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
+std::int64_t monotonic_ns() noexcept;
+
+/// Sends one pass. `limiter` carries over between passes, so retries count toward the rate. Returns when the slice
+/// is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the kernel accepted to
+/// `sent`. Throws std::runtime_error from the transmitter on a hard send error.
+void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, std::atomic<std::uint64_t>& sent,
+                   const std::atomic<bool>& stop);
+
+}  // namespace synscan

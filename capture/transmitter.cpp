@@ -1,0 +1,125 @@
+#include "capture/transmitter.hpp"
+
+#include <arpa/inet.h>
+#include <libnet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/probe_template.hpp"
+
+namespace synscan {
+namespace {
+
+std::runtime_error system_error(const std::string& what) {
+  const int err = errno;
+  std::string text = what + ": " + std::strerror(err);
+  if (err == EPERM || err == EACCES) text += " (needs CAP_NET_RAW)";
+  return std::runtime_error(text);
+}
+
+/// An owned file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class SendmmsgTransmitter final : public Transmitter {
+ public:
+  static constexpr std::size_t kMaxBatch = 1024;
+
+  SendmmsgTransmitter(const std::string& interface, int ifindex) : fd_(::socket(AF_PACKET, SOCK_RAW, 0)) {
+    if (fd_.get() < 0) throw system_error("socket(AF_PACKET)");
+    sockaddr_ll addr{};
+    addr.sll_family = AF_PACKET;
+    addr.sll_ifindex = ifindex;
+    addr.sll_protocol = 0;  // send only: a protocol of 0 receives nothing
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw system_error("bind(AF_PACKET, " + interface + ")");
+    }
+    // Skip the qdisc layer: our frames need no traffic control and it costs a lock per packet.
+    int one = 1;
+    ::setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+    int sndbuf = 4 << 20;
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    iov_.resize(kMaxBatch);
+    msgs_.resize(kMaxBatch);
+  }
+
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+                   std::size_t count) override {
+    count = std::min(count, kMaxBatch);
+    for (std::size_t i = 0; i < count; ++i) {
+      iov_[i].iov_base = const_cast<std::uint8_t*>(frames + i * stride);
+      iov_[i].iov_len = frame_len;
+      msgs_[i].msg_hdr = {};
+      msgs_[i].msg_hdr.msg_iov = &iov_[i];
+      msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int sent = ::sendmmsg(fd_.get(), msgs_.data(), static_cast<unsigned>(count), 0);
+    if (sent >= 0) return static_cast<std::size_t>(sent);
+    if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) return 0;
+    throw system_error("sendmmsg");
+  }
+
+ private:
+  Fd fd_;
+  std::vector<iovec> iov_;  // allocated once; the hot path only fills them
+  std::vector<mmsghdr> msgs_;
+};
+
+struct LibnetDeleter {
+  void operator()(libnet_t* l) const noexcept { libnet_destroy(l); }
+};
+
+class LibnetTransmitter final : public Transmitter {
+ public:
+  explicit LibnetTransmitter(const std::string& interface) {
+    char errbuf[LIBNET_ERRBUF_SIZE] = {};
+    l_.reset(libnet_init(LIBNET_LINK, interface.c_str(), errbuf));
+    if (!l_) throw std::runtime_error(std::string("libnet_init: ") + errbuf);
+  }
+
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+                   std::size_t count) override {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (libnet_write_link(l_.get(), frames + i * stride, static_cast<std::uint32_t>(frame_len)) < 0) {
+        if (errno == ENOBUFS || errno == EAGAIN) return i;
+        ++errors_;
+      }
+    }
+    return count;
+  }
+  std::uint64_t errors() const noexcept override { return errors_; }
+
+ private:
+  std::unique_ptr<libnet_t, LibnetDeleter> l_;
+  std::uint64_t errors_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex) {
+  switch (backend) {
+    case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex);
+    case SendBackend::libnet: return std::make_unique<LibnetTransmitter>(interface);
+  }
+  throw std::invalid_argument("unknown send backend");
+}
+
+}  // namespace synscan

@@ -1,0 +1,37 @@
+#pragma once
+// Transmitters: the small interface every send backend implements (as zmap's send-internal.h puts each OS backend
+// behind init / send a batch / close). One transmitter per send thread; it owns its socket.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/types.hpp"
+
+namespace synscan {
+
+class Transmitter {
+ public:
+  virtual ~Transmitter() = default;
+  /// Sends `count` frames of `frame_len` bytes each, laid out `stride` bytes apart from `frames`. Returns how many
+  /// the kernel accepted, 0 to count; a short count means its queue was full, and the caller re-sends the rest.
+  /// Throws std::runtime_error on a hard error (interface gone, permission).
+  virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+                           std::size_t count) = 0;
+  /// Frames the backend could not send and gave up on (counted, never silent).
+  virtual std::uint64_t errors() const noexcept { return 0; }
+};
+
+/// `--send-backend` values.
+enum class SendBackend : std::uint8_t {
+  sendmmsg,  ///< AF_PACKET SOCK_RAW + PACKET_QDISC_BYPASS, one sendmmsg(2) per batch
+  libnet,    ///< libnet_write_link() per frame: the slow, simple reference path
+};
+
+/// Opens a transmitter on the interface (name and index as from the route lookup). Frames must start with the link
+/// header the interface expects (Ethernet, or none for raw IPv4 links). Throws std::runtime_error with the system's
+/// or libnet's error text, e.g. "socket(AF_PACKET): Operation not permitted (needs CAP_NET_RAW)".
+std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex);
+
+}  // namespace synscan

@@ -1,0 +1,14 @@
+#pragma once
+#include <cstdio>
+
+#include "cli/scan_config.hpp"
+#include "cli/scan_state.hpp"
+
+namespace synscan {
+
+/// --dry-run: writes every probe of this shard as "IP PORT\n" in send order (the send threads' interleaving equals
+/// the shard's position order), sending nothing and needing no privileges. Stops early when `state.stop` is set.
+/// Returns the number of probes written. Throws std::runtime_error when `out` fails.
+std::uint64_t run_dry_run(const ScanConfig& config, ScanState& state, std::FILE* out);
+
+}  // namespace synscan

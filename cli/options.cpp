@@ -1,0 +1,271 @@
+#include "cli/options.hpp"
+
+#include <fmt/format.h>
+#include <libnet.h>
+#include <pcap/pcap.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <random>
+
+#include "capture/route.hpp"
+#include "cli/version.hpp"
+#include "engine/output/writer.hpp"
+#include "engine/result_table.hpp"
+#include "engine/target_parse.hpp"
+
+namespace po = boost::program_options;
+
+namespace synscan {
+namespace {
+
+struct RawOptions {
+  std::vector<std::string> targets;
+  std::vector<std::string> ports;
+  std::string rate = "10000";
+  std::string wait = "5";
+  std::string retries = "0";
+  std::string seed;
+  std::string interface;
+  std::string source_ip;
+  std::string source_port;
+  std::string router_mac;
+  std::vector<std::string> outputs;
+  std::string format = "list";
+  std::string show = "open";
+  std::string send_threads = "1";
+  std::string send_backend = "sendmmsg";
+  std::string shard;
+  std::string max_memory = "1024";
+  std::string pcap_buffer = "64";
+};
+
+po::options_description describe(RawOptions& o) {
+  po::options_description targets("Targets and ports");
+  targets.add_options()
+      ("ports,p", po::value(&o.ports)->value_name("PORTS"), "ports to probe: 80, 1-1024, 22,80,443 (0-65535)");
+  po::options_description pace("Pace");
+  pace.add_options()
+      ("rate", po::value(&o.rate)->value_name("PPS"), "probes per second, retries included (default 10000)")
+      ("wait", po::value(&o.wait)->value_name("SECONDS"), "wait for replies after the last probe (default 5)")
+      ("retries", po::value(&o.retries)->value_name("N"), "extra passes over unanswered probes (default 0)")
+      ("send-threads", po::value(&o.send_threads)->value_name("N"), "transmit threads (default 1)");
+  po::options_description network("Network");
+  network.add_options()
+      ("interface,i", po::value(&o.interface)->value_name("NAME"), "interface (default: from the route)")
+      ("source-ip", po::value(&o.source_ip)->value_name("IP"), "source address (default: from the route)")
+      ("source-port", po::value(&o.source_port)->value_name("N|N-M"), "source port(s) (default 61000-61255)")
+      ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)");
+  po::options_description output("Output");
+  output.add_options()
+      ("output,o", po::value(&o.outputs)->value_name("FILE"), "write results to FILE ('-' is stdout, default)")
+      ("format", po::value(&o.format)->value_name("FMT"), "output format: list or ndjson (default list)")
+      ("show", po::value(&o.show)->value_name("STATES"), "states reported: open[,closed,filtered] (default open)")
+      ("dry-run", "print the probes (IP PORT, in send order) instead of sending them");
+  po::options_description advanced("Advanced");
+  advanced.add_options()
+      ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
+      ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
+      ("send-backend", po::value(&o.send_backend)->value_name("NAME"), "sendmmsg or libnet (default sendmmsg)")
+      ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
+      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 64)")
+      ("help,h", "show this help")
+      ("version", "show versions");
+  po::options_description all("synscan [options] TARGET...\n\nTARGET: an address, a CIDR block a.b.c.d/n or a range "
+                              "a.b.c.d-e.f.g.h; several, or comma-separated");
+  all.add(targets).add(pace).add(network).add(output).add(advanced);
+  return all;
+}
+
+[[noreturn]] void bad(std::string_view kind, std::string_view token, std::string_view option, std::string_view hint) {
+  throw UsageError(fmt::format("bad {} '{}' in {} ({})", kind, token, option, hint));
+}
+
+double parse_positive_double(const std::string& text, std::string_view option, double min_value) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !(v >= min_value) || v > 1e12) {
+    bad("value", text, option, fmt::format("expected a number >= {}", min_value));
+  }
+  return v;
+}
+
+std::uint64_t parse_u64(const std::string& text, std::string_view option, std::uint64_t min_value,
+                        std::uint64_t max_value) {
+  std::uint64_t v = 0;
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  try {
+    if (digits) v = std::stoull(text);
+  } catch (const std::exception&) {
+    bad("value", text, option, "number too large");
+  }
+  if (!digits || v < min_value || v > max_value) {
+    bad("value", text, option, fmt::format("expected a whole number {}-{}", min_value, max_value));
+  }
+  return v;
+}
+
+ShowMask parse_show(const std::string& text) {
+  ShowMask mask{false, false, false};
+  std::size_t i = 0;
+  while (i <= text.size()) {
+    std::size_t end = std::min(text.find(',', i), text.size());
+    std::string token = text.substr(i, end - i);
+    if (token == "open") mask.open = true;
+    else if (token == "closed") mask.closed = true;
+    else if (token == "filtered") mask.filtered = true;
+    else if (token == "all") mask = {true, true, true};
+    else bad("state", token, "--show", "states are open, closed, filtered");
+    i = end + 1;
+  }
+  return mask;
+}
+
+void parse_source_ports(const std::string& text, ScanConfig& c) {
+  std::vector<std::uint16_t> ports;
+  try {
+    ports = parse_port_list(text);
+  } catch (const ParseError& e) {
+    bad("port", e.token(), "--source-port", e.hint());
+  }
+  if (text.find(',') != std::string::npos) bad("port", text, "--source-port", "give one port N or one range N-M");
+  c.source_port_first = ports.front();
+  c.source_port_last = ports.back();
+}
+
+void parse_shard(const std::string& text, ScanConfig& c) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) bad("shard", text, "--shard", "expected I/N with 1 <= I <= N");
+  const std::uint64_t n = parse_u64(text.substr(slash + 1), "--shard", 1, ~0ull);
+  const std::uint64_t i = parse_u64(text.substr(0, slash), "--shard", 1, n);
+  c.shard_index = i - 1;
+  c.shard_count = n;
+}
+
+void print_version(std::ostream& out) {
+  out << "synscan " << kVersion << "\n" << pcap_lib_version() << "\nlibnet " << LIBNET_VERSION << "\n";
+}
+
+}  // namespace
+
+CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& out) {
+  RawOptions raw;
+  po::options_description desc = describe(raw);
+  po::options_description hidden;
+  hidden.add_options()("target", po::value(&raw.targets));
+  po::options_description everything;
+  everything.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("target", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(everything)
+                  .positional(positional)
+                  .style(po::command_line_style::unix_style)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::invalid_command_line_syntax& e) {
+    if (e.kind() == po::invalid_syntax::missing_parameter) {
+      throw UsageError(fmt::format("missing value for {}", e.get_option_name()));
+    }
+    throw UsageError(e.what());
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (vm.count("help")) {
+    out << desc << "\n";
+    return {};
+  }
+  if (vm.count("version")) {
+    print_version(out);
+    return {};
+  }
+
+  ScanConfig c;
+  for (int i = 1; i < argc; ++i) c.command_line += (i > 1 ? " " : "") + std::string(argv[i]);
+
+  std::vector<Interval> include;
+  if (raw.targets.empty()) throw UsageError("no targets given (e.g. synscan 198.19.0.0/24 -p 80)");
+  for (const std::string& t : raw.targets) {
+    try {
+      parse_target_list(t, include);
+    } catch (const ParseError& e) {
+      bad("target", e.token(), "targets", e.hint());
+    }
+  }
+  if (raw.ports.empty()) throw UsageError("no ports given (use -p/--ports, e.g. -p 80,443)");
+  std::vector<std::uint16_t> ports;
+  for (const std::string& p : raw.ports) {
+    try {
+      auto more = parse_port_list(p);
+      ports.insert(ports.end(), more.begin(), more.end());
+    } catch (const ParseError& e) {
+      bad("port", e.token(), "--ports", e.hint());
+    }
+  }
+  c.space = ProbeSpace(TargetSet(std::move(include)), PortSet(std::move(ports)));
+  if (c.space.size() == 0) throw UsageError("no probes to send: the target set is empty");
+
+  c.rate_pps = parse_positive_double(raw.rate, "--rate", 0.001);
+  c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
+  c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
+  c.send_threads = static_cast<std::uint32_t>(parse_u64(raw.send_threads, "--send-threads", 1, 64));
+  if (!raw.seed.empty()) {
+    c.seed = parse_u64(raw.seed, "--seed", 0, ~0ull);
+    c.seed_given = true;
+  } else {
+    std::random_device rd;
+    c.seed = (std::uint64_t{rd()} << 32) | rd();
+  }
+  if (!raw.shard.empty()) parse_shard(raw.shard, c);
+  if (c.shard_count > 1 && !c.seed_given) {
+    throw UsageError("--shard needs an explicit --seed (shards with different seeds overlap)");
+  }
+  if (raw.send_backend == "sendmmsg") c.send_backend = SendBackend::sendmmsg;
+  else if (raw.send_backend == "libnet") c.send_backend = SendBackend::libnet;
+  else bad("backend", raw.send_backend, "--send-backend", "backends are sendmmsg, libnet");
+
+  if (!raw.interface.empty()) c.interface = raw.interface;
+  if (!raw.source_ip.empty()) {
+    try {
+      c.source_ip = parse_ipv4(raw.source_ip);
+    } catch (const ParseError& e) {
+      bad("address", raw.source_ip, "--source-ip", e.hint());
+    }
+  }
+  if (!raw.source_port.empty()) parse_source_ports(raw.source_port, c);
+  if (!raw.router_mac.empty()) {
+    try {
+      c.router_mac = parse_mac(raw.router_mac);
+    } catch (const std::invalid_argument&) {
+      bad("MAC", raw.router_mac, "--router-mac", "expected aa:bb:cc:dd:ee:ff");
+    }
+  }
+
+  const auto formats = writer_formats();
+  if (std::find(formats.begin(), formats.end(), raw.format) == formats.end()) {
+    bad("format", raw.format, "--format", fmt::format("formats are {}", fmt::join(formats, ", ")));
+  }
+  if (raw.outputs.empty()) raw.outputs.push_back("-");
+  for (const std::string& path : raw.outputs) c.outputs.push_back({path, raw.format});
+  c.show = parse_show(raw.show);
+  c.dry_run = vm.count("dry-run") > 0;
+  c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;
+  c.pcap_buffer_bytes = parse_u64(raw.pcap_buffer, "--pcap-buffer", 1, 1024) << 20;
+  if (!c.dry_run && ResultTable::bytes_for(c.space.size()) > c.max_memory_bytes) {
+    throw UsageError(fmt::format("the probe space ({} probes) needs {} MiB of result table, above --max-memory {} MiB",
+                                 c.space.size(), (ResultTable::bytes_for(c.space.size()) + (1 << 20) - 1) >> 20,
+                                 c.max_memory_bytes >> 20));
+  }
+  return {std::move(c)};
+}
+
+}  // namespace synscan

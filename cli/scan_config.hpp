@@ -1,0 +1,46 @@
+#pragma once
+// ScanConfig: every option resolved and validated, built once by cli/options.cpp and then only read
+// (threads get a const ScanConfig&). What changes at run time lives in ScanState (cli/scan_state.hpp).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capture/transmitter.hpp"
+#include "engine/probe_space.hpp"
+#include "engine/result.hpp"
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// One output destination: a path ("-" is stdout) and a format name known to make_writer().
+struct OutputSpec {
+  std::string path = "-";
+  std::string format = "list";
+};
+
+struct ScanConfig {
+  ProbeSpace space;                  ///< targets x ports, overlaps merged
+  double rate_pps = 10000.0;         ///< probes per second over all send threads, retries included
+  double wait_s = 5.0;               ///< seconds to wait for replies after the last probe
+  std::uint32_t retries = 0;         ///< extra passes over unanswered probes
+  std::uint64_t seed = 0;            ///< permutation seed (random unless --seed)
+  bool seed_given = false;
+  std::uint64_t shard_index = 0;     ///< 0-based
+  std::uint64_t shard_count = 1;
+  std::uint32_t send_threads = 1;
+  SendBackend send_backend = SendBackend::sendmmsg;
+  std::optional<std::string> interface;  ///< -i
+  std::optional<Ipv4> source_ip;         ///< --source-ip
+  std::optional<Mac> router_mac;         ///< --router-mac
+  std::uint16_t source_port_first = 61000;  ///< outside Linux's default ephemeral range 32768-60999
+  std::uint16_t source_port_last = 61255;
+  std::vector<OutputSpec> outputs;   ///< at least one
+  ShowMask show;
+  bool dry_run = false;
+  std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
+  std::uint64_t pcap_buffer_bytes = 64ull << 20;
+  std::string command_line;          ///< as typed, for metadata
+};
+
+}  // namespace synscan

@@ -1,0 +1,187 @@
+#include "cli/scan_runner.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "capture/pcap_receiver.hpp"
+#include "capture/route.hpp"
+#include "capture/send_thread.hpp"
+#include "cli/outputs.hpp"
+#include "cli/version.hpp"
+#include "engine/aggregator.hpp"
+#include "engine/reply_parser.hpp"
+#include "engine/reply_validator.hpp"
+#include "engine/spsc_queue.hpp"
+
+namespace synscan {
+namespace {
+
+constexpr std::uint32_t kMaxBatch = 256;
+constexpr auto kNeighbourTimeout = std::chrono::milliseconds(1500);
+constexpr double kRetryGapS = 1.0;      // wait between passes for the previous pass's replies
+constexpr double kStopDrainS = 1.0;     // after a stop request, replies in flight still count for this long
+
+std::int64_t unix_ms_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Sleeps `seconds` in short steps, returning early when a stop is requested.
+void wait_for_replies(double seconds, const std::atomic<bool>& stop) {
+  const std::int64_t end = monotonic_ns() + static_cast<std::int64_t>(seconds * 1e9);
+  while (monotonic_ns() < end && !stop.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// The receive thread's per-frame work: parse, validate, hand over. No allocation, no lock.
+struct ReplyHandler {
+  LinkType link;
+  const ReplyValidator& validator;
+  SpscQueue<Found>& queue;
+  ScanState& state;
+
+  void operator()(std::span<const std::uint8_t> frame, std::int64_t ts_ms) const {
+    const std::optional<Reply> reply = parse_reply(frame, link);
+    const std::optional<Verdict> verdict = reply ? validator.validate(*reply) : std::nullopt;
+    if (!verdict) {
+      state.replies_ignored.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    Found f;
+    f.index = verdict->index;
+    f.result = {reply->target_ip, reply->target_port, verdict->state, verdict->reason,
+                reply->ttl,       reply->window,      reply->icmp_code, ts_ms};
+    if (!queue.push(f)) state.queue_drops.fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace
+
+int run_scan(const ScanConfig& c, ScanState& state) {
+  const NextHop hop = resolve_next_hop(c.space.targets().at(0), {c.interface, c.source_ip, c.router_mac},
+                                       kNeighbourTimeout);
+  TemplateParams tp;
+  tp.link = hop.link;
+  tp.source_mac = hop.source_mac;
+  tp.next_hop_mac = hop.next_hop_mac;
+  tp.source_ip = hop.source_ip;
+  const ProbeTemplate tmpl(tp);
+  const SynCookie cookie(CookieKey::random());
+  const Permutation permutation(c.space.size(), c.seed);
+  const ProbeMaker maker(c.space, tmpl, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
+  const ReplyValidator validator(c.space, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
+
+  Outputs outputs(c.outputs);
+  ResultTable table(c.space.size());
+  Aggregator aggregator(table, c.show, outputs.writers());
+  SpscQueue<Found> queue(1 << 16);
+
+  // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
+  PcapReceiver receiver(hop.interface, reply_filter(hop.source_ip, c.source_port_first, c.source_port_last),
+                        c.pcap_buffer_bytes);
+  std::vector<std::unique_ptr<Transmitter>> transmitters;
+  for (std::uint32_t t = 0; t < c.send_threads; ++t) {
+    transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex));
+  }
+
+  const ScanInfo info{kVersion, c.command_line, unix_ms_now()};
+  for (ResultWriter* w : outputs.writers()) w->begin(info);
+
+  std::atomic<bool> receive_stop{false};
+  std::atomic<bool> aggregate_stop{false};
+  std::jthread receive_thread([&] {
+    receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state});
+  });
+  std::jthread aggregate_thread([&] {
+    // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found.
+    bool dirty = false;
+    for (;;) {
+      // Read the flag before popping: the receive thread has stopped before it is set, so an empty queue seen
+      // after it means every verdict was taken.
+      const bool stopping = aggregate_stop.load(std::memory_order_acquire);
+      if (std::optional<Found> f = queue.pop()) {
+        dirty |= aggregator.add(*f);
+        continue;
+      }
+      if (dirty) {
+        aggregator.flush();
+        dirty = false;
+      }
+      if (stopping) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+
+  const std::int64_t start_ns = monotonic_ns();
+  const double thread_rate = c.rate_pps / c.send_threads;
+  const std::uint32_t batch = batch_for_rate(thread_rate, kMaxBatch);
+  std::vector<RateLimiter> limiters;
+  for (std::uint32_t t = 0; t < c.send_threads; ++t) {
+    // Stagger the threads' schedules so that together they send evenly, not in step.
+    limiters.emplace_back(thread_rate, batch, start_ns + static_cast<std::int64_t>(t * 1e9 / c.rate_pps));
+  }
+  std::vector<std::uint64_t> sent_per_pass;
+  for (std::uint32_t pass = 0; pass <= c.retries && !state.stop; ++pass) {
+    state.pass = pass;
+    if (pass > 0) wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
+    const std::uint64_t before = state.sent.load();
+    std::vector<std::jthread> senders;
+    for (std::uint32_t t = 0; t < c.send_threads; ++t) {
+      senders.emplace_back([&, t] {
+        const SendPass sp{permutation, maker,
+                          make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads),
+                          pass > 0 ? &table : nullptr, batch};
+        run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
+      });
+    }
+    senders.clear();  // joins
+    sent_per_pass.push_back(state.sent.load() - before);
+  }
+  const std::int64_t send_end_ns = monotonic_ns();
+  const bool interrupted = state.stop.load();
+  if (interrupted) {
+    std::atomic<bool> never{false};
+    wait_for_replies(std::min(kStopDrainS, c.wait_s), never);
+  } else {
+    wait_for_replies(c.wait_s, state.stop);
+  }
+  receive_stop = true;
+  receiver.interrupt();
+  receive_thread.join();
+  aggregate_stop.store(true, std::memory_order_release);
+  aggregate_thread.join();
+
+  // Filtered-by-silence is only known for a scan that sent everything; an interrupted one reports what it found.
+  const bool complete = !interrupted && !state.stop.load();
+  if (complete && c.shard_count == 1) {
+    aggregator.finish_unanswered(c.space, unix_ms_now());
+  } else if (complete) {
+    // A shard owns only its positions of the permutation: walk them instead of the whole table.
+    const Slice mine = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
+    const std::int64_t now = unix_ms_now();
+    for (std::uint64_t j = 0; j < mine.count; ++j) {
+      aggregator.add_silent(permutation(mine.offset + mine.stride * j), c.space, now);
+    }
+    aggregator.flush();
+  }
+  ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open), aggregator.count(PortState::closed),
+                    aggregator.count(PortState::filtered), !complete};
+  for (ResultWriter* w : outputs.writers()) w->end(totals);
+
+  const double send_s = static_cast<double>(send_end_ns - start_ns) / 1e9;
+  const CaptureStats cs = receiver.stats();
+  fmt::print(stderr, "synscan: {} probes sent in {:.2f} s ({:.0f} pps){}; passes: {}\n", state.sent.load(), send_s,
+             send_s > 0 ? static_cast<double>(state.sent.load()) / send_s : 0.0,
+             interrupted ? ", interrupted" : "", fmt::join(sent_per_pass, "+"));
+  fmt::print(stderr, "synscan: {} open, {} closed, {} filtered; {} replies ignored; capture drops {} (interface {}), "
+                     "queue drops {}\n",
+             totals.open, totals.closed, totals.filtered, state.replies_ignored.load(), cs.dropped, cs.if_dropped,
+             state.queue_drops.load());
+  return 0;
+}
+
+}  // namespace synscan
