@@ -190,7 +190,10 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
   }
 
   ScanConfig c;
-  for (int i = 1; i < argc; ++i) c.command_line += (i > 1 ? " " : "") + std::string(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    if (i > 1) c.command_line += ' ';
+    c.command_line += argv[i];
+  }
 
   std::vector<Interval> include;
   if (raw.targets.empty()) throw UsageError("no targets given (e.g. synscan 198.19.0.0/24 -p 80)");

@@ -7,6 +7,7 @@
 // result reaches a pipe within a second of being found. Writers never throw on write; I/O errors surface from end()
 // as std::runtime_error.
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,8 @@ struct ScanInfo {
   std::string version;        ///< synscan version
   std::string command_line;   ///< the arguments as given
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
+  /// The hostname a target was given as (resolved once at start), or empty; unset when no target was a name.
+  std::function<std::string_view(Ipv4)> hostname_of;
 };
 
 /// Totals for a footer.
