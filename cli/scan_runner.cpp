@@ -88,7 +88,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex));
   }
 
-  const ScanInfo info{kVersion, c.command_line, unix_ms_now()};
+  ScanInfo info;
+  info.version = kVersion;
+  info.command_line = c.command_line;
+  info.start_ms = unix_ms_now();
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   std::atomic<bool> receive_stop{false};

@@ -16,7 +16,7 @@ std::string render(std::string_view format, const std::vector<Result>& results) 
   std::FILE* f = open_memstream(&buf, &len);
   {
     auto w = make_writer(format, f);
-    w->begin({"0.1.0", "synscan test", 0});
+    w->begin({"0.1.0", "synscan test", 0, {}});
     for (const Result& r : results) w->write(r);
     w->end({});
   }
