@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "capture/privileges.hpp"
 #include "cli/dry_run.hpp"
 #include "cli/options.hpp"
 #include "cli/scan_runner.hpp"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
         if (!file) throw std::runtime_error("cannot write output '" + spec.path + "'");
         out = file.get();
       }
+      drop_privileges(config.user);  // a dry run needs no privilege at all
       run_dry_run(config, state, out);
       return 0;
     }

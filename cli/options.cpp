@@ -38,6 +38,7 @@ struct RawOptions {
   std::string shard;
   std::string max_memory = "1024";
   std::string pcap_buffer = "64";
+  std::string user = "nobody";
 };
 
 po::options_description describe(RawOptions& o) {
@@ -55,7 +56,9 @@ po::options_description describe(RawOptions& o) {
       ("interface,i", po::value(&o.interface)->value_name("NAME"), "interface (default: from the route)")
       ("source-ip", po::value(&o.source_ip)->value_name("IP"), "source address (default: from the route)")
       ("source-port", po::value(&o.source_port)->value_name("N|N-M"), "source port(s) (default 61000-61255)")
-      ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)");
+      ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)")
+      ("user", po::value(&o.user)->value_name("NAME"),
+       "when started as root, run as NAME once sockets are open (default nobody)");
   po::options_description output("Output");
   output.add_options()
       ("output,o", po::value(&o.outputs)->value_name("FILE"), "write results to FILE ('-' is stdout, default)")
@@ -261,6 +264,8 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
   for (const std::string& path : raw.outputs) c.outputs.push_back({path, raw.format});
   c.show = parse_show(raw.show);
   c.dry_run = vm.count("dry-run") > 0;
+  if (raw.user.empty()) bad("user", raw.user, "--user", "name an unprivileged user");
+  c.user = raw.user;
   c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;
   c.pcap_buffer_bytes = parse_u64(raw.pcap_buffer, "--pcap-buffer", 1, 1024) << 20;
   if (!c.dry_run && ResultTable::bytes_for(c.space.size()) > c.max_memory_bytes) {

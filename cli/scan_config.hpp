@@ -38,6 +38,7 @@ struct ScanConfig {
   std::vector<OutputSpec> outputs;   ///< at least one
   ShowMask show;
   bool dry_run = false;
+  std::string user = "nobody";       ///< --user: who synscan becomes after set-up when started as root
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
   std::uint64_t pcap_buffer_bytes = 64ull << 20;
   std::string command_line;          ///< as typed, for metadata

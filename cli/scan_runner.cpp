@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "capture/pcap_receiver.hpp"
+#include "capture/privileges.hpp"
 #include "capture/route.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
@@ -62,6 +63,7 @@ struct ReplyHandler {
 }  // namespace
 
 int run_scan(const ScanConfig& c, ScanState& state) {
+  require_raw_capability();
   const NextHop hop = resolve_next_hop(c.space.targets().at(0), {c.interface, c.source_ip, c.router_mac},
                                        kNeighbourTimeout);
   TemplateParams tp;
@@ -87,6 +89,9 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   for (std::uint32_t t = 0; t < c.send_threads; ++t) {
     transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex));
   }
+  // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
+  // first probe or reply: no capability left, and no longer root.
+  drop_privileges(c.user);
 
   ScanInfo info;
   info.version = kVersion;
