@@ -3,6 +3,8 @@
 # the end-to-end tests (label e2e, network namespaces, needs root). Exit status non-zero when any test fails.
 # End-to-end tests that cannot run here (exit 77: no namespaces) are reported as skipped, loudly.
 #   BUILD_DIR  build directory (default: <repo>/build); other build settings: see scripts/build.sh.
+#   ASAN_BUILD_DIR  second build with -DSYNSCAN_SANITIZE=ON (ASan + UBSan) in which the unit tests run again
+#                   (default: <repo>/build-asan); SYNSCAN_TEST_SANITIZE=0 skips it.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +17,16 @@ BUILD_DIR=$build_dir scripts/build.sh "$@"
 status=0
 echo "== unit tests" >&2
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -L '^unit$' -j"$(nproc)" || status=1
+
+if [[ ${SYNSCAN_TEST_SANITIZE:-1} != 0 ]]; then
+  # Only the unit test binary: the sanitizer build costs a second compile of the tree, not of the benchmarks.
+  echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
+  asan_dir=${ASAN_BUILD_DIR:-$repo_root/build-asan}
+  BUILD_DIR=$asan_dir BUILD_TYPE=RelWithDebInfo scripts/build.sh --sanitize -DSYNSCAN_BUILD_BENCH=OFF \
+    --target synscan_unit_tests
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+    ctest --test-dir "$asan_dir" --output-on-failure --no-tests=error -L '^unit$' -j"$(nproc)" || status=1
+fi
 
 # e2e tests run one at a time: each scans its own lab at 100k pps and they would compete for the CPUs.
 echo "== end-to-end tests" >&2
