@@ -1,5 +1,9 @@
 #include "cli/dry_run.hpp"
 
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -31,6 +35,15 @@ char* put_probe(char* p, Probe probe) noexcept {
   return p;
 }
 
+// A short write is an error too: with SIGPIPE ignored, a reader that went away (`| head`) shows up only as a
+// short count, and a dry run of 2^48 probes must not go on writing into nothing.
+void write_all(const char* begin, const char* end, std::FILE* out) {
+  const auto size = static_cast<std::size_t>(end - begin);
+  if (std::fwrite(begin, 1, size, out) != size) {
+    throw std::runtime_error(fmt::format("error writing the dry-run output: {}", std::strerror(errno)));
+  }
+}
+
 }  // namespace
 
 std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out) {
@@ -51,15 +64,13 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
     p = put_probe(p, c.space.at(perm(slice.offset + slice.stride * j)));
     ++written;
     if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
-      if (std::fwrite(buffer.data(), 1, static_cast<std::size_t>(p - buffer.data()), out) == 0) {
-        throw std::runtime_error("error writing the dry-run output");
-      }
+      write_all(buffer.data(), p, out);
       p = buffer.data();
       state.sent.store(written, std::memory_order_relaxed);
       if (state.stop.load(std::memory_order_relaxed)) break;
     }
   }
-  std::fwrite(buffer.data(), 1, static_cast<std::size_t>(p - buffer.data()), out);
+  write_all(buffer.data(), p, out);
   state.sent.store(written, std::memory_order_relaxed);
   if (std::fflush(out) != 0) throw std::runtime_error("error writing the dry-run output");
   return written;
