@@ -88,8 +88,9 @@ po::options_description describe(RawOptions& o) {
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 64)")
       ("help,h", "show this help")
       ("version", "show versions");
-  po::options_description all("synscan [options] TARGET...\n\nTARGET: an address, a CIDR block a.b.c.d/n or a range "
-                              "a.b.c.d-e.f.g.h; several, or comma-separated");
+  po::options_description all("synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
+                              "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; "
+                              "several, or comma-separated");
   all.add(targets).add(target_group).add(pace).add(network).add(output).add(advanced);
   return all;
 }
