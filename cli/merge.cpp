@@ -28,9 +28,12 @@ namespace {
 
 int state_rank(PortState s) {
   switch (s) {
-    case PortState::open: return 3;
-    case PortState::closed: return 2;
-    case PortState::filtered: return 1;
+    case PortState::open:
+      return 3;
+    case PortState::closed:
+      return 2;
+    case PortState::filtered:
+      return 1;
   }
   return 0;
 }
@@ -61,7 +64,8 @@ Reason default_reason(PortState s) {
 }
 
 // An unsigned field no larger than `max`, or `fallback` when absent. Throws the bad field's name.
-std::uint64_t number_field(const nlohmann::json& record, const char* key, std::uint64_t max, std::uint64_t fallback) {
+std::uint64_t number_field(const nlohmann::json& record, const char* key, std::uint64_t max,
+                           std::uint64_t fallback) {
   const auto it = record.find(key);
   if (it == record.end()) return fallback;
   if (!it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
@@ -95,8 +99,8 @@ bool parse_timestamp(std::string_view text, std::int64_t& unix_ms) {
       text[16] != ':' || text.back() != 'Z') {
     return false;
   }
-  if (!digits(0, 4, year) || !digits(5, 2, month) || !digits(8, 2, tm.tm_mday) || !digits(11, 2, tm.tm_hour) ||
-      !digits(14, 2, tm.tm_min) || !digits(17, 2, tm.tm_sec)) {
+  if (!digits(0, 4, year) || !digits(5, 2, month) || !digits(8, 2, tm.tm_mday) ||
+      !digits(11, 2, tm.tm_hour) || !digits(14, 2, tm.tm_min) || !digits(17, 2, tm.tm_sec)) {
     return false;
   }
   int ms = 0;
@@ -151,7 +155,8 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       if (record.contains("ts") && !parse_timestamp(string_field(record, "ts"), r.ts_ms)) {
         throw std::invalid_argument("\"ts\" must read like 2026-01-01T00:00:00.000Z");
       }
-      if (record.contains("hostname") && !record["hostname"].is_null()) hostname = string_field(record, "hostname");
+      if (record.contains("hostname") && !record["hostname"].is_null())
+        hostname = string_field(record, "hostname");
     } catch (const ParseError& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     } catch (const nlohmann::json::exception&) {
@@ -172,9 +177,8 @@ std::vector<Result> ResultMerger::results() const {
   std::vector<Result> out;
   out.reserve(results_.size());
   for (const auto& [key, r] : results_) out.push_back(r);
-  std::sort(out.begin(), out.end(), [](const Result& a, const Result& b) {
-    return a.ip != b.ip ? a.ip < b.ip : a.port < b.port;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Result& a, const Result& b) { return a.ip != b.ip ? a.ip < b.ip : a.port < b.port; });
   return out;
 }
 
@@ -188,13 +192,14 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   std::string output = "-";
   std::string format = "ndjson";
   std::vector<std::string> inputs;
-  po::options_description desc("synscan merge [-o FILE] [--format FMT] FILE...\n\nMerges NDJSON results of shards or "
-                               "resumed runs: each (ip, port) once, in address order; on disagreement open > closed "
-                               "> filtered");
-  desc.add_options()
-      ("output,o", po::value(&output)->value_name("FILE"), "write the merged results to FILE ('-' is stdout)")
-      ("format", po::value(&format)->value_name("FMT"), "output format (default ndjson)")
-      ("help,h", "show this help");
+  po::options_description desc(
+      "synscan merge [-o FILE] [--format FMT] FILE...\n\nMerges NDJSON results of shards or "
+      "resumed runs: each (ip, port) once, in address order; on disagreement open > closed "
+      "> filtered");
+  desc.add_options()("output,o", po::value(&output)->value_name("FILE"),
+                     "write the merged results to FILE ('-' is stdout)")(
+      "format", po::value(&format)->value_name("FMT"), "output format (default ndjson)")("help,h",
+                                                                                         "show this help");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&inputs));
   po::options_description everything;
@@ -214,9 +219,11 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   }
   const auto formats = writer_formats();
   if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
-    throw UsageError(fmt::format("bad format '{}' in --format (formats are {})", format, fmt::join(formats, ", ")));
+    throw UsageError(
+        fmt::format("bad format '{}' in --format (formats are {})", format, fmt::join(formats, ", ")));
   }
-  if (inputs.empty()) throw UsageError("merge: no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
+  if (inputs.empty())
+    throw UsageError("merge: no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
 
   ResultMerger merger;
   for (const std::string& path : inputs) {
@@ -249,8 +256,10 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   }
   totals.end_ms = info.start_ms;
   for (ResultWriter* w : outputs.writers()) w->end(totals);
-  fmt::print(stderr, "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered)\n",
-             merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed, totals.filtered);
+  fmt::print(stderr,
+             "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered)\n",
+             merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed,
+             totals.filtered);
   return 0;
 }
 

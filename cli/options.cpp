@@ -54,11 +54,16 @@ po::options_description describe(RawOptions& o) {
   target_group.add_options()
       ("include-file", po::value(&t.include_files)->value_name("FILE"),
        "read targets from FILE ('-' is stdin); also -iL FILE. Several a line, '#' comments")
-      ("exclude", po::value(&t.excludes)->value_name("LIST"), "never probe these targets (same syntax as TARGET)")
-      ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"), "never probe the targets listed in FILE")
-      ("no-default-excludes", po::bool_switch(), "also probe 0/8, 127/8, 224/4, 240/4 (RFC 6890), excluded by default")
-      ("allow-large", po::bool_switch(&t.allow_large), "scan more than 2^24 addresses without an exclusion list")
-      ("top-ports", po::value(&o.top_ports)->value_name("N"), "add the N most common TCP ports (nmap-services)")
+      ("exclude", po::value(&t.excludes)->value_name("LIST"),
+       "never probe these targets (same syntax as TARGET)")
+      ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"),
+       "never probe the targets listed in FILE")
+      ("no-default-excludes", po::bool_switch(),
+       "also probe 0/8, 127/8, 224/4, 240/4 (RFC 6890), excluded by default")
+      ("allow-large", po::bool_switch(&t.allow_large),
+       "scan more than 2^24 addresses without an exclusion list")
+      ("top-ports", po::value(&o.top_ports)->value_name("N"),
+       "add the N most common TCP ports (nmap-services)")
       ("exclude-ports", po::value(&o.exclude_ports)->value_name("PORTS"), "never probe these ports")
       ("count", "print only the number of probes (of this shard) and exit; sends nothing");
   po::options_description pace("Pace");

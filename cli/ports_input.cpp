@@ -96,7 +96,8 @@ PortSet resolve_ports(const PortOptions& o) {
   std::vector<std::uint16_t> excluded;
   for (const std::string& p : o.exclude_ports) add_port_list(p, "--exclude-ports", excluded);
   std::sort(excluded.begin(), excluded.end());
-  std::erase_if(ports, [&](std::uint16_t p) { return std::binary_search(excluded.begin(), excluded.end(), p); });
+  std::erase_if(ports,
+                [&](std::uint16_t p) { return std::binary_search(excluded.begin(), excluded.end(), p); });
   if (ports.empty()) throw UsageError("no ports left: --exclude-ports removes every port");
   return PortSet(std::move(ports));
 }

@@ -1,10 +1,9 @@
 #include "cli/targets_input.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <sys/socket.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -73,8 +72,8 @@ void TargetListBuilder::add_token(std::string_view token, std::string_view where
     bool masked = false;
     const Interval iv = parse_target_token(token, &masked);
     if (masked) {
-      notices_.push_back(fmt::format("note: {} has host bits set; using {}/{} ({})", token, format_ipv4(iv.first),
-                                     token.substr(token.find('/') + 1), where));
+      notices_.push_back(fmt::format("note: {} has host bits set; using {}/{} ({})", token,
+                                     format_ipv4(iv.first), token.substr(token.find('/') + 1), where));
     }
     intervals_.push_back(iv);
     return;
@@ -123,7 +122,8 @@ void TargetListBuilder::add_text(std::string_view text, std::string_view where) 
   }
 }
 
-void TargetListBuilder::add_file(const std::string& path, std::string_view option, std::istream& stdin_stream) {
+void TargetListBuilder::add_file(const std::string& path, std::string_view option,
+                                 std::istream& stdin_stream) {
   std::ifstream file;
   std::istream* in = &stdin_stream;
   if (path == "-") {
@@ -131,7 +131,8 @@ void TargetListBuilder::add_file(const std::string& path, std::string_view optio
     stdin_used_ = true;
   } else {
     file.open(path, std::ios::binary);
-    if (!file) throw std::runtime_error(fmt::format("cannot read {} '{}': {}", option, path, std::strerror(errno)));
+    if (!file)
+      throw std::runtime_error(fmt::format("cannot read {} '{}': {}", option, path, std::strerror(errno)));
     in = &file;
   }
   const std::string shown = path == "-" ? "standard input" : path;
@@ -146,13 +147,16 @@ void TargetListBuilder::add_file(const std::string& path, std::string_view optio
 }
 
 std::vector<std::pair<Ipv4, std::string>> TargetListBuilder::take_names() {
-  std::stable_sort(names_.begin(), names_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  names_.erase(std::unique(names_.begin(), names_.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+  std::stable_sort(names_.begin(), names_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  names_.erase(std::unique(names_.begin(), names_.end(),
+                           [](const auto& a, const auto& b) { return a.first == b.first; }),
                names_.end());
   return std::move(names_);
 }
 
-ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver, std::istream& stdin_stream) {
+ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver,
+                                std::istream& stdin_stream) {
   const auto dashes = std::count(o.include_files.begin(), o.include_files.end(), "-") +
                       std::count(o.exclude_files.begin(), o.exclude_files.end(), "-");
   if (dashes > 1) throw UsageError("'-' (standard input) given twice in --include-file / --exclude-file");
@@ -168,10 +172,12 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
   for (const std::string& f : o.exclude_files) exclude.add_file(f, "--exclude-file", stdin_stream);
   const bool own_exclusions = exclude.token_count() > 0;
 
-  // Measured before the default exclusions so that a user's own list can be blamed when it removes everything.
+  // Measured before the default exclusions so that a user's own list can be blamed when it removes
+  // everything.
   const TargetSet user_only(include.intervals(), exclude.intervals());
   if (o.default_excludes) {
-    exclude.intervals().insert(exclude.intervals().end(), default_exclusions().begin(), default_exclusions().end());
+    exclude.intervals().insert(exclude.intervals().end(), default_exclusions().begin(),
+                               default_exclusions().end());
   }
   ResolvedTargets out{TargetSet(include.intervals(), exclude.intervals()), include.take_names(), {}};
   out.notices = include.notices();
@@ -186,17 +192,20 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
         "240.0.0.0/4; RFC 6890); add --no-default-excludes to scan them anyway");
   }
   if (o.guard_large && !o.allow_large && !own_exclusions && out.targets.size() > kLargeScanAddresses) {
-    throw UsageError(fmt::format(
-        "{} target addresses is more than 2^24 with no exclusion list of your own: give one (--exclude-file FILE, "
-        "--exclude LIST) or confirm with --allow-large",
-        out.targets.size()));
+    throw UsageError(
+        fmt::format("{} target addresses is more than 2^24 with no exclusion list of your own: give one "
+                    "(--exclude-file FILE, "
+                    "--exclude LIST) or confirm with --allow-large",
+                    out.targets.size()));
   }
   return out;
 }
 
-std::function<std::string_view(Ipv4)> hostname_lookup(const std::vector<std::pair<Ipv4, std::string>>& table) {
+std::function<std::string_view(Ipv4)> hostname_lookup(
+    const std::vector<std::pair<Ipv4, std::string>>& table) {
   return [&table](Ipv4 ip) -> std::string_view {
-    auto it = std::lower_bound(table.begin(), table.end(), ip, [](const auto& e, Ipv4 v) { return e.first < v; });
+    auto it =
+        std::lower_bound(table.begin(), table.end(), ip, [](const auto& e, Ipv4 v) { return e.first < v; });
     if (it == table.end() || it->first != ip) return {};
     return it->second;
   };

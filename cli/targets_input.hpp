@@ -1,7 +1,7 @@
 #pragma once
-// Target input as users give it: tokens on the command line and in files (-iL, --exclude-file), hostnames resolved
-// once at start, exclusions (the user's and RFC 6890's), and the guard against scanning the Internet by a typo.
-// The result is a TargetSet of sorted intervals plus a table of the names targets were given as.
+// Target input as users give it: tokens on the command line and in files (-iL, --exclude-file), hostnames
+// resolved once at start, exclusions (the user's and RFC 6890's), and the guard against scanning the Internet
+// by a typo. The result is a TargetSet of sorted intervals plus a table of the names targets were given as.
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -16,9 +16,9 @@
 
 namespace synscan {
 
-/// Resolves a hostname to every IPv4 address it has (A records), host byte order. Throws UsageError when the name
-/// does not exist (a bad target: exit 2) and std::runtime_error when the resolver itself failed (no DNS server
-/// reachable, EAI_AGAIN: the environment, exit 1).
+/// Resolves a hostname to every IPv4 address it has (A records), host byte order. Throws UsageError when the
+/// name does not exist (a bad target: exit 2) and std::runtime_error when the resolver itself failed (no DNS
+/// server reachable, EAI_AGAIN: the environment, exit 1).
 using Resolver = std::function<std::vector<Ipv4>(const std::string& name)>;
 
 /// The system resolver: getaddrinfo(name, AF_INET), every address once, in the order returned.
@@ -33,8 +33,8 @@ const std::vector<Interval>& default_exclusions();
 /// A scan of more than this many addresses needs an exclusion of its own or --allow-large.
 inline constexpr std::uint64_t kLargeScanAddresses = std::uint64_t{1} << 24;
 
-/// True for a token that may be a hostname (RFC 1123 letters, digits, '-' and '.', with at least one letter, so
-/// that a mistyped address such as 300.1.2.3 is reported as a bad address, not looked up).
+/// True for a token that may be a hostname (RFC 1123 letters, digits, '-' and '.', with at least one letter,
+/// so that a mistyped address such as 300.1.2.3 is reported as a bad address, not looked up).
 bool looks_like_hostname(std::string_view token);
 
 /// Accumulates targets or exclusions from any number of sources, in the order given.
@@ -44,10 +44,11 @@ class TargetListBuilder {
   /// yes, exclusions no).
   TargetListBuilder(Resolver resolver, bool record_names);
 
-  /// Adds every token of `text`: tokens are separated by commas, blanks, tabs, CR and LF; '#' starts a comment
-  /// that runs to the end of its line. A token is an address, a CIDR block (host bits set under the prefix are
-  /// masked off, with a notice), a range a.b.c.d-e.f.g.h, or a hostname (every A record). `where` names the
-  /// source in errors ("targets", "--exclude", "file hosts.txt line 3"). Throws UsageError naming the token.
+  /// Adds every token of `text`: tokens are separated by commas, blanks, tabs, CR and LF; '#' starts a
+  /// comment that runs to the end of its line. A token is an address, a CIDR block (host bits set under the
+  /// prefix are masked off, with a notice), a range a.b.c.d-e.f.g.h, or a hostname (every A record). `where`
+  /// names the source in errors ("targets", "--exclude", "file hosts.txt line 3"). Throws UsageError naming
+  /// the token.
   void add_text(std::string_view text, std::string_view where);
 
   /// Adds the contents of FILE ('-' is `stdin_stream`, at most once per run), with per-line error locations.
@@ -93,11 +94,12 @@ struct ResolvedTargets {
   std::vector<std::string> notices;                     ///< for stderr, one line each
 };
 
-/// Builds the target set: includes minus (user exclusions + default exclusions). Throws UsageError (exit 2) when
-/// no target is given, a token is bad, the exclusions remove every target, or the scan is large (more than
-/// kLargeScanAddresses) with no exclusion of its own and no --allow-large; std::runtime_error (exit 1) when a file
-/// cannot be read or the resolver fails.
-ResolvedTargets resolve_targets(const TargetOptions& options, const Resolver& resolver, std::istream& stdin_stream);
+/// Builds the target set: includes minus (user exclusions + default exclusions). Throws UsageError (exit 2)
+/// when no target is given, a token is bad, the exclusions remove every target, or the scan is large (more
+/// than kLargeScanAddresses) with no exclusion of its own and no --allow-large; std::runtime_error (exit 1)
+/// when a file cannot be read or the resolver fails.
+ResolvedTargets resolve_targets(const TargetOptions& options, const Resolver& resolver,
+                                std::istream& stdin_stream);
 
 /// A lookup of the name an address was given as, for ScanInfo::hostname_of; empty when it was not a name.
 /// `table` is sorted by address and must outlive the returned function.

@@ -24,7 +24,8 @@ inline CommandLine parse_args(const std::vector<std::string>& args) {
 /// The config of a command line that must describe a scan.
 inline ScanConfig config_of(const std::vector<std::string>& args) { return *parse_args(args).config; }
 
-/// run_dry_run's output as text. `stop_first` sets the stop request before the run (it then writes one buffer).
+/// run_dry_run's output as text. `stop_first` sets the stop request before the run (it then writes one
+/// buffer).
 inline std::string dry_run_text(const ScanConfig& config, bool stop_first = false) {
   std::FILE* f = std::tmpfile();
   ScanState state;

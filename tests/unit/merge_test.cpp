@@ -1,9 +1,8 @@
 // synscan merge: each (ip, port) once, address order, the documented conflict rule, and clear errors.
 #include "cli/merge.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
@@ -17,9 +16,10 @@ namespace synscan {
 namespace {
 
 std::string record(const char* ip, int port, const char* state, const char* reason, const char* extra = "") {
-  return fmt::format(R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}","ttl":64,"window":1024,)"
-                     R"("ts":"2026-01-02T03:04:05.678Z"{}}})",
-                     ip, port, state, reason, extra) +
+  return fmt::format(
+             R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}","ttl":64,"window":1024,)"
+             R"("ts":"2026-01-02T03:04:05.678Z"{}}})",
+             ip, port, state, reason, extra) +
          "\n";
 }
 
@@ -42,34 +42,40 @@ std::string merged_ndjson(const std::vector<std::string>& inputs) {
 }
 
 TEST(Merge, ShardsBecomeOneSetInAddressOrder) {
-  const std::string a = record("198.19.0.10", 80, "open", "syn-ack") + record("198.19.0.2", 443, "closed", "rst");
+  const std::string a =
+      record("198.19.0.10", 80, "open", "syn-ack") + record("198.19.0.2", 443, "closed", "rst");
   const std::string b = "\n" + record("198.19.0.2", 22, "filtered", "no-response") +
                         record("198.19.0.10", 22, "filtered", "icmp-unreach");
   const std::string out = merged_ndjson({a, b});
   // Numeric address order (198.19.0.2 before 198.19.0.10), then port; fields survive the round trip.
-  EXPECT_EQ(out, record("198.19.0.2", 22, "filtered", "no-response") + record("198.19.0.2", 443, "closed", "rst") +
-                     record("198.19.0.10", 22, "filtered", "icmp-unreach") + record("198.19.0.10", 80, "open", "syn-ack"));
+  EXPECT_EQ(out, record("198.19.0.2", 22, "filtered", "no-response") +
+                     record("198.19.0.2", 443, "closed", "rst") +
+                     record("198.19.0.10", 22, "filtered", "icmp-unreach") +
+                     record("198.19.0.10", 80, "open", "syn-ack"));
 }
 
 TEST(Merge, EachProbeOnceStrongerEvidenceWins) {
-  // A resumed run: the probe reported filtered (silence) in one file and open in another is open, whichever came
-  // first; an exact duplicate is reported once; open beats closed; equal states keep the first record.
-  const std::string first = record("198.19.0.1", 80, "filtered", "no-response") +
-                            record("198.19.0.1", 22, "open", "syn-ack") + record("198.19.0.1", 25, "closed", "rst") +
-                            record("198.19.0.1", 113, "filtered", "icmp-unreach");
-  const std::string second = record("198.19.0.1", 80, "open", "syn-ack") + record("198.19.0.1", 22, "open", "syn-ack") +
-                             record("198.19.0.1", 25, "open", "syn-ack") +
-                             record("198.19.0.1", 113, "filtered", "no-response");
+  // A resumed run: the probe reported filtered (silence) in one file and open in another is open, whichever
+  // came first; an exact duplicate is reported once; open beats closed; equal states keep the first record.
+  const std::string first =
+      record("198.19.0.1", 80, "filtered", "no-response") + record("198.19.0.1", 22, "open", "syn-ack") +
+      record("198.19.0.1", 25, "closed", "rst") + record("198.19.0.1", 113, "filtered", "icmp-unreach");
+  const std::string second =
+      record("198.19.0.1", 80, "open", "syn-ack") + record("198.19.0.1", 22, "open", "syn-ack") +
+      record("198.19.0.1", 25, "open", "syn-ack") + record("198.19.0.1", 113, "filtered", "no-response");
   const std::string out = merged_ndjson({first, second});
   EXPECT_EQ(out, record("198.19.0.1", 22, "open", "syn-ack") + record("198.19.0.1", 25, "open", "syn-ack") +
-                     record("198.19.0.1", 80, "open", "syn-ack") + record("198.19.0.1", 113, "filtered", "icmp-unreach"));
-  EXPECT_EQ(merged_ndjson({second, first}), out.substr(0, out.rfind('{')) + record("198.19.0.1", 113, "filtered",
-                                                                                     "no-response"));
+                     record("198.19.0.1", 80, "open", "syn-ack") +
+                     record("198.19.0.1", 113, "filtered", "icmp-unreach"));
+  EXPECT_EQ(merged_ndjson({second, first}),
+            out.substr(0, out.rfind('{')) + record("198.19.0.1", 113, "filtered", "no-response"));
 }
 
 TEST(Merge, SkipsNonResultRecordsAndNamesBadLines) {
   ResultMerger merger;
-  std::istringstream ok(R"({"type":"summary","open":1})" "\n" + record("198.19.0.1", 80, "open", "syn-ack") +
+  std::istringstream ok(R"({"type":"summary","open":1})"
+                        "\n" +
+                        record("198.19.0.1", 80, "open", "syn-ack") +
                         R"({"ip":"198.19.0.1","port":81,"state":"closed"})");  // minimal, no final newline
   merger.add(ok, "a.ndjson");
   ASSERT_EQ(merger.results().size(), 2u);
@@ -88,7 +94,8 @@ TEST(Merge, SkipsNonResultRecordsAndNamesBadLines) {
   };
   EXPECT_NE(error_of(record("198.19.0.1", 80, "open", "syn-ack") + "{\"ip\": oops\n").find("b.ndjson line 2"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"ip":"198.19.0.300","port":1,"state":"open"})").find("198.19.0.300"), std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"198.19.0.300","port":1,"state":"open"})").find("198.19.0.300"),
+            std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":70000,"state":"open"})").find("port"), std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":1,"state":"half-open"})").find("state"), std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":1})").find("\"state\""), std::string::npos);
@@ -114,8 +121,8 @@ TEST(Merge, TimestampsRoundTrip) {
   EXPECT_EQ(v, 1767225600000LL);
   EXPECT_TRUE(parse_timestamp("2026-01-01T00:00:00.5Z", v));
   EXPECT_EQ(v, 1767225600500LL);
-  for (const char* bad : {"", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00.Z",
-                          "2026-01-01 00:00:00Z"}) {
+  for (const char* bad : {"", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z",
+                          "2026-01-01T00:00:00.Z", "2026-01-01 00:00:00Z"}) {
     EXPECT_FALSE(parse_timestamp(bad, v)) << bad;
   }
 }

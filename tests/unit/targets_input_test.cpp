@@ -31,7 +31,8 @@ struct FakeResolver {
   }
 };
 
-ResolvedTargets resolve(TargetOptions o, const Resolver& r = resolve_ipv4, const std::string& stdin_text = "") {
+ResolvedTargets resolve(TargetOptions o, const Resolver& r = resolve_ipv4,
+                        const std::string& stdin_text = "") {
   std::istringstream in(stdin_text);
   return resolve_targets(o, r, in);
 }
@@ -47,7 +48,8 @@ std::string error_of(auto&& fn) {
 
 TEST(TargetsInput, HostnamesResolveOnceToEveryAddressAndAreRemembered) {
   int calls = 0;
-  FakeResolver fake{{{"web.example", {"192.0.2.80", "192.0.2.81"}}, {"db.example", {"198.51.100.5"}}}, &calls};
+  FakeResolver fake{{{"web.example", {"192.0.2.80", "192.0.2.81"}}, {"db.example", {"198.51.100.5"}}},
+                    &calls};
   TargetOptions o;
   o.targets = {"web.example,db.example", "192.0.2.1", "web.example"};
   const ResolvedTargets r = resolve(o, fake);
@@ -110,33 +112,41 @@ TEST(TargetsInput, ExcludeListsAndFilesSubtract) {
   EXPECT_EQ(out.find("192.0.2.7 "), std::string::npos);
   EXPECT_EQ(test::lines_of(out).size(), 121u);
   // Removing everything is an error that says so.
-  EXPECT_NE(error_of([] { config_of({"192.0.2.0/24", "-p", "80", "--exclude", "192.0.2.0/23"}); })
-                .find("exclusions (--exclude, --exclude-file) remove every target"),
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.0/24", "-p", "80", "--exclude", "192.0.2.0/23"});
+            }).find("exclusions (--exclude, --exclude-file) remove every target"),
             std::string::npos);
 }
 
 TEST(TargetsInput, DefaultExclusionsAreRfc6890AndNotTheTestRanges) {
   const TargetSet defaults(default_exclusions());
-  for (const char* never : {"0.0.0.0", "0.255.255.255", "127.0.0.1", "224.0.0.1", "239.255.255.255", "240.0.0.1",
-                            "255.255.255.255"}) {
+  for (const char* never : {"0.0.0.0", "0.255.255.255", "127.0.0.1", "224.0.0.1", "239.255.255.255",
+                            "240.0.0.1", "255.255.255.255"}) {
     EXPECT_TRUE(defaults.contains(parse_ipv4(never))) << never;
   }
-  for (const char* fine : {"1.0.0.0", "126.255.255.255", "128.0.0.0", "198.18.0.1", "198.19.255.255", "192.0.2.1",
-                           "198.51.100.1", "203.0.113.1", "10.0.0.1", "223.255.255.255"}) {
+  for (const char* fine : {"1.0.0.0", "126.255.255.255", "128.0.0.0", "198.18.0.1", "198.19.255.255",
+                           "192.0.2.1", "198.51.100.1", "203.0.113.1", "10.0.0.1", "223.255.255.255"}) {
     EXPECT_FALSE(defaults.contains(parse_ipv4(fine))) << fine;
   }
   EXPECT_EQ(config_of({"126.255.255.254/31", "127.0.0.0/31", "-p", "1"}).space.size(), 2u);
   EXPECT_EQ(config_of({"127.0.0.0/31", "-p", "1", "--no-default-excludes"}).space.size(), 2u);
-  EXPECT_NE(error_of([] { config_of({"224.0.0.1", "-p", "1"}); }).find("--no-default-excludes"), std::string::npos);
+  EXPECT_NE(error_of([] {
+              config_of({"224.0.0.1", "-p", "1"});
+            }).find("--no-default-excludes"),
+            std::string::npos);
 }
 
 TEST(TargetsInput, LargeScansNeedAnExclusionOrAllowLarge) {
   // 2^24 addresses is allowed; one more is not, unless the user has an exclusion list or says --allow-large.
   EXPECT_EQ(config_of({"10.0.0.0/8", "-p", "80"}).space.size(), 1ull << 24);
-  EXPECT_NE(error_of([] { config_of({"10.0.0.0/8", "11.0.0.0", "-p", "80"}); }).find("--allow-large"),
+  EXPECT_NE(error_of([] {
+              config_of({"10.0.0.0/8", "11.0.0.0", "-p", "80"});
+            }).find("--allow-large"),
             std::string::npos);
-  EXPECT_EQ(config_of({"10.0.0.0/8", "11.0.0.0", "-p", "80", "--allow-large"}).space.size(), (1ull << 24) + 1);
-  EXPECT_EQ(config_of({"10.0.0.0/7", "-p", "80", "--exclude", "10.1.0.0/16"}).space.size(), (1ull << 25) - 65536);
+  EXPECT_EQ(config_of({"10.0.0.0/8", "11.0.0.0", "-p", "80", "--allow-large"}).space.size(),
+            (1ull << 24) + 1);
+  EXPECT_EQ(config_of({"10.0.0.0/7", "-p", "80", "--exclude", "10.1.0.0/16"}).space.size(),
+            (1ull << 25) - 65536);
   // A dry run sends nothing: it may count the Internet without asking.
   EXPECT_EQ(config_of({"0.0.0.0/0", "-p", "80", "--dry-run"}).space.size(),
             (1ull << 32) - 2 * (1ull << 24) - 2 * (1ull << 28));
@@ -195,12 +205,19 @@ TEST(PortsInput, TopPortsFromNmapMatchNmap) {
 }
 
 TEST(PortsInput, ExcludePortsAndErrors) {
-  EXPECT_EQ(config_of({"192.0.2.1", "-p", "1-1024", "--exclude-ports", "22,100-199"}).space.size(), 1024u - 101);
-  EXPECT_NE(error_of([] { config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "80"}); }).find("no ports left"),
+  EXPECT_EQ(config_of({"192.0.2.1", "-p", "1-1024", "--exclude-ports", "22,100-199"}).space.size(),
+            1024u - 101);
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "80"});
+            }).find("no ports left"),
             std::string::npos);
-  EXPECT_NE(error_of([] { config_of({"192.0.2.1", "--top-ports", "0"}); }).find("'0' in --top-ports"),
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.1", "--top-ports", "0"});
+            }).find("'0' in --top-ports"),
             std::string::npos);
-  EXPECT_NE(error_of([] { config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "x"}); }).find("--exclude-ports"),
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "x"});
+            }).find("--exclude-ports"),
             std::string::npos);
   EXPECT_NE(error_of([] { config_of({"192.0.2.1"}); }).find("no ports given"), std::string::npos);
 }
@@ -209,7 +226,8 @@ TEST(TargetsInput, CountPrintsOnlyTheNumberAndImpliesADryRun) {
   const ScanConfig c = config_of({"192.0.2.0/24", "-p", "1-10", "--count"});
   EXPECT_TRUE(c.dry_run);
   EXPECT_EQ(test::dry_run_text(c), "2560\n");
-  const ScanConfig shard = config_of({"192.0.2.0/24", "-p", "1-10", "--count", "--shard", "3/3", "--seed", "1"});
+  const ScanConfig shard =
+      config_of({"192.0.2.0/24", "-p", "1-10", "--count", "--shard", "3/3", "--seed", "1"});
   EXPECT_EQ(test::dry_run_text(shard), "853\n");  // positions 2, 5, ..., 2558
 }
 
