@@ -50,7 +50,8 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
   const Permutation perm(c.space.size(), c.seed);
   const Slice slice = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
   if (c.count_only) {  // --count: the size of this shard, computed, never walked
-    if (std::fprintf(out, "%llu\n", static_cast<unsigned long long>(slice.count)) < 0 || std::fflush(out) != 0) {
+    const auto count = static_cast<unsigned long long>(slice.count);
+    if (std::fprintf(out, "%llu\n", count) < 0 || std::fflush(out) != 0) {
       throw std::runtime_error("error writing the dry-run output");
     }
     return slice.count;

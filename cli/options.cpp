@@ -93,9 +93,10 @@ po::options_description describe(RawOptions& o) {
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 64)")
       ("help,h", "show this help")
       ("version", "show versions");
-  po::options_description all("synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
-                              "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; "
-                              "several, or comma-separated");
+  po::options_description all(
+      "synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
+      "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; several, or "
+      "comma-separated");
   all.add(targets).add(target_group).add(pace).add(network).add(output).add(advanced);
   return all;
 }
@@ -226,7 +227,8 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
   c.count_only = vm.count("count") > 0;
   raw.target_input.targets = raw.targets;
   raw.target_input.default_excludes = !vm["no-default-excludes"].as<bool>();
-  raw.target_input.guard_large = !c.dry_run;  // the guard is against sending by a typo; a dry run sends nothing
+  // The large-scan guard is against sending by a typo; a dry run sends nothing.
+  raw.target_input.guard_large = !c.dry_run;
   ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_ipv4, std::cin);
   PortSet ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports});
   c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
