@@ -2,6 +2,8 @@
 // 0 success, 1 the environment failed (route, permission, output file), 2 bad input.
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <string_view>
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
       std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
       if (spec.path != "-") {
         file.reset(std::fopen(spec.path.c_str(), "w"));
-        if (!file) throw std::runtime_error("cannot write output '" + spec.path + "'");
+        if (!file) throw std::runtime_error("cannot write output '" + spec.path + "': " + std::strerror(errno));
         out = file.get();
       }
       drop_privileges(config.user);  // a dry run needs no privilege at all
