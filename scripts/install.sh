@@ -41,7 +41,8 @@ else
   chmod 0755 "$binary"
 fi
 # chgrp/chmod clear file capabilities, so set them last.
-setcap "$caps" "$binary" || die "setcap $caps $binary failed: this filesystem may not support file capabilities"
+setcap "$caps" "$binary" ||
+  die "setcap $caps $binary failed: this filesystem may not support file capabilities"
 got=$(getcap "$binary")
 [[ $got == *cap_net_admin,cap_net_raw=ep* || $got == *cap_net_raw,cap_net_admin=ep* ]] ||
   die "capabilities not set as expected: '$got'"

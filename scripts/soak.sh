@@ -35,6 +35,7 @@ log() { printf 'soak: %s\n' "$*" >&2; }
 
 lab=
 scan_pid=
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   [[ -z $scan_pid ]] || kill "$scan_pid" 2>/dev/null || true
   [[ -z $lab ]] || "$lab_sh" down "$lab" || log "warning: lab down $lab failed"

@@ -25,11 +25,13 @@ states() { jq -r '"\(.ip) \(.port) \(.state) \(.reason)"' "$1" | sort; }
 
 log "(a) as root"
 scan "${common[@]}" -o "$E2E_WORK/root.ndjson" || fail "(a) synscan exited with $?"
-check_truth --targets "${targets[@]}" --ports "$ports" --all "$E2E_WORK/root.ndjson" || fail "(a) differs from truth"
+check_truth --targets "${targets[@]}" --ports "$ports" --all "$E2E_WORK/root.ndjson" ||
+  fail "(a) differs from truth"
 
 log "(b) as $UNPRIV_USER with file capabilities"
 scan_as_user "$CAPPED_BIN" "${common[@]}" -o "$UNPRIV_DIR/user.ndjson" || fail "(b) synscan exited with $?"
-check_truth --targets "${targets[@]}" --ports "$ports" --all "$UNPRIV_DIR/user.ndjson" || fail "(b) differs from truth"
+check_truth --targets "${targets[@]}" --ports "$ports" --all "$UNPRIV_DIR/user.ndjson" ||
+  fail "(b) differs from truth"
 diff <(states "$E2E_WORK/root.ndjson") <(states "$UNPRIV_DIR/user.ndjson") >"$E2E_WORK/diff" ||
   fail "(b) results differ from root's: $(head -n 10 "$E2E_WORK/diff")"
 
@@ -61,10 +63,12 @@ pid=$BG_PID
 wait_dropped "$pid"
 check_no_caps "$pid" "(c)"
 uids=$(proc_field "$pid" Uid)
-[[ $uids == "$UNPRIV_UID $UNPRIV_UID $UNPRIV_UID $UNPRIV_UID" ]] || fail "(c) Uid '$uids', expected $UNPRIV_UID x4"
+[[ $uids == "$UNPRIV_UID $UNPRIV_UID $UNPRIV_UID $UNPRIV_UID" ]] ||
+  fail "(c) Uid '$uids', expected $UNPRIV_UID x4"
 log "(c) $(grep -E '^(Uid|CapPrm|CapEff|NoNewPrivs):' "/proc/$pid/status" | tr -s '\t\n' ' ')"
 wait "$pid" || fail "(c) synscan exited with $?"
-[[ $(wc -l <"$UNPRIV_DIR/c.txt") -eq 16 ]] || fail "(c) expected 16 open ports, got $(cat "$UNPRIV_DIR/c.txt")"
+[[ $(wc -l <"$UNPRIV_DIR/c.txt") -eq 16 ]] ||
+  fail "(c) expected 16 open ports, got $(cat "$UNPRIV_DIR/c.txt")"
 
 # check_root_drop USER ARGS...: a scan started as root runs as USER after start-up.
 check_root_drop() {
@@ -72,13 +76,16 @@ check_root_drop() {
   shift
   uid=$(id -u "$user")
   gid=$(id -g "$user")
-  run_bg "$LAB_SH" exec "$LAB_NAME" "$SYNSCAN_BIN" 198.19.0.0/28 -p 22 --wait 4 -o "$E2E_WORK/d-$user.txt" "$@"
+  run_bg "$LAB_SH" exec "$LAB_NAME" "$SYNSCAN_BIN" 198.19.0.0/28 -p 22 --wait 4 \
+    -o "$E2E_WORK/d-$user.txt" "$@"
   pid=$BG_PID
   wait_dropped "$pid"
   check_no_caps "$pid" "(d) root -> $user"
   [[ $(proc_field "$pid" CapBnd) == 0000000000000000 ]] || fail "(d) bounding set not empty"
-  [[ $(proc_field "$pid" Uid) == "$uid $uid $uid $uid" ]] || fail "(d) Uid $(proc_field "$pid" Uid), want $uid"
-  [[ $(proc_field "$pid" Gid) == "$gid $gid $gid $gid" ]] || fail "(d) Gid $(proc_field "$pid" Gid), want $gid"
+  [[ $(proc_field "$pid" Uid) == "$uid $uid $uid $uid" ]] ||
+    fail "(d) Uid $(proc_field "$pid" Uid), want $uid"
+  [[ $(proc_field "$pid" Gid) == "$gid $gid $gid $gid" ]] ||
+    fail "(d) Gid $(proc_field "$pid" Gid), want $gid"
   [[ -z $(proc_field "$pid" Groups) ]] || fail "(d) supplementary groups left: $(proc_field "$pid" Groups)"
   log "(d) root -> $user: $(grep -E '^(Uid|Gid|CapEff|CapBnd):' "/proc/$pid/status" | tr -s '\t\n' ' ')"
   wait "$pid" || fail "(d) synscan exited with $?"
@@ -90,8 +97,10 @@ if id daemon >/dev/null 2>&1; then check_root_drop daemon --user daemon; fi
 
 log "(e) a dry run as root drops too"
 rc=0
-sandboxed "$SYNSCAN_BIN" 192.0.2.0/30 -p 80 --dry-run --user no-such-user-x >/dev/null 2>"$E2E_WORK/e.err" || rc=$?
-((rc == 1)) && grep -q "user 'no-such-user-x' does not exist" "$E2E_WORK/e.err" ||
+sandboxed "$SYNSCAN_BIN" 192.0.2.0/30 -p 80 --dry-run --user no-such-user-x >/dev/null \
+  2>"$E2E_WORK/e.err" || rc=$?
+if ((rc != 1)) || ! grep -q "user 'no-such-user-x' does not exist" "$E2E_WORK/e.err"; then
   fail "(e) dry run with an unknown --user: exit $rc, $(cat "$E2E_WORK/e.err")"
+fi
 
 log "PASS"

@@ -49,7 +49,7 @@ def main(argv):
         return 2
     ready, ns_a, if_a, ns_b, if_b = argv[1:]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # A tun fd stays bound to the device in the namespace it was opened in, whatever this process enters later.
+    # A tun fd stays bound to its device in the namespace it was opened in, whatever this process enters later.
     enter_netns(ns_a)
     fd_a = open_tun(if_a)
     enter_netns(ns_b)
