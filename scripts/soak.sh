@@ -68,10 +68,11 @@ while ((elapsed < total_s)); do
     2>"$soak_dir/pass$pass.stderr" &
   scan_pid=$!
   : >"$samples"
-  t=0
+  started=$SECONDS
   deadline=$((secs * 2 + 60))
-  # One sample per second: seconds-since-start, VmRSS in kB, open descriptors.
+  # One sample per second: seconds since start, VmRSS in kB, open descriptors.
   while kill -0 "$scan_pid" 2>/dev/null; do
+    t=$((SECONDS - started))
     rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$scan_pid/status" 2>/dev/null || true)
     fds=$(find "/proc/$scan_pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l || true)
     [[ -n $rss ]] && printf '%s %s %s\n' "$t" "$rss" "$fds" >>"$samples"
@@ -80,12 +81,11 @@ while ((elapsed < total_s)); do
       kill -KILL "$scan_pid" 2>/dev/null || true
     fi
     sleep 1
-    t=$((t + 1))
   done
   rc=0
   wait "$scan_pid" || rc=$?
   scan_pid=
-  elapsed=$((elapsed + t))
+  elapsed=$((elapsed + SECONDS - started))
   cat "$soak_dir/pass$pass.stderr" >&2
   pass_ok=1
   ((rc == 0)) || { log "pass $pass: synscan exited with $rc"; pass_ok=0; }
