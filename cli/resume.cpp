@@ -119,6 +119,7 @@ void finish_config(ScanConfig& c, const OptionSources& sources) {
   if (!sources.resume) return;
   check_resume_matches(c, *sources.resume, sources.resume_path);
   c.resume_from = sources.resume->point;
+  c.resume_from->loaded_from = sources.resume_path;
   if (!sources.outputs_from_resume) return;
   for (OutputSpec& o : c.outputs) {
     if (o.path == "-") continue;
@@ -261,6 +262,13 @@ void report_silence(const ScanConfig& c, const Permutation& permutation, const R
     }
   }
   aggregator.flush();
+}
+
+void finish_resume(const ScanConfig& c) {
+  if (!c.resume_from || c.resume_from->loaded_from.empty()) return;
+  if (std::remove(c.resume_from->loaded_from.c_str()) == 0) {
+    fmt::print(stderr, "synscan: resumed scan complete; removed {}\n", c.resume_from->loaded_from);
+  }
 }
 
 void save_resume(const ScanConfig& c, ResumePoint reached, const ResultTable& table) {

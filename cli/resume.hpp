@@ -33,6 +33,7 @@ struct ResumePoint {
   /// ResultTable words (bit i = probe index i answered) when the scan has retry passes, else empty: the
   /// resumed retry passes skip what the stopped run already had answered, and never report it again.
   std::vector<std::uint64_t> answered;
+  std::string loaded_from;  ///< the file a --resume read it from (not written to the file)
 };
 
 /// A resume file's contents.
@@ -105,6 +106,10 @@ void preload_answered(ResultTable& table, const std::vector<std::uint64_t>& word
 /// the run started at c's resume point (or the beginning) and stopped at `reached` (see the rule at the top).
 void report_silence(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
                     Aggregator& aggregator, std::int64_t ts_ms);
+
+/// A resumed scan `c` completed: removes the resume file it continued from (so that running it again cannot
+/// send the probes a second time) and says so on stderr.
+void finish_resume(const ScanConfig& c);
 
 /// Writes the resume file of scan `c` stopped at `reached` to c.resume_file and says so on stderr. Records
 /// the answered set from `table` when the scan has retry passes. Throws std::runtime_error when it cannot be

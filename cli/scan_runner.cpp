@@ -139,7 +139,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     });
   }
   std::vector<std::uint64_t> sent_per_pass;
-  ResumePoint reached{first_pass(c), std::vector<std::uint64_t>(c.send_threads, 0), {}};
+  ResumePoint reached{first_pass(c), std::vector<std::uint64_t>(c.send_threads, 0), {}, {}};
   for (std::uint32_t pass = first_pass(c); pass <= c.retries; ++pass) {
     state.pass = pass;
     if (pass > first_pass(c)) wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
@@ -163,7 +163,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   if (interrupted) {
     std::atomic<bool> never{false};
     wait_for_replies(std::min(kStopDrainS, c.wait_s), never);
-  } else {
+  } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left has nothing to wait for
     wait_for_replies(c.wait_s, state.stop);
     std::atomic<bool> never{false};
     if (state.stop.load()) wait_for_replies(std::min(kStopDrainS, c.wait_s), never);  // stopped while waiting
@@ -177,6 +177,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
   const bool complete = !interrupted && !state.stop.load();
   if (!complete) save_resume(c, reached, table);
+  if (complete && c.resume_from) finish_resume(c);  // the resume file is spent: running it again would repeat probes
   if (!complete || c.resume_from) {
     report_silence(c, permutation, reached, aggregator, unix_ms_now());
   } else if (c.shard_count == 1) {

@@ -122,6 +122,7 @@ run_case() {
     scan --resume "$dir/scan.resume" || fail "($name) resumed run exited with $?"
   fi
   capture_stop
+  [[ ! -e $dir/scan.resume ]] || fail "($name) the spent resume file was left behind (running it again repeats probes)"
   python3 "$E2E_WORK/compare.py" "$dir/reference.ndjson" "$dir/result.ndjson" "$dir/wire.pcap" "$retries" >&2 ||
     fail "($name) stopped + resumed differs from one uninterrupted scan"
 }

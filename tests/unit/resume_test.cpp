@@ -78,7 +78,7 @@ std::string write_resume(const ScanConfig& c, const ResumePoint& point) {
 }
 
 ResumePoint some_point(const ScanConfig& c) {
-  ResumePoint p{1, {5, 0, 17}, std::vector<std::uint64_t>(ResultTable::bytes_for(c.space.size()) / 8, 0)};
+  ResumePoint p{1, {5, 0, 17}, std::vector<std::uint64_t>(ResultTable::bytes_for(c.space.size()) / 8, 0), {}};
   p.answered[0] = 0x8000000000000001ull;
   p.answered[3] = 0x00F0F0F0F0F0F0F0ull;
   return p;
@@ -114,6 +114,7 @@ TEST(Resume, ResumeRebuildsTheSameConfigAndEchoesTheSameOptions) {
   EXPECT_EQ(c.resume_file, "r.json");
   ASSERT_TRUE(c.resume_from);
   EXPECT_EQ(c.resume_from->next_j, (std::vector<std::uint64_t>{5, 0, 17}));
+  EXPECT_EQ(c.resume_from->loaded_from, path);
   EXPECT_EQ(first_pass(c), 1U);
   EXPECT_EQ(start_j(c, 1, 2), 17U);
   EXPECT_EQ(start_j(c, 2, 2), 0U);  // later passes start at the beginning
@@ -276,7 +277,7 @@ TEST(Resume, SilenceIsReportedOnceAcrossStopAndResume) {
     ASSERT_TRUE(r.config);
     const ScanConfig& c = *r.config;
     const Permutation perm(c.space.size(), c.seed);
-    const ResumePoint stopped{c.retries, {10, 31}, {}};  // in the last pass
+    const ResumePoint stopped{c.retries, {10, 31}, {}, {}};  // in the last pass
     ResultTable t1(c.space.size());
     CollectingWriter w1;
     Aggregator a1(t1, c.show, {&w1});
@@ -285,7 +286,7 @@ TEST(Resume, SilenceIsReportedOnceAcrossStopAndResume) {
 
     ScanConfig resumed = c;
     resumed.resume_from = stopped;
-    const ResumePoint done{c.retries, {64, 64}, {}};
+    const ResumePoint done{c.retries, {64, 64}, {}, {}};
     ResultTable t2(c.space.size());
     CollectingWriter w2;
     Aggregator a2(t2, c.show, {&w2});
@@ -300,7 +301,7 @@ TEST(Resume, SilenceIsReportedOnceAcrossStopAndResume) {
   ResultTable t(r.config->space.size());
   CollectingWriter w;
   Aggregator a(t, r.config->show, {&w});
-  report_silence(*r.config, perm, ResumePoint{0, {100}, {}}, a, 0);
+  report_silence(*r.config, perm, ResumePoint{0, {100}, {}, {}}, a, 0);
   EXPECT_TRUE(w.got.empty());
 }
 
