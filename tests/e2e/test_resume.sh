@@ -4,7 +4,7 @@
 # target namespace, per (ip, port)), and the results (the stopped run's plus the resumed run's, appended to the same
 # NDJSON file) equal an uninterrupted scan's with the same seed, each (ip, port) once. Three cases:
 #   (a) 2 send threads, no retries, SIGINT at a random moment;
-#   (b) 1 send thread, --retries 1 (unanswered probes twice on the wire), SIGINT at a random moment;
+#   (b) 1 send thread, --retries 1 (unanswered probes twice on the wire), SIGTERM at a random moment;
 #   (c) --max-runtime stops the scan and writes the resume file; --resume finishes it.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,16 +36,16 @@ capture_stop() {
   wait "$CAPTURE_PID" || true
 }
 
-# Runs synscan in the background inside the scanner namespace, stops it with SIGINT after a random delay of
+# Runs synscan in the background inside the scanner namespace, stops it with SIG$STOP_SIGNAL after a random delay of
 # $STOP_MIN-$STOP_MAX s ($SYNSCAN_STOP_AFTER, if set, fixes it: to reproduce a failure).
 scan_interrupted() {
   local delay
   delay=${SYNSCAN_STOP_AFTER:-$(python3 -c "import random; print(round(random.uniform($STOP_MIN, $STOP_MAX), 2))")}
-  log "synscan $* (SIGINT after $delay s)"
+  log "synscan $* (SIG$STOP_SIGNAL after $delay s)"
   "$LAB_SH" exec "$LAB_NAME" "$SYNSCAN_BIN" "$@" 2>"$E2E_WORK/stopped.err" &
   local pid=$! rc=0
   sleep "$delay"
-  kill -INT "$pid" 2>/dev/null || log "synscan already finished before SIGINT"
+  kill -"$STOP_SIGNAL" "$pid" 2>/dev/null || log "synscan already finished before SIG$STOP_SIGNAL"
   timeout -k 5 "$SCAN_TIMEOUT" tail --pid="$pid" -f /dev/null || fail "stopped synscan did not exit"
   wait "$pid" || rc=$?
   cat "$E2E_WORK/stopped.err" >&2
@@ -128,9 +128,9 @@ run_case() {
 }
 
 # 2304 probes at 600 pps: sending takes ~3.8 s; a stop may also come during the final wait.
-STOP_MIN=1.0 STOP_MAX=4.5 run_case threads 0 --send-threads 2 --rate 600
+STOP_SIGNAL=INT STOP_MIN=1.0 STOP_MAX=4.5 run_case threads 0 --send-threads 2 --rate 600
 # 2304 + 768 probes at 900 pps with a 1 s gap: pass 1 runs from ~3.6 s to ~4.5 s.
-STOP_MIN=1.0 STOP_MAX=5.0 run_case retries 1 --rate 900
+STOP_SIGNAL=TERM STOP_MIN=1.0 STOP_MAX=5.0 run_case retries 1 --rate 900
 run_case max-runtime 0 --rate 800 --max-runtime 1.5
 grep -q 'resume file written' "$E2E_WORK/max-runtime/stopped.err" || fail "--max-runtime did not say where it wrote"
 
