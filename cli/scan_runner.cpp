@@ -12,6 +12,7 @@
 #include "capture/route.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
+#include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/reply_parser.hpp"
@@ -100,6 +101,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   info.version = kVersion;
   info.command_line = c.command_line;
   info.start_ms = unix_ms_now();
+  if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   std::atomic<bool> receive_stop{false};
