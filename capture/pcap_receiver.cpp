@@ -16,12 +16,18 @@ std::runtime_error pcap_failure(pcap_t* p, const std::string& what) {
 
 LinkType link_from_dlt(int dlt) {
   switch (dlt) {
-    case DLT_EN10MB: return LinkType::ethernet;
+    case DLT_EN10MB:
+      return LinkType::ethernet;
     case DLT_RAW:
-    case DLT_IPV4: return LinkType::raw_ipv4;
-    case DLT_LINUX_SLL: return LinkType::linux_sll;
-    case DLT_LINUX_SLL2: return LinkType::linux_sll2;
-    default: throw std::runtime_error(fmt::format("libpcap: unsupported link type {}", pcap_datalink_val_to_name(dlt)));
+    case DLT_IPV4:
+      return LinkType::raw_ipv4;
+    case DLT_LINUX_SLL:
+      return LinkType::linux_sll;
+    case DLT_LINUX_SLL2:
+      return LinkType::linux_sll2;
+    default:
+      throw std::runtime_error(
+          fmt::format("libpcap: unsupported link type {}", pcap_datalink_val_to_name(dlt)));
   }
 }
 
@@ -29,11 +35,13 @@ LinkType link_from_dlt(int dlt) {
 
 std::string reply_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last) {
   const std::string ip = format_ipv4(local_ip);
-  return fmt::format("(tcp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)",
-                     ip, port_first, port_last);
+  return fmt::format(
+      "(tcp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)", ip,
+      port_first, port_last);
 }
 
-PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter, std::size_t buffer_bytes) {
+PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter,
+                           std::size_t buffer_bytes) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_.reset(pcap_create(interface.c_str(), errbuf));
   if (!pcap_) throw std::runtime_error(std::string("libpcap: ") + errbuf);
@@ -57,7 +65,8 @@ PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filt
   link_ = link_from_dlt(pcap_datalink(p));
   if (pcap_setdirection(p, PCAP_D_IN) != 0) throw pcap_failure(p, "setdirection");
   bpf_program program{};
-  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) throw pcap_failure(p, "compile");
+  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    throw pcap_failure(p, "compile");
   const int set = pcap_setfilter(p, &program);
   pcap_freecode(&program);
   if (set != 0) throw pcap_failure(p, "setfilter");
@@ -74,7 +83,8 @@ void PcapReceiver::run(const std::atomic<bool>& stop, const FrameFn& on_frame, c
   constexpr std::int64_t kStatsEveryNs = 1'000'000'000;
   std::int64_t next_stats = monotonic_ns() + kStatsEveryNs;
   while (!stop.load(std::memory_order_relaxed)) {
-    const int n = pcap_dispatch(pcap_.get(), -1, handler, reinterpret_cast<u_char*>(const_cast<FrameFn*>(&on_frame)));
+    const int n =
+        pcap_dispatch(pcap_.get(), -1, handler, reinterpret_cast<u_char*>(const_cast<FrameFn*>(&on_frame)));
     if (n < 0 && n != PCAP_ERROR_BREAK) throw pcap_failure(pcap_.get(), "dispatch");
     if (on_stats && monotonic_ns() >= next_stats) {
       on_stats(stats());

@@ -1,6 +1,6 @@
-// The capture filter (capture/pcap_receiver.hpp reply_filter) compiled by libpcap and run over golden frames with
-// pcap_offline_filter: no capture, no privileges. It must pass every reply kind the validator can accept and drop
-// the rest in the kernel, so foreign traffic never costs the receive thread anything.
+// The capture filter (capture/pcap_receiver.hpp reply_filter) compiled by libpcap and run over golden frames
+// with pcap_offline_filter: no capture, no privileges. It must pass every reply kind the validator can accept
+// and drop the rest in the kernel, so foreign traffic never costs the receive thread anything.
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 
@@ -71,14 +71,16 @@ TEST_F(ReplyFilter, PassesIcmpDestinationUnreachableOnly) {
 TEST_F(ReplyFilter, DropsNonIpv4Frames) {
   Bytes arp = test::ethernet(Bytes(28, 0), 0x0806);
   EXPECT_FALSE(passes(arp));
-  const Bytes udp = test::ethernet(test::ipv4({kTarget, kLocal, 17, 64, 0x4000, {}}, Bytes{0, 53, 0xee, 0x48, 0, 8, 0, 0}));
+  const Bytes udp =
+      test::ethernet(test::ipv4({kTarget, kLocal, 17, 64, 0x4000, {}}, Bytes{0, 53, 0xee, 0x48, 0, 8, 0, 0}));
   EXPECT_FALSE(passes(udp));
 }
 
 TEST(ReplyFilterText, NamesAddressAndRange) {
-  EXPECT_EQ(reply_filter(kLocal, 61000, 61255),
-            "(tcp and dst host 198.18.0.1 and dst portrange 61000-61255) or (icmp and dst host 198.18.0.1 and "
-            "icmp[0] == 3)");
+  EXPECT_EQ(
+      reply_filter(kLocal, 61000, 61255),
+      "(tcp and dst host 198.18.0.1 and dst portrange 61000-61255) or (icmp and dst host 198.18.0.1 and "
+      "icmp[0] == 3)");
 }
 
 }  // namespace
