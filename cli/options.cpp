@@ -40,7 +40,7 @@ struct RawOptions {
   std::string send_backend = "sendmmsg";
   std::string shard;
   std::string max_memory = "1024";
-  std::string pcap_buffer = "64";
+  std::string pcap_buffer = "32";
   TargetOptions target_input;  // the "Targets" group (cli/targets_input.hpp)
   std::string top_ports;
   std::vector<std::string> exclude_ports;
@@ -97,7 +97,7 @@ po::options_description describe(RawOptions& o) {
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
       ("send-backend", po::value(&o.send_backend)->value_name("NAME"), "sendmmsg or libnet (default sendmmsg)")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
-      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 64)")
+      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
       ("config", po::value(&o.config)->value_name("FILE"),
        "read options from FILE ('name = value' lines); the command line overrides")
       ("echo-config", "print the effective options (seed included) as a config file and exit")

@@ -45,7 +45,7 @@ struct ScanConfig {
   bool count_only = false;           ///< --count: the dry run prints only the number of probes
   std::vector<std::pair<Ipv4, std::string>> hostnames;  ///< names targets were given as, sorted by address
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
-  std::uint64_t pcap_buffer_bytes = 64ull << 20;
+  std::uint64_t pcap_buffer_bytes = 32ull << 20;  // capture/pcap_receiver.hpp kDefaultRingBytes
   std::string command_line;          ///< as typed, for metadata
   ConfigEntries effective;           ///< every option (file + command line) with the seed used: echo, resume file
   std::string resume_file = "synscan.resume";  ///< where a stopped scan writes its resume file

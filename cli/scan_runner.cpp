@@ -1,9 +1,11 @@
 #include "cli/scan_runner.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <thread>
 
 #include "capture/pcap_receiver.hpp"
@@ -61,6 +63,12 @@ struct ReplyHandler {
   }
 };
 
+void publish_capture_stats(const CaptureStats& cs, ScanState& state) {
+  state.pcap_received.store(cs.received, std::memory_order_relaxed);
+  state.pcap_drops.store(cs.dropped, std::memory_order_relaxed);
+  state.pcap_if_drops.store(cs.if_dropped, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 int run_scan(const ScanConfig& c, ScanState& state) {
@@ -100,8 +108,17 @@ int run_scan(const ScanConfig& c, ScanState& state) {
 
   std::atomic<bool> receive_stop{false};
   std::atomic<bool> aggregate_stop{false};
+  std::exception_ptr receive_error;
   std::jthread receive_thread([&] {
-    receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state});
+    pthread_setname_np(pthread_self(), "synscan-recv");
+    try {
+      receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state},
+                   [&state](const CaptureStats& cs) { publish_capture_stats(cs, state); });
+    } catch (...) {
+      // A capture that dies (interface removed) ends the scan; the error is rethrown after the threads join.
+      receive_error = std::current_exception();
+      state.stop = true;
+    }
   });
   std::jthread aggregate_thread([&] {
     // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found.
@@ -175,6 +192,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   receive_thread.join();
   aggregate_stop.store(true, std::memory_order_release);
   aggregate_thread.join();
+  if (receive_error) std::rethrow_exception(receive_error);
 
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
   const bool complete = !interrupted && !state.stop.load();
