@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds everything, runs the unit tests (ctest label unit) and then
-# the end-to-end tests (label e2e, network namespaces, needs root). Exit status non-zero when any test fails.
+# The test command: installs dependencies, builds everything, runs the unit tests (ctest label unit; again
+# under ASan + UBSan in a second build dir), the
+# receive-path fuzzer for 60 s (scripts/fuzz.sh) and then the end-to-end tests (label e2e, network namespaces,
+# needs root). Exit status non-zero when any test fails.
 # End-to-end tests that cannot run here (exit 77: no namespaces) are reported as skipped, loudly.
 #   BUILD_DIR  build directory (default: <repo>/build); other build settings: see scripts/build.sh.
 #   ASAN_BUILD_DIR  second build with -DSYNSCAN_SANITIZE=ON (ASan + UBSan) in which the unit tests run again
@@ -27,6 +29,20 @@ if [[ ${SYNSCAN_TEST_SANITIZE:-1} != 0 ]]; then
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
     ctest --test-dir "$asan_dir" --output-on-failure --no-tests=error -L '^unit$' -j"$(nproc)" || status=1
 fi
+
+# The receive-path fuzzer (libFuzzer over parse_reply + ReplyValidator, clang from install-deps.sh) for
+# FUZZ_SECONDS (default 60): a crash, leak or sanitizer report fails the run.
+fuzz_seconds=${FUZZ_SECONDS:-60}
+echo "== fuzzing the reply parser and validator for ${fuzz_seconds} s" >&2
+fuzz_log=$(mktemp)
+if scripts/fuzz.sh "$fuzz_seconds" >"$fuzz_log" 2>&1; then
+  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$fuzz_log" >&2 || true
+else
+  tail -n 60 "$fuzz_log" >&2
+  echo "== FUZZER FAILED (crash inputs: build/fuzz/crash-*)" >&2
+  status=1
+fi
+rm -f -- "$fuzz_log"
 
 # e2e tests run one at a time: each scans its own lab at 100k pps and they would compete for the CPUs.
 echo "== end-to-end tests" >&2
