@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds everything, runs the unit tests (ctest label unit; again
-# under ASan + UBSan in a second build dir), the
-# receive-path fuzzer for 60 s (scripts/fuzz.sh) and then the end-to-end tests (label e2e, network namespaces,
-# needs root). Exit status non-zero when any test fails.
+# under ASan + UBSan in a second build dir), the receive-path fuzzer for 60 s (scripts/fuzz.sh) and then the
+# end-to-end tests (label e2e, network namespaces, needs root). Exit status non-zero when any test fails.
 # End-to-end tests that cannot run here (exit 77: no namespaces) are reported as skipped, loudly.
 #   BUILD_DIR  build directory (default: <repo>/build); other build settings: see scripts/build.sh.
 #   ASAN_BUILD_DIR  second build with -DSYNSCAN_SANITIZE=ON (ASan + UBSan) in which the unit tests run again
