@@ -19,6 +19,10 @@ struct OutputSpec {
   std::string format = "list";
 };
 
+/// The status line on stderr: automatic (once a second when stderr is a terminal), forced on or off, or one JSON
+/// object a second (for machines).
+enum class StatusMode : std::uint8_t { automatic, on, off, json };
+
 struct ScanConfig {
   ProbeSpace space;                  ///< targets x ports, overlaps merged
   double rate_pps = 10000.0;         ///< probes per second over all send threads, retries included
@@ -37,6 +41,9 @@ struct ScanConfig {
   std::uint16_t source_port_last = 61255;
   std::vector<OutputSpec> outputs;   ///< at least one
   ShowMask show;
+  StatusMode status = StatusMode::automatic;
+  std::string metadata_path;         ///< --metadata FILE, "" for none
+  std::string pcap_out_path;         ///< --pcap-out FILE, "" for none
   bool dry_run = false;
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
   std::uint64_t pcap_buffer_bytes = 64ull << 20;
