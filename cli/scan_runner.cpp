@@ -6,10 +6,13 @@
 #include <cmath>
 #include <thread>
 
+#include "capture/pcap_dumper.hpp"
 #include "capture/pcap_receiver.hpp"
 #include "capture/route.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
+#include "cli/report.hpp"
+#include "cli/status.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/reply_parser.hpp"
@@ -59,6 +62,19 @@ struct ReplyHandler {
   }
 };
 
+// Copies the aggregator's counts into ScanState (status line, summary) and counts the reply kind that decided.
+void publish_counts(const Aggregator& aggregator, ScanState& state) {
+  state.open.store(aggregator.count(PortState::open), std::memory_order_relaxed);
+  state.closed.store(aggregator.count(PortState::closed), std::memory_order_relaxed);
+  state.filtered.store(aggregator.count(PortState::filtered), std::memory_order_relaxed);
+}
+
+void count_reply(Reason reason, ScanState& state) {
+  if (reason == Reason::syn_ack) state.replies_syn_ack.fetch_add(1, std::memory_order_relaxed);
+  else if (reason == Reason::rst) state.replies_rst.fetch_add(1, std::memory_order_relaxed);
+  else if (reason == Reason::icmp_unreach) state.replies_icmp.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 int run_scan(const ScanConfig& c, ScanState& state) {
@@ -76,6 +92,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const ReplyValidator validator(c.space, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
 
   Outputs outputs(c.outputs);
+  MetadataFile metadata(c.metadata_path);
+  const ServiceNames services = ServiceNames::load();
   ResultTable table(c.space.size());
   Aggregator aggregator(table, c.show, outputs.writers());
   SpscQueue<Found> queue(1 << 16);
@@ -83,15 +101,25 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
   PcapReceiver receiver(hop.interface, reply_filter(hop.source_ip, c.source_port_first, c.source_port_last),
                         c.pcap_buffer_bytes);
+  std::optional<PcapDumper> dumper;
+  if (!c.pcap_out_path.empty()) {
+    dumper.emplace(hop.interface, traffic_filter(hop.source_ip, c.source_port_first, c.source_port_last),
+                   c.pcap_out_path, c.pcap_buffer_bytes);
+    dumper->start();
+  }
   std::vector<std::unique_ptr<Transmitter>> transmitters;
   for (std::uint32_t t = 0; t < c.send_threads; ++t) {
-    transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex));
+    transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex, dumper.has_value()));
   }
 
   ScanInfo info;
   info.version = kVersion;
   info.command_line = c.command_line;
   info.start_ms = unix_ms_now();
+  info.services = &services;
+  info.ports = format_port_ranges(c.space.ports().ports());
+  info.port_count = c.space.ports().size();
+  info.host_count = c.space.targets().size();
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   std::atomic<bool> receive_stop{false};
@@ -107,7 +135,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       // after it means every verdict was taken.
       const bool stopping = aggregate_stop.load(std::memory_order_acquire);
       if (std::optional<Found> f = queue.pop()) {
-        dirty |= aggregator.add(*f);
+        if (aggregator.add(*f)) {
+          dirty = true;
+          count_reply(f->result.reason, state);
+          publish_counts(aggregator, state);
+        } else {
+          state.replies_duplicate.fetch_add(1, std::memory_order_relaxed);
+        }
         continue;
       }
       if (dirty) {
@@ -119,6 +153,12 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     }
   });
 
+  StatusReporter status(c, state, [&] {
+    const CaptureStats cs = receiver.stats();
+    state.pcap_drops.store(cs.dropped, std::memory_order_relaxed);
+    state.if_drops.store(cs.if_dropped, std::memory_order_relaxed);
+  }, stderr);
+  const std::uint64_t slice_probes = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1).count;
   const std::int64_t start_ns = monotonic_ns();
   const double thread_rate = c.rate_pps / c.send_threads;
   const std::uint32_t batch = batch_for_rate(thread_rate, kMaxBatch);
@@ -132,6 +172,9 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     state.pass = pass;
     if (pass > 0) wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
     const std::uint64_t before = state.sent.load();
+    const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();
+    state.pass_first_sent = before;
+    state.pass_probes = pass == 0 ? slice_probes : slice_probes - std::min(slice_probes, answered);
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {
       senders.emplace_back([&, t] {
@@ -145,6 +188,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     sent_per_pass.push_back(state.sent.load() - before);
   }
   const std::int64_t send_end_ns = monotonic_ns();
+  state.sending_done = true;
   const bool interrupted = state.stop.load();
   if (interrupted) {
     std::atomic<bool> never{false};
@@ -157,6 +201,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   receive_thread.join();
   aggregate_stop.store(true, std::memory_order_release);
   aggregate_thread.join();
+  if (dumper) dumper->stop();
 
   // Filtered-by-silence is only known for a scan that sent everything; an interrupted one reports what it found.
   const bool complete = !interrupted && !state.stop.load();
@@ -171,19 +216,26 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     }
     aggregator.flush();
   }
+  publish_counts(aggregator, state);
   ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open), aggregator.count(PortState::closed),
                     aggregator.count(PortState::filtered), !complete};
   for (ResultWriter* w : outputs.writers()) w->end(totals);
 
-  const double send_s = static_cast<double>(send_end_ns - start_ns) / 1e9;
-  const CaptureStats cs = receiver.stats();
-  fmt::print(stderr, "synscan: {} probes sent in {:.2f} s ({:.0f} pps){}; passes: {}\n", state.sent.load(), send_s,
-             send_s > 0 ? static_cast<double>(state.sent.load()) / send_s : 0.0,
-             interrupted ? ", interrupted" : "", fmt::join(sent_per_pass, "+"));
-  fmt::print(stderr, "synscan: {} open, {} closed, {} filtered; {} replies ignored; capture drops {} (interface {}), "
-                     "queue drops {}\n",
-             totals.open, totals.closed, totals.filtered, state.replies_ignored.load(), cs.dropped, cs.if_dropped,
-             state.queue_drops.load());
+  ScanRecord record;
+  record.start_ms = info.start_ms;
+  record.end_ms = totals.end_ms;
+  record.send_s = static_cast<double>(send_end_ns - start_ns) / 1e9;
+  record.sent_per_pass = sent_per_pass;
+  record.interrupted = interrupted;
+  record.interface = hop.interface;
+  record.source_ip = hop.source_ip;
+  if (hop.link == LinkType::ethernet) record.next_hop_mac = format_mac(hop.next_hop_mac);
+  record.capture = receiver.stats();
+  state.pcap_drops = record.capture.dropped;
+  state.if_drops = record.capture.if_dropped;
+  status.finish(complete);
+  print_summary(c, state, record, stderr);
+  metadata.write(scan_metadata(c, state, record));
   return 0;
 }
 
