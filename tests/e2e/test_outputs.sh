@@ -40,8 +40,10 @@ log "(b) -oA, --metadata, --pcap-out"
 scan $targets -p $ports --rate 2000 --wait 1 --show all -oA "$E2E_WORK/all" --metadata "$E2E_WORK/meta.json" \
   --pcap-out "$E2E_WORK/scan.pcap" --no-status 2>"$E2E_WORK/b.err" || fail "scan (b) exited $?"
 for f in all.xml all.gnmap all.txt meta.json scan.pcap; do [[ -s $E2E_WORK/$f ]] || fail "-oA/metadata/pcap: $f missing"; done
-xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$E2E_WORK/all.xml" 2>&1 || xmllint --noout "$E2E_WORK/all.xml" ||
-  fail "all.xml is not valid"
+xmllint --noout "$E2E_WORK/all.xml" || fail "all.xml is not well-formed"
+if [[ -f /usr/share/nmap/nmap.dtd ]]; then
+  xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$E2E_WORK/all.xml" || fail "all.xml is not valid against nmap.dtd"
+fi
 [[ $(grep -c '^Host: ' "$E2E_WORK/all.gnmap") == "$probes" ]] || fail "all.gnmap does not hold $probes results"
 [[ $(wc -l <"$E2E_WORK/all.txt") == "$probes" ]] || fail "all.txt does not hold $probes results"
 python3 - "$E2E_WORK/meta.json" "$E2E_WORK/b.err" "$probes" <<'PY' || fail "metadata wrong: $(cat "$E2E_WORK/meta.json")"

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "cli/options.hpp"
+#include "engine/output/writer.hpp"
 
 namespace synscan {
 namespace {
@@ -129,6 +131,26 @@ TEST(OutputArgs, ManPageListsEveryGroupAndOption) {
   for (const char* needle : {".SS Output", ".SS Advanced", "\\fB\\-\\-output\\-xml\\fR \\fIFILE\\fR",
                              "\\fB\\-p\\fR, \\fB\\-\\-ports\\fR", ".SH EXIT STATUS"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
+  }
+}
+
+}  // namespace
+}  // namespace synscan
+
+namespace synscan {
+namespace {
+
+TEST(OutputArgs, BashCompletionOffersEveryFormat) {
+  std::ifstream in(std::string(SYNSCAN_SOURCE_DIR) + "/completion/synscan.bash");
+  ASSERT_TRUE(in) << "completion/synscan.bash missing";
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::size_t at = text.find("_synscan_formats=\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string listed = text.substr(at, text.find('\n', at) - at);
+  for (const std::string& f : writer_formats()) {
+    EXPECT_TRUE(listed.find("\"" + f + " ") != listed.npos || listed.find(" " + f + " ") != listed.npos ||
+                listed.find(" " + f + "\"") != listed.npos)
+        << f << " missing from " << listed;
   }
 }
 
