@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capture/transmitter.hpp"
@@ -45,6 +46,8 @@ struct ScanConfig {
   std::string metadata_path;         ///< --metadata FILE, "" for none
   std::string pcap_out_path;         ///< --pcap-out FILE, "" for none
   bool dry_run = false;
+  bool count_only = false;           ///< --count: the dry run prints only the number of probes
+  std::vector<std::pair<Ipv4, std::string>> hostnames;  ///< names targets were given as, sorted by address
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
   std::uint64_t pcap_buffer_bytes = 64ull << 20;
   std::string command_line;          ///< as typed, for metadata

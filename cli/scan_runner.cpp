@@ -13,6 +13,7 @@
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"
 #include "cli/status.hpp"
+#include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/reply_parser.hpp"
@@ -120,6 +121,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   info.ports = format_port_ranges(c.space.ports().ports());
   info.port_count = c.space.ports().size();
   info.host_count = c.space.targets().size();
+  if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   std::atomic<bool> receive_stop{false};

@@ -128,7 +128,7 @@ TEST(OutputArgs, ManPageListsEveryGroupAndOption) {
   EXPECT_FALSE(parse_command_line(2, args.data(), man).config);
   const std::string text = man.str();
   EXPECT_EQ(text.rfind(".TH SYNSCAN 1", 0), 0u);
-  for (const char* needle : {".SS Output", ".SS Advanced", "\\fB\\-\\-output\\-xml\\fR \\fIFILE\\fR",
+  for (const char* needle : {".SS Targets", ".SS Ports", ".SS Output", ".SS Advanced", "\\fB\\-\\-output\\-xml\\fR \\fIFILE\\fR",
                              "\\fB\\-p\\fR, \\fB\\-\\-ports\\fR", ".SH EXIT STATUS"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
   }
