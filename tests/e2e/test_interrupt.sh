@@ -19,7 +19,9 @@ for sig in INT TERM; do
   python3 -u "$LINE_READER" <"$d/pipe" >"$d/pipe.tsv" &
   reader=$!
   # 256 hosts x 4 ports (open, open, closed, ICMP-rejected) at 100 pps: about 10 s, stopped well before the end.
-  timeout -k 5 "$SCAN_TIMEOUT" "$LAB_SH" exec "$LAB_NAME" "$SYNSCAN_BIN" 198.19.0.0/24 -p 22,80,113,1000 \
+  # --foreground: otherwise timeout passes our signal on to synscan twice (directly and to its process group), and
+  # a second signal means "die now" to synscan.
+  timeout --foreground -k 5 "$SCAN_TIMEOUT" "$LAB_SH" exec "$LAB_NAME" "$SYNSCAN_BIN" 198.19.0.0/24 -p 22,80,113,1000 \
     --rate 100 --wait 2 --show all --no-status --format ndjson -o - -oD "$d/r.ndjson" -oJ "$d/r.json" \
     -oX "$d/r.xml" -oC "$d/r.csv" -oG "$d/r.gnmap" >"$d/pipe" 2>"$d/err" &
   scanner=$!
