@@ -42,12 +42,13 @@ PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, 
   pcap_set_timeout(p, 100);
   pcap_set_buffer_size(p, static_cast<int>(std::min<std::size_t>(buffer_bytes, 1u << 30)));
   if (const int status = pcap_activate(p); status < 0) {
-    throw std::runtime_error("libpcap: --pcap-out: cannot capture on " + interface + ": " + pcap_geterr(p) + " - " +
-                             pcap_statustostr(status));
+    throw std::runtime_error("libpcap: --pcap-out: cannot capture on " + interface + ": " + pcap_geterr(p) +
+                             " - " + pcap_statustostr(status));
   }
   if (pcap_setdirection(p, PCAP_D_INOUT) != 0) throw pcap_failure(p, "setdirection");
   bpf_program program{};
-  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) throw pcap_failure(p, "compile");
+  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    throw pcap_failure(p, "compile");
   const int set = pcap_setfilter(p, &program);
   pcap_freecode(&program);
   if (set != 0) throw pcap_failure(p, "setfilter");

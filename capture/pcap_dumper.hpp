@@ -1,6 +1,7 @@
 #pragma once
-// --pcap-out: a record of the frames sent and received, written by libpcap's dump writer from a second capture
-// handle (both directions) on its own thread. The per-probe send path and the reply receiver are untouched.
+// --pcap-out: a record of the frames sent and received, written by libpcap's dump writer from a second
+// capture handle (both directions) on its own thread. The per-probe send path and the reply receiver are
+// untouched.
 #include <pcap/pcap.h>
 
 #include <atomic>
@@ -14,15 +15,15 @@
 
 namespace synscan {
 
-/// BPF for our traffic in both directions: the replies of reply_filter() plus our probes (TCP from our address
-/// and source-port range).
+/// BPF for our traffic in both directions: the replies of reply_filter() plus our probes (TCP from our
+/// address and source-port range).
 std::string traffic_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last);
 
 class PcapDumper {
  public:
-  /// Opens `interface` for capture in both directions (PCAP_D_INOUT) with `filter` and a `buffer_bytes` ring, and
-  /// `path` for writing with pcap_dump_open. Capturing starts at once (the kernel queues frames until the thread
-  /// runs). Throws std::runtime_error with libpcap's error text.
+  /// Opens `interface` for capture in both directions (PCAP_D_INOUT) with `filter` and a `buffer_bytes` ring,
+  /// and `path` for writing with pcap_dump_open. Capturing starts at once (the kernel queues frames until the
+  /// thread runs). Throws std::runtime_error with libpcap's error text.
   PcapDumper(const std::string& interface, const std::string& filter, const std::string& path,
              std::size_t buffer_bytes);
   /// Stops and closes (see stop()).

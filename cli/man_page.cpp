@@ -7,13 +7,17 @@ namespace po = boost::program_options;
 namespace synscan {
 namespace {
 
-// Roff-safe text: backslashes and hyphens escaped, and no line may start with a control character ('.' or ''').
+// Roff-safe text: backslashes and hyphens escaped, and no line may start with a control character ('.' or
+// ''').
 std::string roff(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '\\') out += "\\e";
-    else if (c == '-') out += "\\-";
-    else out += c;
+    if (c == '\\')
+      out += "\\e";
+    else if (c == '-')
+      out += "\\-";
+    else
+      out += c;
   }
   if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
   return out;
@@ -65,8 +69,10 @@ void write_man_page(const OptionGroups& groups, const std::string& version, std:
   out << ".TH SYNSCAN 1 \"\" \"synscan " << roff(version) << "\" \"User Commands\"\n"
       << ".SH NAME\nsynscan \\- a fast, stateless TCP SYN port scanner\n"
       << ".SH SYNOPSIS\n.B synscan\n[\\fIoptions\\fR] \\fITARGET\\fR...\n"
-      << ".SH DESCRIPTION\nsynscan walks a keyed pseudo\\-random permutation of targets x ports, sends one TCP SYN "
-         "per probe at the rate you set, and tells open (SYN\\-ACK), closed (RST) and filtered (silence or ICMP "
+      << ".SH DESCRIPTION\nsynscan walks a keyed pseudo\\-random permutation of targets x ports, sends one "
+         "TCP SYN "
+         "per probe at the rate you set, and tells open (SYN\\-ACK), closed (RST) and filtered (silence or "
+         "ICMP "
          "unreachable) apart by validating every reply against a SYN cookie.\n.PP\n"
          "\\fITARGET\\fR: an address, a CIDR block a.b.c.d/n or a range a.b.c.d\\-e.f.g.h; several, or "
          "comma\\-separated.\n"

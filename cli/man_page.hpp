@@ -1,6 +1,6 @@
 #pragma once
-// The man page, generated from the same option descriptions as --help (`synscan --help-man`, run by the build to
-// make synscan.1, which `cmake --install` installs), so the two cannot drift apart.
+// The man page, generated from the same option descriptions as --help (`synscan --help-man`, run by the build
+// to make synscan.1, which `cmake --install` installs), so the two cannot drift apart.
 #include <boost/program_options/options_description.hpp>
 #include <ostream>
 #include <string>

@@ -15,9 +15,9 @@ struct ShortForm {
   char letter;
   const char* option;
 };
-constexpr ShortForm kShortForms[] = {{'X', "--output-xml"},  {'J', "--output-json"},     {'D', "--output-ndjson"},
-                                     {'L', "--output-list"}, {'G', "--output-grepable"}, {'C', "--output-csv"},
-                                     {'A', "--output-all"}};
+constexpr ShortForm kShortForms[] = {
+    {'X', "--output-xml"},      {'J', "--output-json"}, {'D', "--output-ndjson"}, {'L', "--output-list"},
+    {'G', "--output-grepable"}, {'C', "--output-csv"},  {'A', "--output-all"}};
 
 }  // namespace
 
@@ -35,7 +35,8 @@ std::vector<std::string> expand_output_shorthands(int argc, const char* const* a
     const auto form = std::find_if(std::begin(kShortForms), std::end(kShortForms),
                                    [&](const ShortForm& f) { return f.letter == arg[2]; });
     if (form == std::end(kShortForms)) {
-      throw UsageError(fmt::format("bad output option '{}' (short forms are -oX -oJ -oD -oL -oG -oC -oA)", arg));
+      throw UsageError(
+          fmt::format("bad output option '{}' (short forms are -oX -oJ -oD -oL -oG -oC -oA)", arg));
     }
     out.emplace_back(form->option);
   }
@@ -45,7 +46,8 @@ std::vector<std::string> expand_output_shorthands(int argc, const char* const* a
 std::vector<OutputSpec> resolve_outputs(const OutputArgs& a) {
   const auto formats = writer_formats();
   if (!a.format.empty() && std::find(formats.begin(), formats.end(), a.format) == formats.end()) {
-    throw UsageError(fmt::format("bad format '{}' in --format (formats are {})", a.format, fmt::join(formats, ", ")));
+    throw UsageError(
+        fmt::format("bad format '{}' in --format (formats are {})", a.format, fmt::join(formats, ", ")));
   }
   std::vector<OutputSpec> specs;
   for (const std::string& path : a.files) {
@@ -53,8 +55,8 @@ std::vector<OutputSpec> resolve_outputs(const OutputArgs& a) {
     specs.push_back({path, format.empty() ? "list" : format});
   }
   const std::pair<const std::vector<std::string>*, const char*> fixed[] = {
-      {&a.xml, "xml"}, {&a.json, "json"}, {&a.ndjson, "ndjson"}, {&a.list, "list"}, {&a.grepable, "grepable"},
-      {&a.csv, "csv"}};
+      {&a.xml, "xml"},   {&a.json, "json"},         {&a.ndjson, "ndjson"},
+      {&a.list, "list"}, {&a.grepable, "grepable"}, {&a.csv, "csv"}};
   for (const auto& [paths, format] : fixed) {
     for (const std::string& path : *paths) specs.push_back({path, format});
   }

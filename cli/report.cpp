@@ -19,7 +19,9 @@ std::uint64_t total_sent(const ScanRecord& r) {
   return n;
 }
 
-double mean_pps(const ScanRecord& r) { return r.send_s > 0 ? static_cast<double>(total_sent(r)) / r.send_s : 0.0; }
+double mean_pps(const ScanRecord& r) {
+  return r.send_s > 0 ? static_cast<double>(total_sent(r)) / r.send_s : 0.0;
+}
 
 std::string targets_text(const ScanConfig& c) {
   std::string out;
@@ -42,10 +44,14 @@ std::string show_text(ShowMask m) {
 
 const char* status_text(StatusMode m) {
   switch (m) {
-    case StatusMode::automatic: return "auto";
-    case StatusMode::on: return "on";
-    case StatusMode::off: return "off";
-    case StatusMode::json: return "json";
+    case StatusMode::automatic:
+      return "auto";
+    case StatusMode::on:
+      return "on";
+    case StatusMode::off:
+      return "off";
+    case StatusMode::json:
+      return "json";
   }
   return "?";
 }
@@ -111,10 +117,10 @@ void print_summary(const ScanConfig&, const ScanState& s, const ScanRecord& r, s
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
   fmt::print(out, "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach, {} duplicate, {} ignored\n",
-             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(), s.replies_duplicate.load(),
-             s.replies_ignored.load());
-  fmt::print(out, "synscan: drops: capture {}, interface {}, queue {}\n", r.capture.dropped, r.capture.if_dropped,
-             s.queue_drops.load());
+             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(),
+             s.replies_duplicate.load(), s.replies_ignored.load());
+  fmt::print(out, "synscan: drops: capture {}, interface {}, queue {}\n", r.capture.dropped,
+             r.capture.if_dropped, s.queue_drops.load());
 }
 
 MetadataFile::MetadataFile(const std::string& path) : path_(path) {
@@ -127,7 +133,8 @@ void MetadataFile::write(const nlohmann::json& doc) {
   if (!file_) return;
   const std::string text = doc.dump(2) + "\n";
   const bool ok = std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size();
-  if (std::fclose(file_.release()) != 0 || !ok) throw std::runtime_error("error writing metadata '" + path_ + "'");
+  if (std::fclose(file_.release()) != 0 || !ok)
+    throw std::runtime_error("error writing metadata '" + path_ + "'");
 }
 
 }  // namespace synscan

@@ -1,6 +1,6 @@
 #pragma once
-// What a scan leaves behind about itself: the summary on stderr and the --metadata JSON file. Both are built from
-// the same ScanRecord, filled by the driver at the end of the scan.
+// What a scan leaves behind about itself: the summary on stderr and the --metadata JSON file. Both are built
+// from the same ScanRecord, filled by the driver at the end of the scan.
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,19 +15,19 @@ namespace synscan {
 
 /// How one scan ran, beyond the ScanConfig and the final ScanState counters.
 struct ScanRecord {
-  std::int64_t start_ms = 0;                 ///< Unix ms, UTC
+  std::int64_t start_ms = 0;  ///< Unix ms, UTC
   std::int64_t end_ms = 0;
   double send_s = 0;                         ///< seconds from the first probe to the end of the last pass
   std::vector<std::uint64_t> sent_per_pass;  ///< probes sent by each pass
   bool interrupted = false;                  ///< stopped by SIGINT/SIGTERM
   std::string interface;                     ///< as resolved (route or -i)
   Ipv4 source_ip = 0;
-  std::string next_hop_mac;                  ///< "aa:bb:..", empty on links without MACs
-  CaptureStats capture;                      ///< libpcap's final counters
+  std::string next_hop_mac;  ///< "aa:bb:..", empty on links without MACs
+  CaptureStats capture;      ///< libpcap's final counters
 };
 
-/// The --metadata document: version, effective options, seed, times, probes per pass, replies by kind, results by
-/// state, mean rate, drop counters. Keys are stable: scripts read them.
+/// The --metadata document: version, effective options, seed, times, probes per pass, replies by kind,
+/// results by state, mean rate, drop counters. Keys are stable: scripts read them.
 nlohmann::json scan_metadata(const ScanConfig& config, const ScanState& state, const ScanRecord& record);
 
 /// The summary on stderr (a few lines, each "synscan: ..."), e.g.
@@ -35,7 +35,8 @@ nlohmann::json scan_metadata(const ScanConfig& config, const ScanState& state, c
 ///   synscan: results: 523 open, 999000 closed, 477 filtered
 ///   synscan: replies: 523 syn-ack, 999000 rst, 12 icmp-unreach, 4 duplicate, 0 ignored
 ///   synscan: drops: capture 0, interface 0, queue 0
-void print_summary(const ScanConfig& config, const ScanState& state, const ScanRecord& record, std::FILE* out);
+void print_summary(const ScanConfig& config, const ScanState& state, const ScanRecord& record,
+                   std::FILE* out);
 
 /// The --metadata file, opened (and so checked writable) before the scan starts and written at its end.
 class MetadataFile {

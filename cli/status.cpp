@@ -30,11 +30,14 @@ double StatusSnapshot::percent() const noexcept {
 std::string format_status_line(const StatusSnapshot& s) {
   std::string line = fmt::format("synscan: {} | ", clock_text(s.elapsed_s));
   if (s.passes > 1) line += fmt::format("pass {}/{} ", s.pass + 1, s.passes);
-  line += fmt::format("{}/{} sent {:.1f}% | {:.0f} pps (mean {:.0f}) | ", s.pass_sent, s.pass_total, s.percent(),
-                      s.pps, s.mean_pps);
-  if (s.final) line += s.complete ? "done" : "interrupted";
-  else if (s.waiting) line += fmt::format("waiting {}", clock_text(s.eta_s));
-  else line += fmt::format("ETA {}", clock_text(s.eta_s));
+  line += fmt::format("{}/{} sent {:.1f}% | {:.0f} pps (mean {:.0f}) | ", s.pass_sent, s.pass_total,
+                      s.percent(), s.pps, s.mean_pps);
+  if (s.final)
+    line += s.complete ? "done" : "interrupted";
+  else if (s.waiting)
+    line += fmt::format("waiting {}", clock_text(s.eta_s));
+  else
+    line += fmt::format("ETA {}", clock_text(s.eta_s));
   line += fmt::format(" | open {} closed {} filtered {} | drops {}", s.open, s.closed, s.filtered,
                       s.pcap_drops + s.if_drops + s.queue_drops);
   return line;
@@ -46,8 +49,8 @@ std::string format_status_json(const StatusSnapshot& s) {
       R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
       R"("pps":{:.0f},"mean_pps":{:.0f},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
       R"("if_drops":{},"queue_drops":{}}})",
-      s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), s.pps, s.mean_pps, s.eta_s,
-      s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops);
+      s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), s.pps, s.mean_pps,
+      s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops);
 }
 
 StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,

@@ -1,5 +1,6 @@
-// CSV (RFC 4180): a header row, then one row per result, for spreadsheets and pandas. Lines end in "\n" (readers
-// accept it; RFC 4180's CRLF would leave a '\r' on every line in shell pipelines). Optional values are empty cells.
+// CSV (RFC 4180): a header row, then one row per result, for spreadsheets and pandas. Lines end in "\n"
+// (readers accept it; RFC 4180's CRLF would leave a '\r' on every line in shell pipelines). Optional values
+// are empty cells.
 #include <fmt/format.h>
 
 #include "engine/output/escape.hpp"
@@ -19,7 +20,8 @@ class CsvWriter final : public RecordWriter {
   }
   void write(const Result& r) override {
     auto it = std::back_inserter(line_);
-    fmt::format_to(it, "{},{},tcp,{},{},", format_ipv4(r.ip), r.port, to_string(r.state), to_string(r.reason));
+    fmt::format_to(it, "{},{},tcp,{},{},", format_ipv4(r.ip), r.port, to_string(r.state),
+                   to_string(r.reason));
     if (r.reason == Reason::icmp_unreach) fmt::format_to(it, "{}", r.icmp_code);
     fmt::format_to(it, ",{},{},{},", r.ttl, r.window, format_timestamp(r.ts_ms));
     append_csv_field(line_, service(r.port));

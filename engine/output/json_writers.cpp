@@ -1,5 +1,5 @@
-// The JSON formats: NDJSON (one object a line, for jq and log pipelines) and a JSON array (one document, valid at
-// every exit: "[" is written at begin, "]" at end, also after Ctrl-C). Both render the same object.
+// The JSON formats: NDJSON (one object a line, for jq and log pipelines) and a JSON array (one document,
+// valid at every exit: "[" is written at begin, "]" at end, also after Ctrl-C). Both render the same object.
 #include <fmt/format.h>
 
 #include "engine/output/escape.hpp"
@@ -11,10 +11,11 @@ namespace {
 
 // {"ip":..,"port":..,"proto":"tcp","state":..,"reason":..[,"icmp_code":..],"ttl":..,"window":..,"ts":..
 //  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value.
-void append_json_record(std::string& out, const Result& r, std::string_view service, std::string_view hostname) {
+void append_json_record(std::string& out, const Result& r, std::string_view service,
+                        std::string_view hostname) {
   auto it = std::back_inserter(out);
-  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}")", format_ipv4(r.ip), r.port,
-                 to_string(r.state), to_string(r.reason));
+  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}")", format_ipv4(r.ip),
+                 r.port, to_string(r.state), to_string(r.reason));
   if (r.reason == Reason::icmp_unreach) fmt::format_to(it, R"(,"icmp_code":{})", r.icmp_code);
   fmt::format_to(it, R"(,"ttl":{},"window":{},"ts":"{}")", r.ttl, r.window, format_timestamp(r.ts_ms));
   if (!service.empty()) {
@@ -68,7 +69,11 @@ class JsonArrayWriter final : public RecordWriter {
 
 }  // namespace
 
-std::unique_ptr<ResultWriter> make_ndjson_writer(std::FILE* out) { return std::make_unique<NdjsonWriter>(out); }
-std::unique_ptr<ResultWriter> make_json_writer(std::FILE* out) { return std::make_unique<JsonArrayWriter>(out); }
+std::unique_ptr<ResultWriter> make_ndjson_writer(std::FILE* out) {
+  return std::make_unique<NdjsonWriter>(out);
+}
+std::unique_ptr<ResultWriter> make_json_writer(std::FILE* out) {
+  return std::make_unique<JsonArrayWriter>(out);
+}
 
 }  // namespace synscan

@@ -23,7 +23,9 @@ class RecordWriter : public ResultWriter {
     return info_.services ? info_.services->tcp(port) : std::string_view{};
   }
   /// The name `ip` was given as, or "".
-  std::string_view hostname(Ipv4 ip) const { return info_.hostname_of ? info_.hostname_of(ip) : std::string_view{}; }
+  std::string_view hostname(Ipv4 ip) const {
+    return info_.hostname_of ? info_.hostname_of(ip) : std::string_view{};
+  }
   /// Writes line_ and clears it. A failed write is remembered by the FILE and reported by finish().
   void put_line() {
     std::fwrite(line_.data(), 1, line_.size(), out_);

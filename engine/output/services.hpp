@@ -1,6 +1,6 @@
 #pragma once
-// TCP service names by port, from the system's services database (services(5): /etc/services, Debian's netbase),
-// read once at start so that writers look names up without a syscall or a lock.
+// TCP service names by port, from the system's services database (services(5): /etc/services, Debian's
+// netbase), read once at start so that writers look names up without a syscall or a lock.
 #include <cstdint>
 #include <istream>
 #include <string>
@@ -14,8 +14,8 @@ class ServiceNames {
   /// An empty table: every lookup gives "".
   ServiceNames() : names_(65536) {}
 
-  /// Parses services(5) text: "name port/protocol [aliases...] [# comment]". Only tcp entries are kept; for a port
-  /// listed twice the first name wins (as getservbyport does). Malformed lines are skipped.
+  /// Parses services(5) text: "name port/protocol [aliases...] [# comment]". Only tcp entries are kept; for a
+  /// port listed twice the first name wins (as getservbyport does). Malformed lines are skipped.
   static ServiceNames parse(std::istream& in);
 
   /// Reads `path` (default /etc/services). A missing or unreadable file gives an empty table, not an error:

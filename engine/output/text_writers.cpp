@@ -1,4 +1,5 @@
-// The shared writer plumbing, the registry, and the list format (masscan -oL style: "open tcp 80 198.19.0.1").
+// The shared writer plumbing, the registry, and the list format (masscan -oL style: "open tcp 80
+// 198.19.0.1").
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -48,7 +49,8 @@ class ListWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    fmt::format_to(std::back_inserter(line_), "{} tcp {} {}\n", to_string(r.state), r.port, format_ipv4(r.ip));
+    fmt::format_to(std::back_inserter(line_), "{} tcp {} {}\n", to_string(r.state), r.port,
+                   format_ipv4(r.ip));
     put_line();
   }
 };

@@ -1,11 +1,11 @@
 #pragma once
 // Output writers: the extension point for result formats. One file per format; make_writer() is the registry.
 //
-// Contract: begin() once before any result, write() once per reported result in the order found, end() once at the
-// end of the scan (also after Ctrl-C) and it must leave the file valid for its format (a JSON array closed, XML
-// closed). flush() pushes buffered bytes to the file: the aggregator calls it whenever it runs out of work, so a
-// result reaches a pipe within a second of being found. Writers never throw on write; I/O errors surface from end()
-// as std::runtime_error.
+// Contract: begin() once before any result, write() once per reported result in the order found, end() once
+// at the end of the scan (also after Ctrl-C) and it must leave the file valid for its format (a JSON array
+// closed, XML closed). flush() pushes buffered bytes to the file: the aggregator calls it whenever it runs
+// out of work, so a result reaches a pipe within a second of being found. Writers never throw on write; I/O
+// errors surface from end() as std::runtime_error.
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -27,9 +27,9 @@ struct ScanInfo {
   std::function<std::string_view(Ipv4)> hostname_of;
   /// TCP service names (loaded once from /etc/services); null: no names. Must outlive the writer.
   const ServiceNames* services = nullptr;
-  std::string ports;            ///< the ports probed in nmap syntax, "22,80,8000-8100" (XML scaninfo)
-  std::uint64_t port_count = 0; ///< how many ports that is
-  std::uint64_t host_count = 0; ///< how many target addresses (XML runstats)
+  std::string ports;             ///< the ports probed in nmap syntax, "22,80,8000-8100" (XML scaninfo)
+  std::uint64_t port_count = 0;  ///< how many ports that is
+  std::uint64_t host_count = 0;  ///< how many target addresses (XML runstats)
 };
 
 /// Totals for a footer.
@@ -51,8 +51,8 @@ class ResultWriter {
 /// The formats make_writer() knows: {"list", "ndjson", "json", "csv", "grepable", "xml"}.
 std::vector<std::string> writer_formats();
 
-/// A writer of `format` onto `out` (not owned; the caller closes it after end()). Throws std::invalid_argument for
-/// an unknown format.
+/// A writer of `format` onto `out` (not owned; the caller closes it after end()). Throws
+/// std::invalid_argument for an unknown format.
 std::unique_ptr<ResultWriter> make_writer(std::string_view format, std::FILE* out);
 
 /// The format a file name's extension asks for: .xml xml, .json json, .ndjson/.jsonl ndjson, .csv csv,

@@ -1,12 +1,13 @@
-// XML in the layout of nmap -oX (nmap.dtd, xmloutputversion 1.05), so that nmap's ndiff, Metasploit's db_import and
-// nmap report tools read it. A SYN scan without host discovery is nmap -sS -Pn: every host is "up", by the reason
-// of its best reply or "user-set" when none replied.
+// XML in the layout of nmap -oX (nmap.dtd, xmloutputversion 1.05), so that nmap's ndiff, Metasploit's
+// db_import and nmap report tools read it. A SYN scan without host discovery is nmap -sS -Pn: every host is
+// "up", by the reason of its best reply or "user-set" when none replied.
 //
-// Streaming and grouping: while the scan runs, each result is written at once as a <host> element of its own, so a
-// reader of the growing file (or a pipe) sees results within a second. nmap writes one <host> per address with
-// all its ports, and ndiff pairs hosts by address, so at end() -- also after Ctrl-C -- a regular file is cut back
-// to its header and rewritten with one <host> per address, ports ascending. Output that is not a regular file (a
-// pipe) keeps the per-result elements. The rewrite keeps every written result in memory: 24 bytes each.
+// Streaming and grouping: while the scan runs, each result is written at once as a <host> element of its own,
+// so a reader of the growing file (or a pipe) sees results within a second. nmap writes one <host> per
+// address with all its ports, and ndiff pairs hosts by address, so at end() -- also after Ctrl-C -- a regular
+// file is cut back to its header and rewritten with one <host> per address, ports ascending. Output that is
+// not a regular file (a pipe) keeps the per-result elements. The rewrite keeps every written result in
+// memory: 24 bytes each.
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,10 +26,14 @@ namespace {
 // Replies rank syn-ack > rst > icmp-unreach > none when naming why a host is up.
 int reply_rank(Reason r) {
   switch (r) {
-    case Reason::syn_ack: return 3;
-    case Reason::rst: return 2;
-    case Reason::icmp_unreach: return 1;
-    case Reason::no_response: return 0;
+    case Reason::syn_ack:
+      return 3;
+    case Reason::rst:
+      return 2;
+    case Reason::icmp_unreach:
+      return 1;
+    case Reason::no_response:
+      return 0;
   }
   return 0;
 }
@@ -51,7 +56,8 @@ class XmlWriter final : public RecordWriter {
                    "\" start=\"{}\" startstr=\"{}\" version=\"{}\" xmloutputversion=\"1.05\">\n"
                    "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"{}\" services=\"{}\"/>\n"
                    "<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n",
-                   info.start_ms / 1000, format_ctime(info.start_ms), info.version, info.port_count, info.ports);
+                   info.start_ms / 1000, format_ctime(info.start_ms), info.version, info.port_count,
+                   info.ports);
     put_line();
     struct stat st {};
     if (fstat(fileno(out_), &st) == 0 && S_ISREG(st.st_mode)) header_end_ = std::ftell(out_);
@@ -60,16 +66,19 @@ class XmlWriter final : public RecordWriter {
   void write(const Result& r) override {
     append_host({&r, 1});
     put_line();
-    if (header_end_ >= 0) results_.push_back(r);
-    else hosts_seen_ += 1;
+    if (header_end_ >= 0)
+      results_.push_back(r);
+    else
+      hosts_seen_ += 1;
   }
 
   void end(const ScanTotals& t) override {
     std::uint64_t hosts = hosts_seen_;
     if (header_end_ >= 0 && std::fflush(out_) == 0 && ftruncate(fileno(out_), header_end_) == 0 &&
         std::fseek(out_, header_end_, SEEK_SET) == 0) {
-      std::sort(results_.begin(), results_.end(),
-                [](const Result& a, const Result& b) { return a.ip != b.ip ? a.ip < b.ip : a.port < b.port; });
+      std::sort(results_.begin(), results_.end(), [](const Result& a, const Result& b) {
+        return a.ip != b.ip ? a.ip < b.ip : a.port < b.port;
+      });
       hosts = 0;
       for (std::size_t i = 0; i < results_.size();) {
         std::size_t j = i;
@@ -82,12 +91,13 @@ class XmlWriter final : public RecordWriter {
     }
     const double elapsed = static_cast<double>(t.end_ms - info_.start_ms) / 1000.0;
     const std::string when = format_ctime(t.end_ms);
-    fmt::format_to(std::back_inserter(line_),
-                   "<runstats><finished time=\"{}\" timestr=\"{}\" summary=\"synscan done at {}; {} IP addresses "
-                   "scanned in {:.2f} seconds; {} open, {} closed, {} filtered\" elapsed=\"{:.2f}\" {}/>"
-                   "<hosts up=\"{}\" down=\"0\" total=\"{}\"/>\n</runstats>\n</nmaprun>\n",
-                   t.end_ms / 1000, when, when, info_.host_count, elapsed, t.open, t.closed, t.filtered, elapsed,
-                   t.interrupted ? "exit=\"error\" errormsg=\"interrupted\"" : "exit=\"success\"", hosts, hosts);
+    fmt::format_to(
+        std::back_inserter(line_),
+        "<runstats><finished time=\"{}\" timestr=\"{}\" summary=\"synscan done at {}; {} IP addresses "
+        "scanned in {:.2f} seconds; {} open, {} closed, {} filtered\" elapsed=\"{:.2f}\" {}/>"
+        "<hosts up=\"{}\" down=\"0\" total=\"{}\"/>\n</runstats>\n</nmaprun>\n",
+        t.end_ms / 1000, when, when, info_.host_count, elapsed, t.open, t.closed, t.filtered, elapsed,
+        t.interrupted ? "exit=\"error\" errormsg=\"interrupted\"" : "exit=\"success\"", hosts, hosts);
     put_line();
     RecordWriter::end(t);
   }
@@ -104,10 +114,11 @@ class XmlWriter final : public RecordWriter {
       stop = std::max(stop, r.ts_ms);
       if (reply_rank(r.reason) > reply_rank(best->reason)) best = &r;
     }
-    fmt::format_to(it, "<host starttime=\"{}\" endtime=\"{}\"><status state=\"up\" reason=\"{}\" reason_ttl=\"{}\"/>\n",
-                   start / 1000, stop / 1000,
-                   best->reason == Reason::no_response ? std::string_view("user-set") : to_string(best->reason),
-                   best->ttl);
+    fmt::format_to(
+        it, "<host starttime=\"{}\" endtime=\"{}\"><status state=\"up\" reason=\"{}\" reason_ttl=\"{}\"/>\n",
+        start / 1000, stop / 1000,
+        best->reason == Reason::no_response ? std::string_view("user-set") : to_string(best->reason),
+        best->ttl);
     fmt::format_to(it, "<address addr=\"{}\" addrtype=\"ipv4\"/>\n", format_ipv4(first.ip));
     const std::string_view name = hostname(first.ip);
     if (name.empty()) {
@@ -119,8 +130,9 @@ class XmlWriter final : public RecordWriter {
     }
     line_ += "<ports>";
     for (const Result& r : same_ip) {
-      fmt::format_to(it, "<port protocol=\"tcp\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>",
-                     r.port, to_string(r.state), to_string(r.reason), r.ttl);
+      fmt::format_to(
+          it, "<port protocol=\"tcp\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>",
+          r.port, to_string(r.state), to_string(r.reason), r.ttl);
       if (const std::string_view svc = service(r.port); !svc.empty()) {
         line_ += "<service name=\"";
         append_xml_escaped(line_, svc);

@@ -1,6 +1,7 @@
 #include "engine/output/escape.hpp"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace synscan {

@@ -17,10 +17,11 @@ std::vector<std::string> expand(std::vector<const char*> args) {
 }
 
 TEST(OutputArgs, ShortFormsBecomeLongOptions) {
-  EXPECT_EQ(expand({"-oX", "a.xml", "-oJ", "a.json", "-oD", "a.nd", "-oL", "l", "-oG", "g", "-oC", "c", "-oA", "b"}),
+  EXPECT_EQ(expand({"-oX", "a.xml", "-oJ", "a.json", "-oD", "a.nd", "-oL", "l", "-oG", "g", "-oC", "c", "-oA",
+                    "b"}),
             (std::vector<std::string>{"synscan", "--output-xml", "a.xml", "--output-json", "a.json",
-                                      "--output-ndjson", "a.nd", "--output-list", "l", "--output-grepable", "g",
-                                      "--output-csv", "c", "--output-all", "b"}));
+                                      "--output-ndjson", "a.nd", "--output-list", "l", "--output-grepable",
+                                      "g", "--output-csv", "c", "--output-all", "b"}));
 }
 
 TEST(OutputArgs, OtherArgumentsKeepTheirMeaning) {
@@ -128,8 +129,9 @@ TEST(OutputArgs, ManPageListsEveryGroupAndOption) {
   EXPECT_FALSE(parse_command_line(2, args.data(), man).config);
   const std::string text = man.str();
   EXPECT_EQ(text.rfind(".TH SYNSCAN 1", 0), 0u);
-  for (const char* needle : {".SS Targets", ".SS Ports", ".SS Output", ".SS Advanced", "\\fB\\-\\-output\\-xml\\fR \\fIFILE\\fR",
-                             "\\fB\\-p\\fR, \\fB\\-\\-ports\\fR", ".SH EXIT STATUS"}) {
+  for (const char* needle :
+       {".SS Targets", ".SS Ports", ".SS Output", ".SS Advanced", "\\fB\\-\\-output\\-xml\\fR \\fIFILE\\fR",
+        "\\fB\\-p\\fR, \\fB\\-\\-ports\\fR", ".SH EXIT STATUS"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
   }
 }

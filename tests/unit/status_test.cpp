@@ -1,6 +1,7 @@
 #include "cli/status.hpp"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/report.hpp"

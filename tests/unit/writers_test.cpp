@@ -1,11 +1,11 @@
-// Golden tests of every output format on one fixed result set, plus parsers run over each: NDJSON and the JSON
-// array through nlohmann::json, CSV through a small RFC 4180 reader, XML through xmllint (and nmap.dtd when the
-// nmap package provides it).
+// Golden tests of every output format on one fixed result set, plus parsers run over each: NDJSON and the
+// JSON array through nlohmann::json, CSV through a small RFC 4180 reader, XML through xmllint (and nmap.dtd
+// when the nmap package provides it).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "engine/output/writer.hpp"
@@ -143,17 +143,23 @@ TEST(Writers, ListGolden) {
 }
 
 TEST(Writers, NdjsonGolden) {
-  EXPECT_EQ(render("ndjson"),
-            R"({"ip":"198.19.0.2","port":443,"proto":"tcp","state":"closed","reason":"rst","ttl":63,"window":0,)"
-            R"("ts":"2026-01-01T00:00:00.200Z","service":"https","hostname":"we\"b,<1>&"})" "\n"
-            R"({"ip":"198.19.0.1","port":80,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,"window":64240,)"
-            R"("ts":"2026-01-01T00:00:00.123Z","service":"http"})" "\n"
-            R"({"ip":"198.19.0.1","port":113,"proto":"tcp","state":"filtered","reason":"icmp-unreach","icmp_code":1,)"
-            R"("ttl":64,"window":0,"ts":"2026-01-01T00:00:00.300Z","service":"auth"})" "\n"
-            R"({"ip":"198.19.0.3","port":25,"proto":"tcp","state":"filtered","reason":"no-response","ttl":0,)"
-            R"("window":0,"ts":"2026-01-01T00:00:01.000Z","service":"smtp"})" "\n"
-            R"({"ip":"198.19.0.1","port":22,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,"window":64240,)"
-            R"("ts":"2026-01-01T00:00:00.400Z","service":"ssh"})" "\n");
+  EXPECT_EQ(
+      render("ndjson"),
+      R"({"ip":"198.19.0.2","port":443,"proto":"tcp","state":"closed","reason":"rst","ttl":63,"window":0,)"
+      R"("ts":"2026-01-01T00:00:00.200Z","service":"https","hostname":"we\"b,<1>&"})"
+      "\n"
+      R"({"ip":"198.19.0.1","port":80,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,"window":64240,)"
+      R"("ts":"2026-01-01T00:00:00.123Z","service":"http"})"
+      "\n"
+      R"({"ip":"198.19.0.1","port":113,"proto":"tcp","state":"filtered","reason":"icmp-unreach","icmp_code":1,)"
+      R"("ttl":64,"window":0,"ts":"2026-01-01T00:00:00.300Z","service":"auth"})"
+      "\n"
+      R"({"ip":"198.19.0.3","port":25,"proto":"tcp","state":"filtered","reason":"no-response","ttl":0,)"
+      R"("window":0,"ts":"2026-01-01T00:00:01.000Z","service":"smtp"})"
+      "\n"
+      R"({"ip":"198.19.0.1","port":22,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,"window":64240,)"
+      R"("ts":"2026-01-01T00:00:00.400Z","service":"ssh"})"
+      "\n");
 }
 
 TEST(Writers, NdjsonLinesParseWithEveryKey) {
@@ -247,62 +253,70 @@ TEST(Writers, CsvParsesWithElevenFieldsARow) {
 }
 
 TEST(Writers, GrepableGolden) {
-  EXPECT_EQ(render("grepable"),
-            "# synscan 0.1.0 scan initiated Thu Jan  1 00:00:00 2026 as: synscan 198.19.0.0/24 -p 22,25,80,113,443 "
-            "--rate 100\n"
-            "Host: 198.19.0.2 (we\"b_<1>&)\tPorts: 443/closed/tcp//https///\n"
-            "Host: 198.19.0.1 ()\tPorts: 80/open/tcp//http///\n"
-            "Host: 198.19.0.1 ()\tPorts: 113/filtered/tcp//auth///\n"
-            "Host: 198.19.0.3 ()\tPorts: 25/filtered/tcp//smtp///\n"
-            "Host: 198.19.0.1 ()\tPorts: 22/open/tcp//ssh///\n"
-            "# synscan done at Thu Jan  1 00:00:05 2026 -- 2 open, 1 closed, 2 filtered\n");
+  EXPECT_EQ(
+      render("grepable"),
+      "# synscan 0.1.0 scan initiated Thu Jan  1 00:00:00 2026 as: synscan 198.19.0.0/24 -p 22,25,80,113,443 "
+      "--rate 100\n"
+      "Host: 198.19.0.2 (we\"b_<1>&)\tPorts: 443/closed/tcp//https///\n"
+      "Host: 198.19.0.1 ()\tPorts: 80/open/tcp//http///\n"
+      "Host: 198.19.0.1 ()\tPorts: 113/filtered/tcp//auth///\n"
+      "Host: 198.19.0.3 ()\tPorts: 25/filtered/tcp//smtp///\n"
+      "Host: 198.19.0.1 ()\tPorts: 22/open/tcp//ssh///\n"
+      "# synscan done at Thu Jan  1 00:00:05 2026 -- 2 open, 1 closed, 2 filtered\n");
 }
 
 const char* const kXmlHeader =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n"
     "<!-- synscan 0.1.0 scan initiated Thu Jan  1 00:00:00 2026 -->\n"
-    "<nmaprun scanner=\"nmap\" args=\"synscan 198.19.0.0/24 -p 22,25,80,113,443 --rate 100\" start=\"1767225600\" "
+    "<nmaprun scanner=\"nmap\" args=\"synscan 198.19.0.0/24 -p 22,25,80,113,443 --rate 100\" "
+    "start=\"1767225600\" "
     "startstr=\"Thu Jan  1 00:00:00 2026\" version=\"0.1.0\" xmloutputversion=\"1.05\">\n"
     "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"5\" services=\"22,25,80,113,443\"/>\n"
     "<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n";
 
 std::string xml_footer(int hosts) {
-  return "<runstats><finished time=\"1767225605\" timestr=\"Thu Jan  1 00:00:05 2026\" summary=\"synscan done at Thu "
+  return "<runstats><finished time=\"1767225605\" timestr=\"Thu Jan  1 00:00:05 2026\" summary=\"synscan "
+         "done at Thu "
          "Jan  1 00:00:05 2026; 256 IP addresses scanned in 5.00 seconds; 2 open, 1 closed, 2 filtered\" "
-         "elapsed=\"5.00\" exit=\"success\"/><hosts up=\"" + std::to_string(hosts) + "\" down=\"0\" total=\"" +
-         std::to_string(hosts) + "\"/>\n</runstats>\n</nmaprun>\n";
+         "elapsed=\"5.00\" exit=\"success\"/><hosts up=\"" +
+         std::to_string(hosts) + "\" down=\"0\" total=\"" + std::to_string(hosts) +
+         "\"/>\n</runstats>\n</nmaprun>\n";
 }
 
 TEST(Writers, XmlGoldenGroupedPerHostInAFile) {
   const std::string path = render_to_file("xml", "grouped.xml");
-  EXPECT_EQ(slurp(path),
-            std::string(kXmlHeader) +
-                "<host starttime=\"1767225600\" endtime=\"1767225600\"><status state=\"up\" reason=\"syn-ack\" "
-                "reason_ttl=\"64\"/>\n<address addr=\"198.19.0.1\" addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n"
-                "<ports><port protocol=\"tcp\" portid=\"22\"><state state=\"open\" reason=\"syn-ack\" "
-                "reason_ttl=\"64\"/><service name=\"ssh\" method=\"table\" conf=\"3\"/></port>\n"
-                "<port protocol=\"tcp\" portid=\"80\"><state state=\"open\" reason=\"syn-ack\" reason_ttl=\"64\"/>"
-                "<service name=\"http\" method=\"table\" conf=\"3\"/></port>\n"
-                "<port protocol=\"tcp\" portid=\"113\"><state state=\"filtered\" reason=\"icmp-unreach\" "
-                "reason_ttl=\"64\"/><service name=\"auth\" method=\"table\" conf=\"3\"/></port>\n"
-                "</ports>\n</host>\n"
-                "<host starttime=\"1767225600\" endtime=\"1767225600\"><status state=\"up\" reason=\"rst\" "
-                "reason_ttl=\"63\"/>\n<address addr=\"198.19.0.2\" addrtype=\"ipv4\"/>\n<hostnames>\n"
-                "<hostname name=\"we&quot;b,&lt;1&gt;&amp;\" type=\"user\"/>\n</hostnames>\n"
-                "<ports><port protocol=\"tcp\" portid=\"443\"><state state=\"closed\" reason=\"rst\" "
-                "reason_ttl=\"63\"/><service name=\"https\" method=\"table\" conf=\"3\"/></port>\n</ports>\n</host>\n"
-                "<host starttime=\"1767225601\" endtime=\"1767225601\"><status state=\"up\" reason=\"user-set\" "
-                "reason_ttl=\"0\"/>\n<address addr=\"198.19.0.3\" addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n"
-                "<ports><port protocol=\"tcp\" portid=\"25\"><state state=\"filtered\" reason=\"no-response\" "
-                "reason_ttl=\"0\"/><service name=\"smtp\" method=\"table\" conf=\"3\"/></port>\n</ports>\n</host>\n" +
-                xml_footer(3));
+  EXPECT_EQ(
+      slurp(path),
+      std::string(kXmlHeader) +
+          "<host starttime=\"1767225600\" endtime=\"1767225600\"><status state=\"up\" reason=\"syn-ack\" "
+          "reason_ttl=\"64\"/>\n<address addr=\"198.19.0.1\" addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n"
+          "<ports><port protocol=\"tcp\" portid=\"22\"><state state=\"open\" reason=\"syn-ack\" "
+          "reason_ttl=\"64\"/><service name=\"ssh\" method=\"table\" conf=\"3\"/></port>\n"
+          "<port protocol=\"tcp\" portid=\"80\"><state state=\"open\" reason=\"syn-ack\" reason_ttl=\"64\"/>"
+          "<service name=\"http\" method=\"table\" conf=\"3\"/></port>\n"
+          "<port protocol=\"tcp\" portid=\"113\"><state state=\"filtered\" reason=\"icmp-unreach\" "
+          "reason_ttl=\"64\"/><service name=\"auth\" method=\"table\" conf=\"3\"/></port>\n"
+          "</ports>\n</host>\n"
+          "<host starttime=\"1767225600\" endtime=\"1767225600\"><status state=\"up\" reason=\"rst\" "
+          "reason_ttl=\"63\"/>\n<address addr=\"198.19.0.2\" addrtype=\"ipv4\"/>\n<hostnames>\n"
+          "<hostname name=\"we&quot;b,&lt;1&gt;&amp;\" type=\"user\"/>\n</hostnames>\n"
+          "<ports><port protocol=\"tcp\" portid=\"443\"><state state=\"closed\" reason=\"rst\" "
+          "reason_ttl=\"63\"/><service name=\"https\" method=\"table\" "
+          "conf=\"3\"/></port>\n</ports>\n</host>\n"
+          "<host starttime=\"1767225601\" endtime=\"1767225601\"><status state=\"up\" reason=\"user-set\" "
+          "reason_ttl=\"0\"/>\n<address addr=\"198.19.0.3\" addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n"
+          "<ports><port protocol=\"tcp\" portid=\"25\"><state state=\"filtered\" reason=\"no-response\" "
+          "reason_ttl=\"0\"/><service name=\"smtp\" method=\"table\" "
+          "conf=\"3\"/></port>\n</ports>\n</host>\n" +
+          xml_footer(3));
 }
 
 TEST(Writers, XmlOnAPipeKeepsOneHostPerResult) {
   const std::string text = render("xml");
   EXPECT_EQ(text.rfind(kXmlHeader, 0), 0u);
   std::size_t hosts = 0;
-  for (std::size_t at = text.find("<host "); at != std::string::npos; at = text.find("<host ", at + 1)) ++hosts;
+  for (std::size_t at = text.find("<host "); at != std::string::npos; at = text.find("<host ", at + 1))
+    ++hosts;
   EXPECT_EQ(hosts, 5u);
   EXPECT_NE(text.find(xml_footer(5)), std::string::npos);
 }
@@ -310,7 +324,8 @@ TEST(Writers, XmlOnAPipeKeepsOneHostPerResult) {
 int shell(const std::string& command) { return std::system(command.c_str()); }
 
 TEST(Writers, XmlIsWellFormedAndValidAgainstNmapDtd) {
-  if (shell("command -v xmllint >/dev/null 2>&1") != 0) GTEST_SKIP() << "xmllint missing (package libxml2-utils)";
+  if (shell("command -v xmllint >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "xmllint missing (package libxml2-utils)";
   const std::string grouped = render_to_file("xml", "valid-grouped.xml");
   const std::string streamed = testing::TempDir() + "valid-streamed.xml";
   std::ofstream(streamed) << render("xml");
