@@ -31,13 +31,15 @@ std::int64_t monotonic_ns() noexcept {
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, std::atomic<std::uint64_t>& sent,
-                   const std::atomic<bool>& stop) {
+std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,
+                            std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop) {
   constexpr std::size_t kStride = ProbeTemplate::kMaxFrame;
   const std::size_t frame_size = pass.maker.frame_size();
   // One buffer per pass, allocated before the first probe; the loop below never allocates.
   std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[kStride * pass.max_batch]);
-  std::uint64_t j = 0;
+  // The slice element of each frame in the batch: a batch cut short by a stop resumes at its first unsent frame.
+  std::unique_ptr<std::uint64_t[]> frame_j(new std::uint64_t[pass.max_batch]);
+  std::uint64_t j = pass.start_j;
   while (j < pass.slice.count && !stop.load(std::memory_order_relaxed)) {
     const std::uint32_t allowed = limiter.allowance(monotonic_ns());
     if (allowed == 0) {
@@ -48,6 +50,7 @@ void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, 
     while (filled < allowed && j < pass.slice.count) {
       const ProbeIndex index = pass.permutation(pass.slice.offset + pass.slice.stride * j++);
       if (pass.skip_answered != nullptr && pass.skip_answered->answered(index)) continue;
+      frame_j[filled] = j - 1;
       pass.maker.craft(index, frames.get() + kStride * filled++);
     }
     std::size_t done = 0;
@@ -61,7 +64,9 @@ void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, 
     }
     limiter.consume(static_cast<std::uint32_t>(done));
     sent.fetch_add(done, std::memory_order_relaxed);
+    if (done < filled) return frame_j[done];  // stopped with frames the kernel never took
   }
+  return std::min(j, pass.slice.count);
 }
 
 }  // namespace synscan

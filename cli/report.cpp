@@ -84,10 +84,23 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"pcap_buffer_mib", c.pcap_buffer_bytes >> 20},
       {"pcap_out", c.pcap_out_path},
   };
+  // The options as --echo-config prints them (config file and command line merged, the seed made explicit);
+  // an option given several times maps to an array of its values.
+  json effective = json::object();
+  for (const ConfigEntry& e : c.effective) {
+    const json value = e.flag ? json(true) : json(e.value);
+    if (!effective.contains(e.name))
+      effective[e.name] = value;
+    else if (effective[e.name].is_array())
+      effective[e.name].push_back(value);
+    else
+      effective[e.name] = json::array({effective[e.name], value});
+  }
   return {
       {"synscan_version", kVersion},
       {"command_line", c.command_line},
       {"options", options},
+      {"effective_options", effective},
       {"seed", c.seed},
       {"seed_given", c.seed_given},
       {"start", format_timestamp(r.start_ms)},

@@ -1,9 +1,11 @@
 #include "cli/scan_runner.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <thread>
 
 #include "capture/pcap_dumper.hpp"
@@ -12,6 +14,7 @@
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"
+#include "cli/resume.hpp"
 #include "cli/status.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
@@ -76,6 +79,12 @@ void count_reply(Reason reason, ScanState& state) {
   else if (reason == Reason::icmp_unreach) state.replies_icmp.fetch_add(1, std::memory_order_relaxed);
 }
 
+void publish_capture_stats(const CaptureStats& cs, ScanState& state) {
+  state.pcap_received.store(cs.received, std::memory_order_relaxed);
+  state.pcap_drops.store(cs.dropped, std::memory_order_relaxed);
+  state.pcap_if_drops.store(cs.if_dropped, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 int run_scan(const ScanConfig& c, ScanState& state) {
@@ -96,6 +105,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   MetadataFile metadata(c.metadata_path);
   const ServiceNames services = ServiceNames::load();
   ResultTable table(c.space.size());
+  if (c.resume_from) preload_answered(table, c.resume_from->answered);  // reported by the stopped run
   Aggregator aggregator(table, c.show, outputs.writers());
   SpscQueue<Found> queue(1 << 16);
 
@@ -126,8 +136,17 @@ int run_scan(const ScanConfig& c, ScanState& state) {
 
   std::atomic<bool> receive_stop{false};
   std::atomic<bool> aggregate_stop{false};
+  std::exception_ptr receive_error;
   std::jthread receive_thread([&] {
-    receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state});
+    pthread_setname_np(pthread_self(), "synscan-recv");
+    try {
+      receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state},
+                   [&state](const CaptureStats& cs) { publish_capture_stats(cs, state); });
+    } catch (...) {
+      // A capture that dies (interface removed) ends the scan; the error is rethrown after the threads join.
+      receive_error = std::current_exception();
+      state.stop = true;
+    }
   });
   std::jthread aggregate_thread([&] {
     // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found.
@@ -155,11 +174,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     }
   });
 
-  StatusReporter status(c, state, [&] {
-    const CaptureStats cs = receiver.stats();
-    state.pcap_drops.store(cs.dropped, std::memory_order_relaxed);
-    state.if_drops.store(cs.if_dropped, std::memory_order_relaxed);
-  }, stderr);
+  StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::uint64_t slice_probes = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1).count;
   const std::int64_t start_ns = monotonic_ns();
   const double thread_rate = c.rate_pps / c.send_threads;
@@ -169,25 +184,37 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     // Stagger the threads' schedules so that together they send evenly, not in step.
     limiters.emplace_back(thread_rate, batch, start_ns + static_cast<std::int64_t>(t * 1e9 / c.rate_pps));
   }
+  std::jthread deadline;
+  if (c.max_runtime_s > 0) {
+    // --max-runtime acts like SIGINT at the deadline: stop, drain, write the resume file.
+    const std::int64_t end = start_ns + static_cast<std::int64_t>(c.max_runtime_s * 1e9);
+    deadline = std::jthread([&state, end](std::stop_token st) {
+      while (!st.stop_requested() && monotonic_ns() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (!st.stop_requested()) state.stop = true;
+    });
+  }
   std::vector<std::uint64_t> sent_per_pass;
-  for (std::uint32_t pass = 0; pass <= c.retries && !state.stop; ++pass) {
+  ResumePoint reached{first_pass(c), std::vector<std::uint64_t>(c.send_threads, 0), {}, {}};
+  for (std::uint32_t pass = first_pass(c); pass <= c.retries; ++pass) {
     state.pass = pass;
-    if (pass > 0) wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
+    if (pass > first_pass(c)) wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
     const std::uint64_t before = state.sent.load();
     const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();
     state.pass_first_sent = before;
     state.pass_probes = pass == 0 ? slice_probes : slice_probes - std::min(slice_probes, answered);
+    reached.pass = pass;
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {
       senders.emplace_back([&, t] {
         const SendPass sp{permutation, maker,
                           make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads),
-                          pass > 0 ? &table : nullptr, batch};
-        run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
+                          pass > 0 ? &table : nullptr, batch, start_j(c, pass, t)};
+        reached.next_j[t] = run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
       });
     }
     senders.clear();  // joins
     sent_per_pass.push_back(state.sent.load() - before);
+    if (state.stop) break;
   }
   const std::int64_t send_end_ns = monotonic_ns();
   state.sending_done = true;
@@ -195,8 +222,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   if (interrupted) {
     std::atomic<bool> never{false};
     wait_for_replies(std::min(kStopDrainS, c.wait_s), never);
-  } else {
+  } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left has nothing to wait for
     wait_for_replies(c.wait_s, state.stop);
+    std::atomic<bool> never{false};
+    if (state.stop.load()) wait_for_replies(std::min(kStopDrainS, c.wait_s), never);  // stopped while waiting
   }
   receive_stop = true;
   receiver.interrupt();
@@ -204,12 +233,17 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   aggregate_stop.store(true, std::memory_order_release);
   aggregate_thread.join();
   if (dumper) dumper->stop();
+  if (receive_error) std::rethrow_exception(receive_error);
 
-  // Filtered-by-silence is only known for a scan that sent everything; an interrupted one reports what it found.
+  // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
   const bool complete = !interrupted && !state.stop.load();
-  if (complete && c.shard_count == 1) {
+  if (!complete) save_resume(c, reached, table);
+  if (complete && c.resume_from) finish_resume(c);  // the resume file is spent: running it again would repeat probes
+  if (!complete || c.resume_from) {
+    report_silence(c, permutation, reached, aggregator, unix_ms_now());
+  } else if (c.shard_count == 1) {
     aggregator.finish_unanswered(c.space, unix_ms_now());
-  } else if (complete) {
+  } else {
     // A shard owns only its positions of the permutation: walk them instead of the whole table.
     const Slice mine = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
     const std::int64_t now = unix_ms_now();
@@ -233,8 +267,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.source_ip = hop.source_ip;
   if (hop.link == LinkType::ethernet) record.next_hop_mac = format_mac(hop.next_hop_mac);
   record.capture = receiver.stats();
-  state.pcap_drops = record.capture.dropped;
-  state.if_drops = record.capture.if_dropped;
+  publish_capture_stats(record.capture, state);
   status.finish(complete);
   print_summary(c, state, record, stderr);
   metadata.write(scan_metadata(c, state, record));

@@ -21,9 +21,10 @@ struct ScanState {
   // Replies by kind, first valid reply per probe (aggregator thread), and later replies to answered probes.
   std::atomic<std::uint64_t> replies_syn_ack{0}, replies_rst{0}, replies_icmp{0}, replies_duplicate{0};
 
-  // libpcap's counters (pcap_stats), sampled about once a second while the status line runs and at the end.
-  std::atomic<std::uint64_t> pcap_drops{0};  ///< ps_drop: the capture ring was full
-  std::atomic<std::uint64_t> if_drops{0};    ///< ps_ifdrop: dropped by the interface / driver
+  /// Kernel capture counters (pcap_stats), refreshed about once a second by the receive thread: frames that
+  /// passed the filter, frames dropped because the ring was full, frames the interface dropped. A non-zero
+  /// drop count means replies were lost: the status line and the summary show it.
+  std::atomic<std::uint64_t> pcap_received{0}, pcap_drops{0}, pcap_if_drops{0};
 };
 
 }  // namespace synscan

@@ -91,7 +91,7 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.closed = state_.closed.load(std::memory_order_relaxed);
   s.filtered = state_.filtered.load(std::memory_order_relaxed);
   s.pcap_drops = state_.pcap_drops.load(std::memory_order_relaxed);
-  s.if_drops = state_.if_drops.load(std::memory_order_relaxed);
+  s.if_drops = state_.pcap_if_drops.load(std::memory_order_relaxed);
   s.queue_drops = state_.queue_drops.load(std::memory_order_relaxed);
   return s;
 }
