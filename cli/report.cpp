@@ -124,15 +124,16 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
 }
 
 void print_summary(const ScanConfig&, const ScanState& s, const ScanRecord& r, std::FILE* out) {
-  fmt::print(out, "synscan: {} in {:.2f} s: {} probes sent in {:.2f} s ({:.0f} pps), passes {}\n",
-             r.interrupted ? "interrupted" : "done", static_cast<double>(r.end_ms - r.start_ms) / 1000.0,
-             total_sent(r), r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"));
+  // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
+  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({:.0f} pps); passes: {}; {} {:.2f} s\n", total_sent(r),
+             r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"), r.interrupted ? "interrupted after" : "done in",
+             static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
-  fmt::print(out, "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach, {} duplicate, {} ignored\n",
-             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(),
-             s.replies_duplicate.load(), s.replies_ignored.load());
-  fmt::print(out, "synscan: drops: capture {}, interface {}, queue {}\n", r.capture.dropped,
+  fmt::print(out, "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",
+             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(), s.replies_duplicate.load(),
+             s.replies_ignored.load());
+  fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
 }
 

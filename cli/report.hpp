@@ -30,11 +30,11 @@ struct ScanRecord {
 /// results by state, mean rate, drop counters. Keys are stable: scripts read them.
 nlohmann::json scan_metadata(const ScanConfig& config, const ScanState& state, const ScanRecord& record);
 
-/// The summary on stderr (a few lines, each "synscan: ..."), e.g.
-///   synscan: done in 12.31 s: 1000000 probes sent in 10.00 s (100000 pps), passes 1000000
+/// The summary on stderr (four lines; scripts parse their phrases), e.g.
+///   synscan: 1000000 probes sent in 10.00 s (100000 pps); passes: 1000000; done in 12.31 s
 ///   synscan: results: 523 open, 999000 closed, 477 filtered
-///   synscan: replies: 523 syn-ack, 999000 rst, 12 icmp-unreach, 4 duplicate, 0 ignored
-///   synscan: drops: capture 0, interface 0, queue 0
+///   synscan: replies: 523 syn-ack, 999000 rst, 12 icmp-unreach; 4 duplicates; 0 replies ignored
+///   synscan: capture drops 0 (interface 0), queue drops 0
 void print_summary(const ScanConfig& config, const ScanState& state, const ScanRecord& record,
                    std::FILE* out);
 
