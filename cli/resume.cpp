@@ -1,10 +1,12 @@
 #include "cli/resume.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -230,6 +232,23 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   }
 }
 
+namespace {
+
+// Writes `text` to a new file only this user may read, $TMPDIR/synscan-XXXXXX.resume (or /tmp); returns its path.
+std::string write_private_temp_file(const std::string& text) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/synscan-XXXXXX.resume";
+  const int fd = ::mkstemps(path.data(), 7);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  std::FILE* f = ::fdopen(fd, "w");
+  const bool ok = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const bool closed = f != nullptr ? std::fclose(f) == 0 : ::close(fd) == 0;
+  if (!ok || !closed) throw std::runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  return path;
+}
+
+}  // namespace
+
 std::uint32_t first_pass(const ScanConfig& c) { return c.resume_from ? c.resume_from->pass : 0; }
 
 std::uint64_t start_j(const ScanConfig& c, std::uint32_t pass, std::uint32_t thread) {
@@ -277,11 +296,19 @@ void finish_resume(const ScanConfig& c) {
 
 void save_resume(const ScanConfig& c, ResumePoint reached, const ResultTable& table) {
   if (c.retries > 0) reached.answered = answered_words(table);
-  write_file_atomically(c.resume_file, resume_to_json(c, reached));
-  fmt::print(
-      stderr,
-      "synscan: stopped in pass {} of {}; resume file written to {} (continue with: synscan --resume {})\n",
-      reached.pass + 1, c.retries + 1, c.resume_file, c.resume_file);
+  const std::string text = resume_to_json(c, reached);
+  std::string path = c.resume_file;
+  try {
+    write_file_atomically(path, text);
+  } catch (const std::runtime_error& e) {
+    // The file is written after the privilege drop (capture/privileges.hpp): a root-started scan runs as --user
+    // by now, which may not write the directory. The resume state matters more than its place.
+    path = write_private_temp_file(text);
+    fmt::print(stderr, "synscan: {}; wrote the resume file to {} instead\n", e.what(), path);
+  }
+  fmt::print(stderr,
+             "synscan: stopped in pass {} of {}; resume file written to {} (continue with: synscan --resume {})\n",
+             reached.pass + 1, c.retries + 1, path, path);
 }
 
 }  // namespace synscan

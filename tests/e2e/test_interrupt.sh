@@ -15,6 +15,7 @@ LINE_READER=$SYNSCAN_SOURCE_DIR/tests/e2e/line_reader.py
 for sig in INT TERM; do
   d=$E2E_WORK/$sig
   mkdir -p "$d"
+  chmod 777 "$d"  # synscan writes its resume file after dropping root for nobody
   mkfifo "$d/pipe"
   python3 -u "$LINE_READER" <"$d/pipe" >"$d/pipe.tsv" &
   reader=$!
@@ -23,7 +24,7 @@ for sig in INT TERM; do
   # a second signal means "die now" to synscan.
   timeout --foreground -k 5 "$SCAN_TIMEOUT" "$LAB_SH" exec "$LAB_NAME" "$SYNSCAN_BIN" 198.19.0.0/24 -p 22,80,113,1000 \
     --rate 100 --wait 2 --show all --no-status --format ndjson -o - -oD "$d/r.ndjson" -oJ "$d/r.json" \
-    -oX "$d/r.xml" -oC "$d/r.csv" -oG "$d/r.gnmap" >"$d/pipe" 2>"$d/err" &
+    -oX "$d/r.xml" -oC "$d/r.csv" -oG "$d/r.gnmap" --resume-file "$d/scan.resume" >"$d/pipe" 2>"$d/err" &
   scanner=$!
   delay_ms=$((1500 + RANDOM % 3000))
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"

@@ -6,7 +6,9 @@
 #     all zero) and NoNewPrivs 1, under the same uid;
 # (d) started as root: after start-up no capability, bounding set empty, uid/gid of nobody (the default
 #     --user) and no supplementary groups; with --user daemon, daemon's uid;
-# (e) a dry run started as root also drops: it fails for an unknown --user.
+# (e) a dry run started as root also drops: it fails for an unknown --user;
+# (f) the resume file of a stopped root-started scan, written after the drop, falls back to a private temp file
+#     when --user cannot write its directory.
 # Skips (77, loudly) when namespaces or file capabilities are unavailable here.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -102,5 +104,17 @@ sandboxed "$SYNSCAN_BIN" 192.0.2.0/30 -p 80 --dry-run --user no-such-user-x >/de
 if ((rc != 1)) || ! grep -q "user 'no-such-user-x' does not exist" "$E2E_WORK/e.err"; then
   fail "(e) dry run with an unknown --user: exit $rc, $(cat "$E2E_WORK/e.err")"
 fi
+
+log "(f) a stopped root-started scan whose resume directory --user cannot write: the file goes to a temp dir"
+rc=0
+scan 198.19.0.0/16 -p 1-100 --rate 20000 --max-runtime 1 -o "$E2E_WORK/f.txt" \
+  --resume-file "$E2E_WORK/root-only.resume" 2>"$E2E_WORK/f.err" || rc=$?
+fallback=$(sed -n 's/.*wrote the resume file to \(.*\) instead$/\1/p' "$E2E_WORK/f.err")
+if [[ -z $fallback || ! -f $fallback ]]; then
+  fail "(f) no fallback resume file (exit $rc): $(cat "$E2E_WORK/f.err")"
+fi
+mv -- "$fallback" "$E2E_WORK/f.resume"
+((rc == 0)) || fail "(f) exit $rc: $(cat "$E2E_WORK/f.err")"
+jq -e '.next_j | length > 0' "$E2E_WORK/f.resume" >/dev/null || fail "(f) the fallback resume file lacks positions"
 
 log "PASS"
