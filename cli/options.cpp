@@ -66,7 +66,7 @@ po::options_description describe(RawOptions& o) {
   advanced.add_options()
       ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
-      ("send-backend", po::value(&o.send_backend)->value_name("NAME"), "sendmmsg or libnet (default sendmmsg)")
+      ("send-backend", po::value(&o.send_backend)->value_name("NAME"), "mmap, sendmmsg or libnet (default sendmmsg)")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 64)")
       ("help,h", "show this help")
@@ -232,9 +232,10 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
   if (c.shard_count > 1 && !c.seed_given) {
     throw UsageError("--shard needs an explicit --seed (shards with different seeds overlap)");
   }
-  if (raw.send_backend == "sendmmsg") c.send_backend = SendBackend::sendmmsg;
+  if (raw.send_backend == "mmap") c.send_backend = SendBackend::mmap;
+  else if (raw.send_backend == "sendmmsg") c.send_backend = SendBackend::sendmmsg;
   else if (raw.send_backend == "libnet") c.send_backend = SendBackend::libnet;
-  else bad("backend", raw.send_backend, "--send-backend", "backends are sendmmsg, libnet");
+  else bad("backend", raw.send_backend, "--send-backend", "backends are mmap, sendmmsg, libnet");
 
   if (!raw.interface.empty()) c.interface = raw.interface;
   if (!raw.source_ip.empty()) {
