@@ -35,8 +35,9 @@ void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, 
                    const std::atomic<bool>& stop) {
   constexpr std::size_t kStride = ProbeTemplate::kMaxFrame;
   const std::size_t frame_size = pass.maker.frame_size();
-  // One buffer per pass, allocated before the first probe; the loop below never allocates.
+  // Buffers for one batch, allocated before the first probe; the loop below never allocates.
   std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[kStride * pass.max_batch]);
+  std::unique_ptr<ProbeIndex[]> indices(new ProbeIndex[pass.max_batch]);
   std::uint64_t j = 0;
   while (j < pass.slice.count && !stop.load(std::memory_order_relaxed)) {
     const std::uint32_t allowed = limiter.allowance(monotonic_ns());
@@ -48,8 +49,9 @@ void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, 
     while (filled < allowed && j < pass.slice.count) {
       const ProbeIndex index = pass.permutation(pass.slice.offset + pass.slice.stride * j++);
       if (pass.skip_answered != nullptr && pass.skip_answered->answered(index)) continue;
-      pass.maker.craft(index, frames.get() + kStride * filled++);
+      indices[filled++] = index;
     }
+    pass.maker.craft_batch(indices.get(), filled, frames.get(), kStride);
     std::size_t done = 0;
     while (done < filled) {
       const std::size_t n = tx.send(frames.get() + kStride * done, kStride, frame_size, filled - done);
@@ -62,6 +64,7 @@ void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, 
     limiter.consume(static_cast<std::uint32_t>(done));
     sent.fetch_add(done, std::memory_order_relaxed);
   }
+  tx.flush();
 }
 
 }  // namespace synscan
