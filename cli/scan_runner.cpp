@@ -59,6 +59,16 @@ struct ReplyHandler {
   }
 };
 
+// True when the senders together fell behind the asked rate (RateLimiter::capped() over their sums).
+bool rate_capped(const std::vector<RateLimiter>& limiters) {
+  std::uint64_t sent = 0, forgiven = 0;
+  for (const RateLimiter& l : limiters) {
+    sent += l.sent();
+    forgiven += l.forgiven();
+  }
+  return forgiven > (sent + forgiven) / 50;
+}
+
 }  // namespace
 
 int run_scan(const ScanConfig& c, ScanState& state) {
@@ -143,6 +153,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     }
     senders.clear();  // joins
     sent_per_pass.push_back(state.sent.load() - before);
+    state.rate_capped = rate_capped(limiters);
   }
   const std::int64_t send_end_ns = monotonic_ns();
   const bool interrupted = state.stop.load();
@@ -180,6 +191,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   fmt::print(stderr, "synscan: {} probes sent in {:.2f} s ({:.0f} pps){}; passes: {}\n", state.sent.load(), send_s,
              send_s > 0 ? static_cast<double>(state.sent.load()) / send_s : 0.0,
              interrupted ? ", interrupted" : "", fmt::join(sent_per_pass, "+"));
+  if (state.rate_capped) {
+    fmt::print(stderr, "synscan: rate capped by the sender: {:.0f} pps achieved of {:.0f} asked\n",
+               send_s > 0 ? static_cast<double>(state.sent.load()) / send_s : 0.0, c.rate_pps);
+  }
   fmt::print(stderr, "synscan: {} open, {} closed, {} filtered; {} replies ignored; capture drops {} (interface {}), "
                      "queue drops {}\n",
              totals.open, totals.closed, totals.filtered, state.replies_ignored.load(), cs.dropped, cs.if_dropped,
