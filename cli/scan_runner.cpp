@@ -140,7 +140,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   std::vector<std::uint64_t> sent_per_pass;
   for (std::uint32_t pass = 0; pass <= c.retries && !state.stop; ++pass) {
     state.pass = pass;
-    if (pass > 0) wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
+    if (pass > 0) {
+      wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
+      for (RateLimiter& l : limiters) l.resume(monotonic_ns());
+    }
     const std::uint64_t before = state.sent.load();
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {

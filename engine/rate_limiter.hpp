@@ -3,8 +3,8 @@
 // origin + k / rate. A sender asks how many probes are due at its current time and sends at most one batch of them.
 // A sender that fell behind (woken late, descheduled, a full queue) catches up, so the mean rate holds, but at no
 // more than twice the rate: after a batch of n probes the next may not go before n / (2 * rate) has passed. So no
-// 10 ms window ever carries more than twice its share plus one batch. A backlog beyond what 0.1 s of catching up
-// clears (at least two batches) is forgiven instead: the origin moves forward, the probes are counted in
+// 10 ms window ever carries more than twice its share plus one batch. A backlog beyond 0.1 s of the schedule (at
+// most 65,536 probes, at least two batches) is forgiven instead: the origin moves forward, the probes are counted in
 // forgiven(), and a long stall never turns into a long burst. A sender that cannot send as fast as asked forgives
 // continuously and thus sends at its maximum; capped() reports it.
 // The limiter is pure arithmetic on a caller-supplied clock, so tests drive it with a fake one.
@@ -20,7 +20,8 @@ class RateLimiter {
   RateLimiter(double rate_pps, std::uint32_t max_batch, std::int64_t start_ns) noexcept
       : ns_per_probe_(1e9 / rate_pps),
         max_batch_(std::max<std::uint32_t>(1, max_batch)),
-        max_backlog_(std::max<double>(2.0 * max_batch_, rate_pps * kMaxBacklogS)),
+        max_backlog_(
+            std::max<double>(2.0 * max_batch_, std::min(rate_pps * kMaxBacklogS, kMaxBacklogProbes))),
         origin_ns_(start_ns),
         not_before_ns_(start_ns) {}
 
@@ -47,6 +48,14 @@ class RateLimiter {
     return n;
   }
 
+  /// The sender paused on purpose until `now_ns` (between passes, waiting for replies): the schedule resumes with
+  /// the next probe due now at the latest. The unused time is neither owed (no burst after the pause) nor counted
+  /// as forgiven (the sender was not too slow).
+  void resume(std::int64_t now_ns) noexcept {
+    const std::int64_t late = now_ns - next_due_ns();
+    if (late > 0) origin_ns_ += late;
+  }
+
   /// Records `n` probes as sent.
   void consume(std::uint32_t n) noexcept { sent_ += n; }
 
@@ -64,8 +73,11 @@ class RateLimiter {
   /// (it sends at its maximum instead), or it missed the asked mean rate by more than the 2% pacing tolerance.
   bool capped() const noexcept { return forgiven_ > (sent_ + forgiven_) / 50; }
 
-  /// Seconds of schedule a sender may be behind and still catch up (at twice the rate); more is forgiven.
+  /// Seconds of schedule a sender may be behind and still catch up (at twice the rate); more is forgiven. At most
+  /// kMaxBacklogProbes (so that above 655,360 pps, a sender that cannot keep up is found out within milliseconds),
+  /// at least two batches.
   static constexpr double kMaxBacklogS = 0.1;
+  static constexpr double kMaxBacklogProbes = 65536;
 
  private:
   double ns_per_probe_;

@@ -193,6 +193,21 @@ TEST(RateLimiter, PassesShareOneScheduleSoRetriesCount) {
   EXPECT_EQ(limiter.sent(), 12u);
 }
 
+TEST(RateLimiter, APauseBetweenPassesIsNeitherOwedNorForgiven) {
+  RateLimiter limiter(100.0, 2, 0);
+  for (std::int64_t now = 0; limiter.sent() < 3; now += 1'000'000) limiter.consume(limiter.allowance(now));
+  // Pass 2 starts after a 1 s wait for replies: 100 probes' worth of time went unused on purpose.
+  const std::int64_t resume_at = 20'000'000 + kSecond;
+  limiter.resume(resume_at);
+  EXPECT_EQ(limiter.next_due_ns(), resume_at);
+  EXPECT_EQ(limiter.allowance(resume_at), 1u);  // the next probe now, not a burst of the unused time
+  limiter.consume(1);
+  EXPECT_EQ(limiter.allowance(resume_at + 1'000'000), 0u);
+  EXPECT_EQ(limiter.allowance(resume_at + 10'000'000), 1u);  // then the rate again
+  EXPECT_EQ(limiter.forgiven(), 0u);
+  EXPECT_FALSE(limiter.capped());
+}
+
 // Several send threads: each owns a limiter at rate / T, started 1 / rate apart (as scan_runner staggers them).
 // Together they hold the total rate within 2% and no 10 ms window carries more than twice its share plus one batch
 // per thread.
