@@ -37,7 +37,7 @@ struct RawOptions {
   std::string send_backend = "sendmmsg";
   std::string shard;
   std::string max_memory = "1024";
-  std::string pcap_buffer = "64";
+  std::string pcap_buffer = "32";
 };
 
 po::options_description describe(RawOptions& o) {
@@ -68,7 +68,7 @@ po::options_description describe(RawOptions& o) {
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
       ("send-backend", po::value(&o.send_backend)->value_name("NAME"), "mmap, sendmmsg or libnet (default sendmmsg)")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
-      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 64)")
+      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
       ("help,h", "show this help")
       ("version", "show versions");
   po::options_description all("synscan [options] TARGET...\n\nTARGET: an address, a CIDR block a.b.c.d/n or a range "

@@ -39,7 +39,7 @@ struct ScanConfig {
   ShowMask show;
   bool dry_run = false;
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
-  std::uint64_t pcap_buffer_bytes = 64ull << 20;
+  std::uint64_t pcap_buffer_bytes = 32ull << 20;  ///< mapped and counted in RSS: 64 MiB broke the memory goal
   std::string command_line;          ///< as typed, for metadata
 };
 
