@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "capture/send_thread.hpp"  // monotonic_ns
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -15,12 +16,18 @@ std::runtime_error pcap_failure(pcap_t* p, const std::string& what) {
 
 LinkType link_from_dlt(int dlt) {
   switch (dlt) {
-    case DLT_EN10MB: return LinkType::ethernet;
+    case DLT_EN10MB:
+      return LinkType::ethernet;
     case DLT_RAW:
-    case DLT_IPV4: return LinkType::raw_ipv4;
-    case DLT_LINUX_SLL: return LinkType::linux_sll;
-    case DLT_LINUX_SLL2: return LinkType::linux_sll2;
-    default: throw std::runtime_error(fmt::format("libpcap: unsupported link type {}", pcap_datalink_val_to_name(dlt)));
+    case DLT_IPV4:
+      return LinkType::raw_ipv4;
+    case DLT_LINUX_SLL:
+      return LinkType::linux_sll;
+    case DLT_LINUX_SLL2:
+      return LinkType::linux_sll2;
+    default:
+      throw std::runtime_error(
+          fmt::format("libpcap: unsupported link type {}", pcap_datalink_val_to_name(dlt)));
   }
 }
 
@@ -28,19 +35,23 @@ LinkType link_from_dlt(int dlt) {
 
 std::string reply_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last) {
   const std::string ip = format_ipv4(local_ip);
-  return fmt::format("(tcp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)",
-                     ip, port_first, port_last);
+  return fmt::format(
+      "(tcp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)", ip,
+      port_first, port_last);
 }
 
-PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter, std::size_t buffer_bytes) {
+PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter,
+                           std::size_t buffer_bytes) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_.reset(pcap_create(interface.c_str(), errbuf));
   if (!pcap_) throw std::runtime_error(std::string("libpcap: ") + errbuf);
   pcap_t* p = pcap_.get();
   pcap_set_snaplen(p, 256);  // headers only: Ethernet + VLANs + IPv4 with options + TCP or ICMP quoting them
   pcap_set_promisc(p, 0);
-  // A short block timeout keeps TPACKET_V3 batching yet delivers replies within milliseconds.
-  pcap_set_timeout(p, 10);
+  // TPACKET_V3 needs a positive timeout and no immediate mode (libpcap then picks TPACKET_V2): see
+  // kBlockTimeoutMs.
+  pcap_set_timeout(p, kBlockTimeoutMs);
+  pcap_set_immediate_mode(p, 0);
   pcap_set_buffer_size(p, static_cast<int>(std::min<std::size_t>(buffer_bytes, 1u << 30)));
   const int status = pcap_activate(p);
   if (status < 0) {
@@ -54,27 +65,33 @@ PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filt
   link_ = link_from_dlt(pcap_datalink(p));
   if (pcap_setdirection(p, PCAP_D_IN) != 0) throw pcap_failure(p, "setdirection");
   bpf_program program{};
-  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) throw pcap_failure(p, "compile");
+  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    throw pcap_failure(p, "compile");
   const int set = pcap_setfilter(p, &program);
   pcap_freecode(&program);
   if (set != 0) throw pcap_failure(p, "setfilter");
   if (pcap_setnonblock(p, 0, errbuf) != 0) throw std::runtime_error(std::string("libpcap: ") + errbuf);
 }
 
-void PcapReceiver::run(const std::atomic<bool>& stop,
-                       const std::function<void(std::span<const std::uint8_t>, std::int64_t)>& on_frame) {
-  struct Ctx {
-    const std::function<void(std::span<const std::uint8_t>, std::int64_t)>* fn;
-  } ctx{&on_frame};
+void PcapReceiver::run(const std::atomic<bool>& stop, const FrameFn& on_frame, const StatsFn& on_stats) {
   auto handler = [](u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
-    auto* c = reinterpret_cast<Ctx*>(user);
     const std::int64_t ms = std::int64_t{h->ts.tv_sec} * 1000 + h->ts.tv_usec / 1000;
-    (*c->fn)({bytes, h->caplen}, ms);
+    (*reinterpret_cast<const FrameFn*>(user))({bytes, h->caplen}, ms);
   };
+  // pcap_dispatch returns once per TPACKET_V3 block (at most kBlockTimeoutMs apart while frames arrive), so a
+  // clock read there is cheap and the stats call (a syscall) happens about once a second, never per frame.
+  constexpr std::int64_t kStatsEveryNs = 1'000'000'000;
+  std::int64_t next_stats = monotonic_ns() + kStatsEveryNs;
   while (!stop.load(std::memory_order_relaxed)) {
-    const int n = pcap_dispatch(pcap_.get(), -1, handler, reinterpret_cast<u_char*>(&ctx));
+    const int n =
+        pcap_dispatch(pcap_.get(), -1, handler, reinterpret_cast<u_char*>(const_cast<FrameFn*>(&on_frame)));
     if (n < 0 && n != PCAP_ERROR_BREAK) throw pcap_failure(pcap_.get(), "dispatch");
+    if (on_stats && monotonic_ns() >= next_stats) {
+      on_stats(stats());
+      next_stats = monotonic_ns() + kStatsEveryNs;
+    }
   }
+  if (on_stats) on_stats(stats());
 }
 
 CaptureStats PcapReceiver::stats() const noexcept {

@@ -1,5 +1,6 @@
 #pragma once
-// The libpcap receiver: opened, filtered and capturing before the first probe leaves, so no early reply is missed.
+// The libpcap receiver: opened, filtered and capturing before the first probe leaves, so no early reply is
+// missed.
 #include <pcap/pcap.h>
 
 #include <atomic>
@@ -16,28 +17,49 @@ namespace synscan {
 /// Kernel and libpcap counters (pcap_stats): received by the filter, dropped for lack of buffer space.
 struct CaptureStats {
   std::uint64_t received = 0;
-  std::uint64_t dropped = 0;    ///< ps_drop: the ring was full
-  std::uint64_t if_dropped = 0; ///< ps_ifdrop: dropped by the interface
+  std::uint64_t dropped = 0;     ///< ps_drop: the ring was full
+  std::uint64_t if_dropped = 0;  ///< ps_ifdrop: dropped by the interface
 };
 
 struct PcapDeleter {
   void operator()(pcap_t* p) const noexcept { pcap_close(p); }
 };
 
+/// The default capture ring (--pcap-buffer): 32 MiB. libpcap maps it as TPACKET_V3 blocks of 256 KiB, each
+/// closed after at most kBlockTimeoutMs. A SYN-ACK or RST takes ~130 bytes of ring (tpacket3_hdr,
+/// sockaddr_ll, frame, alignment), so the ring absorbs a reader stall of min(128 blocks x 50 ms = 6.4 s,
+/// ~250,000 replies): several seconds at the lab's full rate, ~1 s at 250,000 replies/s. The pages are mapped
+/// up front and count in the process's resident memory, which is why the default is not larger (a /16 x
+/// 1,000-port scan stays under 64 MiB in total).
+inline constexpr std::size_t kDefaultRingBytes = std::size_t{32} << 20;
+
+/// How long the kernel fills a TPACKET_V3 block before handing it over even if it is not full, in
+/// milliseconds. Longer blocks waste less of the ring at low rates (a block closed by the timer is mostly
+/// empty); shorter ones deliver replies sooner. 50 ms keeps results streaming well within a second.
+inline constexpr int kBlockTimeoutMs = 50;
+
 class PcapReceiver {
  public:
-  /// Opens `interface` for capture with a `buffer_bytes` ring (TPACKET_V3), inbound direction only, and installs
-  /// `filter` (BPF syntax). Throws std::runtime_error with libpcap's error text.
+  /// Opens `interface` for capture with a `buffer_bytes` ring (TPACKET_V3, never immediate mode: immediate
+  /// mode would make libpcap fall back to TPACKET_V2 with one wake-up per packet), inbound direction only,
+  /// and installs `filter` (BPF syntax). Throws std::runtime_error with libpcap's error text.
   PcapReceiver(const std::string& interface, const std::string& filter, std::size_t buffer_bytes);
 
   /// The capture's link layer (DLT_EN10MB, DLT_RAW, DLT_LINUX_SLL, DLT_LINUX_SLL2 mapped to LinkType).
   LinkType link() const noexcept { return link_; }
 
-  /// Runs the capture loop on the calling thread until `stop` is true, calling on_frame(bytes, unix_ms) for each
-  /// captured frame. Returns within ~50 ms of stop being set.
-  void run(const std::atomic<bool>& stop,
-           const std::function<void(std::span<const std::uint8_t>, std::int64_t)>& on_frame);
+  using FrameFn = std::function<void(std::span<const std::uint8_t>, std::int64_t)>;
+  using StatsFn = std::function<void(const CaptureStats&)>;
 
+  /// Runs the capture loop on the calling thread until `stop` is true (or interrupt() is called), calling
+  /// on_frame(bytes, unix_ms) for each captured frame and, from this same thread, on_stats(stats()) about
+  /// once a second while frames arrive and once more on return (libpcap handles are not thread safe, so no
+  /// other thread may call stats() while run() is active). Throws std::runtime_error if the capture fails
+  /// (interface gone).
+  void run(const std::atomic<bool>& stop, const FrameFn& on_frame, const StatsFn& on_stats = {});
+
+  /// pcap_stats since the capture opened (one getsockopt; ps_ifdrop also reads the interface's counters).
+  /// Call only from the thread running run(), or when it is not running.
   CaptureStats stats() const noexcept;
 
   /// Makes a blocked run() return promptly; safe to call from another thread (pcap_breakloop).
@@ -48,9 +70,9 @@ class PcapReceiver {
   LinkType link_ = LinkType::ethernet;
 };
 
-/// The BPF filter for replies to us: TCP to our address and source-port range, and ICMP destination unreachable
-/// to our address. E.g. "(tcp and dst host 198.18.0.1 and dst portrange 61000-61255) or (icmp and dst host
-/// 198.18.0.1 and icmp[0] == 3)".
+/// The BPF filter for replies to us: TCP to our address and source-port range, and ICMP destination
+/// unreachable to our address. E.g. "(tcp and dst host 198.18.0.1 and dst portrange 61000-61255) or (icmp and
+/// dst host 198.18.0.1 and icmp[0] == 3)".
 std::string reply_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last);
 
 }  // namespace synscan

@@ -1,5 +1,9 @@
 #include "cli/dry_run.hpp"
 
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -31,11 +35,27 @@ char* put_probe(char* p, Probe probe) noexcept {
   return p;
 }
 
+// A short write is an error too: with SIGPIPE ignored, a reader that went away (`| head`) shows up only as a
+// short count, and a dry run of 2^48 probes must not go on writing into nothing.
+void write_all(const char* begin, const char* end, std::FILE* out) {
+  const auto size = static_cast<std::size_t>(end - begin);
+  if (std::fwrite(begin, 1, size, out) != size) {
+    throw std::runtime_error(fmt::format("error writing the dry-run output: {}", std::strerror(errno)));
+  }
+}
+
 }  // namespace
 
 std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out) {
   const Permutation perm(c.space.size(), c.seed);
   const Slice slice = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
+  if (c.count_only) {  // --count: the size of this shard, computed, never walked
+    const auto count = static_cast<unsigned long long>(slice.count);
+    if (std::fprintf(out, "%llu\n", count) < 0 || std::fflush(out) != 0) {
+      throw std::runtime_error("error writing the dry-run output");
+    }
+    return slice.count;
+  }
   constexpr std::size_t kBuffer = 1 << 16;
   constexpr std::size_t kLine = 22;  // "255.255.255.255 65535\n"
   std::vector<char> buffer(kBuffer);
@@ -45,15 +65,13 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
     p = put_probe(p, c.space.at(perm(slice.offset + slice.stride * j)));
     ++written;
     if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
-      if (std::fwrite(buffer.data(), 1, static_cast<std::size_t>(p - buffer.data()), out) == 0) {
-        throw std::runtime_error("error writing the dry-run output");
-      }
+      write_all(buffer.data(), p, out);
       p = buffer.data();
       state.sent.store(written, std::memory_order_relaxed);
       if (state.stop.load(std::memory_order_relaxed)) break;
     }
   }
-  std::fwrite(buffer.data(), 1, static_cast<std::size_t>(p - buffer.data()), out);
+  write_all(buffer.data(), p, out);
   state.sent.store(written, std::memory_order_relaxed);
   if (std::fflush(out) != 0) throw std::runtime_error("error writing the dry-run output");
   return written;

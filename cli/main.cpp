@@ -4,8 +4,10 @@
 
 #include <exception>
 #include <iostream>
+#include <string_view>
 
 #include "cli/dry_run.hpp"
+#include "cli/merge.hpp"
 #include "cli/options.hpp"
 #include "cli/scan_runner.hpp"
 #include "cli/signals.hpp"
@@ -13,6 +15,8 @@
 int main(int argc, char** argv) {
   using namespace synscan;
   try {
+    // Subcommands come first, before option parsing: `synscan merge FILE...`.
+    if (argc > 1 && std::string_view(argv[1]) == "merge") return run_merge(argc - 1, argv + 1, std::cout);
     CommandLine cl = parse_command_line(argc, argv, std::cout);
     if (!cl.config) return 0;
     const ScanConfig& config = *cl.config;

@@ -9,6 +9,8 @@
 #include <random>
 
 #include "capture/route.hpp"
+#include "cli/ports_input.hpp"
+#include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/result_table.hpp"
@@ -38,12 +40,32 @@ struct RawOptions {
   std::string shard;
   std::string max_memory = "1024";
   std::string pcap_buffer = "32";
+  TargetOptions target_input;  // the "Targets" group (cli/targets_input.hpp)
+  std::string top_ports;
+  std::vector<std::string> exclude_ports;
 };
 
 po::options_description describe(RawOptions& o) {
   po::options_description targets("Targets and ports");
   targets.add_options()
       ("ports,p", po::value(&o.ports)->value_name("PORTS"), "ports to probe: 80, 1-1024, 22,80,443 (0-65535)");
+  po::options_description target_group("Targets");
+  TargetOptions& t = o.target_input;
+  target_group.add_options()
+      ("include-file", po::value(&t.include_files)->value_name("FILE"),
+       "read targets from FILE ('-' is stdin); also -iL FILE. Several a line, '#' comments")
+      ("exclude", po::value(&t.excludes)->value_name("LIST"),
+       "never probe these targets (same syntax as TARGET)")
+      ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"),
+       "never probe the targets listed in FILE")
+      ("no-default-excludes", po::bool_switch(),
+       "also probe 0/8, 127/8, 224/4, 240/4 (RFC 6890), excluded by default")
+      ("allow-large", po::bool_switch(&t.allow_large),
+       "scan more than 2^24 addresses without an exclusion list")
+      ("top-ports", po::value(&o.top_ports)->value_name("N"),
+       "add the N most common TCP ports (nmap-services)")
+      ("exclude-ports", po::value(&o.exclude_ports)->value_name("PORTS"), "never probe these ports")
+      ("count", "print only the number of probes (of this shard) and exit; sends nothing");
   po::options_description pace("Pace");
   pace.add_options()
       ("rate", po::value(&o.rate)->value_name("PPS"), "probes per second, retries included (default 10000)")
@@ -71,9 +93,11 @@ po::options_description describe(RawOptions& o) {
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
       ("help,h", "show this help")
       ("version", "show versions");
-  po::options_description all("synscan [options] TARGET...\n\nTARGET: an address, a CIDR block a.b.c.d/n or a range "
-                              "a.b.c.d-e.f.g.h; several, or comma-separated");
-  all.add(targets).add(pace).add(network).add(output).add(advanced);
+  po::options_description all(
+      "synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
+      "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; several, or "
+      "comma-separated");
+  all.add(targets).add(target_group).add(pace).add(network).add(output).add(advanced);
   return all;
 }
 
@@ -163,9 +187,13 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
   po::positional_options_description positional;
   positional.add("target", -1);
 
+  // nmap's -iL FILE: one token, which a POSIX-style parser would read as -i (interface) with the value "L".
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  std::replace(args.begin(), args.end(), std::string("-iL"), std::string("--include-file"));
+
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv)
+    po::store(po::command_line_parser(args)
                   .options(everything)
                   .positional(positional)
                   .style(po::command_line_style::unix_style)
@@ -195,27 +223,16 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
     c.command_line += argv[i];
   }
 
-  std::vector<Interval> include;
-  if (raw.targets.empty()) throw UsageError("no targets given (e.g. synscan 198.19.0.0/24 -p 80)");
-  for (const std::string& t : raw.targets) {
-    try {
-      parse_target_list(t, include);
-    } catch (const ParseError& e) {
-      bad("target", e.token(), "targets", e.hint());
-    }
-  }
-  if (raw.ports.empty()) throw UsageError("no ports given (use -p/--ports, e.g. -p 80,443)");
-  std::vector<std::uint16_t> ports;
-  for (const std::string& p : raw.ports) {
-    try {
-      auto more = parse_port_list(p);
-      ports.insert(ports.end(), more.begin(), more.end());
-    } catch (const ParseError& e) {
-      bad("port", e.token(), "--ports", e.hint());
-    }
-  }
-  c.space = ProbeSpace(TargetSet(std::move(include)), PortSet(std::move(ports)));
-  if (c.space.size() == 0) throw UsageError("no probes to send: the target set is empty");
+  c.dry_run = vm.count("dry-run") > 0 || vm.count("count") > 0;
+  c.count_only = vm.count("count") > 0;
+  raw.target_input.targets = raw.targets;
+  raw.target_input.default_excludes = !vm["no-default-excludes"].as<bool>();
+  // The large-scan guard is against sending by a typo; a dry run sends nothing.
+  raw.target_input.guard_large = !c.dry_run;
+  ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_ipv4, std::cin);
+  PortSet ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports});
+  c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
+  c.hostnames = std::move(resolved.hostnames);
 
   c.rate_pps = parse_positive_double(raw.rate, "--rate", 0.001);
   c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
@@ -261,7 +278,6 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
   if (raw.outputs.empty()) raw.outputs.push_back("-");
   for (const std::string& path : raw.outputs) c.outputs.push_back({path, raw.format});
   c.show = parse_show(raw.show);
-  c.dry_run = vm.count("dry-run") > 0;
   c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;
   c.pcap_buffer_bytes = parse_u64(raw.pcap_buffer, "--pcap-buffer", 1, 1024) << 20;
   if (!c.dry_run && ResultTable::bytes_for(c.space.size()) > c.max_memory_bytes) {
@@ -269,6 +285,8 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
                                  c.space.size(), (ResultTable::bytes_for(c.space.size()) + (1 << 20) - 1) >> 20,
                                  c.max_memory_bytes >> 20));
   }
+  // Notes only once the whole command line is valid: a bad input gets exactly one line.
+  for (const std::string& notice : resolved.notices) std::cerr << "synscan: " << notice << "\n";
   return {std::move(c)};
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capture/transmitter.hpp"
@@ -38,8 +39,10 @@ struct ScanConfig {
   std::vector<OutputSpec> outputs;   ///< at least one
   ShowMask show;
   bool dry_run = false;
+  bool count_only = false;           ///< --count: the dry run prints only the number of probes
+  std::vector<std::pair<Ipv4, std::string>> hostnames;  ///< names targets were given as, sorted by address
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
-  std::uint64_t pcap_buffer_bytes = 32ull << 20;  ///< mapped and counted in RSS: 64 MiB broke the memory goal
+  std::uint64_t pcap_buffer_bytes = 32ull << 20;  // capture/pcap_receiver.hpp kDefaultRingBytes
   std::string command_line;          ///< as typed, for metadata
 };
 

@@ -1,15 +1,18 @@
 #include "cli/scan_runner.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <thread>
 
 #include "capture/pcap_receiver.hpp"
 #include "capture/route.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
+#include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/reply_parser.hpp"
@@ -69,6 +72,12 @@ bool rate_capped(const std::vector<RateLimiter>& limiters) {
   return forgiven > (sent + forgiven) / 50;
 }
 
+void publish_capture_stats(const CaptureStats& cs, ScanState& state) {
+  state.pcap_received.store(cs.received, std::memory_order_relaxed);
+  state.pcap_drops.store(cs.dropped, std::memory_order_relaxed);
+  state.pcap_if_drops.store(cs.if_dropped, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 int run_scan(const ScanConfig& c, ScanState& state) {
@@ -102,12 +111,22 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   info.version = kVersion;
   info.command_line = c.command_line;
   info.start_ms = unix_ms_now();
+  if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   std::atomic<bool> receive_stop{false};
   std::atomic<bool> aggregate_stop{false};
+  std::exception_ptr receive_error;
   std::jthread receive_thread([&] {
-    receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state});
+    pthread_setname_np(pthread_self(), "synscan-recv");
+    try {
+      receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state},
+                   [&state](const CaptureStats& cs) { publish_capture_stats(cs, state); });
+    } catch (...) {
+      // A capture that dies (interface removed) ends the scan; the error is rethrown after the threads join.
+      receive_error = std::current_exception();
+      state.stop = true;
+    }
   });
   std::jthread aggregate_thread([&] {
     // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found.
@@ -171,6 +190,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   receive_thread.join();
   aggregate_stop.store(true, std::memory_order_release);
   aggregate_thread.join();
+  if (receive_error) std::rethrow_exception(receive_error);
 
   // Filtered-by-silence is only known for a scan that sent everything; an interrupted one reports what it found.
   const bool complete = !interrupted && !state.stop.load();

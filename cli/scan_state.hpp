@@ -15,6 +15,10 @@ struct ScanState {
   std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0};
   std::atomic<std::uint64_t> replies_ignored{0};  ///< captured frames that answer no probe of ours
   std::atomic<std::uint64_t> queue_drops{0};      ///< verdicts lost because the aggregator fell behind
+  /// Kernel capture counters (pcap_stats), refreshed about once a second by the receive thread: frames that
+  /// passed the filter, frames dropped because the ring was full, frames the interface dropped. A non-zero
+  /// drop count means replies were lost: the status line and the summary show it.
+  std::atomic<std::uint64_t> pcap_received{0}, pcap_drops{0}, pcap_if_drops{0};
 };
 
 }  // namespace synscan

@@ -6,7 +6,7 @@
 #                                                                    for the whole block), listeners, nftables
 #
 # Usage: lab.sh up [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list | clean
-#        | check
+#        | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
 #   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
 #                Before creating, removes stale labs (creator process gone). The creator is the process that
 #                owns the lab: $SYNSCAN_LAB_OWNER_PID if set, else the parent of this script.
@@ -15,6 +15,9 @@
 #   truth        prints the path of the lab's truth.json.
 #   list/clean   lists / removes every synscan lab (clean also removes labs whose creator is alive).
 #   check        exits 0 when labs can be created here, 77 otherwise.
+#   add-scanner  adds scanner namespace NAME-scanIDX (IDX 1-99): its own veth pair to the target namespace,
+#                address 198.18.0.(10+IDX)/24, the same route to 198.19.0.0/16; several scanners, one lab (shards).
+#   exec-scanner runs CMD in scanner namespace NAME-scanIDX.
 # Exit 77 (with a loud message on stderr) when namespaces cannot be created here, so tests can skip.
 #
 # Safety: every packet stays inside the namespaces made here; every address is in 198.18.0.0/15 (RFC 2544
@@ -121,16 +124,24 @@ kill_pids() {
   kill -KILL "$@" 2>/dev/null || true
 }
 
+# The extra scanner namespaces of lab NAME (add-scanner): NAME-scan1, NAME-scan2, ...
+extra_scanners() {
+  local names
+  names=$(ip netns list 2>/dev/null | awk '{print $1}')
+  grep -xE -- "$(printf '%s' "$1" | sed 's/[.]/[.]/g')-scan[0-9]+" <<<"$names" || true
+}
+
 # Removes lab NAME: its processes (all of them run inside its namespaces), namespaces, state dir. Idempotent.
 lab_down() {
-  local name=$1 ns pids=()
-  for ns in "$name-tgt" "$name-scan"; do
+  local name=$1 ns pids=() extra
+  extra=$(extra_scanners "$name")
+  for ns in "$name-tgt" "$name-scan" $extra; do
     if ns_exists "$ns"; then
       mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null || true)
     fi
   done
   kill_pids "${pids[@]}"
-  for ns in "$name-scan" "$name-tgt"; do
+  for ns in "$name-scan" $extra "$name-tgt"; do
     if ns_exists "$ns"; then
       ip netns del "$ns" 2>/dev/null || log "warning: could not delete namespace $ns"
     fi
@@ -145,7 +156,7 @@ known_labs() {
     for dir in "$LAB_STATE_ROOT"/*/; do
       [[ -d $dir ]] && basename "$dir"
     done
-    ip netns list 2>/dev/null | awk '{print $1}' | sed -n "s/^\\($LAB_PREFIX-.*\\)-\\(scan\\|tgt\\)\$/\\1/p"
+    ip netns list 2>/dev/null | awk '{print $1}' | sed -n "s/^\\($LAB_PREFIX-.*\\)-\\(scan[0-9]*\\|tgt\\)\$/\\1/p"
   } | sort -u
 }
 
@@ -330,6 +341,34 @@ cmd_exec() {
   exec ip netns exec "$name-$suffix" "$@"
 }
 
+# add-scanner NAME IDX: one more scanner namespace joined to the target namespace by its own veth pair. The target
+# reaches it by a host route on that pair (its 198.18.0.2 answers ARP on every link), so the original scanner
+# and its /24 route are untouched.
+cmd_add_scanner() {
+  (($# == 2)) || die "usage: lab.sh add-scanner NAME IDX"
+  local name=$1 idx=$2 ns tgt=$1-tgt addr
+  valid_name "$name" || die "bad lab name '$name'"
+  [[ $idx =~ ^[1-9][0-9]?$ ]] || die "bad scanner index '$idx' (1-99)"
+  ns=$name-scan$idx
+  addr=198.18.0.$((10 + idx))
+  ns_exists "$tgt" || die "no lab named $name"
+  ns_exists "$ns" && die "scanner $ns already exists"
+  ip netns add "$ns"
+  ip -n "$ns" link add "$LAB_VETH_SCAN" type veth peer name "veth-t$idx" netns "$tgt"
+  ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$ns" link set lo up
+  ip netns exec "$ns" ethtool -K "$LAB_VETH_SCAN" tx off >/dev/null
+  ip netns exec "$tgt" ethtool -K "veth-t$idx" tx off >/dev/null
+  ip -n "$ns" addr add "$addr/24" dev "$LAB_VETH_SCAN"
+  ip -n "$ns" link set "$LAB_VETH_SCAN" up
+  ip -n "$tgt" link set "veth-t$idx" up
+  ip -n "$tgt" route add "$addr/32" dev "veth-t$idx" src "$LAB_NEXT_HOP"
+  ip -n "$ns" route add "$LAB_BLOCK" via "$LAB_NEXT_HOP" dev "$LAB_VETH_SCAN"
+  wait_for "link $LAB_VETH_SCAN up in $ns" 50 link_up "$ns" "$LAB_VETH_SCAN"
+  wait_for "link veth-t$idx up" 50 link_up "$tgt" "veth-t$idx"
+  log "scanner $ns ($addr) added to lab $name"
+}
+
 cmd_truth() {
   (($# == 1)) || die "usage: lab.sh truth NAME"
   valid_name "$1" || die "bad lab name '$1'"
@@ -373,6 +412,13 @@ main() {
     down) cmd_down "$@" ;;
     exec) cmd_exec scan "$@" ;;
     exec-target) cmd_exec tgt "$@" ;;
+    add-scanner) require_lab_support && cmd_add_scanner "$@" ;;
+    exec-scanner)
+      [[ ${2:-} =~ ^[1-9][0-9]?$ ]] || die "usage: lab.sh exec-scanner NAME IDX CMD..."
+      local lab=$1 idx=$2
+      shift 2
+      cmd_exec "scan$idx" "$lab" "$@"
+      ;;
     truth) cmd_truth "$@" ;;
     list) cmd_list ;;
     clean)

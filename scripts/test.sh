@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds everything, runs the unit tests (ctest label unit) and then
-# the end-to-end tests (label e2e, network namespaces, needs root). Exit status non-zero when any test fails.
+# The test command: installs dependencies, builds everything, runs the unit tests (ctest label unit), the
+# receive-path fuzzer for 60 s (scripts/fuzz.sh) and then the end-to-end tests (label e2e, network namespaces,
+# needs root). Exit status non-zero when any test fails.
 # End-to-end tests that cannot run here (exit 77: no namespaces) are reported as skipped, loudly.
 #   BUILD_DIR  build directory (default: <repo>/build); other build settings: see scripts/build.sh.
 set -euo pipefail
@@ -15,6 +16,20 @@ BUILD_DIR=$build_dir scripts/build.sh "$@"
 status=0
 echo "== unit tests" >&2
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -L '^unit$' -j"$(nproc)" || status=1
+
+# The receive-path fuzzer (libFuzzer over parse_reply + ReplyValidator, clang from install-deps.sh) for
+# FUZZ_SECONDS (default 60): a crash, leak or sanitizer report fails the run.
+fuzz_seconds=${FUZZ_SECONDS:-60}
+echo "== fuzzing the reply parser and validator for ${fuzz_seconds} s" >&2
+fuzz_log=$(mktemp)
+if scripts/fuzz.sh "$fuzz_seconds" >"$fuzz_log" 2>&1; then
+  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$fuzz_log" >&2 || true
+else
+  tail -n 60 "$fuzz_log" >&2
+  echo "== FUZZER FAILED (crash inputs: build/fuzz/crash-*)" >&2
+  status=1
+fi
+rm -f -- "$fuzz_log"
 
 # e2e tests run one at a time: each scans its own lab at 100k pps and they would compete for the CPUs.
 echo "== end-to-end tests" >&2

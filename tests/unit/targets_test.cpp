@@ -23,7 +23,7 @@ std::string bad_token(auto&& fn) {
   return "<no error>";
 }
 
-TEST(TargetParse, BareAddressIsSlash32) {  // C01
+TEST(TargetParse, C01BareAddressIsSlash32) {  // cases.md C01
   TargetSet t = targets_of("192.0.2.46");
   ASSERT_EQ(t.size(), 1u);
   EXPECT_EQ(format_ipv4(t.at(0)), "192.0.2.46");
@@ -61,7 +61,7 @@ TEST(TargetParse, BadTokensAreNamed) {
   }
 }
 
-TEST(TargetParse, ListsMergeOverlaps) {  // C08
+TEST(TargetParse, C08OverlapsProbedOnce) {  // cases.md C08
   TargetSet t = targets_of("198.51.100.0/22,198.51.100.0/24,198.51.100.7,198.51.100.7");
   EXPECT_EQ(t.size(), 1024u);
   EXPECT_EQ(t.intervals().size(), 1u);
@@ -70,7 +70,7 @@ TEST(TargetParse, ListsMergeOverlaps) {  // C08
   EXPECT_EQ(u.intervals().size(), 2u);
 }
 
-TEST(TargetSet, ExcludeSubtracts) {  // C10
+TEST(TargetSet, C10ExcludeSubtracts) {  // cases.md C10
   TargetSet t = targets_of("192.0.2.0/24", "192.0.2.25");
   EXPECT_EQ(t.size(), 255u);
   EXPECT_FALSE(t.contains(parse_ipv4("192.0.2.25")));
@@ -94,7 +94,7 @@ TEST(TargetSet, AtAndIndexOfAreInverse) {
   EXPECT_FALSE(t.index_of(0).has_value());
 }
 
-TEST(PortParse, Boundaries) {  // C07
+TEST(PortParse, C07PortBoundaries) {  // cases.md C07
   EXPECT_EQ(PortSet(parse_port_list("1-5")).size(), 5u);
   EXPECT_EQ(PortSet(parse_port_list("1-65535")).size(), 65535u);
   PortSet all(parse_port_list("0-65535"));
@@ -119,7 +119,7 @@ TEST(PortParse, BadTokensAreNamed) {
   }
 }
 
-TEST(ProbeSpace, CountsAreExactWithoutWalking) {  // C13
+TEST(ProbeSpace, CountsAreExactWithoutWalking) {  // C13 through the CLI: cases_test.cpp
   ProbeSpace all(targets_of("0.0.0.0/0"), PortSet(parse_port_list("0-65535")));
   EXPECT_EQ(all.size(), 1ull << 48);
   ProbeSpace c13(targets_of("0.0.0.0/0", "0.0.0.0/8,127.0.0.0/8,224.0.0.0/4,240.0.0.0/4,255.255.255.255"),

@@ -1,0 +1,266 @@
+#include "cli/merge.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "cli/options.hpp"
+#include "cli/outputs.hpp"
+#include "cli/targets_input.hpp"
+#include "cli/version.hpp"
+#include "engine/output/writer.hpp"
+#include "engine/parse_error.hpp"
+#include "engine/target_parse.hpp"
+
+namespace po = boost::program_options;
+
+namespace synscan {
+namespace {
+
+int state_rank(PortState s) {
+  switch (s) {
+    case PortState::open:
+      return 3;
+    case PortState::closed:
+      return 2;
+    case PortState::filtered:
+      return 1;
+  }
+  return 0;
+}
+
+bool parse_state(std::string_view text, PortState& out) {
+  for (PortState s : {PortState::open, PortState::closed, PortState::filtered}) {
+    if (to_string(s) == text) {
+      out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool parse_reason(std::string_view text, Reason& out) {
+  for (Reason r : {Reason::syn_ack, Reason::rst, Reason::icmp_unreach, Reason::no_response}) {
+    if (to_string(r) == text) {
+      out = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The reason a record without one implies: the usual cause of its state.
+Reason default_reason(PortState s) {
+  return s == PortState::open ? Reason::syn_ack : s == PortState::closed ? Reason::rst : Reason::no_response;
+}
+
+// An unsigned field no larger than `max`, or `fallback` when absent. Throws the bad field's name.
+std::uint64_t number_field(const nlohmann::json& record, const char* key, std::uint64_t max,
+                           std::uint64_t fallback) {
+  const auto it = record.find(key);
+  if (it == record.end()) return fallback;
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
+    throw std::invalid_argument(fmt::format("\"{}\" must be a whole number 0-{}", key, max));
+  }
+  return it->get<std::uint64_t>();
+}
+
+const std::string& string_field(const nlohmann::json& record, const char* key) {
+  const auto& v = record.at(key);
+  if (!v.is_string()) throw std::invalid_argument(fmt::format("\"{}\" must be a string", key));
+  return v.get_ref<const std::string&>();
+}
+
+}  // namespace
+
+bool parse_timestamp(std::string_view text, std::int64_t& unix_ms) {
+  // Fixed layout "YYYY-MM-DDTHH:MM:SS[.fff...]Z"; checked character by character, no locale.
+  auto digits = [&](std::size_t at, std::size_t n, int& out) {
+    if (at + n > text.size()) return false;
+    out = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  std::tm tm{};
+  int year = 0, month = 0;
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z') {
+    return false;
+  }
+  if (!digits(0, 4, year) || !digits(5, 2, month) || !digits(8, 2, tm.tm_mday) ||
+      !digits(11, 2, tm.tm_hour) || !digits(14, 2, tm.tm_min) || !digits(17, 2, tm.tm_sec)) {
+    return false;
+  }
+  int ms = 0;
+  if (text.size() > 20) {
+    if (text[19] != '.') return false;
+    const std::size_t fraction = text.size() - 21;  // digits between '.' and 'Z'
+    int value = 0;
+    if (fraction == 0 || fraction > 9 || !digits(20, fraction, value)) return false;
+    ms = value;
+    for (std::size_t i = fraction; i < 3; ++i) ms *= 10;
+    for (std::size_t i = 3; i < fraction; ++i) ms /= 10;
+  }
+  if (month < 1 || month > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
+    return false;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  unix_ms = static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+  return true;
+}
+
+void ResultMerger::add(std::istream& in, std::string_view source) {
+  std::string line;
+  std::uint64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto where = [&] { return fmt::format("{} line {}", source, number); };
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw UsageError(fmt::format("{}: not a JSON record ({})", where(), e.what()));
+    }
+    if (!record.is_object()) throw UsageError(fmt::format("{}: not a JSON object", where()));
+    if (!record.contains("ip") || !record.contains("port")) continue;
+    Result r;
+    std::string hostname;
+    try {
+      r.ip = parse_ipv4(string_field(record, "ip"));
+      r.port = static_cast<std::uint16_t>(number_field(record, "port", 65535, 0));
+      if (!parse_state(string_field(record, "state"), r.state)) {
+        throw std::invalid_argument("\"state\" must be open, closed or filtered");
+      }
+      r.reason = default_reason(r.state);
+      if (record.contains("reason") && !parse_reason(string_field(record, "reason"), r.reason)) {
+        throw std::invalid_argument("\"reason\" must be syn-ack, rst, icmp-unreach or no-response");
+      }
+      r.ttl = static_cast<std::uint8_t>(number_field(record, "ttl", 255, 0));
+      r.window = static_cast<std::uint16_t>(number_field(record, "window", 65535, 0));
+      if (record.contains("ts") && !parse_timestamp(string_field(record, "ts"), r.ts_ms)) {
+        throw std::invalid_argument("\"ts\" must read like 2026-01-01T00:00:00.000Z");
+      }
+      if (record.contains("hostname") && !record["hostname"].is_null())
+        hostname = string_field(record, "hostname");
+    } catch (const ParseError& e) {
+      throw UsageError(fmt::format("{}: {}", where(), e.what()));
+    } catch (const nlohmann::json::exception&) {
+      throw UsageError(fmt::format("{}: a result record needs \"ip\", \"port\" and \"state\"", where()));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("{}: {}", where(), e.what()));
+    }
+    ++records_;
+    const std::uint64_t key = (std::uint64_t{r.ip} << 16) | r.port;
+    auto [it, inserted] = results_.try_emplace(key, r);
+    if (!inserted && state_rank(r.state) > state_rank(it->second.state)) it->second = r;
+    if (!hostname.empty()) names_.try_emplace(r.ip, std::move(hostname));
+  }
+  if (in.bad()) throw std::runtime_error(fmt::format("error reading {}", source));
+}
+
+std::vector<Result> ResultMerger::results() const {
+  std::vector<Result> out;
+  out.reserve(results_.size());
+  for (const auto& [key, r] : results_) out.push_back(r);
+  std::sort(out.begin(), out.end(),
+            [](const Result& a, const Result& b) { return a.ip != b.ip ? a.ip < b.ip : a.port < b.port; });
+  return out;
+}
+
+std::vector<std::pair<Ipv4, std::string>> ResultMerger::hostnames() const {
+  std::vector<std::pair<Ipv4, std::string>> out(names_.begin(), names_.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
+  std::string output = "-";
+  std::string format = "ndjson";
+  std::vector<std::string> inputs;
+  po::options_description desc(
+      "synscan merge [-o FILE] [--format FMT] FILE...\n\nMerges NDJSON results of shards or "
+      "resumed runs: each (ip, port) once, in address order; on disagreement open > closed "
+      "> filtered");
+  desc.add_options()("output,o", po::value(&output)->value_name("FILE"),
+                     "write the merged results to FILE ('-' is stdout)")(
+      "format", po::value(&format)->value_name("FMT"), "output format (default ndjson)")("help,h",
+                                                                                         "show this help");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&inputs));
+  po::options_description everything;
+  everything.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(everything).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("merge: {}", e.what()));
+  }
+  if (vm.count("help")) {
+    help_out << desc << "\n";
+    return 0;
+  }
+  const auto formats = writer_formats();
+  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+    throw UsageError(
+        fmt::format("bad format '{}' in --format (formats are {})", format, fmt::join(formats, ", ")));
+  }
+  if (inputs.empty())
+    throw UsageError("merge: no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
+
+  ResultMerger merger;
+  for (const std::string& path : inputs) {
+    if (path == "-") {
+      merger.add(std::cin, "standard input");
+      continue;
+    }
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw std::runtime_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    merger.add(file, path);
+  }
+  const std::vector<Result> results = merger.results();
+  const std::vector<std::pair<Ipv4, std::string>> names = merger.hostnames();
+
+  Outputs outputs({OutputSpec{output, format}});
+  ScanInfo info;
+  info.version = kVersion;
+  for (int i = 0; i < argc; ++i) info.command_line += (i ? " " : "") + std::string(argv[i]);
+  info.start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  if (!names.empty()) info.hostname_of = hostname_lookup(names);
+  ScanTotals totals;
+  for (ResultWriter* w : outputs.writers()) w->begin(info);
+  for (const Result& r : results) {
+    for (ResultWriter* w : outputs.writers()) w->write(r);
+    totals.open += r.state == PortState::open;
+    totals.closed += r.state == PortState::closed;
+    totals.filtered += r.state == PortState::filtered;
+  }
+  totals.end_ms = info.start_ms;
+  for (ResultWriter* w : outputs.writers()) w->end(totals);
+  fmt::print(stderr,
+             "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered)\n",
+             merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed,
+             totals.filtered);
+  return 0;
+}
+
+}  // namespace synscan

@@ -1,0 +1,55 @@
+#pragma once
+// `synscan merge FILE...`: one result set from the NDJSON outputs of several shards or of a run and its
+// resumption.
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine/result.hpp"
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// Collects results keyed by (ip, port), each once.
+///
+/// When two inputs report the same (ip, port) differently, the stronger evidence wins: open > closed >
+/// filtered. A reply beats silence (a resumed run may have got the answer the first run missed), and between
+/// a SYN-ACK and a RST the open port is the finding an audit must not lose. Equal states keep the first
+/// record read (inputs in command-line order, lines in file order).
+class ResultMerger {
+ public:
+  /// Reads NDJSON from `in`: one JSON object a line with at least "ip" (dotted quad), "port" (0-65535) and
+  /// "state" (open, closed, filtered); "reason", "ttl", "window", "ts" (ISO 8601 UTC) and "hostname" are read
+  /// when present. Blank lines and objects without "ip" and "port" (headers, summaries) are skipped. `source`
+  /// names the input in errors. Throws UsageError naming source and line for a line that is not JSON or a
+  /// record with a bad field.
+  void add(std::istream& in, std::string_view source);
+
+  /// Every (ip, port) once, in address order (ip, then port).
+  std::vector<Result> results() const;
+  /// (ip, hostname) for records that carried a name, sorted by address.
+  std::vector<std::pair<Ipv4, std::string>> hostnames() const;
+  /// Records read (before de-duplication).
+  std::uint64_t records_read() const noexcept { return records_; }
+
+ private:
+  std::unordered_map<std::uint64_t, Result> results_;  // key (ip << 16) | port
+  std::unordered_map<Ipv4, std::string> names_;
+  std::uint64_t records_ = 0;
+};
+
+/// Parses "2026-01-01T00:00:00.000Z" (the writers' format; fraction optional) into Unix milliseconds.
+/// Returns false when `text` is not in that form.
+bool parse_timestamp(std::string_view text, std::int64_t& unix_ms);
+
+/// The merge subcommand: argv[0] is "merge". Options -o/--output FILE ('-' is stdout, the default) and
+/// --format FMT (any of writer_formats(), default ndjson); FILE... are NDJSON inputs ('-' is stdin). Writes
+/// the merged results and prints a one-line summary on stderr. Returns 0; throws UsageError (exit 2) for bad
+/// input and std::runtime_error (exit 1) for a file that cannot be read or written.
+int run_merge(int argc, const char* const* argv, std::ostream& help_out);
+
+}  // namespace synscan

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Target input through the real binary. Without a lab (every run --dry-run, sandboxed): C13's dry run over
+# 0.0.0.0/0 streams at once; --count prints only the number; -iL - reads stdin (CRLF, comments, no final newline);
+# the large-scan guard and an exclusion that removes everything are one-line errors with exit 2.
+# In the lab: --exclude keeps .25 off the wire and out of the results (C10); a hostname target (from the scanner
+# namespace's own /etc/hosts, /etc/netns/NS/hosts) is resolved to every address it has and scanned.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# C13: the first 200,000 probes of a 1.86e10-probe dry run arrive at once (the run streams, nothing is walked
+# first); `head` closing the pipe ends it.
+start=$(date +%s%N)
+# synscan then fails its next write (exit 1, "Broken pipe"): expected here, so its status is not checked.
+lines=$({ sandboxed timeout -k 5 30 "$SYNSCAN_BIN" --dry-run 0.0.0.0/0 -p 80-84 --seed 13 2>/dev/null || true; } |
+  head -n 200000 | awk '$2 >= 80 && $2 <= 84 && $1 !~ /^(0|127|22[4-9]|2[3-5][0-9])\./' | sort -u | wc -l)
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+((lines == 200000)) || fail "C13 dry run: $lines distinct valid probes in its first 200000 lines"
+((elapsed_ms < 20000)) || fail "C13 dry run: did not stop when its reader went away (${elapsed_ms} ms)"
+log "ok: C13 dry run streamed 200000 distinct probes in ${elapsed_ms} ms"
+
+count=$(sandboxed "$SYNSCAN_BIN" --dry-run --count 0.0.0.0/0 -p 80-84 2>"$E2E_WORK/err")
+[[ $count == 18622709760 ]] || fail "C13 --count printed '$count', want 18622709760"
+[[ ! -s $E2E_WORK/err ]] || fail "--count wrote to stderr: $(cat "$E2E_WORK/err")"
+log "ok: --count 0.0.0.0/0 x 80-84 = $count"
+
+got=$(printf '# list\r\n192.0.2.1 192.0.2.2\r\n\r\n192.0.2.8/30 # four\r\n192.0.2.2' |
+  sandboxed "$SYNSCAN_BIN" --dry-run -iL - -p 80 --exclude 192.0.2.9 | sort -V | tr '\n' ,)
+[[ $got == "192.0.2.1 80,192.0.2.2 80,192.0.2.8 80,192.0.2.10 80,192.0.2.11 80," ]] ||
+  fail "-iL - gave '$got'"
+log "ok: -iL - with CRLF, comments, overlap, --exclude"
+
+expect_usage_error() {
+  local pattern=$1 rc=0
+  shift
+  sandboxed timeout -k 5 20 "$SYNSCAN_BIN" "$@" >"$E2E_WORK/out" 2>"$E2E_WORK/err" || rc=$?
+  ((rc == 2)) || fail "synscan $* exited $rc, want 2: $(cat "$E2E_WORK/err")"
+  [[ $(wc -l <"$E2E_WORK/err") == 1 && ! -s $E2E_WORK/out ]] || fail "synscan $*: want one stderr line, no stdout"
+  grep -qE -- "$pattern" "$E2E_WORK/err" || fail "synscan $*: '$(cat "$E2E_WORK/err")' does not match /$pattern/"
+  log "ok: synscan $* -> $(cat "$E2E_WORK/err")"
+}
+# No --dry-run here, but nothing is sent: the guard stops the run before any socket exists.
+expect_usage_error 'allow-large' 0.0.0.0/0 -p 80
+expect_usage_error 'remove every target' 192.0.2.0/24 -p 80 --exclude 192.0.2.0/23 --dry-run
+expect_usage_error 'default exclusions' 127.0.0.1 -p 80 --dry-run
+# A name that does not resolve: exit 2 when the resolver says it does not exist, 1 when no DNS server answers (as
+# in this sandbox); either way one line naming it.
+rc=0
+sandboxed timeout -k 5 30 "$SYNSCAN_BIN" nosuch.invalid -p 80 --dry-run >"$E2E_WORK/out" 2>"$E2E_WORK/err" || rc=$?
+if ! ((rc == 1 || rc == 2)) || [[ $(wc -l <"$E2E_WORK/err") != 1 ]] || ! grep -q "'nosuch.invalid'" "$E2E_WORK/err"; then
+  fail "unresolvable name: exit $rc, stderr '$(cat "$E2E_WORK/err")'"
+fi
+log "ok: exit $rc: $(cat "$E2E_WORK/err")"
+printf '{"ip":"198.19.0.1","port":80,"state":"open"}\nnot json\n' >"$E2E_WORK/bad.ndjson"
+expect_usage_error 'bad.ndjson line 2' merge "$E2E_WORK/bad.ndjson"
+
+skip_if_no_netns
+lab_up
+
+# C10 on the wire: 198.19.0.0/24 minus .25, port 80, every state shown: 255 results, none for .25.
+scan 198.19.0.0/24 -p 80 --exclude 198.19.0.25 --rate 20000 --wait 1 --show open,closed,filtered --format ndjson \
+  -o "$E2E_WORK/c10.ndjson" || fail "C10 scan exited $?"
+[[ $(wc -l <"$E2E_WORK/c10.ndjson") == 255 ]] || fail "C10: $(wc -l <"$E2E_WORK/c10.ndjson") results, want 255"
+if grep -q '"198.19.0.25"' "$E2E_WORK/c10.ndjson"; then fail "C10: 198.19.0.25 was reported"; fi
+log "ok: C10 --exclude 198.19.0.25: 255 results, .25 never reported"
+
+# A hostname with two A records, resolved in the scanner namespace (ip netns exec binds /etc/netns/NS/hosts).
+hosts_dir=/etc/netns/$LAB_NAME-scan
+trap 'rc=$?; rm -rf -- "$hosts_dir"; rmdir /etc/netns 2>/dev/null; (exit $rc); _e2e_cleanup' EXIT
+mkdir -p "$hosts_dir"
+printf '127.0.0.1 localhost\n198.19.0.7 web.lab.test\n198.19.0.8 web.lab.test\n' >"$hosts_dir/hosts"
+scan web.lab.test -p 80,81 --wait 1 --show open,closed --format ndjson -o "$E2E_WORK/names.ndjson" \
+  2>"$E2E_WORK/names.err" || fail "hostname scan exited $?: $(cat "$E2E_WORK/names.err")"
+got=$(jq -r '"\(.ip) \(.port) \(.state)"' "$E2E_WORK/names.ndjson" | sort -V | tr '\n' ,)
+[[ $got == "198.19.0.7 80 open,198.19.0.7 81 closed,198.19.0.8 80 open,198.19.0.8 81 closed," ]] ||
+  fail "hostname scan reported '$got'"
+grep -q 'web.lab.test resolved to 198.19.0.7, 198.19.0.8' "$E2E_WORK/names.err" ||
+  fail "no resolution notice: $(cat "$E2E_WORK/names.err")"
+log "ok: web.lab.test -> both addresses scanned"
+
+log "PASS"

@@ -1,0 +1,150 @@
+// synscan merge: each (ip, port) once, address order, the documented conflict rule, and clear errors.
+#include "cli/merge.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/options.hpp"
+#include "cli_test_util.hpp"
+#include "engine/output/writer.hpp"
+#include "engine/target_parse.hpp"
+
+namespace synscan {
+namespace {
+
+std::string record(const char* ip, int port, const char* state, const char* reason, const char* extra = "") {
+  return fmt::format(
+             R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}","ttl":64,"window":1024,)"
+             R"("ts":"2026-01-02T03:04:05.678Z"{}}})",
+             ip, port, state, reason, extra) +
+         "\n";
+}
+
+std::string merged_ndjson(const std::vector<std::string>& inputs) {
+  ResultMerger merger;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    std::istringstream in(inputs[i]);
+    merger.add(in, "input " + std::to_string(i));
+  }
+  std::FILE* f = std::tmpfile();
+  auto writer = make_writer("ndjson", f);
+  for (const Result& r : merger.results()) writer->write(r);
+  writer->end({});
+  std::rewind(f);
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) text.append(buffer, n);
+  std::fclose(f);
+  return text;
+}
+
+TEST(Merge, ShardsBecomeOneSetInAddressOrder) {
+  const std::string a =
+      record("198.19.0.10", 80, "open", "syn-ack") + record("198.19.0.2", 443, "closed", "rst");
+  const std::string b = "\n" + record("198.19.0.2", 22, "filtered", "no-response") +
+                        record("198.19.0.10", 22, "filtered", "icmp-unreach");
+  const std::string out = merged_ndjson({a, b});
+  // Numeric address order (198.19.0.2 before 198.19.0.10), then port; fields survive the round trip.
+  EXPECT_EQ(out, record("198.19.0.2", 22, "filtered", "no-response") +
+                     record("198.19.0.2", 443, "closed", "rst") +
+                     record("198.19.0.10", 22, "filtered", "icmp-unreach") +
+                     record("198.19.0.10", 80, "open", "syn-ack"));
+}
+
+TEST(Merge, EachProbeOnceStrongerEvidenceWins) {
+  // A resumed run: the probe reported filtered (silence) in one file and open in another is open, whichever
+  // came first; an exact duplicate is reported once; open beats closed; equal states keep the first record.
+  const std::string first =
+      record("198.19.0.1", 80, "filtered", "no-response") + record("198.19.0.1", 22, "open", "syn-ack") +
+      record("198.19.0.1", 25, "closed", "rst") + record("198.19.0.1", 113, "filtered", "icmp-unreach");
+  const std::string second =
+      record("198.19.0.1", 80, "open", "syn-ack") + record("198.19.0.1", 22, "open", "syn-ack") +
+      record("198.19.0.1", 25, "open", "syn-ack") + record("198.19.0.1", 113, "filtered", "no-response");
+  const std::string out = merged_ndjson({first, second});
+  EXPECT_EQ(out, record("198.19.0.1", 22, "open", "syn-ack") + record("198.19.0.1", 25, "open", "syn-ack") +
+                     record("198.19.0.1", 80, "open", "syn-ack") +
+                     record("198.19.0.1", 113, "filtered", "icmp-unreach"));
+  EXPECT_EQ(merged_ndjson({second, first}),
+            out.substr(0, out.rfind('{')) + record("198.19.0.1", 113, "filtered", "no-response"));
+}
+
+TEST(Merge, SkipsNonResultRecordsAndNamesBadLines) {
+  ResultMerger merger;
+  std::istringstream ok(R"({"type":"summary","open":1})"
+                        "\n" +
+                        record("198.19.0.1", 80, "open", "syn-ack") +
+                        R"({"ip":"198.19.0.1","port":81,"state":"closed"})");  // minimal, no final newline
+  merger.add(ok, "a.ndjson");
+  ASSERT_EQ(merger.results().size(), 2u);
+  EXPECT_EQ(merger.results()[1].reason, Reason::rst);
+  EXPECT_EQ(merger.records_read(), 2u);
+
+  auto error_of = [](const std::string& text) -> std::string {
+    ResultMerger m;
+    std::istringstream in(text);
+    try {
+      m.add(in, "b.ndjson");
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "<no error>";
+  };
+  EXPECT_NE(error_of(record("198.19.0.1", 80, "open", "syn-ack") + "{\"ip\": oops\n").find("b.ndjson line 2"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"198.19.0.300","port":1,"state":"open"})").find("198.19.0.300"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":70000,"state":"open"})").find("port"), std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":1,"state":"half-open"})").find("state"), std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":1})").find("\"state\""), std::string::npos);
+  EXPECT_NE(error_of("[1,2]").find("not a JSON object"), std::string::npos);
+}
+
+TEST(Merge, HostnamesAreCarried) {
+  ResultMerger merger;
+  std::istringstream in(record("192.0.2.1", 80, "open", "syn-ack", R"(,"hostname":"web.example")"));
+  merger.add(in, "x");
+  ASSERT_EQ(merger.hostnames().size(), 1u);
+  EXPECT_EQ(merger.hostnames()[0].second, "web.example");
+}
+
+TEST(Merge, TimestampsRoundTrip) {
+  for (std::int64_t ms : {0LL, 1767225600000LL, 1767323045678LL, 4102444799999LL}) {
+    std::int64_t back = -1;
+    ASSERT_TRUE(parse_timestamp(format_timestamp(ms), back)) << format_timestamp(ms);
+    EXPECT_EQ(back, ms);
+  }
+  std::int64_t v = 0;
+  EXPECT_TRUE(parse_timestamp("2026-01-01T00:00:00Z", v));
+  EXPECT_EQ(v, 1767225600000LL);
+  EXPECT_TRUE(parse_timestamp("2026-01-01T00:00:00.5Z", v));
+  EXPECT_EQ(v, 1767225600500LL);
+  for (const char* bad : {"", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z",
+                          "2026-01-01T00:00:00.Z", "2026-01-01 00:00:00Z"}) {
+    EXPECT_FALSE(parse_timestamp(bad, v)) << bad;
+  }
+}
+
+TEST(Merge, SubcommandWritesAnyFormat) {
+  const std::string a = test::write_temp_file("merge_a", record("198.19.0.9", 443, "open", "syn-ack"));
+  const std::string b = test::write_temp_file("merge_b", record("198.19.0.1", 22, "open", "syn-ack"));
+  const std::string out = ::testing::TempDir() + "synscan_merged.txt";
+  std::vector<const char*> argv{"merge", a.c_str(), b.c_str(), "--format", "list", "-o", out.c_str()};
+  std::ostringstream help;
+  EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "open tcp 22 198.19.0.1\nopen tcp 443 198.19.0.9\n");
+  std::vector<const char*> none{"merge"};
+  EXPECT_THROW(run_merge(1, none.data(), help), UsageError);
+  std::vector<const char*> bad_format{"merge", a.c_str(), "--format", "yaml"};
+  EXPECT_THROW(run_merge(4, bad_format.data(), help), UsageError);
+  std::vector<const char*> missing{"merge", "/nonexistent/x.ndjson"};
+  EXPECT_THROW(run_merge(2, missing.data(), help), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace synscan

@@ -1,0 +1,235 @@
+// Target and port input beyond the cases: hostnames, exclusions, default exclusions, the large-scan guard,
+// --top-ports and --exclude-ports, --count, -iL spelling.
+#include "cli/targets_input.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "cli/ports_input.hpp"
+#include "cli_test_util.hpp"
+#include "engine/target_parse.hpp"
+
+namespace synscan {
+namespace {
+
+using test::config_of;
+
+// A resolver with a fixed table that counts its calls.
+struct FakeResolver {
+  std::map<std::string, std::vector<std::string>> table;
+  int* calls;
+  std::vector<Ipv4> operator()(const std::string& name) const {
+    ++*calls;
+    auto it = table.find(name);
+    if (it == table.end()) throw UsageError("cannot resolve target '" + name + "'");
+    std::vector<Ipv4> out;
+    for (const std::string& a : it->second) out.push_back(parse_ipv4(a));
+    return out;
+  }
+};
+
+ResolvedTargets resolve(TargetOptions o, const Resolver& r = resolve_ipv4,
+                        const std::string& stdin_text = "") {
+  std::istringstream in(stdin_text);
+  return resolve_targets(o, r, in);
+}
+
+std::string error_of(auto&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+TEST(TargetsInput, HostnamesResolveOnceToEveryAddressAndAreRemembered) {
+  int calls = 0;
+  FakeResolver fake{{{"web.example", {"192.0.2.80", "192.0.2.81"}}, {"db.example", {"198.51.100.5"}}},
+                    &calls};
+  TargetOptions o;
+  o.targets = {"web.example,db.example", "192.0.2.1", "web.example"};
+  const ResolvedTargets r = resolve(o, fake);
+  EXPECT_EQ(calls, 2);  // web.example asked once although given twice
+  EXPECT_EQ(r.targets.size(), 4u);
+  ASSERT_EQ(r.hostnames.size(), 3u);
+  const auto name_of = hostname_lookup(r.hostnames);
+  EXPECT_EQ(name_of(parse_ipv4("192.0.2.80")), "web.example");
+  EXPECT_EQ(name_of(parse_ipv4("192.0.2.81")), "web.example");
+  EXPECT_EQ(name_of(parse_ipv4("198.51.100.5")), "db.example");
+  EXPECT_EQ(name_of(parse_ipv4("192.0.2.1")), "");
+  // A name that does not exist is bad input (exit 2), named, with where it came from.
+  o.targets = {"192.0.2.1", "nosuch.example"};
+  EXPECT_THROW(resolve(o, fake), UsageError);
+  EXPECT_NE(error_of([&] { resolve(o, fake); }).find("'nosuch.example'"), std::string::npos);
+}
+
+TEST(TargetsInput, SystemResolverReadsHostsFile) {
+  // localhost comes from /etc/hosts on any Linux: no network needed.
+  const std::vector<Ipv4> local = resolve_ipv4("localhost");
+  ASSERT_FALSE(local.empty());
+  EXPECT_EQ(format_ipv4(local.front()), "127.0.0.1");
+  EXPECT_THROW(resolve_ipv4("name-that-does-not-exist.invalid"), std::exception);
+}
+
+TEST(TargetsInput, MistypedAddressesAreNotLookedUp) {
+  EXPECT_FALSE(looks_like_hostname("300.1.2.3"));
+  EXPECT_FALSE(looks_like_hostname("192.0.2.1/40"));
+  EXPECT_FALSE(looks_like_hostname("-p"));
+  EXPECT_TRUE(looks_like_hostname("scanme.example.org"));
+  int calls = 0;
+  FakeResolver fake{{}, &calls};
+  TargetOptions o;
+  o.targets = {"300.1.2.3"};
+  EXPECT_EQ(error_of([&] { resolve(o, fake); }),
+            "bad target '300.1.2.3' in targets (expected an IPv4 address, a CIDR block a.b.c.d/n or a range "
+            "a.b.c.d-e.f.g.h)");
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(TargetsInput, HostBitsAreMaskedWithANotice) {
+  TargetOptions o;
+  o.targets = {"192.0.2.1/24"};
+  const ResolvedTargets r = resolve(o);
+  EXPECT_EQ(r.targets.size(), 256u);
+  EXPECT_EQ(format_ipv4(r.targets.at(0)), "192.0.2.0");
+  ASSERT_EQ(r.notices.size(), 1u);
+  EXPECT_NE(r.notices[0].find("192.0.2.1/24 has host bits set; using 192.0.2.0/24"), std::string::npos);
+}
+
+TEST(TargetsInput, ExcludeListsAndFilesSubtract) {
+  const std::string file = test::write_temp_file("excl", "# keep out\n192.0.2.128/25\r\n192.0.2.7");
+  const ScanConfig c = config_of({"192.0.2.0/24", "-p", "80", "--exclude", "192.0.2.0-192.0.2.3,192.0.2.9",
+                                  "--exclude", "192.0.2.10", "--exclude-file", file, "--dry-run"});
+  EXPECT_EQ(c.space.size(), 128u - 4 - 3);
+  for (const char* gone : {"192.0.2.0", "192.0.2.3", "192.0.2.7", "192.0.2.9", "192.0.2.10", "192.0.2.200"}) {
+    EXPECT_FALSE(c.space.targets().contains(parse_ipv4(gone))) << gone;
+  }
+  const std::string out = test::dry_run_text(c);
+  EXPECT_EQ(out.find("192.0.2.7 "), std::string::npos);
+  EXPECT_EQ(test::lines_of(out).size(), 121u);
+  // Removing everything is an error that says so.
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.0/24", "-p", "80", "--exclude", "192.0.2.0/23"});
+            }).find("exclusions (--exclude, --exclude-file) remove every target"),
+            std::string::npos);
+}
+
+TEST(TargetsInput, DefaultExclusionsAreRfc6890AndNotTheTestRanges) {
+  const TargetSet defaults(default_exclusions());
+  for (const char* never : {"0.0.0.0", "0.255.255.255", "127.0.0.1", "224.0.0.1", "239.255.255.255",
+                            "240.0.0.1", "255.255.255.255"}) {
+    EXPECT_TRUE(defaults.contains(parse_ipv4(never))) << never;
+  }
+  for (const char* fine : {"1.0.0.0", "126.255.255.255", "128.0.0.0", "198.18.0.1", "198.19.255.255",
+                           "192.0.2.1", "198.51.100.1", "203.0.113.1", "10.0.0.1", "223.255.255.255"}) {
+    EXPECT_FALSE(defaults.contains(parse_ipv4(fine))) << fine;
+  }
+  EXPECT_EQ(config_of({"126.255.255.254/31", "127.0.0.0/31", "-p", "1"}).space.size(), 2u);
+  EXPECT_EQ(config_of({"127.0.0.0/31", "-p", "1", "--no-default-excludes"}).space.size(), 2u);
+  EXPECT_NE(error_of([] {
+              config_of({"224.0.0.1", "-p", "1"});
+            }).find("--no-default-excludes"),
+            std::string::npos);
+}
+
+TEST(TargetsInput, LargeScansNeedAnExclusionOrAllowLarge) {
+  // 2^24 addresses is allowed; one more is not, unless the user has an exclusion list or says --allow-large.
+  EXPECT_EQ(config_of({"10.0.0.0/8", "-p", "80"}).space.size(), 1ull << 24);
+  EXPECT_NE(error_of([] {
+              config_of({"10.0.0.0/8", "11.0.0.0", "-p", "80"});
+            }).find("--allow-large"),
+            std::string::npos);
+  EXPECT_EQ(config_of({"10.0.0.0/8", "11.0.0.0", "-p", "80", "--allow-large"}).space.size(),
+            (1ull << 24) + 1);
+  EXPECT_EQ(config_of({"10.0.0.0/7", "-p", "80", "--exclude", "10.1.0.0/16"}).space.size(),
+            (1ull << 25) - 65536);
+  // A dry run sends nothing: it may count the Internet without asking.
+  EXPECT_EQ(config_of({"0.0.0.0/0", "-p", "80", "--dry-run"}).space.size(),
+            (1ull << 32) - 2 * (1ull << 24) - 2 * (1ull << 28));
+}
+
+TEST(TargetsInput, IncludeFileFromStdinAndOnlyOnce) {
+  TargetOptions o;
+  o.include_files = {"-"};
+  EXPECT_EQ(resolve(o, resolve_ipv4, "192.0.2.1\r\n192.0.2.2").targets.size(), 2u);
+  o.exclude_files = {"-"};
+  EXPECT_NE(error_of([&] { resolve(o, resolve_ipv4, "192.0.2.1"); }).find("given twice"), std::string::npos);
+  o = {};
+  o.include_files = {"/nonexistent/targets.txt"};
+  EXPECT_NE(error_of([&] { resolve(o); }).find("/nonexistent/targets.txt"), std::string::npos);
+  o.include_files = {test::write_temp_file("only_comments", "# nothing\n\n")};
+  EXPECT_NE(error_of([&] { resolve(o); }).find("no targets"), std::string::npos);
+}
+
+TEST(TargetsInput, DashILIsIncludeFileNotInterfaceL) {
+  const std::string file = test::write_temp_file("il", "192.0.2.5");
+  const ScanConfig c = config_of({"-iL", file, "-p", "80"});
+  EXPECT_FALSE(c.interface.has_value());
+  EXPECT_EQ(c.space.size(), 1u);
+  EXPECT_EQ(config_of({"-i", "L", "192.0.2.5", "-p", "80"}).interface, "L");
+}
+
+TEST(PortsInput, TopPortsFollowTheFrequencyTable) {
+  std::istringstream table(
+      "# comment\n"
+      "http\t80/tcp\t0.484143\t# World Wide Web HTTP\n"
+      "domain\t53/udp\t0.9\n"
+      "telnet\t23/tcp\t0.221265\n"
+      "tie-b\t9/tcp\t0.1\n"
+      "tie-a\t7/tcp\t0.1\n"
+      "broken line\n"
+      "https\t443/tcp\t0.208669\t# secure http (SSL)\n");
+  EXPECT_EQ(top_ports_from(table, 4), (std::vector<std::uint16_t>{80, 23, 443, 7}));
+  table.clear();
+  table.seekg(0);
+  EXPECT_EQ(top_ports_from(table, 100).size(), 5u);  // only the TCP entries
+}
+
+TEST(PortsInput, TopPortsFromNmapMatchNmap) {
+  std::ifstream probe(kNmapServicesPaths[0]);
+  if (!probe) GTEST_SKIP() << "nmap-services not installed (nmap package)";
+  // nmap 7.93 --top-ports 5 scans 21-23,80,443; the most frequent is 80.
+  const std::vector<std::uint16_t> top = top_ports(5);
+  EXPECT_EQ(top.front(), 80);
+  EXPECT_EQ(std::set<std::uint16_t>(top.begin(), top.end()), (std::set<std::uint16_t>{21, 22, 23, 80, 443}));
+  EXPECT_EQ(top_ports(1000).size(), 1000u);
+  const ScanConfig c = config_of({"192.0.2.1", "--top-ports", "100", "-p", "1", "--exclude-ports", "80,443"});
+  EXPECT_EQ(c.space.ports().size(), 100u + 1 - 2);
+  EXPECT_FALSE(c.space.ports().contains(80));
+  EXPECT_TRUE(c.space.ports().contains(1));
+  EXPECT_TRUE(c.space.ports().contains(22));
+}
+
+TEST(PortsInput, ExcludePortsAndErrors) {
+  EXPECT_EQ(config_of({"192.0.2.1", "-p", "1-1024", "--exclude-ports", "22,100-199"}).space.size(),
+            1024u - 101);
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "80"});
+            }).find("no ports left"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.1", "--top-ports", "0"});
+            }).find("'0' in --top-ports"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "x"});
+            }).find("--exclude-ports"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { config_of({"192.0.2.1"}); }).find("no ports given"), std::string::npos);
+}
+
+TEST(TargetsInput, CountPrintsOnlyTheNumberAndImpliesADryRun) {
+  const ScanConfig c = config_of({"192.0.2.0/24", "-p", "1-10", "--count"});
+  EXPECT_TRUE(c.dry_run);
+  EXPECT_EQ(test::dry_run_text(c), "2560\n");
+  const ScanConfig shard =
+      config_of({"192.0.2.0/24", "-p", "1-10", "--count", "--shard", "3/3", "--seed", "1"});
+  EXPECT_EQ(test::dry_run_text(shard), "853\n");  // positions 2, 5, ..., 2558
+}
+
+}  // namespace
+}  // namespace synscan
