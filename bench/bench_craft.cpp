@@ -1,5 +1,6 @@
-// Per-probe crafting costs: the template copy + patch + checksums alone, and the whole path a send thread runs per
-// probe (permutation step, probe space lookup, source port, SYN cookie, template), in the batches it uses.
+// Per-probe crafting costs: the template copy + patch + checksums alone, and the whole path a send thread
+// runs per probe (permutation step, probe space lookup, source port, SYN cookie, template), in the batches it
+// uses.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -23,7 +24,8 @@ TemplateParams bench_params() {
   return p;
 }
 
-// Template copy + patch of 5 fields + both incremental checksums, over varied fields prepared outside the loop.
+// Template copy + patch of 5 fields + both incremental checksums, over varied fields prepared outside the
+// loop.
 void BM_TemplatePatch(benchmark::State& state) {
   const ProbeTemplate tmpl(bench_params());
   std::vector<ProbeFields> fields(1024);
@@ -31,7 +33,8 @@ void BM_TemplatePatch(benchmark::State& state) {
   for (auto& f : fields) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     f = {static_cast<Ipv4>(0xC6130000 | (x >> 48)), static_cast<std::uint16_t>(x >> 32),
-         static_cast<std::uint16_t>(61000 + (x >> 60)), static_cast<std::uint32_t>(x), static_cast<std::uint16_t>(x)};
+         static_cast<std::uint16_t>(61000 + (x >> 60)), static_cast<std::uint32_t>(x),
+         static_cast<std::uint16_t>(x)};
   }
   alignas(64) std::uint8_t out[ProbeTemplate::kMaxFrame * 8];
   std::size_t i = 0;
@@ -45,8 +48,8 @@ void BM_TemplatePatch(benchmark::State& state) {
 BENCHMARK(BM_TemplatePatch);
 
 // The whole per-probe path as run_send_pass runs it: a batch of positions through the permutation, then
-// ProbeMaker::craft_batch into a frame buffer. Space: 198.19.0.0/16 x arg ports (1,000: the memory goal's scan;
-// 10: the bench-tx scan). One iteration = one batch of kBatch probes; items/s counts probes.
+// ProbeMaker::craft_batch into a frame buffer. Space: 198.19.0.0/16 x arg ports (1,000: the memory goal's
+// scan; 10: the bench-tx scan). One iteration = one batch of kBatch probes; items/s counts probes.
 void BM_CraftProbe(benchmark::State& state) {
   constexpr std::size_t kBatch = 256;
   std::vector<std::uint16_t> ports;

@@ -1,9 +1,10 @@
 // synscan_tx_limit: the transmit limit of this machine and interface, as a yardstick for the scanner.
 //
 // Sends one fixed 60-byte frame (Ethernet + IPv4 + TCP SYN, checksums valid) through AF_PACKET as fast as the
-// kernel takes it, with PACKET_QDISC_BYPASS and the best batching: a PACKET_MMAP TX ring (TPACKET_V2) of 4,096
-// slots kicked once per batch, or sendmmsg(2) batches. Nothing per frame but the kernel's own work, so a scanner
-// that reaches this rate is limited by the kernel path, not by itself. Independent of synscan's code on purpose.
+// kernel takes it, with PACKET_QDISC_BYPASS and the best batching: a PACKET_MMAP TX ring (TPACKET_V2) of
+// 4,096 slots kicked once per batch, or sendmmsg(2) batches. Nothing per frame but the kernel's own work, so
+// a scanner that reaches this rate is limited by the kernel path, not by itself. Independent of synscan's
+// code on purpose.
 //
 // Usage: synscan_tx_limit -i IFACE --dst-mac MAC --src-ip A.B.C.D --dst-ip A.B.C.D [--dst-port N]
 //                         [--method ring|sendmmsg] [--batch N] (--count N | --seconds S)
@@ -115,18 +116,29 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (i + 1 >= argc) usage(("missing value for " + a).c_str());
     const char* v = argv[++i];
-    if (a == "-i") iface = v;
-    else if (a == "--dst-mac") have_mac = parse_mac(v, dst_mac);
-    else if (a == "--src-ip") have_src = inet_pton(AF_INET, v, &src) == 1;
-    else if (a == "--dst-ip") have_dst = inet_pton(AF_INET, v, &dst) == 1;
-    else if (a == "--dst-port") dport = static_cast<std::uint16_t>(std::strtoul(v, nullptr, 10));
-    else if (a == "--method") method = v;
-    else if (a == "--batch") batch = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
-    else if (a == "--count") count = std::strtoull(v, nullptr, 10), seconds = 0;
-    else if (a == "--seconds") seconds = std::strtod(v, nullptr), count = 0;
-    else usage(("unknown option " + a).c_str());
+    if (a == "-i")
+      iface = v;
+    else if (a == "--dst-mac")
+      have_mac = parse_mac(v, dst_mac);
+    else if (a == "--src-ip")
+      have_src = inet_pton(AF_INET, v, &src) == 1;
+    else if (a == "--dst-ip")
+      have_dst = inet_pton(AF_INET, v, &dst) == 1;
+    else if (a == "--dst-port")
+      dport = static_cast<std::uint16_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--method")
+      method = v;
+    else if (a == "--batch")
+      batch = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+    else if (a == "--count")
+      count = std::strtoull(v, nullptr, 10), seconds = 0;
+    else if (a == "--seconds")
+      seconds = std::strtod(v, nullptr), count = 0;
+    else
+      usage(("unknown option " + a).c_str());
   }
-  if (iface.empty() || !have_mac || !have_src || !have_dst) usage("-i, --dst-mac, --src-ip and --dst-ip are needed");
+  if (iface.empty() || !have_mac || !have_src || !have_dst)
+    usage("-i, --dst-mac, --src-ip and --dst-ip are needed");
   if (method != "ring" && method != "sendmmsg") usage("--method is ring or sendmmsg");
   if (batch < 1 || batch > 4096 || (count == 0 && !(seconds > 0 && seconds <= 600))) {
     usage("--batch 1-4096; --count > 0 or --seconds in (0, 600]");
@@ -156,7 +168,8 @@ int main(int argc, char** argv) {
     if (map == MAP_FAILED) die("mmap");
     ring = static_cast<std::uint8_t*>(map);
     // The frame never changes: write it into every slot once.
-    for (unsigned s = 0; s < kSlots; ++s) std::memcpy(ring + std::size_t{s} * kSlotBytes + kDataOffset, frame.data(), kFrame);
+    for (unsigned s = 0; s < kSlots; ++s)
+      std::memcpy(ring + std::size_t{s} * kSlotBytes + kDataOffset, frame.data(), kFrame);
   } else {
     int sndbuf = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -190,14 +203,17 @@ int main(int argc, char** argv) {
         __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
         head = head + 1 == kSlots ? 0 : head + 1;
       }
-      if (send(fd, nullptr, 0, MSG_DONTWAIT) < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR) die("send");
+      if (send(fd, nullptr, 0, MSG_DONTWAIT) < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
+        die("send");
       sent += queued;
       if (queued == 0) sched_yield();
     } else {
       const int n = sendmmsg(fd, msgs.data(), want, 0);
       if (n < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR) die("sendmmsg");
-      if (n > 0) sent += static_cast<unsigned>(n);
-      else sched_yield();
+      if (n > 0)
+        sent += static_cast<unsigned>(n);
+      else
+        sched_yield();
     }
   }
   // Let the ring drain before closing: the kernel discards slots still waiting.

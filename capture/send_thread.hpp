@@ -24,10 +24,10 @@ struct SendPass {
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
 std::int64_t monotonic_ns() noexcept;
 
-/// Sends one pass. `limiter` carries over between passes, so retries count toward the rate. Returns when the slice
-/// is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the kernel accepted to
-/// `sent`, and flushes the transmitter before returning. Throws std::runtime_error from the transmitter on a hard
-/// send error.
+/// Sends one pass. `limiter` carries over between passes, so retries count toward the rate. Returns when the
+/// slice is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the
+/// kernel accepted to `sent`, and flushes the transmitter before returning. Throws std::runtime_error from
+/// the transmitter on a hard send error.
 void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, std::atomic<std::uint64_t>& sent,
                    const std::atomic<bool>& stop);
 

@@ -117,7 +117,8 @@ class LibnetTransmitter final : public Transmitter {
 
 std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex) {
   switch (backend) {
-    case SendBackend::mmap: return make_tx_ring_transmitter(interface, ifindex);
+    case SendBackend::mmap:
+      return make_tx_ring_transmitter(interface, ifindex);
     case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex);
     case SendBackend::libnet: return std::make_unique<LibnetTransmitter>(interface);
   }

@@ -20,7 +20,8 @@ class Transmitter {
   virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
                            std::size_t count) = 0;
   /// Returns once every frame accepted by send() has been handed to the driver (backends that queue frames
-  /// themselves, like the TX ring, wait up to 1 s for it); called at the end of each pass. Throws like send().
+  /// themselves, like the TX ring, wait up to 1 s for it); called at the end of each pass. Throws like
+  /// send().
   virtual void flush() {}
   /// Frames the backend could not send and gave up on (counted, never silent).
   virtual std::uint64_t errors() const noexcept { return 0; }

@@ -1,9 +1,9 @@
-// The PACKET_MMAP TX ring transmitter (Documentation/networking/packet_mmap.rst in the kernel tree): frames are
-// written into a ring shared with the kernel and handed over by flipping each slot's status word, and one send(2)
-// makes the kernel transmit every slot marked since the last call. Against sendmmsg(2) this saves, per frame, the
-// copy-in of a msghdr and an iovec and the per-message socket send path; the frames still go one by one through
-// the driver (PACKET_QDISC_BYPASS: straight to it, no qdisc). A slot is busy until the kernel frees the frame's
-// buffer, since the frame may still point into it.
+// The PACKET_MMAP TX ring transmitter (Documentation/networking/packet_mmap.rst in the kernel tree): frames
+// are written into a ring shared with the kernel and handed over by flipping each slot's status word, and one
+// send(2) makes the kernel transmit every slot marked since the last call. Against sendmmsg(2) this saves,
+// per frame, the copy-in of a msghdr and an iovec and the per-message socket send path; the frames still go
+// one by one through the driver (PACKET_QDISC_BYPASS: straight to it, no qdisc). A slot is busy until the
+// kernel frees the frame's buffer, since the frame may still point into it.
 #include "capture/tx_ring.hpp"
 
 #include <linux/if_packet.h>
@@ -11,19 +11,20 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <time.h>
 
 namespace synscan {
 namespace {
 
-// Ring geometry: 128-byte slots (the 32-byte TPACKET_V2 header, then up to 96 bytes of frame: our probes are at
-// most ProbeTemplate::kMaxFrame = 64), 32 slots per 4 KiB block, 128 blocks: 4,096 slots, 512 KiB per transmitter.
-// Slots never straddle blocks and the blocks are contiguous in the mapping, so slot i is at i * kSlotBytes.
+// Ring geometry: 128-byte slots (the 32-byte TPACKET_V2 header, then up to 96 bytes of frame: our probes are
+// at most ProbeTemplate::kMaxFrame = 64), 32 slots per 4 KiB block, 128 blocks: 4,096 slots, 512 KiB per
+// transmitter. Slots never straddle blocks and the blocks are contiguous in the mapping, so slot i is at i *
+// kSlotBytes.
 constexpr unsigned kSlotBytes = 128;
 constexpr unsigned kBlockBytes = 4096;
 constexpr unsigned kBlocks = 128;
@@ -102,7 +103,8 @@ class TxRingTransmitter final : public Transmitter {
       tpacket2_hdr* slot = header(head_);
       const std::uint32_t status = load_status(slot);
       if (status == TP_STATUS_WRONG_FORMAT) {
-        ++errors_;  // the kernel refused this frame (never expected: our frames are fixed and valid); reuse it
+        ++errors_;  // the kernel refused this frame (never expected: our frames are fixed and valid); reuse
+                    // it
       } else if (status != TP_STATUS_AVAILABLE) {
         break;  // still queued or in flight: the ring is full
       }
@@ -138,9 +140,9 @@ class TxRingTransmitter final : public Transmitter {
     return __atomic_load_n(&slot->tp_status, __ATOMIC_ACQUIRE);
   }
 
-  // Asks the kernel to send every slot marked SEND_REQUEST. MSG_DONTWAIT: do not wait for the frames to leave the
-  // driver; their slots come back as available when it frees them. A full device queue leaves them marked, to go
-  // with the next call.
+  // Asks the kernel to send every slot marked SEND_REQUEST. MSG_DONTWAIT: do not wait for the frames to leave
+  // the driver; their slots come back as available when it frees them. A full device queue leaves them
+  // marked, to go with the next call.
   void kick() {
     if (::send(fd_, nullptr, 0, MSG_DONTWAIT) >= 0) return;
     if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) return;

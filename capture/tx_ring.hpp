@@ -7,10 +7,10 @@
 
 namespace synscan {
 
-/// Opens an AF_PACKET socket on the interface with a TPACKET_V2 TX ring of 4,096 slots (512 KiB, mapped once) and
-/// PACKET_QDISC_BYPASS. send() copies each frame (at most 96 bytes) into the next free slot and asks the kernel to
-/// transmit; it returns fewer than asked when the ring is full. Throws std::runtime_error with the system's error
-/// text, e.g. "setsockopt(PACKET_TX_RING): Invalid argument".
+/// Opens an AF_PACKET socket on the interface with a TPACKET_V2 TX ring of 4,096 slots (512 KiB, mapped once)
+/// and PACKET_QDISC_BYPASS. send() copies each frame (at most 96 bytes) into the next free slot and asks the
+/// kernel to transmit; it returns fewer than asked when the ring is full. Throws std::runtime_error with the
+/// system's error text, e.g. "setsockopt(PACKET_TX_RING): Invalid argument".
 std::unique_ptr<Transmitter> make_tx_ring_transmitter(const std::string& interface, int ifindex);
 
 }  // namespace synscan

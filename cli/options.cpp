@@ -88,7 +88,8 @@ po::options_description describe(RawOptions& o) {
   advanced.add_options()
       ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
-      ("send-backend", po::value(&o.send_backend)->value_name("NAME"), "mmap, sendmmsg or libnet (default sendmmsg)")
+      ("send-backend", po::value(&o.send_backend)->value_name("NAME"),
+       "mmap, sendmmsg or libnet (default sendmmsg)")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
       ("help,h", "show this help")

@@ -9,13 +9,13 @@
 // with 1 compression round per 8-byte block and 3 finalisation rounds, keyed with 128 random bits per scan.
 // Why 1-3 and not the paper's conservative 2-4: the cookie is computed for every probe sent and every reply
 // received, and 1-3 does 5 SipRounds on our 2-block message instead of 8 (about 40% less work on the largest
-// single cost of the send path). 1-3 is the variant Rust's standard HashMap and CPython (since 3.11) key their
-// hashes with against hash flooding, an adversary model close to ours: an off-path host that does not see the
-// key and must guess a 32-bit output. No published attack on full SipHash-1-3 does better than guessing, so the
-// forging odds stay 2^-32 per packet, as with 2-4 (the cookie is 32 bits either way). It is specialised here for
-// our fixed 12-byte message (one full 8-byte block, then the 4-byte tail block) and is bit-for-bit the reference
-// algorithm with c = 1, d = 3, which the unit tests check against a byte-oriented reference (itself checked
-// against libsodium's SipHash-2-4 with c = 2, d = 4).
+// single cost of the send path). 1-3 is the variant Rust's standard HashMap and CPython (since 3.11) key
+// their hashes with against hash flooding, an adversary model close to ours: an off-path host that does not
+// see the key and must guess a 32-bit output. No published attack on full SipHash-1-3 does better than
+// guessing, so the forging odds stay 2^-32 per packet, as with 2-4 (the cookie is 32 bits either way). It is
+// specialised here for our fixed 12-byte message (one full 8-byte block, then the 4-byte tail block) and is
+// bit-for-bit the reference algorithm with c = 1, d = 3, which the unit tests check against a byte-oriented
+// reference (itself checked against libsodium's SipHash-2-4 with c = 2, d = 4).
 #include <bit>
 #include <cstdint>
 

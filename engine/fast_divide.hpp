@@ -1,21 +1,23 @@
 #pragma once
-// Division by a run-time constant without a divide instruction, for the probe space's index -> (target, port) split.
+// Division by a run-time constant without a divide instruction, for the probe space's index -> (target, port)
+// split.
 //
 // Why the math works
 // ------------------
-// For a divisor d in [1, 2^32] let L = ceil(log2 d) (so 2^(L-1) < d <= 2^L), k = 48 + L and M = ceil(2^k / d),
-// i.e. M * d = 2^k + e with 0 <= e < d. For a numerator n < 2^48:
+// For a divisor d in [1, 2^32] let L = ceil(log2 d) (so 2^(L-1) < d <= 2^L), k = 48 + L and M = ceil(2^k /
+// d), i.e. M * d = 2^k + e with 0 <= e < d. For a numerator n < 2^48:
 //     n * M / 2^k = n / d + n * e / (d * 2^k).
 // The error term is below 1/d because n * e < 2^48 * 2^L = 2^k. The fractional part of n / d is at most
-// (d - 1) / d, so adding less than 1/d cannot reach the next integer: floor(n * M / 2^k) = floor(n / d) exactly.
-// M <= 2^k / d + 1 < 2^(48 + L) / 2^(L - 1) + 1 = 2^49 + 1 fits 64 bits, and n * M < 2^97 fits the 128-bit
-// product of one 64 x 64 multiply. This is the round-up method of Granlund & Montgomery ("Division by Invariant
-// Integers using Multiplication", PLDI 1994, section 4) with the numerator bound 2^48 that the probe space
-// guarantees (targets <= 2^32 x ports <= 2^16), which makes the multiplier fit without their extra add-back step.
+// (d - 1) / d, so adding less than 1/d cannot reach the next integer: floor(n * M / 2^k) = floor(n / d)
+// exactly. M <= 2^k / d + 1 < 2^(48 + L) / 2^(L - 1) + 1 = 2^49 + 1 fits 64 bits, and n * M < 2^97 fits the
+// 128-bit product of one 64 x 64 multiply. This is the round-up method of Granlund & Montgomery ("Division by
+// Invariant Integers using Multiplication", PLDI 1994, section 4) with the numerator bound 2^48 that the
+// probe space guarantees (targets <= 2^32 x ports <= 2^16), which makes the multiplier fit without their
+// extra add-back step.
 //
 // Evaluation: with n' = n * 2^16 (< 2^64) the quotient is floor(n' * M / 2^(64 + L)): the high word of one
-// 64 x 64 -> 128-bit multiply, shifted right by L. One MUL and one shift (about 4 cycles) against 20-40 cycles for
-// a 64-bit DIV on current x86-64 cores.
+// 64 x 64 -> 128-bit multiply, shifted right by L. One MUL and one shift (about 4 cycles) against 20-40
+// cycles for a 64-bit DIV on current x86-64 cores.
 #include <cassert>
 #include <cstdint>
 

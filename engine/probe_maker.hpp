@@ -34,10 +34,11 @@ class ProbeMaker {
   }
 
   /// Writes the probes for indices[0, n) into out + stride * i (stride >= ProbeTemplate::kMaxFrame): the same
-  /// bytes as n calls of craft(), faster. What the loop reads is copied into locals first, since the frame stores
-  /// (uint8_t, which may alias anything) would otherwise make the compiler reload it for every probe; and kLanes
-  /// probes go at a time, so that the CPU overlaps their independent cookie computations.
-  void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride) const noexcept {
+  /// bytes as n calls of craft(), faster. What the loop reads is copied into locals first, since the frame
+  /// stores (uint8_t, which may alias anything) would otherwise make the compiler reload it for every probe;
+  /// and kLanes probes go at a time, so that the CPU overlaps their independent cookie computations.
+  void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out,
+                   std::size_t stride) const noexcept {
     const ProbeMaker self = *this;  // the scalars (source ip, port range); the members below by value too
     const ProbeLocator locator = space_.locator();
     const SynCookie cookie = cookie_;
@@ -56,7 +57,8 @@ class ProbeMaker {
  private:
   static constexpr std::size_t kLanes = 4;
 
-  /// The per-probe fields of `index`: destination, source port, cookie as sequence number, IP ID from the cookie.
+  /// The per-probe fields of `index`: destination, source port, cookie as sequence number, IP ID from the
+  /// cookie.
   ProbeFields fields(const ProbeLocator& locator, const SynCookie& cookie, ProbeIndex index) const noexcept {
     const Probe p = locator.at(index);
     const std::uint16_t sport = source_port_for(index, port_first_, port_count_);

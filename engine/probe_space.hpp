@@ -17,11 +17,12 @@ struct Probe {
   friend bool operator==(const Probe&, const Probe&) = default;
 };
 
-/// targets x ports as the index range [0, targets * ports): index = port_index * targets.size() + target_index.
-/// The product is exact in 64 bits (at most 2^32 * 2^16 = 2^48) and never walked to be counted.
-/// The part of a ProbeSpace that index -> probe needs, as a small trivially copyable value: a send thread copies
-/// it into a local before crafting a batch, so the frame stores (uint8_t, which may alias anything) do not force
-/// the compiler to reload the space's fields for every probe. Valid while its ProbeSpace lives and is not moved.
+/// targets x ports as the index range [0, targets * ports): index = port_index * targets.size() +
+/// target_index. The product is exact in 64 bits (at most 2^32 * 2^16 = 2^48) and never walked to be counted.
+/// The part of a ProbeSpace that index -> probe needs, as a small trivially copyable value: a send thread
+/// copies it into a local before crafting a batch, so the frame stores (uint8_t, which may alias anything) do
+/// not force the compiler to reload the space's fields for every probe. Valid while its ProbeSpace lives and
+/// is not moved.
 class ProbeLocator {
  public:
   ProbeLocator(const TargetSet& targets, const PortSet& ports, Divisor48 by_targets) noexcept
@@ -42,11 +43,11 @@ class ProbeLocator {
   }
 
  private:
-  const TargetSet* targets_;      // for sets of several intervals (a binary search)
-  const std::uint16_t* ports_;    // ascending
+  const TargetSet* targets_;    // for sets of several intervals (a binary search)
+  const std::uint16_t* ports_;  // ascending
   std::uint64_t target_count_;
   Divisor48 by_targets_;
-  Ipv4 first_;                    // first address: the whole set when it is one interval
+  Ipv4 first_;  // first address: the whole set when it is one interval
   bool one_interval_;
 };
 

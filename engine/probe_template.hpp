@@ -75,8 +75,8 @@ class ProbeTemplate {
   std::span<const std::uint8_t> bytes() const noexcept { return {bytes_, size_}; }
 
  private:
-  // Big-endian stores as one unaligned store of the byte-swapped value (the fields sit at odd offsets after the
-  // 14-byte Ethernet header), instead of byte by byte.
+  // Big-endian stores as one unaligned store of the byte-swapped value (the fields sit at odd offsets after
+  // the 14-byte Ethernet header), instead of byte by byte.
   static void put16(std::uint8_t* p, std::uint16_t v) noexcept {
     const std::uint16_t be = to_big_endian(v);
     std::memcpy(p, &be, sizeof be);
@@ -88,8 +88,10 @@ class ProbeTemplate {
   template <typename T>
   static T to_big_endian(T v) noexcept {
     if constexpr (std::endian::native == std::endian::big) return v;
-    if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(v));
-    else return static_cast<T>(__builtin_bswap32(v));
+    if constexpr (sizeof(T) == 2)
+      return static_cast<T>(__builtin_bswap16(v));
+    else
+      return static_cast<T>(__builtin_bswap32(v));
   }
   // Folds a 32-bit one's complement accumulator to 16 bits and complements it. Two folds suffice: the inputs add at
   // most a handful of 17-bit values to a 16-bit base, far below 2^32.

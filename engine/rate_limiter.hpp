@@ -1,13 +1,13 @@
 #pragma once
 // Pacing. Probe k of a sender (0-based, counting every frame it sends, retries included) is due at
-// origin + k / rate. A sender asks how many probes are due at its current time and sends at most one batch of them.
-// A sender that fell behind (woken late, descheduled, a full queue) catches up, so the mean rate holds, but at no
-// more than twice the rate: after a batch of n probes the next may not go before n / (2 * rate) has passed. So no
-// 10 ms window ever carries more than twice its share plus one batch. A backlog beyond 0.1 s of the schedule (at
-// most 65,536 probes, at least two batches) is forgiven instead: the origin moves forward, the probes are counted in
-// forgiven(), and a long stall never turns into a long burst. A sender that cannot send as fast as asked forgives
-// continuously and thus sends at its maximum; capped() reports it.
-// The limiter is pure arithmetic on a caller-supplied clock, so tests drive it with a fake one.
+// origin + k / rate. A sender asks how many probes are due at its current time and sends at most one batch of
+// them. A sender that fell behind (woken late, descheduled, a full queue) catches up, so the mean rate holds,
+// but at no more than twice the rate: after a batch of n probes the next may not go before n / (2 * rate) has
+// passed. So no 10 ms window ever carries more than twice its share plus one batch. A backlog beyond 0.1 s of
+// the schedule (at most 65,536 probes, at least two batches) is forgiven instead: the origin moves forward,
+// the probes are counted in forgiven(), and a long stall never turns into a long burst. A sender that cannot
+// send as fast as asked forgives continuously and thus sends at its maximum; capped() reports it. The limiter
+// is pure arithmetic on a caller-supplied clock, so tests drive it with a fake one.
 #include <algorithm>
 #include <cstdint>
 
@@ -48,9 +48,9 @@ class RateLimiter {
     return n;
   }
 
-  /// The sender paused on purpose until `now_ns` (between passes, waiting for replies): the schedule resumes with
-  /// the next probe due now at the latest. The unused time is neither owed (no burst after the pause) nor counted
-  /// as forgiven (the sender was not too slow).
+  /// The sender paused on purpose until `now_ns` (between passes, waiting for replies): the schedule resumes
+  /// with the next probe due now at the latest. The unused time is neither owed (no burst after the pause)
+  /// nor counted as forgiven (the sender was not too slow).
   void resume(std::int64_t now_ns) noexcept {
     const std::int64_t late = now_ns - next_due_ns();
     if (late > 0) origin_ns_ += late;
@@ -69,30 +69,32 @@ class RateLimiter {
   std::uint64_t sent() const noexcept { return sent_; }
   /// Probes whose due time passed while the sender could not keep up (0 unless the rate exceeds what it can send).
   std::uint64_t forgiven() const noexcept { return forgiven_; }
-  /// True when more than 2% of the schedule so far was forgiven: the rate asked is above what this sender can send
-  /// (it sends at its maximum instead), or it missed the asked mean rate by more than the 2% pacing tolerance.
+  /// True when more than 2% of the schedule so far was forgiven: the rate asked is above what this sender can
+  /// send (it sends at its maximum instead), or it missed the asked mean rate by more than the 2% pacing
+  /// tolerance.
   bool capped() const noexcept { return forgiven_ > (sent_ + forgiven_) / 50; }
 
-  /// Seconds of schedule a sender may be behind and still catch up (at twice the rate); more is forgiven. At most
-  /// kMaxBacklogProbes (so that above 655,360 pps, a sender that cannot keep up is found out within milliseconds),
-  /// at least two batches.
+  /// Seconds of schedule a sender may be behind and still catch up (at twice the rate); more is forgiven. At
+  /// most kMaxBacklogProbes (so that above 655,360 pps, a sender that cannot keep up is found out within
+  /// milliseconds), at least two batches.
   static constexpr double kMaxBacklogS = 0.1;
   static constexpr double kMaxBacklogProbes = 65536;
 
  private:
   double ns_per_probe_;
   std::uint32_t max_batch_;
-  double max_backlog_;          // probes: the most a sender may owe before the rest is forgiven
+  double max_backlog_;  // probes: the most a sender may owe before the rest is forgiven
   std::int64_t origin_ns_;
   std::int64_t not_before_ns_;  // the earliest time of the next batch (catch-up at twice the rate at most)
   std::uint64_t sent_ = 0;
   std::uint64_t forgiven_ = 0;
 };
 
-/// The most probes a sender sends at once at `rate_pps`: 5 ms of probes plus one, at most `max_batch` (its buffer).
-/// On schedule a sender sends only what is due (about 1 probe at 1,000 pps); the larger batch serves catching up
-/// after a late wake-up, so that a sender whose sleeps overshoot by a few milliseconds (a busy machine) still holds
-/// the mean rate. At 10 pps that is 1 probe; at 1,000 pps, 6; from 51,000 pps on, max_batch.
+/// The most probes a sender sends at once at `rate_pps`: 5 ms of probes plus one, at most `max_batch` (its
+/// buffer). On schedule a sender sends only what is due (about 1 probe at 1,000 pps); the larger batch serves
+/// catching up after a late wake-up, so that a sender whose sleeps overshoot by a few milliseconds (a busy
+/// machine) still holds the mean rate. At 10 pps that is 1 probe; at 1,000 pps, 6; from 51,000 pps on,
+/// max_batch.
 inline std::uint32_t batch_for_rate(double rate_pps, std::uint32_t max_batch) noexcept {
   const double burst = rate_pps * 0.005 + 1.0;
   return static_cast<std::uint32_t>(std::max(1.0, std::min<double>(burst, max_batch)));

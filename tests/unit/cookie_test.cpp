@@ -1,7 +1,7 @@
 // SipHash-1-3 SYN cookie: checked against a byte-oriented SipHash-c-d reference written here from the paper's
-// algorithm (Aumasson & Bernstein 2012, section 2). The reference itself is checked with c = 2, d = 4 against the
-// paper's test vector and libsodium's crypto_shorthash_siphash24 (libsodium has no 1-3), and with c = 1, d = 3
-// against a published SipHash-1-3 value.
+// algorithm (Aumasson & Bernstein 2012, section 2). The reference itself is checked with c = 2, d = 4 against
+// the paper's test vector and libsodium's crypto_shorthash_siphash24 (libsodium has no 1-3), and with c = 1,
+// d = 3 against a published SipHash-1-3 value.
 #include "engine/cookie.hpp"
 
 #include <gtest/gtest.h>
@@ -49,10 +49,20 @@ std::uint64_t reference_siphash(int c, int d, const Key16& key, const unsigned c
   std::uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL, k0 ^ 0x6c7967656e657261ULL,
                         k1 ^ 0x7465646279746573ULL};
   auto round = [&v] {
-    v[0] += v[1]; v[1] = std::rotl(v[1], 13); v[1] ^= v[0]; v[0] = std::rotl(v[0], 32);
-    v[2] += v[3]; v[3] = std::rotl(v[3], 16); v[3] ^= v[2];
-    v[0] += v[3]; v[3] = std::rotl(v[3], 21); v[3] ^= v[0];
-    v[2] += v[1]; v[1] = std::rotl(v[1], 17); v[1] ^= v[2]; v[2] = std::rotl(v[2], 32);
+    v[0] += v[1];
+    v[1] = std::rotl(v[1], 13);
+    v[1] ^= v[0];
+    v[0] = std::rotl(v[0], 32);
+    v[2] += v[3];
+    v[3] = std::rotl(v[3], 16);
+    v[3] ^= v[2];
+    v[0] += v[3];
+    v[3] = std::rotl(v[3], 21);
+    v[3] ^= v[0];
+    v[2] += v[1];
+    v[1] = std::rotl(v[1], 17);
+    v[1] ^= v[2];
+    v[2] = std::rotl(v[2], 32);
   };
   const std::size_t blocks = len / 8 + 1;  // the last block always holds the length byte
   for (std::size_t b = 0; b < blocks; ++b) {
@@ -93,8 +103,8 @@ class CookieTest : public ::testing::Test {
 };
 
 TEST_F(CookieTest, ReferenceIsSipHash24WithTwoAndFourRounds) {
-  // Aumasson & Bernstein 2012, appendix A: key 00 01 .. 0f, message 00 01 .. (len - 1). For len 12 the authors'
-  // vectors.h (vectors_sip64[12]) gives the output bytes fb e5 0e 86 bc 8f 1e 75.
+  // Aumasson & Bernstein 2012, appendix A: key 00 01 .. 0f, message 00 01 .. (len - 1). For len 12 the
+  // authors' vectors.h (vectors_sip64[12]) gives the output bytes fb e5 0e 86 bc 8f 1e 75.
   Key16 key{};
   for (unsigned i = 0; i < key.size(); ++i) key[i] = static_cast<unsigned char>(i);
   std::array<unsigned char, 64> msg{};
@@ -103,10 +113,12 @@ TEST_F(CookieTest, ReferenceIsSipHash24WithTwoAndFourRounds) {
   // Every length from 0 to 63 (all tail sizes, 1 to 8 blocks) against libsodium, and random keys.
   std::mt19937_64 rng(7);
   for (std::size_t len = 0; len < msg.size(); ++len) {
-    EXPECT_EQ(reference_siphash(2, 4, key, msg.data(), len), libsodium_siphash24(key, msg.data(), len)) << len;
+    EXPECT_EQ(reference_siphash(2, 4, key, msg.data(), len), libsodium_siphash24(key, msg.data(), len))
+        << len;
     Key16 random_key{};
     for (auto& byte : random_key) byte = static_cast<unsigned char>(rng());
-    EXPECT_EQ(reference_siphash(2, 4, random_key, msg.data(), len), libsodium_siphash24(random_key, msg.data(), len))
+    EXPECT_EQ(reference_siphash(2, 4, random_key, msg.data(), len),
+              libsodium_siphash24(random_key, msg.data(), len))
         << len;
   }
 }

@@ -1,4 +1,5 @@
-// Divisor48 (engine/fast_divide.hpp) against the DIV instruction, and the probe space's index split that uses it.
+// Divisor48 (engine/fast_divide.hpp) against the DIV instruction, and the probe space's index split that uses
+// it.
 #include "engine/fast_divide.hpp"
 
 #include <gtest/gtest.h>
@@ -16,8 +17,8 @@ constexpr std::uint64_t kLimit = Divisor48::kNumeratorLimit;
 
 // The divisors where rounding is tightest: powers of two and their neighbours, small ones, the largest.
 std::vector<std::uint64_t> edge_divisors() {
-  std::vector<std::uint64_t> d = {1, 2, 3, 5, 7, 10, 255, 256, 257, 65535, 65536, 65537, 1000003, 0xFFFFFFFFull,
-                                  std::uint64_t{1} << 32};
+  std::vector<std::uint64_t> d = {
+      1, 2, 3, 5, 7, 10, 255, 256, 257, 65535, 65536, 65537, 1000003, 0xFFFFFFFFull, std::uint64_t{1} << 32};
   for (unsigned b = 1; b <= 32; ++b) {
     d.push_back((std::uint64_t{1} << b) - 1);
     d.push_back(std::uint64_t{1} << b);

@@ -19,7 +19,8 @@ TemplateParams params() {
 
 TEST(ProbeMaker, CraftBatchEqualsCraftForEveryBatchLength) {
   // Several intervals, so that both of the locator's target paths run.
-  const ProbeSpace space(TargetSet({{0xC6130000, 0xC61300FF}, {0xC6130300, 0xC6130302}}), PortSet({25, 80, 60000}));
+  const ProbeSpace space(TargetSet({{0xC6130000, 0xC61300FF}, {0xC6130300, 0xC6130302}}),
+                         PortSet({25, 80, 60000}));
   const ProbeTemplate tmpl(params());
   const ProbeMaker maker(space, tmpl, SynCookie(CookieKey{11, 22}), 0xC6120001, 61000, 61255);
   constexpr std::size_t kStride = 80;  // any stride >= kMaxFrame, as ring slots have
@@ -31,7 +32,8 @@ TEST(ProbeMaker, CraftBatchEqualsCraftForEveryBatchLength) {
     for (std::size_t i = 0; i < n; ++i) {
       std::uint8_t one[ProbeTemplate::kMaxFrame];
       maker.craft(indices[i], one);
-      ASSERT_EQ(std::memcmp(batch.data() + kStride * i, one, maker.frame_size()), 0) << "n " << n << " probe " << i;
+      ASSERT_EQ(std::memcmp(batch.data() + kStride * i, one, maker.frame_size()), 0)
+          << "n " << n << " probe " << i;
     }
     // Nothing written past the last frame's slot.
     EXPECT_EQ(batch[kStride * n], 0xAA);

@@ -66,16 +66,16 @@ TEST(RateLimiter, AStallNeverBecomesABurst) {
   RateLimiter limiter(100000.0, 50, 0);
   EXPECT_EQ(limiter.allowance(0), 1u);
   limiter.consume(1);
-  // The sender was descheduled for a whole second: 100,000 probes are due, but only one batch goes now, and all
-  // but 0.1 s of the backlog (10,000 probes) is forgiven.
+  // The sender was descheduled for a whole second: 100,000 probes are due, but only one batch goes now, and
+  // all but 0.1 s of the backlog (10,000 probes) is forgiven.
   std::uint32_t n = limiter.allowance(kSecond);
   EXPECT_EQ(n, 50u);
   limiter.consume(n);
   EXPECT_EQ(limiter.allowance(kSecond), 0u);
   EXPECT_EQ(limiter.forgiven(), 100'000u - 10'000u);  // 100,001 due, 1 sent, 10,000 kept
   // Afterwards the backlog is caught up at twice the rate at most, then the pace is the requested one again:
-  // polling every 37 us for 0.3 s, no 10 ms window carries more than 2 x 1,000 + one batch, and the 0.3 s carry
-  // the 30,000 probes due plus the 10,000 kept, minus the batch already sent.
+  // polling every 37 us for 0.3 s, no 10 ms window carries more than 2 x 1,000 + one batch, and the 0.3 s
+  // carry the 30,000 probes due plus the 10,000 kept, minus the batch already sent.
   std::vector<std::int64_t> sends;
   for (std::int64_t now = kSecond; now < kSecond + 300'000'000; now += 37'000) {
     n = limiter.allowance(now);
@@ -116,7 +116,8 @@ TEST(RateLimiter, BatchSizeFollowsRate) {
 namespace synscan {
 namespace {
 
-// A sender that can only send `capacity_pps` (one batch, then busy for batch / capacity seconds), asked for `rate`.
+// A sender that can only send `capacity_pps` (one batch, then busy for batch / capacity seconds), asked for
+// `rate`.
 RateLimiter simulate_slow_sender(double rate, double capacity_pps, std::int64_t duration_ns) {
   const std::uint32_t batch = batch_for_rate(rate, 256);
   RateLimiter limiter(rate, batch, 0);
@@ -129,7 +130,8 @@ RateLimiter simulate_slow_sender(double rate, double capacity_pps, std::int64_t 
 }
 
 TEST(RateLimiter, ARateAboveTheSendersCapacityGivesItsMaximumAndSaysSo) {
-  // Asked 100 M pps of a sender that manages 850 k pps: it sends at 850 k pps, never more, and reports the cap.
+  // Asked 100 M pps of a sender that manages 850 k pps: it sends at 850 k pps, never more, and reports the
+  // cap.
   const RateLimiter limiter = simulate_slow_sender(1e8, 850'000, kSecond);
   EXPECT_NEAR(static_cast<double>(limiter.sent()), 850'000, 850'000 * 0.01);
   EXPECT_TRUE(limiter.capped());
@@ -137,8 +139,8 @@ TEST(RateLimiter, ARateAboveTheSendersCapacityGivesItsMaximumAndSaysSo) {
 }
 
 TEST(RateLimiter, AFeasibleRateIsNotCappedEvenAfterStalls) {
-  // 100 k pps over 10 s, descheduled for 50 ms (caught up) and later for 150 ms (50 ms of it forgiven: 5,000 of
-  // 1 M probes): the mean rate holds within the 2% tolerance, so it is not reported as capped.
+  // 100 k pps over 10 s, descheduled for 50 ms (caught up) and later for 150 ms (50 ms of it forgiven: 5,000
+  // of 1 M probes): the mean rate holds within the 2% tolerance, so it is not reported as capped.
   RateLimiter limiter(100'000, 50, 0);
   for (std::int64_t now = 0; now < 10 * kSecond; now += 20'000) {
     if (now == 3 * kSecond) now += 50'000'000;
@@ -173,8 +175,9 @@ TEST(RateLimiter, LateWakeUpsAreCaughtUpNotForgiven) {
   }
 }
 
-// Retries count toward the rate: the limiter carries over from one pass to the next, so the second pass continues
-// the first one's schedule instead of starting a new one (no burst at a pass boundary, no pause either).
+// Retries count toward the rate: the limiter carries over from one pass to the next, so the second pass
+// continues the first one's schedule instead of starting a new one (no burst at a pass boundary, no pause
+// either).
 TEST(RateLimiter, PassesShareOneScheduleSoRetriesCount) {
   RateLimiter limiter(2.0, 1, 0);
   std::vector<std::int64_t> sends;
@@ -189,7 +192,8 @@ TEST(RateLimiter, PassesShareOneScheduleSoRetriesCount) {
     }
   }
   ASSERT_EQ(sends.size(), 12u);
-  for (std::size_t i = 0; i < sends.size(); ++i) EXPECT_EQ(sends[i], static_cast<std::int64_t>(i) * kSecond / 2) << i;
+  for (std::size_t i = 0; i < sends.size(); ++i)
+    EXPECT_EQ(sends[i], static_cast<std::int64_t>(i) * kSecond / 2) << i;
   EXPECT_EQ(limiter.sent(), 12u);
 }
 
@@ -208,9 +212,9 @@ TEST(RateLimiter, APauseBetweenPassesIsNeitherOwedNorForgiven) {
   EXPECT_FALSE(limiter.capped());
 }
 
-// Several send threads: each owns a limiter at rate / T, started 1 / rate apart (as scan_runner staggers them).
-// Together they hold the total rate within 2% and no 10 ms window carries more than twice its share plus one batch
-// per thread.
+// Several send threads: each owns a limiter at rate / T, started 1 / rate apart (as scan_runner staggers
+// them). Together they hold the total rate within 2% and no 10 ms window carries more than twice its share
+// plus one batch per thread.
 TEST(RateLimiter, StaggeredThreadsTogetherHoldTheTotalRate) {
   for (std::uint32_t threads : {2u, 3u, 4u}) {
     for (double rate : {10.0, 1000.0, 100000.0}) {
@@ -228,13 +232,15 @@ TEST(RateLimiter, StaggeredThreadsTogetherHoldTheTotalRate) {
       }
       std::sort(sends.begin(), sends.end());
       const double expected = rate * static_cast<double>(duration) / kSecond;
-      EXPECT_NEAR(static_cast<double>(sends.size()), expected, expected * 0.02 + threads) << threads << " x " << rate;
+      EXPECT_NEAR(static_cast<double>(sends.size()), expected, expected * 0.02 + threads)
+          << threads << " x " << rate;
       if (rate >= 1000) {
         std::deque<std::int64_t> window;
         for (std::int64_t t : sends) {
           window.push_back(t);
           while (window.front() <= t - 10'000'000) window.pop_front();
-          ASSERT_LE(static_cast<double>(window.size()), 2 * rate * 0.010 + batch * threads) << threads << " at " << t;
+          ASSERT_LE(static_cast<double>(window.size()), 2 * rate * 0.010 + batch * threads)
+              << threads << " at " << t;
         }
       }
     }
