@@ -88,9 +88,9 @@ gateway_mac=$(in_scan ip -j neigh show "$GATEWAY" |
 
 # The sampler: runs in the target namespace, reads rx_packets, then starts the run (in the scanner
 # namespace, through lab.sh: its child is the tool itself) and reads rx_packets every 2 ms until the tool
-# exits. It stops a run whose frames are all out (masscan keeps waiting for replies that never come) or that passed the timeout
-# (SIGINT, then SIGKILL 2 s later), and prints "FRAMES SECONDS PPS CPU": all frames of the run, the rate over
-# its active window, and the CPU seconds (user + system) the tool used.
+# exits. It stops a run whose frames are all out (masscan keeps waiting for replies that never come) or that
+# passed the timeout (SIGINT, then SIGKILL 2 s later), and prints "FRAMES SECONDS PPS CPU": all frames of the
+# run, the rate over its active window, and the CPU seconds (user + system) the tool used.
 cat >"$work/sampler.py" <<'EOF'
 import os, signal, subprocess, sys, time
 expected, limit, log = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
