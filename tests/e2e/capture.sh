@@ -2,8 +2,8 @@
 # Packet capture on the lab's target side for the pacing tests: what arrived on the wire, with its kernel
 # timestamps, independent of anything synscan reports. Source after lib.sh, call after lab_up.
 #
-#   capture_start FILTER   starts tcpdump on veth-tgt inside the target namespace (pcap file $E2E_WORK/capture.pcap)
-#                          and returns once it is capturing; bounded by a 120 s timeout
+#   capture_start FILTER   starts tcpdump on veth-tgt inside the target namespace (to the pcap file
+#                          $E2E_WORK/capture.pcap) and returns once it captures; bounded by a 120 s timeout
 #   capture_stop           stops it (SIGINT: the file is complete) and prints one line per packet:
 #                          "EPOCH_SECONDS SRC_PORT DST_PORT" in capture order
 
@@ -29,7 +29,8 @@ capture_stop() {
   kill -INT "$CAPTURE_PID" 2>/dev/null || true
   wait "$CAPTURE_PID" 2>/dev/null || true
   CAPTURE_PID=
-  # "1700000000.123456 IP 198.18.0.1.61234 > 198.19.0.9.60000: Flags [S], ..." -> "1700000000.123456 61234 60000"
+  # "1700000000.123456 IP 198.18.0.1.61234 > 198.19.0.9.60000: Flags [S], ..."
+  #   -> "1700000000.123456 61234 60000"
   tcpdump -r "$E2E_WORK/capture.pcap" -n -tt 2>/dev/null |
     awk '$2 == "IP" { n = split($3, s, "."); split($5, d, "."); sub(":", "", d[5]); print $1, s[n], d[5] }'
 }

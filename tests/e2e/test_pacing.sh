@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Pacing on the wire: at --rate 2, 10 probes (1 host x 10 dropped ports) arrive 0.5 s +/- 50 ms apart, as the
-# target side's capture timestamps show; none is lost and none is sent twice. And a rate above what the machine
-# can send gives its maximum, and the summary says so.
+# Pacing on the wire: at --rate 2, 10 probes (1 host x 10 dropped ports) arrive 0.5 s +/- 50 ms apart, as
+# the target side's capture timestamps show; none is lost and none is sent twice. And a rate above what the
+# machine can send gives its maximum, and the summary says so.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/e2e/capture.sh

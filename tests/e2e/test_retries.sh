@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# C19 (shared/cases.md): 1 host x 3 ports with --retries 3 -> exactly 12 probes on the wire, the passes spread in
-# time, and the scan ends. The ports are ones the lab drops (25, 60000, 60001): retries re-send only unanswered
-# probes, so only silence makes every pass send all three. Checked on the target side's capture.
+# C19 (shared/cases.md): 1 host x 3 ports with --retries 3 -> exactly 12 probes on the wire, the passes
+# spread in time, and the scan ends. The ports are ones the lab drops (25, 60000, 60001): retries re-send only
+# unanswered probes, so only silence makes every pass send all three. Checked on the target side's capture.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/e2e/capture.sh
