@@ -5,7 +5,7 @@
 #   capture_start FILTER   starts tcpdump on veth-tgt inside the target namespace (to the pcap file
 #                          $E2E_WORK/capture.pcap) and returns once it captures; bounded by a 120 s timeout
 #   capture_stop           stops it (SIGINT: the file is complete) and prints one line per packet:
-#                          "EPOCH_SECONDS SRC_PORT DST_PORT" in capture order
+#                          "EPOCH_SECONDS SRC_PORT DST_PORT DST_IP" in capture order
 
 CAPTURE_PID=
 
@@ -30,7 +30,8 @@ capture_stop() {
   wait "$CAPTURE_PID" 2>/dev/null || true
   CAPTURE_PID=
   # "1700000000.123456 IP 198.18.0.1.61234 > 198.19.0.9.60000: Flags [S], ..."
-  #   -> "1700000000.123456 61234 60000"
+  #   -> "1700000000.123456 61234 60000 198.19.0.9"
   tcpdump -r "$E2E_WORK/capture.pcap" -n -tt 2>/dev/null |
-    awk '$2 == "IP" { n = split($3, s, "."); split($5, d, "."); sub(":", "", d[5]); print $1, s[n], d[5] }'
+    awk '$2 == "IP" { n = split($3, s, "."); split($5, d, "."); sub(":", "", d[5])
+                      print $1, s[n], d[5], d[1] "." d[2] "." d[3] "." d[4] }'
 }
