@@ -31,14 +31,16 @@ std::int64_t monotonic_ns() noexcept {
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, std::atomic<std::uint64_t>& sent,
-                   const std::atomic<bool>& stop) {
+std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,
+                            std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop) {
   constexpr std::size_t kStride = ProbeTemplate::kMaxFrame;
   const std::size_t frame_size = pass.maker.frame_size();
   // Buffers for one batch, allocated before the first probe; the loop below never allocates.
   std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[kStride * pass.max_batch]);
   std::unique_ptr<ProbeIndex[]> indices(new ProbeIndex[pass.max_batch]);
-  std::uint64_t j = 0;
+  // The slice element of each frame in the batch: a batch cut short by a stop resumes at its first unsent frame.
+  std::unique_ptr<std::uint64_t[]> frame_j(new std::uint64_t[pass.max_batch]);
+  std::uint64_t j = pass.start_j;
   while (j < pass.slice.count && !stop.load(std::memory_order_relaxed)) {
     const std::uint32_t allowed = limiter.allowance(monotonic_ns());
     if (allowed == 0) {
@@ -49,6 +51,7 @@ void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, 
     while (filled < allowed && j < pass.slice.count) {
       const ProbeIndex index = pass.permutation(pass.slice.offset + pass.slice.stride * j++);
       if (pass.skip_answered != nullptr && pass.skip_answered->answered(index)) continue;
+      frame_j[filled] = j - 1;
       indices[filled++] = index;
     }
     pass.maker.craft_batch(indices.get(), filled, frames.get(), kStride);
@@ -63,8 +66,13 @@ void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, 
     }
     limiter.consume(static_cast<std::uint32_t>(done));
     sent.fetch_add(done, std::memory_order_relaxed);
+    if (done < filled) {  // stopped with frames the kernel never took
+      tx.flush();
+      return frame_j[done];
+    }
   }
   tx.flush();
+  return std::min(j, pass.slice.count);
 }
 
 }  // namespace synscan

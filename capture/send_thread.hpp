@@ -19,16 +19,19 @@ struct SendPass {
   Slice slice;                      ///< this thread's positions in the permutation
   const ResultTable* skip_answered; ///< retry passes: skip probes already answered; nullptr in the first pass
   std::uint32_t max_batch;          ///< frames per send call
+  std::uint64_t start_j = 0;        ///< first element of the slice to send (a resumed scan's position)
 };
 
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
 std::int64_t monotonic_ns() noexcept;
 
-/// Sends one pass. `limiter` carries over between passes, so retries count toward the rate. Returns when the
-/// slice is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the
-/// kernel accepted to `sent`, and flushes the transmitter before returning. Throws std::runtime_error from
-/// the transmitter on a hard send error.
-void run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx, std::atomic<std::uint64_t>& sent,
-                   const std::atomic<bool>& stop);
+/// Sends one pass. `limiter` carries over between passes, so retries count toward the rate. Returns when the slice
+/// is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the kernel accepted to
+/// `sent`. Returns the resume point: the slice element j of the first probe not handed to the kernel (slice.count
+/// when the pass is done); every probe at [start_j, j) not skipped as answered was accepted exactly once, so a scan
+/// resumed at j neither loses nor repeats one, also when a stop cuts a batch short. Flushes the transmitter before
+/// returning. Throws std::runtime_error from the transmitter on a hard send error.
+std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,
+                            std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop);
 
 }  // namespace synscan

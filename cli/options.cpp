@@ -10,6 +10,7 @@
 
 #include "capture/route.hpp"
 #include "cli/ports_input.hpp"
+#include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
@@ -43,6 +44,10 @@ struct RawOptions {
   TargetOptions target_input;  // the "Targets" group (cli/targets_input.hpp)
   std::string top_ports;
   std::vector<std::string> exclude_ports;
+  std::string max_runtime;
+  std::string config;
+  std::string resume;
+  std::string resume_file;
 };
 
 po::options_description describe(RawOptions& o) {
@@ -71,7 +76,9 @@ po::options_description describe(RawOptions& o) {
       ("rate", po::value(&o.rate)->value_name("PPS"), "probes per second, retries included (default 10000)")
       ("wait", po::value(&o.wait)->value_name("SECONDS"), "wait for replies after the last probe (default 5)")
       ("retries", po::value(&o.retries)->value_name("N"), "extra passes over unanswered probes (default 0)")
-      ("send-threads", po::value(&o.send_threads)->value_name("N"), "transmit threads (default 1)");
+      ("send-threads", po::value(&o.send_threads)->value_name("N"), "transmit threads (default 1)")
+      ("max-runtime", po::value(&o.max_runtime)->value_name("SECONDS"),
+       "stop after this long and write a resume file (default: no limit)");
   po::options_description network("Network");
   network.add_options()
       ("interface,i", po::value(&o.interface)->value_name("NAME"), "interface (default: from the route)")
@@ -92,6 +99,12 @@ po::options_description describe(RawOptions& o) {
        "mmap, sendmmsg or libnet (default sendmmsg)")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
+      ("config", po::value(&o.config)->value_name("FILE"),
+       "read options from FILE ('name = value' lines); the command line overrides")
+      ("echo-config", "print the effective options (seed included) as a config file and exit")
+      ("resume", po::value(&o.resume)->value_name("FILE"), "continue the scan stopped with this resume file")
+      ("resume-file", po::value(&o.resume_file)->value_name("PATH"),
+       "where a stopped scan writes its resume file (default synscan.resume)")
       ("help,h", "show this help")
       ("version", "show versions");
   po::options_description all(
@@ -176,9 +189,7 @@ void print_version(std::ostream& out) {
   out << "synscan " << kVersion << "\n" << pcap_lib_version() << "\nlibnet " << LIBNET_VERSION << "\n";
 }
 
-}  // namespace
-
-CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& out) {
+CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, OptionSources& sources) {
   RawOptions raw;
   po::options_description desc = describe(raw);
   po::options_description hidden;
@@ -194,12 +205,17 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
 
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args)
-                  .options(everything)
-                  .positional(positional)
-                  .style(po::command_line_style::unix_style)
-                  .run(),
-              vm);
+    const po::parsed_options given = po::command_line_parser(args)
+                                         .options(everything)
+                                         .positional(positional)
+                                         .style(po::command_line_style::unix_style)
+                                         .run();
+    po::store(given, vm);
+    if (!vm.count("help") && !vm.count("version")) {
+      // A --config or --resume file's options, under the command line's (cli/config_file.hpp).
+      sources = gather_options(given, everything);
+      po::store(to_parsed(sources.entries, everything), vm);
+    }
     po::notify(vm);
   } catch (const po::invalid_command_line_syntax& e) {
     if (e.kind() == po::invalid_syntax::missing_parameter) {
@@ -286,9 +302,27 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
                                  c.space.size(), (ResultTable::bytes_for(c.space.size()) + (1 << 20) - 1) >> 20,
                                  c.max_memory_bytes >> 20));
   }
+  if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0.001);
+  if (!raw.resume_file.empty()) c.resume_file = raw.resume_file;
+  finish_config(c, sources);
   // Notes only once the whole command line is valid: a bad input gets exactly one line.
   for (const std::string& notice : resolved.notices) std::cerr << "synscan: " << notice << "\n";
+  if (vm.count("echo-config")) {
+    out << format_config(c.effective, desc);
+    return {};
+  }
   return {std::move(c)};
+}
+
+}  // namespace
+
+CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& out) {
+  OptionSources sources;
+  try {
+    return parse_options(argc, argv, out, sources);
+  } catch (const UsageError& e) {
+    throw UsageError(locate_in_file(e.what(), sources.entries));  // a bad value from a config file: its line
+  }
 }
 
 }  // namespace synscan

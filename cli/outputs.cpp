@@ -14,7 +14,7 @@ Outputs::Outputs(const std::vector<OutputSpec>& specs) {
     if (spec.path == "-") {
       e.file = stdout;
     } else {
-      e.owned.reset(std::fopen(spec.path.c_str(), "w"));
+      e.owned.reset(std::fopen(spec.path.c_str(), spec.append ? "a" : "w"));
       if (!e.owned) throw std::runtime_error("cannot write output '" + spec.path + "': " + std::strerror(errno));
       e.file = e.owned.get();
     }

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "capture/transmitter.hpp"
+#include "cli/config_file.hpp"
+#include "cli/resume.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/result.hpp"
 #include "engine/types.hpp"
@@ -18,6 +20,7 @@ namespace synscan {
 struct OutputSpec {
   std::string path = "-";
   std::string format = "list";
+  bool append = false;  ///< a resumed scan adds to the stopped run's file instead of truncating it
 };
 
 struct ScanConfig {
@@ -44,6 +47,10 @@ struct ScanConfig {
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
   std::uint64_t pcap_buffer_bytes = 32ull << 20;  // capture/pcap_receiver.hpp kDefaultRingBytes
   std::string command_line;          ///< as typed, for metadata
+  ConfigEntries effective;           ///< every option (file + command line) with the seed used: echo, resume file
+  std::string resume_file = "synscan.resume";  ///< where a stopped scan writes its resume file
+  double max_runtime_s = 0;          ///< --max-runtime: stop and write the resume file after this; 0 = no limit
+  std::optional<ResumePoint> resume_from;  ///< --resume: the pass and each send thread's position to continue at
 };
 
 }  // namespace synscan

@@ -12,6 +12,7 @@
 #include "capture/route.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
+#include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
@@ -96,6 +97,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
 
   Outputs outputs(c.outputs);
   ResultTable table(c.space.size());
+  if (c.resume_from) preload_answered(table, c.resume_from->answered);  // reported by the stopped run
   Aggregator aggregator(table, c.show, outputs.writers());
   SpscQueue<Found> queue(1 << 16);
 
@@ -156,34 +158,48 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     // Stagger the threads' schedules so that together they send evenly, not in step.
     limiters.emplace_back(thread_rate, batch, start_ns + static_cast<std::int64_t>(t * 1e9 / c.rate_pps));
   }
+  std::jthread deadline;
+  if (c.max_runtime_s > 0) {
+    // --max-runtime acts like SIGINT at the deadline: stop, drain, write the resume file.
+    const std::int64_t end = start_ns + static_cast<std::int64_t>(c.max_runtime_s * 1e9);
+    deadline = std::jthread([&state, end](std::stop_token st) {
+      while (!st.stop_requested() && monotonic_ns() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (!st.stop_requested()) state.stop = true;
+    });
+  }
   std::vector<std::uint64_t> sent_per_pass;
-  for (std::uint32_t pass = 0; pass <= c.retries && !state.stop; ++pass) {
+  ResumePoint reached{first_pass(c), std::vector<std::uint64_t>(c.send_threads, 0), {}, {}};
+  for (std::uint32_t pass = first_pass(c); pass <= c.retries; ++pass) {
     state.pass = pass;
-    if (pass > 0) {
+    if (pass > first_pass(c)) {
       wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
       for (RateLimiter& l : limiters) l.resume(monotonic_ns());
     }
     const std::uint64_t before = state.sent.load();
+    reached.pass = pass;
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {
       senders.emplace_back([&, t] {
         const SendPass sp{permutation, maker,
                           make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads),
-                          pass > 0 ? &table : nullptr, batch};
-        run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
+                          pass > 0 ? &table : nullptr, batch, start_j(c, pass, t)};
+        reached.next_j[t] = run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
       });
     }
     senders.clear();  // joins
     sent_per_pass.push_back(state.sent.load() - before);
     state.rate_capped = rate_capped(limiters);
+    if (state.stop) break;
   }
   const std::int64_t send_end_ns = monotonic_ns();
   const bool interrupted = state.stop.load();
   if (interrupted) {
     std::atomic<bool> never{false};
     wait_for_replies(std::min(kStopDrainS, c.wait_s), never);
-  } else {
+  } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left has nothing to wait for
     wait_for_replies(c.wait_s, state.stop);
+    std::atomic<bool> never{false};
+    if (state.stop.load()) wait_for_replies(std::min(kStopDrainS, c.wait_s), never);  // stopped while waiting
   }
   receive_stop = true;
   receiver.interrupt();
@@ -192,11 +208,15 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   aggregate_thread.join();
   if (receive_error) std::rethrow_exception(receive_error);
 
-  // Filtered-by-silence is only known for a scan that sent everything; an interrupted one reports what it found.
+  // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
   const bool complete = !interrupted && !state.stop.load();
-  if (complete && c.shard_count == 1) {
+  if (!complete) save_resume(c, reached, table);
+  if (complete && c.resume_from) finish_resume(c);  // the resume file is spent: running it again would repeat probes
+  if (!complete || c.resume_from) {
+    report_silence(c, permutation, reached, aggregator, unix_ms_now());
+  } else if (c.shard_count == 1) {
     aggregator.finish_unanswered(c.space, unix_ms_now());
-  } else if (complete) {
+  } else {
     // A shard owns only its positions of the permutation: walk them instead of the whole table.
     const Slice mine = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
     const std::int64_t now = unix_ms_now();
