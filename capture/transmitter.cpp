@@ -44,7 +44,8 @@ class SendmmsgTransmitter final : public Transmitter {
  public:
   static constexpr std::size_t kMaxBatch = 1024;
 
-  SendmmsgTransmitter(const std::string& interface, int ifindex) : fd_(::socket(AF_PACKET, SOCK_RAW, 0)) {
+  SendmmsgTransmitter(const std::string& interface, int ifindex, bool tap_visible)
+      : fd_(::socket(AF_PACKET, SOCK_RAW, 0)) {
     if (fd_.get() < 0) throw system_error("socket(AF_PACKET)");
     sockaddr_ll addr{};
     addr.sll_family = AF_PACKET;
@@ -53,9 +54,10 @@ class SendmmsgTransmitter final : public Transmitter {
     if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       throw system_error("bind(AF_PACKET, " + interface + ")");
     }
-    // Skip the qdisc layer: our frames need no traffic control and it costs a lock per packet.
+    // Skip the qdisc layer: our frames need no traffic control and it costs a lock per packet. Bypassed frames
+    // are invisible to packet taps, so --pcap-out keeps the qdisc.
     int one = 1;
-    ::setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+    if (!tap_visible) ::setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
     int sndbuf = 4 << 20;
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     iov_.resize(kMaxBatch);
@@ -115,11 +117,11 @@ class LibnetTransmitter final : public Transmitter {
 
 }  // namespace
 
-std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex) {
+std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,
+                                              bool tap_visible) {
   switch (backend) {
-    case SendBackend::mmap:
-      return make_tx_ring_transmitter(interface, ifindex);
-    case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex);
+    case SendBackend::mmap: return make_tx_ring_transmitter(interface, ifindex, tap_visible);
+    case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex, tap_visible);
     case SendBackend::libnet: return std::make_unique<LibnetTransmitter>(interface);
   }
   throw std::invalid_argument("unknown send backend");

@@ -36,7 +36,10 @@ enum class SendBackend : std::uint8_t {
 
 /// Opens a transmitter on the interface (name and index as from the route lookup). Frames must start with the link
 /// header the interface expects (Ethernet, or none for raw IPv4 links). Throws std::runtime_error with the system's
-/// or libnet's error text, e.g. "socket(AF_PACKET): Operation not permitted (needs CAP_NET_RAW)".
-std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex);
+/// or libnet's error text, e.g. "socket(AF_PACKET): Operation not permitted (needs CAP_NET_RAW)". With
+/// `tap_visible`, frames pass the qdisc layer so that packet taps (--pcap-out's capture) see them; without it the
+/// sendmmsg backend bypasses the qdisc (PACKET_QDISC_BYPASS), which taps never see.
+std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,
+                                              bool tap_visible = false);
 
 }  // namespace synscan

@@ -52,16 +52,18 @@ std::int64_t now_ns() noexcept {
 
 class TxRingTransmitter final : public Transmitter {
  public:
-  TxRingTransmitter(const std::string& interface, int ifindex) : fd_(::socket(AF_PACKET, SOCK_RAW, 0)) {
+  TxRingTransmitter(const std::string& interface, int ifindex, bool tap_visible)
+      : fd_(::socket(AF_PACKET, SOCK_RAW, 0)) {
     if (fd_ < 0) throw system_error("socket(AF_PACKET)");
     try {
       int version = TPACKET_V2;
       if (::setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) {
         throw system_error("setsockopt(PACKET_VERSION, TPACKET_V2)");
       }
-      // Skip the qdisc layer: our frames need no traffic control and it costs a lock per packet.
+      // Skip the qdisc layer: our frames need no traffic control and it costs a lock per packet. Bypassed
+      // frames are invisible to packet taps, so --pcap-out keeps the qdisc.
       int one = 1;
-      ::setsockopt(fd_, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+      if (!tap_visible) ::setsockopt(fd_, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
       tpacket_req req{};
       req.tp_block_size = kBlockBytes;
       req.tp_block_nr = kBlocks;
@@ -173,8 +175,9 @@ class TxRingTransmitter final : public Transmitter {
 
 }  // namespace
 
-std::unique_ptr<Transmitter> make_tx_ring_transmitter(const std::string& interface, int ifindex) {
-  return std::make_unique<TxRingTransmitter>(interface, ifindex);
+std::unique_ptr<Transmitter> make_tx_ring_transmitter(const std::string& interface, int ifindex,
+                                                      bool tap_visible) {
+  return std::make_unique<TxRingTransmitter>(interface, ifindex, tap_visible);
 }
 
 }  // namespace synscan

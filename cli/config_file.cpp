@@ -16,8 +16,8 @@ namespace po = boost::program_options;
 namespace synscan {
 namespace {
 
-constexpr std::array<std::string_view, 5> kControlOptions = {"help", "version", "config", "echo-config",
-                                                             "resume"};
+constexpr std::array<std::string_view, 6> kControlOptions = {"help", "version", "config", "echo-config",
+                                                             "resume", "help-man"};
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r");

@@ -150,6 +150,9 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       if (record.contains("reason") && !parse_reason(string_field(record, "reason"), r.reason)) {
         throw std::invalid_argument("\"reason\" must be syn-ack, rst, icmp-unreach or no-response");
       }
+      if (r.reason == Reason::icmp_unreach) {
+        r.icmp_code = static_cast<std::uint8_t>(number_field(record, "icmp_code", 255, 0));
+      }
       r.ttl = static_cast<std::uint8_t>(number_field(record, "ttl", 255, 0));
       r.window = static_cast<std::uint16_t>(number_field(record, "window", 65535, 0));
       if (record.contains("ts") && !parse_timestamp(string_field(record, "ts"), r.ts_ms)) {
@@ -246,6 +249,8 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
   if (!names.empty()) info.hostname_of = hostname_lookup(names);
+  const ServiceNames services = ServiceNames::load();
+  info.services = &services;
   ScanTotals totals;
   for (ResultWriter* w : outputs.writers()) w->begin(info);
   for (const Result& r : results) {

@@ -9,6 +9,8 @@
 #include <random>
 
 #include "capture/route.hpp"
+#include "cli/man_page.hpp"
+#include "cli/output_args.hpp"
 #include "cli/ports_input.hpp"
 #include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
@@ -33,8 +35,9 @@ struct RawOptions {
   std::string source_ip;
   std::string source_port;
   std::string router_mac;
-  std::vector<std::string> outputs;
-  std::string format = "list";
+  OutputArgs out;
+  std::string metadata;
+  std::string pcap_out;
   std::string show = "open";
   std::string send_threads = "1";
   std::string send_backend = "sendmmsg";
@@ -50,8 +53,8 @@ struct RawOptions {
   std::string resume_file;
 };
 
-po::options_description describe(RawOptions& o) {
-  po::options_description targets("Targets and ports");
+po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) {
+  po::options_description targets("Ports");
   targets.add_options()
       ("ports,p", po::value(&o.ports)->value_name("PORTS"), "ports to probe: 80, 1-1024, 22,80,443 (0-65535)");
   po::options_description target_group("Targets");
@@ -87,9 +90,25 @@ po::options_description describe(RawOptions& o) {
       ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)");
   po::options_description output("Output");
   output.add_options()
-      ("output,o", po::value(&o.outputs)->value_name("FILE"), "write results to FILE ('-' is stdout, default)")
-      ("format", po::value(&o.format)->value_name("FMT"), "output format: list or ndjson (default list)")
+      ("output,o", po::value(&o.out.files)->value_name("FILE"),
+       "write results to FILE ('-' is stdout, the default); repeatable. Format: --format, else the extension "
+       "(.xml .json .ndjson/.jsonl .csv .gnmap/.grep .txt/.list), else list")
+      ("format", po::value(&o.out.format)->value_name("FMT"),
+       "format of -o and stdout: list, ndjson, json, csv, grepable, xml (default: the extension, else list)")
+      ("output-xml", po::value(&o.out.xml)->value_name("FILE"), "-oX FILE: nmap XML (for ndiff, Metasploit)")
+      ("output-json", po::value(&o.out.json)->value_name("FILE"), "-oJ FILE: one JSON array")
+      ("output-ndjson", po::value(&o.out.ndjson)->value_name("FILE"), "-oD FILE: NDJSON, one object a line")
+      ("output-list", po::value(&o.out.list)->value_name("FILE"), "-oL FILE: list, 'open tcp 80 IP' lines")
+      ("output-grepable", po::value(&o.out.grepable)->value_name("FILE"), "-oG FILE: nmap grepable lines")
+      ("output-csv", po::value(&o.out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")
+      ("output-all", po::value(&o.out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")
       ("show", po::value(&o.show)->value_name("STATES"), "states reported: open[,closed,filtered] (default open)")
+      ("status", "status line on stderr once a second (default: when stderr is a terminal)")
+      ("no-status", "no status line")
+      ("status-json", "one JSON object a second on stderr instead of the status line")
+      ("metadata", po::value(&o.metadata)->value_name("FILE"),
+       "write how the scan ran (options, seed, times, counters) to FILE as JSON")
+      ("pcap-out", po::value(&o.pcap_out)->value_name("FILE"), "write the frames sent and received to FILE (pcap)")
       ("dry-run", "print the probes (IP PORT, in send order) instead of sending them");
   po::options_description advanced("Advanced");
   advanced.add_options()
@@ -111,7 +130,13 @@ po::options_description describe(RawOptions& o) {
       "synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
       "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; several, or "
       "comma-separated");
-  all.add(targets).add(target_group).add(pace).add(network).add(output).add(advanced);
+  all.add(target_group).add(targets).add(pace).add(network).add(output).add(advanced);
+  if (groups) {
+    const std::pair<const char*, const po::options_description*> named[] = {
+        {"Targets", &target_group}, {"Ports", &targets}, {"Pace", &pace}, {"Network", &network},
+        {"Output", &output}, {"Advanced", &advanced}};
+    for (const auto& [title, group] : named) groups->emplace_back(title, *group);
+  }
   return all;
 }
 
@@ -164,6 +189,11 @@ ShowMask parse_show(const std::string& text) {
   return mask;
 }
 
+StatusMode parse_status_mode(bool on, bool off, bool json) {
+  if (on + off + json > 1) throw UsageError("--status, --no-status and --status-json exclude each other");
+  return on ? StatusMode::on : off ? StatusMode::off : json ? StatusMode::json : StatusMode::automatic;
+}
+
 void parse_source_ports(const std::string& text, ScanConfig& c) {
   std::vector<std::uint16_t> ports;
   try {
@@ -193,14 +223,16 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   RawOptions raw;
   po::options_description desc = describe(raw);
   po::options_description hidden;
-  hidden.add_options()("target", po::value(&raw.targets));
+  hidden.add_options()("target", po::value(&raw.targets))("help-man", "print the man page (roff)");
   po::options_description everything;
   everything.add(desc).add(hidden);
   po::positional_options_description positional;
   positional.add("target", -1);
 
-  // nmap's -iL FILE: one token, which a POSIX-style parser would read as -i (interface) with the value "L".
-  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  // nmap's -iL FILE and -oX FILE ...: one token each, which a POSIX-style parser would read as -i (interface)
+  // with the value "L", or -o with the value "X".
+  std::vector<std::string> args = expand_output_shorthands(argc, argv);
+  if (!args.empty()) args.erase(args.begin());
   std::replace(args.begin(), args.end(), std::string("-iL"), std::string("--include-file"));
 
   po::variables_map vm;
@@ -227,6 +259,13 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   }
   if (vm.count("help")) {
     out << desc << "\n";
+    return {};
+  }
+  if (vm.count("help-man")) {
+    OptionGroups groups;
+    RawOptions unused;
+    describe(unused, &groups);
+    write_man_page(groups, kVersion, out);
     return {};
   }
   if (vm.count("version")) {
@@ -288,12 +327,10 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     }
   }
 
-  const auto formats = writer_formats();
-  if (std::find(formats.begin(), formats.end(), raw.format) == formats.end()) {
-    bad("format", raw.format, "--format", fmt::format("formats are {}", fmt::join(formats, ", ")));
-  }
-  if (raw.outputs.empty()) raw.outputs.push_back("-");
-  for (const std::string& path : raw.outputs) c.outputs.push_back({path, raw.format});
+  c.outputs = resolve_outputs(raw.out);
+  c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
+  c.metadata_path = raw.metadata;
+  c.pcap_out_path = raw.pcap_out;
   c.show = parse_show(raw.show);
   c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;
   c.pcap_buffer_bytes = parse_u64(raw.pcap_buffer, "--pcap-buffer", 1, 1024) << 20;

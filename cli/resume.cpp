@@ -23,8 +23,12 @@ namespace synscan {
 namespace {
 
 constexpr int kFormatVersion = 1;
-constexpr std::array<std::string_view, 7> kAllowedWithResume = {"output", "format",      "show",       "rate",
-                                                                "wait",   "max-runtime", "resume-file"};
+// The outputs and how the run is watched may change on resume; what decides the probes may not.
+constexpr std::array<std::string_view, 19> kAllowedWithResume = {
+    "output",          "format",          "show",        "rate",          "wait",       "max-runtime",
+    "resume-file",     "output-xml",      "output-json", "output-ndjson", "output-list", "output-grepable",
+    "output-csv",      "output-all",      "status",      "no-status",     "status-json", "metadata",
+    "pcap-out"};
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // RFC 4648 base64 of the words' little-endian bytes: a compact answered set inside the JSON.
@@ -108,7 +112,7 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
     out.resume_path = *resume_path;
     base = out.resume->options;
     out.outputs_from_resume =
-        std::none_of(given.begin(), given.end(), [](const ConfigEntry& e) { return e.name == "output"; });
+        std::none_of(given.begin(), given.end(), [](const ConfigEntry& e) { return e.name.rfind("output", 0) == 0; });
   }
   out.entries = merge_entries(base, given);
   return out;

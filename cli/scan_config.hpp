@@ -23,6 +23,10 @@ struct OutputSpec {
   bool append = false;  ///< a resumed scan adds to the stopped run's file instead of truncating it
 };
 
+/// The status line on stderr: automatic (once a second when stderr is a terminal), forced on or off, or one JSON
+/// object a second (for machines).
+enum class StatusMode : std::uint8_t { automatic, on, off, json };
+
 struct ScanConfig {
   ProbeSpace space;                  ///< targets x ports, overlaps merged
   double rate_pps = 10000.0;         ///< probes per second over all send threads, retries included
@@ -41,6 +45,9 @@ struct ScanConfig {
   std::uint16_t source_port_last = 61255;
   std::vector<OutputSpec> outputs;   ///< at least one
   ShowMask show;
+  StatusMode status = StatusMode::automatic;
+  std::string metadata_path;         ///< --metadata FILE, "" for none
+  std::string pcap_out_path;         ///< --pcap-out FILE, "" for none
   bool dry_run = false;
   bool count_only = false;           ///< --count: the dry run prints only the number of probes
   std::vector<std::pair<Ipv4, std::string>> hostnames;  ///< names targets were given as, sorted by address

@@ -8,11 +8,14 @@
 #include <exception>
 #include <thread>
 
+#include "capture/pcap_dumper.hpp"
 #include "capture/pcap_receiver.hpp"
 #include "capture/route.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
+#include "cli/report.hpp"
 #include "cli/resume.hpp"
+#include "cli/status.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
@@ -73,6 +76,19 @@ bool rate_capped(const std::vector<RateLimiter>& limiters) {
   return forgiven > (sent + forgiven) / 50;
 }
 
+// Copies the aggregator's counts into ScanState (status line, summary) and counts the reply kind that decided.
+void publish_counts(const Aggregator& aggregator, ScanState& state) {
+  state.open.store(aggregator.count(PortState::open), std::memory_order_relaxed);
+  state.closed.store(aggregator.count(PortState::closed), std::memory_order_relaxed);
+  state.filtered.store(aggregator.count(PortState::filtered), std::memory_order_relaxed);
+}
+
+void count_reply(Reason reason, ScanState& state) {
+  if (reason == Reason::syn_ack) state.replies_syn_ack.fetch_add(1, std::memory_order_relaxed);
+  else if (reason == Reason::rst) state.replies_rst.fetch_add(1, std::memory_order_relaxed);
+  else if (reason == Reason::icmp_unreach) state.replies_icmp.fetch_add(1, std::memory_order_relaxed);
+}
+
 void publish_capture_stats(const CaptureStats& cs, ScanState& state) {
   state.pcap_received.store(cs.received, std::memory_order_relaxed);
   state.pcap_drops.store(cs.dropped, std::memory_order_relaxed);
@@ -96,6 +112,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const ReplyValidator validator(c.space, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
 
   Outputs outputs(c.outputs);
+  MetadataFile metadata(c.metadata_path);
+  const ServiceNames services = ServiceNames::load();
   ResultTable table(c.space.size());
   if (c.resume_from) preload_answered(table, c.resume_from->answered);  // reported by the stopped run
   Aggregator aggregator(table, c.show, outputs.writers());
@@ -104,15 +122,25 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
   PcapReceiver receiver(hop.interface, reply_filter(hop.source_ip, c.source_port_first, c.source_port_last),
                         c.pcap_buffer_bytes);
+  std::optional<PcapDumper> dumper;
+  if (!c.pcap_out_path.empty()) {
+    dumper.emplace(hop.interface, traffic_filter(hop.source_ip, c.source_port_first, c.source_port_last),
+                   c.pcap_out_path, c.pcap_buffer_bytes);
+    dumper->start();
+  }
   std::vector<std::unique_ptr<Transmitter>> transmitters;
   for (std::uint32_t t = 0; t < c.send_threads; ++t) {
-    transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex));
+    transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex, dumper.has_value()));
   }
 
   ScanInfo info;
   info.version = kVersion;
   info.command_line = c.command_line;
   info.start_ms = unix_ms_now();
+  info.services = &services;
+  info.ports = format_port_ranges(c.space.ports().ports());
+  info.port_count = c.space.ports().size();
+  info.host_count = c.space.targets().size();
   if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
@@ -138,7 +166,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       // after it means every verdict was taken.
       const bool stopping = aggregate_stop.load(std::memory_order_acquire);
       if (std::optional<Found> f = queue.pop()) {
-        dirty |= aggregator.add(*f);
+        if (aggregator.add(*f)) {
+          dirty = true;
+          count_reply(f->result.reason, state);
+          publish_counts(aggregator, state);
+        } else {
+          state.replies_duplicate.fetch_add(1, std::memory_order_relaxed);
+        }
         continue;
       }
       if (dirty) {
@@ -150,6 +184,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     }
   });
 
+  StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
+  const std::uint64_t slice_probes = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1).count;
   const std::int64_t start_ns = monotonic_ns();
   const double thread_rate = c.rate_pps / c.send_threads;
   const std::uint32_t batch = batch_for_rate(thread_rate, kMaxBatch);
@@ -176,6 +212,9 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       for (RateLimiter& l : limiters) l.resume(monotonic_ns());
     }
     const std::uint64_t before = state.sent.load();
+    const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();
+    state.pass_first_sent = before;
+    state.pass_probes = pass == 0 ? slice_probes : slice_probes - std::min(slice_probes, answered);
     reached.pass = pass;
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {
@@ -192,6 +231,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     if (state.stop) break;
   }
   const std::int64_t send_end_ns = monotonic_ns();
+  state.sending_done = true;
   const bool interrupted = state.stop.load();
   if (interrupted) {
     std::atomic<bool> never{false};
@@ -206,6 +246,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   receive_thread.join();
   aggregate_stop.store(true, std::memory_order_release);
   aggregate_thread.join();
+  if (dumper) dumper->stop();
   if (receive_error) std::rethrow_exception(receive_error);
 
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
@@ -225,23 +266,25 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     }
     aggregator.flush();
   }
+  publish_counts(aggregator, state);
   ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open), aggregator.count(PortState::closed),
                     aggregator.count(PortState::filtered), !complete};
   for (ResultWriter* w : outputs.writers()) w->end(totals);
 
-  const double send_s = static_cast<double>(send_end_ns - start_ns) / 1e9;
-  const CaptureStats cs = receiver.stats();
-  fmt::print(stderr, "synscan: {} probes sent in {:.2f} s ({:.0f} pps){}; passes: {}\n", state.sent.load(), send_s,
-             send_s > 0 ? static_cast<double>(state.sent.load()) / send_s : 0.0,
-             interrupted ? ", interrupted" : "", fmt::join(sent_per_pass, "+"));
-  if (state.rate_capped) {
-    fmt::print(stderr, "synscan: rate capped by the sender: {:.0f} pps achieved of {:.0f} asked\n",
-               send_s > 0 ? static_cast<double>(state.sent.load()) / send_s : 0.0, c.rate_pps);
-  }
-  fmt::print(stderr, "synscan: {} open, {} closed, {} filtered; {} replies ignored; capture drops {} (interface {}), "
-                     "queue drops {}\n",
-             totals.open, totals.closed, totals.filtered, state.replies_ignored.load(), cs.dropped, cs.if_dropped,
-             state.queue_drops.load());
+  ScanRecord record;
+  record.start_ms = info.start_ms;
+  record.end_ms = totals.end_ms;
+  record.send_s = static_cast<double>(send_end_ns - start_ns) / 1e9;
+  record.sent_per_pass = sent_per_pass;
+  record.interrupted = interrupted;
+  record.interface = hop.interface;
+  record.source_ip = hop.source_ip;
+  if (hop.link == LinkType::ethernet) record.next_hop_mac = format_mac(hop.next_hop_mac);
+  record.capture = receiver.stats();
+  publish_capture_stats(record.capture, state);
+  status.finish(complete);
+  print_summary(c, state, record, stderr);
+  metadata.write(scan_metadata(c, state, record));
   return 0;
 }
 

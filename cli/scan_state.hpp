@@ -12,9 +12,18 @@ struct ScanState {
   /// Set after a pass when the rate asked was above what the senders could send (RateLimiter::capped()): the
   /// scan runs at the machine's maximum instead, and the summary says so.
   std::atomic<bool> rate_capped{false};
-  std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0};
+  std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0};  ///< results so far, shown or not (aggregator)
   std::atomic<std::uint64_t> replies_ignored{0};  ///< captured frames that answer no probe of ours
   std::atomic<std::uint64_t> queue_drops{0};      ///< verdicts lost because the aggregator fell behind
+
+  // Progress of the pass being sent (status line): set by the driver before each pass starts.
+  std::atomic<std::uint64_t> pass_first_sent{0};  ///< `sent` when the current pass began
+  std::atomic<std::uint64_t> pass_probes{0};      ///< at most this many probes in the current pass
+  std::atomic<bool> sending_done{false};          ///< every pass sent (or stopped); waiting for late replies
+
+  // Replies by kind, first valid reply per probe (aggregator thread), and later replies to answered probes.
+  std::atomic<std::uint64_t> replies_syn_ack{0}, replies_rst{0}, replies_icmp{0}, replies_duplicate{0};
+
   /// Kernel capture counters (pcap_stats), refreshed about once a second by the receive thread: frames that
   /// passed the filter, frames dropped because the ring was full, frames the interface dropped. A non-zero
   /// drop count means replies were lost: the status line and the summary show it.

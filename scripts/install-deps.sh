@@ -15,7 +15,9 @@ SYNSCAN_PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the lab (network namespaces) and its checks
-  iproute2 nftables ethtool libcap2-bin python3 jq libxml2-utils ndiff
+  iproute2 nftables ethtool libcap2-bin python3 jq libxml2-utils ndiff nmap-common
+  # service names for the outputs (/etc/services); nmap-common above brings nmap.dtd for the XML checks
+  netbase
 )
 # Word splitting is intended: a space separated list from the environment.
 # shellcheck disable=SC2206

@@ -1,11 +1,11 @@
 #pragma once
 // Output writers: the extension point for result formats. One file per format; make_writer() is the registry.
 //
-// Contract: begin() once before any result, write() once per reported result in the order found, end() once at the
-// end of the scan (also after Ctrl-C) and it must leave the file valid for its format (a JSON array closed, XML
-// closed). flush() pushes buffered bytes to the file: the aggregator calls it whenever it runs out of work, so a
-// result reaches a pipe within a second of being found. Writers never throw on write; I/O errors surface from end()
-// as std::runtime_error.
+// Contract: begin() once before any result, write() once per reported result in the order found, end() once
+// at the end of the scan (also after Ctrl-C) and it must leave the file valid for its format (a JSON array
+// closed, XML closed). flush() pushes buffered bytes to the file: the aggregator calls it whenever it runs
+// out of work, so a result reaches a pipe within a second of being found. Writers never throw on write; I/O
+// errors surface from end() as std::runtime_error.
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/output/services.hpp"
 #include "engine/result.hpp"
 
 namespace synscan {
@@ -24,6 +25,11 @@ struct ScanInfo {
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   /// The hostname a target was given as (resolved once at start), or empty; unset when no target was a name.
   std::function<std::string_view(Ipv4)> hostname_of;
+  /// TCP service names (loaded once from /etc/services); null: no names. Must outlive the writer.
+  const ServiceNames* services = nullptr;
+  std::string ports;             ///< the ports probed in nmap syntax, "22,80,8000-8100" (XML scaninfo)
+  std::uint64_t port_count = 0;  ///< how many ports that is
+  std::uint64_t host_count = 0;  ///< how many target addresses (XML runstats)
 };
 
 /// Totals for a footer.
@@ -42,12 +48,19 @@ class ResultWriter {
   virtual void flush() = 0;
 };
 
-/// The formats make_writer() knows, e.g. {"list", "ndjson"}.
+/// The formats make_writer() knows: {"list", "ndjson", "json", "csv", "grepable", "xml"}.
 std::vector<std::string> writer_formats();
 
-/// A writer of `format` onto `out` (not owned; the caller closes it after end()). Throws std::invalid_argument for
-/// an unknown format.
+/// A writer of `format` onto `out` (not owned; the caller closes it after end()). Throws
+/// std::invalid_argument for an unknown format.
 std::unique_ptr<ResultWriter> make_writer(std::string_view format, std::FILE* out);
+
+/// The format a file name's extension asks for: .xml xml, .json json, .ndjson/.jsonl ndjson, .csv csv,
+/// .gnmap/.grep grepable, .txt/.list list (case-insensitive); "" for any other name (and for "-").
+std::string format_for_path(std::string_view path);
+
+/// "22,80,8000-8100": ascending ports with runs folded into ranges (nmap's services syntax).
+std::string format_port_ranges(const std::vector<std::uint16_t>& ascending_ports);
 
 /// "2026-01-01T00:00:00.000Z" for Unix milliseconds (UTC).
 std::string format_timestamp(std::int64_t unix_ms);

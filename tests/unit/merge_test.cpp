@@ -15,11 +15,13 @@
 namespace synscan {
 namespace {
 
+// An NDJSON record as the writer renders it (icmp_code present only for icmp-unreach).
 std::string record(const char* ip, int port, const char* state, const char* reason, const char* extra = "") {
+  const std::string code = std::string_view(reason) == "icmp-unreach" ? R"(,"icmp_code":1)" : "";
   return fmt::format(
-             R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}","ttl":64,"window":1024,)"
+             R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}"{},"ttl":64,"window":1024,)"
              R"("ts":"2026-01-02T03:04:05.678Z"{}}})",
-             ip, port, state, reason, extra) +
+             ip, port, state, reason, code, extra) +
          "\n";
 }
 

@@ -1,0 +1,105 @@
+#include "capture/pcap_dumper.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "engine/target_parse.hpp"
+
+namespace synscan {
+namespace {
+
+std::runtime_error pcap_failure(pcap_t* p, const std::string& what) {
+  return std::runtime_error("libpcap: --pcap-out: " + what + ": " + pcap_geterr(p));
+}
+
+struct DumpContext {
+  pcap_dumper_t* dumper;
+  std::atomic<std::uint64_t>* frames;
+};
+
+void dump_one(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
+  auto* ctx = reinterpret_cast<DumpContext*>(user);
+  pcap_dump(reinterpret_cast<u_char*>(ctx->dumper), h, bytes);
+  ctx->frames->fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+std::string traffic_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last) {
+  return fmt::format("(tcp and src host {} and src portrange {}-{}) or {}", format_ipv4(local_ip), port_first,
+                     port_last, reply_filter(local_ip, port_first, port_last));
+}
+
+PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, const std::string& path,
+                       std::size_t buffer_bytes) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_.reset(pcap_create(interface.c_str(), errbuf));
+  if (!pcap_) throw std::runtime_error(std::string("libpcap: --pcap-out: ") + errbuf);
+  pcap_t* p = pcap_.get();
+  pcap_set_snaplen(p, 512);  // SYN, SYN-ACK, RST and ICMP quoting a header all fit
+  pcap_set_promisc(p, 0);
+  pcap_set_timeout(p, 100);
+  pcap_set_buffer_size(p, static_cast<int>(std::min<std::size_t>(buffer_bytes, 1u << 30)));
+  if (const int status = pcap_activate(p); status < 0) {
+    throw std::runtime_error("libpcap: --pcap-out: cannot capture on " + interface + ": " + pcap_geterr(p) +
+                             " - " + pcap_statustostr(status));
+  }
+  if (pcap_setdirection(p, PCAP_D_INOUT) != 0) throw pcap_failure(p, "setdirection");
+  bpf_program program{};
+  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    throw pcap_failure(p, "compile");
+  const int set = pcap_setfilter(p, &program);
+  pcap_freecode(&program);
+  if (set != 0) throw pcap_failure(p, "setfilter");
+  dumper_.reset(pcap_dump_open(p, path.c_str()));
+  if (!dumper_) throw std::runtime_error("cannot write --pcap-out '" + path + "': " + pcap_geterr(p));
+}
+
+PcapDumper::~PcapDumper() {
+  try {
+    stop();
+  } catch (...) {  // a destructor must not throw; stop() only throws on a failed final flush
+  }
+}
+
+void PcapDumper::start() {
+  thread_ = std::thread([this] {
+    DumpContext ctx{dumper_.get(), &frames_};
+    std::uint32_t idle_rounds = 0;
+    while (!stop_.load(std::memory_order_relaxed)) {
+      const int n = pcap_dispatch(pcap_.get(), -1, dump_one, reinterpret_cast<u_char*>(&ctx));
+      if (n < 0 && n != PCAP_ERROR_BREAK) break;  // the error surfaces as missing frames; the scan goes on
+      // Flush about once a second so that the file can be read while the scan runs.
+      if (++idle_rounds >= 10) {
+        pcap_dump_flush(dumper_.get());
+        idle_rounds = 0;
+      }
+    }
+    // Frames captured before the stop request are still in the ring: take them without blocking.
+    // A pending pcap_breakloop() makes the first call return PCAP_ERROR_BREAK once, and clears it.
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    if (pcap_setnonblock(pcap_.get(), 1, errbuf) != 0) return;
+    for (int n = 1; n > 0 || n == PCAP_ERROR_BREAK;) {
+      n = pcap_dispatch(pcap_.get(), -1, dump_one, reinterpret_cast<u_char*>(&ctx));
+    }
+  });
+}
+
+void PcapDumper::stop() {
+  if (!dumper_) return;
+  stop_.store(true, std::memory_order_relaxed);
+  pcap_breakloop(pcap_.get());
+  if (thread_.joinable()) thread_.join();
+  const bool flushed = pcap_dump_flush(dumper_.get()) == 0;
+  dumper_.reset();
+  if (!flushed) throw std::runtime_error("error writing --pcap-out");
+}
+
+CaptureStats PcapDumper::stats() const noexcept {
+  pcap_stat s{};
+  if (pcap_stats(pcap_.get(), &s) != 0) return {};
+  return {s.ps_recv, s.ps_drop, s.ps_ifdrop};
+}
+
+}  // namespace synscan

@@ -1,0 +1,57 @@
+#pragma once
+// --pcap-out: a record of the frames sent and received, written by libpcap's dump writer from a second
+// capture handle (both directions) on its own thread. The per-probe send path and the reply receiver are
+// untouched.
+#include <pcap/pcap.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "capture/pcap_receiver.hpp"
+#include "engine/types.hpp"
+
+namespace synscan {
+
+/// BPF for our traffic in both directions: the replies of reply_filter() plus our probes (TCP from our
+/// address and source-port range).
+std::string traffic_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last);
+
+class PcapDumper {
+ public:
+  /// Opens `interface` for capture in both directions (PCAP_D_INOUT) with `filter` and a `buffer_bytes` ring,
+  /// and `path` for writing with pcap_dump_open. Capturing starts at once (the kernel queues frames until the
+  /// thread runs). Throws std::runtime_error with libpcap's error text.
+  PcapDumper(const std::string& interface, const std::string& filter, const std::string& path,
+             std::size_t buffer_bytes);
+  /// Stops and closes (see stop()).
+  ~PcapDumper();
+  PcapDumper(const PcapDumper&) = delete;
+  PcapDumper& operator=(const PcapDumper&) = delete;
+
+  /// Starts the dump thread.
+  void start();
+
+  /// Writes what the kernel still holds, stops the thread, flushes and closes the file. Idempotent.
+  void stop();
+
+  /// Frames written so far.
+  std::uint64_t frames() const noexcept { return frames_.load(std::memory_order_relaxed); }
+
+  /// libpcap's counters for this capture (drops mean the file misses frames).
+  CaptureStats stats() const noexcept;
+
+ private:
+  struct DumperCloser {
+    void operator()(pcap_dumper_t* d) const noexcept { pcap_dump_close(d); }
+  };
+  std::unique_ptr<pcap_t, PcapDeleter> pcap_;
+  std::unique_ptr<pcap_dumper_t, DumperCloser> dumper_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> frames_{0};
+  std::thread thread_;
+};
+
+}  // namespace synscan

@@ -1,0 +1,158 @@
+#include "cli/report.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "cli/version.hpp"
+#include "engine/output/writer.hpp"
+#include "engine/target_parse.hpp"
+
+namespace synscan {
+namespace {
+
+std::uint64_t total_sent(const ScanRecord& r) {
+  std::uint64_t n = 0;
+  for (std::uint64_t p : r.sent_per_pass) n += p;
+  return n;
+}
+
+double mean_pps(const ScanRecord& r) {
+  return r.send_s > 0 ? static_cast<double>(total_sent(r)) / r.send_s : 0.0;
+}
+
+std::string targets_text(const ScanConfig& c) {
+  std::string out;
+  for (const Interval& iv : c.space.targets().intervals()) {
+    if (!out.empty()) out += ',';
+    out += iv.first == iv.last ? format_ipv4(iv.first) : format_ipv4(iv.first) + "-" + format_ipv4(iv.last);
+  }
+  return out;
+}
+
+std::string show_text(ShowMask m) {
+  std::string out;
+  for (auto [on, name] : {std::pair{m.open, "open"}, {m.closed, "closed"}, {m.filtered, "filtered"}}) {
+    if (!on) continue;
+    if (!out.empty()) out += ',';
+    out += name;
+  }
+  return out;
+}
+
+const char* status_text(StatusMode m) {
+  switch (m) {
+    case StatusMode::automatic:
+      return "auto";
+    case StatusMode::on:
+      return "on";
+    case StatusMode::off:
+      return "off";
+    case StatusMode::json:
+      return "json";
+  }
+  return "?";
+}
+
+}  // namespace
+
+nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const ScanRecord& r) {
+  using nlohmann::json;
+  json outputs = json::array();
+  for (const OutputSpec& o : c.outputs) outputs.push_back({{"path", o.path}, {"format", o.format}});
+  json options = {
+      {"targets", targets_text(c)},
+      {"target_count", c.space.targets().size()},
+      {"ports", format_port_ranges(c.space.ports().ports())},
+      {"port_count", c.space.ports().size()},
+      {"rate_pps", c.rate_pps},
+      {"wait_s", c.wait_s},
+      {"retries", c.retries},
+      {"shard", fmt::format("{}/{}", c.shard_index + 1, c.shard_count)},
+      {"send_threads", c.send_threads},
+      {"send_backend", c.send_backend == SendBackend::sendmmsg ? "sendmmsg" : "libnet"},
+      {"interface", r.interface},
+      {"source_ip", format_ipv4(r.source_ip)},
+      {"source_ports", fmt::format("{}-{}", c.source_port_first, c.source_port_last)},
+      {"router_mac", r.next_hop_mac},
+      {"outputs", outputs},
+      {"show", show_text(c.show)},
+      {"status", status_text(c.status)},
+      {"max_memory_mib", c.max_memory_bytes >> 20},
+      {"pcap_buffer_mib", c.pcap_buffer_bytes >> 20},
+      {"pcap_out", c.pcap_out_path},
+  };
+  // The options as --echo-config prints them (config file and command line merged, the seed made explicit);
+  // an option given several times maps to an array of its values.
+  json effective = json::object();
+  for (const ConfigEntry& e : c.effective) {
+    const json value = e.flag ? json(true) : json(e.value);
+    if (!effective.contains(e.name))
+      effective[e.name] = value;
+    else if (effective[e.name].is_array())
+      effective[e.name].push_back(value);
+    else
+      effective[e.name] = json::array({effective[e.name], value});
+  }
+  return {
+      {"synscan_version", kVersion},
+      {"command_line", c.command_line},
+      {"options", options},
+      {"effective_options", effective},
+      {"seed", c.seed},
+      {"seed_given", c.seed_given},
+      {"start", format_timestamp(r.start_ms)},
+      {"end", format_timestamp(r.end_ms)},
+      {"duration_s", static_cast<double>(r.end_ms - r.start_ms) / 1000.0},
+      {"interrupted", r.interrupted},
+      {"probes", {{"total", c.space.size()}, {"sent", total_sent(r)}, {"sent_per_pass", r.sent_per_pass}}},
+      {"send_s", r.send_s},
+      {"mean_pps", mean_pps(r)},
+      {"replies",
+       {{"syn_ack", s.replies_syn_ack.load()},
+        {"rst", s.replies_rst.load()},
+        {"icmp_unreach", s.replies_icmp.load()},
+        {"duplicate", s.replies_duplicate.load()},
+        {"ignored", s.replies_ignored.load()}}},
+      {"results", {{"open", s.open.load()}, {"closed", s.closed.load()}, {"filtered", s.filtered.load()}}},
+      {"drops",
+       {{"pcap", r.capture.dropped}, {"interface", r.capture.if_dropped}, {"queue", s.queue_drops.load()}}},
+      {"captured", r.capture.received},
+  };
+}
+
+void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
+  // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
+  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({:.0f} pps); passes: {}; {} {:.2f} s\n", total_sent(r),
+             r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"), r.interrupted ? "interrupted after" : "done in",
+             static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
+  if (s.rate_capped) {
+    fmt::print(out, "synscan: rate capped by the sender: {:.0f} pps achieved of {:.0f} asked\n", mean_pps(r),
+               c.rate_pps);
+  }
+  fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
+             s.filtered.load());
+  fmt::print(out, "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",
+             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(), s.replies_duplicate.load(),
+             s.replies_ignored.load());
+  fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
+             r.capture.if_dropped, s.queue_drops.load());
+}
+
+MetadataFile::MetadataFile(const std::string& path) : path_(path) {
+  if (path.empty()) return;
+  file_.reset(std::fopen(path.c_str(), "w"));
+  if (!file_) throw std::runtime_error("cannot write metadata '" + path + "': " + std::strerror(errno));
+}
+
+void MetadataFile::write(const nlohmann::json& doc) {
+  if (!file_) return;
+  const std::string text = doc.dump(2) + "\n";
+  const bool ok = std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size();
+  if (std::fclose(file_.release()) != 0 || !ok)
+    throw std::runtime_error("error writing metadata '" + path_ + "'");
+}
+
+}  // namespace synscan

@@ -1,0 +1,59 @@
+#pragma once
+// What a scan leaves behind about itself: the summary on stderr and the --metadata JSON file. Both are built
+// from the same ScanRecord, filled by the driver at the end of the scan.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "capture/pcap_receiver.hpp"
+#include "cli/scan_config.hpp"
+#include "cli/scan_state.hpp"
+
+namespace synscan {
+
+/// How one scan ran, beyond the ScanConfig and the final ScanState counters.
+struct ScanRecord {
+  std::int64_t start_ms = 0;  ///< Unix ms, UTC
+  std::int64_t end_ms = 0;
+  double send_s = 0;                         ///< seconds from the first probe to the end of the last pass
+  std::vector<std::uint64_t> sent_per_pass;  ///< probes sent by each pass
+  bool interrupted = false;                  ///< stopped by SIGINT/SIGTERM
+  std::string interface;                     ///< as resolved (route or -i)
+  Ipv4 source_ip = 0;
+  std::string next_hop_mac;  ///< "aa:bb:..", empty on links without MACs
+  CaptureStats capture;      ///< libpcap's final counters
+};
+
+/// The --metadata document: version, effective options, seed, times, probes per pass, replies by kind,
+/// results by state, mean rate, drop counters. Keys are stable: scripts read them.
+nlohmann::json scan_metadata(const ScanConfig& config, const ScanState& state, const ScanRecord& record);
+
+/// The summary on stderr (four lines; scripts parse their phrases), e.g.
+///   synscan: 1000000 probes sent in 10.00 s (100000 pps); passes: 1000000; done in 12.31 s
+///   synscan: results: 523 open, 999000 closed, 477 filtered
+///   synscan: replies: 523 syn-ack, 999000 rst, 12 icmp-unreach; 4 duplicates; 0 replies ignored
+///   synscan: capture drops 0 (interface 0), queue drops 0
+void print_summary(const ScanConfig& config, const ScanState& state, const ScanRecord& record,
+                   std::FILE* out);
+
+/// The --metadata file, opened (and so checked writable) before the scan starts and written at its end.
+class MetadataFile {
+ public:
+  /// Opens `path` for writing; an empty path means no file (write() does nothing). Throws std::runtime_error
+  /// naming the file and the system's reason.
+  explicit MetadataFile(const std::string& path);
+
+  /// Writes `doc`, pretty-printed, and closes the file. Throws std::runtime_error on a write error.
+  void write(const nlohmann::json& doc);
+
+ private:
+  struct Closer {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+  };
+  std::string path_;
+  std::unique_ptr<std::FILE, Closer> file_;
+};
+
+}  // namespace synscan

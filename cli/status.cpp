@@ -1,0 +1,149 @@
+#include "cli/status.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "capture/send_thread.hpp"
+#include "engine/shard.hpp"
+
+namespace synscan {
+namespace {
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<std::uint64_t>(std::max(0.0, seconds));
+  return fmt::format("{}:{:02d}:{:02d}", s / 3600, s / 60 % 60, s % 60);
+}
+
+}  // namespace
+
+double StatusSnapshot::percent() const noexcept {
+  if (final && complete) return 100.0;
+  if (waiting && !final) return 100.0;
+  if (pass_total == 0) return 0.0;
+  return std::min(100.0, 100.0 * static_cast<double>(pass_sent) / static_cast<double>(pass_total));
+}
+
+std::string format_status_line(const StatusSnapshot& s) {
+  std::string line = fmt::format("synscan: {} | ", clock_text(s.elapsed_s));
+  if (s.passes > 1) line += fmt::format("pass {}/{} ", s.pass + 1, s.passes);
+  line += fmt::format("{}/{} sent {:.1f}% | {:.0f} pps (mean {:.0f}) | ", s.pass_sent, s.pass_total,
+                      s.percent(), s.pps, s.mean_pps);
+  if (s.final)
+    line += s.complete ? "done" : "interrupted";
+  else if (s.waiting)
+    line += fmt::format("waiting {}", clock_text(s.eta_s));
+  else
+    line += fmt::format("ETA {}", clock_text(s.eta_s));
+  line += fmt::format(" | open {} closed {} filtered {} | drops {}", s.open, s.closed, s.filtered,
+                      s.pcap_drops + s.if_drops + s.queue_drops);
+  return line;
+}
+
+std::string format_status_json(const StatusSnapshot& s) {
+  const char* phase = s.final ? (s.complete ? "done" : "interrupted") : s.waiting ? "waiting" : "sending";
+  return fmt::format(
+      R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
+      R"("pps":{:.0f},"mean_pps":{:.0f},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
+      R"("if_drops":{},"queue_drops":{}}})",
+      s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), s.pps, s.mean_pps,
+      s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops);
+}
+
+StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,
+                               std::FILE* out)
+    : config_(config), state_(state), sample_(std::move(sample)), out_(out), start_ns_(monotonic_ns()) {
+  tty_ = isatty(fileno(out)) == 1;
+  json_ = config.status == StatusMode::json;
+  enabled_ = config.status == StatusMode::on || json_ || (config.status == StatusMode::automatic && tty_);
+  if (enabled_) thread_ = std::thread([this] { loop(); });
+}
+
+StatusReporter::~StatusReporter() {
+  if (thread_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+}
+
+StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) const {
+  StatusSnapshot s;
+  const std::int64_t now = monotonic_ns();
+  s.elapsed_s = static_cast<double>(now - start_ns_) / 1e9;
+  s.pass = state_.pass.load(std::memory_order_relaxed);
+  s.passes = config_.retries + 1;
+  const std::uint64_t sent = state_.sent.load(std::memory_order_relaxed);
+  s.pass_sent = sent - std::min(sent, state_.pass_first_sent.load(std::memory_order_relaxed));
+  s.pass_total = state_.pass_probes.load(std::memory_order_relaxed);
+  s.pps = dt_s > 0 ? static_cast<double>(sent - std::min(sent, last_sent)) / dt_s : 0.0;
+  s.mean_pps = s.elapsed_s > 0 ? static_cast<double>(sent) / s.elapsed_s : 0.0;
+  s.waiting = state_.sending_done.load(std::memory_order_relaxed);
+  const double left = static_cast<double>(s.pass_total - std::min(s.pass_total, s.pass_sent));
+  s.eta_s = left / config_.rate_pps + config_.wait_s;
+  s.open = state_.open.load(std::memory_order_relaxed);
+  s.closed = state_.closed.load(std::memory_order_relaxed);
+  s.filtered = state_.filtered.load(std::memory_order_relaxed);
+  s.pcap_drops = state_.pcap_drops.load(std::memory_order_relaxed);
+  s.if_drops = state_.pcap_if_drops.load(std::memory_order_relaxed);
+  s.queue_drops = state_.queue_drops.load(std::memory_order_relaxed);
+  return s;
+}
+
+void StatusReporter::print(const StatusSnapshot& s) {
+  if (json_) {
+    fmt::print(out_, "{}\n", format_status_json(s));
+  } else if (tty_) {
+    // Rewrite the one line in place; "\x1b[K" clears what a longer previous line left.
+    fmt::print(out_, "\r{}\x1b[K{}", format_status_line(s), s.final ? "\n" : "");
+  } else {
+    fmt::print(out_, "{}\n", format_status_line(s));
+  }
+  std::fflush(out_);
+}
+
+void StatusReporter::loop() {
+  std::uint64_t last_sent = state_.sent.load(std::memory_order_relaxed);
+  std::int64_t last_ns = monotonic_ns();
+  std::int64_t waiting_since = 0;
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+    if (sample_) sample_();
+    const std::int64_t now = monotonic_ns();
+    StatusSnapshot s = snapshot(static_cast<double>(now - last_ns) / 1e9, last_sent);
+    if (s.waiting) {
+      if (waiting_since == 0) waiting_since = now;
+      s.eta_s = std::max(0.0, config_.wait_s - static_cast<double>(now - waiting_since) / 1e9);
+    }
+    last_sent = state_.sent.load(std::memory_order_relaxed);
+    last_ns = now;
+    print(s);
+  }
+}
+
+void StatusReporter::finish(bool complete) {
+  if (finished_) return;
+  finished_ = true;
+  if (!enabled_) return;
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  if (sample_) sample_();
+  StatusSnapshot s = snapshot(0, 0);
+  s.final = true;
+  s.complete = complete;
+  s.pps = 0;
+  s.eta_s = 0;
+  print(s);
+}
+
+}  // namespace synscan

@@ -1,0 +1,80 @@
+#pragma once
+// The status line: once a second on stderr while a scan runs (when stderr is a terminal, or forced with
+// --status), or one JSON object a second (--status-json). It reads ScanState only; it never touches the hot
+// path.
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cli/scan_config.hpp"
+#include "cli/scan_state.hpp"
+
+namespace synscan {
+
+/// One moment of a scan, as the status line shows it.
+struct StatusSnapshot {
+  double elapsed_s = 0;          ///< since the scan started
+  std::uint32_t pass = 0;        ///< 0-based pass being sent
+  std::uint32_t passes = 1;      ///< 1 + retries
+  std::uint64_t pass_sent = 0;   ///< probes sent in this pass
+  std::uint64_t pass_total = 0;  ///< probes this pass sends at most
+  double pps = 0;                ///< over the last interval
+  double mean_pps = 0;           ///< since the start
+  double eta_s = 0;              ///< until the end of this pass plus --wait (the wait left, once sent)
+  bool waiting = false;          ///< every probe sent; waiting for late replies
+  bool final = false;            ///< the last line of the scan
+  bool complete = false;         ///< with final: the scan ran to its end (not interrupted)
+  std::uint64_t open = 0, closed = 0, filtered = 0;
+  std::uint64_t pcap_drops = 0, if_drops = 0, queue_drops = 0;
+
+  /// Percent of this pass sent, 0-100: never above 100, and 100 only once the pass is sent (or on the final
+  /// line of a complete scan).
+  double percent() const noexcept;
+};
+
+/// "synscan: 0:00:05 | 500/1000 sent 50.0% | 100 pps (mean 99) | ETA 0:00:10 | open 3 closed 497 filtered 0 |
+/// drops 0" (pass k/n appears when there are retries; "waiting" replaces the ETA after the last probe).
+std::string format_status_line(const StatusSnapshot& s);
+
+/// The same facts as one JSON object (no newline).
+std::string format_status_json(const StatusSnapshot& s);
+
+/// Runs the status line on its own thread. Constructed just before the first probe; finish() prints the final
+/// line.
+class StatusReporter {
+ public:
+  /// `sample` runs on the status thread before each line (e.g. to copy pcap_stats into `state`); may be
+  /// empty. Nothing is printed when the mode is off, or automatic and `out` is not a terminal.
+  StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,
+                 std::FILE* out);
+  ~StatusReporter();
+  StatusReporter(const StatusReporter&) = delete;
+  StatusReporter& operator=(const StatusReporter&) = delete;
+
+  /// Stops the thread and prints the final line (100% when `complete`). Idempotent.
+  void finish(bool complete);
+
+ private:
+  StatusSnapshot snapshot(double dt_s, std::uint64_t last_sent) const;
+  void print(const StatusSnapshot& s);
+  void loop();
+
+  const ScanConfig& config_;
+  const ScanState& state_;
+  std::function<void()> sample_;
+  std::FILE* out_;
+  bool enabled_ = false;
+  bool json_ = false;
+  bool tty_ = false;
+  bool finished_ = false;
+  std::int64_t start_ns_ = 0;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace synscan

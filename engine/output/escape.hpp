@@ -1,0 +1,22 @@
+#pragma once
+// Escaping for the text formats. Only hostnames (and the command line in headers) can carry arbitrary bytes;
+// every other field is a number or one of a fixed set of words. All three functions append to `out`.
+#include <string>
+#include <string_view>
+
+namespace synscan {
+
+/// Appends `s` as the inside of a JSON string (RFC 8259 section 7): '"' and '\\' escaped, control characters
+/// as \n, \t, ... or \u00XX. Bytes >= 0x80 are copied unchanged (UTF-8 passes through).
+void append_json_escaped(std::string& out, std::string_view s);
+
+/// Appends `s` for an XML attribute value or text (XML 1.0): & < > " ' as entities; control characters that
+/// XML 1.0 cannot carry at all (below 0x20 except tab, LF, CR) become '?'; tab, LF and CR as character
+/// references so that attribute-value normalisation keeps them.
+void append_xml_escaped(std::string& out, std::string_view s);
+
+/// Appends `s` as one CSV field (RFC 4180 section 2): quoted, with '"' doubled, when it contains a comma, a
+/// quote, CR or LF, or begins or ends with a space; otherwise as is.
+void append_csv_field(std::string& out, std::string_view s);
+
+}  // namespace synscan

@@ -1,0 +1,79 @@
+// The JSON formats: NDJSON (one object a line, for jq and log pipelines) and a JSON array (one document,
+// valid at every exit: "[" is written at begin, "]" at end, also after Ctrl-C). Both render the same object.
+#include <fmt/format.h>
+
+#include "engine/output/escape.hpp"
+#include "engine/output/record_writer.hpp"
+#include "engine/target_parse.hpp"
+
+namespace synscan {
+namespace {
+
+// {"ip":..,"port":..,"proto":"tcp","state":..,"reason":..[,"icmp_code":..],"ttl":..,"window":..,"ts":..
+//  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value.
+void append_json_record(std::string& out, const Result& r, std::string_view service,
+                        std::string_view hostname) {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}")", format_ipv4(r.ip),
+                 r.port, to_string(r.state), to_string(r.reason));
+  if (r.reason == Reason::icmp_unreach) fmt::format_to(it, R"(,"icmp_code":{})", r.icmp_code);
+  fmt::format_to(it, R"(,"ttl":{},"window":{},"ts":"{}")", r.ttl, r.window, format_timestamp(r.ts_ms));
+  if (!service.empty()) {
+    out += R"(,"service":")";
+    append_json_escaped(out, service);
+    out += '"';
+  }
+  if (!hostname.empty()) {
+    out += R"(,"hostname":")";
+    append_json_escaped(out, hostname);
+    out += '"';
+  }
+  out += '}';
+}
+
+class NdjsonWriter final : public RecordWriter {
+ public:
+  using RecordWriter::RecordWriter;
+  void write(const Result& r) override {
+    append_json_record(line_, r, service(r.port), hostname(r.ip));
+    line_ += '\n';
+    put_line();
+  }
+};
+
+// Records are written "[\n{..}", ",\n{..}", ...: each one complete as soon as it is found, so a reader of the
+// growing file has a prefix that only lacks "\n]\n".
+class JsonArrayWriter final : public RecordWriter {
+ public:
+  using RecordWriter::RecordWriter;
+  void begin(const ScanInfo& info) override {
+    RecordWriter::begin(info);
+    line_ += "[";
+    put_line();
+  }
+  void write(const Result& r) override {
+    line_ += first_ ? "\n" : ",\n";
+    first_ = false;
+    append_json_record(line_, r, service(r.port), hostname(r.ip));
+    put_line();
+  }
+  void end(const ScanTotals& totals) override {
+    line_ += "\n]\n";
+    put_line();
+    RecordWriter::end(totals);
+  }
+
+ private:
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<ResultWriter> make_ndjson_writer(std::FILE* out) {
+  return std::make_unique<NdjsonWriter>(out);
+}
+std::unique_ptr<ResultWriter> make_json_writer(std::FILE* out) {
+  return std::make_unique<JsonArrayWriter>(out);
+}
+
+}  // namespace synscan

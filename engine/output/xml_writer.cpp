@@ -1,0 +1,155 @@
+// XML in the layout of nmap -oX (nmap.dtd, xmloutputversion 1.05), so that nmap's ndiff, Metasploit's
+// db_import and nmap report tools read it. A SYN scan without host discovery is nmap -sS -Pn: every host is
+// "up", by the reason of its best reply or "user-set" when none replied.
+//
+// Streaming and grouping: while the scan runs, each result is written at once as a <host> element of its own,
+// so a reader of the growing file (or a pipe) sees results within a second. nmap writes one <host> per
+// address with all its ports, and ndiff pairs hosts by address, so at end() -- also after Ctrl-C -- a regular
+// file is cut back to its header and rewritten with one <host> per address, ports ascending. Output that is
+// not a regular file (a pipe) keeps the per-result elements. The rewrite keeps every written result in
+// memory: 24 bytes each.
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <span>
+#include <vector>
+
+#include "engine/output/escape.hpp"
+#include "engine/output/record_writer.hpp"
+#include "engine/target_parse.hpp"
+
+namespace synscan {
+namespace {
+
+// Replies rank syn-ack > rst > icmp-unreach > none when naming why a host is up.
+int reply_rank(Reason r) {
+  switch (r) {
+    case Reason::syn_ack:
+      return 3;
+    case Reason::rst:
+      return 2;
+    case Reason::icmp_unreach:
+      return 1;
+    case Reason::no_response:
+      return 0;
+  }
+  return 0;
+}
+
+class XmlWriter final : public RecordWriter {
+ public:
+  using RecordWriter::RecordWriter;
+
+  void begin(const ScanInfo& info) override {
+    RecordWriter::begin(info);
+    auto it = std::back_inserter(line_);
+    fmt::format_to(it,
+                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n"
+                   "<!-- synscan {} scan initiated {} -->\n",
+                   info.version, format_ctime(info.start_ms));
+    // scanner is fixed to "nmap" by nmap.dtd: it names the format; args and the comment name synscan.
+    line_ += "<nmaprun scanner=\"nmap\" args=\"synscan ";
+    append_xml_escaped(line_, info.command_line);
+    fmt::format_to(it,
+                   "\" start=\"{}\" startstr=\"{}\" version=\"{}\" xmloutputversion=\"1.05\">\n"
+                   "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"{}\" services=\"{}\"/>\n"
+                   "<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n",
+                   info.start_ms / 1000, format_ctime(info.start_ms), info.version, info.port_count,
+                   info.ports);
+    put_line();
+    struct stat st {};
+    if (fstat(fileno(out_), &st) == 0 && S_ISREG(st.st_mode)) header_end_ = std::ftell(out_);
+  }
+
+  void write(const Result& r) override {
+    append_host({&r, 1});
+    put_line();
+    if (header_end_ >= 0)
+      results_.push_back(r);
+    else
+      hosts_seen_ += 1;
+  }
+
+  void end(const ScanTotals& t) override {
+    std::uint64_t hosts = hosts_seen_;
+    if (header_end_ >= 0 && std::fflush(out_) == 0 && ftruncate(fileno(out_), header_end_) == 0 &&
+        std::fseek(out_, header_end_, SEEK_SET) == 0) {
+      std::sort(results_.begin(), results_.end(), [](const Result& a, const Result& b) {
+        return a.ip != b.ip ? a.ip < b.ip : a.port < b.port;
+      });
+      hosts = 0;
+      for (std::size_t i = 0; i < results_.size();) {
+        std::size_t j = i;
+        while (j < results_.size() && results_[j].ip == results_[i].ip) ++j;
+        append_host({results_.data() + i, j - i});
+        put_line();
+        ++hosts;
+        i = j;
+      }
+    }
+    const double elapsed = static_cast<double>(t.end_ms - info_.start_ms) / 1000.0;
+    const std::string when = format_ctime(t.end_ms);
+    fmt::format_to(
+        std::back_inserter(line_),
+        "<runstats><finished time=\"{}\" timestr=\"{}\" summary=\"synscan done at {}; {} IP addresses "
+        "scanned in {:.2f} seconds; {} open, {} closed, {} filtered\" elapsed=\"{:.2f}\" {}/>"
+        "<hosts up=\"{}\" down=\"0\" total=\"{}\"/>\n</runstats>\n</nmaprun>\n",
+        t.end_ms / 1000, when, when, info_.host_count, elapsed, t.open, t.closed, t.filtered, elapsed,
+        t.interrupted ? "exit=\"error\" errormsg=\"interrupted\"" : "exit=\"success\"", hosts, hosts);
+    put_line();
+    RecordWriter::end(t);
+  }
+
+ private:
+  // One <host> with the ports of `same_ip` (all of one address, ports ascending).
+  void append_host(std::span<const Result> same_ip) {
+    auto it = std::back_inserter(line_);
+    const Result& first = same_ip.front();
+    std::int64_t start = first.ts_ms, stop = first.ts_ms;
+    const Result* best = &first;
+    for (const Result& r : same_ip) {
+      start = std::min(start, r.ts_ms);
+      stop = std::max(stop, r.ts_ms);
+      if (reply_rank(r.reason) > reply_rank(best->reason)) best = &r;
+    }
+    fmt::format_to(
+        it, "<host starttime=\"{}\" endtime=\"{}\"><status state=\"up\" reason=\"{}\" reason_ttl=\"{}\"/>\n",
+        start / 1000, stop / 1000,
+        best->reason == Reason::no_response ? std::string_view("user-set") : to_string(best->reason),
+        best->ttl);
+    fmt::format_to(it, "<address addr=\"{}\" addrtype=\"ipv4\"/>\n", format_ipv4(first.ip));
+    const std::string_view name = hostname(first.ip);
+    if (name.empty()) {
+      line_ += "<hostnames>\n</hostnames>\n";
+    } else {
+      line_ += "<hostnames>\n<hostname name=\"";
+      append_xml_escaped(line_, name);
+      line_ += "\" type=\"user\"/>\n</hostnames>\n";
+    }
+    line_ += "<ports>";
+    for (const Result& r : same_ip) {
+      fmt::format_to(
+          it, "<port protocol=\"tcp\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>",
+          r.port, to_string(r.state), to_string(r.reason), r.ttl);
+      if (const std::string_view svc = service(r.port); !svc.empty()) {
+        line_ += "<service name=\"";
+        append_xml_escaped(line_, svc);
+        line_ += "\" method=\"table\" conf=\"3\"/>";
+      }
+      line_ += "</port>\n";
+    }
+    line_ += "</ports>\n</host>\n";
+  }
+
+  long header_end_ = -1;          // offset just past the header, when the output is a regular file
+  std::vector<Result> results_;   // for the grouped rewrite
+  std::uint64_t hosts_seen_ = 0;  // <host> elements written when there is no rewrite
+};
+
+}  // namespace
+
+std::unique_ptr<ResultWriter> make_xml_writer(std::FILE* out) { return std::make_unique<XmlWriter>(out); }
+
+}  // namespace synscan

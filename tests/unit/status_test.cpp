@@ -1,0 +1,100 @@
+#include "cli/status.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/report.hpp"
+
+namespace synscan {
+namespace {
+
+StatusSnapshot sample() {
+  StatusSnapshot s;
+  s.elapsed_s = 65.4;
+  s.pass_sent = 500;
+  s.pass_total = 1000;
+  s.pps = 100.4;
+  s.mean_pps = 99.6;
+  s.eta_s = 10;
+  s.open = 3;
+  s.closed = 497;
+  s.pcap_drops = 1;
+  s.queue_drops = 2;
+  return s;
+}
+
+TEST(Status, LineLayout) {
+  EXPECT_EQ(format_status_line(sample()),
+            "synscan: 0:01:05 | 500/1000 sent 50.0% | 100 pps (mean 100) | ETA 0:00:10 | open 3 closed 497 "
+            "filtered 0 | drops 3");
+  StatusSnapshot s = sample();
+  s.passes = 3;
+  s.pass = 1;
+  s.waiting = true;
+  EXPECT_EQ(format_status_line(s).substr(0, 48), "synscan: 0:01:05 | pass 2/3 500/1000 sent 100.0%");
+}
+
+TEST(Status, PercentNeverPassesHundredAndIsHundredOnlyWhenDone) {
+  StatusSnapshot s = sample();
+  s.pass_sent = 1500;  // a retry pass's total is an upper bound; never show more than 100
+  EXPECT_EQ(s.percent(), 100.0);
+  s.pass_sent = 999;
+  EXPECT_LT(s.percent(), 100.0);
+  s.final = true;
+  s.complete = false;
+  EXPECT_LT(s.percent(), 100.0);  // an interrupted scan does not claim 100%
+  s.complete = true;
+  EXPECT_EQ(s.percent(), 100.0);
+  s.pass_total = 0;
+  s.final = false;
+  EXPECT_EQ(s.percent(), 0.0);
+}
+
+TEST(Status, JsonObjectParses) {
+  StatusSnapshot s = sample();
+  s.final = true;
+  s.complete = true;
+  const auto j = nlohmann::json::parse(format_status_json(s));
+  EXPECT_EQ(j["phase"], "done");
+  EXPECT_EQ(j["percent"], 100.0);
+  EXPECT_EQ(j["sent"], 500);
+  EXPECT_EQ(j["total"], 1000);
+  EXPECT_EQ(j["pcap_drops"], 1);
+}
+
+TEST(Report, MetadataHasTheDocumentedKeys) {
+  ScanConfig c;
+  c.space = ProbeSpace(TargetSet({{0xC6130000, 0xC61300FF}}), PortSet({22, 80, 81}));
+  c.seed = 42;
+  c.outputs = {{"scan.xml", "xml"}};
+  ScanState s;
+  s.open = 5;
+  s.replies_syn_ack = 5;
+  ScanRecord r;
+  r.start_ms = 1767225600000;
+  r.end_ms = 1767225610000;
+  r.send_s = 8;
+  r.sent_per_pass = {768, 10};
+  r.interface = "veth0";
+  r.source_ip = 0xC6120001;
+  const nlohmann::json m = scan_metadata(c, s, r);
+  EXPECT_EQ(m["seed"], 42);
+  EXPECT_EQ(m["start"], "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(m["duration_s"], 10.0);
+  EXPECT_EQ(m["probes"]["sent"], 778);
+  EXPECT_EQ(m["probes"]["sent_per_pass"], nlohmann::json::array({768, 10}));
+  EXPECT_EQ(m["mean_pps"], 778.0 / 8);
+  EXPECT_EQ(m["options"]["targets"], "198.19.0.0-198.19.0.255");
+  EXPECT_EQ(m["options"]["ports"], "22,80-81");
+  EXPECT_EQ(m["options"]["source_ip"], "198.18.0.1");
+  EXPECT_EQ(m["options"]["outputs"][0]["format"], "xml");
+  EXPECT_EQ(m["results"]["open"], 5);
+  EXPECT_EQ(m["replies"]["syn_ack"], 5);
+  for (const char* key : {"synscan_version", "command_line", "end", "interrupted", "drops", "captured"}) {
+    EXPECT_TRUE(m.contains(key)) << key;
+  }
+}
+
+}  // namespace
+}  // namespace synscan
