@@ -113,11 +113,12 @@ with open(log, "w") as out:
         if pid != 0:
             cpu = usage.ru_utime + usage.ru_stime  # the tool's own CPU seconds, all its threads
             break
+        # os.kill, not Popen.send_signal: that one polls first and may reap the tool before wait4 sees it.
         if stopped_at is None and (c - base >= expected or now - start > limit):
-            tool.send_signal(signal.SIGINT)
+            os.kill(tool.pid, signal.SIGINT)
             stopped_at = now
         elif stopped_at is not None and now - stopped_at > 2:
-            tool.kill()
+            os.kill(tool.pid, signal.SIGKILL)
 time.sleep(0.05)  # frames still in the veth's backlog
 final = count()
 moving = [i for i in range(1, len(samples)) if samples[i][1] != samples[i - 1][1]]
