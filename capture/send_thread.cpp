@@ -35,8 +35,9 @@ std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmit
                             std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop) {
   constexpr std::size_t kStride = ProbeTemplate::kMaxFrame;
   const std::size_t frame_size = pass.maker.frame_size();
-  // One buffer per pass, allocated before the first probe; the loop below never allocates.
+  // Buffers for one batch, allocated before the first probe; the loop below never allocates.
   std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[kStride * pass.max_batch]);
+  std::unique_ptr<ProbeIndex[]> indices(new ProbeIndex[pass.max_batch]);
   // The slice element of each frame in the batch: a batch cut short by a stop resumes at its first unsent frame.
   std::unique_ptr<std::uint64_t[]> frame_j(new std::uint64_t[pass.max_batch]);
   std::uint64_t j = pass.start_j;
@@ -51,8 +52,9 @@ std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmit
       const ProbeIndex index = pass.permutation(pass.slice.offset + pass.slice.stride * j++);
       if (pass.skip_answered != nullptr && pass.skip_answered->answered(index)) continue;
       frame_j[filled] = j - 1;
-      pass.maker.craft(index, frames.get() + kStride * filled++);
+      indices[filled++] = index;
     }
+    pass.maker.craft_batch(indices.get(), filled, frames.get(), kStride);
     std::size_t done = 0;
     while (done < filled) {
       const std::size_t n = tx.send(frames.get() + kStride * done, kStride, frame_size, filled - done);
@@ -64,8 +66,12 @@ std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmit
     }
     limiter.consume(static_cast<std::uint32_t>(done));
     sent.fetch_add(done, std::memory_order_relaxed);
-    if (done < filled) return frame_j[done];  // stopped with frames the kernel never took
+    if (done < filled) {  // stopped with frames the kernel never took
+      tx.flush();
+      return frame_j[done];
+    }
   }
+  tx.flush();
   return std::min(j, pass.slice.count);
 }
 

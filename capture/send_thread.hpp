@@ -29,8 +29,8 @@ std::int64_t monotonic_ns() noexcept;
 /// is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the kernel accepted to
 /// `sent`. Returns the resume point: the slice element j of the first probe not handed to the kernel (slice.count
 /// when the pass is done); every probe at [start_j, j) not skipped as answered was accepted exactly once, so a scan
-/// resumed at j neither loses nor repeats one, also when a stop cuts a batch short. Throws std::runtime_error from
-/// the transmitter on a hard send error.
+/// resumed at j neither loses nor repeats one, also when a stop cuts a batch short. Flushes the transmitter before
+/// returning. Throws std::runtime_error from the transmitter on a hard send error.
 std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,
                             std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop);
 

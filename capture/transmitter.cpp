@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "capture/tx_ring.hpp"
 #include "engine/probe_template.hpp"
 
 namespace synscan {
@@ -119,6 +120,7 @@ class LibnetTransmitter final : public Transmitter {
 std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,
                                               bool tap_visible) {
   switch (backend) {
+    case SendBackend::mmap: return make_tx_ring_transmitter(interface, ifindex, tap_visible);
     case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex, tap_visible);
     case SendBackend::libnet: return std::make_unique<LibnetTransmitter>(interface);
   }

@@ -19,12 +19,17 @@ class Transmitter {
   /// Throws std::runtime_error on a hard error (interface gone, permission).
   virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
                            std::size_t count) = 0;
+  /// Returns once every frame accepted by send() has been handed to the driver (backends that queue frames
+  /// themselves, like the TX ring, wait up to 1 s for it); called at the end of each pass. Throws like
+  /// send().
+  virtual void flush() {}
   /// Frames the backend could not send and gave up on (counted, never silent).
   virtual std::uint64_t errors() const noexcept { return 0; }
 };
 
 /// `--send-backend` values.
 enum class SendBackend : std::uint8_t {
+  mmap,      ///< AF_PACKET PACKET_MMAP TX ring (TPACKET_V2) + PACKET_QDISC_BYPASS, one send(2) per batch
   sendmmsg,  ///< AF_PACKET SOCK_RAW + PACKET_QDISC_BYPASS, one sendmmsg(2) per batch
   libnet,    ///< libnet_write_link() per frame: the slow, simple reference path
 };

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -109,7 +111,8 @@ ConfigEntries read_config_file(const std::string& path, const po::options_descri
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError(fmt::format("cannot read config file '{}'", path));
+    // An unreadable file is the environment's failure (exit 1), not bad input.
+    if (!in) throw std::runtime_error(fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
     std::ostringstream ss;
     ss << in.rdbuf();
     text = ss.str();

@@ -35,13 +35,14 @@ char* put_probe(char* p, Probe probe) noexcept {
   return p;
 }
 
-// A short write is an error too: with SIGPIPE ignored, a reader that went away (`| head`) shows up only as a
-// short count, and a dry run of 2^48 probes must not go on writing into nothing.
-void write_all(const char* begin, const char* end, std::FILE* out) {
+// Writes [begin, end) to `out`. False when the reader went away (EPIPE: `| head` is done): the dry run then ends
+// quietly, as `yes | head` does. Any other short write is an error: with SIGPIPE ignored a failure shows up only
+// as a short count, and a dry run of 2^48 probes must not go on writing into nothing.
+bool write_all(const char* begin, const char* end, std::FILE* out) {
   const auto size = static_cast<std::size_t>(end - begin);
-  if (std::fwrite(begin, 1, size, out) != size) {
-    throw std::runtime_error(fmt::format("error writing the dry-run output: {}", std::strerror(errno)));
-  }
+  if (std::fwrite(begin, 1, size, out) == size) return true;
+  if (errno == EPIPE) return false;
+  throw std::runtime_error(fmt::format("error writing the dry-run output: {}", std::strerror(errno)));
 }
 
 }  // namespace
@@ -65,15 +66,15 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
     p = put_probe(p, c.space.at(perm(slice.offset + slice.stride * j)));
     ++written;
     if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
-      write_all(buffer.data(), p, out);
+      if (!write_all(buffer.data(), p, out)) return written;
       p = buffer.data();
       state.sent.store(written, std::memory_order_relaxed);
       if (state.stop.load(std::memory_order_relaxed)) break;
     }
   }
-  write_all(buffer.data(), p, out);
+  if (!write_all(buffer.data(), p, out)) return written;
   state.sent.store(written, std::memory_order_relaxed);
-  if (std::fflush(out) != 0) throw std::runtime_error("error writing the dry-run output");
+  if (std::fflush(out) != 0 && errno != EPIPE) throw std::runtime_error("error writing the dry-run output");
   return written;
 }
 

@@ -117,7 +117,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
   advanced.add_options()
       ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
-      ("send-backend", po::value(&o.send_backend)->value_name("NAME"), "sendmmsg or libnet (default sendmmsg)")
+      ("send-backend", po::value(&o.send_backend)->value_name("NAME"),
+       "mmap, sendmmsg or libnet (default sendmmsg)")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
       ("config", po::value(&o.config)->value_name("FILE"),
@@ -217,6 +218,42 @@ void parse_shard(const std::string& text, ScanConfig& c) {
   c.shard_count = n;
 }
 
+// "-p --dry-run": a value-taking option followed by another option. Boost would take "--dry-run" as the port list;
+// the user forgot the value. (No option of ours takes a value starting with '-', except "-" for stdout.)
+void reject_options_as_values(const std::vector<std::string>& args, const po::options_description& desc) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    const std::string& token = args[i];
+    if (token == "--") return;
+    const po::option_description* option = nullptr;
+    if (token.rfind("--", 0) == 0 && token.find('=') == std::string::npos) {
+      option = desc.find_nothrow(token.substr(2), false);
+    } else if (token.size() == 2 && token[0] == '-' && token[1] != '-') {
+      for (const auto& d : desc.options()) {
+        if (d->canonical_display_name(po::command_line_style::allow_dash_for_short) == token) option = d.get();
+      }
+    }
+    const std::string& next = args[i + 1];
+    if (option != nullptr && option->semantic()->max_tokens() > 0 && next.size() > 1 && next[0] == '-') {
+      throw UsageError(fmt::format("missing value for {} (found the option '{}' where its value should be)", token,
+                                   next));
+    }
+  }
+}
+
+// "-o 192.0.2.1 198.19.0.0/24": the file name after -o is missing and a target was taken for it.
+void reject_target_like_outputs(const std::vector<OutputSpec>& outputs) {
+  for (const OutputSpec& o : outputs) {
+    try {
+      parse_target_token(o.path);
+    } catch (const ParseError&) {
+      continue;
+    }
+    throw UsageError(fmt::format("output file name '{}' looks like a target: is the file name after -o missing? "
+                                 "(write ./{} for a file of that name)",
+                                 o.path, o.path));
+  }
+}
+
 void print_version(std::ostream& out) {
   out << "synscan " << kVersion << "\n" << pcap_lib_version() << "\nlibnet " << LIBNET_VERSION << "\n";
 }
@@ -236,6 +273,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   std::vector<std::string> args = expand_output_shorthands(argc, argv);
   if (!args.empty()) args.erase(args.begin());
   std::replace(args.begin(), args.end(), std::string("-iL"), std::string("--include-file"));
+  reject_options_as_values(args, everything);
 
   po::variables_map vm;
   try {
@@ -283,15 +321,6 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
 
   c.dry_run = vm.count("dry-run") > 0 || vm.count("count") > 0;
   c.count_only = vm.count("count") > 0;
-  raw.target_input.targets = raw.targets;
-  raw.target_input.default_excludes = !vm["no-default-excludes"].as<bool>();
-  // The large-scan guard is against sending by a typo; a dry run sends nothing.
-  raw.target_input.guard_large = !c.dry_run;
-  ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_ipv4, std::cin);
-  PortSet ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports});
-  c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
-  c.hostnames = std::move(resolved.hostnames);
-
   c.rate_pps = parse_positive_double(raw.rate, "--rate", 0.001);
   c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
   c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
@@ -307,9 +336,10 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (c.shard_count > 1 && !c.seed_given) {
     throw UsageError("--shard needs an explicit --seed (shards with different seeds overlap)");
   }
-  if (raw.send_backend == "sendmmsg") c.send_backend = SendBackend::sendmmsg;
+  if (raw.send_backend == "mmap") c.send_backend = SendBackend::mmap;
+  else if (raw.send_backend == "sendmmsg") c.send_backend = SendBackend::sendmmsg;
   else if (raw.send_backend == "libnet") c.send_backend = SendBackend::libnet;
-  else bad("backend", raw.send_backend, "--send-backend", "backends are sendmmsg, libnet");
+  else bad("backend", raw.send_backend, "--send-backend", "backends are mmap, sendmmsg, libnet");
 
   if (!raw.interface.empty()) c.interface = raw.interface;
   if (!raw.source_ip.empty()) {
@@ -329,6 +359,17 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   }
 
   c.outputs = resolve_outputs(raw.out);
+  reject_target_like_outputs(c.outputs);
+  // Targets last: an option that swallowed the only target ("--rate 192.0.2.1 -p 80") is named above as a bad
+  // value, not reported as "no targets given".
+  raw.target_input.targets = raw.targets;
+  raw.target_input.default_excludes = !vm["no-default-excludes"].as<bool>();
+  // The large-scan guard is against sending by a typo; a dry run sends nothing.
+  raw.target_input.guard_large = !c.dry_run;
+  ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_ipv4, std::cin);
+  PortSet ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports});
+  c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
+  c.hostnames = std::move(resolved.hostnames);
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;
   c.pcap_out_path = raw.pcap_out;

@@ -123,11 +123,15 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
   };
 }
 
-void print_summary(const ScanConfig&, const ScanState& s, const ScanRecord& r, std::FILE* out) {
+void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
   fmt::print(out, "synscan: {} probes sent in {:.2f} s ({:.0f} pps); passes: {}; {} {:.2f} s\n", total_sent(r),
              r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"), r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
+  if (s.rate_capped) {
+    fmt::print(out, "synscan: rate capped by the sender: {:.0f} pps achieved of {:.0f} asked\n", mean_pps(r),
+               c.rate_pps);
+  }
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
   fmt::print(out, "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",

@@ -67,6 +67,16 @@ struct ReplyHandler {
   }
 };
 
+// True when the senders together fell behind the asked rate (RateLimiter::capped() over their sums).
+bool rate_capped(const std::vector<RateLimiter>& limiters) {
+  std::uint64_t sent = 0, forgiven = 0;
+  for (const RateLimiter& l : limiters) {
+    sent += l.sent();
+    forgiven += l.forgiven();
+  }
+  return forgiven > (sent + forgiven) / 50;
+}
+
 // Copies the aggregator's counts into ScanState (status line, summary) and counts the reply kind that decided.
 void publish_counts(const Aggregator& aggregator, ScanState& state) {
   state.open.store(aggregator.count(PortState::open), std::memory_order_relaxed);
@@ -202,7 +212,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   ResumePoint reached{first_pass(c), std::vector<std::uint64_t>(c.send_threads, 0), {}, {}};
   for (std::uint32_t pass = first_pass(c); pass <= c.retries; ++pass) {
     state.pass = pass;
-    if (pass > first_pass(c)) wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
+    if (pass > first_pass(c)) {
+      wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
+      for (RateLimiter& l : limiters) l.resume(monotonic_ns());
+    }
     const std::uint64_t before = state.sent.load();
     const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();
     state.pass_first_sent = before;
@@ -219,6 +232,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     }
     senders.clear();  // joins
     sent_per_pass.push_back(state.sent.load() - before);
+    state.rate_capped = rate_capped(limiters);
     if (state.stop) break;
   }
   const std::int64_t send_end_ns = monotonic_ns();

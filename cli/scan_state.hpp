@@ -9,6 +9,9 @@ struct ScanState {
   std::atomic<bool> stop{false};            ///< set by SIGINT/SIGTERM: stop sending, drain, close outputs
   std::atomic<std::uint64_t> sent{0};       ///< frames on the wire, all passes and threads
   std::atomic<std::uint32_t> pass{0};       ///< 0-based pass being sent
+  /// Set after a pass when the rate asked was above what the senders could send (RateLimiter::capped()): the
+  /// scan runs at the machine's maximum instead, and the summary says so.
+  std::atomic<bool> rate_capped{false};
   std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0};  ///< results so far, shown or not (aggregator)
   std::atomic<std::uint64_t> replies_ignored{0};  ///< captured frames that answer no probe of ours
   std::atomic<std::uint64_t> queue_drops{0};      ///< verdicts lost because the aggregator fell behind

@@ -6,6 +6,7 @@
 // with those fields zeroed; a probe's checksums are those sums plus the new fields' 16-bit words, folded and
 // complemented. This is RFC 1624's incremental update HC' = ~(~HC + ~m + m') applied from fields that were 0, so the
 // result equals a full recomputation while touching only the changed words.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -74,13 +75,23 @@ class ProbeTemplate {
   std::span<const std::uint8_t> bytes() const noexcept { return {bytes_, size_}; }
 
  private:
+  // Big-endian stores as one unaligned store of the byte-swapped value (the fields sit at odd offsets after
+  // the 14-byte Ethernet header), instead of byte by byte.
   static void put16(std::uint8_t* p, std::uint16_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 8);
-    p[1] = static_cast<std::uint8_t>(v);
+    const std::uint16_t be = to_big_endian(v);
+    std::memcpy(p, &be, sizeof be);
   }
   static void put32(std::uint8_t* p, std::uint32_t v) noexcept {
-    put16(p, static_cast<std::uint16_t>(v >> 16));
-    put16(p + 2, static_cast<std::uint16_t>(v));
+    const std::uint32_t be = to_big_endian(v);
+    std::memcpy(p, &be, sizeof be);
+  }
+  template <typename T>
+  static T to_big_endian(T v) noexcept {
+    if constexpr (std::endian::native == std::endian::big) return v;
+    if constexpr (sizeof(T) == 2)
+      return static_cast<T>(__builtin_bswap16(v));
+    else
+      return static_cast<T>(__builtin_bswap32(v));
   }
   // Folds a 32-bit one's complement accumulator to 16 bits and complements it. Two folds suffice: the inputs add at
   // most a handful of 17-bit values to a 16-bit base, far below 2^32.

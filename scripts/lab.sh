@@ -9,7 +9,8 @@
 #        | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
 #   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
 #                Before creating, removes stale labs (creator process gone). The creator is the process that
-#                owns the lab: $SYNSCAN_LAB_OWNER_PID if set, else the parent of this script.
+#                owns the lab: $SYNSCAN_LAB_OWNER_PID (scripts and tests set it to themselves). Without it the lab
+#                is a manual one (`L=$(lab.sh up)` at a prompt): never removed as stale, only by down or clean.
 #   down         kills the lab's processes, deletes both namespaces and the state dir; no error if gone.
 #   exec         runs CMD in the scanner namespace (exec-target: in the target namespace).
 #   truth        prints the path of the lab's truth.json.
@@ -83,6 +84,7 @@ proc_identity() {
 creator_alive() {
   local recorded pid current
   recorded=$(cat "$1/creator" 2>/dev/null) || return 1
+  [[ $recorded != manual ]] || return 0
   pid=${recorded%% *}
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   current=$(proc_identity "$pid") || return 1
@@ -225,7 +227,11 @@ claim_lab() {
   if [[ -e $dir ]] || ns_exists "$name-scan" || ns_exists "$name-tgt"; then
     die "lab $name already exists (lab.sh down $name)"
   fi
-  identity=$(proc_identity "$owner") || die "owner pid $owner is not running"
+  if [[ $owner == manual ]]; then
+    identity=manual
+  else
+    identity=$(proc_identity "$owner") || die "owner pid $owner is not running"
+  fi
   mkdir -p "$dir"
   printf '%s\n' "$identity" >"$dir/creator"
 }
@@ -306,7 +312,7 @@ EOF
 
 cmd_up() {
   require_lab_support
-  local name=${1:-} owner=${SYNSCAN_LAB_OWNER_PID:-$PPID}
+  local name=${1:-} owner=${SYNSCAN_LAB_OWNER_PID:-manual}
   if [[ -z $name ]]; then
     name=$(printf '%s-%s-%04x%04x' "$LAB_PREFIX" "$$" "$RANDOM" "$RANDOM")
   fi

@@ -22,8 +22,9 @@ def rotl(x, b):
     return ((x << b) | (x >> (64 - b))) & MASK
 
 
-def siphash24(key, msg):
-    """Reference SipHash-2-4 (Aumasson & Bernstein 2012); returns the 64-bit output as an integer (LE)."""
+def siphash13(key, msg):
+    """Reference SipHash-1-3 (Aumasson & Bernstein 2012 with 1 compression and 3 finalisation rounds, as
+    engine/cookie.hpp); returns the 64-bit output as an integer (LE)."""
     k0, k1 = struct.unpack("<QQ", key)
     v = [k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D, k0 ^ 0x6C7967656E657261, k1 ^ 0x7465646279746573]
 
@@ -36,9 +37,9 @@ def siphash24(key, msg):
     tail = len(msg) % 8
     padded = msg[: len(msg) - tail] + msg[len(msg) - tail:] + bytes(7 - tail) + bytes([len(msg) & 0xFF])
     for (m,) in struct.iter_unpack("<Q", padded):
-        v[3] ^= m; rnd(); rnd(); v[0] ^= m
+        v[3] ^= m; rnd(); v[0] ^= m
     v[2] ^= 0xFF
-    for _ in range(4):
+    for _ in range(3):
         rnd()
     return v[0] ^ v[1] ^ v[2] ^ v[3]
 
@@ -49,7 +50,7 @@ def ip(text):
 
 def cookie(local, target, local_port, target_port):
     """The SYN cookie of the probe local:local_port -> target:target_port (engine/cookie.hpp)."""
-    return siphash24(KEY, ip(local) + ip(target) + struct.pack("!HH", local_port, target_port)) & 0xFFFFFFFF
+    return siphash13(KEY, ip(local) + ip(target) + struct.pack("!HH", local_port, target_port)) & 0xFFFFFFFF
 
 
 def checksum(b):

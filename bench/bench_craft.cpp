@@ -1,0 +1,96 @@
+// Per-probe crafting costs: the template copy + patch + checksums alone, and the whole path a send thread
+// runs per probe (permutation step, probe space lookup, source port, SYN cookie, template), in the batches it
+// uses.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/cookie.hpp"
+#include "engine/permutation.hpp"
+#include "engine/probe_maker.hpp"
+#include "engine/probe_space.hpp"
+#include "engine/probe_template.hpp"
+
+namespace synscan {
+namespace {
+
+TemplateParams bench_params() {
+  TemplateParams p;
+  p.source_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+  p.next_hop_mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+  p.source_ip = 0xC6120001;  // 198.18.0.1
+  return p;
+}
+
+// Template copy + patch of 5 fields + both incremental checksums, over varied fields prepared outside the
+// loop.
+void BM_TemplatePatch(benchmark::State& state) {
+  const ProbeTemplate tmpl(bench_params());
+  std::vector<ProbeFields> fields(1024);
+  std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (auto& f : fields) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    f = {static_cast<Ipv4>(0xC6130000 | (x >> 48)), static_cast<std::uint16_t>(x >> 32),
+         static_cast<std::uint16_t>(61000 + (x >> 60)), static_cast<std::uint32_t>(x),
+         static_cast<std::uint16_t>(x)};
+  }
+  alignas(64) std::uint8_t out[ProbeTemplate::kMaxFrame * 8];
+  std::size_t i = 0;
+  for (auto _ : state) {
+    tmpl.craft(out + ProbeTemplate::kMaxFrame * (i & 7), fields[i]);
+    benchmark::ClobberMemory();
+    i = (i + 1) & 1023;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TemplatePatch);
+
+// The whole per-probe path as run_send_pass runs it: a batch of positions through the permutation, then
+// ProbeMaker::craft_batch into a frame buffer. Space: 198.19.0.0/16 x arg ports (1,000: the memory goal's
+// scan; 10: the bench-tx scan). One iteration = one batch of kBatch probes; items/s counts probes.
+void BM_CraftProbe(benchmark::State& state) {
+  constexpr std::size_t kBatch = 256;
+  std::vector<std::uint16_t> ports;
+  for (std::int64_t p = 0; p < state.range(0); ++p) ports.push_back(static_cast<std::uint16_t>(60000 + p));
+  const ProbeSpace space(TargetSet({{0xC6130000, 0xC613FFFF}}), PortSet(ports));
+  const ProbeTemplate tmpl(bench_params());
+  const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
+  const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);
+  const Permutation permutation(space.size(), 0x5eed);
+  auto frames = std::make_unique<std::uint8_t[]>(ProbeTemplate::kMaxFrame * kBatch);
+  ProbeIndex indices[kBatch];
+  std::uint64_t position = 0;
+  for (auto _ : state) {
+    for (std::size_t k = 0; k < kBatch; ++k) {
+      indices[k] = permutation(position);
+      if (++position == space.size()) position = 0;
+    }
+    maker.craft_batch(indices, kBatch, frames.get(), ProbeTemplate::kMaxFrame);
+    benchmark::DoNotOptimize(frames.get());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kBatch));
+}
+BENCHMARK(BM_CraftProbe)->Arg(10)->Arg(1000);
+
+// ProbeMaker::craft alone (no permutation), one probe at a time: what craft_batch's interleaving buys.
+void BM_CraftOne(benchmark::State& state) {
+  const ProbeSpace space(TargetSet({{0xC6130000, 0xC613FFFF}}), PortSet({60000, 60001, 60002, 60003, 60004}));
+  const ProbeTemplate tmpl(bench_params());
+  const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
+  const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);
+  alignas(64) std::uint8_t out[ProbeTemplate::kMaxFrame];
+  ProbeIndex index = 0;
+  for (auto _ : state) {
+    maker.craft(index, out);
+    benchmark::ClobberMemory();
+    index = index + 7919 < space.size() ? index + 7919 : index + 7919 - space.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CraftOne);
+
+}  // namespace
+}  // namespace synscan

@@ -1,0 +1,235 @@
+// synscan_tx_limit: the transmit limit of this machine and interface, as a yardstick for the scanner.
+//
+// Sends one fixed 60-byte frame (Ethernet + IPv4 + TCP SYN, checksums valid) through AF_PACKET as fast as the
+// kernel takes it, with PACKET_QDISC_BYPASS and the best batching: a PACKET_MMAP TX ring (TPACKET_V2) of
+// 4,096 slots kicked once per batch, or sendmmsg(2) batches. Nothing per frame but the kernel's own work, so
+// a scanner that reaches this rate is limited by the kernel path, not by itself. Independent of synscan's
+// code on purpose.
+//
+// Usage: synscan_tx_limit -i IFACE --dst-mac MAC --src-ip A.B.C.D --dst-ip A.B.C.D [--dst-port N]
+//                         [--method ring|sendmmsg] [--batch N] (--count N | --seconds S)
+// Stops by itself after N frames or S seconds (default 3 s). Prints "frames=N seconds=S pps=R" on stdout: the
+// frames the kernel accepted. Count delivered frames on the interface instead (scripts/bench-tx.sh does).
+// Needs CAP_NET_RAW. Only for test networks: run it inside a network namespace you own.
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t kFrame = 60;
+constexpr unsigned kSlotBytes = 128, kBlockBytes = 4096, kBlocks = 128;
+constexpr unsigned kSlots = kBlocks * (kBlockBytes / kSlotBytes);
+constexpr std::size_t kDataOffset = TPACKET2_HDRLEN - sizeof(sockaddr_ll);
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "synscan_tx_limit: %s: %s\n", what.c_str(), std::strerror(errno));
+  std::exit(1);
+}
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "synscan_tx_limit: %s\nusage: synscan_tx_limit -i IFACE --dst-mac MAC --src-ip IP --dst-ip IP "
+               "[--dst-port N] [--method ring|sendmmsg] [--batch N] (--count N | --seconds S)\n",
+               why);
+  std::exit(2);
+}
+
+double now_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::uint16_t checksum(const std::uint8_t* p, std::size_t n, std::uint32_t sum = 0) {
+  for (std::size_t i = 0; i + 1 < n; i += 2) sum += (std::uint32_t{p[i]} << 8) | p[i + 1];
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum);
+}
+
+// Ethernet, IPv4 (20 bytes), TCP SYN (20 bytes), zero padding to 60 bytes.
+std::vector<std::uint8_t> build_frame(const std::uint8_t* dst_mac, const std::uint8_t* src_mac, in_addr src,
+                                      in_addr dst, std::uint16_t dport) {
+  std::vector<std::uint8_t> f(kFrame, 0);
+  std::memcpy(&f[0], dst_mac, 6);
+  std::memcpy(&f[6], src_mac, 6);
+  f[12] = 0x08;
+  std::uint8_t* ip = &f[14];
+  ip[0] = 0x45;
+  ip[3] = 40;
+  ip[8] = 64;
+  ip[9] = 6;
+  std::memcpy(ip + 12, &src, 4);
+  std::memcpy(ip + 16, &dst, 4);
+  const std::uint16_t ip_sum = checksum(ip, 20);
+  ip[10] = static_cast<std::uint8_t>(ip_sum >> 8);
+  ip[11] = static_cast<std::uint8_t>(ip_sum);
+  std::uint8_t* tcp = ip + 20;
+  tcp[0] = 0xEE;  // source port 61000
+  tcp[1] = 0x48;
+  tcp[2] = static_cast<std::uint8_t>(dport >> 8);
+  tcp[3] = static_cast<std::uint8_t>(dport);
+  tcp[12] = 0x50;  // data offset 5
+  tcp[13] = 0x02;  // SYN
+  tcp[14] = 0x04;  // window 1024
+  std::uint32_t pseudo = 6 + 20;
+  for (int i = 12; i < 20; i += 2) pseudo += (std::uint32_t{ip[i]} << 8) | ip[i + 1];
+  const std::uint16_t tcp_sum = checksum(tcp, 20, pseudo);
+  tcp[16] = static_cast<std::uint8_t>(tcp_sum >> 8);
+  tcp[17] = static_cast<std::uint8_t>(tcp_sum);
+  return f;
+}
+
+bool parse_mac(const char* text, std::uint8_t* mac) {
+  unsigned b[6];
+  if (std::sscanf(text, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6) return false;
+  for (int i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(b[i]);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string iface, method = "ring";
+  std::uint8_t dst_mac[6] = {}, src_mac[6] = {};
+  bool have_mac = false;
+  in_addr src{}, dst{};
+  bool have_src = false, have_dst = false;
+  std::uint16_t dport = 60000;
+  unsigned batch = 256;
+  unsigned long long count = 0;
+  double seconds = 3.0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+    const char* v = argv[++i];
+    if (a == "-i")
+      iface = v;
+    else if (a == "--dst-mac")
+      have_mac = parse_mac(v, dst_mac);
+    else if (a == "--src-ip")
+      have_src = inet_pton(AF_INET, v, &src) == 1;
+    else if (a == "--dst-ip")
+      have_dst = inet_pton(AF_INET, v, &dst) == 1;
+    else if (a == "--dst-port")
+      dport = static_cast<std::uint16_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--method")
+      method = v;
+    else if (a == "--batch")
+      batch = static_cast<unsigned>(std::strtoul(v, nullptr, 10));
+    else if (a == "--count")
+      count = std::strtoull(v, nullptr, 10), seconds = 0;
+    else if (a == "--seconds")
+      seconds = std::strtod(v, nullptr), count = 0;
+    else
+      usage(("unknown option " + a).c_str());
+  }
+  if (iface.empty() || !have_mac || !have_src || !have_dst)
+    usage("-i, --dst-mac, --src-ip and --dst-ip are needed");
+  if (method != "ring" && method != "sendmmsg") usage("--method is ring or sendmmsg");
+  if (batch < 1 || batch > 4096 || (count == 0 && !(seconds > 0 && seconds <= 600))) {
+    usage("--batch 1-4096; --count > 0 or --seconds in (0, 600]");
+  }
+
+  const int fd = socket(AF_PACKET, SOCK_RAW, 0);
+  if (fd < 0) die("socket(AF_PACKET)");
+  ifreq ifr{};
+  std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", iface.c_str());
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) die("SIOCGIFHWADDR " + iface);
+  std::memcpy(src_mac, ifr.ifr_hwaddr.sa_data, 6);
+  const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+  if (ifindex == 0) die("if_nametoindex " + iface);
+  const std::vector<std::uint8_t> frame = build_frame(dst_mac, src_mac, src, dst, dport);
+
+  int one = 1;
+  std::uint8_t* ring = nullptr;
+  if (method == "ring") {
+    int version = TPACKET_V2;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) die("PACKET_VERSION");
+  }
+  if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) die("PACKET_QDISC_BYPASS");
+  if (method == "ring") {
+    tpacket_req req{kBlockBytes, kBlocks, kSlotBytes, kSlots};
+    if (setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof req) != 0) die("PACKET_TX_RING");
+    void* map = mmap(nullptr, std::size_t{kBlockBytes} * kBlocks, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) die("mmap");
+    ring = static_cast<std::uint8_t*>(map);
+    // The frame never changes: write it into every slot once.
+    for (unsigned s = 0; s < kSlots; ++s)
+      std::memcpy(ring + std::size_t{s} * kSlotBytes + kDataOffset, frame.data(), kFrame);
+  } else {
+    int sndbuf = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  }
+  sockaddr_ll addr{};
+  addr.sll_family = AF_PACKET;
+  addr.sll_ifindex = ifindex;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("bind " + iface);
+
+  std::vector<iovec> iov(batch, iovec{const_cast<std::uint8_t*>(frame.data()), kFrame});
+  std::vector<mmsghdr> msgs(batch);
+  for (unsigned k = 0; k < batch; ++k) {
+    msgs[k].msg_hdr.msg_iov = &iov[k];
+    msgs[k].msg_hdr.msg_iovlen = 1;
+  }
+
+  unsigned long long sent = 0;
+  unsigned head = 0;
+  const double start = now_s();
+  const double end = seconds > 0 ? start + seconds : 1e300;
+  for (unsigned long long round = 0;; ++round) {
+    if (count > 0 && sent >= count) break;
+    if ((round & 63) == 0 && now_s() >= end) break;
+    const unsigned want = static_cast<unsigned>(count > 0 && count - sent < batch ? count - sent : batch);
+    if (method == "ring") {
+      unsigned queued = 0;
+      for (; queued < want; ++queued) {
+        auto* h = reinterpret_cast<tpacket2_hdr*>(ring + std::size_t{head} * kSlotBytes);
+        if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE) break;
+        h->tp_len = kFrame;
+        __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+        head = head + 1 == kSlots ? 0 : head + 1;
+      }
+      if (send(fd, nullptr, 0, MSG_DONTWAIT) < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
+        die("send");
+      sent += queued;
+      if (queued == 0) sched_yield();
+    } else {
+      const int n = sendmmsg(fd, msgs.data(), want, 0);
+      if (n < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR) die("sendmmsg");
+      if (n > 0)
+        sent += static_cast<unsigned>(n);
+      else
+        sched_yield();
+    }
+  }
+  // Let the ring drain before closing: the kernel discards slots still waiting.
+  if (method == "ring") {
+    const double drain_end = now_s() + 1.0;
+    for (bool busy = true; busy && now_s() < drain_end;) {
+      send(fd, nullptr, 0, MSG_DONTWAIT);
+      busy = false;
+      for (unsigned s = 0; s < kSlots && !busy; ++s) {
+        auto* h = reinterpret_cast<tpacket2_hdr*>(ring + std::size_t{s} * kSlotBytes);
+        busy = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE;
+      }
+    }
+  }
+  const double elapsed = now_s() - start;
+  std::printf("frames=%llu seconds=%.3f pps=%.0f\n", sent, elapsed, static_cast<double>(sent) / elapsed);
+  close(fd);
+  return 0;
+}

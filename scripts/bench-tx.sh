@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Transmit speed, side by side in one run, in a lab of its own: the machine's limit, synscan, zmap and
+# masscan, each sending the same 655,360 SYNs (198.19.0.0/16 x ports 60000-60009, which the lab drops: no
+# replies) as fast as it can. Then the dry run's speed to /dev/null.
+#
+# Usage: scripts/bench-tx.sh [--rounds N] [--timeout S]
+#   --rounds N    run the whole set N times, interleaved, and keep each run's best (default 2: on a shared
+#                 machine one round can be unlucky)
+#   --timeout S   bound on each run in seconds (default 30)
+#   BUILD_DIR     where cli/synscan and bench/synscan_tx_limit are (default <repo>/build; built if missing)
+#
+# Frames are counted on the wire, never by a tool's own counter: the target side's rx_packets of the veth
+# pair (/sys/class/net/veth-tgt/statistics, read inside the target namespace), sampled every 2 ms while a run
+# lasts. The rate is taken over the run's active window (first to last sample with frames moving, partial
+# edges left out), so start-up and shut-down costs (zmap's and masscan's set-up, synscan's capture set-up) do
+# not count. Each run's CPU time (user + system, all its threads) gives frames per CPU second too: on a busy
+# machine the pps of a run follows the CPU share it gets; its cost per frame much less so.
+# Runs:
+#   limit     bench/tx_limit.cpp: one fixed 60-byte SYN through AF_PACKET, TX ring and sendmmsg, batches
+#             of 256
+#   synscan   --rate 100000000 --wait 0: 1 and 2 send threads (default backend), then each backend at 1 thread
+#   zmap      -p 60000 -P 10 (10 probes per host: the same 655,360 frames), -T 1 and -T 2, -r 100000000
+#   masscan   -p 60000-60009 --rate 100000000; stopped once its frames are out (it does not exit by itself
+#             here: it waits for replies that never come)
+# zmap and masscan are installed (apt-get) when missing. Needs root (namespaces). Safety: everything runs
+# inside the lab's namespaces, to 198.19.0.0/16 (RFC 2544 benchmarking range).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD_DIR:-$repo/build}
+rounds=2
+run_timeout=30
+while (($# > 0)); do
+  case $1 in
+    --rounds) rounds=$2; shift ;;
+    --timeout) run_timeout=$2; shift ;;
+    *) echo "usage: $0 [--rounds N] [--timeout S]" >&2; exit 2 ;;
+  esac
+  shift
+done
+if ! [[ $rounds =~ ^[1-9][0-9]*$ && $run_timeout =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench-tx: --rounds and --timeout take positive integers" >&2
+  exit 2
+fi
+
+readonly FRAMES=655360
+readonly TARGETS=198.19.0.0/16
+readonly SRC_IP=198.18.0.1
+readonly GATEWAY=198.18.0.2
+
+log() { printf 'bench-tx: %s\n' "$*" >&2; }
+
+for tool in zmap masscan; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    log "installing $tool"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
+  fi
+done
+if [[ ! -x $build/cli/synscan || ! -x $build/bench/synscan_tx_limit ]]; then
+  log "building synscan and synscan_tx_limit in $build"
+  cmake -S "$repo" -B "$build" -G "Unix Makefiles" >/dev/null
+  cmake --build "$build" -j2 --target synscan synscan_tx_limit >/dev/null
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-tx.XXXXXX")
+chmod 755 "$work"
+lab=
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [[ -z $lab ]] || "$repo/scripts/lab.sh" down "$lab" || log "warning: lab down $lab failed"
+  rm -rf -- "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+lab=$(printf 'sslab-bt%s-%04x' "$$" "$RANDOM")
+SYNSCAN_LAB_OWNER_PID=$$ "$repo/scripts/lab.sh" up "$lab" >/dev/null
+in_scan() { "$repo/scripts/lab.sh" exec "$lab" "$@"; }
+
+# The next hop's MAC as the scanner namespace sees it: one TCP connection attempt makes the kernel resolve it.
+in_scan timeout 2 bash -c "exec 3<>/dev/tcp/$GATEWAY/9" 2>/dev/null || true
+gateway_mac=$(in_scan ip -j neigh show "$GATEWAY" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["lladdr"])')
+: >"$work/empty-blocklist.conf"  # zmap's default blocklist refuses 198.18.0.0/15
+
+# The sampler: runs in the target namespace, reads rx_packets, then starts the run (in the scanner
+# namespace, through lab.sh: its child is the tool itself) and reads rx_packets every 2 ms until the tool
+# exits. It stops a run whose frames are all out (masscan keeps waiting for replies that never come) or that
+# passed the timeout (SIGINT, then SIGKILL 2 s later), and prints "FRAMES SECONDS PPS CPU": all frames of the
+# run, the rate over its active window, and the CPU seconds (user + system) the tool used.
+cat >"$work/sampler.py" <<'EOF'
+import os, signal, subprocess, sys, time
+expected, limit, log = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+command = sys.argv[4:]
+stats = "/sys/class/net/veth-tgt/statistics/rx_packets"
+def count():
+    with open(stats) as f:
+        return int(f.read())
+base = count()
+start = time.monotonic()
+samples = [(start, base)]
+with open(log, "w") as out:
+    tool = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    stopped_at = None
+    while True:
+        time.sleep(0.002)
+        now, c = time.monotonic(), count()
+        samples.append((now, c))
+        pid, _, usage = os.wait4(tool.pid, os.WNOHANG)
+        if pid != 0:
+            cpu = usage.ru_utime + usage.ru_stime  # the tool's own CPU seconds, all its threads
+            break
+        # os.kill, not Popen.send_signal: that one polls first and may reap the tool before wait4 sees it.
+        if stopped_at is None and (c - base >= expected or now - start > limit):
+            os.kill(tool.pid, signal.SIGINT)
+            stopped_at = now
+        elif stopped_at is not None and now - stopped_at > 2:
+            os.kill(tool.pid, signal.SIGKILL)
+time.sleep(0.05)  # frames still in the veth's backlog
+final = count()
+moving = [i for i in range(1, len(samples)) if samples[i][1] != samples[i - 1][1]]
+if len(moving) >= 3:
+    # From the end of the first interval with frames to the start of the last one: whole intervals only.
+    i, j = moving[0], moving[-1] - 1
+    dt, dc = samples[j][0] - samples[i][0], samples[j][1] - samples[i][1]
+else:
+    dt, dc = 0.0, 0
+print(f"{final - base} {dt:.4f} {dc / dt if dt > 0 else 0:.0f} {cpu:.3f}")
+EOF
+
+# measure NAME CMD...: runs CMD in the scanner namespace, counting its frames; keeps NAME's best rate and its
+# best frames per CPU second (the tool's own user + system time: a busy machine disturbs it less than pps).
+declare -A best_pps best_frames best_seconds best_cpu best_per_cpu
+order=()
+measure() {
+  local name=$1 out frames seconds pps cpu per_cpu
+  shift
+  # In $work: masscan writes its paused.conf into the current directory when stopped.
+  out=$(cd "$work" && "$repo/scripts/lab.sh" exec-target "$lab" python3 "$work/sampler.py" "$FRAMES" \
+    "$run_timeout" "$work/out.txt" "$repo/scripts/lab.sh" exec "$lab" "$@")
+  read -r frames seconds pps cpu <<<"$out"
+  per_cpu=$(python3 -c "import sys; f, c = map(float, sys.argv[1:]); print(round(f / c) if c > 0 else 0)" \
+    "$frames" "$cpu")
+  if [[ -z ${best_pps[$name]:-} ]]; then
+    order+=("$name")
+    best_pps[$name]=0
+    best_per_cpu[$name]=0
+  fi
+  log "$(printf '%-26s %8s frames %7s s %9s pps %7s cpu-s %9s frames/cpu-s' "$name" "$frames" "$seconds" \
+    "$pps" "$cpu" "$per_cpu")"
+  if ((frames < FRAMES)); then
+    log "  short of $FRAMES: $(tr '\r' '\n' <"$work/out.txt" | grep -v '^ *$' | tail -n 1 | cut -c 1-100)"
+  fi
+  if ((pps > best_pps[$name])); then
+    best_pps[$name]=$pps
+    best_frames[$name]=$frames
+    best_seconds[$name]=$seconds
+    best_cpu[$name]=$cpu
+  fi
+  ((per_cpu > best_per_cpu[$name])) && best_per_cpu[$name]=$per_cpu
+  return 0
+}
+
+synscan=("$build/cli/synscan" "$TARGETS" -p 60000-60009 --rate 100000000 --wait 0 -o /dev/null)
+zmap_args=(-p 60000 -P 10 -r 100000000 -i veth-scan -G "$gateway_mac" -S "$SRC_IP"
+           -b "$work/empty-blocklist.conf" -c 0 -q --disable-syslog -o /dev/null "$TARGETS")
+masscan_args=("$TARGETS" -p60000-60009 --rate 100000000 --router-mac "$gateway_mac" --adapter veth-scan
+              --adapter-ip "$SRC_IP" --wait 0)
+limit_args=(-i veth-scan --dst-mac "$gateway_mac" --src-ip "$SRC_IP" --dst-ip 198.19.0.1 --dst-port 60000
+            --count "$FRAMES")
+
+load_before=$(cut -d ' ' -f 1-3 /proc/loadavg)
+for ((round = 1; round <= rounds; round++)); do
+  log "round $round of $rounds"
+  measure "limit (tx ring)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method ring
+  measure "limit (sendmmsg)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method sendmmsg
+  measure "synscan 1 thread" "${synscan[@]}" --send-threads 1
+  measure "synscan 2 threads" "${synscan[@]}" --send-threads 2
+  measure "synscan mmap" "${synscan[@]}" --send-threads 1 --send-backend mmap
+  measure "synscan sendmmsg" "${synscan[@]}" --send-threads 1 --send-backend sendmmsg
+  measure "zmap -T 1" zmap "${zmap_args[@]}" -T 1
+  measure "zmap -T 2" zmap "${zmap_args[@]}" -T 2
+  measure "masscan" masscan "${masscan_args[@]}"
+done
+
+# The dry run to /dev/null: 198.19.0.0/16 x 1,000 ports (65,536,000 probes), in the scanner namespace (it
+# sends nothing; the namespace only makes sure of it).
+dry_start=$EPOCHREALTIME
+in_scan "$build/cli/synscan" --dry-run "$TARGETS" -p 60000-60999 --seed 1 >/dev/null
+dry_s=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b - a:.2f}')" "$dry_start" \
+  "$EPOCHREALTIME")
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "synscan bench-tx: $FRAMES SYNs per run ($TARGETS x 60000-60009, dropped by the lab), counted"
+echo "as rx_packets on the target end of a veth pair; best of $rounds round(s). $(nproc) CPUs ($cpu),"
+echo "Linux $(uname -r);"
+echo "load average before: $load_before, after: $(cut -d ' ' -f 1-3 /proc/loadavg)."
+printf '%-26s %8s %9s %10s %7s %13s\n' run frames active-s pps cpu-s frames/cpu-s
+for name in "${order[@]}"; do
+  printf '%-26s %8s %9s %10s %7s %13s\n' "$name" "${best_frames[$name]}" "${best_seconds[$name]}" \
+    "${best_pps[$name]}" "${best_cpu[$name]}" "${best_per_cpu[$name]}"
+done
+ratio() {
+  python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"
+}
+# ratios NAME_A NAME_B LABEL: pps ratio and frames-per-CPU-second ratio of two runs.
+ratios() {
+  printf '%-36s %6s pps   %6s frames/cpu-s%s\n' "$1 / $2" "$(ratio "${best_pps[$1]}" "${best_pps[$2]}")" \
+    "$(ratio "${best_per_cpu[$1]}" "${best_per_cpu[$2]}")" "${3:-}"
+}
+limit="limit (tx ring)"
+((best_pps["limit (sendmmsg)"] > best_pps[$limit])) && limit="limit (sendmmsg)"
+echo "the limit: the better of the two limit runs, $limit"
+ratios "synscan 1 thread" "$limit" "   (goal: pps >= 0.9)"
+ratios "synscan 1 thread" "zmap -T 1" "   (goal: pps >= 3)"
+ratios "synscan 2 threads" "zmap -T 2"
+ratios "synscan 1 thread" "masscan"
+ratios "synscan mmap" "synscan sendmmsg"
+ratios "limit (tx ring)" "limit (sendmmsg)"
+echo "dry run to /dev/null, $TARGETS x 1,000 ports: 65536000 probes in $dry_s s" \
+  "($(python3 -c "import sys; print(round(65536000 / float(sys.argv[1])))" "$dry_s") probes/s)"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# C21 (shared/cases.md): --retries 4 --rate 1 on 1 host x 1 dropped port: retransmissions count toward the
+# rate, so the 5 probes go about one a second (every gap 0.9-1.5 s), never two in the same second, never a
+# burst. Checked on the target side's capture timestamps.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/e2e/capture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/capture.sh"
+
+skip_if_no_netns
+lab_up
+
+host=198.19.0.21
+capture_start "tcp[tcpflags] == tcp-syn and dst host $host"
+SCAN_TIMEOUT=30 scan "$host" -p 60005 --retries 4 --rate 1 --wait 1 >/dev/null ||
+  fail "synscan exited with $?"
+capture_stop >"$E2E_WORK/syns.txt"
+
+count=$(wc -l <"$E2E_WORK/syns.txt")
+((count == 5)) || fail "expected 5 SYNs (1 + 4 retries), captured $count: $(cat "$E2E_WORK/syns.txt")"
+# About one a second, never a burst: every gap between 0.9 s and 1.5 s.
+awk 'NR > 1 { gap = $1 - prev; printf "%.4f\n", gap; if (gap < 0.9 || gap > 1.5) bad = 1 } { prev = $1 }
+     END { exit bad }' "$E2E_WORK/syns.txt" >"$E2E_WORK/gaps.txt" ||
+  fail "gaps outside 0.9-1.5 s: $(tr '\n' ' ' <"$E2E_WORK/gaps.txt")"
+log "gaps (s): $(tr '\n' ' ' <"$E2E_WORK/gaps.txt")"
+log "PASS"
