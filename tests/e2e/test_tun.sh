@@ -8,6 +8,7 @@
 #     offset, and every probe's state equals the truth. The tun's TX counter shows the probes went that way.
 #     The kernel's ipip/gre modules are often absent in CI VMs; a tun needs only CONFIG_TUN and takes the same
 #     path in synscan (route.cpp: ARPHRD_NONE and ARPHRD_TUNNEL both mean LinkType::raw_ipv4).
+# (c) the same over the tun with the PACKET_MMAP TX ring backend.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -64,5 +65,12 @@ check_truth --targets "${targets[@]}" --ports "$ports" --all "$E2E_WORK/tun.ndjs
 probes=$(((256 + 4) * 7))
 sent=$(($(tx_packets) - tx_before))
 ((sent >= probes)) || fail "(b) tun-scan sent $sent packets, fewer than the $probes probes"
+
+log "(c) the same through the TX ring (--send-backend mmap)"
+scan 198.19.0.0/26 -p "$ports" --send-backend mmap --rate 5000 --wait 2 --show all --format ndjson \
+  -o "$E2E_WORK/mmap.ndjson" 2>"$E2E_WORK/mmap.stderr" ||
+  fail "(c) synscan exited with $?: $(cat "$E2E_WORK/mmap.stderr")"
+check_truth --targets 198.19.0.0/26 --ports "$ports" --all "$E2E_WORK/mmap.ndjson" ||
+  fail "(c) states over the tun (TX ring) differ from the truth"
 
 log "PASS"
