@@ -120,7 +120,7 @@ EOF
   tail -n 4 "$soak_dir/pass$pass.truth" >&2
   expected=$(sed -n 's/.*expected: open \([0-9]*\), closed \([0-9]*\), filtered \([0-9]*\).*/\1 \2 \3/p' \
     "$soak_dir/pass$pass.truth")
-  got=$(sed -n 's/^synscan: \([0-9]*\) open, \([0-9]*\) closed, \([0-9]*\) filtered.*/\1 \2 \3/p' \
+  got=$(sed -n 's/^synscan: \(results: \)\{0,1\}\([0-9]*\) open, \([0-9]*\) closed, \([0-9]*\) filtered.*/\2 \3 \4/p' \
     "$soak_dir/pass$pass.stderr")
   if [[ -z $expected || $expected != "$got" ]]; then
     log "pass $pass: summary counts (open closed filtered) '$got', truth '$expected'"
