@@ -26,6 +26,10 @@ _synscan() {
       mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")
       return
       ;;
+    --user)
+      mapfile -t COMPREPLY < <(compgen -u -- "$cur")
+      return
+      ;;
     -o | --output | --output-* | -oX | -oJ | -oD | -oL | -oG | -oC | -oA | --metadata | --pcap-out)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
