@@ -4,14 +4,11 @@
 
 #include <stdexcept>
 
+#include "capture/pcap_filter.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
 namespace {
-
-std::runtime_error pcap_failure(pcap_t* p, const std::string& what) {
-  return std::runtime_error("libpcap: --pcap-out: " + what + ": " + pcap_geterr(p));
-}
 
 struct DumpContext {
   pcap_dumper_t* dumper;
@@ -45,13 +42,7 @@ PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, 
     throw std::runtime_error("libpcap: --pcap-out: cannot capture on " + interface + ": " + pcap_geterr(p) +
                              " - " + pcap_statustostr(status));
   }
-  if (pcap_setdirection(p, PCAP_D_INOUT) != 0) throw pcap_failure(p, "setdirection");
-  bpf_program program{};
-  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
-    throw pcap_failure(p, "compile");
-  const int set = pcap_setfilter(p, &program);
-  pcap_freecode(&program);
-  if (set != 0) throw pcap_failure(p, "setfilter");
+  set_direction_and_filter(p, PCAP_D_INOUT, filter, "--pcap-out: ");
   dumper_.reset(pcap_dump_open(p, path.c_str()));
   if (!dumper_) throw std::runtime_error("cannot write --pcap-out '" + path + "': " + pcap_geterr(p));
 }

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "capture/pcap_filter.hpp"
 #include "capture/send_thread.hpp"  // monotonic_ns
 #include "engine/target_parse.hpp"
 
@@ -63,13 +64,7 @@ PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filt
     throw std::runtime_error("libpcap: cannot capture on " + interface + ": " + text);
   }
   link_ = link_from_dlt(pcap_datalink(p));
-  if (pcap_setdirection(p, PCAP_D_IN) != 0) throw pcap_failure(p, "setdirection");
-  bpf_program program{};
-  if (pcap_compile(p, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
-    throw pcap_failure(p, "compile");
-  const int set = pcap_setfilter(p, &program);
-  pcap_freecode(&program);
-  if (set != 0) throw pcap_failure(p, "setfilter");
+  set_direction_and_filter(p, PCAP_D_IN, filter, "");
   if (pcap_setnonblock(p, 0, errbuf) != 0) throw std::runtime_error(std::string("libpcap: ") + errbuf);
 }
 
