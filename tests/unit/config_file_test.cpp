@@ -13,6 +13,7 @@
 
 #include "cli/dry_run.hpp"
 #include "cli/options.hpp"
+#include "tests/unit/cli_test_helpers.hpp"
 
 namespace synscan {
 namespace {
@@ -43,28 +44,10 @@ struct TempFile {
   static inline int counter = 0;
 };
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
-// Parses a command line; returns its echo (empty when it printed nothing) and the config.
-struct Parsed {
-  std::string out;
-  std::optional<ScanConfig> config;
-};
-Parsed run(std::vector<std::string> args) {
-  args.insert(args.begin(), "synscan");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out;
-  CommandLine cl = parse_command_line(static_cast<int>(argv.size()), argv.data(), out);
-  return {out.str(), std::move(cl.config)};
-}
+using test::Parsed;
+using test::run;
 
 std::string dry_run_of(const ScanConfig& c) {
   ScanState state;

@@ -14,6 +14,7 @@
 
 #include "capture/send_thread.hpp"
 #include "cli/options.hpp"
+#include "tests/unit/cli_test_helpers.hpp"
 #include "cli/scan_config.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/permutation.hpp"
@@ -29,27 +30,10 @@ std::string temp_path(const std::string& tag) {
       .string();
 }
 
-struct Parsed {
-  std::string out;
-  std::optional<ScanConfig> config;
-};
-Parsed run(std::vector<std::string> args) {
-  args.insert(args.begin(), "synscan");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out;
-  CommandLine cl = parse_command_line(static_cast<int>(argv.size()), argv.data(), out);
-  return {out.str(), std::move(cl.config)};
-}
+using test::Parsed;
+using test::run;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 const std::vector<std::string> kScan = {"192.0.2.0/26",
                                         "198.51.100.0/30",
