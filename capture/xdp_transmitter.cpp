@@ -235,8 +235,8 @@ class XdpTransmitter final : public Transmitter {
       if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return;
       if (errno == EBUSY) continue;
       if (errno == EINVAL && q > 0) {
-        throw std::runtime_error("--send-backend xdp: all " + std::to_string(q) + " TX queue(s) of " + interface +
-                                 " already have an AF_XDP socket (each send thread needs its own queue): use "
+        throw std::runtime_error("--send-backend xdp: every TX queue of " + interface + " (" + std::to_string(q) +
+                                 ") already has an AF_XDP socket, and each send thread needs one of its own: use "
                                  "fewer --send-threads, or more queues (ethtool -L " + interface + " tx N)");
       }
       throw xdp_error("bind(AF_XDP, " + interface + " queue " + std::to_string(q) + ", XDP_COPY)");
