@@ -10,11 +10,12 @@
 #   BUILD_DIR     where cli/synscan and bench/synscan_tx_limit are (default <repo>/build; built if missing)
 #
 # Frames are counted on the wire, never by a tool's own counter: the target side's rx_packets of the veth
-# pair (/sys/class/net/veth-tgt/statistics, read inside the target namespace), sampled every 2 ms while a run
-# lasts. The rate is taken over the run's active window (first to last sample with frames moving, partial
-# edges left out), so start-up and shut-down costs (zmap's and masscan's set-up, synscan's capture set-up) do
-# not count. Each run's CPU time (user + system, all its threads) gives frames per CPU second too: on a busy
-# machine the pps of a run follows the CPU share it gets; its cost per frame much less so.
+# pair (/sys/class/net/veth-tgt/statistics, read inside the target namespace; counted as the veth hands a
+# frame over, before the sink's ingress drop: see below), sampled every 2 ms while a run lasts. The rate is
+# taken over the run's active window (first to last sample with frames moving, partial edges left out), so
+# start-up and shut-down costs (zmap's and masscan's set-up, synscan's capture set-up) do not count. Each
+# run's CPU time (user + system, all its threads) gives frames per CPU second too: on a busy machine the pps
+# of a run follows the CPU share it gets; its cost per frame much less so.
 # Runs:
 #   limit     bench/tx_limit.cpp: one fixed 60-byte SYN through AF_PACKET (TX ring, sendmmsg) and AF_XDP
 #             (copy mode), batches of 256; "the limit" is the best of these runs
@@ -80,6 +81,19 @@ trap 'exit 143' TERM
 lab=$(printf 'sslab-bt%s-%04x' "$$" "$RANDOM")
 SYNSCAN_LAB_OWNER_PID=$$ "$repo/scripts/lab.sh" up "$lab" >/dev/null
 in_scan() { "$repo/scripts/lab.sh" exec "$lab" "$@"; }
+
+# The sink: the target namespace drops the benchmark's SYNs at the veth's ingress hook, before the IP stack.
+# The target's receive work runs on the sender's CPU (a veth hands each frame to its peer's backlog in the
+# sender's own context), so an expensive sink would be billed to every sender alike and squeeze their ratios
+# together; a wire to another machine bills none of it. The lab's own input-hook drop (lab.sh) stays behind it.
+"$repo/scripts/lab.sh" exec-target "$lab" nft -f - <<'NFT'
+table netdev bench_tx_sink {
+  chain ingress {
+    type filter hook ingress device "veth-tgt" priority -500; policy accept;
+    ip daddr 198.19.0.0/16 tcp dport 60000-60009 drop
+  }
+}
+NFT
 
 # The next hop's MAC as the scanner namespace sees it: one TCP connection attempt makes the kernel resolve it.
 in_scan timeout 2 bash -c "exec 3<>/dev/tcp/$GATEWAY/9" 2>/dev/null || true
@@ -197,7 +211,7 @@ dry_s=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b - a:
   "$EPOCHREALTIME")
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-echo "synscan bench-tx: $FRAMES SYNs per run ($TARGETS x 60000-60009, dropped by the lab), counted"
+echo "synscan bench-tx: $FRAMES SYNs per run ($TARGETS x 60000-60009, dropped at the target veth's ingress), counted"
 echo "as rx_packets on the target end of a veth pair; best of $rounds round(s). $(nproc) CPUs ($cpu),"
 echo "Linux $(uname -r);"
 echo "load average before: $load_before, after: $(cut -d ' ' -f 1-3 /proc/loadavg)."
