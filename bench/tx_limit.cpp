@@ -132,7 +132,8 @@ struct XdpSender {
     if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) != 0) die("XDP_UMEM_REG (RLIMIT_MEMLOCK?)");
     int fill = 64, ring = kXdpRing;  // bind() wants a fill ring, even unused
     if (setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &fill, sizeof fill) != 0) die("XDP_UMEM_FILL_RING");
-    if (setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof ring) != 0) die("XDP_UMEM_COMPLETION_RING");
+    if (setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof ring) != 0)
+      die("XDP_UMEM_COMPLETION_RING");
     if (setsockopt(fd, SOL_XDP, XDP_TX_RING, &ring, sizeof ring) != 0) die("XDP_TX_RING");
     xdp_mmap_offsets off{};
     socklen_t len = sizeof off;
@@ -158,7 +159,8 @@ struct XdpSender {
     addr.sxdp_ifindex = static_cast<std::uint32_t>(ifindex);
     addr.sxdp_queue_id = 0;
     addr.sxdp_flags = XDP_COPY;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("bind(AF_XDP, queue 0, XDP_COPY)");
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      die("bind(AF_XDP, queue 0, XDP_COPY)");
   }
 
   void reap() {
@@ -173,7 +175,8 @@ struct XdpSender {
   // Posts up to `want` descriptors and kicks; returns how many were posted.
   unsigned send(unsigned want) {
     reap();
-    const std::uint32_t room = std::min(kXdpRing - (prod - load_acquire(tx_cons)), kXdpChunks - (prod - completed));
+    const std::uint32_t room =
+        std::min(kXdpRing - (prod - load_acquire(tx_cons)), kXdpChunks - (prod - completed));
     const unsigned n = std::min(want, room);
     for (unsigned i = 0; i < n; ++i) {
       xdp_desc& d = tx_desc[(prod + i) & (kXdpRing - 1)];
@@ -260,7 +263,8 @@ int main(int argc, char** argv) {
     for (unsigned long long round = 0;; ++round) {
       if (count > 0 && sent >= count) break;
       if ((round & 63) == 0 && now_s() >= end) break;
-      const unsigned n = x.send(static_cast<unsigned>(count > 0 && count - sent < batch ? count - sent : batch));
+      const unsigned want = static_cast<unsigned>(count > 0 && count - sent < batch ? count - sent : batch);
+      const unsigned n = x.send(want);
       sent += n;
       if (n == 0) sched_yield();
     }

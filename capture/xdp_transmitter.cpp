@@ -1,15 +1,17 @@
 // The AF_XDP transmitter (kernel Documentation/networking/af_xdp.rst). User space owns a UMEM, an area of
-// fixed-size chunks it registers with the socket; a frame is sent by copying it into a free chunk and posting a
-// descriptor (chunk offset, length) on the TX ring, then one sendto(2) asks the kernel to transmit every posted
-// descriptor. In copy mode (XDP_COPY, the generic path every driver has) the kernel builds an skb per frame and
-// hands it straight to the driver (__dev_direct_xmit: no qdisc, no packet taps); when the driver frees the skb
-// the chunk's offset comes back on the completion ring and the chunk may be reused. Against AF_PACKET this saves
-// the per-frame socket send path; on the lab's veth it measured ~1.4x the frames per second of sendmmsg with
-// PACKET_QDISC_BYPASS. No XDP program is loaded and no RX ring is set up: receiving is untouched (libpcap).
+// fixed-size chunks it registers with the socket; a frame is sent by copying it into a free chunk and posting
+// a descriptor (chunk offset, length) on the TX ring, then one sendto(2) asks the kernel to transmit every
+// posted descriptor. In copy mode (XDP_COPY, the generic path every driver has) the kernel builds an skb per
+// frame and hands it straight to the driver (__dev_direct_xmit: no qdisc, no packet taps); when the driver
+// frees the skb the chunk's offset comes back on the completion ring and the chunk may be reused. Against
+// AF_PACKET this saves the per-frame socket send path; on the lab's veth it measured ~1.4x the frames per
+// second of sendmmsg with PACKET_QDISC_BYPASS. No XDP program is loaded and no RX ring is set up: receiving
+// is untouched (libpcap).
 //
-// Ring protocol (af_xdp.rst; net/xdp/xsk_queue.h): we produce on the TX ring and consume on the completion ring.
-// A producer loads the consumer counter (acquire), writes entries, then stores its producer counter (release); a
-// consumer loads the producer counter (acquire), reads entries, then stores its consumer counter (release).
+// Ring protocol (af_xdp.rst; net/xdp/xsk_queue.h): we produce on the TX ring and consume on the completion
+// ring. A producer loads the consumer counter (acquire), writes entries, then stores its producer counter
+// (release); a consumer loads the producer counter (acquire), reads entries, then stores its consumer counter
+// (release).
 #include "capture/xdp_transmitter.hpp"
 
 #include <linux/if_xdp.h>
@@ -26,8 +28,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "capture/xdp_ring.hpp"
 
@@ -45,9 +49,11 @@ constexpr std::uint32_t kFillRingSize = 64;
 constexpr int kXdpMaxTxSkbBudget = 9;
 constexpr std::uint32_t kMaxQueues = 256;  // tried in order for a free TX queue
 constexpr std::int64_t kFlushTimeoutNs = 1'000'000'000;
-static_assert(is_power_of_two(kTxRingSize) && is_power_of_two(kCompletionRingSize) && is_power_of_two(kFillRingSize),
+static_assert(is_power_of_two(kTxRingSize) && is_power_of_two(kCompletionRingSize) &&
+                  is_power_of_two(kFillRingSize),
               "the kernel only accepts power-of-two ring sizes");
-static_assert(kCompletionRingSize >= kChunks, "every chunk in flight has a completion slot: the ring never fills");
+static_assert(kCompletionRingSize >= kChunks,
+              "every chunk in flight has a completion slot: the ring never fills");
 
 std::string error_text(const std::string& what, int err) {
   std::string text = "--send-backend xdp: " + what + ": " + std::strerror(err);
@@ -81,8 +87,8 @@ void require_ethernet(const std::string& interface) {
   ::close(fd);
   if (rc != 0) throw std::runtime_error(error_text("SIOCGIFHWADDR " + interface, err));
   if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
-    throw std::runtime_error("--send-backend xdp: interface '" + interface +
-                             "' is not Ethernet (ARPHRD " + std::to_string(ifr.ifr_hwaddr.sa_family) +
+    throw std::runtime_error("--send-backend xdp: interface '" + interface + "' is not Ethernet (ARPHRD " +
+                             std::to_string(ifr.ifr_hwaddr.sa_family) +
                              "); use --send-backend sendmmsg on tun/ipip/WireGuard links");
   }
 }
@@ -146,8 +152,8 @@ class XdpTransmitter final : public Transmitter {
     if (frame_len > kChunkBytes) throw std::invalid_argument("--send-backend xdp: frame longer than a chunk");
     reap();
     const std::uint32_t room = xsk_ring_free(kTxRingSize, tx_producer_, load_acquire(tx_.consumer));
-    const auto n = static_cast<std::uint32_t>(
-        std::min<std::size_t>(count, std::min(room, chunks_.free_count())));
+    const auto n =
+        static_cast<std::uint32_t>(std::min<std::size_t>(count, std::min(room, chunks_.free_count())));
     auto* descs = static_cast<xdp_desc*>(tx_.entries);
     for (std::uint32_t i = 0; i < n; ++i) {
       const std::uint64_t addr = chunks_.take();
@@ -158,7 +164,8 @@ class XdpTransmitter final : public Transmitter {
       d.options = 0;
     }
     tx_producer_ += n;
-    store_release(tx_.producer, tx_producer_);  // the descriptors are visible before the kernel sees them posted
+    store_release(tx_.producer,
+                  tx_producer_);  // the descriptors are visible before the kernel sees them posted
     kick();
     return n;
   }
@@ -175,8 +182,8 @@ class XdpTransmitter final : public Transmitter {
 
  private:
   void set_up(const std::string& interface, int ifindex) {
-    void* area = ::mmap(nullptr, kUmemBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-                        -1, 0);
+    void* area = ::mmap(nullptr, kUmemBytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (area == MAP_FAILED) throw xdp_error("mmap(UMEM)");
     umem_ = static_cast<std::uint8_t*>(area);
     xdp_umem_reg reg{};
@@ -198,7 +205,8 @@ class XdpTransmitter final : public Transmitter {
     // One kick sends the whole ring (where the kernel knows the option); a refusal keeps the default of 32.
     int budget = static_cast<int>(kTxRingSize);
     ::setsockopt(fd_, SOL_XDP, kXdpMaxTxSkbBudget, &budget, sizeof budget);
-    // Each skb in flight is charged to the socket's send buffer; the default (~200 KiB) stalls ~300 frames in.
+    // Each skb in flight is charged to the socket's send buffer; the default (~200 KiB) stalls ~300 frames
+    // in.
     int sndbuf = 4 << 20;
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     bind_free_queue(interface, ifindex);
@@ -211,9 +219,11 @@ class XdpTransmitter final : public Transmitter {
       rlimit lim{};
       ::getrlimit(RLIMIT_MEMLOCK, &lim);
       text += "; the UMEM is pinned memory charged to RLIMIT_MEMLOCK (now ";
-      text += lim.rlim_cur == RLIM_INFINITY ? std::string("unlimited") : std::to_string(lim.rlim_cur >> 10) + " KiB";
-      text += ", 2 MiB per send thread): raise it (ulimit -l, LimitMEMLOCK=), run with CAP_IPC_LOCK, use fewer "
-              "--send-threads or --send-backend sendmmsg";
+      text += lim.rlim_cur == RLIM_INFINITY ? std::string("unlimited")
+                                            : std::to_string(lim.rlim_cur >> 10) + " KiB";
+      text +=
+          ", 2 MiB per send thread): raise it (ulimit -l, LimitMEMLOCK=), run with CAP_IPC_LOCK, use fewer "
+          "--send-threads or --send-backend sendmmsg";
     }
     return std::runtime_error(text);
   }
@@ -235,9 +245,11 @@ class XdpTransmitter final : public Transmitter {
       if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return;
       if (errno == EBUSY) continue;
       if (errno == EINVAL && q > 0) {
-        throw std::runtime_error("--send-backend xdp: every TX queue of " + interface + " (" + std::to_string(q) +
-                                 ") already has an AF_XDP socket, and each send thread needs one of its own: use "
-                                 "fewer --send-threads, or more queues (ethtool -L " + interface + " tx N)");
+        throw std::runtime_error(
+            "--send-backend xdp: every TX queue of " + interface + " (" + std::to_string(q) +
+            ") already has an AF_XDP socket, and each send thread needs one of its own: use "
+            "fewer --send-threads, or more queues (ethtool -L " +
+            interface + " tx N)");
       }
       throw xdp_error("bind(AF_XDP, " + interface + " queue " + std::to_string(q) + ", XDP_COPY)");
     }
@@ -252,12 +264,14 @@ class XdpTransmitter final : public Transmitter {
     for (; cq_consumer_ != produced; ++cq_consumer_) {
       if (!chunks_.give(addrs[xsk_ring_slot(cq_consumer_, kCompletionRingSize)])) ++errors_;
     }
-    store_release(cq_.consumer, cq_consumer_);  // we are done reading the entries before the kernel reuses them
+    store_release(cq_.consumer,
+                  cq_consumer_);  // we are done reading the entries before the kernel reuses them
   }
 
-  // Asks the kernel to transmit the posted descriptors; with the default budget of 32 per call (older kernels)
-  // it calls again while the kernel makes progress. EAGAIN (budget used up, device queue busy, send buffer
-  // full) and ENOBUFS leave descriptors posted for the next call; EBUSY means the driver dropped one frame.
+  // Asks the kernel to transmit the posted descriptors; with the default budget of 32 per call (older
+  // kernels) it calls again while the kernel makes progress. EAGAIN (budget used up, device queue busy, send
+  // buffer full) and ENOBUFS leave descriptors posted for the next call; EBUSY means the driver dropped one
+  // frame.
   void kick() {
     for (std::uint32_t round = 0; round < kTxRingSize / 32; ++round) {
       const std::uint32_t before = load_acquire(tx_.consumer);

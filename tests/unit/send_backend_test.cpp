@@ -1,5 +1,5 @@
-// --send-backend: every backend has one name, parsed and printed the same way (the summary and --metadata once
-// reported mmap as libnet), and the xdp backend's ring and UMEM bookkeeping (capture/xdp_ring.hpp).
+// --send-backend: every backend has one name, parsed and printed the same way (the summary and --metadata
+// once reported mmap as libnet), and the xdp backend's ring and UMEM bookkeeping (capture/xdp_ring.hpp).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -52,11 +52,11 @@ TEST(SendBackend, UnknownBackendIsNamedWithTheList) {
 }
 
 TEST(SendBackend, XdpWithPcapOutIsRefused) {
-  const std::string error = usage_error(
-      {"198.51.100.0/30", "-p", "80", "--send-backend", "xdp", "--pcap-out", ::testing::TempDir() + "x.pcap"});
+  const std::string error = usage_error({"198.51.100.0/30", "-p", "80", "--send-backend", "xdp", "--pcap-out",
+                                         ::testing::TempDir() + "x.pcap"});
   EXPECT_NE(error.find("--send-backend xdp cannot be used with --pcap-out"), std::string::npos) << error;
-  EXPECT_EQ(usage_error({"198.51.100.0/30", "-p", "80", "--dry-run", "--send-backend", "sendmmsg", "--pcap-out",
-                         ::testing::TempDir() + "x.pcap"}),
+  EXPECT_EQ(usage_error({"198.51.100.0/30", "-p", "80", "--dry-run", "--send-backend", "sendmmsg",
+                         "--pcap-out", ::testing::TempDir() + "x.pcap"}),
             "(no error)");
 }
 
