@@ -124,6 +124,7 @@ std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::st
     case SendBackend::mmap: return make_tx_ring_transmitter(interface, ifindex, tap_visible);
     case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex, tap_visible);
     case SendBackend::libnet: return std::make_unique<LibnetTransmitter>(interface);
+    case SendBackend::automatic: break;
     case SendBackend::xdp:
       if (tap_visible) {
         throw std::invalid_argument("--send-backend xdp: AF_XDP frames bypass packet taps, so --pcap-out would "
@@ -131,7 +132,33 @@ std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::st
       }
       return make_xdp_transmitter(interface, ifindex);
   }
-  throw std::invalid_argument("unknown send backend");
+  throw std::invalid_argument("make_transmitter: no single backend named " +
+                              std::string(send_backend_name(backend)));
+}
+
+TransmitterSet open_transmitters(SendBackend backend, const std::string& interface, int ifindex,
+                                 std::uint32_t count, bool tap_visible) {
+  TransmitterSet set;
+  set.backend = backend;
+  if (backend == SendBackend::automatic) {
+    set.backend = SendBackend::xdp;
+    if (tap_visible) {
+      set.backend = SendBackend::sendmmsg;
+      set.fallback = "--pcap-out needs frames that packet taps see";
+    } else {
+      try {
+        for (std::uint32_t t = 0; t < count; ++t) set.transmitters.push_back(make_xdp_transmitter(interface, ifindex));
+      } catch (const std::runtime_error& e) {
+        set.transmitters.clear();  // all threads send through one backend
+        set.backend = SendBackend::sendmmsg;
+        set.fallback = e.what();
+      }
+    }
+  }
+  while (set.transmitters.size() < count) {
+    set.transmitters.push_back(make_transmitter(set.backend, interface, ifindex, tap_visible));
+  }
+  return set;
 }
 
 }  // namespace synscan

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/types.hpp"
 
@@ -30,6 +31,7 @@ class Transmitter {
 
 /// `--send-backend` values.
 enum class SendBackend : std::uint8_t {
+  automatic,  ///< "auto", the default: xdp where it can run, else sendmmsg (open_transmitters decides)
   mmap,      ///< AF_PACKET PACKET_MMAP TX ring (TPACKET_V2) + PACKET_QDISC_BYPASS, one send(2) per batch
   sendmmsg,  ///< AF_PACKET SOCK_RAW + PACKET_QDISC_BYPASS, one sendmmsg(2) per batch
   libnet,    ///< libnet_write_link() per frame: the slow, simple reference path
@@ -37,13 +39,14 @@ enum class SendBackend : std::uint8_t {
 };
 
 /// Every backend, in the order help texts list them.
-inline constexpr SendBackend kSendBackends[] = {SendBackend::sendmmsg, SendBackend::mmap, SendBackend::xdp,
+inline constexpr SendBackend kSendBackends[] = {SendBackend::automatic, SendBackend::sendmmsg, SendBackend::mmap, SendBackend::xdp,
                                                 SendBackend::libnet};
 
-/// The name `--send-backend` takes for a backend, as printed in the summary and --metadata: "sendmmsg",
-/// "mmap", "xdp" or "libnet".
+/// The name `--send-backend` takes for a backend, as printed in the summary and --metadata: "auto",
+/// "sendmmsg", "mmap", "xdp" or "libnet".
 constexpr std::string_view send_backend_name(SendBackend backend) noexcept {
   switch (backend) {
+    case SendBackend::automatic: return "auto";
     case SendBackend::mmap: return "mmap";
     case SendBackend::sendmmsg: return "sendmmsg";
     case SendBackend::libnet: return "libnet";
@@ -67,7 +70,23 @@ constexpr std::optional<SendBackend> parse_send_backend(std::string_view name) n
 /// (--pcap-out's capture) see them; without it the AF_PACKET backends bypass the qdisc (PACKET_QDISC_BYPASS),
 /// which taps never see. AF_XDP frames always bypass it, so xdp with `tap_visible` throws
 /// std::invalid_argument (the options refuse --send-backend xdp with --pcap-out before anything is opened).
+/// SendBackend::automatic is not a backend of its own: it throws std::invalid_argument (see open_transmitters).
 std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,
                                               bool tap_visible = false);
+
+/// The transmitters of one scan: one per send thread, all of one backend.
+struct TransmitterSet {
+  SendBackend backend = SendBackend::sendmmsg;  ///< the backend opened (never automatic)
+  std::string fallback;  ///< with automatic: why xdp was not taken (empty if it was, or if not automatic)
+  std::vector<std::unique_ptr<Transmitter>> transmitters;
+};
+
+/// Opens `count` transmitters (>= 1) of `backend` on the interface, as make_transmitter does. With
+/// SendBackend::automatic it takes xdp, the fastest here (scripts/bench-tx.sh: ~1.4x sendmmsg on a veth), when
+/// every one of the `count` AF_XDP sockets opens (an Ethernet link, a free TX queue per thread, the UMEM within
+/// RLIMIT_MEMLOCK, no `tap_visible`); otherwise sendmmsg, with the reason in `fallback`. Throws as
+/// make_transmitter does for the backend it ends up opening.
+TransmitterSet open_transmitters(SendBackend backend, const std::string& interface, int ifindex,
+                                 std::uint32_t count, bool tap_visible = false);
 
 }  // namespace synscan

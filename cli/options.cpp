@@ -40,7 +40,7 @@ struct RawOptions {
   std::string pcap_out;
   std::string show = "open";
   std::string send_threads = "1";
-  std::string send_backend = "sendmmsg";
+  std::string send_backend = "auto";
   std::string shard;
   std::string max_memory = "1024";
   std::string pcap_buffer = "32";
@@ -118,7 +118,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
       ("send-backend", po::value(&o.send_backend)->value_name("NAME"),
-       "sendmmsg, mmap (TX ring), xdp (AF_XDP; not with --pcap-out) or libnet (default sendmmsg)")
+       "auto (xdp where it can run, else sendmmsg; the default), sendmmsg, mmap (TX ring), xdp (AF_XDP; "
+       "not with --pcap-out) or libnet")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
       ("config", po::value(&o.config)->value_name("FILE"),
@@ -339,7 +340,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (const std::optional<SendBackend> backend = parse_send_backend(raw.send_backend)) {
     c.send_backend = *backend;
   } else {
-    bad("backend", raw.send_backend, "--send-backend", "backends are sendmmsg, mmap, xdp, libnet");
+    bad("backend", raw.send_backend, "--send-backend", "backends are auto, sendmmsg, mmap, xdp, libnet");
   }
 
   if (!raw.interface.empty()) c.interface = raw.interface;

@@ -110,6 +110,10 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"probes", {{"total", c.space.size()}, {"sent", total_sent(r)}, {"sent_per_pass", r.sent_per_pass}}},
       {"send_s", r.send_s},
       {"mean_pps", mean_pps(r)},
+      {"sender",
+       {{"backend", std::string(send_backend_name(r.send_backend))},
+        {"fallback", r.send_backend_fallback},
+        {"errors", r.send_errors}}},
       {"replies",
        {{"syn_ack", s.replies_syn_ack.load()},
         {"rst", s.replies_rst.load()},
@@ -139,6 +143,10 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
              s.replies_ignored.load());
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
+  const std::string why =
+      r.send_backend_fallback.empty() ? "" : fmt::format(" (auto; not xdp: {})", r.send_backend_fallback);
+  fmt::print(out, "synscan: sent through {}{}; send errors {}\n", send_backend_name(r.send_backend), why,
+             r.send_errors);
 }
 
 MetadataFile::MetadataFile(const std::string& path) : path_(path) {

@@ -24,6 +24,9 @@ struct ScanRecord {
   Ipv4 source_ip = 0;
   std::string next_hop_mac;  ///< "aa:bb:..", empty on links without MACs
   CaptureStats capture;      ///< libpcap's final counters
+  SendBackend send_backend = SendBackend::sendmmsg;  ///< the backend that sent (never automatic)
+  std::string send_backend_fallback;  ///< with --send-backend auto: why not xdp (empty if xdp was taken)
+  std::uint64_t send_errors = 0;      ///< frames the transmitters gave up on (Transmitter::errors)
 };
 
 /// The --metadata document: version, effective options, seed, times, probes per pass, replies by kind,

@@ -37,7 +37,7 @@ struct ScanConfig {
   std::uint64_t shard_index = 0;     ///< 0-based
   std::uint64_t shard_count = 1;
   std::uint32_t send_threads = 1;
-  SendBackend send_backend = SendBackend::sendmmsg;
+  SendBackend send_backend = SendBackend::automatic;
   std::optional<std::string> interface;  ///< -i
   std::optional<Ipv4> source_ip;         ///< --source-ip
   std::optional<Mac> router_mac;         ///< --router-mac

@@ -129,10 +129,9 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     dumper.emplace(hop.interface, traffic_filter(hop.source_ip, c.source_port_first, c.source_port_last),
                    c.pcap_out_path, c.pcap_buffer_bytes);
   }
-  std::vector<std::unique_ptr<Transmitter>> transmitters;
-  for (std::uint32_t t = 0; t < c.send_threads; ++t) {
-    transmitters.push_back(make_transmitter(c.send_backend, hop.interface, hop.ifindex, dumper.has_value()));
-  }
+  TransmitterSet sender =
+      open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
+  std::vector<std::unique_ptr<Transmitter>>& transmitters = sender.transmitters;
   // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
   // first probe or reply: no capability left, and no longer root.
   drop_privileges(c.user);
@@ -286,6 +285,9 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.source_ip = hop.source_ip;
   if (hop.link == LinkType::ethernet) record.next_hop_mac = format_mac(hop.next_hop_mac);
   record.capture = receiver.stats();
+  record.send_backend = sender.backend;
+  record.send_backend_fallback = sender.fallback;
+  for (const auto& t : transmitters) record.send_errors += t->errors();
   publish_capture_stats(record.capture, state);
   status.finish(complete);
   print_summary(c, state, record, stderr);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 #include <string>
@@ -31,15 +33,15 @@ TEST(SendBackend, EveryNameParsesBackToItsBackend) {
     EXPECT_EQ(parse_send_backend(send_backend_name(b)), b);
     names.insert(send_backend_name(b));
   }
-  EXPECT_EQ(names, (std::set<std::string_view>{"sendmmsg", "mmap", "xdp", "libnet"}));
+  EXPECT_EQ(names, (std::set<std::string_view>{"auto", "sendmmsg", "mmap", "xdp", "libnet"}));
   EXPECT_EQ(parse_send_backend("XDP"), std::nullopt);
   EXPECT_EQ(parse_send_backend(""), std::nullopt);
 }
 
-TEST(SendBackend, OptionSelectsEachBackendAndDefaultsToSendmmsg) {
+TEST(SendBackend, OptionSelectsEachBackendAndDefaultsToAuto) {
   const std::vector<std::string> base{"198.51.100.0/30", "-p", "80", "--dry-run"};
-  EXPECT_EQ(test::config_of(base).send_backend, SendBackend::sendmmsg);
-  for (const char* name : {"sendmmsg", "mmap", "xdp", "libnet"}) {
+  EXPECT_EQ(test::config_of(base).send_backend, SendBackend::automatic);
+  for (const char* name : {"auto", "sendmmsg", "mmap", "xdp", "libnet"}) {
     std::vector<std::string> args = base;
     args.insert(args.end(), {"--send-backend", name});
     EXPECT_EQ(send_backend_name(test::config_of(args).send_backend), name);
@@ -48,7 +50,7 @@ TEST(SendBackend, OptionSelectsEachBackendAndDefaultsToSendmmsg) {
 
 TEST(SendBackend, UnknownBackendIsNamedWithTheList) {
   EXPECT_EQ(usage_error({"198.51.100.0/30", "-p", "80", "--dry-run", "--send-backend", "af_xdp"}),
-            "bad backend 'af_xdp' in --send-backend (backends are sendmmsg, mmap, xdp, libnet)");
+            "bad backend 'af_xdp' in --send-backend (backends are auto, sendmmsg, mmap, xdp, libnet)");
 }
 
 TEST(SendBackend, XdpWithPcapOutIsRefused) {
@@ -58,6 +60,39 @@ TEST(SendBackend, XdpWithPcapOutIsRefused) {
   EXPECT_EQ(usage_error({"198.51.100.0/30", "-p", "80", "--dry-run", "--send-backend", "sendmmsg",
                          "--pcap-out", ::testing::TempDir() + "x.pcap"}),
             "(no error)");
+  // auto (the default) takes sendmmsg with --pcap-out instead of refusing.
+  EXPECT_EQ(usage_error({"198.51.100.0/30", "-p", "80", "--dry-run", "--pcap-out", ::testing::TempDir() + "x.pcap"}),
+            "(no error)");
+}
+
+TEST(SendBackend, AutoIsNotABackendOfItsOwn) {
+  EXPECT_THROW(make_transmitter(SendBackend::automatic, "lo", 1), std::invalid_argument);
+}
+
+TEST(SendBackend, SummaryAndMetadataSayWhichBackendSentAndWhy) {
+  const ScanConfig c = test::config_of({"198.51.100.0/30", "-p", "80", "--dry-run"});
+  ScanRecord r;
+  r.send_backend = SendBackend::sendmmsg;
+  r.send_backend_fallback = "--send-backend xdp: interface 'tun0' is not Ethernet";
+  r.send_errors = 3;
+  const nlohmann::json m = scan_metadata(c, ScanState{}, r);
+  EXPECT_EQ(m["options"]["send_backend"], "auto");
+  EXPECT_EQ(m["sender"]["backend"], "sendmmsg");
+  EXPECT_EQ(m["sender"]["fallback"], r.send_backend_fallback);
+  EXPECT_EQ(m["sender"]["errors"], 3);
+
+  char* text = nullptr;
+  std::size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  ASSERT_NE(out, nullptr);
+  print_summary(c, ScanState{}, r, out);
+  std::fclose(out);
+  const std::string summary(text, size);
+  std::free(text);
+  EXPECT_NE(summary.find("synscan: sent through sendmmsg (auto; not xdp: --send-backend xdp: interface 'tun0' "
+                         "is not Ethernet); send errors 3\n"),
+            std::string::npos)
+      << summary;
 }
 
 TEST(SendBackend, MetadataNamesTheBackendInUse) {
