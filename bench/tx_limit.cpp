@@ -1,18 +1,21 @@
 // synscan_tx_limit: the transmit limit of this machine and interface, as a yardstick for the scanner.
 //
 // Sends one fixed 60-byte frame (Ethernet + IPv4 + TCP SYN, checksums valid) through AF_PACKET as fast as the
-// kernel takes it, with PACKET_QDISC_BYPASS and the best batching: a PACKET_MMAP TX ring (TPACKET_V2) of
-// 4,096 slots kicked once per batch, or sendmmsg(2) batches. Nothing per frame but the kernel's own work, so
-// a scanner that reaches this rate is limited by the kernel path, not by itself. Independent of synscan's
-// code on purpose.
+// kernel takes it, with the best batching: through AF_PACKET with PACKET_QDISC_BYPASS, a PACKET_MMAP TX ring
+// (TPACKET_V2) of 4,096 slots kicked once per batch, or sendmmsg(2) batches; or through an AF_XDP socket in
+// copy mode (TX ring of 1,024 descriptors over a UMEM holding the frame in each of its 1,024 chunks, one
+// sendto(2) per batch; kernel Documentation/networking/af_xdp.rst). Nothing per frame but the kernel's own
+// work, so a scanner that reaches this rate is limited by the kernel path, not by itself. Independent of
+// synscan's code on purpose.
 //
 // Usage: synscan_tx_limit -i IFACE --dst-mac MAC --src-ip A.B.C.D --dst-ip A.B.C.D [--dst-port N]
-//                         [--method ring|sendmmsg] [--batch N] (--count N | --seconds S)
+//                         [--method ring|sendmmsg|xdp] [--batch N] (--count N | --seconds S)
 // Stops by itself after N frames or S seconds (default 3 s). Prints "frames=N seconds=S pps=R" on stdout: the
 // frames the kernel accepted. Count delivered frames on the interface instead (scripts/bench-tx.sh does).
 // Needs CAP_NET_RAW. Only for test networks: run it inside a network namespace you own.
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
+#include <linux/if_xdp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -21,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -43,7 +48,7 @@ constexpr std::size_t kDataOffset = TPACKET2_HDRLEN - sizeof(sockaddr_ll);
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "synscan_tx_limit: %s\nusage: synscan_tx_limit -i IFACE --dst-mac MAC --src-ip IP --dst-ip IP "
-               "[--dst-port N] [--method ring|sendmmsg] [--batch N] (--count N | --seconds S)\n",
+               "[--dst-port N] [--method ring|sendmmsg|xdp] [--batch N] (--count N | --seconds S)\n",
                why);
   std::exit(2);
 }
@@ -93,6 +98,102 @@ std::vector<std::uint8_t> build_frame(const std::uint8_t* dst_mac, const std::ui
   return f;
 }
 
+// AF_XDP, copy mode, TX only. Every UMEM chunk holds the frame, so sending is posting descriptors; a chunk is
+// posted again only once its completion came back (at most kXdpChunks in flight). Ring protocol (af_xdp.rst):
+// load the kernel's counter with acquire, store ours with release.
+constexpr std::uint32_t kXdpChunkBytes = 2048, kXdpChunks = 1024, kXdpRing = 1024;
+
+std::uint32_t load_acquire(std::uint32_t* p) {
+  return std::atomic_ref<std::uint32_t>(*p).load(std::memory_order_acquire);
+}
+void store_release(std::uint32_t* p, std::uint32_t v) {
+  std::atomic_ref<std::uint32_t>(*p).store(v, std::memory_order_release);
+}
+
+struct XdpSender {
+  int fd = -1;
+  std::uint32_t *tx_prod = nullptr, *tx_cons = nullptr, *cq_prod = nullptr, *cq_cons = nullptr;
+  xdp_desc* tx_desc = nullptr;
+  std::uint32_t prod = 0, completed = 0;  // descriptors posted; completions reaped
+  std::uint64_t next_chunk = 0;
+
+  XdpSender(int ifindex, const std::vector<std::uint8_t>& frame) {
+    fd = socket(AF_XDP, SOCK_RAW, 0);
+    if (fd < 0) die("socket(AF_XDP)");
+    const std::size_t umem_bytes = std::size_t{kXdpChunks} * kXdpChunkBytes;
+    void* umem = mmap(nullptr, umem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (umem == MAP_FAILED) die("mmap(UMEM)");
+    for (std::uint32_t c = 0; c < kXdpChunks; ++c)
+      std::memcpy(static_cast<std::uint8_t*>(umem) + std::size_t{c} * kXdpChunkBytes, frame.data(), kFrame);
+    xdp_umem_reg reg{};
+    reg.addr = reinterpret_cast<std::uintptr_t>(umem);
+    reg.len = umem_bytes;
+    reg.chunk_size = kXdpChunkBytes;
+    if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) != 0) die("XDP_UMEM_REG (RLIMIT_MEMLOCK?)");
+    int fill = 64, ring = kXdpRing;  // bind() wants a fill ring, even unused
+    if (setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &fill, sizeof fill) != 0) die("XDP_UMEM_FILL_RING");
+    if (setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof ring) != 0)
+      die("XDP_UMEM_COMPLETION_RING");
+    if (setsockopt(fd, SOL_XDP, XDP_TX_RING, &ring, sizeof ring) != 0) die("XDP_TX_RING");
+    xdp_mmap_offsets off{};
+    socklen_t len = sizeof off;
+    if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &len) != 0) die("XDP_MMAP_OFFSETS");
+    auto* tx = static_cast<std::uint8_t*>(mmap(nullptr, off.tx.desc + kXdpRing * sizeof(xdp_desc),
+                                               PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                                               XDP_PGOFF_TX_RING));
+    auto* cq = static_cast<std::uint8_t*>(mmap(nullptr, off.cr.desc + kXdpRing * sizeof(std::uint64_t),
+                                               PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                                               XDP_UMEM_PGOFF_COMPLETION_RING));
+    if (tx == MAP_FAILED || cq == MAP_FAILED) die("mmap(AF_XDP rings)");
+    tx_prod = reinterpret_cast<std::uint32_t*>(tx + off.tx.producer);
+    tx_cons = reinterpret_cast<std::uint32_t*>(tx + off.tx.consumer);
+    tx_desc = reinterpret_cast<xdp_desc*>(tx + off.tx.desc);
+    cq_prod = reinterpret_cast<std::uint32_t*>(cq + off.cr.producer);
+    cq_cons = reinterpret_cast<std::uint32_t*>(cq + off.cr.consumer);
+    int budget = kXdpRing;  // XDP_MAX_TX_SKB_BUDGET (9, Linux >= 6.17): a whole ring per sendto; else 32
+    setsockopt(fd, SOL_XDP, 9, &budget, sizeof budget);
+    int sndbuf = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    sockaddr_xdp addr{};
+    addr.sxdp_family = AF_XDP;
+    addr.sxdp_ifindex = static_cast<std::uint32_t>(ifindex);
+    addr.sxdp_queue_id = 0;
+    addr.sxdp_flags = XDP_COPY;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      die("bind(AF_XDP, queue 0, XDP_COPY)");
+  }
+
+  void reap() {
+    const std::uint32_t p = load_acquire(cq_prod);
+    if (p != completed) store_release(cq_cons, completed = p);
+  }
+  void kick() {
+    if (sendto(fd, nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0 && errno != EAGAIN && errno != EBUSY &&
+        errno != ENOBUFS && errno != EINTR)
+      die("sendto(AF_XDP)");
+  }
+  // Posts up to `want` descriptors and kicks; returns how many were posted.
+  unsigned send(unsigned want) {
+    reap();
+    const std::uint32_t room =
+        std::min(kXdpRing - (prod - load_acquire(tx_cons)), kXdpChunks - (prod - completed));
+    const unsigned n = std::min(want, room);
+    for (unsigned i = 0; i < n; ++i) {
+      xdp_desc& d = tx_desc[(prod + i) & (kXdpRing - 1)];
+      d.addr = (next_chunk++ % kXdpChunks) * kXdpChunkBytes;
+      d.len = kFrame;
+      d.options = 0;
+    }
+    store_release(tx_prod, prod += n);
+    kick();
+    return n;
+  }
+  // Waits up to 1 s for every posted frame to complete: closing the socket would drop the rest.
+  void drain() {
+    for (const double end = now_s() + 1.0; prod != completed && now_s() < end; reap()) kick();
+  }
+};
+
 bool parse_mac(const char* text, std::uint8_t* mac) {
   unsigned b[6];
   if (std::sscanf(text, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6) return false;
@@ -139,7 +240,7 @@ int main(int argc, char** argv) {
   }
   if (iface.empty() || !have_mac || !have_src || !have_dst)
     usage("-i, --dst-mac, --src-ip and --dst-ip are needed");
-  if (method != "ring" && method != "sendmmsg") usage("--method is ring or sendmmsg");
+  if (method != "ring" && method != "sendmmsg" && method != "xdp") usage("--method is ring, sendmmsg or xdp");
   if (batch < 1 || batch > 4096 || (count == 0 && !(seconds > 0 && seconds <= 600))) {
     usage("--batch 1-4096; --count > 0 or --seconds in (0, 600]");
   }
@@ -153,6 +254,25 @@ int main(int argc, char** argv) {
   const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
   if (ifindex == 0) die("if_nametoindex " + iface);
   const std::vector<std::uint8_t> frame = build_frame(dst_mac, src_mac, src, dst, dport);
+
+  if (method == "xdp") {
+    XdpSender x(ifindex, frame);
+    unsigned long long sent = 0;
+    const double start = now_s();
+    const double end = seconds > 0 ? start + seconds : 1e300;
+    for (unsigned long long round = 0;; ++round) {
+      if (count > 0 && sent >= count) break;
+      if ((round & 63) == 0 && now_s() >= end) break;
+      const unsigned want = static_cast<unsigned>(count > 0 && count - sent < batch ? count - sent : batch);
+      const unsigned n = x.send(want);
+      sent += n;
+      if (n == 0) sched_yield();
+    }
+    x.drain();
+    const double elapsed = now_s() - start;
+    std::printf("frames=%llu seconds=%.3f pps=%.0f\n", sent, elapsed, static_cast<double>(sent) / elapsed);
+    return 0;
+  }
 
   int one = 1;
   std::uint8_t* ring = nullptr;

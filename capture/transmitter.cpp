@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capture/tx_ring.hpp"
+#include "capture/xdp_transmitter.hpp"
 #include "engine/probe_template.hpp"
 
 namespace synscan {
@@ -123,6 +124,12 @@ std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::st
     case SendBackend::mmap: return make_tx_ring_transmitter(interface, ifindex, tap_visible);
     case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex, tap_visible);
     case SendBackend::libnet: return std::make_unique<LibnetTransmitter>(interface);
+    case SendBackend::xdp:
+      if (tap_visible) {
+        throw std::invalid_argument("--send-backend xdp: AF_XDP frames bypass packet taps, so --pcap-out would "
+                                    "miss every probe; use --send-backend sendmmsg with --pcap-out");
+      }
+      return make_xdp_transmitter(interface, ifindex);
   }
   throw std::invalid_argument("unknown send backend");
 }

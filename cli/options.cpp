@@ -118,7 +118,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
       ("send-backend", po::value(&o.send_backend)->value_name("NAME"),
-       "mmap, sendmmsg or libnet (default sendmmsg)")
+       "sendmmsg, mmap (TX ring), xdp (AF_XDP; not with --pcap-out) or libnet (default sendmmsg)")
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
       ("config", po::value(&o.config)->value_name("FILE"),
@@ -336,10 +336,11 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (c.shard_count > 1 && !c.seed_given) {
     throw UsageError("--shard needs an explicit --seed (shards with different seeds overlap)");
   }
-  if (raw.send_backend == "mmap") c.send_backend = SendBackend::mmap;
-  else if (raw.send_backend == "sendmmsg") c.send_backend = SendBackend::sendmmsg;
-  else if (raw.send_backend == "libnet") c.send_backend = SendBackend::libnet;
-  else bad("backend", raw.send_backend, "--send-backend", "backends are mmap, sendmmsg, libnet");
+  if (const std::optional<SendBackend> backend = parse_send_backend(raw.send_backend)) {
+    c.send_backend = *backend;
+  } else {
+    bad("backend", raw.send_backend, "--send-backend", "backends are sendmmsg, mmap, xdp, libnet");
+  }
 
   if (!raw.interface.empty()) c.interface = raw.interface;
   if (!raw.source_ip.empty()) {
@@ -373,6 +374,10 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;
   c.pcap_out_path = raw.pcap_out;
+  if (c.send_backend == SendBackend::xdp && !c.pcap_out_path.empty()) {
+    throw UsageError("--send-backend xdp cannot be used with --pcap-out: AF_XDP frames bypass packet taps, so the "
+                     "file would miss every probe (use --send-backend sendmmsg)");
+  }
   c.show = parse_show(raw.show);
   if (raw.user.empty()) bad("user", raw.user, "--user", "name an unprivileged user");
   c.user = raw.user;

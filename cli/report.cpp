@@ -72,7 +72,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"retries", c.retries},
       {"shard", fmt::format("{}/{}", c.shard_index + 1, c.shard_count)},
       {"send_threads", c.send_threads},
-      {"send_backend", c.send_backend == SendBackend::sendmmsg ? "sendmmsg" : "libnet"},
+      {"send_backend", std::string(send_backend_name(c.send_backend))},
       {"interface", r.interface},
       {"source_ip", format_ipv4(r.source_ip)},
       {"source_ports", fmt::format("{}-{}", c.source_port_first, c.source_port_last)},

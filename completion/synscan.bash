@@ -19,7 +19,7 @@ _synscan() {
       return
       ;;
     --send-backend)
-      mapfile -t COMPREPLY < <(compgen -W "sendmmsg libnet" -- "$cur")
+      mapfile -t COMPREPLY < <(compgen -W "sendmmsg mmap xdp libnet" -- "$cur")
       return
       ;;
     -i | --interface)
