@@ -49,10 +49,16 @@ std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmit
     }
     std::size_t filled = 0;
     while (filled < allowed && j < pass.slice.count) {
-      const ProbeIndex index = pass.permutation(pass.slice.offset + pass.slice.stride * j++);
-      if (pass.skip_answered != nullptr && pass.skip_answered->answered(index)) continue;
-      frame_j[filled] = j - 1;
-      indices[filled++] = index;
+      // The next positions in one batch (Permutation::fill), then the answered ones dropped in place.
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(allowed - filled, pass.slice.count - j));
+      ProbeIndex* const batch = indices.get() + filled;
+      pass.permutation.fill(pass.slice.offset + pass.slice.stride * j, pass.slice.stride, want, batch);
+      for (std::size_t k = 0; k < want; ++k, ++j) {
+        if (pass.skip_answered != nullptr && pass.skip_answered->answered(batch[k])) continue;
+        frame_j[filled] = j;
+        indices[filled++] = batch[k];
+      }
     }
     pass.maker.craft_batch(indices.get(), filled, frames.get(), kStride);
     std::size_t done = 0;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -62,14 +64,25 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
   std::vector<char> buffer(kBuffer);
   char* p = buffer.data();
   std::uint64_t written = 0;
-  for (std::uint64_t j = 0; j < slice.count; ++j) {
-    p = put_probe(p, c.space.at(perm(slice.offset + slice.stride * j)));
-    ++written;
-    if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
-      if (!write_all(buffer.data(), p, out)) return written;
-      p = buffer.data();
-      state.sent.store(written, std::memory_order_relaxed);
-      if (state.stop.load(std::memory_order_relaxed)) break;
+  constexpr std::size_t kBatch = 256;  // positions through Permutation::fill at a time
+  std::array<ProbeIndex, kBatch> indices;
+  const ProbeLocator locator = c.space.locator();
+  bool stopped = false;
+  for (std::uint64_t j = 0; j < slice.count && !stopped; j += kBatch) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kBatch, slice.count - j));
+    perm.fill(slice.offset + slice.stride * j, slice.stride, n, indices.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      p = put_probe(p, locator.at(indices[i]));
+      ++written;
+      if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
+        if (!write_all(buffer.data(), p, out)) return written;
+        p = buffer.data();
+        state.sent.store(written, std::memory_order_relaxed);
+        if (state.stop.load(std::memory_order_relaxed)) {
+          stopped = true;
+          break;
+        }
+      }
     }
   }
   if (!write_all(buffer.data(), p, out)) return written;

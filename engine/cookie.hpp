@@ -17,6 +17,7 @@
 // bit-for-bit the reference algorithm with c = 1, d = 3, which the unit tests check against a byte-oriented
 // reference (itself checked against libsodium's SipHash-2-4 with c = 2, d = 4).
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 
 #include "engine/types.hpp"
@@ -33,11 +34,46 @@ struct CookieKey {
   static CookieKey random();
 };
 
+/// The SipHash state (v0, v1, v2, v3) of one key after the part of the first compression round that does not
+/// depend on the message: SipRound's first quarter (v0 += v1; v1 <<<= 13; v1 ^= v0; v0 <<<= 32) touches only
+/// v0 and v1, which the message (xored into v3) does not reach before it. Computed once per key, it saves
+/// that quarter per cookie. v3 is the initial v3, still to be xored with the first message word.
+struct SipHashStart {
+  std::uint64_t v0;
+  std::uint64_t v1;
+  std::uint64_t v2;
+  std::uint64_t v3;
+};
+
+/// SipRound (Aumasson & Bernstein 2012, section 2) without its first quarter, which the caller has done.
+inline void sip_round_rest(std::uint64_t& v0, std::uint64_t& v1, std::uint64_t& v2,
+                           std::uint64_t& v3) noexcept {
+  v2 += v3;
+  v3 = std::rotl(v3, 16);
+  v3 ^= v2;
+  v0 += v3;
+  v3 = std::rotl(v3, 21);
+  v3 ^= v0;
+  v2 += v1;
+  v1 = std::rotl(v1, 17);
+  v1 ^= v2;
+  v2 = std::rotl(v2, 32);
+}
+
+/// One whole SipRound.
+inline void sip_round(std::uint64_t& v0, std::uint64_t& v1, std::uint64_t& v2, std::uint64_t& v3) noexcept {
+  v0 += v1;
+  v1 = std::rotl(v1, 13);
+  v1 ^= v0;
+  v0 = std::rotl(v0, 32);
+  sip_round_rest(v0, v1, v2, v3);
+}
+
 /// Computes SYN cookies under one key. Immutable; safe to share between threads. Per call: no allocation, no
-/// syscall, 5 SipRounds of integer arithmetic.
+/// syscall, 5 SipRounds of integer arithmetic (the first one's message-independent quarter precomputed).
 class SynCookie {
  public:
-  explicit SynCookie(CookieKey key) noexcept : key_(key) {}
+  explicit SynCookie(CookieKey key) noexcept;
 
   /// The cookie of the probe src_ip:src_port -> dst_ip:dst_port; all arguments in HOST byte order.
   /// Equals the low 32 bits of SipHash-1-3(key, message) where message is the 12 bytes
@@ -52,43 +88,27 @@ class SynCookie {
     // Last block: the 4 tail bytes, then the message length (12) in the top byte, as SipHash pads.
     const std::uint64_t m1 = std::uint64_t{bswap16(src_port)} | (std::uint64_t{bswap16(dst_port)} << 16) |
                              (std::uint64_t{12} << 56);
-
-    std::uint64_t v0 = key_.k0 ^ 0x736f6d6570736575ULL;  // "somepseudorandomlygeneratedbytes"
-    std::uint64_t v1 = key_.k1 ^ 0x646f72616e646f6dULL;
-    std::uint64_t v2 = key_.k0 ^ 0x6c7967656e657261ULL;
-    std::uint64_t v3 = key_.k1 ^ 0x7465646279746573ULL;
-
-    auto sip_round = [&]() noexcept {
-      v0 += v1;
-      v1 = std::rotl(v1, 13);
-      v1 ^= v0;
-      v0 = std::rotl(v0, 32);
-      v2 += v3;
-      v3 = std::rotl(v3, 16);
-      v3 ^= v2;
-      v0 += v3;
-      v3 = std::rotl(v3, 21);
-      v3 ^= v0;
-      v2 += v1;
-      v1 = std::rotl(v1, 17);
-      v1 ^= v2;
-      v2 = std::rotl(v2, 32);
-    };
-
-    v3 ^= m0;
-    for (int r = 0; r < kCompressionRounds; ++r) sip_round();
-    v0 ^= m0;
-    v3 ^= m1;
-    for (int r = 0; r < kCompressionRounds; ++r) sip_round();
-    v0 ^= m1;
-    v2 ^= 0xff;
-    for (int r = 0; r < kFinalizationRounds; ++r) sip_round();
-    return static_cast<std::uint32_t>(v0 ^ v1 ^ v2 ^ v3);
+    return hash(start_, m0, m1);
   }
 
- private:
-  static constexpr int kCompressionRounds = 1;   // c: SipRounds per message block
-  static constexpr int kFinalizationRounds = 3;  // d: SipRounds after the last block
+  /// The cookies of n probes from one source address: out[i] = (*this)(src_ip, dst_ip[i], ports[i] & 0xFFFF,
+  /// ports[i] >> 16), i.e. ports[i] packs the source port in its low 16 bits and the destination port in its
+  /// high 16 bits, all host byte order. Bit-identical to n calls of operator(); where the CPU has AVX2
+  /// (checked once, at construction) it hashes 8 probes at a time in vector registers
+  /// (engine/siphash_avx2.hpp), about 3x fewer instructions per cookie than the scalar code.
+  void batch(Ipv4 src_ip, const Ipv4* dst_ip, const std::uint32_t* ports, std::size_t n,
+             std::uint32_t* out) const noexcept;
+
+  /// The same as batch(), always with the scalar code (for tests and benchmarks).
+  void batch_scalar(Ipv4 src_ip, const Ipv4* dst_ip, const std::uint32_t* ports, std::size_t n,
+                    std::uint32_t* out) const noexcept;
+
+  /// True when batch() uses the AVX2 code.
+  [[nodiscard]] bool uses_avx2() const noexcept { return avx2_; }
+
+  /// The key's SipHash state after the message-independent quarter of the first round.
+  [[nodiscard]] const SipHashStart& start() const noexcept { return start_; }
+
   static constexpr std::uint32_t bswap32(std::uint32_t x) noexcept {
     return (x >> 24) | ((x >> 8) & 0xff00U) | ((x << 8) & 0xff0000U) | (x << 24);
   }
@@ -96,7 +116,24 @@ class SynCookie {
     return static_cast<std::uint16_t>((x >> 8) | (x << 8));
   }
 
-  CookieKey key_;
+ private:
+  /// SipHash-1-3 of the two message words m0, m1 (m1 carrying the length byte) from `s`, low 32 bits.
+  static std::uint32_t hash(const SipHashStart& s, std::uint64_t m0, std::uint64_t m1) noexcept {
+    std::uint64_t v0 = s.v0, v1 = s.v1, v2 = s.v2, v3 = s.v3 ^ m0;
+    sip_round_rest(v0, v1, v2, v3);  // c = 1 compression round for m0 (its first quarter precomputed)
+    v0 ^= m0;
+    v3 ^= m1;
+    sip_round(v0, v1, v2, v3);  // c = 1 for m1
+    v0 ^= m1;
+    v2 ^= 0xff;
+    for (int r = 0; r < kFinalizationRounds; ++r) sip_round(v0, v1, v2, v3);
+    return static_cast<std::uint32_t>(v0 ^ v1 ^ v2 ^ v3);
+  }
+
+  static constexpr int kFinalizationRounds = 3;  // d: SipRounds after the last block (c = 1 is unrolled)
+
+  SipHashStart start_;
+  bool avx2_;
 };
 
 }  // namespace synscan

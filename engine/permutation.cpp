@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/cpu_features.hpp"
+
 namespace synscan {
 namespace {
 
@@ -19,7 +21,7 @@ std::uint64_t splitmix64(std::uint64_t& state) noexcept {
 
 }  // namespace
 
-Permutation::Permutation(std::uint64_t size, std::uint64_t seed) : size_(size) {
+Permutation::Permutation(std::uint64_t size, std::uint64_t seed) : size_(size), avx2_(cpu_has_avx2()) {
   if (size == 0 || size > kMaxSize) {
     throw std::invalid_argument("permutation size " + std::to_string(size) + " is outside [1, 2^62]");
   }
@@ -34,6 +36,15 @@ Permutation::Permutation(std::uint64_t size, std::uint64_t seed) : size_(size) {
   std::uint64_t state = seed;
   // Stored premultiplied: (R + k) * C = R * C + k * C, one multiply per round.
   for (auto& key : keys_) key = splitmix64(state) * kMul;
+}
+
+void Permutation::fill(std::uint64_t first, std::uint64_t stride, std::size_t n,
+                       std::uint64_t* out) const noexcept {
+  std::size_t done = 0;
+  if (avx2_ && size_ > 1) done = permutation_fill_avx2(*this, first, stride, n, out);
+  for (std::uint64_t position = first + stride * done; done < n; ++done, position += stride) {
+    out[done] = (*this)(position);
+  }
 }
 
 }  // namespace synscan

@@ -36,6 +36,7 @@
 // multiplicative cyclic group modulo a prime. Round keys here come from the seed through SplitMix64.
 #include <array>
 #include <cassert>
+#include <cstddef>
 #include <cstdint>
 
 namespace synscan {
@@ -75,7 +76,17 @@ class Permutation {
     return x;
   }
 
+  /// out[i] = (*this)(first + stride * i) for i in [0, n): the positions a send thread walks
+  /// (engine/shard.hpp), as one batch. Precondition: first + stride * (n - 1) < size(). The same values as n
+  /// calls of operator(), faster: where the CPU has AVX2 (checked at construction) 8 indices go through the
+  /// Feistel rounds side by side in vector registers (engine/permutation_avx2.cpp), and the rare index whose
+  /// pass lands outside [0, size) finishes its cycle walk with the scalar code.
+  void fill(std::uint64_t first, std::uint64_t stride, std::size_t n, std::uint64_t* out) const noexcept;
+
  private:
+  friend std::size_t permutation_fill_avx2(const Permutation& p, std::uint64_t first, std::uint64_t stride,
+                                           std::size_t n, std::uint64_t* out) noexcept;
+
   /// One pass of the Feistel network over [0, A * 2^m) (see the header comment). The halves stay in separate
   /// registers between rounds.
   [[nodiscard]] std::uint64_t encrypt(std::uint64_t x) const noexcept {
@@ -109,6 +120,12 @@ class Permutation {
   std::uint64_t low_mask_;                   // 2^m - 1
   std::uint64_t high_size_;                  // A: the high half L is in [0, A), A <= 2^31
   std::array<std::uint64_t, kRounds> keys_;  // round key k_i, stored as k_i * kMul
+  bool avx2_;                                // fill() uses permutation_fill_avx2
 };
+
+/// fill()'s AVX2 code: writes out[i] for i in [0, k), k = n rounded down to a multiple of 8, and returns k.
+/// Precondition: cpu_has_avx2(), p.size() > 1. Returns 0 where AVX2 code is not compiled in.
+std::size_t permutation_fill_avx2(const Permutation& p, std::uint64_t first, std::uint64_t stride,
+                                  std::size_t n, std::uint64_t* out) noexcept;
 
 }  // namespace synscan

@@ -1,5 +1,6 @@
 #pragma once
-// The whole per-probe crafting path: probe index -> (target, port) -> source port, SYN cookie, IP ID -> frame.
+// The whole per-probe crafting path: probe index -> (target, port) -> source port, SYN cookie, IP ID ->
+// frame.
 #include <cstddef>
 #include <cstdint>
 
@@ -9,8 +10,9 @@
 
 namespace synscan {
 
-/// Source port of a probe: spread over [first, first + count) by the index, so the port is known from the probe
-/// alone (the receiver only checks the range, then the cookie). Lemire's multiply-shift reduction, no division.
+/// Source port of a probe: spread over [first, first + count) by the index, so the port is known from the
+/// probe alone (the receiver only checks the range, then the cookie). Lemire's multiply-shift reduction, no
+/// division.
 inline std::uint16_t source_port_for(ProbeIndex index, std::uint16_t first, std::uint32_t count) noexcept {
   const std::uint32_t mixed = static_cast<std::uint32_t>((index * 0x9E3779B97F4A7C15ull) >> 32);
   return static_cast<std::uint16_t>(first + ((std::uint64_t{mixed} * count) >> 32));
@@ -34,28 +36,44 @@ class ProbeMaker {
   }
 
   /// Writes the probes for indices[0, n) into out + stride * i (stride >= ProbeTemplate::kMaxFrame): the same
-  /// bytes as n calls of craft(), faster. What the loop reads is copied into locals first, since the frame
-  /// stores (uint8_t, which may alias anything) would otherwise make the compiler reload it for every probe;
-  /// and kLanes probes go at a time, so that the CPU overlaps their independent cookie computations.
+  /// bytes as n calls of craft(), faster. It works in chunks of kChunk probes and three passes over each: the
+  /// destinations and ports, then the cookies of the whole chunk (SynCookie::batch: 8 at a time with AVX2),
+  /// then the frames. Passes keep each loop's independent work side by side for the CPU to overlap, and the
+  /// chunk's arrays are long written when the next pass reads them, so wide loads never wait on narrow
+  /// stores. What the loops read is copied into locals first, since the frame stores (uint8_t, which may
+  /// alias anything) would otherwise make the compiler reload it for every probe.
   void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out,
                    std::size_t stride) const noexcept {
-    const ProbeMaker self = *this;  // the scalars (source ip, port range); the members below by value too
     const ProbeLocator locator = space_.locator();
-    const SynCookie cookie = cookie_;
     const ProbeTemplate tmpl = tmpl_;
-    const ProbeIndex* const end = indices + n;
-    for (; end - indices >= static_cast<std::ptrdiff_t>(kLanes); indices += kLanes) {
-      ProbeFields f[kLanes];
-      for (std::size_t k = 0; k < kLanes; ++k) f[k] = self.fields(locator, cookie, indices[k]);
-      for (std::size_t k = 0; k < kLanes; ++k, out += stride) tmpl.craft(out, f[k]);
+    const Ipv4 source_ip = source_ip_;
+    const std::uint16_t port_first = port_first_;
+    const std::uint32_t port_count = port_count_;
+    Ipv4 dst_ip[kChunk];
+    std::uint32_t ports[kChunk];  // source port | destination port << 16, as SynCookie::batch takes them
+    std::uint32_t seq[kChunk];
+    while (n > 0) {
+      const std::size_t m = n < kChunk ? n : kChunk;
+      for (std::size_t i = 0; i < m; ++i) {
+        const Probe p = locator.at(indices[i]);
+        dst_ip[i] = p.ip;
+        ports[i] = source_port_for(indices[i], port_first, port_count) | (std::uint32_t{p.port} << 16);
+      }
+      cookie_.batch(source_ip, dst_ip, ports, m, seq);
+      for (std::size_t i = 0; i < m; ++i, out += stride) {
+        tmpl.craft(
+            out, {dst_ip[i], static_cast<std::uint16_t>(ports[i] >> 16), static_cast<std::uint16_t>(ports[i]),
+                  seq[i], static_cast<std::uint16_t>(seq[i] >> 16)});
+      }
+      indices += m;
+      n -= m;
     }
-    for (; indices != end; ++indices, out += stride) tmpl.craft(out, self.fields(locator, cookie, *indices));
   }
 
   std::size_t frame_size() const noexcept { return tmpl_.size(); }
 
  private:
-  static constexpr std::size_t kLanes = 4;
+  static constexpr std::size_t kChunk = 64;  // probes per pass: 768 bytes of arrays on the stack
 
   /// The per-probe fields of `index`: destination, source port, cookie as sequence number, IP ID from the
   /// cookie.

@@ -7,11 +7,15 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <vector>
+
+#include "engine/siphash_avx2.hpp"
 
 namespace synscan {
 namespace {
@@ -174,6 +178,66 @@ TEST_F(CookieTest, EveryFieldAndTheKeyChangeTheCookie) {
   EXPECT_NE(cookie(0xC6120102, 0xC6120001, 80, 40000), base);
   const SynCookie other(CookieKey{0x0123456789abcdefULL, 0xfedcba9876543211ULL});
   EXPECT_NE(other(0xC6120001, 0xC6120102, 40000, 80), base);
+}
+
+// The batch paths (scalar, AVX2 where the CPU has it, and whichever batch() picks) against one call of
+// operator() per tuple, which the tests above check against the reference: thousands of random tuples under
+// random keys, every batch length from 0 to 40 (all tails of the 8-lane code) and a long one.
+TEST_F(CookieTest, BatchMatchesOneAtATimeOnRandomTuplesAndKeys) {
+  std::mt19937_64 rng(99);
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 0; n <= 40; ++n) lengths.push_back(n);
+  lengths.push_back(1000);
+  int checked_avx2 = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    const SynCookie cookie(CookieKey{rng(), rng()});
+    const auto src_ip = static_cast<Ipv4>(rng());
+    for (const std::size_t n : lengths) {
+      std::vector<Ipv4> dst(n);
+      std::vector<std::uint32_t> ports(n);
+      std::vector<std::uint32_t> expected(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        dst[i] = static_cast<Ipv4>(rng());
+        ports[i] = static_cast<std::uint32_t>(rng());
+        expected[i] = cookie(src_ip, dst[i], static_cast<std::uint16_t>(ports[i]),
+                             static_cast<std::uint16_t>(ports[i] >> 16));
+      }
+      std::vector<std::uint32_t> out(n + 1, 0xDEADBEEF);
+      cookie.batch(src_ip, dst.data(), ports.data(), n, out.data());
+      EXPECT_EQ(out[n], 0xDEADBEEF) << "wrote past the end, n " << n;
+      out.resize(n);
+      ASSERT_EQ(out, expected) << "batch, trial " << trial << " n " << n;
+      std::fill(out.begin(), out.end(), 0);
+      cookie.batch_scalar(src_ip, dst.data(), ports.data(), n, out.data());
+      ASSERT_EQ(out, expected) << "scalar, trial " << trial << " n " << n;
+      if (cpu_has_avx2()) {
+        std::fill(out.begin(), out.end(), 0);
+        const std::size_t k =
+            siphash13_cookies_avx2(cookie.start(), src_ip, dst.data(), ports.data(), n, out.data());
+        ASSERT_EQ(k, n / 8 * 8);
+        for (std::size_t i = 0; i < k; ++i)
+          ASSERT_EQ(out[i], expected[i]) << "avx2, trial " << trial << " i " << i;
+        checked_avx2 += static_cast<int>(k);
+      }
+    }
+  }
+  if (cpu_has_avx2()) {
+    EXPECT_GT(checked_avx2, 10'000);
+    EXPECT_TRUE(SynCookie(CookieKey{1, 2}).uses_avx2());
+  }
+}
+
+TEST_F(CookieTest, BatchMatchesTheReferenceVector) {
+  // The reference cookie of the key 00 01 .. 0f, through the 8-lane path with the vector in every lane.
+  Key16 key{};
+  for (unsigned i = 0; i < key.size(); ++i) key[i] = static_cast<unsigned char>(i);
+  const SynCookie cookie(key_from_bytes(key));
+  const std::uint32_t expected = reference_cookie(key, 0x00010203, 0x04050607, 0x0809, 0x0a0b);
+  std::vector<Ipv4> dst(16, 0x04050607);
+  std::vector<std::uint32_t> ports(16, 0x0a0b0809);
+  std::vector<std::uint32_t> out(16);
+  cookie.batch(0x00010203, dst.data(), ports.data(), dst.size(), out.data());
+  for (const std::uint32_t c : out) EXPECT_EQ(c, expected);
 }
 
 TEST_F(CookieTest, RandomKeysDiffer) {

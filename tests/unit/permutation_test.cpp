@@ -48,6 +48,47 @@ TEST(Permutation, VisitsEveryIndexOnceForALargeOddSize) {
   expect_bijection((std::uint64_t{1} << 24) + 3, 42);
 }
 
+// fill() (the AVX2 path where the CPU has it, 8 at a time, and the scalar tail) gives exactly operator()'s
+// values: sizes that never walk (a power of two, 2^16 x 10 ports), sizes that walk often (just above a power
+// of two: domains up to 2^m larger), tiny ones, and the largest; every tail length; shard-like strides.
+TEST(Permutation, FillEqualsOneAtATime) {
+  std::mt19937_64 rng(77);
+  for (const std::uint64_t size : std::initializer_list<std::uint64_t>{
+           1ULL, 2ULL, 3ULL, 7ULL, 64ULL, 65ULL, 300ULL, 65536ULL, 655360ULL, 65536000ULL,
+           (1ULL << 24) + 3ULL, (1ULL << 33) + 1ULL, (1ULL << 48) - 1ULL, Permutation::kMaxSize}) {
+    const Permutation permutation(size, rng());
+    for (const std::uint64_t stride : {1ULL, 3ULL, 1000ULL}) {
+      for (std::size_t n = 0; n <= 70; n += (n < 20 ? 1 : 25)) {
+        if (n > 0 && stride * (n - 1) >= size) continue;
+        const std::uint64_t room = size - (n > 0 ? stride * (n - 1) : 0);
+        const std::uint64_t first = rng() % room;
+        std::vector<std::uint64_t> out(n + 1, ~0ULL);
+        permutation.fill(first, stride, n, out.data());
+        ASSERT_EQ(out[n], ~0ULL) << "wrote past the end";
+        for (std::size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(out[i], permutation(first + stride * i))
+              << "size " << size << " stride " << stride << " i " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(Permutation, FillOverAWholeWalkingSpaceIsABijection) {
+  // 2^20 + 1: the domain 1025 x 2^10 has 1,023 elements outside, so about a thousand batches of 8 take the
+  // cycle-walking fix-up.
+  constexpr std::uint64_t kSize = (1ULL << 20) + 1;
+  const Permutation permutation(kSize, 9);
+  std::vector<std::uint64_t> out(kSize);
+  permutation.fill(0, 1, kSize, out.data());
+  std::vector<bool> seen(kSize, false);
+  for (std::uint64_t i = 0; i < kSize; ++i) {
+    ASSERT_EQ(out[i], permutation(i));
+    ASSERT_FALSE(seen[out[i]]);
+    seen[out[i]] = true;
+  }
+}
+
 TEST(Permutation, SameSeedSameOrderDifferentSeedDifferentOrder) {
   constexpr std::uint64_t kSize = 10'000;
   const Permutation a(kSize, 1);
