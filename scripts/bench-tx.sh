@@ -154,7 +154,7 @@ EOF
 declare -A best_pps best_frames best_seconds best_cpu best_per_cpu
 order=()
 measure() {
-  local name=$1 out frames seconds pps cpu per_cpu
+  local name=$1 out frames seconds pps cpu per_cpu sent_through
   shift
   # In $work: masscan writes its paused.conf into the current directory when stopped.
   out=$(cd "$work" && "$repo/scripts/lab.sh" exec-target "$lab" python3 "$work/sampler.py" "$FRAMES" \
@@ -169,7 +169,8 @@ measure() {
   fi
   log "$(printf '%-26s %8s frames %7s s %9s pps %7s cpu-s %9s frames/cpu-s' "$name" "$frames" "$seconds" \
     "$pps" "$cpu" "$per_cpu")"
-  grep -h '^synscan: sent through' "$work/out.txt" | sed 's/^/  /' | while read -r line; do log "$line"; done
+  sent_through=$(sed -n 's/^synscan: sent through /sent through /p' "$work/out.txt")
+  [[ -z $sent_through ]] || log "  $sent_through"
   if ((frames < FRAMES)); then
     log "  short of $FRAMES: $(tr '\r' '\n' <"$work/out.txt" | grep -v '^ *$' | tail -n 1 | cut -c 1-100)"
   fi
