@@ -13,6 +13,7 @@
 //     wraps (low half 2^32 - (A - L) > L, high half all ones > 0), so the min keeps L; otherwise L - A < L.
 // That is 21 vector instructions per pair of rounds for 4 indices, against about 20 scalar ones per index,
 // and the 64-bit scalar multiplier, the send path's busiest unit, is left to the probe space and source port.
+#include "engine/cpu_features.hpp"
 #include "engine/permutation.hpp"
 
 #if defined(__x86_64__)
@@ -23,8 +24,6 @@ namespace synscan {
 
 #if defined(__x86_64__)
 namespace {
-
-#define SYNSCAN_AVX2 __attribute__((target("avx2"), always_inline)) inline
 
 struct Consts {
   __m256i mul_lo;  // kMul's low 32 bits (vpmuludq reads the low half of each lane)

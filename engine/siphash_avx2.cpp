@@ -1,5 +1,7 @@
 #include "engine/siphash_avx2.hpp"
 
+#include "engine/cpu_features.hpp"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -9,8 +11,6 @@ namespace synscan {
 #if defined(__x86_64__)
 
 namespace {
-
-#define SYNSCAN_AVX2 __attribute__((target("avx2"), always_inline)) inline
 
 // Rotations of each 64-bit lane. 16 and 32 are whole bytes: one shuffle instead of two shifts and an or.
 template <int R>
