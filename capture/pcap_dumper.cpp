@@ -10,6 +10,9 @@
 namespace synscan {
 namespace {
 
+// How long the kernel fills a capture block before handing it over (pcap_set_timeout), in milliseconds.
+constexpr int kDumperBlockTimeoutMs = 100;
+
 struct DumpContext {
   pcap_dumper_t* dumper;
   std::atomic<std::uint64_t>* frames;
@@ -36,7 +39,7 @@ PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, 
   pcap_t* p = pcap_.get();
   pcap_set_snaplen(p, 512);  // SYN, SYN-ACK, RST and ICMP quoting a header all fit
   pcap_set_promisc(p, 0);
-  pcap_set_timeout(p, 100);
+  pcap_set_timeout(p, kDumperBlockTimeoutMs);
   pcap_set_buffer_size(p, static_cast<int>(std::min<std::size_t>(buffer_bytes, 1u << 30)));
   if (const int status = pcap_activate(p); status < 0) {
     throw std::runtime_error("libpcap: --pcap-out: cannot capture on " + interface + ": " + pcap_geterr(p) +
@@ -67,13 +70,8 @@ void PcapDumper::start() {
         idle_rounds = 0;
       }
     }
-    // Frames captured before the stop request are still in the ring: take them without blocking.
-    // A pending pcap_breakloop() makes the first call return PCAP_ERROR_BREAK once, and clears it.
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    if (pcap_setnonblock(pcap_.get(), 1, errbuf) != 0) return;
-    for (int n = 1; n > 0 || n == PCAP_ERROR_BREAK;) {
-      n = pcap_dispatch(pcap_.get(), -1, dump_one, reinterpret_cast<u_char*>(&ctx));
-    }
+    // Frames captured before the stop request are still in the ring, some in a block not handed over yet.
+    drain_capture(pcap_.get(), dump_one, reinterpret_cast<u_char*>(&ctx), kDumperBlockTimeoutMs);
   });
 }
 

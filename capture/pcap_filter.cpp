@@ -1,6 +1,8 @@
 #include "capture/pcap_filter.hpp"
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace synscan {
 
@@ -15,6 +17,27 @@ void set_direction_and_filter(pcap_t* p, pcap_direction_t direction, const std::
   const int set = pcap_setfilter(p, &program);
   pcap_freecode(&program);
   if (set != 0) throw failure("setfilter");
+}
+
+int drain_capture(pcap_t* p, pcap_handler callback, u_char* user, int block_timeout_ms) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  if (pcap_setnonblock(p, 1, errbuf) != 0) return 0;
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::milliseconds(block_timeout_ms + block_timeout_ms / 5 + 5);
+  int total = 0;
+  for (;;) {
+    // A pending pcap_breakloop() makes one call return PCAP_ERROR_BREAK, and clears it.
+    const int n = pcap_dispatch(p, -1, callback, user);
+    if (n > 0) {
+      total += n;
+      continue;
+    }
+    if (n < 0 && n != PCAP_ERROR_BREAK) break;
+    if (Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return total;
 }
 
 }  // namespace synscan

@@ -86,6 +86,9 @@ void PcapReceiver::run(const std::atomic<bool>& stop, const FrameFn& on_frame, c
       next_stats = monotonic_ns() + kStatsEveryNs;
     }
   }
+  // Replies that arrived before the stop and sit in a block the kernel has not handed over yet still count.
+  drain_capture(pcap_.get(), handler, reinterpret_cast<u_char*>(const_cast<FrameFn*>(&on_frame)),
+                kBlockTimeoutMs);
   if (on_stats) on_stats(stats());
 }
 

@@ -12,7 +12,10 @@ CAPTURE_PID=
 capture_start() {
   local filter=$1 i
   : >"$E2E_WORK/capture.err"
-  "$LAB_SH" exec-target "$LAB_NAME" timeout -s INT 120 tcpdump -i veth-tgt -n -U -w "$E2E_WORK/capture.pcap" \
+  # --immediate-mode: without it libpcap's TPACKET_V3 ring hands frames over in blocks that retire up to 1 s
+  # late, and a block not yet retired when SIGINT comes is lost: the last frames of a slow scan went missing.
+  "$LAB_SH" exec-target "$LAB_NAME" timeout -s INT 120 tcpdump -i veth-tgt -n -U --immediate-mode \
+    -w "$E2E_WORK/capture.pcap" \
     "$filter" 2>"$E2E_WORK/capture.err" &
   CAPTURE_PID=$!
   for ((i = 0; i < 100; i++)); do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pacing on the wire: at --rate 2, 10 probes (1 host x 10 dropped ports) arrive 0.5 s +/- 50 ms apart, as
 # the target side's capture timestamps show; none is lost and none is sent twice. And a rate above what the
-# machine can send gives its maximum, and the summary says so.
+# machine can send gives its maximum, and the summary says so. --pcap-out of such a slow scan holds its last
+# probe.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/e2e/capture.sh
@@ -24,6 +25,14 @@ awk 'NR > 1 { gap = $1 - prev; printf "%.4f\n", gap; if (gap < 0.45 || gap > 0.5
      END { exit bad }' "$E2E_WORK/syns.txt" >"$E2E_WORK/gaps.txt" ||
   fail "gaps outside 0.5 s +/- 50 ms: $(tr '\n' ' ' <"$E2E_WORK/gaps.txt")"
 log "gaps (s): $(tr '\n' ' ' <"$E2E_WORK/gaps.txt")"
+
+# --pcap-out of a slow scan that exits at once (--wait 0) holds every probe, the last one too: it was sent
+# just before the capture stopped, into a ring block the kernel had not handed over yet.
+scan "$host" -p 60000-60003 --rate 2 --wait 0 --pcap-out "$E2E_WORK/slow.pcap" >/dev/null 2>&1 ||
+  fail "--pcap-out scan exited with $?"
+in_file=$(tcpdump -nn -r "$E2E_WORK/slow.pcap" "tcp[tcpflags] == tcp-syn and dst host $host" 2>/dev/null | wc -l)
+((in_file == 4)) || fail "--pcap-out of a 2 pps scan holds $in_file of its 4 probes"
+log "--pcap-out holds all 4 probes of a 2 pps scan with --wait 0"
 
 rx() { "$LAB_SH" exec-target "$LAB_NAME" cat /sys/class/net/veth-tgt/statistics/rx_packets; }
 before=$(rx)
