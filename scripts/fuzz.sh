@@ -21,7 +21,10 @@ cxx="${CXX_FUZZ:-clang++}"
   "${root}/engine/reply_validator.cpp" \
   "${root}/engine/target_set.cpp" \
   "${root}/engine/port_set.cpp" \
-  -o "${out}/fuzz_reply"
+  "${root}/engine/cookie.cpp" \
+  "${root}/engine/siphash_avx2.cpp" \
+  "${root}/engine/cpu_features.cpp" \
+  -lsodium -o "${out}/fuzz_reply"
 
 # -max_len 4096: every header path (4 VLAN tags, 60-byte IPv4 and TCP headers, ICMP quote) fits many times over,
 # and short inputs keep the fuzzer fast; pass -max_len=65600 after SECONDS to also try full 64 KiB datagrams.
