@@ -245,7 +245,6 @@ ratios "synscan 2 threads" "zmap -T 2"
 ratios "synscan 1 thread" "masscan"
 ratios "synscan mmap" "synscan sendmmsg"
 ratios "synscan 1 thread" "synscan sendmmsg"
-ratios "synscan 1 thread" "limit (xdp)"
 ratios "synscan sendmmsg" "limit (sendmmsg)"
 ratios "limit (tx ring)" "limit (sendmmsg)"
 echo "dry run to /dev/null, $TARGETS x 1,000 ports: 65536000 probes in $dry_s s" \
