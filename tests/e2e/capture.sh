@@ -12,9 +12,9 @@ CAPTURE_PID=
 capture_start() {
   local filter=$1 i
   : >"$E2E_WORK/capture.err"
-  # --immediate-mode: without it libpcap's TPACKET_V3 ring hands frames over in blocks that retire up to 1 s
-  # late, and a block not yet retired when SIGINT comes is lost: the last frames of a slow scan went missing.
-  "$LAB_SH" exec-target "$LAB_NAME" timeout -s INT 120 tcpdump -i veth-tgt -n -U --immediate-mode \
+  # -B: a 64 MiB ring, so that a capture at 50k pps keeps every frame on a loaded machine (the default 2 MiB
+  # dropped dozens under CI load).
+  "$LAB_SH" exec-target "$LAB_NAME" timeout -s INT 120 tcpdump -i veth-tgt -n -U -B 65536 \
     -w "$E2E_WORK/capture.pcap" \
     "$filter" 2>"$E2E_WORK/capture.err" &
   CAPTURE_PID=$!
@@ -28,7 +28,10 @@ capture_start() {
 
 capture_stop() {
   [[ -n $CAPTURE_PID ]] || fail "capture_stop without capture_start"
-  sleep 0.3  # the last frames through the veth
+  # libpcap's TPACKET_V3 ring hands frames over in blocks that its timer retires up to 1 s (tcpdump's
+  # timeout) after their first frame, and a block not yet retired at SIGINT is lost with its frames: the last
+  # SYNs of a slow scan went missing. Wait past that timer.
+  sleep 1.2
   kill -INT "$CAPTURE_PID" 2>/dev/null || true
   wait "$CAPTURE_PID" 2>/dev/null || true
   CAPTURE_PID=
