@@ -246,10 +246,10 @@ class XdpTransmitter final : public Transmitter {
       if (errno == EBUSY) continue;
       if (errno == EINVAL && q > 0) {
         throw std::runtime_error(
-            "--send-backend xdp: every TX queue of " + interface + " (" + std::to_string(q) +
-            ") already has an AF_XDP socket, and each send thread needs one of its own: use "
-            "fewer --send-threads, or more queues (ethtool -L " +
-            interface + " tx N)");
+            "--send-backend xdp: no free TX queue on " + interface + " (" + std::to_string(q) +
+            " in all, each taken by an AF_XDP socket: one per " +
+            "send thread, or another program's): each send thread needs a queue of its " +
+            "own; use fewer --send-threads, or more queues (ethtool -L " + interface + " tx N)");
       }
       throw xdp_error("bind(AF_XDP, " + interface + " queue " + std::to_string(q) + ", XDP_COPY)");
     }

@@ -110,6 +110,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"probes", {{"total", c.space.size()}, {"sent", total_sent(r)}, {"sent_per_pass", r.sent_per_pass}}},
       {"send_s", r.send_s},
       {"mean_pps", mean_pps(r)},
+      {"rate_capped", s.rate_capped.load()},
       {"sender",
        {{"backend", std::string(send_backend_name(r.send_backend))},
         {"fallback", r.send_backend_fallback},
@@ -129,8 +130,9 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
 
 void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
-  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({:.0f} pps); passes: {}; {} {:.2f} s\n", total_sent(r),
-             r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"), r.interrupted ? "interrupted after" : "done in",
+  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({:.0f} pps); passes: {}; {} {:.2f} s\n",
+             total_sent(r), r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"),
+             r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   if (s.rate_capped) {
     fmt::print(out, "synscan: rate capped by the sender: {:.0f} pps achieved of {:.0f} asked\n", mean_pps(r),
@@ -138,9 +140,10 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   }
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
-  fmt::print(out, "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",
-             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(), s.replies_duplicate.load(),
-             s.replies_ignored.load());
+  fmt::print(out,
+             "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",
+             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(),
+             s.replies_duplicate.load(), s.replies_ignored.load());
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
   const std::string why =

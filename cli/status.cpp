@@ -27,11 +27,15 @@ double StatusSnapshot::percent() const noexcept {
   return std::min(100.0, 100.0 * static_cast<double>(pass_sent) / static_cast<double>(pass_total));
 }
 
+bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noexcept {
+  return asked_pps >= 1000 && elapsed_s >= 2 && interval_pps < 0.9 * asked_pps;
+}
+
 std::string format_status_line(const StatusSnapshot& s) {
   std::string line = fmt::format("synscan: {} | ", clock_text(s.elapsed_s));
   if (s.passes > 1) line += fmt::format("pass {}/{} ", s.pass + 1, s.passes);
-  line += fmt::format("{}/{} sent {:.1f}% | {:.0f} pps (mean {:.0f}) | ", s.pass_sent, s.pass_total,
-                      s.percent(), s.pps, s.mean_pps);
+  line += fmt::format("{}/{} sent {:.1f}% | {:.0f} pps (mean {:.0f}{}) | ", s.pass_sent, s.pass_total,
+                      s.percent(), s.pps, s.mean_pps, s.rate_capped ? ", rate capped" : "");
   if (s.final)
     line += s.complete ? "done" : "interrupted";
   else if (s.waiting)
@@ -48,9 +52,9 @@ std::string format_status_json(const StatusSnapshot& s) {
   return fmt::format(
       R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
       R"("pps":{:.0f},"mean_pps":{:.0f},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
-      R"("if_drops":{},"queue_drops":{}}})",
+      R"("if_drops":{},"queue_drops":{},"rate_capped":{}}})",
       s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), s.pps, s.mean_pps,
-      s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops);
+      s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops, s.rate_capped);
 }
 
 StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,
@@ -85,8 +89,12 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.pps = dt_s > 0 ? static_cast<double>(sent - std::min(sent, last_sent)) / dt_s : 0.0;
   s.mean_pps = s.elapsed_s > 0 ? static_cast<double>(sent) / s.elapsed_s : 0.0;
   s.waiting = state_.sending_done.load(std::memory_order_relaxed);
+  // Between passes the pass's own figures are not moving; a pass's final verdict (rate_capped) stays.
+  s.rate_capped = state_.rate_capped.load(std::memory_order_relaxed) ||
+                  (!s.waiting && dt_s > 0 && sending_capped(s.pps, config_.rate_pps, s.elapsed_s));
   const double left = static_cast<double>(s.pass_total - std::min(s.pass_total, s.pass_sent));
-  s.eta_s = left / config_.rate_pps + config_.wait_s;
+  const double rate = s.rate_capped && s.pps > 0 ? s.pps : config_.rate_pps;  // capped: at what it achieves
+  s.eta_s = left / rate + config_.wait_s;
   s.open = state_.open.load(std::memory_order_relaxed);
   s.closed = state_.closed.load(std::memory_order_relaxed);
   s.filtered = state_.filtered.load(std::memory_order_relaxed);

@@ -29,14 +29,22 @@ struct StatusSnapshot {
   bool complete = false;         ///< with final: the scan ran to its end (not interrupted)
   std::uint64_t open = 0, closed = 0, filtered = 0;
   std::uint64_t pcap_drops = 0, if_drops = 0, queue_drops = 0;
+  bool rate_capped = false;  ///< the senders cannot keep up with --rate: pps is the machine's maximum
 
   /// Percent of this pass sent, 0-100: never above 100, and 100 only once the pass is sent (or on the final
   /// line of a complete scan).
   double percent() const noexcept;
 };
 
+/// True when a scan still sending at `interval_pps` over the last status interval (about 1 s) is held back by
+/// the machine rather than by --rate (`asked_pps`): below 90% of the asked rate after the first 2 s
+/// (`elapsed_s`, start-up excluded). Rates under 1,000 pps are never called capped: a one-second sample of
+/// them is too coarse (0 or 1 probe at 0.5 pps), and any machine sends that fast.
+bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noexcept;
+
 /// "synscan: 0:00:05 | 500/1000 sent 50.0% | 100 pps (mean 99) | ETA 0:00:10 | open 3 closed 497 filtered 0 |
-/// drops 0" (pass k/n appears when there are retries; "waiting" replaces the ETA after the last probe).
+/// drops 0" (pass k/n appears when there are retries; "waiting" replaces the ETA after the last probe;
+/// "(mean 99, rate capped)" when the senders cannot keep up with --rate).
 std::string format_status_line(const StatusSnapshot& s);
 
 /// The same facts as one JSON object (no newline).

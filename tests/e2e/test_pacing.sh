@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pacing on the wire: at --rate 2, 10 probes (1 host x 10 dropped ports) arrive 0.5 s +/- 50 ms apart, as
 # the target side's capture timestamps show; none is lost and none is sent twice. And a rate above what the
-# machine can send gives its maximum, and the summary says so. --pcap-out of such a slow scan holds its last
+# machine can send gives its maximum, and the summary and the status line say so. --pcap-out of such a slow scan holds its last
 # probe.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -36,11 +36,13 @@ log "--pcap-out holds all 4 probes of a 2 pps scan with --wait 0"
 
 rx() { "$LAB_SH" exec-target "$LAB_NAME" cat /sys/class/net/veth-tgt/statistics/rx_packets; }
 before=$(rx)
-scan 198.19.0.0/24 -p 60000-60009 --rate 100000000 --wait 0 >/dev/null 2>"$E2E_WORK/max.err" ||
+scan 198.19.0.0/24 -p 60000-60009 --rate 100000000 --wait 0 --status >/dev/null 2>"$E2E_WORK/max.err" ||
   fail "max-rate scan exited with $?: $(cat "$E2E_WORK/max.err")"
 arrived=$(($(rx) - before))
 ((arrived >= 2560)) || fail "max-rate scan: $arrived frames arrived, expected 2560"
 grep -q "rate capped by the sender: [0-9]* pps achieved of 100000000 asked" "$E2E_WORK/max.err" ||
   fail "max-rate scan: no 'rate capped' line in the summary: $(cat "$E2E_WORK/max.err")"
+grep -q "^synscan: .* pps (mean [0-9]*, rate capped) | done" "$E2E_WORK/max.err" ||
+  fail "max-rate scan: the status line does not say the rate was capped: $(cat "$E2E_WORK/max.err")"
 log "$(grep "rate capped" "$E2E_WORK/max.err")"
 log "PASS"

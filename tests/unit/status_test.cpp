@@ -35,6 +35,24 @@ TEST(Status, LineLayout) {
   EXPECT_EQ(format_status_line(s).substr(0, 48), "synscan: 0:01:05 | pass 2/3 500/1000 sent 100.0%");
 }
 
+TEST(Status, RateCappedShowsOnTheLineAndInJson) {
+  StatusSnapshot s = sample();
+  EXPECT_EQ(nlohmann::json::parse(format_status_json(s))["rate_capped"], false);
+  s.rate_capped = true;
+  EXPECT_NE(format_status_line(s).find("| 100 pps (mean 100, rate capped) |"), std::string::npos)
+      << format_status_line(s);
+  EXPECT_EQ(nlohmann::json::parse(format_status_json(s))["rate_capped"], true);
+}
+
+TEST(Status, SendingCappedOnlyWhenClearlyBelowAFastAskedRate) {
+  EXPECT_TRUE(sending_capped(329'571, 100'000'000, 3));
+  EXPECT_TRUE(sending_capped(80'000, 100'000, 2.5));
+  EXPECT_FALSE(sending_capped(95'000, 100'000, 5));  // within 10% of the asked rate: pacing jitter
+  EXPECT_FALSE(sending_capped(10'000, 100'000, 1));  // start-up
+  EXPECT_FALSE(sending_capped(0, 0.5, 10));          // a 1 s sample of 0.5 pps is often 0
+  EXPECT_FALSE(sending_capped(500, 999, 10));
+}
+
 TEST(Status, PercentNeverPassesHundredAndIsHundredOnlyWhenDone) {
   StatusSnapshot s = sample();
   s.pass_sent = 1500;  // a retry pass's total is an upper bound; never show more than 100
