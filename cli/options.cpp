@@ -5,6 +5,7 @@
 #include <pcap/pcap.h>
 
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <iostream>
 #include <random>
 
@@ -57,7 +58,8 @@ struct RawOptions {
 po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) {
   po::options_description targets("Ports");
   targets.add_options()
-      ("ports,p", po::value(&o.ports)->value_name("PORTS"), "ports to probe: 80, 1-1024, 22,80,443 (0-65535)");
+      ("ports,p", po::value(&o.ports)->value_name("PORTS"),
+       "ports to probe: 80, 1-1024, 22,80,443 (0-65535); as in nmap, -1024 is 1-1024, 60000- to 65535");
   po::options_description target_group("Targets");
   TargetOptions& t = o.target_input;
   target_group.add_options()
@@ -219,22 +221,37 @@ void parse_shard(const std::string& text, ScanConfig& c) {
   c.shard_count = n;
 }
 
+// A value that starts with '-' and is not an option: a negative number ("--rate -1", "--wait -3") or one of
+// nmap's open port ranges ("-p -1024", "-p -"). No option of ours is named by a digit or a dot.
+bool is_dash_value(const std::string& token) {
+  if (token == "-") return true;  // stdout for -o, every port for -p
+  return token.size() > 1 && token[0] == '-' &&
+         (std::isdigit(static_cast<unsigned char>(token[1])) != 0 || token[1] == '.');
+}
+
 // "-p --dry-run": a value-taking option followed by another option. Boost would take "--dry-run" as the port list;
-// the user forgot the value. (No option of ours takes a value starting with '-', except "-" for stdout.)
-void reject_options_as_values(const std::vector<std::string>& args, const po::options_description& desc) {
+// the user forgot the value. A value that only looks like an option (is_dash_value) is joined to its option
+// ("--rate=-1", "-p-1024"), which Boost then reads as that option's value: the option's own check names it
+// ("bad value '-1' in --rate (...)") instead of calling it a missing value.
+void join_dash_values(std::vector<std::string>& args, const po::options_description& desc) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     const std::string& token = args[i];
     if (token == "--") return;
     const po::option_description* option = nullptr;
-    if (token.rfind("--", 0) == 0 && token.find('=') == std::string::npos) {
+    const bool long_name = token.rfind("--", 0) == 0 && token.find('=') == std::string::npos;
+    if (long_name) {
       option = desc.find_nothrow(token.substr(2), false);
     } else if (token.size() == 2 && token[0] == '-' && token[1] != '-') {
       for (const auto& d : desc.options()) {
         if (d->canonical_display_name(po::command_line_style::allow_dash_for_short) == token) option = d.get();
       }
     }
+    if (option == nullptr || option->semantic()->max_tokens() == 0) continue;
     const std::string& next = args[i + 1];
-    if (option != nullptr && option->semantic()->max_tokens() > 0 && next.size() > 1 && next[0] == '-') {
+    if (next.size() > 1 && is_dash_value(next)) {
+      args[i] = token + (long_name ? "=" : "") + next;
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    } else if (next.size() > 1 && next[0] == '-') {
       throw UsageError(fmt::format("missing value for {} (found the option '{}' where its value should be)", token,
                                    next));
     }
@@ -274,7 +291,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   std::vector<std::string> args = expand_output_shorthands(argc, argv);
   if (!args.empty()) args.erase(args.begin());
   std::replace(args.begin(), args.end(), std::string("-iL"), std::string("--include-file"));
-  reject_options_as_values(args, everything);
+  join_dash_values(args, everything);
 
   po::variables_map vm;
   try {

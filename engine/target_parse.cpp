@@ -7,7 +7,7 @@ namespace synscan {
 namespace {
 
 constexpr const char* kTargetHint = "expected an IPv4 address, a CIDR block a.b.c.d/n or a range a.b.c.d-e.f.g.h";
-constexpr const char* kPortHint = "ports are 0-65535, as N or N-M";
+constexpr const char* kPortHint = "ports are 0-65535, as N, N-M, -M or N-";
 
 // Strict decimal: digits only, no sign, no spaces, value <= max.
 bool parse_decimal(std::string_view text, std::uint32_t max, std::uint32_t& out) {
@@ -101,18 +101,26 @@ std::vector<std::uint16_t> parse_port_list(std::string_view list) {
     std::string_view token = list.substr(i, end - i);
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (!token.empty()) {
-      std::uint32_t first = 0;
-      std::uint32_t last = 0;
-      std::size_t dash = token.find('-');
-      bool ok = dash == std::string_view::npos
-                    ? parse_decimal(token, 65535, first) && (last = first, true)
-                    : parse_decimal(token.substr(0, dash), 65535, first) &&
-                          parse_decimal(token.substr(dash + 1), 65535, last);
-      if (!ok) throw ParseError("port", std::string(token), kPortHint);
-      if (first > last) throw ParseError("port", std::string(token), "range start is above its end");
-      for (std::uint32_t p = first; p <= last; ++p) ports.push_back(static_cast<std::uint16_t>(p));
+    // "80,,443" or "80,": a port lost in typing, not a style; say so instead of scanning one port fewer.
+    if (token.empty()) throw ParseError("port", std::string(list), "an empty entry between commas");
+    std::uint32_t first = 0;
+    std::uint32_t last = 0;
+    const std::size_t dash = token.find('-');
+    bool ok = false;
+    if (dash == std::string_view::npos) {
+      ok = parse_decimal(token, 65535, first);
+      last = first;
+    } else {
+      // nmap's open ranges: a missing start is 1, a missing end 65535 ("-1024", "60000-", "-" for 1-65535).
+      const std::string_view from = token.substr(0, dash);
+      const std::string_view to = token.substr(dash + 1);
+      first = 1;
+      last = 65535;
+      ok = (from.empty() || parse_decimal(from, 65535, first)) && (to.empty() || parse_decimal(to, 65535, last));
     }
+    if (!ok) throw ParseError("port", std::string(token), kPortHint);
+    if (first > last) throw ParseError("port", std::string(token), "range start is above its end");
+    for (std::uint32_t p = first; p <= last; ++p) ports.push_back(static_cast<std::uint16_t>(p));
     i = end + 1;
   }
   return ports;

@@ -26,7 +26,10 @@ Interval parse_target_token(std::string_view token, bool* host_bits_masked = nul
 void parse_target_list(std::string_view list, std::vector<Interval>& out);
 
 /// Parses a port list: "80", "1-1024", "22,80,8000-8100"; each port 0-65535, ranges inclusive with first <= last.
-/// Returns the ports in the order given (duplicates kept; PortSet merges them). Throws ParseError(kind "port").
+/// As in nmap (nmap(1), "Port Specification"), a range's missing start is 1 and its missing end 65535:
+/// "-1024" is 1-1024, "60000-" is 60000-65535, "-" is 1-65535 (port 0 only when named). Spaces around
+/// entries are allowed. Returns the ports in the order given (duplicates kept; PortSet merges them).
+/// Throws ParseError(kind "port") naming the bad entry, or the whole list when an entry is empty ("80,,443").
 std::vector<std::uint16_t> parse_port_list(std::string_view list);
 
 }  // namespace synscan

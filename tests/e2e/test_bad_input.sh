@@ -47,7 +47,9 @@ expect_dry() {
 }
 
 expect_bad '70000' --dry-run 192.0.2.1 --ports 70000
-expect_bad '80-' --dry-run 192.0.2.1 -p 80-
+expect_bad '80-x' --dry-run 192.0.2.1 -p 80-x
+expect_bad "bad port '80,,443'" --dry-run 192.0.2.1 -p 80,,443
+expect_bad "bad value '-1' in --rate" --dry-run 192.0.2.1 -p 80 --rate -1
 expect_bad '300\.1\.2\.3' --dry-run 300.1.2.3 -p 80
 expect_bad '198\.18\.0\.0/33' --dry-run 198.18.0.0/33 -p 80
 expect_bad 'missing|requires|required|needs|expects|no value' --dry-run 192.0.2.1 -p
@@ -60,6 +62,8 @@ expect_dry '192.0.2.46 80' 192.0.2.46 -p 80
 expect_dry '192.0.2.46 80' 192.0.2.46 -p80
 expect_dry '192.0.2.46 80' 192.0.2.46 --ports 80
 expect_dry '192.0.2.46 80' 192.0.2.46 --ports=80
+expect_dry $'192.0.2.46 65535' 192.0.2.46 -p 65535-
+expect_dry $'192.0.2.46 1' 192.0.2.46 -p -1
 
 ((failures == 0)) || fail "$failures bad-input check(s) failed"
 log "PASS"

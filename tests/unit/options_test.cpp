@@ -27,6 +27,30 @@ TEST(Options, AnOptionWhereAValueShouldBeIsAMissingValue) {
   EXPECT_EQ(usage_error({"192.0.2.1", "-p"}), "missing value for --ports");
 }
 
+TEST(Options, ANegativeNumberIsABadValueNotAMissingOne) {
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "--rate", "-1", "--dry-run"}),
+            "bad value '-1' in --rate (expected a number >= 0.001)");
+  EXPECT_NE(usage_error({"192.0.2.1", "-p", "80", "--wait", "-3", "--dry-run"}).find("bad value '-3' in --wait"),
+            std::string::npos);
+  EXPECT_NE(usage_error({"192.0.2.1", "-p", "80", "--retries", "-1", "--dry-run"}).find("'-1'"), std::string::npos);
+}
+
+TEST(Options, NmapOpenPortRangesReachThePortParser) {
+  const auto ports_of = [](std::vector<const char*> args) {
+    args.insert(args.begin(), {"synscan", "192.0.2.1", "--dry-run"});
+    std::ostringstream out;
+    const CommandLine cl = parse_command_line(static_cast<int>(args.size()), args.data(), out);
+    return cl.config.has_value() ? cl.config->space.size() : 0u;
+  };
+  EXPECT_EQ(ports_of({"-p", "-1024"}), 1024u);
+  EXPECT_EQ(ports_of({"-p-"}), 65535u);
+  EXPECT_EQ(ports_of({"-p", "-"}), 65535u);
+  EXPECT_EQ(ports_of({"--ports", "65000-"}), 536u);
+  EXPECT_EQ(ports_of({"-p", "1-10", "--exclude-ports", "-5"}), 5u);
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80,,443", "--dry-run"}),
+            "bad port '80,,443' in --ports (an empty entry between commas)");
+}
+
 TEST(Options, AValueThatSwallowedTheOnlyTargetIsNamed) {
   EXPECT_EQ(usage_error({"--rate", "192.0.2.1", "-p", "80", "--dry-run"}),
             "bad value '192.0.2.1' in --rate (expected a number >= 0.001)");

@@ -107,16 +107,44 @@ TEST(PortParse, C07PortBoundaries) {  // cases.md C07
 TEST(PortParse, BadTokensAreNamed) {
   EXPECT_EQ(bad_token([] { parse_port_list("70000"); }), "70000");
   EXPECT_EQ(bad_token([] { parse_port_list("80,65536"); }), "65536");
-  EXPECT_EQ(bad_token([] { parse_port_list("80-"); }), "80-");
-  EXPECT_EQ(bad_token([] { parse_port_list("-80"); }), "-80");
+  EXPECT_EQ(bad_token([] { parse_port_list("80-x"); }), "80-x");
+  EXPECT_EQ(bad_token([] { parse_port_list("--80"); }), "--80");
+  EXPECT_EQ(bad_token([] { parse_port_list("1-2-3"); }), "1-2-3");
   EXPECT_EQ(bad_token([] { parse_port_list("90-80"); }), "90-80");
   EXPECT_EQ(bad_token([] { parse_port_list("http"); }), "http");
   EXPECT_EQ(bad_token([] { parse_port_list(""); }), "");
   try {
     parse_port_list("70000");
   } catch (const ParseError& e) {
-    EXPECT_STREQ(e.what(), "bad port '70000' (ports are 0-65535, as N or N-M)");
+    EXPECT_STREQ(e.what(), "bad port '70000' (ports are 0-65535, as N, N-M, -M or N-)");
   }
+}
+
+TEST(PortParse, AnEmptyEntryIsAnErrorNamingTheList) {
+  for (const char* list : {"80,,443", "80,", ",80", "80, ,443"}) {
+    try {
+      parse_port_list(list);
+      ADD_FAILURE() << list << " was accepted";
+    } catch (const ParseError& e) {
+      EXPECT_EQ(e.token(), list);
+      EXPECT_EQ(e.hint(), "an empty entry between commas");
+    }
+  }
+  EXPECT_EQ(parse_port_list(" 80 , 443 "), (std::vector<std::uint16_t>{80, 443}));
+}
+
+TEST(PortParse, OpenRangesAreNmaps) {  // nmap(1): a missing start is 1, a missing end 65535
+  const std::vector<std::uint16_t> low = parse_port_list("-3");
+  EXPECT_EQ(low, (std::vector<std::uint16_t>{1, 2, 3}));
+  const std::vector<std::uint16_t> high = parse_port_list("65533-");
+  EXPECT_EQ(high, (std::vector<std::uint16_t>{65533, 65534, 65535}));
+  PortSet all(parse_port_list("-"));
+  EXPECT_EQ(all.size(), 65535u);
+  EXPECT_FALSE(all.contains(0));  // port 0 only when named, as in nmap
+  EXPECT_TRUE(all.contains(1));
+  EXPECT_TRUE(all.contains(65535));
+  EXPECT_EQ(PortSet(parse_port_list("0,-")).size(), 65536u);
+  EXPECT_EQ(bad_token([] { parse_port_list("-0"); }), "-0");  // 1-0: start above end
 }
 
 TEST(ProbeSpace, CountsAreExactWithoutWalking) {  // C13 through the CLI: cases_test.cpp
