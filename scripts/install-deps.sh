@@ -13,9 +13,9 @@ SYNSCAN_PACKAGES=(
   libpcap-dev libnet1-dev libboost-program-options-dev libsodium-dev libfmt-dev
   libnl-3-dev libnl-route-3-dev nlohmann-json3-dev libcap-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libbpf-dev
   # the lab (network namespaces) and its checks
-  iproute2 nftables ethtool libcap2-bin python3 jq libxml2-utils ndiff nmap-common
+  iproute2 nftables ethtool libcap2-bin python3 jq libxml2-utils ndiff nmap-common tcpdump
   # service names for the outputs (/etc/services); nmap-common above brings nmap.dtd for the XML checks
   netbase
 )

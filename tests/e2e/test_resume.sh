@@ -10,7 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 skip_if_no_netns
-command -v tcpdump >/dev/null || skip "tcpdump not installed"
+command -v tcpdump >/dev/null || fail "tcpdump not installed (scripts/install-deps.sh installs it)"
 lab_up
 
 # 576 addresses (512 answering, 64 in the drop block) x 4 ports (open, filtered by drop, closed, ICMP-rejected).
