@@ -3,15 +3,20 @@
 # masscan, each sending the same 655,360 SYNs (198.19.0.0/16 x ports 60000-60009, which the lab drops: no
 # replies) as fast as it can. Then the dry run's speed to /dev/null.
 #
-# Usage: scripts/bench-tx.sh [--rounds N] [--timeout S]
+# Usage: scripts/bench-tx.sh [--rounds N] [--timeout S] [--sink nft|xdp]
 #   --rounds N    run the whole set N times, interleaved, and keep each run's best (default 2: on a shared
 #                 machine one round can be unlucky)
 #   --timeout S   bound on each run in seconds (default 30)
+#   --sink nft    (default) the target drops the SYNs at the veth's nftables ingress hook, in the sender's
+#                 context: every sender pays the receive path, as a busy host on the same machine would
+#   --sink xdp    the target drops every frame with an XDP program (bench/xdp_sink.cpp); the veth pair then
+#                 hands frames over through a ring and the drop runs in a softirq that may run on the other CPU,
+#                 closer to a wire to another machine (the sender pays only its own work)
 #   BUILD_DIR     where cli/synscan and bench/synscan_tx_limit are (default <repo>/build; built if missing)
 #
 # Frames are counted on the wire, never by a tool's own counter: the target side's rx_packets of the veth
 # pair (/sys/class/net/veth-tgt/statistics, read inside the target namespace; counted as the veth hands a
-# frame over, before the sink's ingress drop: see below), sampled every 2 ms while a run lasts. The rate is
+# frame over, before either sink drops it: see below), sampled every 2 ms while a run lasts. The rate is
 # taken over the run's active window (first to last sample with frames moving, partial edges left out), so
 # start-up and shut-down costs (zmap's and masscan's set-up, synscan's capture set-up) do not count. Each
 # run's CPU time (user + system, all its threads) gives frames per CPU second too: on a busy machine the pps
@@ -33,16 +38,22 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$repo/build}
 rounds=2
 run_timeout=30
+sink=nft
 while (($# > 0)); do
   case $1 in
-    --rounds) rounds=$2; shift ;;
-    --timeout) run_timeout=$2; shift ;;
-    *) echo "usage: $0 [--rounds N] [--timeout S]" >&2; exit 2 ;;
+    --rounds) rounds=${2:-}; shift ;;
+    --timeout) run_timeout=${2:-}; shift ;;
+    --sink) sink=${2:-}; shift ;;
+    *) echo "usage: $0 [--rounds N] [--timeout S] [--sink nft|xdp]" >&2; exit 2 ;;
   esac
   shift
 done
 if ! [[ $rounds =~ ^[1-9][0-9]*$ && $run_timeout =~ ^[1-9][0-9]*$ ]]; then
   echo "bench-tx: --rounds and --timeout take positive integers" >&2
+  exit 2
+fi
+if [[ $sink != nft && $sink != xdp ]]; then
+  echo "bench-tx: bad sink '$sink' (nft or xdp)" >&2
   exit 2
 fi
 
@@ -59,10 +70,13 @@ for tool in zmap masscan; do
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
   fi
 done
-if [[ ! -x $build/cli/synscan || ! -x $build/bench/synscan_tx_limit ]]; then
-  log "building synscan and synscan_tx_limit in $build"
+tools=(synscan synscan_tx_limit)
+[[ $sink == nft ]] || tools+=(synscan_xdp_sink)
+if [[ ! -x $build/cli/synscan || ! -x $build/bench/synscan_tx_limit ||
+      ($sink == xdp && ! -x $build/bench/synscan_xdp_sink) ]]; then
+  log "building ${tools[*]} in $build"
   cmake -S "$repo" -B "$build" -G "Unix Makefiles" >/dev/null
-  cmake --build "$build" -j2 --target synscan synscan_tx_limit >/dev/null
+  for tool in "${tools[@]}"; do cmake --build "$build" -j2 --target "$tool" >/dev/null; done
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-tx.XXXXXX")
@@ -103,6 +117,13 @@ in_scan timeout 2 bash -c "exec 3<>/dev/tcp/$GATEWAY/9" 2>/dev/null || true
 gateway_mac=$(in_scan ip -j neigh show "$GATEWAY" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["lladdr"])')
 : >"$work/empty-blocklist.conf"  # zmap's default blocklist refuses 198.18.0.0/15
+if [[ $sink == xdp ]]; then
+  # Drops everything, ARP too: after the next hop's MAC is known. Goes with the lab's namespaces.
+  "$repo/scripts/lab.sh" exec-target "$lab" "$build/bench/synscan_xdp_sink" attach veth-tgt
+  sink_text="dropped by an XDP program on the target veth"
+else
+  sink_text="dropped at the target veth's ingress"
+fi
 
 # The sampler: runs in the target namespace, reads rx_packets, then starts the run (in the scanner
 # namespace, through lab.sh: its child is the tool itself) and reads rx_packets every 2 ms until the tool
@@ -215,8 +236,8 @@ dry_s=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b - a:
   "$EPOCHREALTIME")
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-echo "synscan bench-tx: $FRAMES SYNs per run ($TARGETS x 60000-60009, dropped at the target veth's ingress), counted"
-echo "as rx_packets on the target end of a veth pair; best of $rounds round(s). $(nproc) CPUs ($cpu),"
+echo "synscan bench-tx: $FRAMES SYNs per run ($TARGETS x 60000-60009, $sink_text),"
+echo "counted as rx_packets on the target end of a veth pair; best of $rounds round(s). $(nproc) CPUs ($cpu),"
 echo "Linux $(uname -r);"
 echo "load average before: $load_before, after: $(cut -d ' ' -f 1-3 /proc/loadavg)."
 printf '%-26s %8s %9s %10s %7s %13s\n' run frames active-s pps cpu-s frames/cpu-s
