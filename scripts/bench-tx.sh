@@ -118,7 +118,9 @@ gateway_mac=$(in_scan ip -j neigh show "$GATEWAY" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["lladdr"])')
 : >"$work/empty-blocklist.conf"  # zmap's default blocklist refuses 198.18.0.0/15
 if [[ $sink == xdp ]]; then
-  # Drops everything, ARP too: after the next hop's MAC is known. Goes with the lab's namespaces.
+  # Drops everything, ARP too: after the next hop's MAC is known. Goes with the lab's namespaces. A veth takes
+  # an XDP program only with as many RX queues as its peer has TX queues.
+  "$repo/scripts/lab.sh" exec-target "$lab" ethtool -L veth-tgt tx 2 rx 2
   "$repo/scripts/lab.sh" exec-target "$lab" "$build/bench/synscan_xdp_sink" attach veth-tgt
   sink_text="dropped by an XDP program on the target veth"
 else
