@@ -135,7 +135,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
   po::options_description all(
       "synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
       "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; several, or "
-      "comma-separated");
+      "comma-separated.\n\nOptions");  // Boost adds the colon
   all.add(target_group).add(targets).add(pace).add(network).add(output).add(advanced);
   if (groups) {
     const std::pair<const char*, const po::options_description*> named[] = {
@@ -379,14 +379,14 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
 
   c.outputs = resolve_outputs(raw.out);
   reject_target_like_outputs(c.outputs);
-  // Targets last: an option that swallowed the only target ("--rate 192.0.2.1 -p 80") is named above as a bad
-  // value, not reported as "no targets given".
+  // Targets last: an option that swallowed the only target ("--rate 192.0.2.1 -p 80", "-p 192.0.2.1") is named
+  // above as a bad value, not reported as "no targets given".
+  PortSet ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports});
   raw.target_input.targets = raw.targets;
   raw.target_input.default_excludes = !vm["no-default-excludes"].as<bool>();
   // The large-scan guard is against sending by a typo; a dry run sends nothing.
   raw.target_input.guard_large = !c.dry_run;
   ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_ipv4, std::cin);
-  PortSet ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports});
   c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
   c.hostnames = std::move(resolved.hostnames);
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);

@@ -54,6 +54,8 @@ TEST(Options, NmapOpenPortRangesReachThePortParser) {
 TEST(Options, AValueThatSwallowedTheOnlyTargetIsNamed) {
   EXPECT_EQ(usage_error({"--rate", "192.0.2.1", "-p", "80", "--dry-run"}),
             "bad value '192.0.2.1' in --rate (expected a number >= 0.001)");
+  EXPECT_EQ(usage_error({"--dry-run", "-p", "192.0.2.1"}),
+            "bad port '192.0.2.1' in --ports (ports are 0-65535, as N, N-M, -M or N-)");
   EXPECT_NE(usage_error({"-o", "192.0.2.1", "198.51.100.1", "-p", "80", "--dry-run"})
                 .find("output file name '192.0.2.1' looks like a target"),
             std::string::npos);
