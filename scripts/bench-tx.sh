@@ -129,9 +129,10 @@ fi
 
 # The sampler: runs in the target namespace, reads rx_packets, then starts the run (in the scanner
 # namespace, through lab.sh: its child is the tool itself) and reads rx_packets every 2 ms until the tool
-# exits. It stops a run whose frames are all out (masscan keeps waiting for replies that never come) or that
-# passed the timeout (SIGINT, then SIGKILL 2 s later), and prints "FRAMES SECONDS PPS CPU": all frames of the
-# run, the rate over its active window, and the CPU seconds (user + system) the tool used.
+# exits. It stops a run whose frames are all out but that has not exited 2 s later (masscan keeps waiting for
+# replies that never come) or that passed the timeout (SIGINT, then SIGKILL 2 s later), and prints
+# "FRAMES SECONDS PPS CPU": all frames of the run, the rate over its active window, and the CPU seconds (user
+# + system) the tool used.
 cat >"$work/sampler.py" <<'EOF'
 import os, signal, subprocess, sys, time
 expected, limit, log = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
@@ -146,6 +147,7 @@ samples = [(start, base)]
 with open(log, "w") as out:
     tool = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     stopped_at = None
+    all_out_at = None
     while True:
         time.sleep(0.002)
         now, c = time.monotonic(), count()
@@ -155,7 +157,11 @@ with open(log, "w") as out:
             cpu = usage.ru_utime + usage.ru_stime  # the tool's own CPU seconds, all its threads
             break
         # os.kill, not Popen.send_signal: that one polls first and may reap the tool before wait4 sees it.
-        if stopped_at is None and (c - base >= expected or now - start > limit):
+        # A tool whose frames are all out gets 2 s to exit by itself (synscan does; a stopped synscan would
+        # write a resume file) before it is stopped.
+        if all_out_at is None and c - base >= expected:
+            all_out_at = now
+        if stopped_at is None and ((all_out_at is not None and now - all_out_at > 2) or now - start > limit):
             os.kill(tool.pid, signal.SIGINT)
             stopped_at = now
         elif stopped_at is not None and now - stopped_at > 2:
