@@ -1,7 +1,7 @@
 // synscan_xdp_sink: a sink for transmit benchmarks (scripts/bench-tx.sh --sink xdp). Attaches an XDP program
-// that drops every frame (two instructions: r0 = XDP_DROP; exit) to an interface in native (driver) mode, or
-// removes it. Loading and attaching go through libbpf (bpf_prog_load, bpf_xdp_attach: a netlink attachment
-// that stays after this program exits, until `detach` or the interface is deleted).
+// that drops every frame (two instructions: r0 = XDP_DROP; exit) to an interface in native (driver) mode.
+// Loading and attaching go through libbpf (bpf_prog_load, bpf_xdp_attach: a netlink attachment that stays
+// after this program exits, until the interface is deleted or `ip link set dev IFACE xdp off`).
 //
 // On a veth pair an XDP program on the receiving end switches the pair to its NAPI path: the sender's
 // veth_xmit only queues the frame on a ring, and the drop runs in the receiver's softirq, which the scheduler
@@ -9,7 +9,7 @@
 // with the default sink (an nftables ingress drop) the receive path runs in the sender's context and is
 // billed to it.
 //
-// Usage: synscan_xdp_sink attach|detach IFACE
+// Usage: synscan_xdp_sink attach IFACE
 // Every frame arriving on IFACE is dropped, ARP included: attach after the neighbour entries the benchmark
 // needs are resolved. Needs CAP_BPF and CAP_NET_ADMIN. Only for test networks: run it inside a network
 // namespace you own.
@@ -19,6 +19,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -33,18 +34,14 @@ int fail(const std::string& what, int err) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3 || (std::strcmp(argv[1], "attach") != 0 && std::strcmp(argv[1], "detach") != 0)) {
-    std::fprintf(stderr, "usage: synscan_xdp_sink attach|detach IFACE\n");
+  if (argc != 3 || std::strcmp(argv[1], "attach") != 0) {
+    std::fprintf(stderr, "usage: synscan_xdp_sink attach IFACE\n");
     return 2;
   }
   const std::string iface = argv[2];
   const unsigned ifindex = if_nametoindex(iface.c_str());
   if (ifindex == 0) return fail("no interface '" + iface + "'", errno);
   libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
-  if (std::strcmp(argv[1], "detach") == 0) {
-    const int err = bpf_xdp_detach(static_cast<int>(ifindex), XDP_FLAGS_DRV_MODE, nullptr);
-    return err != 0 ? fail("detaching the XDP program from " + iface, err) : 0;
-  }
   const bpf_insn program[] = {
       {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_DROP},  // r0 = XDP_DROP
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                          // return r0

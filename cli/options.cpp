@@ -221,16 +221,16 @@ void parse_shard(const std::string& text, ScanConfig& c) {
   c.shard_count = n;
 }
 
-// A value that starts with '-' and is not an option: a negative number ("--rate -1", "--wait -3") or one of
-// nmap's open port ranges ("-p -1024", "-p -"). No option of ours is named by a digit or a dot.
+// A token of two or more characters that starts with '-' but is no option: a negative number ("--rate -1",
+// "--wait -3") or one of nmap's open port ranges ("-p -1024"). No option of ours is named by a digit or a dot.
 bool is_dash_value(const std::string& token) {
-  if (token == "-") return true;  // stdout for -o, every port for -p
   return token.size() > 1 && token[0] == '-' &&
          (std::isdigit(static_cast<unsigned char>(token[1])) != 0 || token[1] == '.');
 }
 
 // "-p --dry-run": a value-taking option followed by another option. Boost would take "--dry-run" as the port list;
-// the user forgot the value. A value that only looks like an option (is_dash_value) is joined to its option
+// the user forgot the value. ("-" alone is a value: stdout for -o, every port for -p.) A value that only looks
+// like an option (is_dash_value) is joined to its option
 // ("--rate=-1", "-p-1024"), which Boost then reads as that option's value: the option's own check names it
 // ("bad value '-1' in --rate (...)") instead of calling it a missing value.
 void join_dash_values(std::vector<std::string>& args, const po::options_description& desc) {
@@ -248,10 +248,11 @@ void join_dash_values(std::vector<std::string>& args, const po::options_descript
     }
     if (option == nullptr || option->semantic()->max_tokens() == 0) continue;
     const std::string& next = args[i + 1];
-    if (next.size() > 1 && is_dash_value(next)) {
+    if (next.size() <= 1 || next[0] != '-') continue;
+    if (is_dash_value(next)) {
       args[i] = token + (long_name ? "=" : "") + next;
       args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-    } else if (next.size() > 1 && next[0] == '-') {
+    } else {
       throw UsageError(fmt::format("missing value for {} (found the option '{}' where its value should be)", token,
                                    next));
     }

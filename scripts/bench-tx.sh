@@ -70,13 +70,14 @@ for tool in zmap masscan; do
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
   fi
 done
-tools=(synscan synscan_tx_limit)
-[[ $sink == nft ]] || tools+=(synscan_xdp_sink)
-if [[ ! -x $build/cli/synscan || ! -x $build/bench/synscan_tx_limit ||
-      ($sink == xdp && ! -x $build/bench/synscan_xdp_sink) ]]; then
-  log "building ${tools[*]} in $build"
+binaries=(cli/synscan bench/synscan_tx_limit)
+[[ $sink == nft ]] || binaries+=(bench/synscan_xdp_sink)
+missing=()
+for binary in "${binaries[@]}"; do [[ -x $build/$binary ]] || missing+=("${binary#*/}"); done
+if ((${#missing[@]} > 0)); then
+  log "building ${missing[*]} in $build"
   cmake -S "$repo" -B "$build" -G "Unix Makefiles" >/dev/null
-  for tool in "${tools[@]}"; do cmake --build "$build" -j2 --target "$tool" >/dev/null; done
+  cmake --build "$build" -j2 --target "${missing[@]}" >/dev/null
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-tx.XXXXXX")

@@ -62,8 +62,8 @@ expect_dry '192.0.2.46 80' 192.0.2.46 -p 80
 expect_dry '192.0.2.46 80' 192.0.2.46 -p80
 expect_dry '192.0.2.46 80' 192.0.2.46 --ports 80
 expect_dry '192.0.2.46 80' 192.0.2.46 --ports=80
-expect_dry $'192.0.2.46 65535' 192.0.2.46 -p 65535-
-expect_dry $'192.0.2.46 1' 192.0.2.46 -p -1
+expect_dry '192.0.2.46 65535' 192.0.2.46 -p 65535-
+expect_dry '192.0.2.46 1' 192.0.2.46 -p -1
 
 ((failures == 0)) || fail "$failures bad-input check(s) failed"
 log "PASS"
