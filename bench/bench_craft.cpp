@@ -54,7 +54,7 @@ void BM_CraftProbe(benchmark::State& state) {
   constexpr std::size_t kBatch = 256;
   std::vector<std::uint16_t> ports;
   for (std::int64_t p = 0; p < state.range(0); ++p) ports.push_back(static_cast<std::uint16_t>(60000 + p));
-  const ProbeSpace space(TargetSet({{0xC6130000, 0xC613FFFF}}), PortSet(ports));
+  const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC613FFFF}}), PortSet(ports));
   const ProbeTemplate tmpl(bench_params());
   const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
   const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);
@@ -77,7 +77,7 @@ BENCHMARK(BM_CraftProbe)->Arg(10)->Arg(1000);
 
 // ProbeMaker::craft alone (no permutation), one probe at a time: what craft_batch's interleaving buys.
 void BM_CraftOne(benchmark::State& state) {
-  const ProbeSpace space(TargetSet({{0xC6130000, 0xC613FFFF}}), PortSet({60000, 60001, 60002, 60003, 60004}));
+  const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC613FFFF}}), PortSet({60000, 60001, 60002, 60003, 60004}));
   const ProbeTemplate tmpl(bench_params());
   const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
   const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);

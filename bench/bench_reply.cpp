@@ -23,8 +23,8 @@ constexpr std::uint16_t kLocalPort = 40001;
 ProbeSpace make_space() {
   std::vector<std::uint16_t> ports;
   for (std::uint16_t p = 1; p <= 1024; ++p) ports.push_back(p);
-  return ProbeSpace(TargetSet({{0xC6120000, 0xC613FFFF}},
-                              {{0xC6120100, 0xC61201FF}, {0xC6128000, 0xC61280FF}, {0xC613F000, 0xC613F0FF}}),
+  return ProbeSpace(TargetSet(std::vector<Interval>{{0xC6120000, 0xC613FFFF}},
+                              std::vector<Interval>{{0xC6120100, 0xC61201FF}, {0xC6128000, 0xC61280FF}, {0xC613F000, 0xC613F0FF}}),
                     PortSet(std::move(ports)));
 }
 
@@ -58,7 +58,7 @@ BENCHMARK(BM_ParseReply);
 void BM_ParseAndValidate(benchmark::State& state) {
   const ProbeSpace space = make_space();
   const SynCookie cookie(kKey);
-  const ReplyValidator validator(space, cookie, kLocal, 40000, 40015);
+  const ReplyValidator validator(space, cookie, IpAddress::v4(kLocal), std::nullopt, 40000, 40015);
   const test::Bytes frame = make_syn_ack(cookie);
   const std::span<const std::uint8_t> bytes(frame.data(), frame.size());
   if (!validator.validate(parse_reply(bytes, LinkType::ethernet).value()))

@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "capture/pcap_filter.hpp"
-#include "engine/target_parse.hpp"
 
 namespace synscan {
 namespace {
@@ -25,11 +24,6 @@ void dump_one(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
 }
 
 }  // namespace
-
-std::string traffic_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last) {
-  return fmt::format("(tcp and src host {} and src portrange {}-{}) or {}", format_ipv4(local_ip), port_first,
-                     port_last, reply_filter(local_ip, port_first, port_last));
-}
 
 PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, const std::string& path,
                        std::size_t buffer_bytes) {

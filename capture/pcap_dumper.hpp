@@ -15,9 +15,6 @@
 
 namespace synscan {
 
-/// BPF for our traffic in both directions: the replies of reply_filter() plus our probes (TCP from our
-/// address and source-port range).
-std::string traffic_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last);
 
 class PcapDumper {
  public:

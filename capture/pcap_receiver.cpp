@@ -6,7 +6,6 @@
 
 #include "capture/pcap_filter.hpp"
 #include "capture/send_thread.hpp"  // monotonic_ns
-#include "engine/target_parse.hpp"
 
 namespace synscan {
 namespace {
@@ -21,7 +20,7 @@ LinkType link_from_dlt(int dlt) {
       return LinkType::ethernet;
     case DLT_RAW:
     case DLT_IPV4:
-      return LinkType::raw_ipv4;
+      return LinkType::raw_ip;
     case DLT_LINUX_SLL:
       return LinkType::linux_sll;
     case DLT_LINUX_SLL2:
@@ -33,13 +32,6 @@ LinkType link_from_dlt(int dlt) {
 }
 
 }  // namespace
-
-std::string reply_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last) {
-  const std::string ip = format_ipv4(local_ip);
-  return fmt::format(
-      "(tcp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)", ip,
-      port_first, port_last);
-}
 
 PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter,
                            std::size_t buffer_bytes) {

@@ -70,9 +70,5 @@ class PcapReceiver {
   LinkType link_ = LinkType::ethernet;
 };
 
-/// The BPF filter for replies to us: TCP to our address and source-port range, and ICMP destination
-/// unreachable to our address. E.g. "(tcp and dst host 198.18.0.1 and dst portrange 61000-61255) or (icmp and
-/// dst host 198.18.0.1 and icmp[0] == 3)".
-std::string reply_filter(Ipv4 local_ip, std::uint16_t port_first, std::uint16_t port_last);
 
 }  // namespace synscan

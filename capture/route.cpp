@@ -258,8 +258,10 @@ Mac resolve_neighbour(nl_sock* sock, const std::string& ifname, int ifindex, Ipv
 
 }  // namespace
 
-NextHop resolve_next_hop(Ipv4 target, const RouteOverrides& overrides,
+NextHop resolve_next_hop(const IpAddress& target_address, const RouteOverrides& overrides,
                          std::chrono::milliseconds neighbour_timeout) {
+  if (!target_address.is_v4()) throw RouteError("IPv6 next hops are not resolved yet");
+  const Ipv4 target = target_address.ipv4();
   SockPtr sock = open_route_socket();
 
   // With -i the interface is checked first, so that a typo or a down link is named as such rather than
@@ -295,7 +297,7 @@ NextHop resolve_next_hop(Ipv4 target, const RouteOverrides& overrides,
     }
     std::memcpy(hop.source_mac.data(), nl_addr_get_binary_addr(lladdr), hop.source_mac.size());
   } else if (arptype == ARPHRD_NONE || arptype == ARPHRD_TUNNEL) {
-    hop.link = LinkType::raw_ipv4;  // tun, wireguard, ipip: IP packets without a link-layer header
+    hop.link = LinkType::raw_ip;  // tun, wireguard, ipip: IP packets without a link-layer header
   } else {
     throw RouteError(
         fmt::format("interface '{}' has link type {} (ARPHRD); only Ethernet, tun and ipip are supported",
@@ -305,19 +307,19 @@ NextHop resolve_next_hop(Ipv4 target, const RouteOverrides& overrides,
   if (overrides.source_ip) {
     hop.source_ip = *overrides.source_ip;
   } else if (route.preferred_source) {
-    hop.source_ip = *route.preferred_source;
+    hop.source_ip = IpAddress::v4(*route.preferred_source);
   } else if (auto primary = primary_address(sock.get(), hop.ifindex)) {
-    hop.source_ip = *primary;
+    hop.source_ip = IpAddress::v4(*primary);
   } else {
     throw RouteError(
         fmt::format("interface '{}' has no IPv4 address; give one with --source-ip", hop.interface));
   }
 
-  hop.next_hop = route.gateway.value_or(target);
+  hop.next_hop = IpAddress::v4(route.gateway.value_or(target));
   if (hop.link == LinkType::ethernet) {
     hop.next_hop_mac = overrides.router_mac ? *overrides.router_mac
                                             : resolve_neighbour(sock.get(), hop.interface, hop.ifindex,
-                                                                hop.next_hop, neighbour_timeout);
+                                                                hop.next_hop.ipv4(), neighbour_timeout);
   }
   return hop;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/address.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
@@ -17,12 +18,12 @@ namespace synscan {
 struct NextHop {
   std::string interface;  ///< outgoing interface name, e.g. "veth0"
   int ifindex = 0;        ///< kernel interface index of `interface`
-  Ipv4 source_ip = 0;     ///< source address of the probes; host byte order
-  Ipv4 next_hop = 0;      ///< the route's gateway, or the target itself when it is on-link; host byte order
+  IpAddress source_ip;    ///< source address of the probes (the target's family); host byte order
+  IpAddress next_hop;     ///< the route's gateway, or the target itself when it is on-link; host byte order
   Mac source_mac{};       ///< the interface's MAC, wire order (zeros on non-Ethernet links)
   Mac next_hop_mac{};     ///< the next hop's MAC, wire order (zeros on non-Ethernet links)
   LinkType link =
-      LinkType::ethernet;  ///< ethernet for ARPHRD_ETHER; raw_ipv4 for tun/ipip/wireguard (no MACs)
+      LinkType::ethernet;  ///< ethernet for ARPHRD_ETHER; raw_ip for tun/ipip/wireguard (no MACs)
   std::uint32_t mtu = 0;   ///< bytes of IP packet the interface (or the route's mtu metric, if lower) carries
 };
 
@@ -30,7 +31,7 @@ struct NextHop {
 struct RouteOverrides {
   std::optional<std::string>
       interface;                  ///< -i: send through this interface (its route, or the target on-link)
-  std::optional<Ipv4> source_ip;  ///< --source-ip, host byte order; not checked to be local (may spoof)
+  std::optional<IpAddress> source_ip;  ///< --source-ip of the target's family; not checked to be local (may spoof)
   std::optional<Mac> router_mac;  ///< --router-mac: used as next_hop_mac, no neighbour lookup
 };
 
@@ -57,7 +58,7 @@ struct RouteError : std::runtime_error {
 ///    receives), and the table is polled every 20 ms until `neighbour_timeout` has passed.
 /// Runs in the calling thread's network namespace. Blocks at most about `neighbour_timeout` plus a few
 /// netlink round trips. Throws RouteError on any failure; never returns a partly filled NextHop.
-NextHop resolve_next_hop(Ipv4 target, const RouteOverrides& overrides,
+NextHop resolve_next_hop(const IpAddress& target, const RouteOverrides& overrides,
                          std::chrono::milliseconds neighbour_timeout);
 
 /// Parses a MAC address written as six pairs of hex digits separated by ':' or by '-' (one separator

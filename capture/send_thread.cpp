@@ -33,10 +33,10 @@ std::int64_t monotonic_ns() noexcept {
 
 std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,
                             std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop) {
-  constexpr std::size_t kStride = ProbeTemplate::kMaxFrame;
-  const std::size_t frame_size = pass.maker.frame_size();
+  const std::size_t stride = pass.probes.frame_stride();
   // Buffers for one batch, allocated before the first probe; the loop below never allocates.
-  std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[kStride * pass.max_batch]);
+  std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[stride * pass.max_batch]);
+  std::unique_ptr<std::uint16_t[]> lengths(new std::uint16_t[pass.max_batch]);
   std::unique_ptr<ProbeIndex[]> indices(new ProbeIndex[pass.max_batch]);
   // The slice element of each frame in the batch: a batch cut short by a stop resumes at its first unsent frame.
   std::unique_ptr<std::uint64_t[]> frame_j(new std::uint64_t[pass.max_batch]);
@@ -60,10 +60,10 @@ std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmit
         indices[filled++] = batch[k];
       }
     }
-    pass.maker.craft_batch(indices.get(), filled, frames.get(), kStride);
+    pass.probes.craft_batch(indices.get(), filled, frames.get(), stride, lengths.get());
     std::size_t done = 0;
     while (done < filled) {
-      const std::size_t n = tx.send(frames.get() + kStride * done, kStride, frame_size, filled - done);
+      const std::size_t n = tx.send(frames.get() + stride * done, stride, lengths.get() + done, filled - done);
       done += n;
       if (n == 0) {
         if (stop.load(std::memory_order_relaxed)) break;

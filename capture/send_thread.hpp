@@ -6,7 +6,7 @@
 
 #include "capture/transmitter.hpp"
 #include "engine/permutation.hpp"
-#include "engine/probe_maker.hpp"
+#include "engine/probe_module.hpp"
 #include "engine/rate_limiter.hpp"
 #include "engine/result_table.hpp"
 #include "engine/shard.hpp"
@@ -15,7 +15,7 @@ namespace synscan {
 
 struct SendPass {
   const Permutation& permutation;
-  const ProbeMaker& maker;
+  const ProbeModule& probes;       ///< crafts the frames
   Slice slice;                      ///< this thread's positions in the permutation
   const ResultTable* skip_answered; ///< retry passes: skip probes already answered; nullptr in the first pass
   std::uint32_t max_batch;          ///< frames per send call

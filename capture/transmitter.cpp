@@ -65,12 +65,12 @@ class SendmmsgTransmitter final : public Transmitter {
     msgs_.resize(kMaxBatch);
   }
 
-  std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
     count = std::min(count, kMaxBatch);
     for (std::size_t i = 0; i < count; ++i) {
       iov_[i].iov_base = const_cast<std::uint8_t*>(frames + i * stride);
-      iov_[i].iov_len = frame_len;
+      iov_[i].iov_len = lengths[i];
       msgs_[i].msg_hdr = {};
       msgs_[i].msg_hdr.msg_iov = &iov_[i];
       msgs_[i].msg_hdr.msg_iovlen = 1;
@@ -99,10 +99,10 @@ class LibnetTransmitter final : public Transmitter {
     if (!l_) throw std::runtime_error(std::string("libnet_init: ") + errbuf);
   }
 
-  std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
     for (std::size_t i = 0; i < count; ++i) {
-      if (libnet_write_link(l_.get(), frames + i * stride, static_cast<std::uint32_t>(frame_len)) < 0) {
+      if (libnet_write_link(l_.get(), frames + i * stride, lengths[i]) < 0) {
         if (errno == ENOBUFS || errno == EAGAIN) return i;
         ++errors_;
       }

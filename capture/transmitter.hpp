@@ -16,10 +16,11 @@ namespace synscan {
 class Transmitter {
  public:
   virtual ~Transmitter() = default;
-  /// Sends `count` frames of `frame_len` bytes each, laid out `stride` bytes apart from `frames`. Returns how many
-  /// the kernel accepted, 0 to count; a short count means its queue was full, and the caller re-sends the rest.
-  /// Throws std::runtime_error on a hard error (interface gone, permission).
-  virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+  /// Sends `count` frames laid out `stride` bytes apart from `frames`, frame i being lengths[i] bytes (at most
+  /// stride and at most 2,048; an IPv4 and an IPv6 probe differ in length). Returns how many the kernel accepted,
+  /// 0 to count, in order; a short count means its queue was full, and the caller re-sends the rest. Throws
+  /// std::runtime_error on a hard error (interface gone, permission).
+  virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                            std::size_t count) = 0;
   /// Returns once every frame accepted by send() has been handed to the driver (backends that queue frames
   /// themselves, like the TX ring, wait up to 1 s for it); called at the end of each pass. Throws like

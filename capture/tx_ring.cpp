@@ -22,7 +22,7 @@ namespace synscan {
 namespace {
 
 // Ring geometry: 128-byte slots (the 32-byte TPACKET_V2 header, then up to 96 bytes of frame: our probes are
-// at most ProbeTemplate::kMaxFrame = 64), 32 slots per 4 KiB block, 128 blocks: 4,096 slots, 512 KiB per
+// at most 78 bytes, an Ethernet + IPv6 + TCP SYN with MSS), 32 slots per 4 KiB block, 128 blocks: 4,096 slots, 512 KiB per
 // transmitter. Slots never straddle blocks and the blocks are contiguous in the mapping, so slot i is at i *
 // kSlotBytes.
 constexpr unsigned kSlotBytes = 128;
@@ -98,7 +98,7 @@ class TxRingTransmitter final : public Transmitter {
     release();
   }
 
-  std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
     std::size_t queued = 0;
     while (queued < count) {
@@ -110,8 +110,8 @@ class TxRingTransmitter final : public Transmitter {
       } else if (status != TP_STATUS_AVAILABLE) {
         break;  // still queued or in flight: the ring is full
       }
-      std::memcpy(reinterpret_cast<std::uint8_t*>(slot) + kDataOffset, frames + stride * queued, frame_len);
-      slot->tp_len = static_cast<std::uint32_t>(frame_len);
+      std::memcpy(reinterpret_cast<std::uint8_t*>(slot) + kDataOffset, frames + stride * queued, lengths[queued]);
+      slot->tp_len = lengths[queued];
       // Release: the kernel must see the frame bytes and length before the status that hands them over.
       __atomic_store_n(&slot->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
       head_ = head_ + 1 == kSlots ? 0 : head_ + 1;

@@ -147,9 +147,8 @@ class XdpTransmitter final : public Transmitter {
     release();
   }
 
-  std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t frame_len,
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
-    if (frame_len > kChunkBytes) throw std::invalid_argument("--send-backend xdp: frame longer than a chunk");
     reap();
     const std::uint32_t room = xsk_ring_free(kTxRingSize, tx_producer_, load_acquire(tx_.consumer));
     const auto n =
@@ -157,10 +156,10 @@ class XdpTransmitter final : public Transmitter {
     auto* descs = static_cast<xdp_desc*>(tx_.entries);
     for (std::uint32_t i = 0; i < n; ++i) {
       const std::uint64_t addr = chunks_.take();
-      std::memcpy(umem_ + addr, frames + stride * i, frame_len);
+      std::memcpy(umem_ + addr, frames + stride * i, lengths[i]);
       xdp_desc& d = descs[xsk_ring_slot(tx_producer_ + i, kTxRingSize)];
       d.addr = addr;
-      d.len = static_cast<std::uint32_t>(frame_len);
+      d.len = lengths[i];
       d.options = 0;
     }
     tx_producer_ += n;

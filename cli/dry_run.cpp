@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engine/address.hpp"
 #include "engine/permutation.hpp"
 #include "engine/shard.hpp"
 
@@ -28,9 +29,17 @@ char* put_decimal(char* p, std::uint32_t v) noexcept {
 }
 
 char* put_probe(char* p, Probe probe) noexcept {
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    p = put_decimal(p, (probe.ip >> shift) & 0xFF);
-    *p++ = shift ? '.' : ' ';
+  if (probe.ip.is_v4()) {
+    const Ipv4 ip = probe.ip.ipv4();
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      p = put_decimal(p, (ip >> shift) & 0xFF);
+      *p++ = shift ? '.' : ' ';
+    }
+  } else {
+    // RFC 5952 text; IPv6 dry runs are the rarer kind, so they may allocate.
+    const std::string text = format_ipv6(probe.ip.ipv6());
+    p = std::copy(text.begin(), text.end(), p);
+    *p++ = ' ';
   }
   p = put_decimal(p, probe.port);
   *p++ = '\n';
@@ -60,7 +69,7 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
     return slice.count;
   }
   constexpr std::size_t kBuffer = 1 << 16;
-  constexpr std::size_t kLine = 22;  // "255.255.255.255 65535\n"
+  constexpr std::size_t kLine = 52;  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255 65535\n"
   std::vector<char> buffer(kBuffer);
   char* p = buffer.data();
   std::uint64_t written = 0;

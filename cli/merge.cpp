@@ -141,7 +141,7 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
     Result r;
     std::string hostname;
     try {
-      r.ip = parse_ipv4(string_field(record, "ip"));
+      r.ip = parse_address(string_field(record, "ip"));
       r.port = static_cast<std::uint16_t>(number_field(record, "port", 65535, 0));
       if (!parse_state(string_field(record, "state"), r.state)) {
         throw std::invalid_argument("\"state\" must be open, closed or filtered");
@@ -168,8 +168,7 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     }
     ++records_;
-    const std::uint64_t key = (std::uint64_t{r.ip} << 16) | r.port;
-    auto [it, inserted] = results_.try_emplace(key, r);
+    auto [it, inserted] = results_.try_emplace({r.ip, r.port}, r);
     if (!inserted && state_rank(r.state) > state_rank(it->second.state)) it->second = r;
     if (!hostname.empty()) names_.try_emplace(r.ip, std::move(hostname));
   }
@@ -179,16 +178,12 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
 std::vector<Result> ResultMerger::results() const {
   std::vector<Result> out;
   out.reserve(results_.size());
-  for (const auto& [key, r] : results_) out.push_back(r);
-  std::sort(out.begin(), out.end(),
-            [](const Result& a, const Result& b) { return a.ip != b.ip ? a.ip < b.ip : a.port < b.port; });
+  for (const auto& [key, r] : results_) out.push_back(r);  // the map's order: address (IPv4 first), then port
   return out;
 }
 
-std::vector<std::pair<Ipv4, std::string>> ResultMerger::hostnames() const {
-  std::vector<std::pair<Ipv4, std::string>> out(names_.begin(), names_.end());
-  std::sort(out.begin(), out.end());
-  return out;
+std::vector<std::pair<IpAddress, std::string>> ResultMerger::hostnames() const {
+  return {names_.begin(), names_.end()};  // sorted: the map's order
 }
 
 int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
@@ -239,7 +234,7 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
     merger.add(file, path);
   }
   const std::vector<Result> results = merger.results();
-  const std::vector<std::pair<Ipv4, std::string>> names = merger.hostnames();
+  const std::vector<std::pair<IpAddress, std::string>> names = merger.hostnames();
 
   Outputs outputs({OutputSpec{output, format}});
   ScanInfo info;

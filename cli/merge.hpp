@@ -5,10 +5,11 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <map>
 #include <utility>
 #include <vector>
 
+#include "engine/address.hpp"
 #include "engine/result.hpp"
 #include "engine/types.hpp"
 
@@ -32,13 +33,13 @@ class ResultMerger {
   /// Every (ip, port) once, in address order (ip, then port).
   std::vector<Result> results() const;
   /// (ip, hostname) for records that carried a name, sorted by address.
-  std::vector<std::pair<Ipv4, std::string>> hostnames() const;
+  std::vector<std::pair<IpAddress, std::string>> hostnames() const;
   /// Records read (before de-duplication).
   std::uint64_t records_read() const noexcept { return records_; }
 
  private:
-  std::unordered_map<std::uint64_t, Result> results_;  // key (ip << 16) | port
-  std::unordered_map<Ipv4, std::string> names_;
+  std::map<std::pair<IpAddress, std::uint16_t>, Result> results_;  // keyed on (address, port), both families
+  std::map<IpAddress, std::string> names_;
   std::uint64_t records_ = 0;
 };
 

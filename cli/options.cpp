@@ -33,7 +33,7 @@ struct RawOptions {
   std::string retries = "0";
   std::string seed;
   std::string interface;
-  std::string source_ip;
+  std::vector<std::string> source_ip;
   std::string source_port;
   std::string router_mac;
   OutputArgs out;
@@ -88,7 +88,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
   po::options_description network("Network");
   network.add_options()
       ("interface,i", po::value(&o.interface)->value_name("NAME"), "interface (default: from the route)")
-      ("source-ip", po::value(&o.source_ip)->value_name("IP"), "source address (default: from the route)")
+      ("source-ip", po::value(&o.source_ip)->value_name("IP"),
+       "source address, once per family (default: from the route)")
       ("source-port", po::value(&o.source_port)->value_name("N|N-M"), "source port(s) (default 61000-61255)")
       ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)")
       ("user", po::value(&o.user)->value_name("NAME"),
@@ -362,12 +363,16 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   }
 
   if (!raw.interface.empty()) c.interface = raw.interface;
-  if (!raw.source_ip.empty()) {
+  for (const std::string& text : raw.source_ip) {
+    IpAddress a;
     try {
-      c.source_ip = parse_ipv4(raw.source_ip);
+      a = parse_address(text);
     } catch (const ParseError& e) {
-      bad("address", raw.source_ip, "--source-ip", e.hint());
+      bad("address", text, "--source-ip", e.hint());
     }
+    std::optional<IpAddress>& slot = a.is_v4() ? c.source_ip4 : c.source_ip6;
+    if (slot) bad("address", text, "--source-ip", "one source address per family");
+    slot = a;
   }
   if (!raw.source_port.empty()) parse_source_ports(raw.source_port, c);
   if (!raw.router_mac.empty()) {

@@ -29,6 +29,16 @@ std::string targets_text(const ScanConfig& c) {
     if (!out.empty()) out += ',';
     out += iv.first == iv.last ? format_ipv4(iv.first) : format_ipv4(iv.first) + "-" + format_ipv4(iv.last);
   }
+  for (const Interval6& iv : c.space.targets().intervals_v6()) {
+    if (!out.empty()) out += ',';
+    out += iv.first == iv.last ? format_ipv6(iv.first) : format_ipv6(iv.first) + "-" + format_ipv6(iv.last);
+  }
+  return out;
+}
+
+nlohmann::json addresses_json(const std::vector<IpAddress>& addresses) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const IpAddress& a : addresses) out.push_back(format_address(a));
   return out;
 }
 
@@ -74,7 +84,8 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"send_threads", c.send_threads},
       {"send_backend", std::string(send_backend_name(c.send_backend))},
       {"interface", r.interface},
-      {"source_ip", format_ipv4(r.source_ip)},
+      {"source_ip", r.source_ips.empty() ? std::string() : format_address(r.source_ips.front())},
+      {"source_ips", addresses_json(r.source_ips)},
       {"source_ports", fmt::format("{}-{}", c.source_port_first, c.source_port_last)},
       {"router_mac", r.next_hop_mac},
       {"outputs", outputs},

@@ -21,7 +21,7 @@ struct ScanRecord {
   std::vector<std::uint64_t> sent_per_pass;  ///< probes sent by each pass
   bool interrupted = false;                  ///< stopped by SIGINT/SIGTERM
   std::string interface;                     ///< as resolved (route or -i)
-  Ipv4 source_ip = 0;
+  std::vector<IpAddress> source_ips;  ///< one per family scanned, IPv4 first
   std::string next_hop_mac;  ///< "aa:bb:..", empty on links without MACs
   CaptureStats capture;      ///< libpcap's final counters
   SendBackend send_backend = SendBackend::sendmmsg;  ///< the backend that sent (never automatic)

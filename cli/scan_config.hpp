@@ -39,7 +39,8 @@ struct ScanConfig {
   std::uint32_t send_threads = 1;
   SendBackend send_backend = SendBackend::automatic;
   std::optional<std::string> interface;  ///< -i
-  std::optional<Ipv4> source_ip;         ///< --source-ip
+  std::optional<IpAddress> source_ip4;   ///< --source-ip of family IPv4
+  std::optional<IpAddress> source_ip6;   ///< --source-ip of family IPv6
   std::optional<Mac> router_mac;         ///< --router-mac
   std::uint16_t source_port_first = 61000;  ///< outside Linux's default ephemeral range 32768-60999
   std::uint16_t source_port_last = 61255;
@@ -50,7 +51,7 @@ struct ScanConfig {
   std::string pcap_out_path;         ///< --pcap-out FILE, "" for none
   bool dry_run = false;
   bool count_only = false;           ///< --count: the dry run prints only the number of probes
-  std::vector<std::pair<Ipv4, std::string>> hostnames;  ///< names targets were given as, sorted by address
+  std::vector<std::pair<IpAddress, std::string>> hostnames;  ///< names targets were given as, sorted by address
   std::string user = "nobody";       ///< --user: who synscan becomes after set-up when started as root
   std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
   std::uint64_t pcap_buffer_bytes = 32ull << 20;  // capture/pcap_receiver.hpp kDefaultRingBytes

@@ -20,8 +20,7 @@
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
-#include "engine/reply_parser.hpp"
-#include "engine/reply_validator.hpp"
+#include "engine/probe_module.hpp"
 #include "engine/spsc_queue.hpp"
 
 namespace synscan {
@@ -45,25 +44,20 @@ void wait_for_replies(double seconds, const std::atomic<bool>& stop) {
   }
 }
 
-// The receive thread's per-frame work: parse, validate, hand over. No allocation, no lock.
+// The receive thread's per-frame work: classify (parse, validate), hand over. No allocation, no lock.
 struct ReplyHandler {
   LinkType link;
-  const ReplyValidator& validator;
-  SpscQueue<Found>& queue;
+  const ProbeModule& probes;
+  SpscQueue<Result>& queue;
   ScanState& state;
 
   void operator()(std::span<const std::uint8_t> frame, std::int64_t ts_ms) const {
-    const std::optional<Reply> reply = parse_reply(frame, link);
-    const std::optional<Verdict> verdict = reply ? validator.validate(*reply) : std::nullopt;
+    const std::optional<Result> verdict = probes.classify(frame, link, ts_ms);
     if (!verdict) {
       state.replies_ignored.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    Found f;
-    f.index = verdict->index;
-    f.result = {reply->target_ip, reply->target_port, verdict->state, verdict->reason,
-                reply->ttl,       reply->window,      reply->icmp_code, ts_ms};
-    if (!queue.push(f)) state.queue_drops.fetch_add(1, std::memory_order_relaxed);
+    if (!queue.push(*verdict)) state.queue_drops.fetch_add(1, std::memory_order_relaxed);
   }
 };
 
@@ -100,18 +94,34 @@ void publish_capture_stats(const CaptureStats& cs, ScanState& state) {
 
 int run_scan(const ScanConfig& c, ScanState& state) {
   require_raw_capability();
-  const NextHop hop = resolve_next_hop(c.space.targets().at(0), {c.interface, c.source_ip, c.router_mac},
-                                       kNeighbourTimeout);
-  TemplateParams tp;
-  tp.link = hop.link;
-  tp.source_mac = hop.source_mac;
-  tp.next_hop_mac = hop.next_hop_mac;
-  tp.source_ip = hop.source_ip;
-  const ProbeTemplate tmpl(tp);
-  const SynCookie cookie(CookieKey::random());
+  // One next hop per family the scan has; both must leave through one interface (one capture, one set of
+  // transmitters).
+  const TargetSet& targets = c.space.targets();
+  std::optional<NextHop> hop4, hop6;
+  if (targets.v4_size() > 0) {
+    hop4 = resolve_next_hop(IpAddress::v4(targets.at_v4(0)), {c.interface, c.source_ip4, c.router_mac},
+                            kNeighbourTimeout);
+  }
+  if (targets.v6_size() > 0) {
+    hop6 = resolve_next_hop(IpAddress::v6(targets.at_v6(0)), {c.interface, c.source_ip6, c.router_mac},
+                            kNeighbourTimeout);
+  }
+  if (hop4 && hop6 && hop4->ifindex != hop6->ifindex) {
+    throw RouteError(fmt::format("IPv4 targets route through {} and IPv6 targets through {}: give -i to send both "
+                                 "through one interface, or scan the families separately",
+                                 hop4->interface, hop6->interface));
+  }
+  const NextHop& hop = hop4 ? *hop4 : *hop6;
+  auto endpoint = [](const NextHop& h) { return LocalEndpoint{h.link, h.source_mac, h.next_hop_mac, h.source_ip}; };
+  ProbeSetup setup;
+  setup.space = &c.space;
+  setup.key = CookieKey::random();
+  if (hop4) setup.v4 = endpoint(*hop4);
+  if (hop6) setup.v6 = endpoint(*hop6);
+  setup.source_port_first = c.source_port_first;
+  setup.source_port_last = c.source_port_last;
+  const std::unique_ptr<ProbeModule> probes = make_probe_module("tcp_syn", setup);
   const Permutation permutation(c.space.size(), c.seed);
-  const ProbeMaker maker(c.space, tmpl, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
-  const ReplyValidator validator(c.space, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
 
   Outputs outputs(c.outputs);
   MetadataFile metadata(c.metadata_path);
@@ -119,15 +129,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   ResultTable table(c.space.size());
   if (c.resume_from) preload_answered(table, c.resume_from->answered);  // reported by the stopped run
   Aggregator aggregator(table, c.show, outputs.writers());
-  SpscQueue<Found> queue(1 << 16);
+  SpscQueue<Result> queue(1 << 16);
 
   // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
-  PcapReceiver receiver(hop.interface, reply_filter(hop.source_ip, c.source_port_first, c.source_port_last),
-                        c.pcap_buffer_bytes);
+  PcapReceiver receiver(hop.interface, probes->reply_filter(), c.pcap_buffer_bytes);
   std::optional<PcapDumper> dumper;
   if (!c.pcap_out_path.empty()) {
-    dumper.emplace(hop.interface, traffic_filter(hop.source_ip, c.source_port_first, c.source_port_last),
-                   c.pcap_out_path, c.pcap_buffer_bytes);
+    dumper.emplace(hop.interface, probes->traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes);
   }
   TransmitterSet sender =
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
@@ -154,7 +162,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   std::jthread receive_thread([&] {
     pthread_setname_np(pthread_self(), "synscan-recv");
     try {
-      receiver.run(receive_stop, ReplyHandler{receiver.link(), validator, queue, state},
+      receiver.run(receive_stop, ReplyHandler{receiver.link(), *probes, queue, state},
                    [&state](const CaptureStats& cs) { publish_capture_stats(cs, state); });
     } catch (...) {
       // A capture that dies (interface removed) ends the scan; the error is rethrown after the threads join.
@@ -169,10 +177,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       // Read the flag before popping: the receive thread has stopped before it is set, so an empty queue seen
       // after it means every verdict was taken.
       const bool stopping = aggregate_stop.load(std::memory_order_acquire);
-      if (std::optional<Found> f = queue.pop()) {
+      if (std::optional<Result> f = queue.pop()) {
         if (aggregator.add(*f)) {
           dirty = true;
-          count_reply(f->result.reason, state);
+          count_reply(f->reason, state);
           publish_counts(aggregator, state);
         } else {
           state.replies_duplicate.fetch_add(1, std::memory_order_relaxed);
@@ -223,7 +231,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {
       senders.emplace_back([&, t] {
-        const SendPass sp{permutation, maker,
+        const SendPass sp{permutation, *probes,
                           make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads),
                           pass > 0 ? &table : nullptr, batch, start_j(c, pass, t)};
         reached.next_j[t] = run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
@@ -282,7 +290,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.sent_per_pass = sent_per_pass;
   record.interrupted = interrupted;
   record.interface = hop.interface;
-  record.source_ip = hop.source_ip;
+  if (hop4) record.source_ips.push_back(hop4->source_ip);
+  if (hop6) record.source_ips.push_back(hop6->source_ip);
   if (hop.link == LinkType::ethernet) record.next_hop_mac = format_mac(hop.next_hop_mac);
   record.capture = receiver.stats();
   record.send_backend = sender.backend;

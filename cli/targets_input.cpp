@@ -18,7 +18,7 @@
 
 namespace synscan {
 
-std::vector<Ipv4> resolve_ipv4(const std::string& name) {
+std::vector<IpAddress> resolve_ipv4(const std::string& name) {
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;  // one entry per address instead of one per socket type
@@ -32,18 +32,18 @@ std::vector<Ipv4> resolve_ipv4(const std::string& name) {
                                          rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc)));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(list, &freeaddrinfo);
-  std::vector<Ipv4> out;
+  std::vector<IpAddress> out;
   for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
     if (ai->ai_family != AF_INET) continue;
-    const Ipv4 ip = ntohl(reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr.s_addr);
+    const IpAddress ip = IpAddress::v4(ntohl(reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr.s_addr));
     if (std::find(out.begin(), out.end(), ip) == out.end()) out.push_back(ip);
   }
   if (out.empty()) throw UsageError(fmt::format("cannot resolve target '{}': no IPv4 address", name));
   return out;
 }
 
-const std::vector<Interval>& default_exclusions() {
-  static const std::vector<Interval> kList = {
+const AddressRanges& default_exclusions() {
+  static const AddressRanges kList = std::vector<Interval>{
       {0x00000000u, 0x00FFFFFFu},  // 0.0.0.0/8
       {0x7F000000u, 0x7FFFFFFFu},  // 127.0.0.0/8
       {0xE0000000u, 0xEFFFFFFFu},  // 224.0.0.0/4
@@ -70,12 +70,12 @@ void TargetListBuilder::add_token(std::string_view token, std::string_view where
   ++tokens_;
   try {
     bool masked = false;
-    const Interval iv = parse_target_token(token, &masked);
+    const AddressRange r = parse_target_token(token, &masked);
     if (masked) {
       notices_.push_back(fmt::format("note: {} has host bits set; using {}/{} ({})", token,
-                                     format_ipv4(iv.first), token.substr(token.find('/') + 1), where));
+                                     format_address(r.first), token.substr(token.find('/') + 1), where));
     }
-    intervals_.push_back(iv);
+    ranges_.add(r.first, r.last);
     return;
   } catch (const ParseError& e) {
     if (!looks_like_hostname(token)) {
@@ -85,7 +85,7 @@ void TargetListBuilder::add_token(std::string_view token, std::string_view where
   const std::string name(token);
   auto cached = resolved_.find(name);
   if (cached == resolved_.end()) {
-    std::vector<Ipv4> addresses;
+    std::vector<IpAddress> addresses;
     try {
       addresses = resolver_(name);
     } catch (const UsageError& e) {
@@ -93,11 +93,11 @@ void TargetListBuilder::add_token(std::string_view token, std::string_view where
     }
     cached = resolved_.emplace(name, std::move(addresses)).first;
     std::vector<std::string> shown;
-    for (Ipv4 ip : cached->second) shown.push_back(format_ipv4(ip));
+    for (const IpAddress& ip : cached->second) shown.push_back(format_address(ip));
     notices_.push_back(fmt::format("note: {} resolved to {}", name, fmt::join(shown, ", ")));
   }
-  for (Ipv4 ip : cached->second) {
-    intervals_.push_back({ip, ip});
+  for (const IpAddress& ip : cached->second) {
+    ranges_.add(ip, ip);
     if (record_names_) names_.emplace_back(ip, name);
   }
 }
@@ -146,7 +146,7 @@ void TargetListBuilder::add_file(const std::string& path, std::string_view optio
   if (in->bad()) throw std::runtime_error(fmt::format("error reading {} '{}'", option, shown));
 }
 
-std::vector<std::pair<Ipv4, std::string>> TargetListBuilder::take_names() {
+std::vector<std::pair<IpAddress, std::string>> TargetListBuilder::take_names() {
   std::stable_sort(names_.begin(), names_.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   names_.erase(std::unique(names_.begin(), names_.end(),
@@ -174,12 +174,9 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
 
   // Measured before the default exclusions so that a user's own list can be blamed when it removes
   // everything.
-  const TargetSet user_only(include.intervals(), exclude.intervals());
-  if (o.default_excludes) {
-    exclude.intervals().insert(exclude.intervals().end(), default_exclusions().begin(),
-                               default_exclusions().end());
-  }
-  ResolvedTargets out{TargetSet(include.intervals(), exclude.intervals()), include.take_names(), {}};
+  const TargetSet user_only(include.ranges(), exclude.ranges());
+  if (o.default_excludes) exclude.ranges().append(default_exclusions());
+  ResolvedTargets out{TargetSet(include.ranges(), exclude.ranges()), include.take_names(), {}};
   out.notices = include.notices();
   out.notices.insert(out.notices.end(), exclude.notices().begin(), exclude.notices().end());
 
@@ -201,11 +198,11 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
   return out;
 }
 
-std::function<std::string_view(Ipv4)> hostname_lookup(
-    const std::vector<std::pair<Ipv4, std::string>>& table) {
-  return [&table](Ipv4 ip) -> std::string_view {
-    auto it =
-        std::lower_bound(table.begin(), table.end(), ip, [](const auto& e, Ipv4 v) { return e.first < v; });
+std::function<std::string_view(const IpAddress&)> hostname_lookup(
+    const std::vector<std::pair<IpAddress, std::string>>& table) {
+  return [&table](const IpAddress& ip) -> std::string_view {
+    auto it = std::lower_bound(table.begin(), table.end(), ip,
+                               [](const auto& e, const IpAddress& v) { return e.first < v; });
     if (it == table.end() || it->first != ip) return {};
     return it->second;
   };

@@ -19,16 +19,16 @@ namespace synscan {
 /// Resolves a hostname to every IPv4 address it has (A records), host byte order. Throws UsageError when the
 /// name does not exist (a bad target: exit 2) and std::runtime_error when the resolver itself failed (no DNS
 /// server reachable, EAI_AGAIN: the environment, exit 1).
-using Resolver = std::function<std::vector<Ipv4>(const std::string& name)>;
+using Resolver = std::function<std::vector<IpAddress>(const std::string& name)>;
 
 /// The system resolver: getaddrinfo(name, AF_INET), every address once, in the order returned.
-std::vector<Ipv4> resolve_ipv4(const std::string& name);
+std::vector<IpAddress> resolve_ipv4(const std::string& name);
 
 /// The addresses that are never valid unicast targets, RFC 6890 section 2.2.2: 0.0.0.0/8 ("this network"),
 /// 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast, RFC 5771), 240.0.0.0/4 (reserved) and 255.255.255.255
 /// (limited broadcast). Deliberately not the benchmarking (198.18.0.0/15) or documentation ranges: tests and
 /// examples use them.
-const std::vector<Interval>& default_exclusions();
+const AddressRanges& default_exclusions();
 
 /// A scan of more than this many addresses needs an exclusion of its own or --allow-large.
 inline constexpr std::uint64_t kLargeScanAddresses = std::uint64_t{1} << 24;
@@ -55,9 +55,9 @@ class TargetListBuilder {
   /// Throws std::runtime_error when the file cannot be read (exit 1), UsageError for a bad token.
   void add_file(const std::string& path, std::string_view option, std::istream& stdin_stream);
 
-  std::vector<Interval>& intervals() noexcept { return intervals_; }
+  AddressRanges& ranges() noexcept { return ranges_; }
   /// (address, name) for every address a hostname resolved to, sorted by address, first name kept.
-  std::vector<std::pair<Ipv4, std::string>> take_names();
+  std::vector<std::pair<IpAddress, std::string>> take_names();
   /// Lines for stderr: host bits masked, names resolved.
   const std::vector<std::string>& notices() const noexcept { return notices_; }
   /// Number of tokens added so far.
@@ -68,9 +68,9 @@ class TargetListBuilder {
 
   Resolver resolver_;
   bool record_names_;
-  std::map<std::string, std::vector<Ipv4>> resolved_;  // each name asked once
-  std::vector<Interval> intervals_;
-  std::vector<std::pair<Ipv4, std::string>> names_;
+  std::map<std::string, std::vector<IpAddress>> resolved_;  // each name asked once
+  AddressRanges ranges_;
+  std::vector<std::pair<IpAddress, std::string>> names_;
   std::vector<std::string> notices_;
   std::size_t tokens_ = 0;
   bool stdin_used_ = false;
@@ -90,7 +90,7 @@ struct TargetOptions {
 /// The resolved target set.
 struct ResolvedTargets {
   TargetSet targets;
-  std::vector<std::pair<Ipv4, std::string>> hostnames;  ///< sorted by address
+  std::vector<std::pair<IpAddress, std::string>> hostnames;  ///< sorted by address
   std::vector<std::string> notices;                     ///< for stderr, one line each
 };
 
@@ -103,6 +103,6 @@ ResolvedTargets resolve_targets(const TargetOptions& options, const Resolver& re
 
 /// A lookup of the name an address was given as, for ScanInfo::hostname_of; empty when it was not a name.
 /// `table` is sorted by address and must outlive the returned function.
-std::function<std::string_view(Ipv4)> hostname_lookup(const std::vector<std::pair<Ipv4, std::string>>& table);
+std::function<std::string_view(const IpAddress&)> hostname_lookup(const std::vector<std::pair<IpAddress, std::string>>& table);
 
 }  // namespace synscan

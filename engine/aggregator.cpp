@@ -2,23 +2,24 @@
 
 namespace synscan {
 
-bool Aggregator::add(const Found& found) {
-  if (!table_.claim(found.index)) return false;
-  emit(found.result);
+bool Aggregator::add(const Result& result) {
+  if (!table_.claim(result.index)) return false;
+  emit(result);
   return true;
 }
 
 void Aggregator::finish_unanswered(const ProbeSpace& space, std::int64_t ts_ms) {
-  table_.for_each_unanswered([&](ProbeIndex index) { emit(silent_result(space.at(index), ts_ms)); });
+  table_.for_each_unanswered([&](ProbeIndex index) { emit(silent_result(index, space.at(index), ts_ms)); });
   flush();
 }
 
 void Aggregator::add_silent(ProbeIndex index, const ProbeSpace& space, std::int64_t ts_ms) {
-  if (table_.claim(index)) emit(silent_result(space.at(index), ts_ms));
+  if (table_.claim(index)) emit(silent_result(index, space.at(index), ts_ms));
 }
 
-Result Aggregator::silent_result(Probe p, std::int64_t ts_ms) {
+Result Aggregator::silent_result(ProbeIndex index, Probe p, std::int64_t ts_ms) {
   Result r;
+  r.index = index;
   r.ip = p.ip;
   r.port = p.port;
   r.state = PortState::filtered;

@@ -12,12 +12,6 @@
 
 namespace synscan {
 
-/// A verdict on its way from the receive thread to the aggregator.
-struct Found {
-  ProbeIndex index = 0;
-  Result result;
-};
-
 class Aggregator {
  public:
   /// `table` and the writers must outlive the aggregator.
@@ -25,7 +19,7 @@ class Aggregator {
       : table_(table), show_(show), writers_(std::move(writers)) {}
 
   /// Takes one verdict. Returns false for a duplicate (the probe was already answered): nothing is written.
-  bool add(const Found& found);
+  bool add(const Result& result);
 
   /// Ends the scan: every probe never answered is filtered (reason no-response), counted, and written when
   /// filtered results are shown. Call once, after the last reply was taken, and only for a complete scan.
@@ -43,7 +37,7 @@ class Aggregator {
 
  private:
   void emit(const Result& r);
-  static Result silent_result(Probe p, std::int64_t ts_ms);
+  static Result silent_result(ProbeIndex index, Probe p, std::int64_t ts_ms);
 
   ResultTable& table_;
   ShowMask show_;

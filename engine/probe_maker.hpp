@@ -1,5 +1,5 @@
 #pragma once
-// The whole per-probe crafting path: probe index -> (target, port) -> source port, SYN cookie, IP ID ->
+// The IPv4 TCP SYN crafting path: probe index -> (IPv4 target, port) -> source port, SYN cookie, IP ID ->
 // frame.
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +30,7 @@ class ProbeMaker {
         port_first_(source_port_first),
         port_count_(std::uint32_t{source_port_last} - source_port_first + 1) {}
 
-  /// Writes the probe for `index` (< space.size()) into out[0, ProbeTemplate::kMaxFrame).
+  /// Writes the probe for `index` (< space.size(), an IPv4 target) into out[0, ProbeTemplate::kMaxFrame).
   void craft(ProbeIndex index, std::uint8_t* out) const noexcept {
     tmpl_.craft(out, fields(space_.locator(), cookie_, index));
   }
@@ -55,9 +55,11 @@ class ProbeMaker {
     while (n > 0) {
       const std::size_t m = n < kChunk ? n : kChunk;
       for (std::size_t i = 0; i < m; ++i) {
-        const Probe p = locator.at(indices[i]);
-        dst_ip[i] = p.ip;
-        ports[i] = source_port_for(indices[i], port_first, port_count) | (std::uint32_t{p.port} << 16);
+        std::uint64_t target_index = 0;
+        std::uint16_t port = 0;
+        locator.split(indices[i], target_index, port);
+        dst_ip[i] = locator.v4_at(target_index);
+        ports[i] = source_port_for(indices[i], port_first, port_count) | (std::uint32_t{port} << 16);
       }
       cookie_.batch(source_ip, dst_ip, ports, m, seq);
       for (std::size_t i = 0; i < m; ++i, out += stride) {
@@ -78,10 +80,13 @@ class ProbeMaker {
   /// The per-probe fields of `index`: destination, source port, cookie as sequence number, IP ID from the
   /// cookie.
   ProbeFields fields(const ProbeLocator& locator, const SynCookie& cookie, ProbeIndex index) const noexcept {
-    const Probe p = locator.at(index);
+    std::uint64_t target_index = 0;
+    std::uint16_t port = 0;
+    locator.split(index, target_index, port);
+    const Ipv4 ip = locator.v4_at(target_index);
     const std::uint16_t sport = source_port_for(index, port_first_, port_count_);
-    const std::uint32_t seq = cookie(source_ip_, p.ip, sport, p.port);
-    return {p.ip, p.port, sport, seq, static_cast<std::uint16_t>(seq >> 16)};
+    const std::uint32_t seq = cookie(source_ip_, ip, sport, port);
+    return {ip, port, sport, seq, static_cast<std::uint16_t>(seq >> 16)};
   }
 
   const ProbeSpace& space_;

@@ -66,7 +66,7 @@ std::uint16_t ones_complement_sum(std::span<const std::uint8_t> data, std::uint3
 }
 
 ProbeTemplate::ProbeTemplate(const TemplateParams& params) : link_(params.link) {
-  if (params.link != LinkType::ethernet && params.link != LinkType::raw_ipv4) {
+  if (params.link != LinkType::ethernet && params.link != LinkType::raw_ip) {
     throw std::invalid_argument("probe template: only Ethernet and raw IPv4 links can send");
   }
   std::vector<std::uint8_t> frame = build_probe_with_libnet(params, ProbeFields{});

@@ -19,9 +19,9 @@ namespace synscan {
 
 /// What stays the same in every probe of a scan.
 struct TemplateParams {
-  LinkType link = LinkType::ethernet;  ///< ethernet or raw_ipv4 (tun, ipip: no link header)
-  Mac source_mac{};                    ///< Ethernet source (our interface); ignored for raw_ipv4
-  Mac next_hop_mac{};                  ///< Ethernet destination (gateway, or the on-link target); ignored for raw_ipv4
+  LinkType link = LinkType::ethernet;  ///< ethernet or raw_ip (tun, ipip: no link header)
+  Mac source_mac{};                    ///< Ethernet source (our interface); ignored for raw_ip
+  Mac next_hop_mac{};                  ///< Ethernet destination (gateway, or the on-link target); ignored for raw_ip
   Ipv4 source_ip = 0;                  ///< host byte order
   std::uint8_t ttl = 64;
   std::uint16_t window = 1024;         ///< TCP window, bytes

@@ -37,7 +37,7 @@ std::optional<std::span<const std::uint8_t>> strip_link(std::span<const std::uin
   PacketReader r(frame);
   std::optional<std::uint16_t> proto;
   switch (link) {
-    case LinkType::raw_ipv4:
+    case LinkType::raw_ip:
       return frame;
     case LinkType::linux_sll:
       proto = r.peek_u16(kSllProtocolOffset);
@@ -132,9 +132,9 @@ std::optional<Reply> parse_tcp(const Ipv4View& ip) noexcept {
     return std::nullopt;
   }
   return Reply{.kind = kind,
-               .target_ip = ip.src,
+               .target_ip = IpAddress::v4(ip.src),
                .target_port = src_port,
-               .local_ip = ip.dst,
+               .local_ip = IpAddress::v4(ip.dst),
                .local_port = dst_port,
                .cookie_echo = ack - 1u,
                .ttl = ip.ttl,
@@ -159,9 +159,9 @@ std::optional<Reply> parse_icmp(const Ipv4View& ip) noexcept {
   const std::uint16_t dst_port = q.read_u16().value_or(0);
   const std::uint32_t seq = q.read_u32().value_or(0);
   return Reply{.kind = ReplyKind::icmp_unreach,
-               .target_ip = quoted->dst,
+               .target_ip = IpAddress::v4(quoted->dst),
                .target_port = dst_port,
-               .local_ip = quoted->src,
+               .local_ip = IpAddress::v4(quoted->src),
                .local_port = src_port,
                .cookie_echo = seq,
                .ttl = ip.ttl,

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 
+#include "engine/address.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
@@ -20,9 +21,9 @@ enum class ReplyKind : std::uint8_t { syn_ack, rst, icmp_unreach };
 /// One parsed reply, already mapped to the probe it claims to answer. All addresses/ports HOST byte order.
 struct Reply {
   ReplyKind kind;
-  Ipv4 target_ip;  ///< the probed target: TCP reply's source; ICMP: the quoted IPv4 header's destination
+  IpAddress target_ip;  ///< the probed target: TCP reply's source; ICMP: the quoted IP header's destination
   std::uint16_t target_port;  ///< TCP reply's source port; ICMP: quoted TCP destination port
-  Ipv4 local_ip;              ///< our address: TCP reply's destination; ICMP: quoted source
+  IpAddress local_ip;         ///< our address: TCP reply's destination; ICMP: quoted source
   std::uint16_t local_port;   ///< our source port: TCP reply's destination port; ICMP: quoted TCP source port
   /// TCP: ack_number - 1 (mod 2^32); ICMP: the quoted TCP sequence number. It equals our SYN cookie iff this
   /// answers our probe (RFC 9293 3.4: the ACK of a SYN is ISN+1, and an RST answering a SYN to a closed port
@@ -47,7 +48,7 @@ inline constexpr std::uint8_t kTcpAck = 0x10;
 /// Parses one captured frame with the given link-layer framing.
 ///
 /// - Link layer: ethernet (14-byte header, ethertype 0x0800 after at most 4 802.1Q 0x8100 / 802.1ad 0x88a8
-///   tags), raw_ipv4 (frame starts at the IPv4 header), linux_sll (16-byte header, protocol at offset 14),
+///   tags), raw_ip (frame starts at the IPv4 header), linux_sll (16-byte header, protocol at offset 14),
 ///   linux_sll2 (20-byte header, protocol at offset 0).
 /// - IPv4 (RFC 791): version 4, IHL >= 5 (options skipped), total length respected: link padding after it is
 ///   ignored, a frame shorter than it is truncated -> nullopt. Non-first fragments dropped. Protocol 6 or 1.

@@ -12,39 +12,34 @@
 #include "engine/cookie.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/reply_parser.hpp"
+#include "engine/result.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
-
-/// The outcome for one probe: which probe, its state and the reply kind that decided it (nmap -sS reasons).
-struct Verdict {
-  ProbeIndex index;
-  PortState state;
-  Reason reason;
-
-  friend bool operator==(const Verdict&, const Verdict&) = default;
-};
 
 /// Matches parsed replies to probes of one scan. Immutable after construction, so one instance may be shared
 /// by any number of receive threads; validate() allocates nothing and takes no lock.
 class ReplyValidator {
  public:
   /// `space` must outlive the validator (it is referenced, not copied). `cookie` must be keyed as the
-  /// sender's. `local_ip` (host byte order) is the source address of our probes; source ports are drawn from
-  /// the inclusive range [source_port_first, source_port_last]. Throws std::invalid_argument if
-  /// source_port_first > source_port_last.
-  ReplyValidator(const ProbeSpace& space, SynCookie cookie, Ipv4 local_ip, std::uint16_t source_port_first,
-                 std::uint16_t source_port_last);
+  /// sender's. `local_v4` / `local_v6` are the source addresses of our probes of each family (nullopt: the scan
+  /// sends none of that family); source ports are drawn from the inclusive range [source_port_first,
+  /// source_port_last]. Throws std::invalid_argument if source_port_first > source_port_last.
+  ReplyValidator(const ProbeSpace& space, SynCookie cookie, std::optional<IpAddress> local_v4,
+                 std::optional<IpAddress> local_v6, std::uint16_t source_port_first, std::uint16_t source_port_last);
 
-  /// nullopt unless the reply answers one of our probes: local_ip/local_port ours, (target_ip, target_port)
-  /// in the probe space, and cookie_echo == cookie(local_ip, target_ip, local_port, target_port). Otherwise:
-  /// syn_ack -> open/syn_ack; rst -> closed/rst; icmp_unreach -> filtered/icmp_unreach.
-  [[nodiscard]] std::optional<Verdict> validate(const Reply& reply) const noexcept;
+  /// nullopt unless the reply answers one of our probes: local_ip (of its family) and local_port ours,
+  /// (target_ip, target_port) in the probe space, and cookie_echo == the cookie of (local_ip, target_ip,
+  /// local_port, target_port) (SynCookie, of the reply's family). Otherwise the verdict, with the reply's facts
+  /// (ttl, window, ICMP code) and `ts_ms`: syn_ack -> open/syn-ack; rst -> closed/rst; icmp_unreach ->
+  /// filtered/icmp-unreach.
+  [[nodiscard]] std::optional<Result> validate(const Reply& reply, std::int64_t ts_ms = 0) const noexcept;
 
  private:
   const ProbeSpace* space_;
   SynCookie cookie_;
-  Ipv4 local_ip_;
+  std::optional<IpAddress> local_v4_;
+  std::optional<IpAddress> local_v6_;
   std::uint16_t source_port_first_;
   std::uint16_t source_port_last_;
 };

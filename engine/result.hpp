@@ -3,17 +3,20 @@
 #include <cstdint>
 #include <string_view>
 
+#include "engine/address.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
 
-/// The verdict for one probe, as reported once.
+/// The verdict for one probe: the one type from the reply's validation (the probe module's classify) through
+/// the aggregator's deduplication to every writer and `synscan merge`.
 struct Result {
-  Ipv4 ip = 0;               ///< target address, host byte order
+  ProbeIndex index = 0;      ///< the probe's position in the probe space (what the aggregator deduplicates on)
+  IpAddress ip;              ///< target address (either family), host byte order
   std::uint16_t port = 0;    ///< target port
   PortState state = PortState::filtered;
   Reason reason = Reason::no_response;
-  std::uint8_t ttl = 0;      ///< IPv4 TTL of the deciding reply (0 when there was none)
+  std::uint8_t ttl = 0;      ///< IPv4 TTL or IPv6 hop limit of the deciding reply (0 when there was none)
   std::uint16_t window = 0;  ///< TCP window of the deciding reply, bytes (0 for ICMP or no reply)
   std::uint8_t icmp_code = 0;  ///< ICMP code when reason is icmp_unreach
   std::int64_t ts_ms = 0;    ///< when the verdict was reached: milliseconds since the Unix epoch, UTC

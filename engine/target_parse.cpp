@@ -6,7 +6,8 @@
 namespace synscan {
 namespace {
 
-constexpr const char* kTargetHint = "expected an IPv4 address, a CIDR block a.b.c.d/n or a range a.b.c.d-e.f.g.h";
+constexpr const char* kTargetHint =
+    "expected an address, a CIDR block a.b.c.d/n or 2001:db8::/n, a range a.b.c.d-e.f.g.h or a hostname";
 constexpr const char* kPortHint = "ports are 0-65535, as N, N-M, -M or N-";
 
 // Strict decimal: digits only, no sign, no spaces, value <= max.
@@ -22,7 +23,7 @@ bool parse_decimal(std::string_view text, std::uint32_t max, std::uint32_t& out)
   return true;
 }
 
-bool try_parse_ipv4(std::string_view text, Ipv4& out) {
+bool parse_dotted_quad(std::string_view text, Ipv4& out) {
   Ipv4 ip = 0;
   for (int octet = 0; octet < 4; ++octet) {
     std::size_t dot = text.find('.');
@@ -41,7 +42,7 @@ bool try_parse_ipv4(std::string_view text, Ipv4& out) {
 
 Ipv4 parse_ipv4(std::string_view text) {
   Ipv4 ip = 0;
-  if (!try_parse_ipv4(text, ip)) throw ParseError("address", std::string(text), "expected a dotted quad a.b.c.d");
+  if (!parse_dotted_quad(text, ip)) throw ParseError("address", std::string(text), "expected a dotted quad a.b.c.d");
   return ip;
 }
 
@@ -50,41 +51,61 @@ std::string format_ipv4(Ipv4 ip) {
          '.' + std::to_string(ip & 0xFF);
 }
 
-Interval parse_target_token(std::string_view token, bool* host_bits_masked) {
+std::optional<Ipv4> try_parse_ipv4(std::string_view text) noexcept {
+  Ipv4 ip = 0;
+  if (!parse_dotted_quad(text, ip)) return std::nullopt;
+  return ip;
+}
+
+AddressRange parse_target_token(std::string_view token, bool* host_bits_masked) {
   auto bad = [&] { return ParseError("target", std::string(token), kTargetHint); };
   if (host_bits_masked) *host_bits_masked = false;
   if (std::size_t slash = token.find('/'); slash != std::string_view::npos) {
-    Ipv4 base = 0;
+    const std::optional<IpAddress> base = try_parse_address(token.substr(0, slash));
+    if (!base) throw bad();
+    // An IPv4-mapped prefix (::ffff:a.b.c.d/n) counts its length in IPv6 bits: not worth the confusion.
+    const bool v6 = base->is_v6();
+    if (!v6 && token.substr(0, slash).find(':') != std::string_view::npos) throw bad();
+    const std::uint32_t bits = v6 ? 128 : 32;
     std::uint32_t prefix = 0;
-    if (!try_parse_ipv4(token.substr(0, slash), base)) throw bad();
-    std::string_view len = token.substr(slash + 1);
-    if (len.size() > 2 || !parse_decimal(len, 32, prefix)) {
-      throw ParseError("target", std::string(token), "prefix length must be 0-32");
+    const std::string_view len = token.substr(slash + 1);
+    if (len.size() > 3 || !parse_decimal(len, bits, prefix)) {
+      throw ParseError("target", std::string(token), v6 ? "prefix length must be 0-128" : "prefix length must be 0-32");
     }
-    // Shift in 64 bits: a /0 mask is 0 and a /32 mask is all ones without undefined shifts.
-    Ipv4 mask = static_cast<Ipv4>(~std::uint64_t{0} << (32 - prefix));
-    if ((base & ~mask) != 0 && host_bits_masked) *host_bits_masked = true;
-    Ipv4 first = base & mask;
-    return {first, first | ~mask};
+    // Masks built as "all ones above the prefix" without a shift by the full width (undefined).
+    const Ipv6 all = ~Ipv6{0};
+    const Ipv6 space = v6 ? all : Ipv6{0xFFFF'FFFFu};
+    const Ipv6 host = prefix == bits ? 0 : (space >> prefix);
+    if ((base->bits & host) != 0 && host_bits_masked) *host_bits_masked = true;
+    const Ipv6 first = base->bits & ~host & space;
+    const Ipv6 last = first | host;
+    return v6 ? AddressRange{IpAddress::v6(first), IpAddress::v6(last)}
+              : AddressRange{IpAddress::v4(static_cast<Ipv4>(first)), IpAddress::v4(static_cast<Ipv4>(last))};
   }
   if (std::size_t dash = token.find('-'); dash != std::string_view::npos) {
-    Ipv4 first = 0;
-    Ipv4 last = 0;
-    if (!try_parse_ipv4(token.substr(0, dash), first) || !try_parse_ipv4(token.substr(dash + 1), last)) throw bad();
-    if (first > last) throw ParseError("target", std::string(token), "range start is above its end");
-    return {first, last};
+    const std::optional<IpAddress> first = try_parse_address(token.substr(0, dash));
+    const std::optional<IpAddress> last = try_parse_address(token.substr(dash + 1));
+    if (!first || !last) throw bad();
+    if (first->family != last->family) {
+      throw ParseError("target", std::string(token), "a range's ends must be of one address family");
+    }
+    if (*first > *last) throw ParseError("target", std::string(token), "range start is above its end");
+    return {*first, *last};
   }
-  Ipv4 ip = 0;
-  if (!try_parse_ipv4(token, ip)) throw bad();
-  return {ip, ip};
+  const std::optional<IpAddress> ip = try_parse_address(token);
+  if (!ip) throw bad();
+  return {*ip, *ip};
 }
 
-void parse_target_list(std::string_view list, std::vector<Interval>& out) {
+void parse_target_list(std::string_view list, AddressRanges& out) {
   std::size_t i = 0;
   while (i < list.size()) {
     std::size_t end = list.find_first_of(", \t\r\n", i);
     if (end == std::string_view::npos) end = list.size();
-    if (end > i) out.push_back(parse_target_token(list.substr(i, end - i)));
+    if (end > i) {
+      const AddressRange r = parse_target_token(list.substr(i, end - i));
+      out.add(r.first, r.last);
+    }
     i = end + 1;
   }
 }

@@ -1,17 +1,21 @@
 #include "engine/target_set.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace synscan {
 
-void normalize_intervals(std::vector<Interval>& intervals) {
-  std::sort(intervals.begin(), intervals.end(),
-            [](const Interval& a, const Interval& b) { return a.first < b.first; });
+namespace {
+
+// The interval logic, once for both widths. A is Ipv4 or Ipv6; I is Interval or Interval6. "Adjacent" and "step
+// past the end" are tested without computing last + 1, which would wrap at the top of the family's space.
+template <typename I>
+void normalize(std::vector<I>& intervals) {
+  std::sort(intervals.begin(), intervals.end(), [](const I& a, const I& b) { return a.first < b.first; });
   std::size_t out = 0;
-  for (const Interval& iv : intervals) {
-    // Adjacent intervals merge too: last + 1 == first. Compare in 64 bits so 255.255.255.255 cannot wrap.
-    if (out > 0 && std::uint64_t{intervals[out - 1].last} + 1 >= iv.first) {
+  for (const I& iv : intervals) {
+    if (out > 0 && (intervals[out - 1].last >= iv.first || intervals[out - 1].last + 1 == iv.first)) {
       intervals[out - 1].last = std::max(intervals[out - 1].last, iv.last);
     } else {
       intervals[out++] = iv;
@@ -20,62 +24,147 @@ void normalize_intervals(std::vector<Interval>& intervals) {
   intervals.resize(out);
 }
 
-namespace {
-
-void check_valid(const std::vector<Interval>& intervals) {
-  for (const Interval& iv : intervals) {
+template <typename I>
+void check_valid(const std::vector<I>& intervals) {
+  for (const I& iv : intervals) {
     if (iv.first > iv.last) throw std::invalid_argument("interval with first > last");
   }
 }
 
 // Both inputs normalized; returns include minus exclude, normalized. One linear sweep.
-std::vector<Interval> subtract(const std::vector<Interval>& include, const std::vector<Interval>& exclude) {
-  std::vector<Interval> out;
+template <typename I>
+std::vector<I> subtract(const std::vector<I>& include, const std::vector<I>& exclude) {
+  std::vector<I> out;
   std::size_t e = 0;
-  for (Interval iv : include) {
-    std::uint64_t cur = iv.first;  // 64-bit: the cursor may step past 255.255.255.255
+  for (const I& iv : include) {
+    auto cur = iv.first;
+    bool done = false;  // the cursor stepped past the top of the address space
     while (e < exclude.size() && exclude[e].last < cur) ++e;
     std::size_t k = e;
-    while (cur <= iv.last && k < exclude.size() && exclude[k].first <= iv.last) {
-      if (exclude[k].first > cur) out.push_back({static_cast<Ipv4>(cur), exclude[k].first - 1});
-      cur = std::uint64_t{exclude[k].last} + 1;
+    while (!done && cur <= iv.last && k < exclude.size() && exclude[k].first <= iv.last) {
+      if (exclude[k].first > cur) {
+        I piece;
+        piece.first = cur;
+        piece.last = exclude[k].first - 1;
+        out.push_back(piece);
+      }
+      if (exclude[k].last == std::numeric_limits<decltype(cur)>::max()) done = true;
+      cur = std::max(cur, exclude[k].last + 1);
       ++k;
     }
-    if (cur <= iv.last) out.push_back({static_cast<Ipv4>(cur), iv.last});
+    if (!done && cur <= iv.last) {
+      I piece;
+      piece.first = cur;
+      piece.last = iv.last;
+      out.push_back(piece);
+    }
   }
   return out;
 }
 
+// Sizes in 64 bits; an interval of 2^64 or more IPv6 addresses saturates.
+std::uint64_t interval_size(const Interval& iv) { return iv.size(); }
+std::uint64_t interval_size(const Interval6& iv) {
+  const Ipv6 n = iv.last - iv.first;
+  return n >= std::numeric_limits<std::uint64_t>::max() ? std::numeric_limits<std::uint64_t>::max()
+                                                        : static_cast<std::uint64_t>(n) + 1;
+}
+
+// Starts index and total; throws std::length_error past 2^63 addresses.
+template <typename I>
+std::uint64_t index_intervals(const std::vector<I>& intervals, std::vector<std::uint64_t>& starts) {
+  constexpr std::uint64_t kMax = std::uint64_t{1} << 63;
+  std::uint64_t total = 0;
+  starts.reserve(intervals.size());
+  for (const I& iv : intervals) {
+    starts.push_back(total);
+    const std::uint64_t n = interval_size(iv);
+    if (n > kMax - total) throw std::length_error("more than 2^63 target addresses");
+    total += n;
+  }
+  return total;
+}
+
+template <typename I, typename A>
+std::optional<std::uint64_t> find(const std::vector<I>& intervals, const std::vector<std::uint64_t>& starts, A ip) {
+  auto it = std::upper_bound(intervals.begin(), intervals.end(), ip, [](A v, const I& iv) { return v < iv.first; });
+  if (it == intervals.begin()) return std::nullopt;
+  --it;
+  if (ip > it->last) return std::nullopt;
+  const std::size_t k = static_cast<std::size_t>(it - intervals.begin());
+  return starts[k] + static_cast<std::uint64_t>(ip - it->first);
+}
+
 }  // namespace
 
-TargetSet::TargetSet(std::vector<Interval> include, std::vector<Interval> exclude) {
-  check_valid(include);
-  check_valid(exclude);
-  normalize_intervals(include);
-  normalize_intervals(exclude);
-  intervals_ = exclude.empty() ? std::move(include) : subtract(include, exclude);
-  starts_.reserve(intervals_.size());
-  for (const Interval& iv : intervals_) {
-    starts_.push_back(size_);
-    size_ += iv.size();
+void AddressRanges::add(const IpAddress& first, const IpAddress& last) {
+  if (first.is_v4()) {
+    v4.push_back({first.ipv4(), last.ipv4()});
+  } else {
+    v6.push_back({first.ipv6(), last.ipv6()});
   }
 }
 
-Ipv4 TargetSet::at_slow(std::uint64_t i) const noexcept {
-  // The last interval whose start index is <= i holds the i-th address.
-  auto it = std::upper_bound(starts_.begin(), starts_.end(), i);
-  std::size_t k = static_cast<std::size_t>(it - starts_.begin()) - 1;
-  return static_cast<Ipv4>(intervals_[k].first + (i - starts_[k]));
+void AddressRanges::append(const AddressRanges& other) {
+  v4.insert(v4.end(), other.v4.begin(), other.v4.end());
+  v6.insert(v6.end(), other.v6.begin(), other.v6.end());
 }
 
-std::optional<std::uint64_t> TargetSet::index_of(Ipv4 ip) const noexcept {
-  auto it = std::upper_bound(intervals_.begin(), intervals_.end(), ip,
-                             [](Ipv4 v, const Interval& iv) { return v < iv.first; });
-  if (it == intervals_.begin()) return std::nullopt;
-  --it;
-  if (ip > it->last) return std::nullopt;
-  std::size_t k = static_cast<std::size_t>(it - intervals_.begin());
-  return starts_[k] + (ip - it->first);
+void normalize_intervals(std::vector<Interval>& intervals) { normalize(intervals); }
+void normalize_intervals(std::vector<Interval6>& intervals) { normalize(intervals); }
+
+std::uint64_t count_addresses_saturated(AddressRanges ranges) {
+  normalize(ranges.v4);
+  normalize(ranges.v6);
+  std::uint64_t total = 0;
+  auto add = [&total](std::uint64_t n) {
+    total = n > std::numeric_limits<std::uint64_t>::max() - total ? std::numeric_limits<std::uint64_t>::max()
+                                                                  : total + n;
+  };
+  for (const Interval& iv : ranges.v4) add(iv.size());
+  for (const Interval6& iv : ranges.v6) add(interval_size(iv));
+  return total;
+}
+
+TargetSet::TargetSet(const AddressRanges& include, const AddressRanges& exclude) {
+  check_valid(include.v4);
+  check_valid(exclude.v4);
+  check_valid(include.v6);
+  check_valid(exclude.v6);
+  std::vector<Interval> in4 = include.v4, ex4 = exclude.v4;
+  std::vector<Interval6> in6 = include.v6, ex6 = exclude.v6;
+  normalize(in4);
+  normalize(ex4);
+  normalize(in6);
+  normalize(ex6);
+  v4_ = ex4.empty() ? std::move(in4) : subtract(in4, ex4);
+  v6_ = ex6.empty() ? std::move(in6) : subtract(in6, ex6);
+  v4_size_ = index_intervals(v4_, v4_starts_);
+  v6_size_ = index_intervals(v6_, v6_starts_);
+  if (v6_size_ > (std::uint64_t{1} << 63) - v4_size_) throw std::length_error("more than 2^63 target addresses");
+}
+
+Ipv4 TargetSet::at_slow_v4(std::uint64_t i) const noexcept {
+  // The last interval whose start index is <= i holds the i-th address.
+  auto it = std::upper_bound(v4_starts_.begin(), v4_starts_.end(), i);
+  const std::size_t k = static_cast<std::size_t>(it - v4_starts_.begin()) - 1;
+  return static_cast<Ipv4>(v4_[k].first + (i - v4_starts_[k]));
+}
+
+Ipv6 TargetSet::at_v6(std::uint64_t i) const noexcept {
+  if (v6_.size() == 1) return v6_[0].first + i;
+  auto it = std::upper_bound(v6_starts_.begin(), v6_starts_.end(), i);
+  const std::size_t k = static_cast<std::size_t>(it - v6_starts_.begin()) - 1;
+  return v6_[k].first + (i - v6_starts_[k]);
+}
+
+std::optional<std::uint64_t> TargetSet::index_of(Ipv4 ip) const noexcept { return find(v4_, v4_starts_, ip); }
+
+std::optional<std::uint64_t> TargetSet::index_of(const IpAddress& ip) const noexcept {
+  if (ip.is_v4()) return find(v4_, v4_starts_, ip.ipv4());
+  const std::optional<std::uint64_t> i = find(v6_, v6_starts_, ip.ipv6());
+  if (!i) return std::nullopt;
+  return v4_size_ + *i;
 }
 
 }  // namespace synscan

@@ -21,6 +21,7 @@ enum class PortState : std::uint8_t { open, closed, filtered };
 enum class Reason : std::uint8_t { syn_ack, rst, icmp_unreach, no_response };
 
 /// Link-layer framing of a captured or sent frame (libpcap's DLT_EN10MB, DLT_RAW, DLT_LINUX_SLL, DLT_LINUX_SLL2).
-enum class LinkType : std::uint8_t { ethernet, raw_ipv4, linux_sll, linux_sll2 };
+/// raw_ip: the frame starts at the IP header, of either version (tun, ipip, WireGuard).
+enum class LinkType : std::uint8_t { ethernet, raw_ip, linux_sll, linux_sll2 };
 
 }  // namespace synscan

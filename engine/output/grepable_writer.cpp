@@ -45,7 +45,7 @@ class GrepableWriter final : public RecordWriter {
     put_line();
   }
   void write(const Result& r) override {
-    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/tcp//{}///\n", format_ipv4(r.ip),
+    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/tcp//{}///\n", format_address(r.ip),
                    field_safe(hostname(r.ip)), r.port, to_string(r.state), field_safe(service(r.port)));
     put_line();
   }

@@ -14,7 +14,7 @@ namespace {
 void append_json_record(std::string& out, const Result& r, std::string_view service,
                         std::string_view hostname) {
   auto it = std::back_inserter(out);
-  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}")", format_ipv4(r.ip),
+  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}")", format_address(r.ip),
                  r.port, to_string(r.state), to_string(r.reason));
   if (r.reason == Reason::icmp_unreach) fmt::format_to(it, R"(,"icmp_code":{})", r.icmp_code);
   fmt::format_to(it, R"(,"ttl":{},"window":{},"ts":"{}")", r.ttl, r.window, format_timestamp(r.ts_ms));

@@ -23,7 +23,7 @@ class RecordWriter : public ResultWriter {
     return info_.services ? info_.services->tcp(port) : std::string_view{};
   }
   /// The name `ip` was given as, or "".
-  std::string_view hostname(Ipv4 ip) const {
+  std::string_view hostname(const IpAddress& ip) const {
     return info_.hostname_of ? info_.hostname_of(ip) : std::string_view{};
   }
   /// Writes line_ and clears it. A failed write is remembered by the FILE and reported by finish().

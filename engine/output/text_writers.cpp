@@ -50,7 +50,7 @@ class ListWriter final : public RecordWriter {
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
     fmt::format_to(std::back_inserter(line_), "{} tcp {} {}\n", to_string(r.state), r.port,
-                   format_ipv4(r.ip));
+                   format_address(r.ip));
     put_line();
   }
 };

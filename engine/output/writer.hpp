@@ -24,7 +24,7 @@ struct ScanInfo {
   std::string command_line;   ///< the arguments as given
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   /// The hostname a target was given as (resolved once at start), or empty; unset when no target was a name.
-  std::function<std::string_view(Ipv4)> hostname_of;
+  std::function<std::string_view(const IpAddress&)> hostname_of;
   /// TCP service names (loaded once from /etc/services); null: no names. Must outlive the writer.
   const ServiceNames* services = nullptr;
   std::string ports;             ///< the ports probed in nmap syntax, "22,80,8000-8100" (XML scaninfo)

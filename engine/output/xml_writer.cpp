@@ -119,7 +119,8 @@ class XmlWriter final : public RecordWriter {
         start / 1000, stop / 1000,
         best->reason == Reason::no_response ? std::string_view("user-set") : to_string(best->reason),
         best->ttl);
-    fmt::format_to(it, "<address addr=\"{}\" addrtype=\"ipv4\"/>\n", format_ipv4(first.ip));
+    fmt::format_to(it, "<address addr=\"{}\" addrtype=\"{}\"/>\n", format_address(first.ip),
+                   first.ip.is_v4() ? "ipv4" : "ipv6");
     const std::string_view name = hostname(first.ip);
     if (name.empty()) {
       line_ += "<hostnames>\n</hostnames>\n";

@@ -7,7 +7,7 @@
 #     the tun. synscan sends bare IPv4 through AF_PACKET on it (no MACs, no ARP), captures with the raw link
 #     offset, and every probe's state equals the truth. The tun's TX counter shows the probes went that way.
 #     The kernel's ipip/gre modules are often absent in CI VMs; a tun needs only CONFIG_TUN and takes the same
-#     path in synscan (route.cpp: ARPHRD_NONE and ARPHRD_TUNNEL both mean LinkType::raw_ipv4).
+#     path in synscan (route.cpp: ARPHRD_NONE and ARPHRD_TUNNEL both mean LinkType::raw_ip).
 # (c) the same over the tun with the PACKET_MMAP TX ring backend.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

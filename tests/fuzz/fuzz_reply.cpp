@@ -1,6 +1,6 @@
 // libFuzzer target for the receive path: parse_reply on every link layer, then ReplyValidator.
 // Build and run with scripts/fuzz.sh. Input: byte 0 selects the LinkType (mod 4, in enum order: ethernet,
-// raw_ipv4, linux_sll, linux_sll2), the rest is the captured frame. The scan below (key, space, local address
+// raw_ip, linux_sll, linux_sll2), the rest is the captured frame. The scan below (key, space, local address
 // and ports) is the one tests/fuzz/make_corpus.py writes valid replies for, so the seeds reach the accept
 // path.
 #include <cstddef>
@@ -24,7 +24,8 @@ constexpr std::uint16_t kPortLast = 40015;
 const ProbeSpace& space() {
   // 198.18.1.0/24 without 198.18.1.5, plus 198.18.2.7; ports 22, 80, 443.
   static const ProbeSpace s(
-      TargetSet({{0xC6120100, 0xC61201FF}, {0xC6120207, 0xC6120207}}, {{0xC6120105, 0xC6120105}}),
+      TargetSet(std::vector<Interval>{{0xC6120100, 0xC61201FF}, {0xC6120207, 0xC6120207}},
+                std::vector<Interval>{{0xC6120105, 0xC6120105}}),
       PortSet({22, 80, 443}));
   return s;
 }
@@ -38,7 +39,8 @@ void require(bool ok) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  static const ReplyValidator validator(space(), SynCookie(kKey), kLocal, kPortFirst, kPortLast);
+  static const ReplyValidator validator(space(), SynCookie(kKey), IpAddress::v4(kLocal), std::nullopt, kPortFirst,
+                                                 kPortLast);
   const auto link = static_cast<LinkType>(data[0] % 4);
   const std::span<const std::uint8_t> frame(data + 1, size - 1);
 
@@ -70,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(verdict->index < space().size());
     const Probe p = space().at(verdict->index);
     require(p.ip == reply->target_ip && p.port == reply->target_port);
-    require(reply->local_ip == kLocal && reply->local_port >= kPortFirst && reply->local_port <= kPortLast);
+    require(reply->local_ip == IpAddress::v4(kLocal) && reply->local_port >= kPortFirst && reply->local_port <= kPortLast);
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of tests/fuzz/fuzz_reply.cpp into tests/fuzz/corpus/.
 
-Each file is one fuzzer input: byte 0 selects the link type (0 ethernet, 1 raw_ipv4, 2 linux_sll, 3 linux_sll2),
+Each file is one fuzzer input: byte 0 selects the link type (0 ethernet, 1 raw_ip, 2 linux_sll, 3 linux_sll2),
 the rest is the frame. Replies are built for the scan the fuzz target validates against (SipHash reference key
 00..0f, local 198.18.0.1 ports 40000-40015, targets 198.18.1.0/24 minus .5 plus 198.18.2.7, ports 22/80/443), so
 the valid seeds carry the right SYN cookie and drive the fuzzer into the validator's accept path.

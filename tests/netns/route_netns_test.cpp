@@ -28,7 +28,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr Ipv4 ip(unsigned a, unsigned b, unsigned c, unsigned d) { return a << 24 | b << 16 | c << 8 | d; }
+constexpr IpAddress ip(unsigned a, unsigned b, unsigned c, unsigned d) {
+  return IpAddress::v4(a << 24 | b << 16 | c << 8 | d);
+}
 
 /// Runs a shell command quietly; true when it exited 0.
 bool run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
@@ -166,13 +168,13 @@ class RouteNetns : public testing::Test {
   }
 
   /// resolve_next_hop run inside the near namespace.
-  static NextHop resolve(Ipv4 target, const RouteOverrides& overrides = {},
+  static NextHop resolve(const IpAddress& target, const RouteOverrides& overrides = {},
                          std::chrono::milliseconds timeout = 2000ms) {
     return the_lab->in_near([&] { return resolve_next_hop(target, overrides, timeout); });
   }
 
   /// The RouteError text resolve() throws, or a failure when it throws nothing or something else.
-  static std::string error_of(Ipv4 target, const RouteOverrides& overrides = {},
+  static std::string error_of(const IpAddress& target, const RouteOverrides& overrides = {},
                               std::chrono::milliseconds timeout = 2000ms) {
     try {
       resolve(target, overrides, timeout);
@@ -279,7 +281,7 @@ TEST_F(RouteNetns, TunInterfaceHasNoMacs) {
   if (!the_lab->has_tun()) GTEST_SKIP() << "\n*** SKIPPED: cannot create a tun device here ***";
   const NextHop hop = resolve(ip(198, 19, 250, 7));
   EXPECT_EQ(hop.interface, "tun0");
-  EXPECT_EQ(hop.link, LinkType::raw_ipv4);
+  EXPECT_EQ(hop.link, LinkType::raw_ip);
   EXPECT_EQ(hop.source_ip, ip(198, 19, 250, 1));
   EXPECT_EQ(hop.next_hop, ip(198, 19, 250, 7));
   EXPECT_EQ(hop.source_mac, Mac{});

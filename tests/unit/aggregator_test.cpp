@@ -20,18 +20,18 @@ class CollectingWriter : public ResultWriter {
 };
 
 ProbeSpace small_space() {
-  std::vector<Interval> t;
+  AddressRanges t;
   parse_target_list("192.0.2.0/30", t);
   return ProbeSpace(TargetSet(t), PortSet(parse_port_list("22,80")));
 }
 
-Found found(const ProbeSpace& s, ProbeIndex i, PortState st, Reason r) {
-  Found f;
+Result found(const ProbeSpace& s, ProbeIndex i, PortState st, Reason r) {
+  Result f;
   f.index = i;
-  f.result.ip = s.at(i).ip;
-  f.result.port = s.at(i).port;
-  f.result.state = st;
-  f.result.reason = r;
+  f.ip = s.at(i).ip;
+  f.port = s.at(i).port;
+  f.state = st;
+  f.reason = r;
   return f;
 }
 
@@ -64,7 +64,7 @@ TEST(Aggregator, EachProbeReportedOnceFirstReplyWins) {  // C24
   EXPECT_EQ(agg.count(PortState::open), 1u);
   EXPECT_EQ(agg.count(PortState::closed), 1u);
   EXPECT_EQ(agg.count(PortState::filtered), 6u);
-  std::set<std::pair<Ipv4, std::uint16_t>> seen;
+  std::set<std::pair<IpAddress, std::uint16_t>> seen;
   for (const Result& r : w.results) EXPECT_TRUE(seen.insert({r.ip, r.port}).second);
 }
 

@@ -55,7 +55,7 @@ TEST(Cases, C06TargetFiles) {
   const std::string two = test::write_temp_file("c06_two", "192.0.2.1\n192.0.2.2");
   const ScanConfig a = config_of({"-iL", two, "-p", "80"});
   ASSERT_EQ(a.space.targets().size(), 2u);
-  EXPECT_EQ(format_ipv4(a.space.targets().at(1)), "192.0.2.2");  // the last line, without its newline, counts
+  EXPECT_EQ(format_address(a.space.targets().at(1)), "192.0.2.2");  // the last line, without its newline, counts
 
   const std::string cidr = test::write_temp_file("c06_cidr", "192.0.2.0/30");
   EXPECT_EQ(config_of({"--include-file", cidr, "-p", "80"}).space.targets().size(), 4u);
@@ -67,7 +67,7 @@ TEST(Cases, C06TargetFiles) {
   const ScanConfig m = config_of({"-iL", mixed, "-p", "80"});
   std::vector<std::string> got;
   for (std::uint64_t i = 0; i < m.space.targets().size(); ++i)
-    got.push_back(format_ipv4(m.space.targets().at(i)));
+    got.push_back(format_address(m.space.targets().at(i)));
   EXPECT_EQ(got, (std::vector<std::string>{"192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.20",
                                            "192.0.2.21", "198.51.100.0", "198.51.100.1"}));
   // A bad token in a file is named with its line.
@@ -102,7 +102,7 @@ TEST(Cases, C13HugeSpaceCountsExactlyAndStreams) {
   for (const std::string& line : lines) {
     const std::size_t space = line.find(' ');
     ASSERT_NE(space, std::string::npos) << line;
-    EXPECT_FALSE(defaults.contains(parse_ipv4(line.substr(0, space)))) << line;
+    EXPECT_FALSE(defaults.contains(parse_address(line.substr(0, space)))) << line;
     const int port = std::stoi(line.substr(space + 1));
     EXPECT_TRUE(port >= 80 && port <= 84) << line;
   }

@@ -19,7 +19,7 @@ TemplateParams params() {
 
 TEST(ProbeMaker, CraftBatchEqualsCraftForEveryBatchLength) {
   // Several intervals, so that both of the locator's target paths run.
-  const ProbeSpace space(TargetSet({{0xC6130000, 0xC61300FF}, {0xC6130300, 0xC6130302}}),
+  const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC61300FF}, {0xC6130300, 0xC6130302}}),
                          PortSet({25, 80, 60000}));
   const ProbeTemplate tmpl(params());
   const ProbeMaker maker(space, tmpl, SynCookie(CookieKey{11, 22}), 0xC6120001, 61000, 61255);
@@ -41,7 +41,7 @@ TEST(ProbeMaker, CraftBatchEqualsCraftForEveryBatchLength) {
 }
 
 TEST(ProbeMaker, FrameCarriesTheProbeAndItsCookie) {
-  const ProbeSpace space(TargetSet({{0xC6130000, 0xC61300FF}}), PortSet({60000, 60001}));
+  const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC61300FF}}), PortSet({60000, 60001}));
   const ProbeTemplate tmpl(params());
   const SynCookie cookie(CookieKey{3, 4});
   const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);

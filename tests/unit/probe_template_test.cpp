@@ -74,7 +74,7 @@ TEST(ProbeTemplate, PatchedEthernetFramesEqualLibnetFramesByteForByte) { check_r
 
 TEST(ProbeTemplate, PatchedRawFramesEqualLibnetFramesByteForByte) {
   TemplateParams p = ethernet_params();
-  p.link = LinkType::raw_ipv4;
+  p.link = LinkType::raw_ip;
   p.ttl = 200;
   p.window = 65535;
   p.mss = 536;

@@ -1,4 +1,4 @@
-// The capture filter (capture/pcap_receiver.hpp reply_filter) compiled by libpcap and run over golden frames
+// The capture filter (engine/probes/tcp_syn.hpp tcp_syn_reply_filter) compiled by libpcap and run over golden frames
 // with pcap_offline_filter: no capture, no privileges. It must pass every reply kind the validator can accept
 // and drop the rest in the kernel, so foreign traffic never costs the receive thread anything.
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "capture/pcap_receiver.hpp"
+#include "engine/probes/tcp_syn.hpp"
 #include "frame_builder.hpp"
 
 namespace synscan {
@@ -22,7 +23,7 @@ class ReplyFilter : public ::testing::Test {
   void SetUp() override {
     dead_.reset(pcap_open_dead(DLT_EN10MB, 256));
     ASSERT_NE(dead_, nullptr);
-    const std::string filter = reply_filter(kLocal, 61000, 61255);
+    const std::string filter = tcp_syn_reply_filter(IpAddress::v4(kLocal), std::nullopt, 61000, 61255);
     ASSERT_EQ(pcap_compile(dead_.get(), &program_, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN), 0)
         << pcap_geterr(dead_.get()) << " in: " << filter;
   }
@@ -78,7 +79,7 @@ TEST_F(ReplyFilter, DropsNonIpv4Frames) {
 
 TEST(ReplyFilterText, NamesAddressAndRange) {
   EXPECT_EQ(
-      reply_filter(kLocal, 61000, 61255),
+      tcp_syn_reply_filter(IpAddress::v4(kLocal), std::nullopt, 61000, 61255),
       "(tcp and dst host 198.18.0.1 and dst portrange 61000-61255) or (icmp and dst host 198.18.0.1 and "
       "icmp[0] == 3)");
 }

@@ -65,9 +65,9 @@ Bytes icmp_reply(std::uint8_t type, std::uint8_t code, const Bytes& quote, Bytes
 }
 
 const Reply kSynAck{.kind = ReplyKind::syn_ack,
-                    .target_ip = kTarget,
+                    .target_ip = IpAddress::v4(kTarget),
                     .target_port = kTargetPort,
-                    .local_ip = kLocal,
+                    .local_ip = IpAddress::v4(kLocal),
                     .local_port = kLocalPort,
                     .cookie_echo = kCookie,
                     .ttl = 57,
@@ -129,9 +129,9 @@ TEST(ReplyParser, IcmpUnreachableQuotingProbe) {
     const auto r = parse(test::ethernet(icmp_reply(3, code, quoted_probe())));
     ASSERT_TRUE(r) << "code " << int{code};
     EXPECT_EQ(*r, (Reply{.kind = ReplyKind::icmp_unreach,
-                         .target_ip = kTarget,
+                         .target_ip = IpAddress::v4(kTarget),
                          .target_port = kTargetPort,
-                         .local_ip = kLocal,
+                         .local_ip = IpAddress::v4(kLocal),
                          .local_port = kLocalPort,
                          .cookie_echo = kCookie,
                          .ttl = 250,
@@ -175,7 +175,7 @@ TEST(ReplyParser, IpOptionsInReplyAndInQuote) {
   const auto icmp = parse(test::ethernet(
       icmp_reply(3, 13, quoted_probe(8, test::ip_options_record_route()), test::ip_options_record_route())));
   ASSERT_TRUE(icmp);
-  EXPECT_EQ(icmp->target_ip, kTarget);
+  EXPECT_EQ(icmp->target_ip, IpAddress::v4(kTarget));
   EXPECT_EQ(icmp->target_port, kTargetPort);
   EXPECT_EQ(icmp->local_port, kLocalPort);
   EXPECT_EQ(icmp->cookie_echo, kCookie);
@@ -209,31 +209,31 @@ TEST(ReplyParser, Ipv4HeaderChecks) {
   const Bytes good = tcp_reply(kTcpSyn | kTcpAck);
   Bytes b = good;
   b[0] = 0x65;  // version 6
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
   b = good;
   b[0] = 0x44;  // IHL 4
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
   b = good;
   b[0] = 0x4F;  // IHL 15: 60 header bytes, more than total length 40
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
   b = good;
   test::set16(b, 2, 41);  // total length one past the frame
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
   test::set16(b, 2, 19);  // total length below the header
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
   b = good;
   b[9] = 17;  // UDP
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
 }
 
 TEST(ReplyParser, FragmentsOnlyFirstOneCounts) {
   Bytes b = tcp_reply(kTcpSyn | kTcpAck);
   test::set16(b, 6, 0x2000);  // MF set, offset 0: the first fragment holds the TCP header
-  EXPECT_EQ(parse(b, LinkType::raw_ipv4), kSynAck);
+  EXPECT_EQ(parse(b, LinkType::raw_ip), kSynAck);
   test::set16(b, 6, 0x0001);  // offset 8 bytes
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
   test::set16(b, 6, 0x1fff);
-  EXPECT_FALSE(parse(b, LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
 }
 
 TEST(ReplyParser, VlanTags) {
@@ -257,13 +257,13 @@ TEST(ReplyParser, CookedAndRawFraming) {
   const Bytes d = tcp_reply(kTcpSyn | kTcpAck);
   EXPECT_EQ(parse(test::sll(d), LinkType::linux_sll), kSynAck);
   EXPECT_EQ(parse(test::sll2(d), LinkType::linux_sll2), kSynAck);
-  EXPECT_EQ(parse(d, LinkType::raw_ipv4), kSynAck);
+  EXPECT_EQ(parse(d, LinkType::raw_ip), kSynAck);
   EXPECT_FALSE(parse(test::sll(d, 0x86dd), LinkType::linux_sll));
   EXPECT_FALSE(parse(test::sll2(d, 0x0806), LinkType::linux_sll2));
   // The same bytes read with the wrong framing are not mistaken for a reply.
   EXPECT_FALSE(parse(test::sll(d), LinkType::ethernet));
   EXPECT_FALSE(parse(test::ethernet(d), LinkType::linux_sll2));
-  EXPECT_FALSE(parse(test::ethernet(d), LinkType::raw_ipv4));
+  EXPECT_FALSE(parse(test::ethernet(d), LinkType::raw_ip));
   const Bytes icmp = icmp_reply(3, 1, quoted_probe());
   const auto r = parse(test::sll2(icmp), LinkType::linux_sll2);
   ASSERT_TRUE(r);
@@ -291,7 +291,7 @@ TEST(ReplyParser, TruncatedAtEveryLength) {
        LinkType::linux_sll},
       {"sll2 icmp", test::sll2(icmp_reply(3, 10, quoted_probe(20), test::ip_options_record_route())),
        LinkType::linux_sll2},
-      {"raw syn-ack", tcp_reply(kTcpSyn | kTcpAck), LinkType::raw_ipv4},
+      {"raw syn-ack", tcp_reply(kTcpSyn | kTcpAck), LinkType::raw_ip},
   };
   for (const auto& g : goldens) {
     const auto full = parse(g.frame, g.link);

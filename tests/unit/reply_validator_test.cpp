@@ -25,9 +25,17 @@ constexpr std::uint16_t kPortFirst = 40000;
 constexpr std::uint16_t kPortLast = 40015;
 constexpr CookieKey kKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
 
+/// What these tests assert of a Result: which probe, its state and the reason.
+struct Verdict {
+  ProbeIndex index;
+  PortState state;
+  Reason reason;
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+};
+
 ProbeSpace make_space() {
-  std::vector<Interval> include;
-  std::vector<Interval> exclude;
+  AddressRanges include;
+  AddressRanges exclude;
   parse_target_list("198.18.1.0/28, 198.18.2.7", include);
   parse_target_list("198.18.1.5", exclude);
   return ProbeSpace(TargetSet(include, exclude), PortSet(parse_port_list("22,80,443")));
@@ -37,7 +45,7 @@ class ReplyValidatorTest : public ::testing::Test {
  protected:
   const ProbeSpace space_ = make_space();
   const SynCookie cookie_{kKey};
-  const ReplyValidator validator_{space_, cookie_, kLocal, kPortFirst, kPortLast};
+  const ReplyValidator validator_{space_, cookie_, IpAddress::v4(kLocal), std::nullopt, kPortFirst, kPortLast};
 
   /// The cookie our sender put in the probe local:local_port -> target:target_port.
   std::uint32_t cookie(Ipv4 target, std::uint16_t target_port, std::uint16_t local_port = kPortFirst,
@@ -86,10 +94,14 @@ class ReplyValidatorTest : public ::testing::Test {
       ADD_FAILURE() << "frame did not parse";
       return std::nullopt;
     }
-    return validator_.validate(*reply);
+    const std::optional<Result> r = validator_.validate(*reply);
+    if (!r) return std::nullopt;
+    return Verdict{r->index, r->state, r->reason};
   }
 
-  ProbeIndex index(Ipv4 target, std::uint16_t port) const { return space_.index_of(target, port).value(); }
+  ProbeIndex index(Ipv4 target, std::uint16_t port) const {
+    return space_.index_of(IpAddress::v4(target), port).value();
+  }
 };
 
 TEST_F(ReplyValidatorTest, SynAckIsOpen) {
@@ -159,7 +171,7 @@ TEST_F(ReplyValidatorTest, EveryProbeOfTheSpaceMapsBackToItsIndex) {
     const Probe p = space_.at(i);
     const auto local_port = static_cast<std::uint16_t>(kPortFirst + i % (kPortLast - kPortFirst + 1));
     const auto v =
-        tcp_answer(kTcpSyn | kTcpAck, p.ip, p.port, cookie(p.ip, p.port, local_port) + 1, local_port);
+        tcp_answer(kTcpSyn | kTcpAck, p.ip.ipv4(), p.port, cookie(p.ip.ipv4(), p.port, local_port) + 1, local_port);
     ASSERT_TRUE(v) << "index " << i;
     EXPECT_EQ(v->index, i);
   }
@@ -167,8 +179,9 @@ TEST_F(ReplyValidatorTest, EveryProbeOfTheSpaceMapsBackToItsIndex) {
 
 TEST(ReplyValidator, EmptySourcePortRangeThrows) {
   const ProbeSpace space = make_space();
-  EXPECT_THROW(ReplyValidator(space, SynCookie(kKey), kLocal, 2, 1), std::invalid_argument);
-  EXPECT_NO_THROW(ReplyValidator(space, SynCookie(kKey), kLocal, 7, 7));
+  EXPECT_THROW(ReplyValidator(space, SynCookie(kKey), IpAddress::v4(kLocal), std::nullopt, 2, 1),
+               std::invalid_argument);
+  EXPECT_NO_THROW(ReplyValidator(space, SynCookie(kKey), IpAddress::v4(kLocal), std::nullopt, 7, 7));
 }
 
 }  // namespace

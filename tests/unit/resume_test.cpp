@@ -184,7 +184,7 @@ TEST(Resume, AnsweredWordsRoundTripThroughTheTable) {
 class FakeTransmitter : public Transmitter {
  public:
   FakeTransmitter(std::uint64_t budget, std::atomic<bool>& stop) : budget_(budget), stop_(stop) {}
-  std::size_t send(const std::uint8_t* frames, std::size_t stride, std::size_t, std::size_t count) override {
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t*, std::size_t count) override {
     std::size_t n = 0;
     for (; n < count && budget_ > 0; ++n, --budget_) {
       const std::uint8_t* ip = frames + stride * n + 14;
@@ -206,10 +206,11 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
   const Parsed r = run({"198.18.0.0/24", "-p", "22,80,443", "--seed", "3"});
   ASSERT_TRUE(r.config);
   const ScanConfig& c = *r.config;
-  TemplateParams tp;
-  tp.source_ip = 0xC6120001;
-  const ProbeTemplate tmpl(tp);
-  const ProbeMaker maker(c.space, tmpl, SynCookie(CookieKey{1, 2}), tp.source_ip, 61000, 61255);
+  ProbeSetup setup;
+  setup.space = &c.space;
+  setup.key = CookieKey{1, 2};
+  setup.v4 = LocalEndpoint{LinkType::ethernet, {}, {}, IpAddress::v4(0xC6120001)};
+  const std::unique_ptr<ProbeModule> maker = make_probe_module("tcp_syn", setup);
   const Permutation perm(c.space.size(), c.seed);
   ResultTable answered(c.space.size());
   for (ProbeIndex i = 0; i < c.space.size(); i += 5) answered.claim(i);  // a retry pass skips these
@@ -220,7 +221,7 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
       std::atomic<std::uint64_t> sent{0};
       FakeTransmitter first(budget, stop);
       RateLimiter fast(1e9, 64, 0);
-      const std::uint64_t j = run_send_pass({perm, maker, slice, skip, 64, 0}, fast, first, sent, stop);
+      const std::uint64_t j = run_send_pass({perm, *maker, slice, skip, 64, 0}, fast, first, sent, stop);
       std::uint64_t accepted = 0;
       for (const auto& [k, n] : first.seen) accepted += static_cast<std::uint64_t>(n);
       EXPECT_EQ(sent.load(), accepted);
@@ -228,7 +229,7 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
       std::atomic<bool> no_stop{false};
       FakeTransmitter second(~0ULL, no_stop);
       RateLimiter fast2(1e9, 64, 0);
-      EXPECT_EQ(run_send_pass({perm, maker, slice, skip, 64, j}, fast2, second, sent, no_stop), slice.count);
+      EXPECT_EQ(run_send_pass({perm, *maker, slice, skip, 64, j}, fast2, second, sent, no_stop), slice.count);
       // Together: every probe of the slice not skipped, exactly once.
       std::map<std::pair<Ipv4, std::uint16_t>, int> all = first.seen;
       for (const auto& [k, n] : second.seen) all[k] += n;
@@ -238,7 +239,7 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
         if (skip != nullptr && skip->answered(index)) continue;
         ++expected;
         const Probe p = c.space.at(index);
-        EXPECT_EQ((all[{p.ip, p.port}]), 1) << "budget " << budget << " position " << k;
+        EXPECT_EQ((all[{p.ip.ipv4(), p.port}]), 1) << "budget " << budget << " position " << k;
       }
       EXPECT_EQ(all.size(), expected) << "budget " << budget;
     }
@@ -249,7 +250,7 @@ class CollectingWriter : public ResultWriter {
  public:
   void write(const Result& r) override { got.insert({r.ip, r.port}); }
   void flush() override {}
-  std::set<std::pair<Ipv4, std::uint16_t>> got;
+  std::set<std::pair<IpAddress, std::uint16_t>> got;
 };
 
 // Silence is reported by the run that sent a probe for the last time: stopped + resumed = the whole space

@@ -83,7 +83,7 @@ TEST(Status, JsonObjectParses) {
 
 TEST(Report, MetadataHasTheDocumentedKeys) {
   ScanConfig c;
-  c.space = ProbeSpace(TargetSet({{0xC6130000, 0xC61300FF}}), PortSet({22, 80, 81}));
+  c.space = ProbeSpace(TargetSet(std::vector<Interval>{{0xC6130000, 0xC61300FF}}), PortSet({22, 80, 81}));
   c.seed = 42;
   c.outputs = {{"scan.xml", "xml"}};
   ScanState s;
@@ -95,7 +95,7 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   r.send_s = 8;
   r.sent_per_pass = {768, 10};
   r.interface = "veth0";
-  r.source_ip = 0xC6120001;
+  r.source_ips = {IpAddress::v4(0xC6120001)};
   const nlohmann::json m = scan_metadata(c, s, r);
   EXPECT_EQ(m["seed"], 42);
   EXPECT_EQ(m["start"], "2026-01-01T00:00:00.000Z");

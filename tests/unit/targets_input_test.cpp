@@ -21,12 +21,12 @@ using test::config_of;
 struct FakeResolver {
   std::map<std::string, std::vector<std::string>> table;
   int* calls;
-  std::vector<Ipv4> operator()(const std::string& name) const {
+  std::vector<IpAddress> operator()(const std::string& name) const {
     ++*calls;
     auto it = table.find(name);
     if (it == table.end()) throw UsageError("cannot resolve target '" + name + "'");
-    std::vector<Ipv4> out;
-    for (const std::string& a : it->second) out.push_back(parse_ipv4(a));
+    std::vector<IpAddress> out;
+    for (const std::string& a : it->second) out.push_back(parse_address(a));
     return out;
   }
 };
@@ -57,10 +57,10 @@ TEST(TargetsInput, HostnamesResolveOnceToEveryAddressAndAreRemembered) {
   EXPECT_EQ(r.targets.size(), 4u);
   ASSERT_EQ(r.hostnames.size(), 3u);
   const auto name_of = hostname_lookup(r.hostnames);
-  EXPECT_EQ(name_of(parse_ipv4("192.0.2.80")), "web.example");
-  EXPECT_EQ(name_of(parse_ipv4("192.0.2.81")), "web.example");
-  EXPECT_EQ(name_of(parse_ipv4("198.51.100.5")), "db.example");
-  EXPECT_EQ(name_of(parse_ipv4("192.0.2.1")), "");
+  EXPECT_EQ(name_of(parse_address("192.0.2.80")), "web.example");
+  EXPECT_EQ(name_of(parse_address("192.0.2.81")), "web.example");
+  EXPECT_EQ(name_of(parse_address("198.51.100.5")), "db.example");
+  EXPECT_EQ(name_of(parse_address("192.0.2.1")), "");
   // A name that does not exist is bad input (exit 2), named, with where it came from.
   o.targets = {"192.0.2.1", "nosuch.example"};
   EXPECT_THROW(resolve(o, fake), UsageError);
@@ -69,9 +69,9 @@ TEST(TargetsInput, HostnamesResolveOnceToEveryAddressAndAreRemembered) {
 
 TEST(TargetsInput, SystemResolverReadsHostsFile) {
   // localhost comes from /etc/hosts on any Linux: no network needed.
-  const std::vector<Ipv4> local = resolve_ipv4("localhost");
+  const std::vector<IpAddress> local = resolve_ipv4("localhost");
   ASSERT_FALSE(local.empty());
-  EXPECT_EQ(format_ipv4(local.front()), "127.0.0.1");
+  EXPECT_EQ(format_address(local.front()), "127.0.0.1");
   EXPECT_THROW(resolve_ipv4("name-that-does-not-exist.invalid"), std::exception);
 }
 
@@ -85,8 +85,8 @@ TEST(TargetsInput, MistypedAddressesAreNotLookedUp) {
   TargetOptions o;
   o.targets = {"300.1.2.3"};
   EXPECT_EQ(error_of([&] { resolve(o, fake); }),
-            "bad target '300.1.2.3' in targets (expected an IPv4 address, a CIDR block a.b.c.d/n or a range "
-            "a.b.c.d-e.f.g.h)");
+            "bad target '300.1.2.3' in targets (expected an address, a CIDR block a.b.c.d/n or 2001:db8::/n, a "
+            "range a.b.c.d-e.f.g.h or a hostname)");
   EXPECT_EQ(calls, 0);
 }
 
@@ -95,7 +95,7 @@ TEST(TargetsInput, HostBitsAreMaskedWithANotice) {
   o.targets = {"192.0.2.1/24"};
   const ResolvedTargets r = resolve(o);
   EXPECT_EQ(r.targets.size(), 256u);
-  EXPECT_EQ(format_ipv4(r.targets.at(0)), "192.0.2.0");
+  EXPECT_EQ(format_address(r.targets.at(0)), "192.0.2.0");
   ASSERT_EQ(r.notices.size(), 1u);
   EXPECT_NE(r.notices[0].find("192.0.2.1/24 has host bits set; using 192.0.2.0/24"), std::string::npos);
 }
@@ -106,7 +106,7 @@ TEST(TargetsInput, ExcludeListsAndFilesSubtract) {
                                   "--exclude", "192.0.2.10", "--exclude-file", file, "--dry-run"});
   EXPECT_EQ(c.space.size(), 128u - 4 - 3);
   for (const char* gone : {"192.0.2.0", "192.0.2.3", "192.0.2.7", "192.0.2.9", "192.0.2.10", "192.0.2.200"}) {
-    EXPECT_FALSE(c.space.targets().contains(parse_ipv4(gone))) << gone;
+    EXPECT_FALSE(c.space.targets().contains(parse_address(gone))) << gone;
   }
   const std::string out = test::dry_run_text(c);
   EXPECT_EQ(out.find("192.0.2.7 "), std::string::npos);
@@ -122,11 +122,11 @@ TEST(TargetsInput, DefaultExclusionsAreRfc6890AndNotTheTestRanges) {
   const TargetSet defaults(default_exclusions());
   for (const char* never : {"0.0.0.0", "0.255.255.255", "127.0.0.1", "224.0.0.1", "239.255.255.255",
                             "240.0.0.1", "255.255.255.255"}) {
-    EXPECT_TRUE(defaults.contains(parse_ipv4(never))) << never;
+    EXPECT_TRUE(defaults.contains(parse_address(never))) << never;
   }
   for (const char* fine : {"1.0.0.0", "126.255.255.255", "128.0.0.0", "198.18.0.1", "198.19.255.255",
                            "192.0.2.1", "198.51.100.1", "203.0.113.1", "10.0.0.1", "223.255.255.255"}) {
-    EXPECT_FALSE(defaults.contains(parse_ipv4(fine))) << fine;
+    EXPECT_FALSE(defaults.contains(parse_address(fine))) << fine;
   }
   EXPECT_EQ(config_of({"126.255.255.254/31", "127.0.0.0/31", "-p", "1"}).space.size(), 2u);
   EXPECT_EQ(config_of({"127.0.0.0/31", "-p", "1", "--no-default-excludes"}).space.size(), 2u);

@@ -7,8 +7,8 @@ namespace synscan {
 namespace {
 
 TargetSet targets_of(std::string_view list, std::string_view exclude = "") {
-  std::vector<Interval> inc;
-  std::vector<Interval> exc;
+  AddressRanges inc;
+  AddressRanges exc;
   parse_target_list(list, inc);
   parse_target_list(exclude, exc);
   return TargetSet(inc, exc);
@@ -26,23 +26,23 @@ std::string bad_token(auto&& fn) {
 TEST(TargetParse, C01BareAddressIsSlash32) {  // cases.md C01
   TargetSet t = targets_of("192.0.2.46");
   ASSERT_EQ(t.size(), 1u);
-  EXPECT_EQ(format_ipv4(t.at(0)), "192.0.2.46");
+  EXPECT_EQ(format_address(t.at(0)), "192.0.2.46");
 }
 
 TEST(TargetParse, CidrBoundaries) {
   EXPECT_EQ(targets_of("0.0.0.0/0").size(), 1ull << 32);
   EXPECT_EQ(targets_of("198.18.0.0/15").size(), 131072u);
   EXPECT_EQ(targets_of("198.18.0.7/32").size(), 1u);
-  EXPECT_EQ(targets_of("255.255.255.255/32").at(0), 0xFFFFFFFFu);
+  EXPECT_EQ(targets_of("255.255.255.255/32").at(0), IpAddress::v4(0xFFFFFFFFu));
   EXPECT_EQ(targets_of("255.255.255.0/24").intervals().back().last, 0xFFFFFFFFu);
 }
 
 TEST(TargetParse, HostBitsAreMaskedAndReported) {
   bool masked = false;
-  Interval iv = parse_target_token("192.0.2.1/24", &masked);
+  AddressRange iv = parse_target_token("192.0.2.1/24", &masked);
   EXPECT_TRUE(masked);
-  EXPECT_EQ(format_ipv4(iv.first), "192.0.2.0");
-  EXPECT_EQ(format_ipv4(iv.last), "192.0.2.255");
+  EXPECT_EQ(format_address(iv.first), "192.0.2.0");
+  EXPECT_EQ(format_address(iv.last), "192.0.2.255");
   parse_target_token("192.0.2.0/24", &masked);
   EXPECT_FALSE(masked);
 }
@@ -50,7 +50,7 @@ TEST(TargetParse, HostBitsAreMaskedAndReported) {
 TEST(TargetParse, Ranges) {
   TargetSet t = targets_of("192.0.2.10-192.0.2.20");
   EXPECT_EQ(t.size(), 11u);
-  EXPECT_EQ(format_ipv4(t.at(10)), "192.0.2.20");
+  EXPECT_EQ(format_address(t.at(10)), "192.0.2.20");
   EXPECT_EQ(bad_token([] { parse_target_token("192.0.2.20-192.0.2.10"); }), "192.0.2.20-192.0.2.10");
 }
 
@@ -73,8 +73,8 @@ TEST(TargetParse, C08OverlapsProbedOnce) {  // cases.md C08
 TEST(TargetSet, C10ExcludeSubtracts) {  // cases.md C10
   TargetSet t = targets_of("192.0.2.0/24", "192.0.2.25");
   EXPECT_EQ(t.size(), 255u);
-  EXPECT_FALSE(t.contains(parse_ipv4("192.0.2.25")));
-  for (std::uint64_t i = 0; i < t.size(); ++i) EXPECT_NE(format_ipv4(t.at(i)), "192.0.2.25");
+  EXPECT_FALSE(t.contains(parse_address("192.0.2.25")));
+  for (std::uint64_t i = 0; i < t.size(); ++i) EXPECT_NE(format_address(t.at(i)), "192.0.2.25");
   EXPECT_EQ(targets_of("192.0.2.0/24", "192.0.2.0/23").size(), 0u);
   EXPECT_EQ(targets_of("0.0.0.0/0", "0.0.0.0/8,255.255.255.255").size(), (1ull << 32) - (1u << 24) - 1);
 }
@@ -90,7 +90,7 @@ TEST(TargetSet, AtAndIndexOfAreInverse) {
       EXPECT_LT(t.at(i - 1), t.at(i));
     }
   }
-  EXPECT_FALSE(t.index_of(parse_ipv4("10.0.0.4")).has_value());
+  EXPECT_FALSE(t.index_of(parse_address("10.0.0.4")).has_value());
   EXPECT_FALSE(t.index_of(0).has_value());
 }
 
@@ -164,8 +164,8 @@ TEST(ProbeSpace, AtAndIndexOfAreInverse) {
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, i);
   }
-  EXPECT_FALSE(s.index_of(parse_ipv4("192.0.2.0"), 23).has_value());
-  EXPECT_FALSE(s.index_of(parse_ipv4("192.0.2.4"), 22).has_value());
+  EXPECT_FALSE(s.index_of(parse_address("192.0.2.0"), 23).has_value());
+  EXPECT_FALSE(s.index_of(parse_address("192.0.2.4"), 22).has_value());
 }
 
 }  // namespace

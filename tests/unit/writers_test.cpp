@@ -40,16 +40,18 @@ ScanInfo info() {
   i.ports = "22,25,80,113,443";
   i.port_count = 5;
   i.host_count = 256;
-  i.hostname_of = [](Ipv4 ip) -> std::string_view { return ip == 0xC6130002 ? "we\"b,<1>&" : ""; };
+  i.hostname_of = [](const IpAddress& ip) -> std::string_view {
+    return ip == IpAddress::v4(0xC6130002) ? "we\"b,<1>&" : "";
+  };
   return i;
 }
 
 std::vector<Result> sample() {
-  return {{0xC6130002, 443, PortState::closed, Reason::rst, 63, 0, 0, 1767225600200},
-          {0xC6130001, 80, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600123},
-          {0xC6130001, 113, PortState::filtered, Reason::icmp_unreach, 64, 0, 1, 1767225600300},
-          {0xC6130003, 25, PortState::filtered, Reason::no_response, 0, 0, 0, 1767225601000},
-          {0xC6130001, 22, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600400}};
+  return {{0, IpAddress::v4(0xC6130002), 443, PortState::closed, Reason::rst, 63, 0, 0, 1767225600200},
+          {0, IpAddress::v4(0xC6130001), 80, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600123},
+          {0, IpAddress::v4(0xC6130001), 113, PortState::filtered, Reason::icmp_unreach, 64, 0, 1, 1767225600300},
+          {0, IpAddress::v4(0xC6130003), 25, PortState::filtered, Reason::no_response, 0, 0, 0, 1767225601000},
+          {0, IpAddress::v4(0xC6130001), 22, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600400}};
 }
 
 ScanTotals totals() { return {1767225605000, 2, 1, 2, false}; }

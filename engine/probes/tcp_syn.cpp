@@ -1,0 +1,99 @@
+#include "engine/probes/tcp_syn.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "engine/reply_parser.hpp"
+
+namespace synscan {
+namespace {
+
+std::optional<IpAddress> source_of(const std::optional<LocalEndpoint>& e) {
+  return e ? std::optional<IpAddress>(e->source_ip) : std::nullopt;
+}
+
+TemplateParams template_params(const LocalEndpoint& e) {
+  TemplateParams tp;
+  tp.link = e.link;
+  tp.source_mac = e.source_mac;
+  tp.next_hop_mac = e.next_hop_mac;
+  tp.source_ip = e.source_ip.ipv4();
+  return tp;
+}
+
+}  // namespace
+
+std::string tcp_syn_reply_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
+                                 std::uint16_t port_first, std::uint16_t port_last) {
+  std::string out;
+  if (v4) {
+    out += fmt::format("(tcp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)",
+                       format_address(*v4), port_first, port_last);
+  }
+  if (v6) {
+    if (!out.empty()) out += " or ";
+    // icmp6[0] is not accepted by every libpcap: the ICMPv6 type is the first byte after a 40-byte header with
+    // no extension header, ip6[40].
+    out += fmt::format(
+        "(ip6 and tcp and dst host {0} and dst portrange {1}-{2}) or (icmp6 and dst host {0} and ip6[40] == 1)",
+        format_address(*v6), port_first, port_last);
+  }
+  return out;
+}
+
+std::string tcp_syn_traffic_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
+                                   std::uint16_t port_first, std::uint16_t port_last) {
+  std::string out;
+  for (const std::optional<IpAddress>* a : {&v4, &v6}) {
+    if (!*a) continue;
+    if (!out.empty()) out += " or ";
+    out += fmt::format("(tcp and src host {} and src portrange {}-{})", format_address(**a), port_first, port_last);
+  }
+  return out + " or " + tcp_syn_reply_filter(v4, v6, port_first, port_last);
+}
+
+TcpSynModule::TcpSynModule(const ProbeSetup& setup)
+    : setup_(setup),
+      cookie_(setup.key),
+      validator_(*setup.space, cookie_, source_of(setup.v4), source_of(setup.v6), setup.source_port_first,
+                 setup.source_port_last) {
+  const TargetSet& targets = setup.space->targets();
+  if (targets.v4_size() > 0) {
+    if (!setup.v4) throw std::invalid_argument("tcp_syn: IPv4 targets but no IPv4 source");
+    tmpl4_.emplace(template_params(*setup.v4));
+    maker4_.emplace(*setup.space, *tmpl4_, cookie_, setup.v4->source_ip.ipv4(), setup.source_port_first,
+                    setup.source_port_last);
+  }
+  if (targets.v6_size() > 0) {
+    if (!setup.v6) throw std::invalid_argument("tcp_syn: IPv6 targets but no IPv6 source");
+    throw std::invalid_argument("tcp_syn: IPv6 probes are not built yet");
+  }
+}
+
+void TcpSynModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
+                               std::uint16_t* lengths) const noexcept {
+  // Only IPv4 so far: the constructor refuses IPv6 targets.
+  maker4_->craft_batch(indices, n, out, stride);
+  const auto len = static_cast<std::uint16_t>(tmpl4_->size());
+  for (std::size_t i = 0; i < n; ++i) lengths[i] = len;
+}
+
+std::string TcpSynModule::reply_filter() const {
+  return tcp_syn_reply_filter(source_of(setup_.v4), source_of(setup_.v6), setup_.source_port_first,
+                              setup_.source_port_last);
+}
+
+std::string TcpSynModule::traffic_filter() const {
+  return tcp_syn_traffic_filter(source_of(setup_.v4), source_of(setup_.v6), setup_.source_port_first,
+                                setup_.source_port_last);
+}
+
+std::optional<Result> TcpSynModule::classify(std::span<const std::uint8_t> frame, LinkType link,
+                                             std::int64_t ts_ms) const noexcept {
+  const std::optional<Reply> reply = parse_reply(frame, link);
+  if (!reply) return std::nullopt;
+  return validator_.validate(*reply, ts_ms);
+}
+
+}  // namespace synscan

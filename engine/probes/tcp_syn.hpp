@@ -1,0 +1,52 @@
+#pragma once
+// The TCP SYN probe module (nmap -sS, masscan's and zmap's default): a SYN with the MSS option to each (target,
+// port), its sequence number a SYN cookie (engine/cookie.hpp); SYN-ACK is open, RST+ACK closed, an ICMP or ICMPv6
+// destination unreachable quoting the probe filtered. Over IPv4 and over IPv6, one template per family built once
+// with libnet (engine/probe_template.hpp), patched per probe with incremental checksums (RFC 1624).
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/probe_maker.hpp"
+#include "engine/probe_module.hpp"
+#include "engine/probe_template.hpp"
+#include "engine/reply_validator.hpp"
+
+namespace synscan {
+
+/// The libpcap filter for replies to TCP SYN probes sent from `v4` / `v6` (nullopt: that family is not scanned)
+/// with source ports [port_first, port_last]: TCP to our address and port range, ICMP type 3 and ICMPv6 type 1
+/// (destination unreachable) to our address. IPv6 TCP is matched when TCP is the first next header (replies to
+/// SYNs carry no extension headers in practice; pcap-filter's `ip6 proto` does not walk the chain).
+std::string tcp_syn_reply_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
+                                 std::uint16_t port_first, std::uint16_t port_last);
+
+/// The libpcap filter for --pcap-out: our probes (TCP from our address and port range) and the replies above.
+std::string tcp_syn_traffic_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
+                                   std::uint16_t port_first, std::uint16_t port_last);
+
+class TcpSynModule final : public ProbeModule {
+ public:
+  /// Builds the templates of the families the space has. Throws as make_probe_module() says.
+  explicit TcpSynModule(const ProbeSetup& setup);
+
+  std::string_view name() const noexcept override { return "tcp_syn"; }
+  std::string_view protocol() const noexcept override { return "tcp"; }
+  std::size_t frame_stride() const noexcept override { return stride_; }
+  void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
+                   std::uint16_t* lengths) const noexcept override;
+  std::string reply_filter() const override;
+  std::string traffic_filter() const override;
+  std::optional<Result> classify(std::span<const std::uint8_t> frame, LinkType link,
+                                 std::int64_t ts_ms) const noexcept override;
+
+ private:
+  ProbeSetup setup_;
+  SynCookie cookie_;
+  std::optional<ProbeTemplate> tmpl4_;
+  std::optional<ProbeMaker> maker4_;
+  ReplyValidator validator_;
+  std::size_t stride_ = ProbeTemplate::kMaxFrame;
+};
+
+}  // namespace synscan
