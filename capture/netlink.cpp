@@ -1,8 +1,13 @@
 // rtnetlink plumbing shared by set-up code in capture/: see netlink.hpp.
 #include "capture/netlink.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netlink/errno.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cstring>
 
 #include "capture/route.hpp"
 
@@ -59,6 +64,33 @@ int exchange(nl_sock* sock, nl_msg* msg, int (*on_valid)(nl_msg*, void*), void* 
     }
   }
   return state.error;
+}
+
+AddrPtr to_nl_addr(const IpAddress& address) {
+  AddrPtr out;
+  if (address.is_v4()) {
+    const std::uint32_t be = htonl(address.ipv4());
+    out.reset(nl_addr_build(AF_INET, &be, sizeof(be)));
+  } else {
+    std::array<std::uint8_t, 16> wire{};
+    store_ipv6(address.ipv6(), wire.data());
+    out.reset(nl_addr_build(AF_INET6, wire.data(), wire.size()));
+  }
+  if (!out) throw RouteError("cannot allocate a netlink address");
+  return out;
+}
+
+std::optional<IpAddress> from_nl_addr(const nl_addr* address) noexcept {
+  if (address == nullptr) return std::nullopt;
+  const auto* bytes = static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(address));
+  const unsigned len = nl_addr_get_len(address);
+  if (nl_addr_get_family(address) == AF_INET && len == 4) {
+    std::uint32_t be = 0;
+    std::memcpy(&be, bytes, sizeof(be));
+    return IpAddress::v4(ntohl(be));
+  }
+  if (nl_addr_get_family(address) == AF_INET6 && len == 16) return IpAddress::v6(load_ipv6(bytes));
+  return std::nullopt;
 }
 
 }  // namespace synscan::netlink

@@ -1,13 +1,13 @@
-// Route, source address and next-hop discovery over rtnetlink. Everything here runs once at set-up, so
-// clarity of the error messages matters more than speed: each failure names the address or interface it is
-// about.
+// Route, source address and next-hop discovery over rtnetlink, for IPv4 and IPv6. Everything here runs once at
+// set-up, so clarity of the error messages matters more than speed: each failure names the address or interface
+// it is about.
 #include "capture/route.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/if_arp.h>
-#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <netlink/attr.h>
@@ -17,115 +17,154 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
-#include <netlink/route/neighbour.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <thread>
 
 #include "capture/netlink.hpp"
+#include "capture/route_neighbour.hpp"
 
 namespace synscan {
 namespace {
 
-using netlink::AddrPtr;
 using netlink::CachePtr;
 using netlink::exchange;
+using netlink::from_nl_addr;
 using netlink::LinkPtr;
 using netlink::MsgPtr;
-using netlink::NeighPtr;
 using netlink::open_route_socket;
+using netlink::RoutePtr;
 using netlink::SockPtr;
 
-using Clock = std::chrono::steady_clock;
-
-/// How often the neighbour table is read while the kernel resolves the next hop.
-constexpr std::chrono::milliseconds kNeighbourPoll{20};
-/// How long to leave the kernel's own ARP retries alone before asking again: one default retrans_time.
-constexpr std::chrono::milliseconds kResolveRetry{1000};
-
-/// Closes a plain file descriptor.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int value) : fd(value) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-std::string dotted(Ipv4 address) {
-  return fmt::format("{}.{}.{}.{}", address >> 24, (address >> 16) & 0xff, (address >> 8) & 0xff,
-                     address & 0xff);
-}
+/// fe80::/10 (RFC 4291 section 2.5.6).
+bool is_link_local(const IpAddress& a) { return a.is_v6() && (a.ipv6() >> 118) == 0x3fa; }
 
 /// What RTM_GETROUTE answered for one destination.
 struct RouteAnswer {
   bool found = false;
+  int parse_error = 0;  // a libnl error code when the answer could not be parsed
+  std::uint8_t family = AF_UNSPEC;
   std::uint8_t type = RTN_UNSPEC;
+  int wanted_oif = 0;  // the RTA_OIF asked for (0: none): picks the path of a multipath answer
   int oif = 0;
-  std::optional<Ipv4> gateway;
-  std::optional<Ipv4> preferred_source;
-  std::uint32_t mtu = 0;  // 0: no mtu metric on the route
+  std::optional<IpAddress> gateway;           // RTA_GATEWAY, or RTA_VIA (an IPv4 route via an IPv6 router)
+  std::optional<IpAddress> preferred_source;  // RTA_PREFSRC
+  std::uint32_t mtu = 0;                      // 0: no mtu metric on the route
 };
 
 int on_route(nl_msg* msg, void* arg) {
   nlmsghdr* hdr = nlmsg_hdr(msg);
   if (hdr->nlmsg_type != RTM_NEWROUTE) return NL_SKIP;
   auto* answer = static_cast<RouteAnswer*>(arg);
-  const auto* rtm = static_cast<const rtmsg*>(nlmsg_data(hdr));
-  nlattr* tb[RTA_MAX + 1] = {};
-  if (rtm->rtm_family != AF_INET || nlmsg_parse(hdr, sizeof(rtmsg), tb, RTA_MAX, nullptr) < 0) return NL_SKIP;
+  rtnl_route* raw = nullptr;
+  if (int err = rtnl_route_parse(hdr, &raw); err < 0) {
+    answer->parse_error = err;
+    return NL_SKIP;
+  }
+  RoutePtr route(raw);
+  if (rtnl_route_get_family(route.get()) != answer->family) return NL_SKIP;
   answer->found = true;
-  answer->type = rtm->rtm_type;
-  if (tb[RTA_OIF] != nullptr) answer->oif = static_cast<int>(nla_get_u32(tb[RTA_OIF]));
-  // Address attributes carry network byte order.
-  if (tb[RTA_GATEWAY] != nullptr) answer->gateway = ntohl(nla_get_u32(tb[RTA_GATEWAY]));
-  if (tb[RTA_PREFSRC] != nullptr) answer->preferred_source = ntohl(nla_get_u32(tb[RTA_PREFSRC]));
-  if (tb[RTA_METRICS] != nullptr) {
-    nlattr* metrics[RTAX_MAX + 1] = {};
-    if (nla_parse_nested(metrics, RTAX_MAX, tb[RTA_METRICS], nullptr) == 0 && metrics[RTAX_MTU] != nullptr) {
-      answer->mtu = nla_get_u32(metrics[RTAX_MTU]);
+  answer->type = rtnl_route_get_type(route.get());
+  answer->preferred_source = from_nl_addr(rtnl_route_get_pref_src(route.get()));
+  if (std::uint32_t mtu = 0; rtnl_route_get_metric(route.get(), RTAX_MTU, &mtu) == 0) answer->mtu = mtu;
+  // The kernel answers a lookup with the one path it chose (RTA_OIF with RTA_GATEWAY or RTA_VIA), which libnl
+  // keeps as the route's only next hop. An answer listing several (RTA_MULTIPATH) gives the one on the
+  // interface asked for, else the first.
+  rtnl_nexthop* chosen = nullptr;
+  for (int i = 0; i < rtnl_route_get_nnexthops(route.get()); ++i) {
+    rtnl_nexthop* nh = rtnl_route_nexthop_n(route.get(), i);
+    if (chosen == nullptr || (answer->wanted_oif != 0 && rtnl_route_nh_get_ifindex(nh) == answer->wanted_oif)) {
+      chosen = nh;
     }
+  }
+  if (chosen != nullptr) {
+    answer->oif = rtnl_route_nh_get_ifindex(chosen);
+    answer->gateway = from_nl_addr(rtnl_route_nh_get_gateway(chosen));
+    if (!answer->gateway) answer->gateway = from_nl_addr(rtnl_route_nh_get_via(chosen));
   }
   return NL_OK;
 }
 
-/// Asks the kernel which route it would use for `target`, as `ip route get TARGET [oif IFINDEX]` does.
-RouteAnswer lookup_route(nl_sock* sock, Ipv4 target, int oif) {
+/// Asks the kernel which route it would use for `target`, as `ip route get TARGET [oif IFINDEX]` does. Returns 0
+/// with `answer` filled, or the kernel's positive errno.
+int request_route(nl_sock* sock, const IpAddress& target, int oif, RouteAnswer& answer) {
   MsgPtr msg(nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST));
   if (!msg) throw RouteError("cannot allocate a netlink message");
+  std::array<std::uint8_t, 16> dst{};  // network byte order
   rtmsg rtm{};
-  rtm.rtm_family = AF_INET;
-  rtm.rtm_dst_len = 32;
-  const std::uint32_t dst = htonl(target);
+  if (target.is_v4()) {
+    rtm.rtm_family = AF_INET;
+    rtm.rtm_dst_len = 32;
+    const std::uint32_t be = htonl(target.ipv4());
+    std::memcpy(dst.data(), &be, sizeof(be));
+  } else {
+    rtm.rtm_family = AF_INET6;
+    rtm.rtm_dst_len = 128;
+    store_ipv6(target.ipv6(), dst.data());
+  }
   if (nlmsg_append(msg.get(), &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
-      nla_put_u32(msg.get(), RTA_DST, dst) < 0 ||
+      nla_put(msg.get(), RTA_DST, rtm.rtm_dst_len / 8, dst.data()) < 0 ||
       (oif != 0 && nla_put_u32(msg.get(), RTA_OIF, static_cast<std::uint32_t>(oif)) < 0)) {
     throw RouteError("cannot build a route request");
   }
+  answer = RouteAnswer{};
+  answer.family = rtm.rtm_family;
+  answer.wanted_oif = oif;
+  return exchange(sock, msg.get(), on_route, &answer);
+}
+
+/// The route to `target` (through interface `oif` when it is not 0). Refuses anything but a unicast route.
+/// Under -i (`oif` set) an IPv6 target that no route through that interface covers is taken as on-link there,
+/// which is what the kernel itself does for IPv4 (an IPv6 lookup with an interface is strict and answers
+/// ENETUNREACH instead).
+RouteAnswer lookup_route(nl_sock* sock, const IpAddress& target, int oif) {
+  const std::string name = format_address(target);
   RouteAnswer answer;
-  if (int err = exchange(sock, msg.get(), on_route, &answer); err != 0) {
-    throw RouteError(fmt::format("no route to {} ({})", dotted(target), std::strerror(err)));
+  const int err = request_route(sock, target, oif, answer);
+  if (err == ENETUNREACH && oif != 0 && target.is_v6()) {
+    RouteAnswer on_link;
+    on_link.found = true;
+    on_link.family = AF_INET6;
+    on_link.type = RTN_UNICAST;
+    on_link.oif = oif;
+    return on_link;
   }
-  if (!answer.found) throw RouteError(fmt::format("no route to {}", dotted(target)));
+  if (err != 0 && target.is_v6()) {
+    // An IPv6 lookup that ends in a reject route answers with the route's error, not the route
+    // (ip6_rt_type_to_error in the kernel's net/ipv6/route.c).
+    const char* kind = err == EINVAL         ? "routed to a blackhole"
+                       : err == EHOSTUNREACH ? "routed as unreachable"
+                       : err == EACCES       ? "routed as prohibited"
+                                             : nullptr;
+    if (kind != nullptr) throw RouteError(fmt::format("no unicast route to {}: it is {}", name, kind));
+  }
+  if (err != 0) throw RouteError(fmt::format("no route to {} ({})", name, std::strerror(err)));
+  if (answer.parse_error != 0) {
+    throw RouteError(fmt::format("no route to {} (cannot read the kernel's answer: {})", name,
+                                 nl_geterror(answer.parse_error)));
+  }
+  if (!answer.found) throw RouteError(fmt::format("no route to {}", name));
   if (answer.type == RTN_LOCAL) {
-    throw RouteError(fmt::format("{} is an address of this host; cannot scan it through a network interface",
-                                 dotted(target)));
+    throw RouteError(
+        fmt::format("{} is an address of this host; cannot scan it through a network interface", name));
   }
   if (answer.type != RTN_UNICAST) {
     const char* kind = answer.type == RTN_BROADCAST     ? "a broadcast address"
                        : answer.type == RTN_MULTICAST   ? "a multicast address"
+                       : answer.type == RTN_ANYCAST     ? "an anycast address of this host"
                        : answer.type == RTN_BLACKHOLE   ? "routed to a blackhole"
                        : answer.type == RTN_UNREACHABLE ? "routed as unreachable"
                        : answer.type == RTN_PROHIBIT    ? "routed as prohibited"
                                                         : "not reachable by a unicast route";
-    throw RouteError(fmt::format("no unicast route to {}: it is {}", dotted(target), kind));
+    throw RouteError(fmt::format("no unicast route to {}: it is {}", name, kind));
+  }
+  if (answer.oif == 0) {
+    throw RouteError(fmt::format("the route to {} names no outgoing interface; give one with -i", name));
   }
   return answer;
 }
@@ -146,122 +185,117 @@ LinkPtr get_link(nl_sock* sock, int ifindex, const std::string& name) {
   return link;
 }
 
-/// The interface's primary (first non-secondary) IPv4 address, host byte order.
-std::optional<Ipv4> primary_address(nl_sock* sock, int ifindex) {
+/// Every address of every interface, both families, as the kernel lists them; throws RouteError when they
+/// cannot be read.
+CachePtr read_addresses(nl_sock* sock) {
   nl_cache* raw = nullptr;
   if (int err = rtnl_addr_alloc_cache(sock, &raw); err < 0) {
     throw RouteError(fmt::format("cannot read interface addresses: {}", nl_geterror(err)));
   }
-  CachePtr cache(raw);
+  return CachePtr(raw);
+}
+
+/// The interface's primary (first non-secondary) IPv4 address, host byte order.
+std::optional<IpAddress> primary_ipv4(nl_sock* sock, int ifindex) {
+  CachePtr cache = read_addresses(sock);
   for (nl_object* obj = nl_cache_get_first(cache.get()); obj != nullptr; obj = nl_cache_get_next(obj)) {
     auto* addr = reinterpret_cast<rtnl_addr*>(obj);
     if (rtnl_addr_get_ifindex(addr) != ifindex || rtnl_addr_get_family(addr) != AF_INET) continue;
     if ((rtnl_addr_get_flags(addr) & IFA_F_SECONDARY) != 0) continue;
-    nl_addr* local = rtnl_addr_get_local(addr);
-    if (local == nullptr || nl_addr_get_len(local) != 4) continue;
-    std::uint32_t be = 0;
-    std::memcpy(&be, nl_addr_get_binary_addr(local), 4);
-    return ntohl(be);
+    if (auto local = from_nl_addr(rtnl_addr_get_local(addr)); local && local->is_v4()) return local;
   }
   return std::nullopt;
 }
 
-/// Neighbour states in which the kernel itself would send to the cached link-layer address.
-constexpr int kUsableStates = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
-
-struct NeighbourState {
-  bool present = false;
-  int state = NUD_NONE;
-  std::optional<Mac> mac;  // set only in a usable state with a 6-byte address
-};
-
-NeighbourState read_neighbour(nl_cache* cache, int ifindex, nl_addr* dst) {
-  NeighbourState out;
-  NeighPtr neigh(rtnl_neigh_get(cache, ifindex, dst));
-  if (!neigh) return out;
-  out.present = true;
-  out.state = rtnl_neigh_get_state(neigh.get());
-  nl_addr* lladdr = rtnl_neigh_get_lladdr(neigh.get());
-  if ((out.state & kUsableStates) != 0 && lladdr != nullptr && nl_addr_get_len(lladdr) == 6) {
-    Mac mac{};
-    std::memcpy(mac.data(), nl_addr_get_binary_addr(lladdr), mac.size());
-    out.mac = mac;
-  }
-  return out;
+/// Leading bits `a` and `b` share (0-128).
+int common_prefix(Ipv6 a, Ipv6 b) {
+  const Ipv6 diff = a ^ b;
+  const auto high = static_cast<std::uint64_t>(diff >> 64), low = static_cast<std::uint64_t>(diff);
+  if (high != 0) return __builtin_clzll(high);
+  return low != 0 ? 64 + __builtin_clzll(low) : 128;
 }
 
-/// Starts ARP resolution of `next_hop` on the interface. First as `ip neigh replace NEXT_HOP dev IF use` does
-/// (needs CAP_NET_ADMIN); failing that, by sending an empty UDP datagram to the next hop's discard port (9),
-/// which makes the kernel resolve it like any other packet would. Errors are ignored: the poll reports the
-/// timeout.
-void kick_resolution(nl_sock* sock, const std::string& ifname, int ifindex, Ipv4 next_hop) {
-  const std::uint32_t dst = htonl(next_hop);
-  MsgPtr msg(nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE));
-  if (msg) {
-    ndmsg ndm{};
-    ndm.ndm_family = AF_INET;
-    ndm.ndm_ifindex = ifindex;
-    ndm.ndm_state = NUD_NONE;
-    ndm.ndm_flags = NTF_USE;
-    if (nlmsg_append(msg.get(), &ndm, sizeof(ndm), NLMSG_ALIGNTO) == 0 &&
-        nla_put(msg.get(), NDA_DST, sizeof(dst), &dst) == 0 &&
-        exchange(sock, msg.get(), nullptr, nullptr) == 0) {
-      return;
+/// The interface's best global IPv6 address for `target`: scope global, not link-local, neither tentative
+/// (RFC 4862 section 5.4) nor failed duplicate address detection nor deprecated (RFC 4862 section 5.5.4); of
+/// those, the one sharing the longest prefix with the target (RFC 6724 section 5 rule 8), the first listed on a
+/// tie.
+std::optional<IpAddress> best_global_ipv6(nl_sock* sock, int ifindex, const IpAddress& target) {
+  constexpr unsigned kUnusable = IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED;
+  CachePtr cache = read_addresses(sock);
+  std::optional<IpAddress> best;
+  int best_prefix = -1;
+  for (nl_object* obj = nl_cache_get_first(cache.get()); obj != nullptr; obj = nl_cache_get_next(obj)) {
+    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
+    if (rtnl_addr_get_ifindex(addr) != ifindex || rtnl_addr_get_family(addr) != AF_INET6) continue;
+    if (rtnl_addr_get_scope(addr) != RT_SCOPE_UNIVERSE || (rtnl_addr_get_flags(addr) & kUnusable) != 0) continue;
+    const auto local = from_nl_addr(rtnl_addr_get_local(addr));
+    if (!local || !local->is_v6() || is_link_local(*local)) continue;
+    if (const int prefix = common_prefix(local->ipv6(), target.ipv6()); prefix > best_prefix) {
+      best = local;
+      best_prefix = prefix;
     }
   }
-  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (udp.fd < 0) return;
-  // Bound to the interface so the datagram cannot leave by another route.
-  if (::setsockopt(udp.fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(),
-                   static_cast<socklen_t>(ifname.size() + 1)) != 0) {
-    return;
-  }
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(9);
-  to.sin_addr.s_addr = dst;
-  (void)::sendto(udp.fd, "", 0, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+  return best;
 }
 
-/// The next hop's MAC from the neighbour table, resolving it if needed; throws RouteError after `timeout`.
-Mac resolve_neighbour(nl_sock* sock, const std::string& ifname, int ifindex, Ipv4 next_hop,
-                      std::chrono::milliseconds timeout) {
-  const std::uint32_t be = htonl(next_hop);
-  AddrPtr dst(nl_addr_build(AF_INET, &be, sizeof(be)));
-  if (!dst) throw RouteError("cannot allocate a netlink address");
-  nl_cache* raw = nullptr;
-  if (int err = rtnl_neigh_alloc_cache(sock, &raw); err < 0) {
-    throw RouteError(fmt::format("cannot read the neighbour table: {}", nl_geterror(err)));
-  }
-  CachePtr cache(raw);
-  const auto deadline = Clock::now() + timeout;
-  std::optional<Clock::time_point> last_kick;
-  for (;;) {
-    NeighbourState neighbour = read_neighbour(cache.get(), ifindex, dst.get());
-    if (neighbour.mac) return *neighbour.mac;
-    const auto now = Clock::now();
-    if (now >= deadline) break;
-    // INCOMPLETE (and PROBE without an address) means the kernel is already sending ARP requests.
-    const bool in_progress = neighbour.present && (neighbour.state & (NUD_INCOMPLETE | NUD_PROBE)) != 0;
-    if (!in_progress && (!last_kick || now - *last_kick >= kResolveRetry)) {
-      kick_resolution(sock, ifname, ifindex, next_hop);
-      last_kick = now;
+/// The probes' source address: see resolve_next_hop, step 3.
+IpAddress choose_source(nl_sock* sock, const NextHop& hop, const IpAddress& target, const RouteAnswer& route,
+                        const RouteOverrides& overrides) {
+  if (overrides.source_ip) {
+    if (overrides.source_ip->family != target.family) {
+      throw RouteError(fmt::format("--source-ip {} is not of the family of target {}",
+                                   format_address(*overrides.source_ip), format_address(target)));
     }
-    std::this_thread::sleep_for(std::min<Clock::duration>(kNeighbourPoll, deadline - now));
-    if (int err = nl_cache_refill(sock, cache.get()); err < 0) {
-      throw RouteError(fmt::format("cannot read the neighbour table: {}", nl_geterror(err)));
-    }
+    return *overrides.source_ip;
   }
-  throw RouteError(fmt::format("next hop {} on {} did not answer ARP within {:.1f} s", dotted(next_hop),
-                               ifname, std::chrono::duration<double>(timeout).count()));
+  if (target.is_v4()) {
+    if (route.preferred_source && route.preferred_source->is_v4()) return *route.preferred_source;
+    if (auto primary = primary_ipv4(sock, hop.ifindex)) return *primary;
+    throw RouteError(fmt::format("interface '{}' has no IPv4 address; give one with --source-ip", hop.interface));
+  }
+  // The kernel picks a link-local source for a global destination only when it has nothing better; replies
+  // to it could not come back from beyond the link.
+  if (route.preferred_source && route.preferred_source->is_v6() &&
+      (!is_link_local(*route.preferred_source) || is_link_local(target))) {
+    return *route.preferred_source;
+  }
+  if (auto global = best_global_ipv6(sock, hop.ifindex, target)) return *global;
+  throw RouteError(
+      fmt::format("interface '{}' has no usable IPv6 address; give one with --source-ip", hop.interface));
+}
+
+/// Fills the interface's fields of `hop` (name, index, MTU, link type, MAC) from `link`.
+void describe_link(rtnl_link* link, const RouteAnswer& route, NextHop& hop) {
+  hop.ifindex = rtnl_link_get_ifindex(link);
+  const char* name = rtnl_link_get_name(link);
+  hop.interface = name != nullptr ? name : std::to_string(hop.ifindex);
+  if ((rtnl_link_get_flags(link) & IFF_UP) == 0) {
+    throw RouteError(fmt::format("interface '{}' is down", hop.interface));
+  }
+  hop.mtu = rtnl_link_get_mtu(link);
+  if (route.mtu != 0 && route.mtu < hop.mtu) hop.mtu = route.mtu;
+
+  const unsigned arptype = rtnl_link_get_arptype(link);
+  if (arptype == ARPHRD_ETHER) {
+    hop.link = LinkType::ethernet;
+    nl_addr* lladdr = rtnl_link_get_addr(link);
+    if (lladdr == nullptr || nl_addr_get_len(lladdr) != hop.source_mac.size()) {
+      throw RouteError(fmt::format("interface '{}' has no Ethernet address", hop.interface));
+    }
+    std::memcpy(hop.source_mac.data(), nl_addr_get_binary_addr(lladdr), hop.source_mac.size());
+  } else if (arptype == ARPHRD_NONE || arptype == ARPHRD_TUNNEL) {
+    hop.link = LinkType::raw_ip;  // tun, wireguard, ipip: IP packets without a link-layer header
+  } else {
+    throw RouteError(
+        fmt::format("interface '{}' has link type {} (ARPHRD); only Ethernet, tun and ipip are supported",
+                    hop.interface, arptype));
+  }
 }
 
 }  // namespace
 
-NextHop resolve_next_hop(const IpAddress& target_address, const RouteOverrides& overrides,
+NextHop resolve_next_hop(const IpAddress& target, const RouteOverrides& overrides,
                          std::chrono::milliseconds neighbour_timeout) {
-  if (!target_address.is_v4()) throw RouteError("IPv6 next hops are not resolved yet");
-  const Ipv4 target = target_address.ipv4();
   SockPtr sock = open_route_socket();
 
   // With -i the interface is checked first, so that a typo or a down link is named as such rather than
@@ -279,47 +313,13 @@ NextHop resolve_next_hop(const IpAddress& target_address, const RouteOverrides& 
   if (!link) link = get_link(sock.get(), route.oif, {});
 
   NextHop hop;
-  hop.ifindex = rtnl_link_get_ifindex(link.get());
-  const char* name = rtnl_link_get_name(link.get());
-  hop.interface = name != nullptr ? name : std::to_string(hop.ifindex);
-  if ((rtnl_link_get_flags(link.get()) & IFF_UP) == 0) {
-    throw RouteError(fmt::format("interface '{}' is down", hop.interface));
-  }
-  hop.mtu = rtnl_link_get_mtu(link.get());
-  if (route.mtu != 0 && route.mtu < hop.mtu) hop.mtu = route.mtu;
-
-  const unsigned arptype = rtnl_link_get_arptype(link.get());
-  if (arptype == ARPHRD_ETHER) {
-    hop.link = LinkType::ethernet;
-    nl_addr* lladdr = rtnl_link_get_addr(link.get());
-    if (lladdr == nullptr || nl_addr_get_len(lladdr) != hop.source_mac.size()) {
-      throw RouteError(fmt::format("interface '{}' has no Ethernet address", hop.interface));
-    }
-    std::memcpy(hop.source_mac.data(), nl_addr_get_binary_addr(lladdr), hop.source_mac.size());
-  } else if (arptype == ARPHRD_NONE || arptype == ARPHRD_TUNNEL) {
-    hop.link = LinkType::raw_ip;  // tun, wireguard, ipip: IP packets without a link-layer header
-  } else {
-    throw RouteError(
-        fmt::format("interface '{}' has link type {} (ARPHRD); only Ethernet, tun and ipip are supported",
-                    hop.interface, arptype));
-  }
-
-  if (overrides.source_ip) {
-    hop.source_ip = *overrides.source_ip;
-  } else if (route.preferred_source) {
-    hop.source_ip = IpAddress::v4(*route.preferred_source);
-  } else if (auto primary = primary_address(sock.get(), hop.ifindex)) {
-    hop.source_ip = IpAddress::v4(*primary);
-  } else {
-    throw RouteError(
-        fmt::format("interface '{}' has no IPv4 address; give one with --source-ip", hop.interface));
-  }
-
-  hop.next_hop = IpAddress::v4(route.gateway.value_or(target));
+  describe_link(link.get(), route, hop);
+  hop.source_ip = choose_source(sock.get(), hop, target, route, overrides);
+  hop.next_hop = route.gateway.value_or(target);
   if (hop.link == LinkType::ethernet) {
     hop.next_hop_mac = overrides.router_mac ? *overrides.router_mac
-                                            : resolve_neighbour(sock.get(), hop.interface, hop.ifindex,
-                                                                hop.next_hop.ipv4(), neighbour_timeout);
+                                            : netlink::resolve_neighbour(sock.get(), hop.interface, hop.ifindex,
+                                                                         hop.next_hop, neighbour_timeout);
   }
   return hop;
 }
