@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "capture/pcap_filter.hpp"
+#include "capture/pcap_receiver.hpp"  // kReplySnapLength
 
 namespace synscan {
 namespace {
@@ -31,7 +32,7 @@ PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, 
   pcap_.reset(pcap_create(interface.c_str(), errbuf));
   if (!pcap_) throw std::runtime_error(std::string("libpcap: --pcap-out: ") + errbuf);
   pcap_t* p = pcap_.get();
-  pcap_set_snaplen(p, 512);  // SYN, SYN-ACK, RST and ICMP quoting a header all fit
+  pcap_set_snaplen(p, kReplySnapLength);  // every probe whole, every reply as much as the receiver keeps
   pcap_set_promisc(p, 0);
   pcap_set_timeout(p, kDumperBlockTimeoutMs);
   pcap_set_buffer_size(p, static_cast<int>(std::min<std::size_t>(buffer_bytes, 1u << 30)));

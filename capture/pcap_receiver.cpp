@@ -39,7 +39,7 @@ PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filt
   pcap_.reset(pcap_create(interface.c_str(), errbuf));
   if (!pcap_) throw std::runtime_error(std::string("libpcap: ") + errbuf);
   pcap_t* p = pcap_.get();
-  pcap_set_snaplen(p, 256);  // headers only: Ethernet + VLANs + IPv4 with options + TCP or ICMP quoting them
+  pcap_set_snaplen(p, kReplySnapLength);  // headers only, IPv6 extension headers included: see the constant
   pcap_set_promisc(p, 0);
   // TPACKET_V3 needs a positive timeout and no immediate mode (libpcap then picks TPACKET_V2): see
   // kBlockTimeoutMs.
