@@ -42,15 +42,16 @@ inline constexpr int kBlockTimeoutMs = 50;
 /// it reads, after Ethernet and two VLAN tags (22 bytes):
 /// - IPv4: header with options (60) + ICMP (8) + the quoted IPv4 header with options (60) + 8 TCP bytes: 158.
 /// - IPv6: header (40) + TCP with options (60): 122; header (40) + ICMPv6 (8) + the quoted IPv6 header (40) +
-///   8 TCP bytes: 118. Extension headers come on top, in the reply and in the packet an ICMPv6 error quotes, and
-///   RFC 8200 bounds neither their number nor their size: 256 bytes left 134 for them, 512 leaves 390 (e.g.
-///   hop-by-hop, destination options and fragment headers, 24 bytes, plus a segment routing header of 20
-///   segments, 8 + 16 x 20 = 328 bytes).
-/// TPACKET_V3 stores each frame at its captured length and replies are rarely longer than 130 bytes, so a larger
-/// snap length costs them neither ring space nor copying.
+///   8 TCP bytes: 118. Extension headers come on top, in the reply and in the packet an ICMPv6 error quotes,
+///   and RFC 8200 bounds neither their number nor their size: 256 bytes left 134 for them, 512 leaves 390
+///   (e.g. hop-by-hop, destination options and fragment headers, 24 bytes, plus a segment routing header of
+///   20 segments, 8 + 16 x 20 = 328 bytes).
+/// TPACKET_V3 stores each frame at its captured length and replies are rarely longer than 130 bytes, so a
+/// larger snap length costs them neither ring space nor copying.
 inline constexpr int kReplySnapLength = 512;
-static_assert(kReplySnapLength - (22 + 40 + 60) >= 24 + 8 + 16 * 20,
-              "IPv6 + TCP with options + extension headers (hop-by-hop, fragment, destination, 20-segment SRH)");
+static_assert(
+    kReplySnapLength - (22 + 40 + 60) >= 24 + 8 + 16 * 20,
+    "IPv6 + TCP with options + extension headers (hop-by-hop, fragment, destination, 20-segment SRH)");
 
 class PcapReceiver {
  public:

@@ -1,6 +1,6 @@
-// Route, source address and next-hop discovery over rtnetlink, for IPv4 and IPv6. Everything here runs once at
-// set-up, so clarity of the error messages matters more than speed: each failure names the address or interface
-// it is about.
+// Route, source address and next-hop discovery over rtnetlink, for IPv4 and IPv6. Everything here runs once
+// at set-up, so clarity of the error messages matters more than speed: each failure names the address or
+// interface it is about.
 #include "capture/route.hpp"
 
 #include <arpa/inet.h>
@@ -78,7 +78,8 @@ int on_route(nl_msg* msg, void* arg) {
   rtnl_nexthop* chosen = nullptr;
   for (int i = 0; i < rtnl_route_get_nnexthops(route.get()); ++i) {
     rtnl_nexthop* nh = rtnl_route_nexthop_n(route.get(), i);
-    if (chosen == nullptr || (answer->wanted_oif != 0 && rtnl_route_nh_get_ifindex(nh) == answer->wanted_oif)) {
+    if (chosen == nullptr ||
+        (answer->wanted_oif != 0 && rtnl_route_nh_get_ifindex(nh) == answer->wanted_oif)) {
       chosen = nh;
     }
   }
@@ -90,8 +91,8 @@ int on_route(nl_msg* msg, void* arg) {
   return NL_OK;
 }
 
-/// Asks the kernel which route it would use for `target`, as `ip route get TARGET [oif IFINDEX]` does. Returns 0
-/// with `answer` filled, or the kernel's positive errno.
+/// Asks the kernel which route it would use for `target`, as `ip route get TARGET [oif IFINDEX]` does.
+/// Returns 0 with `answer` filled, or the kernel's positive errno.
 int request_route(nl_sock* sock, const IpAddress& target, int oif, RouteAnswer& answer) {
   MsgPtr msg(nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST));
   if (!msg) throw RouteError("cannot allocate a netlink message");
@@ -217,8 +218,8 @@ int common_prefix(Ipv6 a, Ipv6 b) {
 
 /// The interface's best global IPv6 address for `target`: scope global, not link-local, neither tentative
 /// (RFC 4862 section 5.4) nor failed duplicate address detection nor deprecated (RFC 4862 section 5.5.4); of
-/// those, the one sharing the longest prefix with the target (RFC 6724 section 5 rule 8), the first listed on a
-/// tie.
+/// those, the one sharing the longest prefix with the target (RFC 6724 section 5 rule 8), the first listed on
+/// a tie.
 std::optional<IpAddress> best_global_ipv6(nl_sock* sock, int ifindex, const IpAddress& target) {
   constexpr unsigned kUnusable = IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED;
   CachePtr cache = read_addresses(sock);
@@ -227,7 +228,8 @@ std::optional<IpAddress> best_global_ipv6(nl_sock* sock, int ifindex, const IpAd
   for (nl_object* obj = nl_cache_get_first(cache.get()); obj != nullptr; obj = nl_cache_get_next(obj)) {
     auto* addr = reinterpret_cast<rtnl_addr*>(obj);
     if (rtnl_addr_get_ifindex(addr) != ifindex || rtnl_addr_get_family(addr) != AF_INET6) continue;
-    if (rtnl_addr_get_scope(addr) != RT_SCOPE_UNIVERSE || (rtnl_addr_get_flags(addr) & kUnusable) != 0) continue;
+    if (rtnl_addr_get_scope(addr) != RT_SCOPE_UNIVERSE || (rtnl_addr_get_flags(addr) & kUnusable) != 0)
+      continue;
     const auto local = from_nl_addr(rtnl_addr_get_local(addr));
     if (!local || !local->is_v6() || is_link_local(*local)) continue;
     if (const int prefix = common_prefix(local->ipv6(), target.ipv6()); prefix > best_prefix) {
@@ -251,7 +253,8 @@ IpAddress choose_source(nl_sock* sock, const NextHop& hop, const IpAddress& targ
   if (target.is_v4()) {
     if (route.preferred_source && route.preferred_source->is_v4()) return *route.preferred_source;
     if (auto primary = primary_ipv4(sock, hop.ifindex)) return *primary;
-    throw RouteError(fmt::format("interface '{}' has no IPv4 address; give one with --source-ip", hop.interface));
+    throw RouteError(
+        fmt::format("interface '{}' has no IPv4 address; give one with --source-ip", hop.interface));
   }
   // The kernel picks a link-local source for a global destination only when it has nothing better; replies
   // to it could not come back from beyond the link.
@@ -317,9 +320,10 @@ NextHop resolve_next_hop(const IpAddress& target, const RouteOverrides& override
   hop.source_ip = choose_source(sock.get(), hop, target, route, overrides);
   hop.next_hop = route.gateway.value_or(target);
   if (hop.link == LinkType::ethernet) {
-    hop.next_hop_mac = overrides.router_mac ? *overrides.router_mac
-                                            : netlink::resolve_neighbour(sock.get(), hop.interface, hop.ifindex,
-                                                                         hop.next_hop, neighbour_timeout);
+    hop.next_hop_mac = overrides.router_mac
+                           ? *overrides.router_mac
+                           : netlink::resolve_neighbour(sock.get(), hop.interface, hop.ifindex, hop.next_hop,
+                                                        neighbour_timeout);
   }
   return hop;
 }

@@ -23,19 +23,20 @@ struct NextHop {
   /// family; an IPv6 gateway is often link-local (fe80::/10), which names a router only together with
   /// `ifindex`; an IPv4 route may also go via an IPv6 router (`ip route add ... via inet6 ADDR`, RFC 5549).
   IpAddress next_hop;
-  Mac source_mac{};       ///< the interface's MAC, wire order (zeros on non-Ethernet links)
-  Mac next_hop_mac{};     ///< the next hop's MAC, wire order (zeros on non-Ethernet links)
-  LinkType link =
-      LinkType::ethernet;  ///< ethernet for ARPHRD_ETHER; raw_ip for tun/ipip/wireguard (no MACs)
-  std::uint32_t mtu = 0;   ///< bytes of IP packet the interface (or the route's mtu metric, if lower) carries
+  Mac source_mac{};                    ///< the interface's MAC, wire order (zeros on non-Ethernet links)
+  Mac next_hop_mac{};                  ///< the next hop's MAC, wire order (zeros on non-Ethernet links)
+  LinkType link = LinkType::ethernet;  ///< ethernet for ARPHRD_ETHER; raw_ip for tun/ipip/wireguard (no MACs)
+  std::uint32_t mtu = 0;  ///< bytes of IP packet the interface (or the route's mtu metric, if lower) carries
 };
 
 /// Values from the command line that replace what would otherwise be discovered.
 struct RouteOverrides {
-  std::optional<std::string>
-      interface;                  ///< -i: send through this interface (its route, or the target on-link)
-  std::optional<IpAddress> source_ip;  ///< --source-ip of the target's family; not checked to be local (may spoof)
-  std::optional<Mac> router_mac;  ///< --router-mac: used as next_hop_mac, no neighbour lookup
+  /// -i: send through this interface (its route, or the target on-link).
+  std::optional<std::string> interface;
+  /// --source-ip of the target's family; not checked to be local (may spoof).
+  std::optional<IpAddress> source_ip;
+  /// --router-mac: used as next_hop_mac, no neighbour lookup.
+  std::optional<Mac> router_mac;
 };
 
 /// A set-up failure of route or next-hop discovery, with one line that says what is wrong, e.g.
@@ -50,10 +51,10 @@ struct RouteError : std::runtime_error {
 /// Resolves how probes reach `target` (host byte order, IPv4 or IPv6), as the kernel would send them:
 /// 1. The route: RTM_GETROUTE for the exact destination of the target's family (with RTA_OIF when
 ///    `overrides.interface` is set). It must be unicast: a local, broadcast, multicast, anycast, blackhole,
-///    unreachable or prohibit route is refused by name. With -i, IPv4 uses the kernel's route via that interface
-///    or treats the target as on-link there (the kernel does so itself); IPv6 does the same (the kernel's IPv6
-///    lookup is strict and answers ENETUNREACH when no route through that interface covers the target, which is
-///    then taken as on-link there).
+///    unreachable or prohibit route is refused by name. With -i, IPv4 uses the kernel's route via that
+///    interface or treats the target as on-link there (the kernel does so itself); IPv6 does the same (the
+///    kernel's IPv6 lookup is strict and answers ENETUNREACH when no route through that interface covers the
+///    target, which is then taken as on-link there).
 /// 2. The interface must exist and be up (IFF_UP). Its ARPHRD type decides `link`; other types are refused.
 /// 3. The source: `overrides.source_ip` (which must be of the target's family), else the route's preferred
 ///    source (RTA_PREFSRC: the route's `src` if it has one, else the kernel's own source address selection,
@@ -64,9 +65,9 @@ struct RouteError : std::runtime_error {
 /// 4. The next hop is the route's gateway (RTA_GATEWAY or RTA_VIA), or the target itself for an on-link
 ///    route. On Ethernet its MAC comes from `overrides.router_mac`, else from the neighbour table (ARP,
 ///    RFC 826, for IPv4; neighbour discovery, RFC 4861, for IPv6): an entry in state REACHABLE, STALE, DELAY,
-///    PROBE, PERMANENT or NOARP counts. If there is none, the kernel is asked to resolve it (RTM_NEWNEIGH with
-///    NTF_USE, as `ip neigh replace ... use`; without CAP_NET_ADMIN, a zero-length UDP datagram to the next
-///    hop's discard port 9 from a socket bound to the interface, which only the next hop receives; a
+///    PROBE, PERMANENT or NOARP counts. If there is none, the kernel is asked to resolve it (RTM_NEWNEIGH
+///    with NTF_USE, as `ip neigh replace ... use`; without CAP_NET_ADMIN, a zero-length UDP datagram to the
+///    next hop's discard port 9 from a socket bound to the interface, which only the next hop receives; a
 ///    link-local next hop gets the interface as scope id), and the table is polled every 20 ms until
 ///    `neighbour_timeout` has passed.
 /// Runs in the calling thread's network namespace. Blocks at most about `neighbour_timeout` plus a few

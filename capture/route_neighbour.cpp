@@ -72,9 +72,10 @@ NeighbourState read_neighbour(nl_cache* cache, int ifindex, nl_addr* dst) {
   return out;
 }
 
-/// Asks the kernel to resolve `next_hop` on the interface: first as `ip neigh replace NEXT_HOP dev IF use` does
-/// (needs CAP_NET_ADMIN); failing that, by sending an empty UDP datagram to the next hop's discard port, which
-/// makes the kernel resolve it like any other packet would. Errors are ignored: the poll reports the timeout.
+/// Asks the kernel to resolve `next_hop` on the interface: first as `ip neigh replace NEXT_HOP dev IF use`
+/// does (needs CAP_NET_ADMIN); failing that, by sending an empty UDP datagram to the next hop's discard port,
+/// which makes the kernel resolve it like any other packet would. Errors are ignored: the poll reports the
+/// timeout.
 void kick_resolution(nl_sock* sock, const std::string& ifname, int ifindex, const IpAddress& next_hop) {
   std::array<std::uint8_t, 16> dst{};  // network byte order
   std::size_t dst_len = 4;
@@ -153,9 +154,9 @@ Mac resolve_neighbour(nl_sock* sock, const std::string& ifname, int ifindex, con
       throw RouteError(fmt::format("cannot read the neighbour table: {}", nl_geterror(err)));
     }
   }
-  throw RouteError(fmt::format("next hop {} on {} did not answer {} within {:.1f} s", format_address(next_hop),
-                               ifname, next_hop.is_v4() ? "ARP" : "neighbour solicitation",
-                               std::chrono::duration<double>(timeout).count()));
+  throw RouteError(fmt::format(
+      "next hop {} on {} did not answer {} within {:.1f} s", format_address(next_hop), ifname,
+      next_hop.is_v4() ? "ARP" : "neighbour solicitation", std::chrono::duration<double>(timeout).count()));
 }
 
 }  // namespace synscan::netlink

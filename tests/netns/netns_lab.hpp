@@ -1,7 +1,7 @@
 #pragma once
-// Two network namespaces a test creates and removes itself: "near" (the scanner's side, where lookups run) and
-// "far" (the peer). Names are unique per run (PID and a random number), so parallel runs and leftovers of a
-// killed run never collide. Nothing here sends a packet: set-up is `ip` commands run in the namespaces, and
+// Two network namespaces a test creates and removes itself: "near" (the scanner's side, where lookups run)
+// and "far" (the peer). Names are unique per run (PID and a random number), so parallel runs and leftovers of
+// a killed run never collide. Nothing here sends a packet: set-up is `ip` commands run in the namespaces, and
 // code under test runs in a helper thread that has joined the near namespace with setns(CLONE_NEWNET), which
 // affects that thread only.
 #include <fcntl.h>
@@ -39,15 +39,16 @@ inline std::string output_of(const std::string& command) {
 
 class NetnsPair {
  public:
-  /// Creates the two namespaces, named PREFIX-PID-RANDOM-near and -far, or returns nullptr and says why in `why`
-  /// (not root, or `ip netns add` failed).
+  /// Creates the two namespaces, named PREFIX-PID-RANDOM-near and -far, or returns nullptr and says why in
+  /// `why` (not root, or `ip netns add` failed).
   static std::unique_ptr<NetnsPair> create(const std::string& prefix, std::string& why) {
     if (::geteuid() != 0) {
       why = "not root";
       return nullptr;
     }
     std::random_device random;
-    const std::string base = prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(random() % 100000);
+    const std::string base =
+        prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(random() % 100000);
     std::unique_ptr<NetnsPair> pair(new NetnsPair(base + "-near", base + "-far"));
     if (!run("ip netns add " + pair->near_)) {
       why = "`ip netns add` failed";

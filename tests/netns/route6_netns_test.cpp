@@ -1,10 +1,11 @@
-// resolve_next_hop for IPv6 targets against a real kernel: two network namespaces this test creates and removes
-// itself, joined by veth pairs, addresses in 2001:2::/48 only (RFC 5180 benchmarking range; plus link-local
-// fe80::/10 on the veth links, and 198.18.0.0/15 for the IPv4-via-IPv6 route). Duplicate address detection is
-// off (accept_dad=0, `nodad`) so every address is usable at once, except the one address a test needs tentative.
-// Needs root and `ip netns`; otherwise every test is skipped with a message saying why. Lookups run in a helper
-// thread that has joined the near namespace; the only packets are the neighbour solicitations (and, for the
-// fallback, an empty UDP datagram) that resolve_next_hop makes the kernel send inside the lab.
+// resolve_next_hop for IPv6 targets against a real kernel: two network namespaces this test creates and
+// removes itself, joined by veth pairs, addresses in 2001:2::/48 only (RFC 5180 benchmarking range; plus
+// link-local fe80::/10 on the veth links, and 198.18.0.0/15 for the IPv4-via-IPv6 route). Duplicate address
+// detection is off (accept_dad=0, `nodad`) so every address is usable at once, except the one address a test
+// needs tentative. Needs root and `ip netns`; otherwise every test is skipped with a message saying why.
+// Lookups run in a helper thread that has joined the near namespace; the only packets are the neighbour
+// solicitations (and, for the fallback, an empty UDP datagram) that resolve_next_hop makes the kernel send
+// inside the lab.
 #include <gtest/gtest.h>
 #include <sys/capability.h>
 
@@ -30,18 +31,17 @@ IpAddress ip6(const char* text) { return parse_address(text); }
 /// The lab. near (the scanner's side):
 ///   veth0  2001:2::1/64, 2001:2:0:300::10/128, 198.18.0.1/24  <->  far veth1 2001:2::2/64, fe80::1/64
 ///   vside0 2001:2:0:600::1/64, 2001:2:0:1f0::1/64             <->  far vside1 2001:2:0:600::2/64
-///   vnoaddr0 link-local only; use_oif_addrs_only=1; 2001:2:0:500::1/64 kept tentative (DAD 1000 s) <-> far vnoaddr1
-///   vdown0 left down; tun0 2001:2:0:250::1/64 if tun is available
-/// Where the kernel picks the source (RFC 6724), rule 5 (the outgoing interface) and rule 8 (the longest prefix
-/// shared with the target) decide every case below without a tie.
-/// far also has mv0 2001:2::3/64 (macvlan on veth1, a MAC of its own) if macvlan is available.
-/// near's routes:
+///   vnoaddr0 link-local only; use_oif_addrs_only=1; 2001:2:0:500::1/64 kept tentative (DAD 1000 s) <-> far
+///   vnoaddr1 vdown0 left down; tun0 2001:2:0:250::1/64 if tun is available
+/// Where the kernel picks the source (RFC 6724), rule 5 (the outgoing interface) and rule 8 (the longest
+/// prefix shared with the target) decide every case below without a tie. far also has mv0 2001:2::3/64
+/// (macvlan on veth1, a MAC of its own) if macvlan is available. near's routes:
 ///   2001:2:0:100::/56 via 2001:2::2 (and via 2001:2:0:600::2 dev vside0 at metric 2000)
 ///   2001:2:0:80::/64 via fe80::1 dev veth0
 ///   2001:2:0:300::/64 via 2001:2::2 src 2001:2::1     2001:2:0:301::/64 via 2001:2::2
 ///   2001:2:0:77::/64 via 2001:2::99 (nobody)          2001:2:0:78::/64 via fe80::99 dev veth0 (nobody)
-///   2001:2:0:5ff::/64 dev vnoaddr0                     blackhole / unreachable / prohibit 2001:2:0:400-402::/64
-///   198.19.99.0/24 via inet6 fe80::1 dev veth0 (if the kernel takes RFC 5549 routes)
+///   2001:2:0:5ff::/64 dev vnoaddr0                     blackhole / unreachable / prohibit
+///   2001:2:0:400-402::/64 198.19.99.0/24 via inet6 fe80::1 dev veth0 (if the kernel takes RFC 5549 routes)
 ///   a permanent neighbour 2001:2::50 -> 02:00:00:00:00:50 on veth0
 struct Lab6 {
   bool has_macvlan = false, has_tun = false, has_v4_via_v6 = false;
@@ -96,8 +96,8 @@ struct Lab6 {
     if (!NetnsPair::run_all(steps, why)) return nullptr;
     has_macvlan = run(f + "link add mv0 link veth1 type macvlan mode bridge") &&
                   run(f + "addr add 2001:2::3/64 dev mv0 nodad") && run(f + "link set mv0 up");
-    has_tun = run(n + "tuntap add dev tun0 mode tun") && run(n + "addr add 2001:2:0:250::1/64 dev tun0 nodad") &&
-              run(n + "link set tun0 up");
+    has_tun = run(n + "tuntap add dev tun0 mode tun") &&
+              run(n + "addr add 2001:2:0:250::1/64 dev tun0 nodad") && run(n + "link set tun0 up");
     has_v4_via_v6 = run(n + "route add 198.19.99.0/24 via inet6 fe80::1 dev veth0");
     return lab;
   }
@@ -159,8 +159,8 @@ class Route6Netns : public testing::Test {
 
   /// far's count of UDP datagrams to a closed port (Udp6NoPorts in /proc/net/snmp6).
   static long far_udp6_no_ports() {
-    const std::string text =
-        output_of("ip netns exec " + the_lab->far() + " awk '$1 == \"Udp6NoPorts\" {print $2}' /proc/net/snmp6");
+    const std::string text = output_of("ip netns exec " + the_lab->far() +
+                                       " awk '$1 == \"Udp6NoPorts\" {print $2}' /proc/net/snmp6");
     return text.empty() ? -1 : std::stol(text);
   }
 
@@ -193,7 +193,8 @@ TEST_F(Route6Netns, TargetBehindLinkLocalGatewayUsesTheGatewaysMac) {
   const NextHop hop = resolve(ip6("2001:2:0:80::9"));
   EXPECT_EQ(hop.interface, "veth0");
   EXPECT_EQ(hop.next_hop, ip6("fe80::1"));
-  EXPECT_EQ(hop.source_ip, ip6("2001:2::1"));  // the gateway's link-local address is no source for a global target
+  EXPECT_EQ(hop.source_ip,
+            ip6("2001:2::1"));  // the gateway's link-local address is no source for a global target
   EXPECT_EQ(format_mac(hop.next_hop_mac), format_mac(peer_mac));
 }
 
@@ -204,7 +205,8 @@ TEST_F(Route6Netns, OnLinkTargetUsesItsOwnMac) {
   const NextHop permanent = resolve(ip6("2001:2::50"));  // straight from the table: nobody owns ::50
   EXPECT_EQ(format_mac(permanent.next_hop_mac), "02:00:00:00:00:50");
   if (!lab.has_macvlan) GTEST_SKIP() << "\n*** SKIPPED (in part): cannot create a macvlan here ***";
-  // ::3 sits behind the same wire as ::2 but on an interface with a MAC of its own: the answer must be that one.
+  // ::3 sits behind the same wire as ::2 but on an interface with a MAC of its own: the answer must be that
+  // one.
   const NextHop other = resolve(ip6("2001:2::3"));
   EXPECT_EQ(other.next_hop, ip6("2001:2::3"));
   EXPECT_EQ(format_mac(other.next_hop_mac), format_mac(macvlan_mac));
@@ -212,8 +214,8 @@ TEST_F(Route6Netns, OnLinkTargetUsesItsOwnMac) {
 }
 
 TEST_F(Route6Netns, RoutesPreferredSourceWins) {
-  // Without `src` the kernel picks 2001:2:0:300::10 (63 bits shared with the target) over 2001:2::1 (54 bits);
-  // the route's `src` overrules that.
+  // Without `src` the kernel picks 2001:2:0:300::10 (63 bits shared with the target) over 2001:2::1 (54
+  // bits); the route's `src` overrules that.
   EXPECT_EQ(resolve(ip6("2001:2:0:301::9")).source_ip, ip6("2001:2:0:300::10"));
   EXPECT_EQ(resolve(ip6("2001:2:0:300::9")).source_ip, ip6("2001:2::1"));
 }
@@ -268,9 +270,9 @@ TEST_F(Route6Netns, MissingNeighbourIsSolicited) {
 }
 
 TEST_F(Route6Netns, ResolvesWithoutNetAdminThroughTheUdpFallback) {
-  // Without CAP_NET_ADMIN the kernel refuses RTM_NEWNEIGH; the empty UDP datagram must get neighbour discovery
-  // going instead, for a global next hop and for a link-local one (which needs the scope id). Capabilities are
-  // per thread, so dropping it in the helper thread leaves the test process unchanged.
+  // Without CAP_NET_ADMIN the kernel refuses RTM_NEWNEIGH; the empty UDP datagram must get neighbour
+  // discovery going instead, for a global next hop and for a link-local one (which needs the scope id).
+  // Capabilities are per thread, so dropping it in the helper thread leaves the test process unchanged.
   flush_neighbours();
   const long udp_before = far_udp6_no_ports();
   const auto [global, link_local] = the_lab->in_near([] {
@@ -325,9 +327,12 @@ TEST_F(Route6Netns, UnroutableLocalAndRejectedTargetsAreNamed) {
   const std::string local = error_of(ip6("2001:2::1"));
   EXPECT_NE(local.find("2001:2::1 is an address of this host"), std::string::npos) << local;
   EXPECT_EQ(error_of(ip6("ff02::1")), "no unicast route to ff02::1: it is a multicast address");
-  EXPECT_EQ(error_of(ip6("2001:2:0:400::1")), "no unicast route to 2001:2:0:400::1: it is routed to a blackhole");
-  EXPECT_EQ(error_of(ip6("2001:2:0:401::1")), "no unicast route to 2001:2:0:401::1: it is routed as unreachable");
-  EXPECT_EQ(error_of(ip6("2001:2:0:402::1")), "no unicast route to 2001:2:0:402::1: it is routed as prohibited");
+  EXPECT_EQ(error_of(ip6("2001:2:0:400::1")),
+            "no unicast route to 2001:2:0:400::1: it is routed to a blackhole");
+  EXPECT_EQ(error_of(ip6("2001:2:0:401::1")),
+            "no unicast route to 2001:2:0:401::1: it is routed as unreachable");
+  EXPECT_EQ(error_of(ip6("2001:2:0:402::1")),
+            "no unicast route to 2001:2:0:402::1: it is routed as prohibited");
 }
 
 TEST_F(Route6Netns, DownAndMissingInterfacesAreNamed) {
