@@ -33,8 +33,9 @@
 #   closed     everything else in 198.19.0.0/16 and 2001:2:0:1::/64 (the kernel's RST)
 # IPv6 scans take a slice of the /64: 2001:2:0:1::/112 (65,536 addresses, its last /120 the drop block) is
 # the counterpart of 198.19.0.0/16, 2001:2:0:1::/120 of 198.19.0.0/24. The ICMPv6 errors come from the
-# next hop 2001:2::2, not from the probed address (the kernel sources ICMPv6 from a configured address, and
-# the block is only a local route; IPv4 answers from the probed address): match them by the probe they quote.
+# target's own address toward the scanner (2001:2::2 on the veth), not from the probed address (the kernel
+# sources ICMPv6 from a configured address, and the block is only a local route; IPv4's come from the probed
+# address): match them by the probe they quote.
 #
 # truth.json: the IPv4 keys as before (scanner_ip, next_hop, block, *_ports, drop_blocks, rules), plus
 #   "families": ["ipv4", "ipv6"]     the families this lab answers in (["ipv4"] on a kernel without IPv6)
@@ -446,8 +447,8 @@ cmd_exec() {
 # add-scanner NAME IDX: one more scanner namespace joined to the target namespace by its own veth pair. The target
 # reaches it by a host route on that pair (its 198.18.0.2 answers ARP on every link), so the original scanner
 # and its /24 route are untouched. IPv6 answers neighbour solicitations only for addresses of the link they
-# arrive on: the pair's target end gets the next hop 2001:2::2 as a /128 of its own (no prefix route, so the
-# /64 stays on the first pair) and a host route to the scanner's 2001:2::(10+IDX).
+# arrive on: the pair's target end gets the next hop 2001:2::2 as a /128 of its own (a /128, so that the
+# /64's route stays on the first pair) and a host route to the scanner's 2001:2::(10+IDX).
 cmd_add_scanner() {
   (($# == 2)) || die "usage: lab.sh add-scanner NAME IDX"
   local name=$1 idx=$2 ns tgt=$1-tgt addr addr6 ipv6
