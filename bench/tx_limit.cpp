@@ -1,15 +1,17 @@
 // synscan_tx_limit: the transmit limit of this machine and interface, as a yardstick for the scanner.
 //
-// Sends one fixed 60-byte frame (Ethernet + IPv4 + TCP SYN, checksums valid) through AF_PACKET as fast as the
-// kernel takes it, with the best batching: through AF_PACKET with PACKET_QDISC_BYPASS, a PACKET_MMAP TX ring
-// (TPACKET_V2) of 4,096 slots kicked once per batch, or sendmmsg(2) batches; or through an AF_XDP socket in
-// copy mode (TX ring of 1,024 descriptors over a UMEM holding the frame in each of its 1,024 chunks, one
-// sendto(2) per batch; kernel Documentation/networking/af_xdp.rst). Nothing per frame but the kernel's own
-// work, so a scanner that reaches this rate is limited by the kernel path, not by itself. Independent of
-// synscan's code on purpose.
+// Sends one fixed frame (checksums valid) through AF_PACKET as fast as the kernel takes it: for IPv4
+// addresses 60 bytes (Ethernet + IPv4 + TCP SYN, padded to the Ethernet minimum), for IPv6 addresses 78 bytes
+// (Ethernet + IPv6 + TCP SYN with the option MSS 1460, as nmap's IPv6 SYN has). With the best
+// batching: through AF_PACKET with PACKET_QDISC_BYPASS, a PACKET_MMAP TX ring (TPACKET_V2) of 4,096 slots
+// kicked once per batch, or sendmmsg(2) batches; or through an AF_XDP socket in copy mode (TX ring of 1,024
+// descriptors over a UMEM holding the frame in each of its 1,024 chunks, one sendto(2) per batch; kernel
+// Documentation/networking/af_xdp.rst). Nothing per frame but the kernel's own work, so a scanner that
+// reaches this rate is limited by the kernel path, not by itself. Independent of synscan's code on purpose.
 //
-// Usage: synscan_tx_limit -i IFACE --dst-mac MAC --src-ip A.B.C.D --dst-ip A.B.C.D [--dst-port N]
+// Usage: synscan_tx_limit -i IFACE --dst-mac MAC --src-ip IP --dst-ip IP [--dst-port N]
 //                         [--method ring|sendmmsg|xdp] [--batch N] (--count N | --seconds S)
+// The two addresses are both IPv4 or both IPv6; they choose the frame.
 // Stops by itself after N frames or S seconds (default 3 s). Prints "frames=N seconds=S pps=R" on stdout: the
 // frames the kernel accepted. Count delivered frames on the interface instead (scripts/bench-tx.sh does).
 // Needs CAP_NET_RAW. Only for test networks: run it inside a network namespace you own.
@@ -36,10 +38,12 @@
 
 namespace {
 
-constexpr std::size_t kFrame = 60;
+constexpr std::size_t kFrame4 = 60;            // 14 + 20 + 20 = 54, padded to the 60-byte Ethernet minimum
+constexpr std::size_t kFrame6 = 14 + 40 + 24;  // TCP header with a 4-byte MSS option
 constexpr unsigned kSlotBytes = 128, kBlockBytes = 4096, kBlocks = 128;
 constexpr unsigned kSlots = kBlocks * (kBlockBytes / kSlotBytes);
 constexpr std::size_t kDataOffset = TPACKET2_HDRLEN - sizeof(sockaddr_ll);
+static_assert(kDataOffset + kFrame6 <= kSlotBytes, "a TX ring slot holds its header and the larger frame");
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "synscan_tx_limit: %s: %s\n", what.c_str(), std::strerror(errno));
@@ -65,10 +69,27 @@ std::uint16_t checksum(const std::uint8_t* p, std::size_t n, std::uint32_t sum =
   return static_cast<std::uint16_t>(~sum);
 }
 
+// The TCP SYN both frames carry, from source port 61000, window 1024; the checksum is left to the caller.
+void put_tcp_syn(std::uint8_t* tcp, std::uint16_t dport, bool mss_option) {
+  tcp[0] = 0xEE;  // source port 61000
+  tcp[1] = 0x48;
+  tcp[2] = static_cast<std::uint8_t>(dport >> 8);
+  tcp[3] = static_cast<std::uint8_t>(dport);
+  tcp[12] = mss_option ? 0x60 : 0x50;  // data offset 6 or 5 words
+  tcp[13] = 0x02;                      // SYN
+  tcp[14] = 0x04;                      // window 1024
+  if (mss_option) {
+    tcp[20] = 2;  // kind MSS, length 4, 1460
+    tcp[21] = 4;
+    tcp[22] = 0x05;
+    tcp[23] = 0xB4;
+  }
+}
+
 // Ethernet, IPv4 (20 bytes), TCP SYN (20 bytes), zero padding to 60 bytes.
-std::vector<std::uint8_t> build_frame(const std::uint8_t* dst_mac, const std::uint8_t* src_mac, in_addr src,
-                                      in_addr dst, std::uint16_t dport) {
-  std::vector<std::uint8_t> f(kFrame, 0);
+std::vector<std::uint8_t> build_frame4(const std::uint8_t* dst_mac, const std::uint8_t* src_mac, in_addr src,
+                                       in_addr dst, std::uint16_t dport) {
+  std::vector<std::uint8_t> f(kFrame4, 0);
   std::memcpy(&f[0], dst_mac, 6);
   std::memcpy(&f[6], src_mac, 6);
   f[12] = 0x08;
@@ -83,16 +104,37 @@ std::vector<std::uint8_t> build_frame(const std::uint8_t* dst_mac, const std::ui
   ip[10] = static_cast<std::uint8_t>(ip_sum >> 8);
   ip[11] = static_cast<std::uint8_t>(ip_sum);
   std::uint8_t* tcp = ip + 20;
-  tcp[0] = 0xEE;  // source port 61000
-  tcp[1] = 0x48;
-  tcp[2] = static_cast<std::uint8_t>(dport >> 8);
-  tcp[3] = static_cast<std::uint8_t>(dport);
-  tcp[12] = 0x50;  // data offset 5
-  tcp[13] = 0x02;  // SYN
-  tcp[14] = 0x04;  // window 1024
+  put_tcp_syn(tcp, dport, false);
   std::uint32_t pseudo = 6 + 20;
   for (int i = 12; i < 20; i += 2) pseudo += (std::uint32_t{ip[i]} << 8) | ip[i + 1];
   const std::uint16_t tcp_sum = checksum(tcp, 20, pseudo);
+  tcp[16] = static_cast<std::uint8_t>(tcp_sum >> 8);
+  tcp[17] = static_cast<std::uint8_t>(tcp_sum);
+  return f;
+}
+
+// Ethernet, IPv6 (40 bytes, no extension header, hop limit 64), TCP SYN with MSS 1460 (24 bytes): 78 bytes.
+std::vector<std::uint8_t> build_frame6(const std::uint8_t* dst_mac, const std::uint8_t* src_mac,
+                                       const in6_addr& src, const in6_addr& dst, std::uint16_t dport) {
+  constexpr std::size_t kTcpBytes = kFrame6 - 14 - 40;
+  std::vector<std::uint8_t> f(kFrame6, 0);
+  std::memcpy(&f[0], dst_mac, 6);
+  std::memcpy(&f[6], src_mac, 6);
+  f[12] = 0x86;
+  f[13] = 0xDD;
+  std::uint8_t* ip = &f[14];
+  ip[0] = 0x60;                                  // version 6, traffic class 0, flow label 0
+  ip[5] = static_cast<std::uint8_t>(kTcpBytes);  // payload length
+  ip[6] = 6;                                     // next header TCP
+  ip[7] = 64;                                    // hop limit
+  std::memcpy(ip + 8, &src, 16);
+  std::memcpy(ip + 24, &dst, 16);
+  std::uint8_t* tcp = ip + 40;
+  put_tcp_syn(tcp, dport, true);
+  // Pseudo-header (RFC 8200 8.1): both addresses, the upper-layer length and the next header.
+  std::uint32_t pseudo = 6 + kTcpBytes;
+  for (int i = 8; i < 40; i += 2) pseudo += (std::uint32_t{ip[i]} << 8) | ip[i + 1];
+  const std::uint16_t tcp_sum = checksum(tcp, kTcpBytes, pseudo);
   tcp[16] = static_cast<std::uint8_t>(tcp_sum >> 8);
   tcp[17] = static_cast<std::uint8_t>(tcp_sum);
   return f;
@@ -116,15 +158,18 @@ struct XdpSender {
   xdp_desc* tx_desc = nullptr;
   std::uint32_t prod = 0, completed = 0;  // descriptors posted; completions reaped
   std::uint64_t next_chunk = 0;
+  std::uint32_t frame_len = 0;
 
-  XdpSender(int ifindex, const std::vector<std::uint8_t>& frame) {
+  XdpSender(int ifindex, const std::vector<std::uint8_t>& frame)
+      : frame_len(static_cast<std::uint32_t>(frame.size())) {
     fd = socket(AF_XDP, SOCK_RAW, 0);
     if (fd < 0) die("socket(AF_XDP)");
     const std::size_t umem_bytes = std::size_t{kXdpChunks} * kXdpChunkBytes;
     void* umem = mmap(nullptr, umem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (umem == MAP_FAILED) die("mmap(UMEM)");
     for (std::uint32_t c = 0; c < kXdpChunks; ++c)
-      std::memcpy(static_cast<std::uint8_t*>(umem) + std::size_t{c} * kXdpChunkBytes, frame.data(), kFrame);
+      std::memcpy(static_cast<std::uint8_t*>(umem) + std::size_t{c} * kXdpChunkBytes, frame.data(),
+                  frame.size());
     xdp_umem_reg reg{};
     reg.addr = reinterpret_cast<std::uintptr_t>(umem);
     reg.len = umem_bytes;
@@ -181,7 +226,7 @@ struct XdpSender {
     for (unsigned i = 0; i < n; ++i) {
       xdp_desc& d = tx_desc[(prod + i) & (kXdpRing - 1)];
       d.addr = (next_chunk++ % kXdpChunks) * kXdpChunkBytes;
-      d.len = kFrame;
+      d.len = frame_len;
       d.options = 0;
     }
     store_release(tx_prod, prod += n);
@@ -207,8 +252,7 @@ int main(int argc, char** argv) {
   std::string iface, method = "ring";
   std::uint8_t dst_mac[6] = {}, src_mac[6] = {};
   bool have_mac = false;
-  in_addr src{}, dst{};
-  bool have_src = false, have_dst = false;
+  const char *src_text = nullptr, *dst_text = nullptr;
   std::uint16_t dport = 60000;
   unsigned batch = 256;
   unsigned long long count = 0;
@@ -222,9 +266,9 @@ int main(int argc, char** argv) {
     else if (a == "--dst-mac")
       have_mac = parse_mac(v, dst_mac);
     else if (a == "--src-ip")
-      have_src = inet_pton(AF_INET, v, &src) == 1;
+      src_text = v;
     else if (a == "--dst-ip")
-      have_dst = inet_pton(AF_INET, v, &dst) == 1;
+      dst_text = v;
     else if (a == "--dst-port")
       dport = static_cast<std::uint16_t>(std::strtoul(v, nullptr, 10));
     else if (a == "--method")
@@ -238,8 +282,14 @@ int main(int argc, char** argv) {
     else
       usage(("unknown option " + a).c_str());
   }
-  if (iface.empty() || !have_mac || !have_src || !have_dst)
+  if (iface.empty() || !have_mac || src_text == nullptr || dst_text == nullptr)
     usage("-i, --dst-mac, --src-ip and --dst-ip are needed");
+  in_addr src4{}, dst4{};
+  in6_addr src6{}, dst6{};
+  const bool ipv4 = inet_pton(AF_INET, src_text, &src4) == 1 && inet_pton(AF_INET, dst_text, &dst4) == 1;
+  const bool ipv6 =
+      !ipv4 && inet_pton(AF_INET6, src_text, &src6) == 1 && inet_pton(AF_INET6, dst_text, &dst6) == 1;
+  if (!ipv4 && !ipv6) usage("--src-ip and --dst-ip are two IPv4 or two IPv6 addresses");
   if (method != "ring" && method != "sendmmsg" && method != "xdp") usage("--method is ring, sendmmsg or xdp");
   if (batch < 1 || batch > 4096 || (count == 0 && !(seconds > 0 && seconds <= 600))) {
     usage("--batch 1-4096; --count > 0 or --seconds in (0, 600]");
@@ -253,7 +303,8 @@ int main(int argc, char** argv) {
   std::memcpy(src_mac, ifr.ifr_hwaddr.sa_data, 6);
   const int ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
   if (ifindex == 0) die("if_nametoindex " + iface);
-  const std::vector<std::uint8_t> frame = build_frame(dst_mac, src_mac, src, dst, dport);
+  const std::vector<std::uint8_t> frame = ipv4 ? build_frame4(dst_mac, src_mac, src4, dst4, dport)
+                                               : build_frame6(dst_mac, src_mac, src6, dst6, dport);
 
   if (method == "xdp") {
     XdpSender x(ifindex, frame);
@@ -289,7 +340,7 @@ int main(int argc, char** argv) {
     ring = static_cast<std::uint8_t*>(map);
     // The frame never changes: write it into every slot once.
     for (unsigned s = 0; s < kSlots; ++s)
-      std::memcpy(ring + std::size_t{s} * kSlotBytes + kDataOffset, frame.data(), kFrame);
+      std::memcpy(ring + std::size_t{s} * kSlotBytes + kDataOffset, frame.data(), frame.size());
   } else {
     int sndbuf = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -299,7 +350,7 @@ int main(int argc, char** argv) {
   addr.sll_ifindex = ifindex;
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("bind " + iface);
 
-  std::vector<iovec> iov(batch, iovec{const_cast<std::uint8_t*>(frame.data()), kFrame});
+  std::vector<iovec> iov(batch, iovec{const_cast<std::uint8_t*>(frame.data()), frame.size()});
   std::vector<mmsghdr> msgs(batch);
   for (unsigned k = 0; k < batch; ++k) {
     msgs[k].msg_hdr.msg_iov = &iov[k];
@@ -319,7 +370,7 @@ int main(int argc, char** argv) {
       for (; queued < want; ++queued) {
         auto* h = reinterpret_cast<tpacket2_hdr*>(ring + std::size_t{head} * kSlotBytes);
         if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE) break;
-        h->tp_len = kFrame;
+        h->tp_len = static_cast<unsigned>(frame.size());
         __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
         head = head + 1 == kSlots ? 0 : head + 1;
       }

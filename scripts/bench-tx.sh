@@ -3,10 +3,11 @@
 # masscan, each sending the same 655,360 SYNs (198.19.0.0/16 x ports 60000-60009, which the lab drops: no
 # replies) as fast as it can. Then the dry run's speed to /dev/null.
 #
-# Usage: scripts/bench-tx.sh [--rounds N] [--timeout S] [--sink nft|xdp]
+# Usage: scripts/bench-tx.sh [--rounds N] [--timeout S] [--sink nft|xdp] [--family 4|6|both]
 #   --rounds N    run the whole set N times, interleaved, and keep each run's best (default 2: on a shared
 #                 machine one round can be unlucky)
 #   --timeout S   bound on each run in seconds (default 30)
+#   --family F    4 (default): the IPv4 runs below; 6: the IPv6 runs only; both: all of them
 #   --sink nft    (default) the target drops the SYNs at the veth's nftables ingress hook, in the sender's
 #                 context: every sender pays the receive path, as a busy host on the same machine would
 #   --sink xdp    the target drops every frame with an XDP program (bench/xdp_sink.cpp); the veth pair then
@@ -30,6 +31,15 @@
 #   zmap      -p 60000 -P 10 (10 probes per host: the same 655,360 frames), -T 1 and -T 2, -r 100000000
 #   masscan   -p 60000-60009 --rate 100000000; stopped once its frames are out (it does not exit by itself
 #             here: it waits for replies that never come)
+# IPv6 runs (--family 6 or both): the same 655,360 SYNs to 2001:2:0:1::/112 x 60000-60009, from 2001:2::1:
+#   limit IPv6    the same three methods with one fixed 78-byte frame (IPv6, TCP SYN with MSS 1460);
+#                 "limit (IPv6)" is the best of them
+#   synscan IPv6  synscan 2001:2:0:1::/112 -p 60000-60009 --rate 100000000 --wait 0 -o /dev/null, 1 send
+#                 thread with the default backend and with sendmmsg; only when synscan takes IPv6 targets
+#                 (synscan --count on them exits 0), else skipped with a note
+#   masscan IPv6  --source-ip 2001:2::1 --router-mac-ipv6 MAC, as masscan above
+#   The next hop's MAC is the same in both families (one veth); the scanner namespace gets a permanent
+#   neighbour entry for 2001:2::2, which the XDP sink would otherwise starve of neighbour advertisements.
 # zmap and masscan are installed (apt-get) when missing. Needs root (namespaces). Safety: everything runs
 # inside the lab's namespaces, to 198.19.0.0/16 (RFC 2544 benchmarking range).
 set -euo pipefail
@@ -39,12 +49,14 @@ build=${BUILD_DIR:-$repo/build}
 rounds=2
 run_timeout=30
 sink=nft
+family=4
 while (($# > 0)); do
   case $1 in
     --rounds) rounds=${2:-}; shift ;;
     --timeout) run_timeout=${2:-}; shift ;;
     --sink) sink=${2:-}; shift ;;
-    *) echo "usage: $0 [--rounds N] [--timeout S] [--sink nft|xdp]" >&2; exit 2 ;;
+    --family) family=${2:-}; shift ;;
+    *) echo "usage: $0 [--rounds N] [--timeout S] [--sink nft|xdp] [--family 4|6|both]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -56,15 +68,28 @@ if [[ $sink != nft && $sink != xdp ]]; then
   echo "bench-tx: bad sink '$sink' (nft or xdp)" >&2
   exit 2
 fi
+if [[ $family != 4 && $family != 6 && $family != both ]]; then
+  echo "bench-tx: bad family '$family' (4, 6 or both)" >&2
+  exit 2
+fi
+run_ipv4=0
+run_ipv6=0
+[[ $family == 6 ]] || run_ipv4=1
+[[ $family == 4 ]] || run_ipv6=1
 
 readonly FRAMES=655360
 readonly TARGETS=198.19.0.0/16
 readonly SRC_IP=198.18.0.1
 readonly GATEWAY=198.18.0.2
+readonly TARGETS6=2001:2:0:1::/112
+readonly SRC_IP6=2001:2::1
+readonly GATEWAY6=2001:2::2
 
 log() { printf 'bench-tx: %s\n' "$*" >&2; }
 
-for tool in zmap masscan; do
+tools=(masscan)
+((run_ipv4)) && tools+=(zmap)
+for tool in "${tools[@]}"; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     log "installing $tool"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
@@ -107,6 +132,7 @@ table netdev bench_tx_sink {
   chain ingress {
     type filter hook ingress device "veth-tgt" priority -500; policy accept;
     ip daddr 198.19.0.0/16 tcp dport 60000-60009 drop
+    ip6 daddr 2001:2:0:1::/64 tcp dport 60000-60009 drop
   }
 }
 NFT
@@ -117,6 +143,11 @@ in_scan ethtool -L veth-scan tx 2 rx 2
 in_scan timeout 2 bash -c "exec 3<>/dev/tcp/$GATEWAY/9" 2>/dev/null || true
 gateway_mac=$(in_scan ip -j neigh show "$GATEWAY" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["lladdr"])')
+if ((run_ipv6)); then
+  grep -q '"ipv6"' "$("$repo/scripts/lab.sh" truth "$lab")" ||
+    { log "the lab has no IPv6 (kernel without IPv6, or SYNSCAN_LAB_IPV6=0): no IPv6 runs"; exit 1; }
+  in_scan ip -6 neigh replace "$GATEWAY6" lladdr "$gateway_mac" dev veth-scan nud permanent
+fi
 : >"$work/empty-blocklist.conf"  # zmap's default blocklist refuses 198.18.0.0/15
 if [[ $sink == xdp ]]; then
   # Drops everything, ARP too: after the next hop's MAC is known. Goes with the lab's namespaces. A veth takes
@@ -221,31 +252,68 @@ masscan_args=("$TARGETS" -p60000-60009 --rate 100000000 --router-mac "$gateway_m
               --adapter-ip "$SRC_IP" --wait 0)
 limit_args=(-i veth-scan --dst-mac "$gateway_mac" --src-ip "$SRC_IP" --dst-ip 198.19.0.1 --dst-port 60000
             --count "$FRAMES")
+synscan6=("$build/cli/synscan" "$TARGETS6" -p 60000-60009 --rate 100000000 --wait 0 -o /dev/null)
+masscan6_args=("$TARGETS6" -p60000-60009 --rate 100000000 --router-mac-ipv6 "$gateway_mac" --adapter veth-scan
+               --source-ip "$SRC_IP6" --wait 0)
+limit6_args=(-i veth-scan --dst-mac "$gateway_mac" --src-ip "$SRC_IP6" --dst-ip 2001:2:0:1::1 --dst-port 60000
+             --count "$FRAMES")
+# synscan's IPv6 runs wait for a synscan that takes IPv6 targets: --count checks them and sends nothing.
+synscan_ipv6=0
+if ((run_ipv6)); then
+  if count6=$(in_scan "$build/cli/synscan" --count "$TARGETS6" -p 60000-60009 2>&1); then
+    synscan_ipv6=1
+  else
+    log "synscan IPv6 runs skipped: this synscan does not take IPv6 targets ($(head -n 1 <<<"$count6"))"
+  fi
+fi
 
 load_before=$(cut -d ' ' -f 1-3 /proc/loadavg)
 for ((round = 1; round <= rounds; round++)); do
   log "round $round of $rounds"
-  measure "limit (tx ring)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method ring
-  measure "limit (sendmmsg)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method sendmmsg
-  measure "limit (xdp)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method xdp
-  measure "synscan 1 thread" "${synscan[@]}" --send-threads 1
-  measure "synscan 2 threads" "${synscan[@]}" --send-threads 2
-  measure "synscan mmap" "${synscan[@]}" --send-threads 1 --send-backend mmap
-  measure "synscan sendmmsg" "${synscan[@]}" --send-threads 1 --send-backend sendmmsg
-  measure "zmap -T 1" zmap "${zmap_args[@]}" -T 1
-  measure "zmap -T 2" zmap "${zmap_args[@]}" -T 2
-  measure "masscan" masscan "${masscan_args[@]}"
+  if ((run_ipv4)); then
+    measure "limit (tx ring)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method ring
+    measure "limit (sendmmsg)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method sendmmsg
+    measure "limit (xdp)" "$build/bench/synscan_tx_limit" "${limit_args[@]}" --method xdp
+    measure "synscan 1 thread" "${synscan[@]}" --send-threads 1
+    measure "synscan 2 threads" "${synscan[@]}" --send-threads 2
+    measure "synscan mmap" "${synscan[@]}" --send-threads 1 --send-backend mmap
+    measure "synscan sendmmsg" "${synscan[@]}" --send-threads 1 --send-backend sendmmsg
+    measure "zmap -T 1" zmap "${zmap_args[@]}" -T 1
+    measure "zmap -T 2" zmap "${zmap_args[@]}" -T 2
+    measure "masscan" masscan "${masscan_args[@]}"
+  fi
+  if ((run_ipv6)); then
+    measure "limit IPv6 (tx ring)" "$build/bench/synscan_tx_limit" "${limit6_args[@]}" --method ring
+    measure "limit IPv6 (sendmmsg)" "$build/bench/synscan_tx_limit" "${limit6_args[@]}" --method sendmmsg
+    measure "limit IPv6 (xdp)" "$build/bench/synscan_tx_limit" "${limit6_args[@]}" --method xdp
+    if ((synscan_ipv6)); then
+      measure "synscan IPv6 1 thread" "${synscan6[@]}" --send-threads 1
+      measure "synscan IPv6 sendmmsg" "${synscan6[@]}" --send-threads 1 --send-backend sendmmsg
+    fi
+    measure "masscan IPv6" masscan "${masscan6_args[@]}"
+  fi
 done
 
 # The dry run to /dev/null: 198.19.0.0/16 x 1,000 ports (65,536,000 probes), in the scanner namespace (it
-# sends nothing; the namespace only makes sure of it).
-dry_start=$EPOCHREALTIME
-in_scan "$build/cli/synscan" --dry-run "$TARGETS" -p 60000-60999 --seed 1 >/dev/null
-dry_s=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b - a:.2f}')" "$dry_start" \
-  "$EPOCHREALTIME")
+# sends nothing; the namespace only makes sure of it); in IPv6 2001:2:0:1::/112 x 1,000 ports.
+# dry_run TARGETS: prints the seconds it took.
+dry_run() {
+  local start=$EPOCHREALTIME
+  in_scan "$build/cli/synscan" --dry-run "$1" -p 60000-60999 --seed 1 >/dev/null
+  python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b - a:.2f}')" "$start" "$EPOCHREALTIME"
+}
+dry_s=
+dry6_s=
+((run_ipv4)) && dry_s=$(dry_run "$TARGETS")
+((synscan_ipv6)) && dry6_s=$(dry_run "$TARGETS6")
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-echo "synscan bench-tx: $FRAMES SYNs per run ($TARGETS x 60000-60009, $sink_text),"
+case $family in
+  4) what="$TARGETS x 60000-60009" ;;
+  6) what="$TARGETS6 x 60000-60009" ;;
+  *) what="$TARGETS or $TARGETS6 x 60000-60009" ;;
+esac
+echo "synscan bench-tx: $FRAMES SYNs per run ($what, $sink_text),"
 echo "counted as rx_packets on the target end of a veth pair; best of $rounds round(s). $(nproc) CPUs ($cpu),"
 echo "Linux $(uname -r);"
 echo "load average before: $load_before, after: $(cut -d ' ' -f 1-3 /proc/loadavg)."
@@ -257,25 +325,61 @@ done
 ratio() {
   python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{a / b:.2f}' if b else 'n/a')" "$1" "$2"
 }
-# ratios NAME_A NAME_B LABEL: pps ratio and frames-per-CPU-second ratio of two runs.
+# ratios NAME_A NAME_B LABEL: pps ratio and frames-per-CPU-second ratio of two runs; nothing when either did
+# not run (another --family, or synscan without IPv6).
+ratio_width=36
 ratios() {
-  printf '%-36s %6s pps   %6s frames/cpu-s%s\n' "$1 / $2" "$(ratio "${best_pps[$1]}" "${best_pps[$2]}")" \
+  [[ -n ${best_pps[$1]:-} && -n ${best_pps[$2]:-} ]] || return 0
+  printf '%-*s %6s pps   %6s frames/cpu-s%s\n' "$ratio_width" "$1 / $2" \
+    "$(ratio "${best_pps[$1]}" "${best_pps[$2]}")" \
     "$(ratio "${best_per_cpu[$1]}" "${best_per_cpu[$2]}")" "${3:-}"
 }
-limit=
-for name in "${order[@]}"; do
-  [[ $name == limit\ * ]] || continue
-  [[ -n $limit ]] && ((best_pps[$name] <= best_pps[$limit])) && continue
-  limit=$name
-done
-echo "the limit: the best of the limit runs, $limit"
-ratios "synscan 1 thread" "$limit" "   (goal: pps >= 0.9)"
-ratios "synscan 1 thread" "zmap -T 1" "   (goal: pps >= 3)"
-ratios "synscan 2 threads" "zmap -T 2"
-ratios "synscan 1 thread" "masscan"
-ratios "synscan mmap" "synscan sendmmsg"
-ratios "synscan 1 thread" "synscan sendmmsg"
-ratios "synscan sendmmsg" "limit (sendmmsg)"
-ratios "limit (tx ring)" "limit (sendmmsg)"
-echo "dry run to /dev/null, $TARGETS x 1,000 ports: 65536000 probes in $dry_s s" \
-  "($(python3 -c "import sys; print(round(65536000 / float(sys.argv[1])))" "$dry_s") probes/s)"
+# best_limit PATTERN: the name of the fastest run whose name matches PATTERN (glob).
+best_limit() {
+  local name best=
+  for name in "${order[@]}"; do
+    # shellcheck disable=SC2053  # PATTERN is a glob on purpose
+    [[ $name == $1 ]] || continue
+    [[ -n $best ]] && ((best_pps[$name] <= best_pps[$best])) && continue
+    best=$name
+  done
+  printf '%s\n' "$best"
+}
+if ((run_ipv4)); then
+  limit=$(best_limit 'limit (*')
+  echo "the limit: the best of the limit runs, $limit"
+  ratios "synscan 1 thread" "$limit" "   (goal: pps >= 0.9)"
+  ratios "synscan 1 thread" "zmap -T 1" "   (goal: pps >= 3)"
+  ratios "synscan 2 threads" "zmap -T 2"
+  ratios "synscan 1 thread" "masscan"
+  ratios "synscan mmap" "synscan sendmmsg"
+  ratios "synscan 1 thread" "synscan sendmmsg"
+  ratios "synscan sendmmsg" "limit (sendmmsg)"
+  ratios "limit (tx ring)" "limit (sendmmsg)"
+fi
+if ((run_ipv6)); then
+  # "limit (IPv6)": the best IPv6 limit run under one name, for the ratios.
+  limit6=$(best_limit 'limit IPv6 (*')
+  best_pps["limit (IPv6)"]=${best_pps[$limit6]}
+  best_per_cpu["limit (IPv6)"]=${best_per_cpu[$limit6]}
+  echo "the IPv6 limit: the best of the IPv6 limit runs, $limit6"
+  ratio_width=46  # the IPv6 names are longer
+  ((synscan_ipv6)) || echo "synscan IPv6: not run, this synscan does not take IPv6 targets"
+  ratios "synscan IPv6 1 thread" "limit (IPv6)" "   (goal: pps >= 0.9)"
+  ratios "synscan IPv6 1 thread" "masscan IPv6"
+  ratios "synscan IPv6 sendmmsg" "limit IPv6 (sendmmsg)"
+  ratios "masscan IPv6" "limit (IPv6)"
+  if ((run_ipv4)); then
+    best_pps["limit (IPv4)"]=${best_pps[$limit]}
+    best_per_cpu["limit (IPv4)"]=${best_per_cpu[$limit]}
+    ratios "limit (IPv6)" "limit (IPv4)"
+    ratios "synscan IPv6 1 thread" "synscan 1 thread"
+    ratios "masscan IPv6" "masscan"
+  fi
+fi
+dry_line() {
+  echo "dry run to /dev/null, $1 x 1,000 ports: 65536000 probes in $2 s" \
+    "($(python3 -c "import sys; print(round(65536000 / float(sys.argv[1])))" "$2") probes/s)"
+}
+[[ -z $dry_s ]] || dry_line "$TARGETS" "$dry_s"
+[[ -z $dry6_s ]] || dry_line "$TARGETS6" "$dry6_s"

@@ -2,12 +2,16 @@
 """Scores one scanner's results against the lab truth, for scripts/bench-accuracy.sh.
 
 Usage:
-  bench_accuracy_score.py --truth TRUTH.json --targets SPEC --ports PORTS --format ndjson|ips|masscan-list
-                          [--states open,closed,filtered] FILE...
+  bench_accuracy_score.py --truth TRUTH.json --targets SPEC [SPEC...] --ports PORTS
+                          --format ndjson|ips|masscan-list|nmap-xml [--states open,closed,filtered] FILE...
 
+  SPEC          as in tests/e2e/check_truth.py: IPv4 or IPv6 addresses, CIDR blocks, ranges, comma lists
   ndjson        synscan --format ndjson records (ip, port, state, reason)
   ips           zmap output: one address a line, all for the single port given in --ports (state open)
-  masscan-list  masscan -oL: "open tcp PORT IP TS" lines
+  masscan-list  masscan -oL: "open tcp PORT IP TS" lines (masscan 1.3 writes IPv6 addresses uncanonically,
+                e.g. 2001:2::1:0:0:0:ef for 2001:2:0:1::ef: every format's addresses are read by value)
+  nmap-xml      nmap -oX: every <port> of every <host>, with nmap's state (open, closed, filtered; a state
+                nmap could not decide, such as open|filtered, counts as a false positive)
 
 Prints one line of key=value pairs: for each scored state S, S_found/S_truth (recall, %), and fp (results whose
 (ip, port) was not probed or whose state differs from the truth) and dup (results reported more than once).
@@ -19,14 +23,31 @@ import ipaddress
 import json
 import os
 import sys
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
 from check_truth import Truth, parse_ports, parse_targets  # noqa: E402
 
 
+def read_nmap_xml(path):
+    """Yields (address, port, state) of every TCP port nmap reported, per host."""
+    for host in ET.parse(path).getroot().iter("host"):
+        address = next((a.get("addr") for a in host.iter("address") if a.get("addrtype") in ("ipv4", "ipv6")),
+                       None)
+        if address is None:
+            continue
+        for port in host.iter("port"):
+            state = port.find("state")
+            if port.get("protocol") == "tcp" and state is not None:
+                yield ipaddress.ip_address(address), int(port.get("portid")), state.get("state")
+
+
 def read_results(fmt, paths, ports):
-    """Yields (ip int, port, state)."""
+    """Yields (address object, port, state)."""
     for path in paths:
+        if fmt == "nmap-xml":
+            yield from read_nmap_xml(path)
+            continue
         with open(path, encoding="utf-8", errors="replace") as f:
             for line in f:
                 line = line.strip()
@@ -34,28 +55,28 @@ def read_results(fmt, paths, ports):
                     continue
                 if fmt == "ndjson":
                     r = json.loads(line)
-                    yield int(ipaddress.IPv4Address(r["ip"])), r["port"], r["state"]
+                    yield ipaddress.ip_address(r["ip"]), r["port"], r["state"]
                 elif fmt == "ips":
-                    yield int(ipaddress.IPv4Address(line.split(",")[0])), ports[0], "open"
+                    yield ipaddress.ip_address(line.split(",")[0]), ports[0], "open"
                 else:
                     fields = line.split()
                     if len(fields) >= 4 and fields[0] == "open" and fields[1] == "tcp":
-                        yield int(ipaddress.IPv4Address(fields[3])), int(fields[2]), "open"
+                        yield ipaddress.ip_address(fields[3]), int(fields[2]), "open"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--truth", required=True)
-    ap.add_argument("--targets", required=True)
+    ap.add_argument("--targets", required=True, nargs="+")
     ap.add_argument("--ports", required=True)
-    ap.add_argument("--format", choices=("ndjson", "ips", "masscan-list"), required=True)
+    ap.add_argument("--format", choices=("ndjson", "ips", "masscan-list", "nmap-xml"), required=True)
     ap.add_argument("--states", default="open")
     ap.add_argument("files", nargs="+")
     args = ap.parse_args()
 
     with open(args.truth, encoding="utf-8") as f:
         truth = Truth(json.load(f))
-    targets = parse_targets([args.targets])
+    targets = parse_targets(args.targets)
     ports = parse_ports(args.ports)
     states = args.states.split(",")
     target_set, port_set = set(targets), set(ports)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# synscan test network ("lab"): two network namespaces joined by a veth pair, with a known ground truth.
+# synscan test network ("lab"): two network namespaces joined by a veth pair, with a known ground truth, for
+# IPv4 and IPv6 alike.
 #
 #   NAME-scan  veth-scan 198.18.0.1/24 ---- veth-tgt 198.18.0.2/24  NAME-tgt
-#              route 198.19.0.0/16 via 198.18.0.2                    local route 198.19.0.0/16 dev lo (answers
-#                                                                    for the whole block), listeners, nftables
+#                        2001:2::1/64         2001:2::2/64
+#              route 198.19.0.0/16 via 198.18.0.2                    local route 198.19.0.0/16 dev lo and
+#              route 2001:2:0:1::/64 via 2001:2::2                   local route 2001:2:0:1::/64 dev lo (answer
+#                                                                    for the whole blocks), listeners, nftables
 #
 # Usage: lab.sh up [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list | clean
 #        | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
@@ -17,13 +20,36 @@
 #   list/clean   lists / removes every synscan lab (clean also removes labs whose creator is alive).
 #   check        exits 0 when labs can be created here, 77 otherwise.
 #   add-scanner  adds scanner namespace NAME-scanIDX (IDX 1-99): its own veth pair to the target namespace,
-#                address 198.18.0.(10+IDX)/24, the same route to 198.19.0.0/16; several scanners, one lab (shards).
+#                address 198.18.0.(10+IDX)/24 and 2001:2::(10+IDX)/64 (the same digits: IDX 1 is 198.18.0.11 and
+#                2001:2::11), the same routes to both blocks; several scanners, one lab (shards).
 #   exec-scanner runs CMD in scanner namespace NAME-scanIDX.
 # Exit 77 (with a loud message on stderr) when namespaces cannot be created here, so tests can skip.
 #
+# The ground truth (below, and truth.json): the same ports and rules in both families.
+#   open       22 80 443 8080: SYN-ACK from the listeners (0.0.0.0 and [::], IPV6_V6ONLY)
+#   filtered   25 60000-60009: dropped (no-response); 113: rejected with ICMP (icmp-unreach): IPv4 type 3
+#              code 1 (host-unreachable), IPv6 ICMPv6 type 1 code 3 (address unreachable)
+#   filtered   every port of the drop blocks 198.19.255.0/24 and 2001:2:0:1::ff00/120 (no-response; first)
+#   closed     everything else in 198.19.0.0/16 and 2001:2:0:1::/64 (the kernel's RST)
+# IPv6 scans take a slice of the /64: 2001:2:0:1::/112 (65,536 addresses, its last /120 the drop block) is
+# the counterpart of 198.19.0.0/16, 2001:2:0:1::/120 of 198.19.0.0/24. The ICMPv6 errors come from the
+# target's own address toward the scanner (2001:2::2 on the veth), not from the probed address (the kernel
+# sources ICMPv6 from a configured address, and the block is only a local route; IPv4's come from the probed
+# address): match them by the probe they quote.
+#
+# truth.json: the IPv4 keys as before (scanner_ip, next_hop, block, *_ports, drop_blocks, rules), plus
+#   "families": ["ipv4", "ipv6"]     the families this lab answers in (["ipv4"] on a kernel without IPv6)
+#   "reject_icmp": {"type": 3, "code": 1, "name": "host-unreachable"}    what port 113 gets, IPv4
+#   "ipv6": {"scanner_ip", "next_hop", "block", "drop_blocks", "reject_icmp": {"type": 1, "code": 3, ...}}
+# The ports and rules at the top level hold for both families; "ipv6" holds only its addresses and ICMP.
+# IPv6 needs a kernel with IPv6 (/proc/sys/net/ipv6); without it, or with SYNSCAN_LAB_IPV6=0, the lab is
+# IPv4 only, as before.
+#
 # Safety: every packet stays inside the namespaces made here; every address is in 198.18.0.0/15 (RFC 2544
-# benchmarking range, RFC 6890). Nothing in the root namespace is changed: the veth pair is created directly
-# inside the namespaces and all sysctls, routes and nftables rules are set per namespace.
+# benchmarking range, RFC 6890) or 2001:2::/48 (RFC 5180 benchmarking range), besides the fe80:: link-local
+# addresses of the veths. Nothing in the root namespace is changed: the veth pair is created directly inside
+# the namespaces and all sysctls, routes and nftables rules are set per namespace. In the namespaces, IPv6
+# runs without duplicate address detection (addresses usable at once), router solicitations or autoconf.
 set -euo pipefail
 
 # ---- Ground truth: the one definition. truth.json is generated from it. ----------------------------------
@@ -35,7 +61,15 @@ readonly LAB_OPEN_PORTS=(22 80 443 8080)           # open: SYN-ACK from the list
 readonly LAB_DROP_PORTS=(25 60000-60009)           # filtered, no-response (dropped)
 readonly LAB_REJECT_PORTS=(113)                    # filtered, icmp-unreach (ICMP host unreachable)
 readonly LAB_DROP_BLOCK=198.19.255.0/24            # filtered, no-response on every port; takes precedence
+readonly LAB_REJECT_ICMP=(3 1 host-unreachable)    # type, code, nftables name of the reject's ICMP message
 # Everything else in LAB_BLOCK: closed, rst (the kernel's RST).
+# IPv6: the same ports and rules, these addresses.
+readonly LAB6_SCAN_ADDR=2001:2::1/64
+readonly LAB6_NEXT_HOP=2001:2::2
+readonly LAB6_TGT_ADDR=2001:2::2/64
+readonly LAB6_BLOCK=2001:2:0:1::/64                # every address here answers (target side)
+readonly LAB6_DROP_BLOCK=2001:2:0:1::ff00/120      # filtered, no-response on every port; takes precedence
+readonly LAB6_REJECT_ICMP=(1 3 addr-unreachable)   # ICMPv6 destination unreachable, address unreachable
 
 readonly LAB_PREFIX=sslab
 readonly LAB_STATE_ROOT=${SYNSCAN_LAB_STATE_ROOT:-/run/synscan-lab}
@@ -194,13 +228,29 @@ ports_json() {
   done | paste -sd, -
 }
 
+# json_icmp TYPE CODE NAME: the JSON object of a reject's ICMP message.
+json_icmp() { printf '{"type": %s, "code": %s, "name": "%s"}' "$1" "$2" "$3"; }
+
+# write_truth NAME FILE IPV6: the IPv6 part only when IPV6 is 1.
 write_truth() {
-  local name=$1 file=$2
+  local name=$1 file=$2 ipv6=$3 families='"ipv4"' v6=
+  if ((ipv6)); then
+    families='"ipv4", "ipv6"'
+    v6=",
+  \"ipv6\": {
+    \"scanner_ip\": \"${LAB6_SCAN_ADDR%/*}\",
+    \"next_hop\": \"$LAB6_NEXT_HOP\",
+    \"block\": \"$LAB6_BLOCK\",
+    \"drop_blocks\": [\"$LAB6_DROP_BLOCK\"],
+    \"reject_icmp\": $(json_icmp "${LAB6_REJECT_ICMP[@]}")
+  }"
+  fi
   cat >"$file.tmp" <<EOF
 {
   "lab": "$name",
   "scanner_ns": "$name-scan",
   "target_ns": "$name-tgt",
+  "families": [$families],
   "scanner_ip": "${LAB_SCAN_ADDR%/*}",
   "next_hop": "$LAB_NEXT_HOP",
   "block": "$LAB_BLOCK",
@@ -208,13 +258,14 @@ write_truth() {
   "drop_ports": [$(ports_json "${LAB_DROP_PORTS[@]}")],
   "reject_ports": [$(ports_json "${LAB_REJECT_PORTS[@]}")],
   "drop_blocks": ["$LAB_DROP_BLOCK"],
+  "reject_icmp": $(json_icmp "${LAB_REJECT_ICMP[@]}"),
   "rules": [
     {"match": "ip in drop_blocks", "state": "filtered", "reason": "no-response"},
     {"match": "port in open_ports", "state": "open", "reason": "syn-ack"},
     {"match": "port in drop_ports", "state": "filtered", "reason": "no-response"},
     {"match": "port in reject_ports", "state": "filtered", "reason": "icmp-unreach"},
     {"match": "otherwise", "state": "closed", "reason": "rst"}
-  ]
+  ]$v6
 }
 EOF
   mv -f "$file.tmp" "$file"
@@ -248,21 +299,43 @@ wait_for() {
 
 link_up() { [[ $(ip -n "$1" -o link show dev "$2" 2>/dev/null) == *"state UP"* ]]; }
 
+# True when this kernel has IPv6 and SYNSCAN_LAB_IPV6 does not turn it off: the lab then answers in IPv6 too.
+lab_ipv6_wanted() {
+  [[ ${SYNSCAN_LAB_IPV6:-1} != 0 && -d /proc/sys/net/ipv6 ]]
+}
+
+# ns_sysctls NS IPV6: the settings of every lab namespace, before its links exist (new links take the
+# defaults). IPv6 on (IPV6 1) or off: on, addresses work at once (no duplicate address detection) and the
+# namespace neither solicits routers nor configures itself from advertisements; link-local fe80:: addresses
+# come with every link.
+ns_sysctls() {
+  local ns=$1 conf
+  if (($2)); then
+    for conf in all default; do
+      ip netns exec "$ns" sysctl -q -w "net.ipv6.conf.$conf.disable_ipv6=0" "net.ipv6.conf.$conf.accept_dad=0" \
+        "net.ipv6.conf.$conf.dad_transmits=0" "net.ipv6.conf.$conf.accept_ra=0" \
+        "net.ipv6.conf.$conf.autoconf=0" "net.ipv6.conf.$conf.router_solicitations=0"
+    done
+  else
+    ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  fi
+  ip -n "$ns" link set lo up
+}
+
 # Builds the namespaces, link, routes, sysctls, firewall and listeners of lab NAME (state dir exists).
 build_lab() {
-  local name=$1 scan=$1-scan tgt=$1-tgt dir=$LAB_STATE_ROOT/$1 python
+  local name=$1 scan=$1-scan tgt=$1-tgt dir=$LAB_STATE_ROOT/$1 python ipv6=0 ns
   python=$(lab_python)
+  lab_ipv6_wanted && ipv6=1
 
   ip netns add "$scan" || die_skip "'ip netns add' failed (missing CAP_SYS_ADMIN?)"
   ip netns add "$tgt" || die_skip "'ip netns add' failed (missing CAP_SYS_ADMIN?)"
   ip netns exec "$tgt" nft list tables >/dev/null 2>&1 || die_skip "nftables does not work in a namespace"
+  for ns in "$scan" "$tgt"; do ns_sysctls "$ns" "$ipv6"; done
+  printf '%s\n' "$ipv6" >"$dir/ipv6"
 
   # The pair is born inside the scanner namespace with its peer in the target one: never in the root ns.
   ip -n "$scan" link add "$LAB_VETH_SCAN" type veth peer name "$LAB_VETH_TGT" netns "$tgt"
-  for ns in "$scan" "$tgt"; do
-    ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$ns" link set lo up
-  done
   # A veth passes the sender's CHECKSUM_PARTIAL along: without this, the target's SYN-ACKs reach a packet
   # socket in the scanner namespace with a TCP checksum not yet filled in (tcpdump: "incorrect"), which a
   # real wire never shows. Checksums computed in software make the lab look like a NIC.
@@ -270,33 +343,57 @@ build_lab() {
   ip netns exec "$tgt" ethtool -K "$LAB_VETH_TGT" tx off >/dev/null
   ip -n "$scan" addr add "$LAB_SCAN_ADDR" dev "$LAB_VETH_SCAN"
   ip -n "$tgt" addr add "$LAB_TGT_ADDR" dev "$LAB_VETH_TGT"
+  if ((ipv6)); then
+    ip -n "$scan" addr add "$LAB6_SCAN_ADDR" dev "$LAB_VETH_SCAN" nodad
+    ip -n "$tgt" addr add "$LAB6_TGT_ADDR" dev "$LAB_VETH_TGT" nodad
+  fi
   ip -n "$scan" link set "$LAB_VETH_SCAN" up
   ip -n "$tgt" link set "$LAB_VETH_TGT" up
   ip -n "$scan" route add "$LAB_BLOCK" via "$LAB_NEXT_HOP" dev "$LAB_VETH_SCAN"
   ip -n "$tgt" route add local "$LAB_BLOCK" dev lo
+  if ((ipv6)); then
+    # A local route makes the kernel take every address of the /64 as its own (TCP answers from each), as
+    # the IPv4 one does for the /16.
+    ip -n "$scan" -6 route add "$LAB6_BLOCK" via "$LAB6_NEXT_HOP" dev "$LAB_VETH_SCAN"
+    ip -n "$tgt" -6 route add local "$LAB6_BLOCK" dev lo
+  fi
 
   # No ICMP rate limits (icmp_ratemask=0 exempts every type from the per-host and the global limit), large
-  # SYN and accept queues: every probe gets its answer even at 100k pps.
+  # SYN and accept queues: every probe gets its answer even at 100k pps. ICMPv6 likewise: ratelimit=0 lifts
+  # the per-destination limit, an empty ratemask the global one (nftables' reject goes through icmpv6_send).
   ip netns exec "$tgt" sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_ratemask=0 \
     net.ipv4.tcp_max_syn_backlog=65536 net.core.somaxconn=65535
+  if ((ipv6)); then
+    ip netns exec "$tgt" sysctl -q -w net.ipv6.icmp.ratelimit=0 net.ipv6.icmp.ratemask=
+  fi
 
-  local drop_ports reject_ports
+  # One inet table for both families: the port rules match IPv4 and IPv6 alike; the drop blocks and the
+  # rejects are per family (an ICMP message in IPv4, ICMPv6 in IPv6).
+  local drop_ports reject_ports v6_drop='' v6_reject=''
   drop_ports=$(IFS=,; echo "${LAB_DROP_PORTS[*]}")
   reject_ports=$(IFS=,; echo "${LAB_REJECT_PORTS[*]}")
+  if ((ipv6)); then
+    v6_drop="ip6 daddr $LAB6_DROP_BLOCK drop"
+    v6_reject="meta nfproto ipv6 tcp dport { $reject_ports } reject with icmpv6 type ${LAB6_REJECT_ICMP[2]}"
+  fi
   ip netns exec "$tgt" nft -f - <<EOF
 table inet synscan_lab {
   chain input {
     type filter hook input priority filter; policy accept;
     ip daddr $LAB_DROP_BLOCK drop
+    $v6_drop
     tcp dport { $drop_ports } drop
-    tcp dport { $reject_ports } reject with icmp type host-unreachable
+    meta nfproto ipv4 tcp dport { $reject_ports } reject with icmp type ${LAB_REJECT_ICMP[2]}
+    $v6_reject
   }
 }
 EOF
 
   # setsid: its own session, so a terminal's Ctrl-C aimed at the caller does not take the listeners down.
-  ip netns exec "$tgt" setsid "$python" "$LAB_SCRIPT_DIR/lab_listener.py" "$dir/listener.pid" \
-    "${LAB_OPEN_PORTS[@]}" </dev/null >"$dir/listener.log" 2>&1 &
+  local listener_args=()
+  ((ipv6)) && listener_args+=(--ipv6)
+  ip netns exec "$tgt" setsid "$python" "$LAB_SCRIPT_DIR/lab_listener.py" "${listener_args[@]}" \
+    "$dir/listener.pid" "${LAB_OPEN_PORTS[@]}" </dev/null >"$dir/listener.log" 2>&1 &
   local starter=$!
   listener_ready() {
     [[ -s $dir/listener.pid ]] && return 0
@@ -307,7 +404,7 @@ EOF
   wait_for "link $LAB_VETH_SCAN up" 50 link_up "$scan" "$LAB_VETH_SCAN"
   wait_for "link $LAB_VETH_TGT up" 50 link_up "$tgt" "$LAB_VETH_TGT"
 
-  write_truth "$name" "$dir/truth.json"
+  write_truth "$name" "$dir/truth.json" "$ipv6"
 }
 
 cmd_up() {
@@ -349,30 +446,45 @@ cmd_exec() {
 
 # add-scanner NAME IDX: one more scanner namespace joined to the target namespace by its own veth pair. The target
 # reaches it by a host route on that pair (its 198.18.0.2 answers ARP on every link), so the original scanner
-# and its /24 route are untouched.
+# and its /24 route are untouched. IPv6 answers neighbour solicitations only for addresses of the link they
+# arrive on: the pair's target end gets the next hop 2001:2::2 as a /128 of its own (a /128, so that the
+# /64's route stays on the first pair) and a host route to the scanner's 2001:2::(10+IDX).
 cmd_add_scanner() {
   (($# == 2)) || die "usage: lab.sh add-scanner NAME IDX"
-  local name=$1 idx=$2 ns tgt=$1-tgt addr
+  local name=$1 idx=$2 ns tgt=$1-tgt addr addr6 ipv6
   valid_name "$name" || die "bad lab name '$name'"
   [[ $idx =~ ^[1-9][0-9]?$ ]] || die "bad scanner index '$idx' (1-99)"
   ns=$name-scan$idx
   addr=198.18.0.$((10 + idx))
+  addr6=${LAB6_NEXT_HOP%::*}::$((10 + idx))
   ns_exists "$tgt" || die "no lab named $name"
   ns_exists "$ns" && die "scanner $ns already exists"
+  ipv6=$(cat "$LAB_STATE_ROOT/$name/ipv6" 2>/dev/null || echo 0)
   ip netns add "$ns"
+  ns_sysctls "$ns" "$ipv6"
   ip -n "$ns" link add "$LAB_VETH_SCAN" type veth peer name "veth-t$idx" netns "$tgt"
-  ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$ns" link set lo up
   ip netns exec "$ns" ethtool -K "$LAB_VETH_SCAN" tx off >/dev/null
   ip netns exec "$tgt" ethtool -K "veth-t$idx" tx off >/dev/null
   ip -n "$ns" addr add "$addr/24" dev "$LAB_VETH_SCAN"
+  if ((ipv6)); then
+    ip -n "$ns" addr add "$addr6/${LAB6_SCAN_ADDR#*/}" dev "$LAB_VETH_SCAN" nodad
+    ip -n "$tgt" addr add "$LAB6_NEXT_HOP/128" dev "veth-t$idx" nodad
+  fi
   ip -n "$ns" link set "$LAB_VETH_SCAN" up
   ip -n "$tgt" link set "veth-t$idx" up
   ip -n "$tgt" route add "$addr/32" dev "veth-t$idx" src "$LAB_NEXT_HOP"
   ip -n "$ns" route add "$LAB_BLOCK" via "$LAB_NEXT_HOP" dev "$LAB_VETH_SCAN"
+  if ((ipv6)); then
+    ip -n "$tgt" -6 route add "$addr6/128" dev "veth-t$idx" src "$LAB6_NEXT_HOP"
+    ip -n "$ns" -6 route add "$LAB6_BLOCK" via "$LAB6_NEXT_HOP" dev "$LAB_VETH_SCAN"
+  fi
   wait_for "link $LAB_VETH_SCAN up in $ns" 50 link_up "$ns" "$LAB_VETH_SCAN"
   wait_for "link veth-t$idx up" 50 link_up "$tgt" "veth-t$idx"
-  log "scanner $ns ($addr) added to lab $name"
+  if ((ipv6)); then
+    log "scanner $ns ($addr, $addr6) added to lab $name"
+  else
+    log "scanner $ns ($addr) added to lab $name"
+  fi
 }
 
 cmd_truth() {

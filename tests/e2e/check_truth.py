@@ -4,16 +4,23 @@
 Usage:
   check_truth.py --truth TRUTH.json --targets SPEC [SPEC...] --ports PORTS [--show STATES | --all] RESULT
 
-  SPEC    an address, a CIDR block or an address range A-B; commas also separate specs
+  SPEC    an IPv4 or IPv6 address, a CIDR block or an address range A-B (both ends of one family); commas
+          also separate specs; IPv4 and IPv6 specs may be mixed. At most 2^24 addresses in all (they are
+          enumerated): an IPv6 scan takes a slice of the lab's /64, e.g. 2001:2:0:1::/120
   PORTS   "22,80,1000-1010"
   STATES  the states the scan was asked to show (default "open"); --all = "open,closed,filtered"
   RESULT  NDJSON file ('-' for stdin)
 
 The expected state and reason of every probe (target address x port) come from the truth rules, first match wins:
 address in a drop block -> filtered/no-response; open port -> open/syn-ack; drop port -> filtered/no-response;
-reject port -> filtered/icmp-unreach; otherwise closed/rst.
+reject port -> filtered/icmp-unreach; otherwise closed/rst. The rules and ports hold for both families; the
+blocks and the reject's ICMP code are the family's own (the truth's top level for IPv4, its "ipv6" object for
+IPv6).
 
-Checks: every line parses and has the keys ip, port, proto, state, reason, ttl, ts with sane values; every
+Checks: every line parses and has the keys ip, port, proto, state, reason, ttl, ts with sane values; ip is in
+canonical form (IPv6 as RFC 5952 and Python's ipaddress write it: compressed, lower case, e.g.
+2001:2:0:1::5); an icmp_code, when present on an icmp-unreach result, is the code of the lab's reject in the
+address's family (IPv4 1, host unreachable; ICMPv6 3, address unreachable); every
 reported (ip, port) is a probe of the scan and is reported once; its state and reason are the expected ones; no
 state outside STATES is reported; every probe whose expected state is in STATES is reported (with the default
 STATES: every open port found, no false positive; with --all: every probe exactly once).
@@ -57,8 +64,17 @@ def parse_ports(text):
     return sorted(ports)
 
 
+MAX_ADDRESSES = 1 << 24
+
+
+def address_key(ip):
+    """Sort key of an address object: IPv4 before IPv6, then numeric."""
+    return (ip.version, int(ip))
+
+
 def parse_targets(specs):
-    """Returns the sorted, de-duplicated target addresses as ints."""
+    """Returns the de-duplicated target addresses (ipaddress.IPv4Address / IPv6Address), IPv4 first, each
+    family in numeric order."""
     addresses = set()
     for spec in specs:
         for token in spec.split(","):
@@ -67,36 +83,76 @@ def parse_targets(specs):
                 continue
             try:
                 if "-" in token:
-                    lo, hi = (int(ipaddress.IPv4Address(x)) for x in token.split("-", 1))
+                    lo, hi = (ipaddress.ip_address(x.strip()) for x in token.split("-", 1))
+                    if lo.version != hi.version:
+                        raise ValueError("range ends of different families")
                     if lo > hi:
                         raise ValueError("empty range")
-                    addresses.update(range(lo, hi + 1))
+                    first, count = lo, int(hi) - int(lo) + 1
                 else:
-                    net = ipaddress.IPv4Network(token, strict=False)
-                    addresses.update(range(int(net.network_address), int(net.broadcast_address) + 1))
+                    net = ipaddress.ip_network(token, strict=False)
+                    first, count = net.network_address, net.num_addresses
             except ValueError as exc:
                 raise UsageError(f"bad target '{token}': {exc}") from exc
+            if len(addresses) + count > MAX_ADDRESSES:
+                raise UsageError(f"more than {MAX_ADDRESSES} target addresses (at '{token}'): take a slice")
+            addresses.update(first + i for i in range(count))
     if not addresses:
         raise UsageError("no targets")
-    return sorted(addresses)
+    return sorted(addresses, key=address_key)
+
+
+def as_address(ip):
+    """An address object from an address object, its text, or an int (an int is IPv4, as this module once
+    took only IPv4 as ints)."""
+    if isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return ip
+    if isinstance(ip, int):
+        return ipaddress.IPv4Address(ip)
+    return ipaddress.ip_address(ip)
+
+
+class FamilyTruth:
+    """One family's part of the truth: its block, drop blocks and the reject's ICMP code (None: not given)."""
+
+    def __init__(self, doc, version):
+        self.block = ipaddress.ip_network(doc["block"])
+        self.drop_blocks = [ipaddress.ip_network(b) for b in doc.get("drop_blocks", [])]
+        self.reject_icmp_code = doc.get("reject_icmp", {}).get("code")
+        if self.block.version != version or any(b.version != version for b in self.drop_blocks):
+            raise ValueError(f"truth: IPv{version} part holds a block of the other family")
 
 
 class Truth:
-    """The lab's rules (see scripts/lab.sh), evaluated per probe."""
+    """The lab's rules (see scripts/lab.sh), evaluated per probe. Addresses are ipaddress objects (ints are
+    taken as IPv4)."""
 
     def __init__(self, doc):
-        self.block = ipaddress.IPv4Network(doc["block"])
-        self.drop_blocks = [ipaddress.IPv4Network(b) for b in doc.get("drop_blocks", [])]
+        self.families = {4: FamilyTruth(doc, 4)}
+        if "ipv6" in doc:
+            self.families[6] = FamilyTruth(doc["ipv6"], 6)
         self.open_ports = set(doc["open_ports"])
         self.drop_ports = set(doc.get("drop_ports", []))
         self.reject_ports = set(doc.get("reject_ports", []))
 
+    @property
+    def block(self):
+        """The IPv4 block (what this attribute always was)."""
+        return self.families[4].block
+
+    def family(self, ip):
+        """The FamilyTruth of ip's family, None when the lab has none (an IPv6 address, an IPv4-only lab)."""
+        return self.families.get(as_address(ip).version)
+
     def covers(self, ip):
-        return ipaddress.IPv4Address(ip) in self.block
+        address = as_address(ip)
+        part = self.families.get(address.version)
+        return part is not None and address in part.block
 
     def in_drop_block(self, ip):
-        address = ipaddress.IPv4Address(ip)
-        return any(address in b for b in self.drop_blocks)
+        address = as_address(ip)
+        part = self.families.get(address.version)
+        return part is not None and any(address in b for b in part.drop_blocks)
 
     def port_rule(self, port):
         if port in self.open_ports:
@@ -114,7 +170,8 @@ class Truth:
 
 
 def fmt_probe(ip, port):
-    return f"{ipaddress.IPv4Address(ip)}:{port}"
+    address = as_address(ip)
+    return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
 
 
 def validate_line(number, text):
@@ -129,10 +186,16 @@ def validate_line(number, text):
     if missing:
         return None, f"line {number}: missing keys {','.join(missing)}: {text[:80]!r}"
     try:
-        ip = int(ipaddress.IPv4Address(rec["ip"]))
+        ip = ipaddress.ip_address(rec["ip"])
     except (ValueError, TypeError):
         return None, f"line {number}: bad ip {rec['ip']!r}"
     problems = []
+    if str(ip) != rec["ip"]:
+        problems.append(f"ip {rec['ip']!r} is not in canonical form ({str(ip)!r}, RFC 5952)")
+    icmp_code = rec.get("icmp_code")
+    if icmp_code is not None and (not isinstance(icmp_code, int) or isinstance(icmp_code, bool)
+                                  or not 0 <= icmp_code <= 255):
+        problems.append(f"bad icmp_code {icmp_code!r}")
     port = rec["port"]
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         problems.append(f"bad port {port!r}")
@@ -149,16 +212,23 @@ def validate_line(number, text):
         problems.append(f"bad ts {rec['ts']!r}")
     if problems:
         return None, f"line {number}: " + "; ".join(problems)
-    return (ip, port, rec["state"], rec["reason"]), None
+    return (ip, port, rec["state"], rec["reason"], icmp_code), None
 
 
 def check(truth, targets, ports, show, lines):
     """Returns (mismatches, summary lines)."""
     mismatches = []
     target_set, port_set = set(targets), set(ports)
-    for ip in (targets[0], targets[-1]):
-        if not truth.covers(ip):
-            raise UsageError(f"target {ipaddress.IPv4Address(ip)} is outside the lab block {truth.block}")
+    by_family = collections.defaultdict(list)
+    for ip in targets:
+        by_family[ip.version].append(ip)
+    for version, family_targets in sorted(by_family.items()):
+        part = truth.families.get(version)
+        if part is None:
+            raise UsageError(f"IPv{version} targets, but the truth has no IPv{version} part (lab without it?)")
+        for ip in (family_targets[0], family_targets[-1]):  # sorted, and a block is one interval
+            if not truth.covers(ip):
+                raise UsageError(f"target {ip} is outside the lab block {part.block}")
 
     seen = {}
     reported = collections.Counter()
@@ -170,7 +240,7 @@ def check(truth, targets, ports, show, lines):
         if problem:
             mismatches.append(f"BAD LINE    {problem}")
             continue
-        ip, port, state, reason = rec
+        ip, port, state, reason, icmp_code = rec
         reported[state] += 1
         probe = fmt_probe(ip, port)
         if ip not in target_set or port not in port_set:
@@ -186,6 +256,10 @@ def check(truth, targets, ports, show, lines):
         elif (state, reason) != (want_state, want_reason):
             kind = "FALSE POS " if state == "open" else "WRONG     "
             mismatches.append(f"{kind}  {probe} got {state}/{reason}, truth says {want_state}/{want_reason}")
+        elif icmp_code is not None and reason == "icmp-unreach":
+            want_code = truth.family(ip).reject_icmp_code
+            if want_code is not None and icmp_code != want_code:
+                mismatches.append(f"WRONG       {probe} got icmp_code {icmp_code}, truth says {want_code}")
 
     expected = collections.Counter()
     port_rules = [(port, truth.port_rule(port)) for port in ports]
@@ -205,6 +279,8 @@ def check(truth, targets, ports, show, lines):
         "expected: " + ", ".join(f"{s} {expected[s]}" for s in STATES),
         "reported: " + ", ".join(f"{s} {reported[s]}" for s in STATES),
     ]
+    if 6 in by_family:  # IPv4-only checks print what they always printed (scripts/soak.sh reads it)
+        summary.insert(1, "addresses by family: " + ", ".join(f"IPv{v} {len(a)}" for v, a in sorted(by_family.items())))
     return mismatches, summary
 
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""A point-to-point IPv4 link between two network namespaces made of two tun devices and this relay.
+"""A point-to-point IP link between two network namespaces made of two tun devices and this relay.
 
 Usage: tun_relay.py READY_FILE NETNS_A IFNAME_A NETNS_B IFNAME_B
 
-Creates tun device IFNAME_A (IFF_TUN | IFF_NO_PI: bare IPv4 packets, no link-layer header, so ARPHRD_NONE and
+Creates tun device IFNAME_A (IFF_TUN | IFF_NO_PI: bare IP packets, no link-layer header, so ARPHRD_NONE and
 libpcap's DLT_RAW) inside network namespace NETNS_A and IFNAME_B inside NETNS_B, writes its pid to READY_FILE,
 then copies every packet read from one device to the other until SIGTERM. The devices exist as long as this
 process runs. The caller configures addresses and routes. Needs root (setns, /dev/net/tun).
+
+IPv4 and IPv6 alike: the relay copies packets as they are, and without a packet information header the kernel
+takes each packet's protocol from its version nibble (4 or 6) when the other device hands it in.
 
 Safety: only a relay between two namespaces the test created; nothing touches the root namespace's devices.
 """
