@@ -13,9 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "cli/options.hpp"
 #include "cli/outputs.hpp"
 #include "cli/targets_input.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/parse_error.hpp"

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "cli/options.hpp"
+#include "cli/usage_error.hpp"
 #include "engine/output/writer.hpp"
 
 namespace synscan {

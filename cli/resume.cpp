@@ -13,8 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "cli/options.hpp"
 #include "cli/scan_config.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/permutation.hpp"
