@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli/scan_config.hpp"
-#include "cli/scan_state.hpp"
+#include "engine/scan_state.hpp"
 
 namespace synscan {
 

@@ -1,6 +1,6 @@
 #pragma once
 // ScanConfig: every option resolved and validated, built once by cli/options.cpp and then only read
-// (threads get a const ScanConfig&). What changes at run time lives in ScanState (cli/scan_state.hpp).
+// (threads get a const ScanConfig&). What changes at run time lives in ScanState (engine/scan_state.hpp).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 #include "cli/scan_config.hpp"
-#include "cli/scan_state.hpp"
+#include "engine/scan_state.hpp"
 
 namespace synscan {
 
