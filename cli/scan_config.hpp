@@ -13,6 +13,7 @@
 #include "cli/resume.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/result.hpp"
+#include "engine/shard.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
@@ -38,6 +39,10 @@ struct ScanConfig {
   std::uint64_t shard_index = 0;     ///< 0-based
   std::uint64_t shard_count = 1;
   std::uint32_t send_threads = defaults::kSendThreads;
+  /// space x shard x send threads: who sends which positions of the permutation. Built once with the config
+  /// (finish_config, cli/resume.hpp), after everything it depends on; every walk of the shard's positions
+  /// reads it.
+  ScanPlan plan;
   SendBackend send_backend = defaults::kSendBackend;
   std::optional<std::string> interface;  ///< -i
   std::optional<IpAddress> source_ip4;   ///< --source-ip of family IPv4

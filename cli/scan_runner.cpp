@@ -197,7 +197,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   });
 
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
-  const std::uint64_t slice_probes = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1).count;
+  const std::uint64_t slice_probes = c.plan.shard_probes();
   const std::int64_t start_ns = monotonic_ns();
   const double thread_rate = c.rate_pps / c.send_threads;
   const std::uint32_t batch = batch_for_rate(thread_rate, kMaxBatch);
@@ -231,9 +231,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {
       senders.emplace_back([&, t] {
-        const SendPass sp{permutation, *probes,
-                          make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads),
-                          pass > 0 ? &table : nullptr, batch, start_j(c, pass, t)};
+        const SendPass sp{permutation, *probes, c.plan.thread(t), pass > 0 ? &table : nullptr, batch,
+                          start_j(c, pass, t)};
         reached.next_j[t] = run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
       });
     }
@@ -265,19 +264,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const bool complete = !interrupted && !state.stop.load();
   if (!complete) save_resume(c, reached, table);
   if (complete && c.resume_from) finish_resume(c);  // the resume file is spent: running it again would repeat probes
-  if (!complete || c.resume_from) {
-    report_silence(c, permutation, reached, aggregator, unix_ms_now());
-  } else if (c.shard_count == 1) {
-    aggregator.finish_unanswered(c.space, unix_ms_now());
-  } else {
-    // A shard owns only its positions of the permutation: walk them instead of the whole table.
-    const Slice mine = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
-    const std::int64_t now = unix_ms_now();
-    for (std::uint64_t j = 0; j < mine.count; ++j) {
-      aggregator.add_silent(permutation(mine.offset + mine.stride * j), c.space, now);
-    }
-    aggregator.flush();
-  }
+  report_unanswered(c, permutation, reached, complete, aggregator, unix_ms_now());
   publish_counts(aggregator, state);
   ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open), aggregator.count(PortState::closed),
                     aggregator.count(PortState::filtered), !complete};
