@@ -25,14 +25,6 @@ struct PcapDeleter {
   void operator()(pcap_t* p) const noexcept { pcap_close(p); }
 };
 
-/// The default capture ring (--pcap-buffer): 32 MiB. libpcap maps it as TPACKET_V3 blocks of 256 KiB, each
-/// closed after at most kBlockTimeoutMs. A SYN-ACK or RST takes ~130 bytes of ring (tpacket3_hdr,
-/// sockaddr_ll, frame, alignment), so the ring absorbs a reader stall of min(128 blocks x 50 ms = 6.4 s,
-/// ~250,000 replies): several seconds at the lab's full rate, ~1 s at 250,000 replies/s. The pages are mapped
-/// up front and count in the process's resident memory, which is why the default is not larger (a /16 x
-/// 1,000-port scan stays under 64 MiB in total).
-inline constexpr std::size_t kDefaultRingBytes = std::size_t{32} << 20;
-
 /// How long the kernel fills a TPACKET_V3 block before handing it over even if it is not full, in
 /// milliseconds. Longer blocks waste less of the ring at low rates (a block closed by the timer is mostly
 /// empty); shorter ones deliver replies sooner. 50 ms keeps results streaming well within a second.

@@ -4,7 +4,9 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <thread>
 
 namespace synscan {
 namespace {
@@ -29,6 +31,13 @@ std::int64_t monotonic_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop) {
+  const std::int64_t end = monotonic_ns() + static_cast<std::int64_t>(seconds * 1e9);
+  while (monotonic_ns() < end && !stop.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,

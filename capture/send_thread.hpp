@@ -25,6 +25,10 @@ struct SendPass {
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
 std::int64_t monotonic_ns() noexcept;
 
+/// Sleeps `seconds` in steps of 10 ms, returning early once `stop` is set: the waits for late replies between
+/// passes and after the last one.
+void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop);
+
 /// Sends one pass. `limiter` carries over between passes, so retries count toward the rate. Returns when the slice
 /// is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the kernel accepted to
 /// `sent`. Returns the resume point: the slice element j of the first probe not handed to the kernel (slice.count

@@ -11,7 +11,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "cli/options.hpp"
+#include "cli/usage_error.hpp"
 
 namespace po = boost::program_options;
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -59,42 +59,39 @@ bool write_all(const char* begin, const char* end, std::FILE* out) {
 }  // namespace
 
 std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out) {
-  const Permutation perm(c.space.size(), c.seed);
-  const Slice slice = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
+  const Slice& shard = c.plan.shard();
   if (c.count_only) {  // --count: the size of this shard, computed, never walked
-    const auto count = static_cast<unsigned long long>(slice.count);
+    const auto count = static_cast<unsigned long long>(shard.count);
     if (std::fprintf(out, "%llu\n", count) < 0 || std::fflush(out) != 0) {
       throw std::runtime_error("error writing the dry-run output");
     }
-    return slice.count;
+    return shard.count;
   }
+  const Permutation perm(c.space.size(), c.seed);
   constexpr std::size_t kBuffer = 1 << 16;
   constexpr std::size_t kLine = 52;  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255 65535\n"
   std::vector<char> buffer(kBuffer);
   char* p = buffer.data();
   std::uint64_t written = 0;
-  constexpr std::size_t kBatch = 256;  // positions through Permutation::fill at a time
-  std::array<ProbeIndex, kBatch> indices;
+  bool reader_gone = false;
   const ProbeLocator locator = c.space.locator();
-  bool stopped = false;
-  for (std::uint64_t j = 0; j < slice.count && !stopped; j += kBatch) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kBatch, slice.count - j));
-    perm.fill(slice.offset + slice.stride * j, slice.stride, n, indices.data());
-    for (std::size_t i = 0; i < n; ++i) {
-      p = put_probe(p, locator.at(indices[i]));
+  walk_slice(perm, shard, 0, shard.count, [&](std::span<const ProbeIndex> batch) {
+    for (const ProbeIndex index : batch) {
+      p = put_probe(p, locator.at(index));
       ++written;
       if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
-        if (!write_all(buffer.data(), p, out)) return written;
+        if (!write_all(buffer.data(), p, out)) {
+          reader_gone = true;
+          return false;
+        }
         p = buffer.data();
         state.sent.store(written, std::memory_order_relaxed);
-        if (state.stop.load(std::memory_order_relaxed)) {
-          stopped = true;
-          break;
-        }
+        if (state.stop.load(std::memory_order_relaxed)) return false;
       }
     }
-  }
-  if (!write_all(buffer.data(), p, out)) return written;
+    return true;
+  });
+  if (reader_gone || !write_all(buffer.data(), p, out)) return written;
   state.sent.store(written, std::memory_order_relaxed);
   if (std::fflush(out) != 0 && errno != EPIPE) throw std::runtime_error("error writing the dry-run output");
   return written;

@@ -13,9 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "cli/options.hpp"
+#include "cli/defaults.hpp"
 #include "cli/outputs.hpp"
 #include "cli/targets_input.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/parse_error.hpp"
@@ -187,8 +188,8 @@ std::vector<std::pair<IpAddress, std::string>> ResultMerger::hostnames() const {
 }
 
 int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
-  std::string output = "-";
-  std::string format = "ndjson";
+  std::string output{defaults::kOutputPath};
+  std::string format{defaults::kMergeFormat};
   std::vector<std::string> inputs;
   po::options_description desc(
       "synscan merge [-o FILE] [--format FMT] FILE...\n\nMerges NDJSON results of shards or "
@@ -196,8 +197,8 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
       "> filtered");
   desc.add_options()("output,o", po::value(&output)->value_name("FILE"),
                      "write the merged results to FILE ('-' is stdout)")(
-      "format", po::value(&format)->value_name("FMT"), "output format (default ndjson)")("help,h",
-                                                                                         "show this help");
+      "format", po::value(&format)->value_name("FMT"),
+      fmt::format("output format (default {})", defaults::kMergeFormat).c_str())("help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&inputs));
   po::options_description everything;

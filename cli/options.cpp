@@ -10,6 +10,7 @@
 #include <random>
 
 #include "capture/route.hpp"
+#include "cli/defaults.hpp"
 #include "cli/man_page.hpp"
 #include "cli/output_args.hpp"
 #include "cli/ports_input.hpp"
@@ -28,9 +29,10 @@ namespace {
 struct RawOptions {
   std::vector<std::string> targets;
   std::vector<std::string> ports;
-  std::string rate = "10000";
-  std::string wait = "5";
-  std::string retries = "0";
+  // No defaults here: an option not given leaves its ScanConfig member as cli/defaults.hpp initialised it.
+  std::string rate;
+  std::string wait;
+  std::string retries;
   std::string seed;
   std::string interface;
   std::vector<std::string> source_ip;
@@ -39,12 +41,12 @@ struct RawOptions {
   OutputArgs out;
   std::string metadata;
   std::string pcap_out;
-  std::string show = "open";
-  std::string send_threads = "1";
-  std::string send_backend = "auto";
+  std::string show;
+  std::string send_threads;
+  std::string send_backend;
   std::string shard;
-  std::string max_memory = "1024";
-  std::string pcap_buffer = "32";
+  std::string max_memory;
+  std::string pcap_buffer;
   TargetOptions target_input;  // the "Targets" group (cli/targets_input.hpp)
   std::string top_ports;
   std::vector<std::string> exclude_ports;
@@ -52,8 +54,25 @@ struct RawOptions {
   std::string config;
   std::string resume;
   std::string resume_file;
-  std::string user = "nobody";
+  std::string user;
 };
+
+// "TEXT (default VALUE)". Every default that --help (and the man page made from the same descriptions)
+// states comes from cli/defaults.hpp through here. (Boost copies the text; the temporary lives through the
+// add_options chain, which is one expression.)
+template <class T>
+std::string with_default(std::string_view text, const T& value) {
+  return fmt::format("{} (default {})", text, value);
+}
+
+// "open", "open,closed", ...: the states of `mask` as --show takes them.
+std::string show_names(ShowMask mask) {
+  std::vector<std::string_view> names;
+  for (const PortState s : {PortState::open, PortState::closed, PortState::filtered}) {
+    if (mask.shows(s)) names.push_back(to_string(s));
+  }
+  return fmt::format("{}", fmt::join(names, ","));
+}
 
 po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) {
   po::options_description targets("Ports");
@@ -79,10 +98,14 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("count", "print only the number of probes (of this shard) and exit; sends nothing");
   po::options_description pace("Pace");
   pace.add_options()
-      ("rate", po::value(&o.rate)->value_name("PPS"), "probes per second, retries included (default 10000)")
-      ("wait", po::value(&o.wait)->value_name("SECONDS"), "wait for replies after the last probe (default 5)")
-      ("retries", po::value(&o.retries)->value_name("N"), "extra passes over unanswered probes (default 0)")
-      ("send-threads", po::value(&o.send_threads)->value_name("N"), "transmit threads (default 1)")
+      ("rate", po::value(&o.rate)->value_name("PPS"),
+       with_default("probes per second, retries included", defaults::kRatePps).c_str())
+      ("wait", po::value(&o.wait)->value_name("SECONDS"),
+       with_default("wait for replies after the last probe", defaults::kWaitS).c_str())
+      ("retries", po::value(&o.retries)->value_name("N"),
+       with_default("extra passes over unanswered probes", defaults::kRetries).c_str())
+      ("send-threads", po::value(&o.send_threads)->value_name("N"),
+       with_default("transmit threads", defaults::kSendThreads).c_str())
       ("max-runtime", po::value(&o.max_runtime)->value_name("SECONDS"),
        "stop after this long and write a resume file (default: no limit)");
   po::options_description network("Network");
@@ -90,17 +113,21 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("interface,i", po::value(&o.interface)->value_name("NAME"), "interface (default: from the route)")
       ("source-ip", po::value(&o.source_ip)->value_name("IP"),
        "source address, once per family (default: from the route)")
-      ("source-port", po::value(&o.source_port)->value_name("N|N-M"), "source port(s) (default 61000-61255)")
+      ("source-port", po::value(&o.source_port)->value_name("N|N-M"),
+       with_default("source port(s)",
+                    fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast)).c_str())
       ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)")
       ("user", po::value(&o.user)->value_name("NAME"),
-       "when started as root, run as NAME once sockets are open (default nobody)");
+       with_default("when started as root, run as NAME once sockets are open", defaults::kUser).c_str());
   po::options_description output("Output");
   output.add_options()
       ("output,o", po::value(&o.out.files)->value_name("FILE"),
-       "write results to FILE ('-' is stdout, the default); repeatable. Format: --format, else the extension "
-       "(.xml .json .ndjson/.jsonl .csv .gnmap/.grep .txt/.list), else list")
+       fmt::format("write results to FILE ('{}' is stdout, the default); repeatable. Format: --format, else "
+                   "the extension (.xml .json .ndjson/.jsonl .csv .gnmap/.grep .txt/.list), else {}",
+                   defaults::kOutputPath, defaults::kFormat).c_str())
       ("format", po::value(&o.out.format)->value_name("FMT"),
-       "format of -o and stdout: list, ndjson, json, csv, grepable, xml (default: the extension, else list)")
+       fmt::format("format of -o and stdout: list, ndjson, json, csv, grepable, xml (default: the extension, "
+                   "else {})", defaults::kFormat).c_str())
       ("output-xml", po::value(&o.out.xml)->value_name("FILE"), "-oX FILE: nmap XML (for ndiff, Metasploit)")
       ("output-json", po::value(&o.out.json)->value_name("FILE"), "-oJ FILE: one JSON array")
       ("output-ndjson", po::value(&o.out.ndjson)->value_name("FILE"), "-oD FILE: NDJSON, one object a line")
@@ -108,7 +135,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("output-grepable", po::value(&o.out.grepable)->value_name("FILE"), "-oG FILE: nmap grepable lines")
       ("output-csv", po::value(&o.out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")
       ("output-all", po::value(&o.out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")
-      ("show", po::value(&o.show)->value_name("STATES"), "states reported: open[,closed,filtered] (default open)")
+      ("show", po::value(&o.show)->value_name("STATES"),
+       with_default("states reported: open[,closed,filtered]", show_names(defaults::kShow)).c_str())
       ("status", "status line on stderr once a second (default: when stderr is a terminal)")
       ("no-status", "no status line")
       ("status-json", "one JSON object a second on stderr instead of the status line")
@@ -121,16 +149,18 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
       ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
       ("send-backend", po::value(&o.send_backend)->value_name("NAME"),
-       "auto (xdp where it can run, else sendmmsg; the default), sendmmsg, mmap (TX ring), xdp (AF_XDP; "
-       "not with --pcap-out) or libnet")
-      ("max-memory", po::value(&o.max_memory)->value_name("MIB"), "bound on the result table (default 1024)")
-      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"), "capture ring size (default 32)")
+       with_default("auto (xdp where it can run, else sendmmsg), sendmmsg, mmap (TX ring), xdp (AF_XDP; not "
+                    "with --pcap-out) or libnet", send_backend_name(defaults::kSendBackend)).c_str())
+      ("max-memory", po::value(&o.max_memory)->value_name("MIB"),
+       with_default("bound on the result table", defaults::kMaxMemoryMiB).c_str())
+      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"),
+       with_default("capture ring size", defaults::kPcapBufferMiB).c_str())
       ("config", po::value(&o.config)->value_name("FILE"),
        "read options from FILE ('name = value' lines); the command line overrides")
       ("echo-config", "print the effective options (seed included) as a config file and exit")
       ("resume", po::value(&o.resume)->value_name("FILE"), "continue the scan stopped with this resume file")
       ("resume-file", po::value(&o.resume_file)->value_name("PATH"),
-       "where a stopped scan writes its resume file (default synscan.resume)")
+       with_default("where a stopped scan writes its resume file", defaults::kResumeFile).c_str())
       ("help,h", "show this help")
       ("version", "show versions");
   po::options_description all(
@@ -341,10 +371,14 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
 
   c.dry_run = vm.count("dry-run") > 0 || vm.count("count") > 0;
   c.count_only = vm.count("count") > 0;
-  c.rate_pps = parse_positive_double(raw.rate, "--rate", 0.001);
-  c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
-  c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
-  c.send_threads = static_cast<std::uint32_t>(parse_u64(raw.send_threads, "--send-threads", 1, 64));
+  // An option not given keeps its default (cli/defaults.hpp, ScanConfig's initialisers).
+  const auto given = [&vm](const char* name) { return vm.count(name) > 0; };
+  if (given("rate")) c.rate_pps = parse_positive_double(raw.rate, "--rate", 0.001);
+  if (given("wait")) c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
+  if (given("retries")) c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
+  if (given("send-threads")) {
+    c.send_threads = static_cast<std::uint32_t>(parse_u64(raw.send_threads, "--send-threads", 1, 64));
+  }
   if (!raw.seed.empty()) {
     c.seed = parse_u64(raw.seed, "--seed", 0, ~0ull);
     c.seed_given = true;
@@ -356,10 +390,12 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (c.shard_count > 1 && !c.seed_given) {
     throw UsageError("--shard needs an explicit --seed (shards with different seeds overlap)");
   }
-  if (const std::optional<SendBackend> backend = parse_send_backend(raw.send_backend)) {
+  if (given("send-backend")) {
+    const std::optional<SendBackend> backend = parse_send_backend(raw.send_backend);
+    if (!backend) {
+      bad("backend", raw.send_backend, "--send-backend", "backends are auto, sendmmsg, mmap, xdp, libnet");
+    }
     c.send_backend = *backend;
-  } else {
-    bad("backend", raw.send_backend, "--send-backend", "backends are auto, sendmmsg, mmap, xdp, libnet");
   }
 
   if (!raw.interface.empty()) c.interface = raw.interface;
@@ -402,11 +438,15 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     throw UsageError("--send-backend xdp cannot be used with --pcap-out: AF_XDP frames bypass packet taps, so the "
                      "file would miss every probe (use --send-backend sendmmsg)");
   }
-  c.show = parse_show(raw.show);
-  if (raw.user.empty()) bad("user", raw.user, "--user", "name an unprivileged user");
-  c.user = raw.user;
-  c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;
-  c.pcap_buffer_bytes = parse_u64(raw.pcap_buffer, "--pcap-buffer", 1, 1024) << 20;
+  if (given("show")) c.show = parse_show(raw.show);
+  if (given("user")) {
+    if (raw.user.empty()) bad("user", raw.user, "--user", "name an unprivileged user");
+    c.user = raw.user;
+  }
+  if (given("max-memory")) {
+    c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;
+  }
+  if (given("pcap-buffer")) c.pcap_buffer_bytes = parse_u64(raw.pcap_buffer, "--pcap-buffer", 1, 1024) << 20;
   if (!c.dry_run && ResultTable::bytes_for(c.space.size()) > c.max_memory_bytes) {
     throw UsageError(fmt::format("the probe space ({} probes) needs {} MiB of result table, above --max-memory {} MiB",
                                  c.space.size(), (ResultTable::bytes_for(c.space.size()) + (1 << 20) - 1) >> 20,

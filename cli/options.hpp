@@ -2,18 +2,12 @@
 // The command line: one Boost.Program_options description, parsed into one immutable ScanConfig.
 #include <iosfwd>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 #include "cli/scan_config.hpp"
+#include "cli/usage_error.hpp"
 
 namespace synscan {
-
-/// Bad input: one line naming the bad token, printed by main as "synscan: <what()>" with exit code 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// What the command line asks for: a scan (config set), or help/version already printed to `out` (config empty).
 struct CommandLine {

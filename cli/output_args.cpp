@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <set>
 
-#include "cli/options.hpp"
+#include "cli/defaults.hpp"
+#include "cli/usage_error.hpp"
 #include "engine/output/writer.hpp"
 
 namespace synscan {
@@ -52,7 +53,7 @@ std::vector<OutputSpec> resolve_outputs(const OutputArgs& a) {
   std::vector<OutputSpec> specs;
   for (const std::string& path : a.files) {
     std::string format = a.format.empty() ? format_for_path(path) : a.format;
-    specs.push_back({path, format.empty() ? "list" : format});
+    specs.push_back({path, format.empty() ? std::string(defaults::kFormat) : format});
   }
   const std::pair<const std::vector<std::string>*, const char*> fixed[] = {
       {&a.xml, "xml"},   {&a.json, "json"},         {&a.ndjson, "ndjson"},
@@ -65,7 +66,10 @@ std::vector<OutputSpec> resolve_outputs(const OutputArgs& a) {
     specs.push_back({base + ".gnmap", "grepable"});
     specs.push_back({base + ".txt", "list"});
   }
-  if (specs.empty()) specs.push_back({"-", a.format.empty() ? "list" : a.format});
+  if (specs.empty()) {
+    const std::string format = a.format.empty() ? std::string(defaults::kFormat) : a.format;
+    specs.push_back({std::string(defaults::kOutputPath), format});
+  }
   std::set<std::string> seen;
   for (const OutputSpec& s : specs) {
     if (!seen.insert(s.path).second) {

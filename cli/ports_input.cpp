@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "cli/options.hpp"
+#include "cli/usage_error.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {

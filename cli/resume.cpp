@@ -13,8 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "cli/options.hpp"
 #include "cli/scan_config.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/version.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/permutation.hpp"
@@ -121,6 +121,7 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
 }
 
 void finish_config(ScanConfig& c, const OptionSources& sources) {
+  c.plan = ScanPlan(c.space.size(), c.shard_index, c.shard_count, c.send_threads);
   c.effective = with_seed(sources.entries, c.seed);
   if (!sources.resume) return;
   check_resume_matches(c, *sources.resume, sources.resume_path);
@@ -210,9 +211,8 @@ void check_resume_matches(const ScanConfig& c, const ResumeFile& f, const std::s
   if (c.send_threads != f.send_threads) throw mismatch("send threads");
   if (c.space.size() != f.space_size) throw mismatch("probe space size");
   if (f.point.pass > c.retries) throw mismatch("pass beyond the retries");
-  for (std::uint32_t t = 0; t < c.send_threads; ++t) {
-    const Slice s = make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads);
-    if (f.point.next_j[t] > s.count) throw mismatch("a position beyond its slice");
+  for (std::uint32_t t = 0; t < c.plan.threads(); ++t) {
+    if (f.point.next_j[t] > c.plan.thread(t).count) throw mismatch("a position beyond its slice");
   }
   if (c.retries > 0 && f.point.answered.size() != ResultTable::bytes_for(c.space.size()) / 8) {
     throw mismatch("answered set size");
@@ -276,15 +276,31 @@ void report_silence(const ScanConfig& c, const Permutation& permutation, const R
                     Aggregator& aggregator, std::int64_t ts_ms) {
   if (reached.pass < c.retries) return;  // later passes (of a resumed run) will send these again
   const bool resumed_in_last_pass = c.resume_from && c.resume_from->pass == c.retries;
-  for (std::uint32_t t = 0; t < c.send_threads; ++t) {
-    const Slice slice = make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads);
+  for (std::uint32_t t = 0; t < c.plan.threads(); ++t) {
     // The stopped run already reported the positions before its stop in the last pass.
-    SliceCursor cursor(permutation, slice, resumed_in_last_pass ? c.resume_from->next_j[t] : 0);
-    while (cursor.has_next() && cursor.next_j() < reached.next_j[t]) {
-      aggregator.add_silent(cursor.next(), c.space, ts_ms);
-    }
+    walk_slice(permutation, c.plan.thread(t), resumed_in_last_pass ? c.resume_from->next_j[t] : 0,
+               reached.next_j[t], [&](std::span<const ProbeIndex> batch) {
+                 for (const ProbeIndex index : batch) aggregator.add_silent(index, c.space, ts_ms);
+                 return true;
+               });
   }
   aggregator.flush();
+}
+
+void report_unanswered(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
+                       bool complete, Aggregator& aggregator, std::int64_t ts_ms) {
+  if (!complete || c.resume_from) {
+    report_silence(c, permutation, reached, aggregator, ts_ms);
+  } else if (c.shard_count == 1) {
+    aggregator.finish_unanswered(c.space, ts_ms);
+  } else {
+    // A shard owns only its positions of the permutation: walk them instead of the whole table.
+    walk_slice(permutation, c.plan.shard(), 0, c.plan.shard_probes(), [&](std::span<const ProbeIndex> batch) {
+      for (const ProbeIndex index : batch) aggregator.add_silent(index, c.space, ts_ms);
+      return true;
+    });
+    aggregator.flush();
+  }
 }
 
 void finish_resume(const ScanConfig& c) {

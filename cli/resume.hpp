@@ -107,6 +107,13 @@ void preload_answered(ResultTable& table, const std::vector<std::uint64_t>& word
 void report_silence(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
                     Aggregator& aggregator, std::int64_t ts_ms);
 
+/// Reports every probe this run leaves unanswered as filtered (no-response) at its end: a complete scan that
+/// was not resumed reports every silent probe of its shard (a single shard by ResultTable's own walk, faster
+/// than the permutation's); any other run reports by the rule at the top (report_silence). `reached` is where
+/// the run stopped; `complete` says that it sent every pass and waited to the end.
+void report_unanswered(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
+                       bool complete, Aggregator& aggregator, std::int64_t ts_ms);
+
 /// A resumed scan `c` completed: removes the resume file it continued from (so that running it again cannot
 /// send the probes a second time) and says so on stderr.
 void finish_resume(const ScanConfig& c);

@@ -1,6 +1,6 @@
 #pragma once
 // ScanConfig: every option resolved and validated, built once by cli/options.cpp and then only read
-// (threads get a const ScanConfig&). What changes at run time lives in ScanState (cli/scan_state.hpp).
+// (threads get a const ScanConfig&). What changes at run time lives in ScanState (engine/scan_state.hpp).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,17 +9,19 @@
 
 #include "capture/transmitter.hpp"
 #include "cli/config_file.hpp"
+#include "cli/defaults.hpp"
 #include "cli/resume.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/result.hpp"
+#include "engine/shard.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
 
 /// One output destination: a path ("-" is stdout) and a format name known to make_writer().
 struct OutputSpec {
-  std::string path = "-";
-  std::string format = "list";
+  std::string path{defaults::kOutputPath};
+  std::string format{defaults::kFormat};
   bool append = false;  ///< a resumed scan adds to the stopped run's file instead of truncating it
 };
 
@@ -29,36 +31,41 @@ enum class StatusMode : std::uint8_t { automatic, on, off, json };
 
 struct ScanConfig {
   ProbeSpace space;                  ///< targets x ports, overlaps merged
-  double rate_pps = 10000.0;         ///< probes per second over all send threads, retries included
-  double wait_s = 5.0;               ///< seconds to wait for replies after the last probe
-  std::uint32_t retries = 0;         ///< extra passes over unanswered probes
+  double rate_pps = defaults::kRatePps;        ///< probes per second over all send threads, retries included
+  double wait_s = defaults::kWaitS;            ///< seconds to wait for replies after the last probe
+  std::uint32_t retries = defaults::kRetries;  ///< extra passes over unanswered probes
   std::uint64_t seed = 0;            ///< permutation seed (random unless --seed)
   bool seed_given = false;
   std::uint64_t shard_index = 0;     ///< 0-based
   std::uint64_t shard_count = 1;
-  std::uint32_t send_threads = 1;
-  SendBackend send_backend = SendBackend::automatic;
+  std::uint32_t send_threads = defaults::kSendThreads;
+  /// space x shard x send threads: who sends which positions of the permutation. Built once with the config
+  /// (finish_config, cli/resume.hpp), after everything it depends on; every walk of the shard's positions
+  /// reads it.
+  ScanPlan plan;
+  SendBackend send_backend = defaults::kSendBackend;
   std::optional<std::string> interface;  ///< -i
   std::optional<IpAddress> source_ip4;   ///< --source-ip of family IPv4
   std::optional<IpAddress> source_ip6;   ///< --source-ip of family IPv6
   std::optional<Mac> router_mac;         ///< --router-mac
-  std::uint16_t source_port_first = 61000;  ///< outside Linux's default ephemeral range 32768-60999
-  std::uint16_t source_port_last = 61255;
+  std::uint16_t source_port_first = defaults::kSourcePortFirst;  ///< probes' source ports, inclusive
+  std::uint16_t source_port_last = defaults::kSourcePortLast;
   std::vector<OutputSpec> outputs;   ///< at least one
-  ShowMask show;
+  ShowMask show = defaults::kShow;
   StatusMode status = StatusMode::automatic;
   std::string metadata_path;         ///< --metadata FILE, "" for none
   std::string pcap_out_path;         ///< --pcap-out FILE, "" for none
   bool dry_run = false;
   bool count_only = false;           ///< --count: the dry run prints only the number of probes
   std::vector<std::pair<IpAddress, std::string>> hostnames;  ///< names targets were given as, sorted by address
-  std::string user = "nobody";       ///< --user: who synscan becomes after set-up when started as root
-  std::uint64_t max_memory_bytes = 1ull << 30;  ///< bound on the result table
-  std::uint64_t pcap_buffer_bytes = 32ull << 20;  // capture/pcap_receiver.hpp kDefaultRingBytes
+  std::string user{defaults::kUser};  ///< --user: who synscan becomes after set-up when started as root
+  std::uint64_t max_memory_bytes = defaults::kMaxMemoryMiB << 20;    ///< bound on the result table, bytes
+  std::uint64_t pcap_buffer_bytes = defaults::kPcapBufferMiB << 20;  ///< the capture ring, bytes
   std::string command_line;          ///< as typed, for metadata
   ConfigEntries effective;           ///< every option (file + command line) with the seed used: echo, resume file
-  std::string resume_file = "synscan.resume";  ///< where a stopped scan writes its resume file
-  double max_runtime_s = 0;          ///< --max-runtime: stop and write the resume file after this; 0 = no limit
+  std::string resume_file{defaults::kResumeFile};  ///< where a stopped scan writes its resume file
+  double max_runtime_s =
+      defaults::kMaxRuntimeS;              ///< --max-runtime: stop, write the resume file; 0 = no limit
   std::optional<ResumePoint> resume_from;  ///< --resume: the pass and each send thread's position to continue at
 };
 

@@ -1,17 +1,19 @@
 #include "cli/scan_runner.hpp"
 
 #include <fmt/format.h>
-#include <pthread.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <cmath>
-#include <exception>
+#include <optional>
 #include <thread>
 
 #include "capture/pcap_dumper.hpp"
 #include "capture/pcap_receiver.hpp"
 #include "capture/privileges.hpp"
+#include "capture/receive_thread.hpp"
 #include "capture/route.hpp"
+#include "capture/send_passes.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"
@@ -19,6 +21,7 @@
 #include "cli/status.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
+#include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/probe_module.hpp"
 #include "engine/spsc_queue.hpp"
@@ -26,125 +29,59 @@
 namespace synscan {
 namespace {
 
-constexpr std::uint32_t kMaxBatch = 256;
 constexpr auto kNeighbourTimeout = std::chrono::milliseconds(1500);
-constexpr double kRetryGapS = 1.0;      // wait between passes for the previous pass's replies
-constexpr double kStopDrainS = 1.0;     // after a stop request, replies in flight still count for this long
+constexpr double kRetryGapS = 1.0;   // wait between passes for the previous pass's replies
+constexpr double kStopDrainS = 1.0;  // after a stop request, replies in flight still count for this long
+constexpr std::size_t kQueueCapacity = 1 << 16;  // verdicts between the receive and the aggregator thread
 
 std::int64_t unix_ms_now() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// Sleeps `seconds` in short steps, returning early when a stop is requested.
-void wait_for_replies(double seconds, const std::atomic<bool>& stop) {
-  const std::int64_t end = monotonic_ns() + static_cast<std::int64_t>(seconds * 1e9);
-  while (monotonic_ns() < end && !stop.load(std::memory_order_relaxed)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-// The receive thread's per-frame work: classify (parse, validate), hand over. No allocation, no lock.
-struct ReplyHandler {
-  LinkType link;
-  const ProbeModule& probes;
-  SpscQueue<Result>& queue;
-  ScanState& state;
-
-  void operator()(std::span<const std::uint8_t> frame, std::int64_t ts_ms) const {
-    const std::optional<Result> verdict = probes.classify(frame, link, ts_ms);
-    if (!verdict) {
-      state.replies_ignored.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    if (!queue.push(*verdict)) state.queue_drops.fetch_add(1, std::memory_order_relaxed);
-  }
+// The next hop of each family the scan has.
+struct Route {
+  std::optional<NextHop> v4, v6;
+  const NextHop& hop() const { return v4 ? *v4 : *v6; }  // the interface both leave through
 };
 
-// True when the senders together fell behind the asked rate (RateLimiter::capped() over their sums).
-bool rate_capped(const std::vector<RateLimiter>& limiters) {
-  std::uint64_t sent = 0, forgiven = 0;
-  for (const RateLimiter& l : limiters) {
-    sent += l.sent();
-    forgiven += l.forgiven();
-  }
-  return forgiven > (sent + forgiven) / 50;
-}
-
-// Copies the aggregator's counts into ScanState (status line, summary) and counts the reply kind that decided.
-void publish_counts(const Aggregator& aggregator, ScanState& state) {
-  state.open.store(aggregator.count(PortState::open), std::memory_order_relaxed);
-  state.closed.store(aggregator.count(PortState::closed), std::memory_order_relaxed);
-  state.filtered.store(aggregator.count(PortState::filtered), std::memory_order_relaxed);
-}
-
-void count_reply(Reason reason, ScanState& state) {
-  if (reason == Reason::syn_ack) state.replies_syn_ack.fetch_add(1, std::memory_order_relaxed);
-  else if (reason == Reason::rst) state.replies_rst.fetch_add(1, std::memory_order_relaxed);
-  else if (reason == Reason::icmp_unreach) state.replies_icmp.fetch_add(1, std::memory_order_relaxed);
-}
-
-void publish_capture_stats(const CaptureStats& cs, ScanState& state) {
-  state.pcap_received.store(cs.received, std::memory_order_relaxed);
-  state.pcap_drops.store(cs.dropped, std::memory_order_relaxed);
-  state.pcap_if_drops.store(cs.if_dropped, std::memory_order_relaxed);
-}
-
-}  // namespace
-
-int run_scan(const ScanConfig& c, ScanState& state) {
-  require_raw_capability();
-  // One next hop per family the scan has; both must leave through one interface (one capture, one set of
-  // transmitters).
+// Both families must leave through one interface: one capture, one set of transmitters.
+Route resolve_route(const ScanConfig& c) {
   const TargetSet& targets = c.space.targets();
-  std::optional<NextHop> hop4, hop6;
+  Route r;
   if (targets.v4_size() > 0) {
-    hop4 = resolve_next_hop(IpAddress::v4(targets.at_v4(0)), {c.interface, c.source_ip4, c.router_mac},
+    r.v4 = resolve_next_hop(IpAddress::v4(targets.at_v4(0)), {c.interface, c.source_ip4, c.router_mac},
                             kNeighbourTimeout);
   }
   if (targets.v6_size() > 0) {
-    hop6 = resolve_next_hop(IpAddress::v6(targets.at_v6(0)), {c.interface, c.source_ip6, c.router_mac},
+    r.v6 = resolve_next_hop(IpAddress::v6(targets.at_v6(0)), {c.interface, c.source_ip6, c.router_mac},
                             kNeighbourTimeout);
   }
-  if (hop4 && hop6 && hop4->ifindex != hop6->ifindex) {
-    throw RouteError(fmt::format("IPv4 targets route through {} and IPv6 targets through {}: give -i to send both "
-                                 "through one interface, or scan the families separately",
-                                 hop4->interface, hop6->interface));
+  if (r.v4 && r.v6 && r.v4->ifindex != r.v6->ifindex) {
+    throw RouteError(
+        fmt::format("IPv4 targets route through {} and IPv6 targets through {}: give -i to send both "
+                    "through one interface, or scan the families separately",
+                    r.v4->interface, r.v6->interface));
   }
-  const NextHop& hop = hop4 ? *hop4 : *hop6;
-  auto endpoint = [](const NextHop& h) { return LocalEndpoint{h.link, h.source_mac, h.next_hop_mac, h.source_ip}; };
+  return r;
+}
+
+ProbeSetup probe_setup(const ScanConfig& c, const Route& route) {
+  auto endpoint = [](const NextHop& h) {
+    return LocalEndpoint{h.link, h.source_mac, h.next_hop_mac, h.source_ip};
+  };
   ProbeSetup setup;
   setup.space = &c.space;
   setup.key = CookieKey::random();
-  if (hop4) setup.v4 = endpoint(*hop4);
-  if (hop6) setup.v6 = endpoint(*hop6);
+  if (route.v4) setup.v4 = endpoint(*route.v4);
+  if (route.v6) setup.v6 = endpoint(*route.v6);
   setup.source_port_first = c.source_port_first;
   setup.source_port_last = c.source_port_last;
-  const std::unique_ptr<ProbeModule> probes = make_probe_module("tcp_syn", setup);
-  const Permutation permutation(c.space.size(), c.seed);
+  return setup;
+}
 
-  Outputs outputs(c.outputs);
-  MetadataFile metadata(c.metadata_path);
-  const ServiceNames services = ServiceNames::load();
-  ResultTable table(c.space.size());
-  if (c.resume_from) preload_answered(table, c.resume_from->answered);  // reported by the stopped run
-  Aggregator aggregator(table, c.show, outputs.writers());
-  SpscQueue<Result> queue(1 << 16);
-
-  // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
-  PcapReceiver receiver(hop.interface, probes->reply_filter(), c.pcap_buffer_bytes);
-  std::optional<PcapDumper> dumper;
-  if (!c.pcap_out_path.empty()) {
-    dumper.emplace(hop.interface, probes->traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes);
-  }
-  TransmitterSet sender =
-      open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
-  std::vector<std::unique_ptr<Transmitter>>& transmitters = sender.transmitters;
-  // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
-  // first probe or reply: no capability left, and no longer root.
-  drop_privileges(c.user);
-  if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
-
+// What the writers' begin() is told about the scan.
+ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services) {
   ScanInfo info;
   info.version = kVersion;
   info.command_line = c.command_line;
@@ -154,149 +91,117 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   info.port_count = c.space.ports().size();
   info.host_count = c.space.targets().size();
   if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
+  return info;
+}
+
+// --max-runtime acts like SIGINT at the deadline: stop, drain, write the resume file. No thread without it.
+std::jthread stop_at_deadline(const ScanConfig& c, std::int64_t start_ns, ScanState& state) {
+  if (c.max_runtime_s <= 0) return {};
+  const std::int64_t end = start_ns + static_cast<std::int64_t>(c.max_runtime_s * 1e9);
+  return std::jthread([&state, end](std::stop_token st) {
+    while (!st.stop_requested() && monotonic_ns() < end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!st.stop_requested()) state.stop = true;
+  });
+}
+
+PassSchedule pass_schedule(const ScanConfig& c, std::int64_t start_ns) {
+  PassSchedule s;
+  s.rate_pps = c.rate_pps;
+  s.first_pass = first_pass(c);
+  s.last_pass = c.retries;
+  for (std::uint32_t t = 0; t < c.plan.threads(); ++t) s.start_j.push_back(start_j(c, s.first_pass, t));
+  s.pass_gap_s = std::min(kRetryGapS, c.wait_s);
+  s.start_ns = start_ns;
+  return s;
+}
+
+// After the last pass: --wait seconds for late replies; after a stop request (before or during that wait) at
+// most kStopDrainS for the replies in flight.
+void wait_for_late_replies(const ScanConfig& c, ScanState& state, bool interrupted) {
+  const std::atomic<bool> never{false};
+  if (interrupted) {
+    sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), never);
+  } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left waits for nothing
+    sleep_unless_stopped(c.wait_s, state.stop);
+    if (state.stop.load())
+      sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), never);  // stopped while waiting
+  }
+}
+
+}  // namespace
+
+int run_scan(const ScanConfig& c, ScanState& state) {
+  require_raw_capability();
+  const Route route = resolve_route(c);
+  const NextHop& hop = route.hop();
+  const std::unique_ptr<ProbeModule> probes = make_probe_module("tcp_syn", probe_setup(c, route));
+  const Permutation permutation(c.space.size(), c.seed);
+
+  Outputs outputs(c.outputs);
+  MetadataFile metadata(c.metadata_path);
+  const ServiceNames services = ServiceNames::load();
+  ResultTable table(c.space.size());
+  if (c.resume_from) preload_answered(table, c.resume_from->answered);  // reported by the stopped run
+  Aggregator aggregator(table, c.show, outputs.writers());
+  SpscQueue<Result> queue(kQueueCapacity);
+
+  // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
+  PcapReceiver receiver(hop.interface, probes->reply_filter(), c.pcap_buffer_bytes);
+  std::optional<PcapDumper> dumper;
+  if (!c.pcap_out_path.empty()) {
+    dumper.emplace(hop.interface, probes->traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes);
+  }
+  const TransmitterSet sender =
+      open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
+  // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
+  // first probe or reply: no capability left, and no longer root.
+  drop_privileges(c.user);
+  if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
+  const ScanInfo info = scan_info(c, services);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
-  std::atomic<bool> receive_stop{false};
-  std::atomic<bool> aggregate_stop{false};
-  std::exception_ptr receive_error;
-  std::jthread receive_thread([&] {
-    pthread_setname_np(pthread_self(), "synscan-recv");
-    try {
-      receiver.run(receive_stop, ReplyHandler{receiver.link(), *probes, queue, state},
-                   [&state](const CaptureStats& cs) { publish_capture_stats(cs, state); });
-    } catch (...) {
-      // A capture that dies (interface removed) ends the scan; the error is rethrown after the threads join.
-      receive_error = std::current_exception();
-      state.stop = true;
-    }
-  });
-  std::jthread aggregate_thread([&] {
-    // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found.
-    bool dirty = false;
-    for (;;) {
-      // Read the flag before popping: the receive thread has stopped before it is set, so an empty queue seen
-      // after it means every verdict was taken.
-      const bool stopping = aggregate_stop.load(std::memory_order_acquire);
-      if (std::optional<Result> f = queue.pop()) {
-        if (aggregator.add(*f)) {
-          dirty = true;
-          count_reply(f->reason, state);
-          publish_counts(aggregator, state);
-        } else {
-          state.replies_duplicate.fetch_add(1, std::memory_order_relaxed);
-        }
-        continue;
-      }
-      if (dirty) {
-        aggregator.flush();
-        dirty = false;
-      }
-      if (stopping) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  });
-
+  ReceiveThread receiving(receiver, *probes, queue, state);
+  AggregateThread aggregating(queue, aggregator, state);
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
-  const std::uint64_t slice_probes = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1).count;
   const std::int64_t start_ns = monotonic_ns();
-  const double thread_rate = c.rate_pps / c.send_threads;
-  const std::uint32_t batch = batch_for_rate(thread_rate, kMaxBatch);
-  std::vector<RateLimiter> limiters;
-  for (std::uint32_t t = 0; t < c.send_threads; ++t) {
-    // Stagger the threads' schedules so that together they send evenly, not in step.
-    limiters.emplace_back(thread_rate, batch, start_ns + static_cast<std::int64_t>(t * 1e9 / c.rate_pps));
-  }
-  std::jthread deadline;
-  if (c.max_runtime_s > 0) {
-    // --max-runtime acts like SIGINT at the deadline: stop, drain, write the resume file.
-    const std::int64_t end = start_ns + static_cast<std::int64_t>(c.max_runtime_s * 1e9);
-    deadline = std::jthread([&state, end](std::stop_token st) {
-      while (!st.stop_requested() && monotonic_ns() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      if (!st.stop_requested()) state.stop = true;
-    });
-  }
-  std::vector<std::uint64_t> sent_per_pass;
-  ResumePoint reached{first_pass(c), std::vector<std::uint64_t>(c.send_threads, 0), {}, {}};
-  for (std::uint32_t pass = first_pass(c); pass <= c.retries; ++pass) {
-    state.pass = pass;
-    if (pass > first_pass(c)) {
-      wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
-      for (RateLimiter& l : limiters) l.resume(monotonic_ns());
-    }
-    const std::uint64_t before = state.sent.load();
-    const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();
-    state.pass_first_sent = before;
-    state.pass_probes = pass == 0 ? slice_probes : slice_probes - std::min(slice_probes, answered);
-    reached.pass = pass;
-    std::vector<std::jthread> senders;
-    for (std::uint32_t t = 0; t < c.send_threads; ++t) {
-      senders.emplace_back([&, t] {
-        const SendPass sp{permutation, *probes,
-                          make_slice(c.space.size(), c.shard_index, c.shard_count, t, c.send_threads),
-                          pass > 0 ? &table : nullptr, batch, start_j(c, pass, t)};
-        reached.next_j[t] = run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
-      });
-    }
-    senders.clear();  // joins
-    sent_per_pass.push_back(state.sent.load() - before);
-    state.rate_capped = rate_capped(limiters);
-    if (state.stop) break;
-  }
-  const std::int64_t send_end_ns = monotonic_ns();
-  state.sending_done = true;
+  std::jthread deadline = stop_at_deadline(c, start_ns, state);
+  const PassesSent sent = run_send_passes(c.plan, permutation, *probes, table, sender.transmitters,
+                                          pass_schedule(c, start_ns), state);
   const bool interrupted = state.stop.load();
-  if (interrupted) {
-    std::atomic<bool> never{false};
-    wait_for_replies(std::min(kStopDrainS, c.wait_s), never);
-  } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left has nothing to wait for
-    wait_for_replies(c.wait_s, state.stop);
-    std::atomic<bool> never{false};
-    if (state.stop.load()) wait_for_replies(std::min(kStopDrainS, c.wait_s), never);  // stopped while waiting
-  }
-  receive_stop = true;
-  receiver.interrupt();
-  receive_thread.join();
-  aggregate_stop.store(true, std::memory_order_release);
-  aggregate_thread.join();
+  wait_for_late_replies(c, state, interrupted);
+  receiving.stop();    // every verdict is queued,
+  aggregating.stop();  // then taken
   if (dumper) dumper->stop();
-  if (receive_error) std::rethrow_exception(receive_error);
+  receiving.rethrow_error();
 
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
   const bool complete = !interrupted && !state.stop.load();
+  const ResumePoint reached{sent.pass, sent.next_j, {}, {}};
   if (!complete) save_resume(c, reached, table);
-  if (complete && c.resume_from) finish_resume(c);  // the resume file is spent: running it again would repeat probes
-  if (!complete || c.resume_from) {
-    report_silence(c, permutation, reached, aggregator, unix_ms_now());
-  } else if (c.shard_count == 1) {
-    aggregator.finish_unanswered(c.space, unix_ms_now());
-  } else {
-    // A shard owns only its positions of the permutation: walk them instead of the whole table.
-    const Slice mine = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
-    const std::int64_t now = unix_ms_now();
-    for (std::uint64_t j = 0; j < mine.count; ++j) {
-      aggregator.add_silent(permutation(mine.offset + mine.stride * j), c.space, now);
-    }
-    aggregator.flush();
-  }
+  if (complete && c.resume_from)
+    finish_resume(c);  // the resume file is spent: running it again would repeat probes
+  report_unanswered(c, permutation, reached, complete, aggregator, unix_ms_now());
   publish_counts(aggregator, state);
-  ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open), aggregator.count(PortState::closed),
-                    aggregator.count(PortState::filtered), !complete};
+  const ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open),
+                          aggregator.count(PortState::closed), aggregator.count(PortState::filtered),
+                          !complete};
   for (ResultWriter* w : outputs.writers()) w->end(totals);
 
   ScanRecord record;
   record.start_ms = info.start_ms;
   record.end_ms = totals.end_ms;
-  record.send_s = static_cast<double>(send_end_ns - start_ns) / 1e9;
-  record.sent_per_pass = sent_per_pass;
+  record.send_s = static_cast<double>(sent.end_ns - start_ns) / 1e9;
+  record.sent_per_pass = sent.sent_per_pass;
   record.interrupted = interrupted;
   record.interface = hop.interface;
-  if (hop4) record.source_ips.push_back(hop4->source_ip);
-  if (hop6) record.source_ips.push_back(hop6->source_ip);
+  if (route.v4) record.source_ips.push_back(route.v4->source_ip);
+  if (route.v6) record.source_ips.push_back(route.v6->source_ip);
   if (hop.link == LinkType::ethernet) record.next_hop_mac = format_mac(hop.next_hop_mac);
   record.capture = receiver.stats();
   record.send_backend = sender.backend;
   record.send_backend_fallback = sender.fallback;
-  for (const auto& t : transmitters) record.send_errors += t->errors();
+  for (const auto& t : sender.transmitters) record.send_errors += t->errors();
   publish_capture_stats(record.capture, state);
   status.finish(complete);
   print_summary(c, state, record, stderr);

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "cli/scan_config.hpp"
-#include "cli/scan_state.hpp"
+#include "engine/scan_state.hpp"
 
 namespace synscan {
 

@@ -13,7 +13,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "cli/options.hpp"
+#include "cli/usage_error.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {

@@ -33,4 +33,18 @@ Slice make_slice(std::uint64_t space_size, std::uint64_t shard_index, std::uint6
   return slice;
 }
 
+ScanPlan::ScanPlan(std::uint64_t space_size, std::uint64_t shard_index, std::uint64_t shard_count,
+                   std::uint32_t thread_count)
+    : space_size_(space_size),
+      shard_index_(shard_index),
+      shard_count_(shard_count),
+      shard_(make_slice(space_size, shard_index, shard_count, 0, 1)) {
+  if (thread_count == 0) throw std::invalid_argument("a scan needs at least one send thread");
+  threads_.clear();
+  threads_.reserve(thread_count);
+  for (std::uint32_t t = 0; t < thread_count; ++t) {
+    threads_.push_back(make_slice(space_size, shard_index, shard_count, t, thread_count));
+  }
+}
+
 }  // namespace synscan

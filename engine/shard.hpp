@@ -8,7 +8,12 @@
 // exactly one (shard, thread) slice. Because the positions are passed through the keyed permutation, each
 // slice is still a random, well-spread sample of the targets. Shards on different machines must use the same
 // seed and space (zmap shard.h interleaves the same way, over its cyclic group).
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "engine/permutation.hpp"
 #include "engine/types.hpp"
@@ -37,43 +42,69 @@ Slice make_slice(std::uint64_t space_size, std::uint64_t shard_index, std::uint6
   return slice.offset + slice.stride * j;
 }
 
-/// Walks one send thread's slice in order, yielding probe indices: the j-th is permutation(offset +
-/// stride*j). Keeps a running position instead of multiplying per step. `next_j()` is the number of indices
-/// consumed, which is what a resume file records; constructing with that j continues where the walk stopped.
-class SliceCursor {
+/// How one scan's permutation is split: between the shards (machines), and inside this shard between its send
+/// threads. Built once from the scan's options (cli/resume.hpp finish_config, as the last step of building
+/// the ScanConfig) and then only read: the send threads each walk thread(t), one pass after another; the dry
+/// run and the silence report of a whole shard walk shard(); a resume file records, and a resumed scan
+/// continues at, an element j of each thread(t). shard() holds exactly the positions of the threads' slices
+/// together, in ascending order (thread t takes every T-th of them, from the t-th on), which is also the
+/// order in which the send threads together send them.
+class ScanPlan {
  public:
-  /// Starts at element `start_j` of `slice` (clamped to slice.count). The permutation must outlive the cursor
-  /// and have size() >= the space_size the slice was made for.
-  SliceCursor(const Permutation& permutation, Slice slice, std::uint64_t start_j = 0) noexcept
-      : permutation_(&permutation),
-        stride_(slice.stride),
-        j_(start_j < slice.count ? start_j : slice.count),
-        count_(slice.count),
-        position_(j_ < count_ ? slice_position(slice, j_) : 0) {}
+  /// An empty space, one shard, one thread (a config not built by the option parser).
+  ScanPlan() = default;
 
-  /// True while indices remain.
-  [[nodiscard]] bool has_next() const noexcept { return j_ < count_; }
+  /// The plan of shard shard_index (0-based) of shard_count over a space of space_size positions, with
+  /// thread_count send threads. Throws std::invalid_argument unless shard_index < shard_count and
+  /// thread_count >= 1 (make_slice).
+  ScanPlan(std::uint64_t space_size, std::uint64_t shard_index, std::uint64_t shard_count,
+           std::uint32_t thread_count);
 
-  /// The next probe index. Precondition: has_next().
-  [[nodiscard]] ProbeIndex next() noexcept {
-    const ProbeIndex index = (*permutation_)(position_);
-    ++j_;
-    position_ += stride_;  // may wrap after the last element; never used then
-    return index;
-  }
+  [[nodiscard]] std::uint64_t space_size() const noexcept { return space_size_; }
+  [[nodiscard]] std::uint64_t shard_index() const noexcept { return shard_index_; }
+  [[nodiscard]] std::uint64_t shard_count() const noexcept { return shard_count_; }
+  /// The number of send threads, >= 1.
+  [[nodiscard]] std::uint32_t threads() const noexcept { return static_cast<std::uint32_t>(threads_.size()); }
 
-  /// Elements consumed so far (the resume point), in [0, count].
-  [[nodiscard]] std::uint64_t next_j() const noexcept { return j_; }
+  /// Send thread t's positions. Throws std::out_of_range unless t < threads().
+  [[nodiscard]] const Slice& thread(std::uint32_t t) const { return threads_.at(t); }
 
-  /// Elements left to walk.
-  [[nodiscard]] std::uint64_t remaining() const noexcept { return count_ - j_; }
+  /// Every position of this shard, ascending.
+  [[nodiscard]] const Slice& shard() const noexcept { return shard_; }
+
+  /// Probes this shard sends in one full pass: shard().count, the sum of the threads' counts.
+  [[nodiscard]] std::uint64_t shard_probes() const noexcept { return shard_.count; }
 
  private:
-  const Permutation* permutation_;
-  std::uint64_t stride_;
-  std::uint64_t j_;
-  std::uint64_t count_;
-  std::uint64_t position_;
+  std::uint64_t space_size_ = 0;
+  std::uint64_t shard_index_ = 0;
+  std::uint64_t shard_count_ = 1;
+  Slice shard_{0, 1, 0};
+  std::vector<Slice> threads_{Slice{0, 1, 0}};
 };
+
+/// How many probe indices walk_slice() hands over at a time.
+inline constexpr std::size_t kWalkBatch = 256;
+
+/// Walks elements [from_j, to_j) of `slice` in order (to_j is clamped to slice.count; nothing when from_j >=
+/// to_j) and hands their probe indices, permutation(offset + stride*j), to `visit(std::span<const
+/// ProbeIndex>)` up to kWalkBatch at a time, through Permutation::fill (the AVX2 path where the CPU has it).
+/// Stops after a batch for which visit returns false. Returns the element j after the last batch handed over
+/// (to_j when the walk ran to its end): a walk's resume point. No allocation; `permutation` must have size()
+/// >= the slice's space.
+template <class Visit>
+std::uint64_t walk_slice(const Permutation& permutation, const Slice& slice, std::uint64_t from_j,
+                         std::uint64_t to_j, Visit&& visit) {
+  to_j = std::min(to_j, slice.count);
+  std::array<ProbeIndex, kWalkBatch> indices;
+  std::uint64_t j = from_j;
+  while (j < to_j) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kWalkBatch, to_j - j));
+    permutation.fill(slice_position(slice, j), slice.stride, n, indices.data());
+    j += n;
+    if (!visit(std::span<const ProbeIndex>(indices.data(), n))) break;
+  }
+  return j;
+}
 
 }  // namespace synscan

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/options.hpp"
+#include "cli/usage_error.hpp"
 #include "cli_test_util.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/target_parse.hpp"

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -67,11 +69,20 @@ TEST(Shard, C02MoreThreadsThanProbesGiveEmptySlices) {
     const Slice slice = make_slice(8, 0, 1, thread, 16);
     EXPECT_EQ(slice.count, thread < 8 ? 1U : 0U) << "thread " << thread;
   }
-  // An empty slice yields nothing through a cursor, and does not touch the permutation.
+  // An empty slice yields nothing through a walk, and does not touch the permutation.
   const Permutation permutation(8, 1);
-  SliceCursor cursor(permutation, make_slice(8, 0, 1, 15, 16));
-  EXPECT_FALSE(cursor.has_next());
-  EXPECT_EQ(cursor.remaining(), 0U);
+  int visits = 0;
+  EXPECT_EQ(walk_slice(permutation, make_slice(8, 0, 1, 15, 16), 0, ~0ULL,
+                       [&](std::span<const ProbeIndex>) {
+                         ++visits;
+                         return true;
+                       }),
+            0U);
+  EXPECT_EQ(visits, 0);
+  // The plan of the same split: threads 8-15 have nothing, and the shard is the 8 positions.
+  const ScanPlan plan(8, 0, 1, 16);
+  EXPECT_EQ(plan.shard_probes(), 8U);
+  for (std::uint32_t t = 0; t < 16; ++t) EXPECT_EQ(plan.thread(t).count, t < 8 ? 1U : 0U);
 }
 
 // C15: one port over a /24 split into 3 shards with the same seed: disjoint, and together all 256 targets.
@@ -80,35 +91,99 @@ TEST(Shard, C15ThreeShardsOfA24AreDisjointAndComplete) {
   std::vector<int> hits(256, 0);
   for (std::uint64_t shard = 0; shard < 3; ++shard) {
     for (std::uint32_t thread = 0; thread < 2; ++thread) {
-      SliceCursor cursor(permutation, make_slice(256, shard, 3, thread, 2));
-      while (cursor.has_next()) ++hits[cursor.next()];
+      walk_slice(permutation, ScanPlan(256, shard, 3, 2).thread(thread), 0, ~0ULL,
+                 [&](std::span<const ProbeIndex> batch) {
+                   for (const ProbeIndex i : batch) ++hits[i];
+                   return true;
+                 });
     }
   }
   for (int h : hits) EXPECT_EQ(h, 1);
 }
 
-TEST(Shard, CursorYieldsPermutedPositionsInOrderAndResumes) {
+// Every index of [from, to) in order, as walk_slice hands them over.
+std::vector<ProbeIndex> walked(const Permutation& permutation, const Slice& slice, std::uint64_t from,
+                               std::uint64_t to) {
+  std::vector<ProbeIndex> out;
+  walk_slice(permutation, slice, from, to, [&](std::span<const ProbeIndex> batch) {
+    EXPECT_LE(batch.size(), kWalkBatch);
+    out.insert(out.end(), batch.begin(), batch.end());
+    return true;
+  });
+  return out;
+}
+
+TEST(Shard, WalkYieldsPermutedPositionsInOrderAndResumes) {
   const Permutation permutation(1000, 5);
   const Slice slice = make_slice(1000, 1, 3, 1, 2);  // offset 4, stride 6
   EXPECT_EQ(slice.offset, 4U);
   EXPECT_EQ(slice.stride, 6U);
   EXPECT_EQ(slice.count, 166U);  // 4, 10, ..., 994
-  SliceCursor cursor(permutation, slice);
-  std::vector<ProbeIndex> walked;
-  while (cursor.has_next()) {
-    EXPECT_EQ(cursor.next_j(), walked.size());
-    walked.push_back(cursor.next());
-  }
-  ASSERT_EQ(walked.size(), slice.count);
-  for (std::uint64_t j = 0; j < slice.count; ++j) EXPECT_EQ(walked[j], permutation(slice_position(slice, j)));
+  const std::vector<ProbeIndex> all = walked(permutation, slice, 0, slice.count);
+  ASSERT_EQ(all.size(), slice.count);
+  for (std::uint64_t j = 0; j < slice.count; ++j) EXPECT_EQ(all[j], permutation(slice_position(slice, j)));
 
-  // Resuming at j = 100 continues with exactly the remaining indices.
-  SliceCursor resumed(permutation, slice, 100);
-  EXPECT_EQ(resumed.remaining(), 66U);
-  for (std::uint64_t j = 100; j < slice.count; ++j) ASSERT_EQ(resumed.next(), walked[j]);
-  EXPECT_FALSE(resumed.has_next());
-  // A resume point past the end is clamped, never walks out of the slice.
-  EXPECT_FALSE(SliceCursor(permutation, slice, 1'000'000).has_next());
+  // Resuming at j = 100 continues with exactly the remaining indices; a walk up to j stops there.
+  const std::vector<ProbeIndex> rest = walked(permutation, slice, 100, ~0ULL);
+  ASSERT_EQ(rest.size(), 66U);
+  for (std::uint64_t j = 100; j < slice.count; ++j) ASSERT_EQ(rest[j - 100], all[j]);
+  EXPECT_EQ(walked(permutation, slice, 10, 20), std::vector<ProbeIndex>(all.begin() + 10, all.begin() + 20));
+  // A resume point past the end walks nothing, never out of the slice.
+  EXPECT_TRUE(walked(permutation, slice, 1'000'000, ~0ULL).empty());
+  EXPECT_TRUE(walked(permutation, slice, 50, 40).empty());
+}
+
+TEST(Shard, WalkStopsAfterTheBatchThatSaysSoAndReturnsWhereItStopped) {
+  const Permutation permutation(1000, 9);
+  const Slice slice = make_slice(1000, 0, 1, 0, 1);
+  std::uint64_t seen = 0;
+  const std::uint64_t j = walk_slice(permutation, slice, 3, 1000, [&](std::span<const ProbeIndex> batch) {
+    seen += batch.size();
+    return seen < 2 * kWalkBatch;
+  });
+  EXPECT_EQ(seen, 2 * kWalkBatch);
+  EXPECT_EQ(j,
+            3 + 2 * kWalkBatch);  // the next element to walk: a walk resumed there loses and repeats nothing
+  EXPECT_EQ(walk_slice(permutation, slice, 3, 1000, [](std::span<const ProbeIndex>) { return true; }), 1000U);
+}
+
+// The plan: thread t's slice is make_slice's, the shard's slice holds exactly the threads' positions, and
+// the shard's probe count is their sum.
+TEST(Shard, PlanThreadsTogetherAreTheShard) {
+  for (std::uint64_t size : {0ULL, 1ULL, 7ULL, 97ULL, 1000ULL}) {
+    for (std::uint64_t shards = 1; shards <= 4; ++shards) {
+      for (std::uint64_t shard = 0; shard < shards; ++shard) {
+        for (std::uint32_t threads = 1; threads <= 5; ++threads) {
+          const ScanPlan plan(size, shard, shards, threads);
+          ASSERT_EQ(plan.threads(), threads);
+          std::vector<std::uint64_t> from_threads;
+          std::uint64_t sum = 0;
+          for (std::uint32_t t = 0; t < threads; ++t) {
+            const Slice& s = plan.thread(t);
+            const Slice expected = make_slice(size, shard, shards, t, threads);
+            EXPECT_EQ(s.offset, expected.offset);
+            EXPECT_EQ(s.stride, expected.stride);
+            EXPECT_EQ(s.count, expected.count);
+            for (std::uint64_t j = 0; j < s.count; ++j) from_threads.push_back(slice_position(s, j));
+            sum += s.count;
+          }
+          std::sort(from_threads.begin(), from_threads.end());
+          std::vector<std::uint64_t> from_shard;
+          for (std::uint64_t j = 0; j < plan.shard().count; ++j) {
+            from_shard.push_back(slice_position(plan.shard(), j));
+          }
+          EXPECT_EQ(from_shard, from_threads) << size << " " << shard << "/" << shards << " x" << threads;
+          EXPECT_EQ(plan.shard_probes(), sum);
+        }
+      }
+    }
+  }
+  EXPECT_THROW(ScanPlan(10, 0, 1, 0), std::invalid_argument);
+  EXPECT_THROW(ScanPlan(10, 2, 2, 1), std::invalid_argument);
+  EXPECT_THROW((void)ScanPlan(10, 0, 1, 2).thread(2), std::out_of_range);
+  const ScanPlan none;  // a config not built by the parser: one thread, nothing to send
+  EXPECT_EQ(none.threads(), 1U);
+  EXPECT_EQ(none.shard_probes(), 0U);
 }
 
 TEST(Shard, HugeCountsDoNotOverflow) {

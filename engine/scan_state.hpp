@@ -1,14 +1,20 @@
 #pragma once
-// What changes while a scan runs: counters and the stop request, kept apart from the immutable ScanConfig.
+// What changes while a scan runs: counters and the stop request, kept apart from the immutable ScanConfig
+// (cli/scan_config.hpp). Pure atomics, so that every thread may read it and each writes its own fields: the
+// send threads `sent` (capture/send_thread.hpp), the pass loop `pass`, `pass_*`, `rate_capped` and
+// `sending_done` (capture/send_passes.hpp), the receive thread `replies_ignored`, `queue_drops` and the
+// capture counters (capture/receive_thread.hpp), the aggregator thread the results and replies by kind
+// (engine/aggregate_thread.hpp), signal handlers and --max-runtime `stop`. The status line and the summary
+// only read it. In engine/ because the receive path (capture/) and the aggregator (engine/) both write it.
 #include <atomic>
 #include <cstdint>
 
 namespace synscan {
 
 struct ScanState {
-  std::atomic<bool> stop{false};            ///< set by SIGINT/SIGTERM: stop sending, drain, close outputs
-  std::atomic<std::uint64_t> sent{0};       ///< frames on the wire, all passes and threads
-  std::atomic<std::uint32_t> pass{0};       ///< 0-based pass being sent
+  std::atomic<bool> stop{false};       ///< set by SIGINT/SIGTERM: stop sending, drain, close outputs
+  std::atomic<std::uint64_t> sent{0};  ///< frames on the wire, all passes and threads
+  std::atomic<std::uint32_t> pass{0};  ///< 0-based pass being sent
   /// Set after a pass when the rate asked was above what the senders could send (RateLimiter::capped()): the
   /// scan runs at the machine's maximum instead, and the summary says so.
   std::atomic<bool> rate_capped{false};

@@ -1,0 +1,74 @@
+#pragma once
+// The receive direction of a scan, beside the send loop (capture/send_thread.hpp), as zmap keeps recv.c
+// beside send.c: the libpcap capture's frames through the probe module's classify() into the lock-free queue
+// that the aggregator thread (engine/aggregate_thread.hpp) drains. The capture is opened, filtered and
+// capturing before the first probe leaves (capture/pcap_receiver.hpp); this thread only reads it.
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <span>
+#include <thread>
+
+#include "capture/pcap_receiver.hpp"
+#include "engine/probe_module.hpp"
+#include "engine/result.hpp"
+#include "engine/scan_state.hpp"
+#include "engine/spsc_queue.hpp"
+
+namespace synscan {
+
+/// The receive thread's work per captured frame: classify it (parse, validate against the SYN cookie), hand a
+/// verdict to the aggregator thread. No allocation, no lock, no syscall.
+struct ReplyHandler {
+  LinkType link;              ///< the capture's link framing (PcapReceiver::link())
+  const ProbeModule& probes;  ///< a Result only for a reply to one of this scan's probes
+  SpscQueue<Result>& queue;   ///< to the aggregator thread; the receive thread is its only producer
+  /// Counts `replies_ignored` (frames that answer no probe of ours) and `queue_drops` (verdicts lost because
+  /// the queue was full: the aggregator fell behind).
+  ScanState& state;
+
+  /// `frame` starts at the link-layer header; `ts_ms` is its capture time, Unix milliseconds.
+  void operator()(std::span<const std::uint8_t> frame, std::int64_t ts_ms) const {
+    const std::optional<Result> verdict = probes.classify(frame, link, ts_ms);
+    if (!verdict) {
+      state.replies_ignored.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (!queue.push(*verdict)) state.queue_drops.fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+/// Copies the capture's counters (pcap_stats) into `state`: pcap_received, pcap_drops, pcap_if_drops.
+void publish_capture_stats(const CaptureStats& stats, ScanState& state) noexcept;
+
+/// The receive thread ("synscan-recv"): runs `receiver` from construction until stop(), every frame through a
+/// ReplyHandler, and publishes the capture's counters into `state` about once a second. A capture that fails
+/// (the interface went away) sets state.stop, which ends the scan as a stop request would, and keeps its
+/// error for rethrow_error(). The receiver, module, queue and state must outlive the thread.
+class ReceiveThread {
+ public:
+  ReceiveThread(PcapReceiver& receiver, const ProbeModule& probes, SpscQueue<Result>& queue,
+                ScanState& state);
+  ~ReceiveThread() { stop(); }
+  ReceiveThread(const ReceiveThread&) = delete;
+  ReceiveThread& operator=(const ReceiveThread&) = delete;
+
+  /// Ends the capture loop (pcap_breakloop; PcapReceiver::run reads the ring blocks not yet handed over
+  /// first) and joins the thread. Idempotent. Once it returns every verdict of the scan is in the queue: stop
+  /// the aggregator thread after this, not before.
+  void stop() noexcept;
+
+  /// Rethrows the exception that ended the capture, if one did; call after stop().
+  void rethrow_error() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  PcapReceiver& receiver_;
+  std::atomic<bool> stop_{false};
+  std::exception_ptr error_;
+  std::jthread thread_;  // started in the constructor body, once every other member exists
+};
+
+}  // namespace synscan

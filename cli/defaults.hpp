@@ -1,0 +1,55 @@
+#pragma once
+// Every option's default, defined once. ScanConfig's member initialisers, the output resolution, the option
+// descriptions' help texts (and so --help and the man page, which is generated from the same descriptions)
+// and `synscan merge` read them from here; an option that is not given leaves the ScanConfig member as
+// initialised from this file. README's option table states the same values: tests/unit/defaults_test.cpp
+// checks that --help, the man page and README say what this file says, so a change here that forgets one of
+// them fails a test.
+#include <cstdint>
+#include <string_view>
+
+#include "capture/transmitter.hpp"
+#include "engine/result.hpp"
+
+namespace synscan::defaults {
+
+/// --rate: probes per second over all send threads, retries included.
+inline constexpr double kRatePps = 10000;
+/// --wait: seconds to wait for replies after the last probe.
+inline constexpr double kWaitS = 5;
+/// --retries: extra passes over the probes still unanswered.
+inline constexpr std::uint32_t kRetries = 0;
+/// --send-threads: transmit threads.
+inline constexpr std::uint32_t kSendThreads = 1;
+/// --send-backend: xdp where every send thread's socket opens, else sendmmsg (capture/transmitter.hpp).
+inline constexpr SendBackend kSendBackend = SendBackend::automatic;
+/// --source-port: the probes' source ports, inclusive, host byte order. Outside Linux's default ephemeral
+/// range (32768-60999, net.ipv4.ip_local_port_range), so that no local connection shares a 4-tuple with a
+/// probe.
+inline constexpr std::uint16_t kSourcePortFirst = 61000;
+inline constexpr std::uint16_t kSourcePortLast = 61255;
+/// --max-memory: bound on the result table, MiB.
+inline constexpr std::uint64_t kMaxMemoryMiB = 1024;
+/// --pcap-buffer: the capture ring, MiB. libpcap maps it as TPACKET_V3 blocks of 256 KiB, each closed after
+/// at most kBlockTimeoutMs (capture/pcap_receiver.hpp). A SYN-ACK or RST takes ~130 bytes of ring
+/// (tpacket3_hdr, sockaddr_ll, frame, alignment), so 32 MiB absorbs a reader stall of min(128 blocks x 50 ms
+/// = 6.4 s, ~250,000 replies): several seconds at the lab's full rate, ~1 s at 250,000 replies/s. The pages
+/// are mapped up front and count in the process's resident memory, which is why the default is not larger (a
+/// /16 x 1,000-port scan stays under 64 MiB in total).
+inline constexpr std::uint64_t kPcapBufferMiB = 32;
+/// --show: the states reported (all are counted).
+inline constexpr ShowMask kShow{true, false, false};
+/// --format: the format of stdout and of an -o FILE whose extension names none.
+inline constexpr std::string_view kFormat = "list";
+/// -o: where results go without any output option ("-" is stdout).
+inline constexpr std::string_view kOutputPath = "-";
+/// --user: who synscan becomes after set-up when started as root (capture/privileges.hpp).
+inline constexpr std::string_view kUser = "nobody";
+/// --resume-file: where a stopped scan writes its resume file (relative to the working directory).
+inline constexpr std::string_view kResumeFile = "synscan.resume";
+/// --max-runtime: seconds before the scan stops itself and writes a resume file; 0 is no limit.
+inline constexpr double kMaxRuntimeS = 0;
+/// `synscan merge --format`: NDJSON, which merge reads back.
+inline constexpr std::string_view kMergeFormat = "ndjson";
+
+}  // namespace synscan::defaults

@@ -1,0 +1,71 @@
+#include "engine/aggregate_thread.hpp"
+
+#include <chrono>
+#include <optional>
+
+namespace synscan {
+namespace {
+
+// Counts the reply kind that decided a new result.
+void count_reply(Reason reason, ScanState& state) noexcept {
+  switch (reason) {
+    case Reason::syn_ack:
+      state.replies_syn_ack.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Reason::rst:
+      state.replies_rst.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Reason::icmp_unreach:
+      state.replies_icmp.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Reason::no_response:
+      break;
+  }
+}
+
+}  // namespace
+
+void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept {
+  state.open.store(aggregator.count(PortState::open), std::memory_order_relaxed);
+  state.closed.store(aggregator.count(PortState::closed), std::memory_order_relaxed);
+  state.filtered.store(aggregator.count(PortState::filtered), std::memory_order_relaxed);
+}
+
+AggregateThread::AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state)
+    : queue_(queue), aggregator_(aggregator), state_(state) {
+  thread_ = std::jthread([this] { run(); });
+}
+
+void AggregateThread::stop() noexcept {
+  if (!thread_.joinable()) return;
+  stop_.store(true, std::memory_order_release);
+  thread_.join();
+}
+
+void AggregateThread::run() {
+  // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found.
+  bool dirty = false;
+  for (;;) {
+    // Read the flag before popping: the receive thread has stopped before it is set, so an empty queue seen
+    // after it means every verdict was taken.
+    const bool stopping = stop_.load(std::memory_order_acquire);
+    if (std::optional<Result> f = queue_.pop()) {
+      if (aggregator_.add(*f)) {
+        dirty = true;
+        count_reply(f->reason, state_);
+        publish_counts(aggregator_, state_);
+      } else {
+        state_.replies_duplicate.fetch_add(1, std::memory_order_relaxed);
+      }
+      continue;
+    }
+    if (dirty) {
+      aggregator_.flush();
+      dirty = false;
+    }
+    if (stopping) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+}  // namespace synscan

@@ -1,0 +1,45 @@
+#pragma once
+// The aggregator thread: the single consumer of the receive thread's verdicts (capture/receive_thread.hpp).
+// It drains the queue into the Aggregator (each probe claimed once in the ResultTable, the shown results
+// handed to the writers), flushes the writers whenever the queue runs dry, so that each result reaches its
+// file or pipe within milliseconds of being found, and publishes the counts the status line and the summary
+// read (ScanState). Pure logic and std::thread: no kernel, so it lives in engine/.
+#include <atomic>
+#include <thread>
+
+#include "engine/aggregator.hpp"
+#include "engine/result.hpp"
+#include "engine/scan_state.hpp"
+#include "engine/spsc_queue.hpp"
+
+namespace synscan {
+
+/// Copies the aggregator's results by state into `state` (open, closed, filtered).
+void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
+
+/// Runs the aggregator loop on its own thread from construction until stop(). Per verdict: Aggregator::add;
+/// a new result counts its reply kind (replies_syn_ack, replies_rst, replies_icmp) and republishes the
+/// counts, a verdict for a probe already answered counts replies_duplicate. The queue, aggregator and state
+/// must outlive the thread.
+class AggregateThread {
+ public:
+  AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state);
+  ~AggregateThread() { stop(); }
+  AggregateThread(const AggregateThread&) = delete;
+  AggregateThread& operator=(const AggregateThread&) = delete;
+
+  /// Takes every verdict still queued, flushes the writers and joins. Idempotent. Call once the producer (the
+  /// receive thread) has stopped: then no verdict is left behind.
+  void stop() noexcept;
+
+ private:
+  void run();
+
+  SpscQueue<Result>& queue_;
+  Aggregator& aggregator_;
+  ScanState& state_;
+  std::atomic<bool> stop_{false};
+  std::jthread thread_;  // started in the constructor body, once every other member exists
+};
+
+}  // namespace synscan

@@ -1,0 +1,140 @@
+// The receive path out of cli/: the receive thread's per-frame work (ReplyHandler: classify, hand over, count
+// what is ignored or dropped) and the aggregator thread (drain, deduplicate, flush while idle, publish
+// counts).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "capture/receive_thread.hpp"
+#include "engine/aggregate_thread.hpp"
+#include "engine/aggregator.hpp"
+#include "engine/result_table.hpp"
+
+namespace synscan {
+namespace {
+
+// A probe module whose replies are one-byte-tagged frames: [1, index, state] answers probe `index` with
+// `state`; anything else answers nothing. Only classify() is used by the receive path.
+class TaggedModule : public ProbeModule {
+ public:
+  std::string_view name() const noexcept override { return "tagged"; }
+  std::string_view protocol() const noexcept override { return "tcp"; }
+  std::size_t frame_stride() const noexcept override { return 64; }
+  void craft_batch(const ProbeIndex*, std::size_t, std::uint8_t*, std::size_t,
+                   std::uint16_t*) const noexcept override {}
+  std::string reply_filter() const override { return ""; }
+  std::string traffic_filter() const override { return ""; }
+  std::optional<Result> classify(std::span<const std::uint8_t> frame, LinkType,
+                                 std::int64_t ts_ms) const noexcept override {
+    if (frame.size() != 3 || frame[0] != 1) return std::nullopt;
+    Result r;
+    r.index = frame[1];
+    r.ip = IpAddress::v4(0xC6120000 + frame[1]);
+    r.port = 80;
+    r.state = static_cast<PortState>(frame[2]);
+    r.reason = r.state == PortState::open     ? Reason::syn_ack
+               : r.state == PortState::closed ? Reason::rst
+                                              : Reason::icmp_unreach;
+    r.ts_ms = ts_ms;
+    return r;
+  }
+};
+
+std::vector<std::uint8_t> reply(std::uint8_t index, PortState state) {
+  return {1, index, static_cast<std::uint8_t>(state)};
+}
+
+TEST(ReceivePath, HandlerQueuesVerdictsAndCountsIgnoredFramesAndQueueDrops) {
+  const TaggedModule module;
+  SpscQueue<Result> queue(2);  // room for two verdicts
+  ScanState state;
+  const ReplyHandler handle{LinkType::ethernet, module, queue, state};
+  const std::vector<std::uint8_t> foreign = {0, 7, 0};
+  handle(foreign, 1);
+  handle({}, 2);
+  for (std::uint8_t i = 0; i < 3; ++i) handle(reply(i, PortState::open), 100 + i);
+  EXPECT_EQ(state.replies_ignored.load(), 2U);
+  EXPECT_EQ(state.queue_drops.load(), 1U);  // the third verdict found the queue full
+  for (std::uint8_t i = 0; i < 2; ++i) {
+    const std::optional<Result> r = queue.pop();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->index, i);
+    EXPECT_EQ(r->ts_ms, 100 + i);  // the capture time becomes the result's time
+  }
+  EXPECT_FALSE(queue.pop());
+}
+
+TEST(ReceivePath, CaptureStatsReachScanState) {
+  ScanState state;
+  publish_capture_stats(CaptureStats{10, 2, 3}, state);
+  EXPECT_EQ(state.pcap_received.load(), 10U);
+  EXPECT_EQ(state.pcap_drops.load(), 2U);
+  EXPECT_EQ(state.pcap_if_drops.load(), 3U);
+}
+
+// Collects results; counts flushes. Written by the aggregator thread, read by the test thread.
+class WatchedWriter : public ResultWriter {
+ public:
+  void write(const Result& r) override {
+    const std::lock_guard lock(mutex_);
+    pending_.push_back(r.index);
+  }
+  void flush() override {
+    const std::lock_guard lock(mutex_);
+    flushed_.insert(flushed_.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+  }
+  std::vector<ProbeIndex> flushed() {
+    const std::lock_guard lock(mutex_);
+    return flushed_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<ProbeIndex> pending_, flushed_;
+};
+
+// Polls `done` for up to 10 s.
+template <class Done>
+bool eventually(Done done) {
+  for (int i = 0; i < 1000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return done();
+}
+
+TEST(ReceivePath, AggregatorThreadStreamsDeduplicatesAndPublishes) {
+  ResultTable table(16);
+  WatchedWriter writer;
+  Aggregator aggregator(table, ShowMask{true, true, true}, {&writer});
+  SpscQueue<Result> queue(64);
+  ScanState state;
+  const TaggedModule module;
+  const ReplyHandler handle{LinkType::ethernet, module, queue, state};
+  AggregateThread aggregating(queue, aggregator, state);
+
+  handle(reply(1, PortState::open), 0);
+  handle(reply(2, PortState::closed), 0);
+  // While the scan runs, results reach the writer's file as soon as the queue runs dry (C29), not at the end.
+  ASSERT_TRUE(eventually([&] { return writer.flushed().size() == 2; }));
+  EXPECT_TRUE(eventually([&] { return state.open.load() == 1 && state.closed.load() == 1; }));
+
+  handle(reply(1, PortState::closed), 0);  // a later reply to an answered probe: a duplicate, not a result
+  handle(reply(3, PortState::filtered), 0);
+  aggregating.stop();  // takes what is still queued
+  aggregating.stop();  // idempotent
+  EXPECT_EQ(writer.flushed(), (std::vector<ProbeIndex>{1, 2, 3}));
+  EXPECT_EQ(state.replies_duplicate.load(), 1U);
+  EXPECT_EQ(state.replies_syn_ack.load(), 1U);
+  EXPECT_EQ(state.replies_rst.load(), 1U);
+  EXPECT_EQ(state.replies_icmp.load(), 1U);
+  EXPECT_EQ(state.open.load(), 1U);
+  EXPECT_EQ(state.closed.load(), 1U);
+  EXPECT_EQ(state.filtered.load(), 1U);
+  EXPECT_EQ(aggregator.count(PortState::closed), 1U);
+}
+
+}  // namespace
+}  // namespace synscan
