@@ -148,6 +148,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   ScanInfo info;
   info.version = kVersion;
   info.command_line = c.command_line;
+  info.protocol = std::string(probes->protocol());
   info.start_ms = unix_ms_now();
   info.services = &services;
   info.ports = format_port_ranges(c.space.ports().ports());
