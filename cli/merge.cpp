@@ -263,19 +263,23 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   const ServiceNames services = ServiceNames::load();
   info.services = &services;
   ScanTotals totals;
+  std::uint64_t v6 = 0;
   for (ResultWriter* w : outputs.writers()) w->begin(info);
   for (const Result& r : results) {
     for (ResultWriter* w : outputs.writers()) w->write(r);
     totals.open += r.state == PortState::open;
     totals.closed += r.state == PortState::closed;
     totals.filtered += r.state == PortState::filtered;
+    v6 += r.ip.is_v6();
   }
   totals.end_ms = info.start_ms;
   for (ResultWriter* w : outputs.writers()) w->end(totals);
+  const std::string families =
+      v6 > 0 && v6 < results.size() ? fmt::format("; {} IPv4, {} IPv6", results.size() - v6, v6) : "";
   fmt::print(stderr,
-             "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered)\n",
+             "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered{})\n",
              merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed,
-             totals.filtered);
+             totals.filtered, families);
   return 0;
 }
 

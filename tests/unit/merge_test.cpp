@@ -192,7 +192,10 @@ TEST(Merge, SubcommandWritesAnyFormat) {
   const std::string out = ::testing::TempDir() + "synscan_merged.txt";
   std::vector<const char*> argv{"merge", a.c_str(), b.c_str(), "--format", "list", "-o", out.c_str()};
   std::ostringstream help;
+  testing::internal::CaptureStderr();
   EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "synscan: merged 3 records from 2 file(s) into 3 results (3 open, 0 closed, 0 filtered; 2 IPv4, 1 IPv6)\n");
   std::ifstream in(out);
   std::stringstream text;
   text << in.rdbuf();
