@@ -1,6 +1,7 @@
-// Per-result cost of each output format, IPv4 against IPv6 results: what a scan with --show all pays for every
-// probe when it writes the filtered ones at the end. Writers render into /dev/null (a character device, so the
-// XML writer streams one <host> per result and keeps nothing); the results are prepared outside the timed loop.
+// Per-result cost of each output format, IPv4 against IPv6 results: what a scan with --show all pays for
+// every probe when it writes the filtered ones at the end. Writers render into /dev/null (a character device,
+// so the XML writer streams one <host> per result and keeps nothing); the results are prepared outside the
+// timed loop.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -21,12 +22,14 @@ std::vector<Result> make_results(Family family) {
   for (std::size_t i = 0; i < kResults; ++i) {
     Result& r = out[i];
     r.index = i;
-    r.ip = family == Family::ipv4 ? IpAddress::v4(0xC6130000 | static_cast<Ipv4>(i * 7919 % 65536))
-                                  : IpAddress::v6(make_ipv6(0x2001'0002'0000'0000ULL | (i % 256), i * 7919 % 65536));
+    r.ip = family == Family::ipv4
+               ? IpAddress::v4(0xC6130000 | static_cast<Ipv4>(i * 7919 % 65536))
+               : IpAddress::v6(make_ipv6(0x2001'0002'0000'0000ULL | (i % 256), i * 7919 % 65536));
     r.port = static_cast<std::uint16_t>(1 + i % 1024);
     r.state = i % 3 == 0 ? PortState::open : i % 3 == 1 ? PortState::closed : PortState::filtered;
-    r.reason = r.state == PortState::open ? Reason::syn_ack : r.state == PortState::closed ? Reason::rst
-                                                                                           : Reason::no_response;
+    r.reason = r.state == PortState::open     ? Reason::syn_ack
+               : r.state == PortState::closed ? Reason::rst
+                                              : Reason::no_response;
     r.ttl = 64;
     r.window = r.state == PortState::open ? 64240 : 0;
     r.ts_ms = 1767225600000 + static_cast<std::int64_t>(i);

@@ -15,8 +15,8 @@
 
 namespace synscan {
 
-/// Collects results keyed by (ip, port), each once, for both families: the key is the address (IpAddress), not
-/// its text, so "2001:DB8:0:0:0:0:0:1" and "2001:db8::1" are one host; writers print the RFC 5952 form.
+/// Collects results keyed by (ip, port), each once, for both families: the key is the address (IpAddress),
+/// not its text, so "2001:DB8:0:0:0:0:0:1" and "2001:db8::1" are one host; writers print the RFC 5952 form.
 ///
 /// When two inputs report the same (ip, port) differently, the stronger evidence wins: open > closed >
 /// filtered. A reply beats silence (a resumed run may have got the answer the first run missed), and between
@@ -28,8 +28,8 @@ class ResultMerger {
   /// any RFC 4291 text form, either case; ::ffff:a.b.c.d is the IPv4 address a.b.c.d), "port" (0-65535) and
   /// "state" (open, closed, filtered); "proto", "reason", "ttl", "window", "ts" (ISO 8601 UTC) and "hostname"
   /// are read when present. Blank lines and objects without "ip" and "port" (headers, summaries) are skipped.
-  /// `source` names the input in errors. Throws UsageError naming source and line for a line that is not JSON,
-  /// a record with a bad field, or a "proto" other than the one earlier records named (the key has no
+  /// `source` names the input in errors. Throws UsageError naming source and line for a line that is not
+  /// JSON, a record with a bad field, or a "proto" other than the one earlier records named (the key has no
   /// protocol, so results of two protocols cannot be merged).
   void add(std::istream& in, std::string_view source);
 

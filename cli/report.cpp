@@ -88,7 +88,8 @@ FamilyCounts family_counts(const ScanConfig& c, const ScanState& s, Family f) {
   FamilyCounts n;
   n.targets = f == Family::ipv4 ? targets.v4_size() : targets.v6_size();
   n.probes = n.targets * c.space.ports().size();
-  const std::uint64_t open6 = s.open_v6.load(), closed6 = s.closed_v6.load(), filtered6 = s.filtered_v6.load();
+  const std::uint64_t open6 = s.open_v6.load(), closed6 = s.closed_v6.load(),
+                      filtered6 = s.filtered_v6.load();
   if (f == Family::ipv6) {
     n.open = open6;
     n.closed = closed6;

@@ -29,15 +29,16 @@ struct ScanRecord {
   std::uint64_t send_errors = 0;      ///< frames the transmitters gave up on (Transmitter::errors)
 };
 
-/// One address family's share of a scan: what the summary, --metadata and the status line say per family.
+/// One address family's share of a scan: what the summary and --metadata say per family.
 struct FamilyCounts {
   std::uint64_t targets = 0;  ///< target addresses of the family
-  std::uint64_t probes = 0;   ///< targets x ports: the family's probes in one pass of the whole space (all shards)
+  /// targets x ports: the family's probes in one pass of the whole space (all shards)
+  std::uint64_t probes = 0;
   std::uint64_t open = 0, closed = 0, filtered = 0;  ///< results so far (this shard)
 };
 
-/// The counts of family `f`: targets and probes from the probe space, results from `state` (open_v6 ...; IPv4 is
-/// the total minus IPv6, saturating).
+/// The counts of family `f`: targets and probes from the probe space, results from `state` (open_v6 ...; IPv4
+/// is the total minus IPv6, saturating).
 FamilyCounts family_counts(const ScanConfig& config, const ScanState& state, Family f);
 
 /// The --metadata document: version, effective options, seed, times, probes per pass, replies by kind,

@@ -64,9 +64,10 @@ std::string format_status_json(const StatusSnapshot& s) {
 
 std::string format_status_start(std::uint64_t targets_v4, std::uint64_t targets_v6, std::uint64_t ports,
                                 std::uint64_t shard_count) {
-  const std::string targets = targets_v4 > 0 && targets_v6 > 0 ? fmt::format("{} IPv4 + {} IPv6", targets_v4, targets_v6)
-                              : targets_v6 > 0                  ? fmt::format("{} IPv6", targets_v6)
-                                                                : fmt::format("{} IPv4", targets_v4);
+  const std::string targets = targets_v4 > 0 && targets_v6 > 0
+                                  ? fmt::format("{} IPv4 + {} IPv6", targets_v4, targets_v6)
+                              : targets_v6 > 0 ? fmt::format("{} IPv6", targets_v6)
+                                               : fmt::format("{} IPv4", targets_v4);
   return fmt::format("synscan: {} targets x {} ports = {} probes{}", targets, ports,
                      (targets_v4 + targets_v6) * ports, shard_count > 1 ? " in all shards" : "");
 }
@@ -79,8 +80,9 @@ StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state,
   enabled_ = config.status == StatusMode::on || json_ || (config.status == StatusMode::automatic && tty_);
   if (enabled_ && !json_) {
     const TargetSet& targets = config.space.targets();
-    fmt::print(out_, "{}\n", format_status_start(targets.v4_size(), targets.v6_size(), config.space.ports().size(),
-                                                 config.shard_count));
+    fmt::print(out_, "{}\n",
+               format_status_start(targets.v4_size(), targets.v6_size(), config.space.ports().size(),
+                                   config.shard_count));
     std::fflush(out_);
   }
   if (enabled_) thread_ = std::thread([this] { loop(); });

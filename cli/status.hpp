@@ -27,7 +27,7 @@ struct StatusSnapshot {
   bool waiting = false;          ///< every probe sent; waiting for late replies
   bool final = false;            ///< the last line of the scan
   bool complete = false;         ///< with final: the scan ran to its end (not interrupted)
-  std::uint64_t open = 0, closed = 0, filtered = 0;  ///< both families
+  std::uint64_t open = 0, closed = 0, filtered = 0;           ///< both families
   std::uint64_t open_v6 = 0, closed_v6 = 0, filtered_v6 = 0;  ///< of those, IPv6 targets' (IPv4: the rest)
   std::uint64_t targets_v4 = 0, targets_v6 = 0;  ///< target addresses of each family (the whole space)
   std::uint64_t pcap_drops = 0, if_drops = 0, queue_drops = 0;

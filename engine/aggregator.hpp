@@ -1,7 +1,7 @@
 #pragma once
 // The results aggregator: the single consumer of verdicts. It deduplicates by probe index (each (ip, port) is
-// reported once, the first valid reply wins), counts every state per address family, and hands the shown results
-// to the writers.
+// reported once, the first valid reply wins), counts every state per address family, and hands the shown
+// results to the writers.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -35,8 +35,8 @@ class Aggregator {
 
   /// Results by state, both families together.
   std::uint64_t count(PortState s) const noexcept { return count(s, Family::ipv4) + count(s, Family::ipv6); }
-  /// Results by state of the targets of one family (Result::ip's family). In a complete scan the three states of
-  /// a family add up to its probes: targets of that family x ports (of this shard).
+  /// Results by state of the targets of one family (Result::ip's family). In a complete scan the three states
+  /// of a family add up to its probes: targets of that family x ports (of this shard).
   std::uint64_t count(PortState s, Family f) const noexcept {
     return counts_[family_slot(f)][static_cast<std::size_t>(s)];
   }

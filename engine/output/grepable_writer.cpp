@@ -5,8 +5,8 @@
 //   Host: 198.19.0.1 ()	Ports: 80/open/tcp//http///
 //   # synscan done at Thu Jan  1 00:00:05 2026 -- 1 open, 0 closed, 0 filtered
 // The port field is nmap's port/state/protocol/owner/service/rpc info/version/. An IPv6 host is written as
-// nmap -6 -oG writes it: "Host: 2001:2:0:1::364 ()	Ports: 80/open/tcp//http///" (RFC 5952 text; the fields
-// are tab separated and the ports '/' separated, so the colons need no quoting).
+// nmap -6 -oG writes it: "Host: 2001:2:0:1::364 ()	Ports: 80/open/tcp//http///" (RFC 5952 text; the
+// fields are tab separated and the ports '/' separated, so the colons need no quoting).
 #include <fmt/format.h>
 
 #include <algorithm>

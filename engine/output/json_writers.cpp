@@ -10,11 +10,11 @@ namespace synscan {
 namespace {
 
 // {"ip":..,"port":..,"proto":..,"state":..,"reason":..[,"icmp_code":..],"ttl":..,"window":..,"ts":..
-//  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value. "ip" is a dotted quad
-// or RFC 5952 text (2001:2:0:1::364), so that jq and SQL joins on the text match; "proto" is the probe
-// module's protocol (a lower-case word: no escaping needed).
-void append_json_record(std::string& out, const Result& r, std::string_view protocol, std::string_view service,
-                        std::string_view hostname) {
+//  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value.
+// "ip" is a dotted quad or RFC 5952 text (2001:2:0:1::364), so that jq and SQL joins on the text match;
+// "proto" is the probe module's protocol (a lower-case word: no escaping needed).
+void append_json_record(std::string& out, const Result& r, std::string_view protocol,
+                        std::string_view service, std::string_view hostname) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"{}","state":"{}","reason":"{}")", format_address(r.ip),
                  r.port, protocol, to_string(r.state), to_string(r.reason));

@@ -22,8 +22,9 @@ namespace synscan {
 struct ScanInfo {
   std::string version;        ///< synscan version
   /// The transport protocol every record names, from the probe module (ProbeModule::protocol(),
-  /// engine/probe_module.hpp): "tcp" for the TCP SYN module. Lower case, as nmap and masscan print it; the XML
-  /// writer puts it in <scaninfo protocol=> and <port protocol=>, so nmap.dtd limits it to ip, tcp, udp or sctp.
+  /// engine/probe_module.hpp): "tcp" for the TCP SYN module. Lower case, as nmap and masscan print it; the
+  /// XML writer puts it in <scaninfo protocol=> and <port protocol=>, so nmap.dtd limits it to ip, tcp, udp
+  /// or sctp.
   std::string protocol;
   std::string command_line;   ///< the arguments as given
   std::int64_t start_ms = 0;  ///< Unix ms, UTC

@@ -9,9 +9,9 @@
 // not a regular file (a pipe) keeps the per-result elements. The rewrite keeps every written result in
 // memory: sizeof(Result), 80 bytes, each.
 //
-// Both families, as nmap -6 -oX writes them: <address addr="2001:2:0:1::364" addrtype="ipv6"/> (RFC 5952 text,
-// the form ndiff and db_import compare as strings); the grouped rewrite orders hosts by IpAddress, every IPv4
-// host before every IPv6 host, each family in numeric order.
+// Both families, as nmap -6 -oX writes them: <address addr="2001:2:0:1::364" addrtype="ipv6"/> (RFC 5952
+// text, the form ndiff and db_import compare as strings); the grouped rewrite orders hosts by IpAddress,
+// every IPv4 host before every IPv6 host, each family in numeric order.
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,9 +1,11 @@
 // IPv6 text as every output prints it: RFC 5952 canonical form (lower case, leading zeros dropped, the first
-// longest run of two or more zero groups as "::", IPv4-mapped addresses ending in a dotted quad). The reference is
-// Python's ipaddress module, run by the test itself: a fixed table of the cases RFC 5952 section 4 names, then a
-// few thousand addresses drawn with many zero groups, so that every position and length of a zero run is met.
+// longest run of two or more zero groups as "::", IPv4-mapped addresses ending in a dotted quad). The
+// reference is Python's ipaddress module, run by the test itself: a fixed table of the cases RFC 5952 section
+// 4 names, then a few thousand addresses drawn with many zero groups, so that every position and length of a
+// zero run is met.
 #include "engine/address.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -12,8 +14,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace synscan {
 namespace {
@@ -27,13 +27,14 @@ struct Case {
 // prints those in hex (::ffff:c612:1), where RFC 5952 section 5 recommends the dotted quad that 3.13 prints.
 const Case kCases[] = {
     {"2001:2:0:1:0:0:0:364", "2001:2:0:1::364"},  // masscan printed 2001:2::1:0:0:0:364 (not the longest run)
-    {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},  // two runs of two: the first one (4.2.3)
+    {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},     // two runs of two: the first one (4.2.3)
     {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},  // one zero group is "0", never "::" (4.2.2)
     {"0:0:0:0:0:0:0:1", "::1"},
     {"0:0:0:0:0:0:0:0", "::"},
     {"::ffff:198.18.0.1", "::ffff:198.18.0.1"},  // IPv4-mapped (section 5)
     {"::FFFF:C612:0001", "::ffff:198.18.0.1"},
-    {"2001:DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},  // lower case, leading zeros dropped (4.1, 4.3)
+    // Lower case, leading zeros dropped (4.1, 4.3).
+    {"2001:DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
     {"2001:0db8:0:0:0:0:2:1", "2001:db8::2:1"},
     {"2001:db8:0:0:1:0:0:0", "2001:db8:0:0:1::"},  // the longer run wins, also at the end (4.2.1)
     {"1:0:0:0:0:0:0:0", "1::"},
@@ -68,8 +69,8 @@ std::string uncompressed_upper(Ipv6 a) {
   return out;
 }
 
-// Addresses whose groups are zero half the time (and 0xFFFF now and then, so IPv4-mapped ones occur), plus the
-// table's inputs. Fixed seed: the same addresses every run.
+// Addresses whose groups are zero half the time (and 0xFFFF now and then, so IPv4-mapped ones occur), plus
+// the table's inputs. Fixed seed: the same addresses every run.
 std::vector<Ipv6> sample_addresses() {
   std::vector<Ipv6> out;
   for (const Case& c : kCases) out.push_back(*try_parse_ipv6(c.input));

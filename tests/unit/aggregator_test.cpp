@@ -91,10 +91,10 @@ TEST(Aggregator, CountsEachFamily) {
   ResultTable table(s.size());
   CollectingWriter w;
   Aggregator agg(table, {true, true, true}, {&w});
-  EXPECT_TRUE(agg.add(found(s, 5, PortState::open, Reason::syn_ack)));      // 2001:db8::1 port 22
-  EXPECT_TRUE(agg.add(found(s, 13, PortState::closed, Reason::rst)));       // 2001:db8::1 port 80
-  EXPECT_TRUE(agg.add(found(s, 2, PortState::closed, Reason::rst)));        // 192.0.2.2 port 22
-  EXPECT_FALSE(agg.add(found(s, 5, PortState::closed, Reason::rst)));       // a duplicate counts nowhere
+  EXPECT_TRUE(agg.add(found(s, 5, PortState::open, Reason::syn_ack)));  // 2001:db8::1 port 22
+  EXPECT_TRUE(agg.add(found(s, 13, PortState::closed, Reason::rst)));   // 2001:db8::1 port 80
+  EXPECT_TRUE(agg.add(found(s, 2, PortState::closed, Reason::rst)));    // 192.0.2.2 port 22
+  EXPECT_FALSE(agg.add(found(s, 5, PortState::closed, Reason::rst)));   // a duplicate counts nowhere
   agg.finish_unanswered(s, 0);
   EXPECT_EQ(agg.count(PortState::open, Family::ipv4), 0u);
   EXPECT_EQ(agg.count(PortState::closed, Family::ipv4), 1u);

@@ -1,6 +1,6 @@
-// tests/e2e/check_outputs.py, the checker of a lab scan's outputs, run on every format the writers produce for
-// the result set of both families (writer_fixture.hpp): it accepts them, and it catches the faults it is there
-// to catch (an IPv6 address in non-canonical text, a wrong XML addrtype, a missing family).
+// tests/e2e/check_outputs.py, the checker of a lab scan's outputs, run on every format the writers produce
+// for the result set of both families (writer_fixture.hpp): it accepts them, and it catches the faults it is
+// there to catch (an IPv6 address in non-canonical text, a wrong XML addrtype, a missing family).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -23,8 +23,12 @@ const std::string kChecker = std::string(SYNSCAN_SOURCE_DIR) + "/tests/e2e/check
 std::string write_scan(const std::string& dir) {
   shell("rm -rf " + dir + " && mkdir -p " + dir);
   std::string files;
-  for (const auto& [format, ext] : {std::pair{"ndjson", "ndjson"}, {"json", "json"}, {"csv", "csv"},
-                                    {"grepable", "gnmap"}, {"list", "txt"}, {"xml", "xml"}}) {
+  for (const auto& [format, ext] : {std::pair{"ndjson", "ndjson"},
+                                    {"json", "json"},
+                                    {"csv", "csv"},
+                                    {"grepable", "gnmap"},
+                                    {"list", "txt"},
+                                    {"xml", "xml"}}) {
     files += " " + render_to_file(format, dir.substr(testing::TempDir().size()) + "/scan." + ext);
   }
   std::ofstream pipe(dir + "/pipe.tsv");
@@ -42,15 +46,15 @@ TEST(CheckOutputs, AcceptsEveryFormatWithBothFamilies) {
     GTEST_SKIP() << "python3 or xmllint missing";
   const std::string dir = testing::TempDir() + "check_outputs_ok";
   const std::string files = write_scan(dir);
-  const auto [out, status] =
-      shell_output("python3 " + kChecker + " --pipe " + dir + "/pipe.tsv --max-latency-ms 1000 --families 4,6" +
-                   files + " 2>&1");
+  const auto [out, status] = shell_output("python3 " + kChecker + " --pipe " + dir +
+                                          "/pipe.tsv --max-latency-ms 1000 --families 4,6" + files + " 2>&1");
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("pipe: 8 results (5 IPv4, 3 IPv6)"), std::string::npos) << out;
   for (const char* ext : {"ndjson", "json", "csv", "gnmap", "txt", "xml"}) {
     EXPECT_NE(out.find(std::string("scan.") + ext + ": 8 results (5 IPv4, 3 IPv6), same as the pipe"),
               std::string::npos)
-        << ext << "\n" << out;
+        << ext << "\n"
+        << out;
   }
 }
 
@@ -64,12 +68,15 @@ TEST(CheckOutputs, CatchesIpv6Faults) {
                         (families.empty() ? "" : " --families " + families) + " " + file + " 2>&1");
   };
   // masscan's text for 2001:2:0:1::364: the shorter zero run compressed.
-  ASSERT_EQ(shell("sed 's/2001:2:0:1::364/2001:2::1:0:0:0:364/' " + dir + "/scan.csv > " + dir + "/masscan.csv"), 0);
+  ASSERT_EQ(
+      shell("sed 's/2001:2:0:1::364/2001:2::1:0:0:0:364/' " + dir + "/scan.csv > " + dir + "/masscan.csv"),
+      0);
   const auto [csv, csv_status] = check(dir + "/masscan.csv");
   EXPECT_EQ(csv_status, 1);
   EXPECT_NE(csv.find("not in canonical text (RFC 5952 for IPv6): ['2001:2::1:0:0:0:364']"), std::string::npos)
       << csv;
-  ASSERT_EQ(shell("sed 's/addrtype=\"ipv6\"/addrtype=\"ipv4\"/' " + dir + "/scan.xml > " + dir + "/type.xml"), 0);
+  ASSERT_EQ(shell("sed 's/addrtype=\"ipv6\"/addrtype=\"ipv4\"/' " + dir + "/scan.xml > " + dir + "/type.xml"),
+            0);
   const auto [xml, xml_status] = check(dir + "/type.xml");
   EXPECT_EQ(xml_status, 1);
   EXPECT_NE(xml.find("<address addr=\"2001:2::1\"> has addrtype ipv4, not ipv6"), std::string::npos) << xml;

@@ -81,18 +81,20 @@ TEST(Merge, BothFamiliesKeyedOnTheAddressNotItsText) {
   // records merge with canonical ones (the stronger state wins) and come out in RFC 5952 text; an IPv4-mapped
   // address is its IPv4 address.
   const std::string a = record("2001:2:0:1::364", 80, "filtered", "no-response") +
-                        record("198.19.0.10", 80, "open", "syn-ack") + record("2001:2::a", 22, "closed", "rst") +
+                        record("198.19.0.10", 80, "open", "syn-ack") +
+                        record("2001:2::a", 22, "closed", "rst") +
                         record("2001:2::1", 443, "open", "syn-ack");
-  const std::string b = record("2001:0002:0000:0001:0000:0000:0000:0364", 80, "open", "syn-ack") +
-                        record("2001:2::A", 22, "filtered", "no-response") +
-                        record("::ffff:198.19.0.10", 80, "closed", "rst") + record("198.19.0.2", 22, "open", "syn-ack") +
-                        record("2001:2:0:0:0:0:0:1", 22, "closed", "rst");
+  const std::string b =
+      record("2001:0002:0000:0001:0000:0000:0000:0364", 80, "open", "syn-ack") +
+      record("2001:2::A", 22, "filtered", "no-response") + record("::ffff:198.19.0.10", 80, "closed", "rst") +
+      record("198.19.0.2", 22, "open", "syn-ack") + record("2001:2:0:0:0:0:0:1", 22, "closed", "rst");
   const std::string out = merged_ndjson({a, b});
   // Every IPv4 address first, then IPv6 in numeric order: 2001:2::1 < 2001:2::a < 2001:2:0:1::364 (as text
   // the last would sort first).
   EXPECT_EQ(out, record("198.19.0.2", 22, "open", "syn-ack") + record("198.19.0.10", 80, "open", "syn-ack") +
                      record("2001:2::1", 22, "closed", "rst") + record("2001:2::1", 443, "open", "syn-ack") +
-                     record("2001:2::a", 22, "closed", "rst") + record("2001:2:0:1::364", 80, "open", "syn-ack"));
+                     record("2001:2::a", 22, "closed", "rst") +
+                     record("2001:2:0:1::364", 80, "open", "syn-ack"));
   ResultMerger merger;
   std::istringstream in(a + b);
   merger.add(in, "ab");
@@ -187,15 +189,16 @@ TEST(Merge, TimestampsRoundTrip) {
 
 TEST(Merge, SubcommandWritesAnyFormat) {
   const std::string a = test::write_temp_file("merge_a", record("198.19.0.9", 443, "open", "syn-ack"));
-  const std::string b = test::write_temp_file(
-      "merge_b", record("2001:2:0:0:0:0:0:1", 80, "open", "syn-ack") + record("198.19.0.1", 22, "open", "syn-ack"));
+  const std::string b = test::write_temp_file("merge_b", record("2001:2:0:0:0:0:0:1", 80, "open", "syn-ack") +
+                                                             record("198.19.0.1", 22, "open", "syn-ack"));
   const std::string out = ::testing::TempDir() + "synscan_merged.txt";
   std::vector<const char*> argv{"merge", a.c_str(), b.c_str(), "--format", "list", "-o", out.c_str()};
   std::ostringstream help;
   testing::internal::CaptureStderr();
   EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);
   EXPECT_EQ(testing::internal::GetCapturedStderr(),
-            "synscan: merged 3 records from 2 file(s) into 3 results (3 open, 0 closed, 0 filtered; 2 IPv4, 1 IPv6)\n");
+            "synscan: merged 3 records from 2 file(s) into 3 results (3 open, 0 closed, 0 filtered; 2 IPv4, "
+            "1 IPv6)\n");
   std::ifstream in(out);
   std::stringstream text;
   text << in.rdbuf();

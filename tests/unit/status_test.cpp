@@ -98,7 +98,8 @@ TEST(Status, JsonCountsEachFamily) {
 TEST(Status, StartLineNamesTheFamilies) {
   EXPECT_EQ(format_status_start(256, 16, 3, 1), "synscan: 256 IPv4 + 16 IPv6 targets x 3 ports = 816 probes");
   EXPECT_EQ(format_status_start(256, 0, 3, 1), "synscan: 256 IPv4 targets x 3 ports = 768 probes");
-  EXPECT_EQ(format_status_start(0, 65536, 2, 4), "synscan: 65536 IPv6 targets x 2 ports = 131072 probes in all shards");
+  EXPECT_EQ(format_status_start(0, 65536, 2, 4),
+            "synscan: 65536 IPv6 targets x 2 ports = 131072 probes in all shards");
   EXPECT_EQ(format_status_start(256, 16, 3, 1).find('|'), std::string::npos);  // not taken for a status line
 }
 

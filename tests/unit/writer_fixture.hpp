@@ -1,6 +1,6 @@
 #pragma once
-// The one result set of both families every writer test renders, the scan facts around it, and the helpers that
-// render it (into memory or a regular file) and read it back. Shared by writers_test.cpp and
+// The one result set of both families every writer test renders, the scan facts around it, and the helpers
+// that render it (into memory or a regular file) and read it back. Shared by writers_test.cpp and
 // xml_writer_test.cpp.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -59,20 +59,21 @@ inline const IpAddress kV6Named = IpAddress::v6(make_ipv6(0x2001'0002'0000'0000U
 
 // Both families interleaved as a permuted scan finds them; an IPv6 result first.
 inline std::vector<Result> sample() {
-  return {{0, kV6Host, 80, PortState::open, Reason::syn_ack, 57, 28800, 0, 1767225600050},
-          {0, IpAddress::v4(0xC6130002), 443, PortState::closed, Reason::rst, 63, 0, 0, 1767225600200},
-          {0, IpAddress::v4(0xC6130001), 80, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600123},
-          {0, kV6Named, 443, PortState::closed, Reason::rst, 64, 0, 0, 1767225600600},
-          {0, IpAddress::v4(0xC6130001), 113, PortState::filtered, Reason::icmp_unreach, 64, 0, 1, 1767225600300},
-          {0, kV6Host, 113, PortState::filtered, Reason::icmp_unreach, 57, 0, 4, 1767225601700},
-          {0, IpAddress::v4(0xC6130003), 25, PortState::filtered, Reason::no_response, 0, 0, 0, 1767225601000},
-          {0, IpAddress::v4(0xC6130001), 22, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600400}};
+  return {
+      {0, kV6Host, 80, PortState::open, Reason::syn_ack, 57, 28800, 0, 1767225600050},
+      {0, IpAddress::v4(0xC6130002), 443, PortState::closed, Reason::rst, 63, 0, 0, 1767225600200},
+      {0, IpAddress::v4(0xC6130001), 80, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600123},
+      {0, kV6Named, 443, PortState::closed, Reason::rst, 64, 0, 0, 1767225600600},
+      {0, IpAddress::v4(0xC6130001), 113, PortState::filtered, Reason::icmp_unreach, 64, 0, 1, 1767225600300},
+      {0, kV6Host, 113, PortState::filtered, Reason::icmp_unreach, 57, 0, 4, 1767225601700},
+      {0, IpAddress::v4(0xC6130003), 25, PortState::filtered, Reason::no_response, 0, 0, 0, 1767225601000},
+      {0, IpAddress::v4(0xC6130001), 22, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600400}};
 }
 
 inline ScanTotals totals() { return {1767225605000, 3, 2, 3, false}; }
 
 inline void write_all(std::string_view format, std::FILE* f, const std::vector<Result>& results,
-               const ScanInfo& scan = info()) {
+                      const ScanInfo& scan = info()) {
   auto w = make_writer(format, f);
   w->begin(scan);
   for (const Result& r : results) w->write(r);
@@ -81,7 +82,7 @@ inline void write_all(std::string_view format, std::FILE* f, const std::vector<R
 
 // Renders into memory (not a regular file: the XML writer keeps one <host> per result).
 inline std::string render(std::string_view format, const std::vector<Result>& results = sample(),
-                   const ScanInfo& scan = info()) {
+                          const ScanInfo& scan = info()) {
   char* buf = nullptr;
   std::size_t len = 0;
   std::FILE* f = open_memstream(&buf, &len);
@@ -94,7 +95,8 @@ inline std::string render(std::string_view format, const std::vector<Result>& re
 
 // Renders into a regular temporary file (the XML writer groups per host at end()). Returns the path.
 inline std::string render_to_file(std::string_view format, const std::string& name,
-                           const std::vector<Result>& results = sample(), const ScanInfo& scan = info()) {
+                                  const std::vector<Result>& results = sample(),
+                                  const ScanInfo& scan = info()) {
   const std::string path = testing::TempDir() + name;
   std::FILE* f = std::fopen(path.c_str(), "w");
   EXPECT_NE(f, nullptr);

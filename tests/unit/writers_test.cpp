@@ -1,7 +1,7 @@
-// Golden tests of the line formats on one fixed result set of both families (writer_fixture.hpp), plus parsers
-// run over each: NDJSON and the JSON array through nlohmann::json, CSV through a small RFC 4180 reader. The XML
-// format is in xml_writer_test.cpp. IPv6 addresses are printed in RFC 5952 text (checked against Python's
-// ipaddress in address_test.cpp).
+// Golden tests of the line formats on one fixed result set of both families (writer_fixture.hpp), plus
+// parsers run over each: NDJSON and the JSON array through nlohmann::json, CSV through a small RFC 4180
+// reader. The XML format is in xml_writer_test.cpp. IPv6 addresses are printed in RFC 5952 text (checked
+// against Python's ipaddress in address_test.cpp).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -165,18 +165,19 @@ TEST(Writers, CsvParsesWithElevenFieldsARow) {
 
 TEST(Writers, GrepableGolden) {
   // IPv6 hosts as nmap -6 -oG writes them: the address in RFC 5952 text, nothing else changes.
-  EXPECT_EQ(render("grepable"),
-            "# synscan 0.1.0 scan initiated Thu Jan  1 00:00:00 2026 as: synscan 198.19.0.0/24 2001:2:0:1::/120 "
-            "-p 22,25,80,113,443 --rate 100\n"
-            "Host: 2001:2:0:1::364 ()\tPorts: 80/open/tcp//http///\n"
-            "Host: 198.19.0.2 (we\"b_<1>&)\tPorts: 443/closed/tcp//https///\n"
-            "Host: 198.19.0.1 ()\tPorts: 80/open/tcp//http///\n"
-            "Host: 2001:2::1 (v6.example)\tPorts: 443/closed/tcp//https///\n"
-            "Host: 198.19.0.1 ()\tPorts: 113/filtered/tcp//auth///\n"
-            "Host: 2001:2:0:1::364 ()\tPorts: 113/filtered/tcp//auth///\n"
-            "Host: 198.19.0.3 ()\tPorts: 25/filtered/tcp//smtp///\n"
-            "Host: 198.19.0.1 ()\tPorts: 22/open/tcp//ssh///\n"
-            "# synscan done at Thu Jan  1 00:00:05 2026 -- 3 open, 2 closed, 3 filtered\n");
+  EXPECT_EQ(
+      render("grepable"),
+      "# synscan 0.1.0 scan initiated Thu Jan  1 00:00:00 2026 as: synscan 198.19.0.0/24 2001:2:0:1::/120 "
+      "-p 22,25,80,113,443 --rate 100\n"
+      "Host: 2001:2:0:1::364 ()\tPorts: 80/open/tcp//http///\n"
+      "Host: 198.19.0.2 (we\"b_<1>&)\tPorts: 443/closed/tcp//https///\n"
+      "Host: 198.19.0.1 ()\tPorts: 80/open/tcp//http///\n"
+      "Host: 2001:2::1 (v6.example)\tPorts: 443/closed/tcp//https///\n"
+      "Host: 198.19.0.1 ()\tPorts: 113/filtered/tcp//auth///\n"
+      "Host: 2001:2:0:1::364 ()\tPorts: 113/filtered/tcp//auth///\n"
+      "Host: 198.19.0.3 ()\tPorts: 25/filtered/tcp//smtp///\n"
+      "Host: 198.19.0.1 ()\tPorts: 22/open/tcp//ssh///\n"
+      "# synscan done at Thu Jan  1 00:00:05 2026 -- 3 open, 2 closed, 3 filtered\n");
 }
 
 TEST(Writers, ProtocolComesFromScanInfo) {

@@ -1,6 +1,6 @@
-// The XML writer (nmap -oX layout) on the result set of both families (writer_fixture.hpp): golden bytes grouped
-// per host in a file (IPv4 hosts first, addrtype="ipv6"), one <host> per result on a pipe, validity against
-// nmap.dtd through xmllint, nmap's ndiff reading two scans, and the rewrite of an appended file.
+// The XML writer (nmap -oX layout) on the result set of both families (writer_fixture.hpp): golden bytes
+// grouped per host in a file (IPv4 hosts first, addrtype="ipv6"), one <host> per result on a pipe, validity
+// against nmap.dtd through xmllint, nmap's ndiff reading two scans, and the rewrite of an appended file.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -17,7 +17,8 @@ using namespace writer_fixture;
 const char* const kXmlHeader =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n"
     "<!-- synscan 0.1.0 scan initiated Thu Jan  1 00:00:00 2026 -->\n"
-    "<nmaprun scanner=\"nmap\" args=\"synscan 198.19.0.0/24 2001:2:0:1::/120 -p 22,25,80,113,443 --rate 100\" "
+    "<nmaprun scanner=\"nmap\" args=\"synscan 198.19.0.0/24 2001:2:0:1::/120 -p 22,25,80,113,443 --rate "
+    "100\" "
     "start=\"1767225600\" "
     "startstr=\"Thu Jan  1 00:00:00 2026\" version=\"0.1.0\" xmloutputversion=\"1.05\">\n"
     "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"5\" services=\"22,25,80,113,443\"/>\n"
@@ -120,8 +121,10 @@ TEST(XmlWriter, NdiffReadsBothFamilies) {
   EXPECT_EQ(same, "");
   const auto [diff, diff_status] = shell_output("ndiff " + before + " " + after);
   EXPECT_EQ(diff_status, 1) << diff;  // 1: the scans differ
-  EXPECT_NE(diff.find(" 2001:2:0:1::364:\n PORT   STATE  SERVICE VERSION\n-80/tcp open   http\n+80/tcp closed http\n"),
-            std::string::npos)
+  EXPECT_NE(
+      diff.find(
+          " 2001:2:0:1::364:\n PORT   STATE  SERVICE VERSION\n-80/tcp open   http\n+80/tcp closed http\n"),
+      std::string::npos)
       << diff;
   EXPECT_NE(diff.find("+2001:2::ff:\n"), std::string::npos) << diff;
   EXPECT_EQ(diff.find("198.19."), std::string::npos) << diff;  // the IPv4 hosts did not change
