@@ -161,6 +161,20 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       }
       if (record.contains("hostname") && !record["hostname"].is_null())
         hostname = string_field(record, "hostname");
+      if (record.contains("proto")) {
+        const std::string& proto = string_field(record, "proto");
+        // The writers print it unescaped (a protocol name is a lower-case word): refuse anything else.
+        if (proto.empty() ||
+            proto.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+          throw std::invalid_argument("\"proto\" must be a protocol name such as tcp");
+        if (protocol_.empty()) {
+          protocol_ = proto;
+        } else if (proto != protocol_) {
+          throw std::invalid_argument(fmt::format(
+              "\"proto\" is '{}' but earlier records are '{}': results of two protocols cannot be merged",
+              proto, protocol_));
+        }
+      }
     } catch (const ParseError& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     } catch (const nlohmann::json::exception&) {
@@ -240,6 +254,9 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   Outputs outputs({OutputSpec{output, format}});
   ScanInfo info;
   info.version = kVersion;
+  // The records' protocol; when none named one (no records, or hand-made minimal ones), "tcp": the protocol
+  // of the default probe module (tcp_syn), which every synscan output without a "proto" key came from.
+  info.protocol = merger.protocol().empty() ? "tcp" : merger.protocol();
   for (int i = 0; i < argc; ++i) info.command_line += (i ? " " : "") + std::string(argv[i]);
   info.start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -248,19 +265,24 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   const ServiceNames services = ServiceNames::load();
   info.services = &services;
   ScanTotals totals;
+  std::uint64_t v6 = 0;
   for (ResultWriter* w : outputs.writers()) w->begin(info);
   for (const Result& r : results) {
     for (ResultWriter* w : outputs.writers()) w->write(r);
     totals.open += r.state == PortState::open;
     totals.closed += r.state == PortState::closed;
     totals.filtered += r.state == PortState::filtered;
+    v6 += r.ip.is_v6();
   }
   totals.end_ms = info.start_ms;
   for (ResultWriter* w : outputs.writers()) w->end(totals);
-  fmt::print(stderr,
-             "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered)\n",
-             merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed,
-             totals.filtered);
+  const std::string families =
+      v6 > 0 && v6 < results.size() ? fmt::format("; {} IPv4, {} IPv6", results.size() - v6, v6) : "";
+  fmt::print(
+      stderr,
+      "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered{})\n",
+      merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed, totals.filtered,
+      families);
   return 0;
 }
 

@@ -15,7 +15,8 @@
 
 namespace synscan {
 
-/// Collects results keyed by (ip, port), each once.
+/// Collects results keyed by (ip, port), each once, for both families: the key is the address (IpAddress),
+/// not its text, so "2001:DB8:0:0:0:0:0:1" and "2001:db8::1" are one host; writers print the RFC 5952 form.
 ///
 /// When two inputs report the same (ip, port) differently, the stronger evidence wins: open > closed >
 /// filtered. A reply beats silence (a resumed run may have got the answer the first run missed), and between
@@ -23,15 +24,20 @@ namespace synscan {
 /// record read (inputs in command-line order, lines in file order).
 class ResultMerger {
  public:
-  /// Reads NDJSON from `in`: one JSON object a line with at least "ip" (dotted quad), "port" (0-65535) and
-  /// "state" (open, closed, filtered); "reason", "ttl", "window", "ts" (ISO 8601 UTC) and "hostname" are read
-  /// when present. Blank lines and objects without "ip" and "port" (headers, summaries) are skipped. `source`
-  /// names the input in errors. Throws UsageError naming source and line for a line that is not JSON or a
-  /// record with a bad field.
+  /// Reads NDJSON from `in`: one JSON object a line with at least "ip" (a dotted quad, or an IPv6 address in
+  /// any RFC 4291 text form, either case; ::ffff:a.b.c.d is the IPv4 address a.b.c.d), "port" (0-65535) and
+  /// "state" (open, closed, filtered); "proto", "reason", "ttl", "window", "ts" (ISO 8601 UTC) and "hostname"
+  /// are read when present. Blank lines and objects without "ip" and "port" (headers, summaries) are skipped.
+  /// `source` names the input in errors. Throws UsageError naming source and line for a line that is not
+  /// JSON, a record with a bad field, or a "proto" other than the one earlier records named (the key has no
+  /// protocol, so results of two protocols cannot be merged).
   void add(std::istream& in, std::string_view source);
 
-  /// Every (ip, port) once, in address order (ip, then port).
+  /// Every (ip, port) once, in address order: every IPv4 address before every IPv6 address, each family in
+  /// numeric order, then port.
   std::vector<Result> results() const;
+  /// The "proto" the records named ("tcp"), or "" when none named one.
+  const std::string& protocol() const noexcept { return protocol_; }
   /// (ip, hostname) for records that carried a name, sorted by address.
   std::vector<std::pair<IpAddress, std::string>> hostnames() const;
   /// Records read (before de-duplication).
@@ -40,6 +46,7 @@ class ResultMerger {
  private:
   std::map<std::pair<IpAddress, std::uint16_t>, Result> results_;  // keyed on (address, port), both families
   std::map<IpAddress, std::string> names_;
+  std::string protocol_;
   std::uint64_t records_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -36,6 +37,20 @@ std::string targets_text(const ScanConfig& c) {
   return out;
 }
 
+std::string source_of(const ScanRecord& r, Family f) {
+  for (const IpAddress& a : r.source_ips) {
+    if (a.family == f) return format_address(a);
+  }
+  return {};
+}
+
+nlohmann::json family_json(const FamilyCounts& n, const std::string& source_ip) {
+  return {{"targets", n.targets},
+          {"probes", n.probes},
+          {"source_ip", source_ip},
+          {"results", {{"open", n.open}, {"closed", n.closed}, {"filtered", n.filtered}}}};
+}
+
 nlohmann::json addresses_json(const std::vector<IpAddress>& addresses) {
   nlohmann::json out = nlohmann::json::array();
   for (const IpAddress& a : addresses) out.push_back(format_address(a));
@@ -67,6 +82,26 @@ const char* status_text(StatusMode m) {
 }
 
 }  // namespace
+
+FamilyCounts family_counts(const ScanConfig& c, const ScanState& s, Family f) {
+  const TargetSet& targets = c.space.targets();
+  FamilyCounts n;
+  n.targets = f == Family::ipv4 ? targets.v4_size() : targets.v6_size();
+  n.probes = n.targets * c.space.ports().size();
+  const std::uint64_t open6 = s.open_v6.load(), closed6 = s.closed_v6.load(),
+                      filtered6 = s.filtered_v6.load();
+  if (f == Family::ipv6) {
+    n.open = open6;
+    n.closed = closed6;
+    n.filtered = filtered6;
+  } else {
+    const std::uint64_t open = s.open.load(), closed = s.closed.load(), filtered = s.filtered.load();
+    n.open = open - std::min(open, open6);
+    n.closed = closed - std::min(closed, closed6);
+    n.filtered = filtered - std::min(filtered, filtered6);
+  }
+  return n;
+}
 
 nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const ScanRecord& r) {
   using nlohmann::json;
@@ -133,6 +168,9 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
         {"duplicate", s.replies_duplicate.load()},
         {"ignored", s.replies_ignored.load()}}},
       {"results", {{"open", s.open.load()}, {"closed", s.closed.load()}, {"filtered", s.filtered.load()}}},
+      {"families",
+       {{"ipv4", family_json(family_counts(c, s, Family::ipv4), source_of(r, Family::ipv4))},
+        {"ipv6", family_json(family_counts(c, s, Family::ipv6), source_of(r, Family::ipv6))}}},
       {"drops",
        {{"pcap", r.capture.dropped}, {"interface", r.capture.if_dropped}, {"queue", s.queue_drops.load()}}},
       {"captured", r.capture.received},
@@ -151,6 +189,14 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   }
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
+  if (c.space.targets().v4_size() > 0 && c.space.targets().v6_size() > 0) {
+    for (const Family f : {Family::ipv4, Family::ipv6}) {
+      const FamilyCounts n = family_counts(c, s, f);
+      fmt::print(out, "synscan: {}: {} targets x {} ports = {} probes{}; {} open, {} closed, {} filtered\n",
+                 f == Family::ipv4 ? "IPv4" : "IPv6", n.targets, c.space.ports().size(), n.probes,
+                 c.shard_count > 1 ? " in all shards" : "", n.open, n.closed, n.filtered);
+    }
+  }
   fmt::print(out,
              "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",
              s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(),

@@ -29,15 +29,33 @@ struct ScanRecord {
   std::uint64_t send_errors = 0;      ///< frames the transmitters gave up on (Transmitter::errors)
 };
 
+/// One address family's share of a scan: what the summary and --metadata say per family.
+struct FamilyCounts {
+  std::uint64_t targets = 0;  ///< target addresses of the family
+  /// targets x ports: the family's probes in one pass of the whole space (all shards)
+  std::uint64_t probes = 0;
+  std::uint64_t open = 0, closed = 0, filtered = 0;  ///< results so far (this shard)
+};
+
+/// The counts of family `f`: targets and probes from the probe space, results from `state` (open_v6 ...; IPv4
+/// is the total minus IPv6, saturating).
+FamilyCounts family_counts(const ScanConfig& config, const ScanState& state, Family f);
+
 /// The --metadata document: version, effective options, seed, times, probes per pass, replies by kind,
-/// results by state, mean rate, drop counters. Keys are stable: scripts read them.
+/// results by state, mean rate, drop counters, and per family (`families.ipv4`, `families.ipv6`, both always
+/// present): targets, probes, source_ip ("" when the family was not scanned) and results by state. Keys are
+/// stable: scripts read them.
 nlohmann::json scan_metadata(const ScanConfig& config, const ScanState& state, const ScanRecord& record);
 
-/// The summary on stderr (four lines; scripts parse their phrases), e.g.
+/// The summary on stderr (scripts parse their phrases), e.g.
 ///   synscan: 1000000 probes sent in 10.00 s (100000 pps); passes: 1000000; done in 12.31 s
 ///   synscan: results: 523 open, 999000 closed, 477 filtered
 ///   synscan: replies: 523 syn-ack, 999000 rst, 12 icmp-unreach; 4 duplicates; 0 replies ignored
 ///   synscan: capture drops 0 (interface 0), queue drops 0
+/// When the scan has targets of both families, two lines follow the results line:
+///   synscan: IPv4: 62500 targets x 16 ports = 1000000 probes; 500 open, 999000 closed, 477 filtered
+///   synscan: IPv6: 4 targets x 16 ports = 64 probes; 23 open, 41 closed, 0 filtered
+/// (probes of the whole space; "probes in all shards" when the scan is one shard of several.)
 void print_summary(const ScanConfig& config, const ScanState& state, const ScanRecord& record,
                    std::FILE* out);
 

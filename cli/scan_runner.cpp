@@ -81,10 +81,11 @@ ProbeSetup probe_setup(const ScanConfig& c, const Route& route) {
 }
 
 // What the writers' begin() is told about the scan.
-ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services) {
+ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services, const ProbeModule& probes) {
   ScanInfo info;
   info.version = kVersion;
   info.command_line = c.command_line;
+  info.protocol = std::string(probes.protocol());
   info.start_ms = unix_ms_now();
   info.services = &services;
   info.ports = format_port_ranges(c.space.ports().ports());
@@ -158,7 +159,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   // first probe or reply: no capability left, and no longer root.
   drop_privileges(c.user);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
-  const ScanInfo info = scan_info(c, services);
+  const ScanInfo info = scan_info(c, services, *probes);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   ReceiveThread receiving(receiver, *probes, queue, state);

@@ -49,12 +49,27 @@ std::string format_status_line(const StatusSnapshot& s) {
 
 std::string format_status_json(const StatusSnapshot& s) {
   const char* phase = s.final ? (s.complete ? "done" : "interrupted") : s.waiting ? "waiting" : "sending";
+  auto minus = [](std::uint64_t all, std::uint64_t v6) { return all - std::min(all, v6); };
   return fmt::format(
       R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
       R"("pps":{:.0f},"mean_pps":{:.0f},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
-      R"("if_drops":{},"queue_drops":{},"rate_capped":{}}})",
+      R"("if_drops":{},"queue_drops":{},"rate_capped":{},)"
+      R"("ipv4":{{"targets":{},"open":{},"closed":{},"filtered":{}}},)"
+      R"("ipv6":{{"targets":{},"open":{},"closed":{},"filtered":{}}}}})",
       s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), s.pps, s.mean_pps,
-      s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops, s.rate_capped);
+      s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops, s.rate_capped,
+      s.targets_v4, minus(s.open, s.open_v6), minus(s.closed, s.closed_v6), minus(s.filtered, s.filtered_v6),
+      s.targets_v6, s.open_v6, s.closed_v6, s.filtered_v6);
+}
+
+std::string format_status_start(std::uint64_t targets_v4, std::uint64_t targets_v6, std::uint64_t ports,
+                                std::uint64_t shard_count) {
+  const std::string targets = targets_v4 > 0 && targets_v6 > 0
+                                  ? fmt::format("{} IPv4 + {} IPv6", targets_v4, targets_v6)
+                              : targets_v6 > 0 ? fmt::format("{} IPv6", targets_v6)
+                                               : fmt::format("{} IPv4", targets_v4);
+  return fmt::format("synscan: {} targets x {} ports = {} probes{}", targets, ports,
+                     (targets_v4 + targets_v6) * ports, shard_count > 1 ? " in all shards" : "");
 }
 
 StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,
@@ -63,6 +78,13 @@ StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state,
   tty_ = isatty(fileno(out)) == 1;
   json_ = config.status == StatusMode::json;
   enabled_ = config.status == StatusMode::on || json_ || (config.status == StatusMode::automatic && tty_);
+  if (enabled_ && !json_) {
+    const TargetSet& targets = config.space.targets();
+    fmt::print(out_, "{}\n",
+               format_status_start(targets.v4_size(), targets.v6_size(), config.space.ports().size(),
+                                   config.shard_count));
+    std::fflush(out_);
+  }
   if (enabled_) thread_ = std::thread([this] { loop(); });
 }
 
@@ -98,6 +120,11 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.open = state_.open.load(std::memory_order_relaxed);
   s.closed = state_.closed.load(std::memory_order_relaxed);
   s.filtered = state_.filtered.load(std::memory_order_relaxed);
+  s.open_v6 = state_.open_v6.load(std::memory_order_relaxed);
+  s.closed_v6 = state_.closed_v6.load(std::memory_order_relaxed);
+  s.filtered_v6 = state_.filtered_v6.load(std::memory_order_relaxed);
+  s.targets_v4 = config_.space.targets().v4_size();
+  s.targets_v6 = config_.space.targets().v6_size();
   s.pcap_drops = state_.pcap_drops.load(std::memory_order_relaxed);
   s.if_drops = state_.pcap_if_drops.load(std::memory_order_relaxed);
   s.queue_drops = state_.queue_drops.load(std::memory_order_relaxed);

@@ -27,7 +27,9 @@ struct StatusSnapshot {
   bool waiting = false;          ///< every probe sent; waiting for late replies
   bool final = false;            ///< the last line of the scan
   bool complete = false;         ///< with final: the scan ran to its end (not interrupted)
-  std::uint64_t open = 0, closed = 0, filtered = 0;
+  std::uint64_t open = 0, closed = 0, filtered = 0;           ///< both families
+  std::uint64_t open_v6 = 0, closed_v6 = 0, filtered_v6 = 0;  ///< of those, IPv6 targets' (IPv4: the rest)
+  std::uint64_t targets_v4 = 0, targets_v6 = 0;  ///< target addresses of each family (the whole space)
   std::uint64_t pcap_drops = 0, if_drops = 0, queue_drops = 0;
   bool rate_capped = false;  ///< the senders cannot keep up with --rate: pps is the machine's maximum
 
@@ -47,15 +49,24 @@ bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noe
 /// "(mean 99, rate capped)" when the senders cannot keep up with --rate).
 std::string format_status_line(const StatusSnapshot& s);
 
-/// The same facts as one JSON object (no newline).
+/// The same facts as one JSON object (no newline), plus per family
+/// "ipv4":{"targets":N,"open":N,"closed":N,"filtered":N} and "ipv6":{...} (both always present).
 std::string format_status_json(const StatusSnapshot& s);
+
+/// The line printed once before the first status line, naming the families: "synscan: 256 IPv4 + 16 IPv6
+/// targets x 3 ports = 816 probes", or "synscan: 256 IPv4 targets x 3 ports = 768 probes" for one family; "=
+/// 816 probes in all shards" when `shard_count` > 1 (the status lines count this shard's). No '|': scripts
+/// tell status lines by it.
+std::string format_status_start(std::uint64_t targets_v4, std::uint64_t targets_v6, std::uint64_t ports,
+                                std::uint64_t shard_count);
 
 /// Runs the status line on its own thread. Constructed just before the first probe; finish() prints the final
 /// line.
 class StatusReporter {
  public:
   /// `sample` runs on the status thread before each line (e.g. to copy pcap_stats into `state`); may be
-  /// empty. Nothing is printed when the mode is off, or automatic and `out` is not a terminal.
+  /// empty. Nothing is printed when the mode is off, or automatic and `out` is not a terminal. The text mode
+  /// prints format_status_start() at once.
   StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,
                  std::FILE* out);
   ~StatusReporter();

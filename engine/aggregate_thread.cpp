@@ -29,6 +29,9 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept {
   state.open.store(aggregator.count(PortState::open), std::memory_order_relaxed);
   state.closed.store(aggregator.count(PortState::closed), std::memory_order_relaxed);
   state.filtered.store(aggregator.count(PortState::filtered), std::memory_order_relaxed);
+  state.open_v6.store(aggregator.count(PortState::open, Family::ipv6), std::memory_order_relaxed);
+  state.closed_v6.store(aggregator.count(PortState::closed, Family::ipv6), std::memory_order_relaxed);
+  state.filtered_v6.store(aggregator.count(PortState::filtered, Family::ipv6), std::memory_order_relaxed);
 }
 
 AggregateThread::AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state)

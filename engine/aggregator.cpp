@@ -33,7 +33,7 @@ void Aggregator::flush() {
 }
 
 void Aggregator::emit(const Result& r) {
-  ++counts_[static_cast<std::size_t>(r.state)];
+  ++counts_[family_slot(r.ip.family)][static_cast<std::size_t>(r.state)];
   if (!show_.shows(r.state)) return;
   for (ResultWriter* w : writers_) w->write(r);
 }

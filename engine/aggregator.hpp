@@ -1,6 +1,7 @@
 #pragma once
 // The results aggregator: the single consumer of verdicts. It deduplicates by probe index (each (ip, port) is
-// reported once, the first valid reply wins), counts every state, and hands the shown results to the writers.
+// reported once, the first valid reply wins), counts every state per address family, and hands the shown
+// results to the writers.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -32,17 +33,23 @@ class Aggregator {
   /// Pushes buffered output to every writer's file.
   void flush();
 
-  /// Results by state, indexed by PortState.
-  std::uint64_t count(PortState s) const noexcept { return counts_[static_cast<std::size_t>(s)]; }
+  /// Results by state, both families together.
+  std::uint64_t count(PortState s) const noexcept { return count(s, Family::ipv4) + count(s, Family::ipv6); }
+  /// Results by state of the targets of one family (Result::ip's family). In a complete scan the three states
+  /// of a family add up to its probes: targets of that family x ports (of this shard).
+  std::uint64_t count(PortState s, Family f) const noexcept {
+    return counts_[family_slot(f)][static_cast<std::size_t>(s)];
+  }
 
  private:
   void emit(const Result& r);
   static Result silent_result(ProbeIndex index, Probe p, std::int64_t ts_ms);
+  static constexpr std::size_t family_slot(Family f) noexcept { return f == Family::ipv6 ? 1 : 0; }
 
   ResultTable& table_;
   ShowMask show_;
   std::vector<ResultWriter*> writers_;
-  std::array<std::uint64_t, 3> counts_{};
+  std::array<std::array<std::uint64_t, 3>, 2> counts_{};  // [IPv4, IPv6][PortState]
 };
 
 }  // namespace synscan

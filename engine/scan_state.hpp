@@ -19,6 +19,9 @@ struct ScanState {
   /// scan runs at the machine's maximum instead, and the summary says so.
   std::atomic<bool> rate_capped{false};
   std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0};  ///< results so far, shown or not (aggregator)
+  /// Of those, the results of IPv6 targets (the IPv4 ones are the rest). Stored after the totals: a reader
+  /// between the two stores may see one more IPv6 result than the totals hold, so subtract saturating.
+  std::atomic<std::uint64_t> open_v6{0}, closed_v6{0}, filtered_v6{0};
   std::atomic<std::uint64_t> replies_ignored{0};  ///< captured frames that answer no probe of ours
   std::atomic<std::uint64_t> queue_drops{0};      ///< verdicts lost because the aggregator fell behind
 

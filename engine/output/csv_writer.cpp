@@ -20,7 +20,7 @@ class CsvWriter final : public RecordWriter {
   }
   void write(const Result& r) override {
     auto it = std::back_inserter(line_);
-    fmt::format_to(it, "{},{},tcp,{},{},", format_address(r.ip), r.port, to_string(r.state),
+    fmt::format_to(it, "{},{},{},{},{},", format_address(r.ip), r.port, info_.protocol, to_string(r.state),
                    to_string(r.reason));
     if (r.reason == Reason::icmp_unreach) fmt::format_to(it, "{}", r.icmp_code);
     fmt::format_to(it, ",{},{},{},", r.ttl, r.window, format_timestamp(r.ts_ms));

@@ -4,7 +4,9 @@
 //   # synscan 0.1.0 scan initiated Thu Jan  1 00:00:00 2026 as: synscan 198.19.0.0/24 -p 80
 //   Host: 198.19.0.1 ()	Ports: 80/open/tcp//http///
 //   # synscan done at Thu Jan  1 00:00:05 2026 -- 1 open, 0 closed, 0 filtered
-// The port field is nmap's port/state/protocol/owner/service/rpc info/version/.
+// The port field is nmap's port/state/protocol/owner/service/rpc info/version/. An IPv6 host is written as
+// nmap -6 -oG writes it: "Host: 2001:2:0:1::364 ()	Ports: 80/open/tcp//http///" (RFC 5952 text; the
+// fields are tab separated and the ports '/' separated, so the colons need no quoting).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -45,8 +47,9 @@ class GrepableWriter final : public RecordWriter {
     put_line();
   }
   void write(const Result& r) override {
-    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/tcp//{}///\n", format_address(r.ip),
-                   field_safe(hostname(r.ip)), r.port, to_string(r.state), field_safe(service(r.port)));
+    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/{}//{}///\n", format_address(r.ip),
+                   field_safe(hostname(r.ip)), r.port, to_string(r.state), info_.protocol,
+                   field_safe(service(r.port)));
     put_line();
   }
   void end(const ScanTotals& t) override {

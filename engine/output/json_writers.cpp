@@ -9,13 +9,15 @@
 namespace synscan {
 namespace {
 
-// {"ip":..,"port":..,"proto":"tcp","state":..,"reason":..[,"icmp_code":..],"ttl":..,"window":..,"ts":..
+// {"ip":..,"port":..,"proto":..,"state":..,"reason":..[,"icmp_code":..],"ttl":..,"window":..,"ts":..
 //  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value.
-void append_json_record(std::string& out, const Result& r, std::string_view service,
-                        std::string_view hostname) {
+// "ip" is a dotted quad or RFC 5952 text (2001:2:0:1::364), so that jq and SQL joins on the text match;
+// "proto" is the probe module's protocol (a lower-case word: no escaping needed).
+void append_json_record(std::string& out, const Result& r, std::string_view protocol,
+                        std::string_view service, std::string_view hostname) {
   auto it = std::back_inserter(out);
-  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"tcp","state":"{}","reason":"{}")", format_address(r.ip),
-                 r.port, to_string(r.state), to_string(r.reason));
+  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"{}","state":"{}","reason":"{}")", format_address(r.ip),
+                 r.port, protocol, to_string(r.state), to_string(r.reason));
   if (r.reason == Reason::icmp_unreach) fmt::format_to(it, R"(,"icmp_code":{})", r.icmp_code);
   fmt::format_to(it, R"(,"ttl":{},"window":{},"ts":"{}")", r.ttl, r.window, format_timestamp(r.ts_ms));
   if (!service.empty()) {
@@ -35,7 +37,7 @@ class NdjsonWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    append_json_record(line_, r, service(r.port), hostname(r.ip));
+    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip));
     line_ += '\n';
     put_line();
   }
@@ -54,7 +56,7 @@ class JsonArrayWriter final : public RecordWriter {
   void write(const Result& r) override {
     line_ += first_ ? "\n" : ",\n";
     first_ = false;
-    append_json_record(line_, r, service(r.port), hostname(r.ip));
+    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip));
     put_line();
   }
   void end(const ScanTotals& totals) override {

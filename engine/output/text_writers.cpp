@@ -1,5 +1,5 @@
 // The shared writer plumbing, the registry, and the list format (masscan -oL style: "open tcp 80
-// 198.19.0.1").
+// 198.19.0.1", "open tcp 80 2001:2:0:1::364").
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -49,7 +49,7 @@ class ListWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    fmt::format_to(std::back_inserter(line_), "{} tcp {} {}\n", to_string(r.state), r.port,
+    fmt::format_to(std::back_inserter(line_), "{} {} {} {}\n", to_string(r.state), info_.protocol, r.port,
                    format_address(r.ip));
     put_line();
   }

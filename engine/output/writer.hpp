@@ -18,9 +18,14 @@
 
 namespace synscan {
 
-/// What a writer may print about the scan as a whole (headers, footers).
+/// What a writer may print about the scan as a whole (headers, footers) and what every record shares.
 struct ScanInfo {
   std::string version;        ///< synscan version
+  /// The transport protocol every record names, from the probe module (ProbeModule::protocol(),
+  /// engine/probe_module.hpp): "tcp" for the TCP SYN module. Lower case, as nmap and masscan print it; the
+  /// XML writer puts it in <scaninfo protocol=> and <port protocol=>, so nmap.dtd limits it to ip, tcp, udp
+  /// or sctp.
+  std::string protocol;
   std::string command_line;   ///< the arguments as given
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   /// The hostname a target was given as (resolved once at start), or empty; unset when no target was a name.
@@ -29,7 +34,7 @@ struct ScanInfo {
   const ServiceNames* services = nullptr;
   std::string ports;             ///< the ports probed in nmap syntax, "22,80,8000-8100" (XML scaninfo)
   std::uint64_t port_count = 0;  ///< how many ports that is
-  std::uint64_t host_count = 0;  ///< how many target addresses (XML runstats)
+  std::uint64_t host_count = 0;  ///< how many target addresses, both families (XML runstats)
 };
 
 /// Totals for a footer.

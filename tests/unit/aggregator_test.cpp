@@ -82,6 +82,35 @@ TEST(Aggregator, HiddenStatesAreCountedNotWritten) {
   EXPECT_EQ(agg.count(PortState::filtered), 6u);
 }
 
+TEST(Aggregator, CountsEachFamily) {
+  // Targets of both families: indices [0, 4) are the IPv4 addresses, [4, 8) the IPv6 ones, for each port.
+  AddressRanges t;
+  parse_target_list("192.0.2.0/30,2001:db8::/126", t);
+  const ProbeSpace s(TargetSet(t), PortSet(parse_port_list("22,80")));
+  ASSERT_EQ(s.size(), 16u);
+  ResultTable table(s.size());
+  CollectingWriter w;
+  Aggregator agg(table, {true, true, true}, {&w});
+  EXPECT_TRUE(agg.add(found(s, 5, PortState::open, Reason::syn_ack)));  // 2001:db8::1 port 22
+  EXPECT_TRUE(agg.add(found(s, 13, PortState::closed, Reason::rst)));   // 2001:db8::1 port 80
+  EXPECT_TRUE(agg.add(found(s, 2, PortState::closed, Reason::rst)));    // 192.0.2.2 port 22
+  EXPECT_FALSE(agg.add(found(s, 5, PortState::closed, Reason::rst)));   // a duplicate counts nowhere
+  agg.finish_unanswered(s, 0);
+  EXPECT_EQ(agg.count(PortState::open, Family::ipv4), 0u);
+  EXPECT_EQ(agg.count(PortState::closed, Family::ipv4), 1u);
+  EXPECT_EQ(agg.count(PortState::filtered, Family::ipv4), 7u);
+  EXPECT_EQ(agg.count(PortState::open, Family::ipv6), 1u);
+  EXPECT_EQ(agg.count(PortState::closed, Family::ipv6), 1u);
+  EXPECT_EQ(agg.count(PortState::filtered, Family::ipv6), 6u);
+  EXPECT_EQ(agg.count(PortState::filtered), 13u);
+  // The counts agree with the results written: each family's probes, once each.
+  std::size_t v6 = 0;
+  for (const Result& r : w.results) v6 += r.ip.is_v6();
+  EXPECT_EQ(w.results.size(), 16u);
+  EXPECT_EQ(v6, 8u);
+  EXPECT_EQ(w.results[0].ip, parse_address("2001:db8::1"));
+}
+
 TEST(SpscQueue, DeliversEverythingInOrderAcrossThreads) {
   SpscQueue<std::uint64_t> q(1024);
   constexpr std::uint64_t kItems = 200'000;

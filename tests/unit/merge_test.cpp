@@ -33,6 +33,9 @@ std::string merged_ndjson(const std::vector<std::string>& inputs) {
   }
   std::FILE* f = std::tmpfile();
   auto writer = make_writer("ndjson", f);
+  ScanInfo info;
+  info.protocol = merger.protocol();
+  writer->begin(info);
   for (const Result& r : merger.results()) writer->write(r);
   writer->end({});
   std::rewind(f);
@@ -73,6 +76,59 @@ TEST(Merge, EachProbeOnceStrongerEvidenceWins) {
             out.substr(0, out.rfind('{')) + record("198.19.0.1", 113, "filtered", "no-response"));
 }
 
+TEST(Merge, BothFamiliesKeyedOnTheAddressNotItsText) {
+  // Shards of a two-family scan. IPv6 text in any RFC 4291 form is one address: upper case and uncompressed
+  // records merge with canonical ones (the stronger state wins) and come out in RFC 5952 text; an IPv4-mapped
+  // address is its IPv4 address.
+  const std::string a = record("2001:2:0:1::364", 80, "filtered", "no-response") +
+                        record("198.19.0.10", 80, "open", "syn-ack") +
+                        record("2001:2::a", 22, "closed", "rst") +
+                        record("2001:2::1", 443, "open", "syn-ack");
+  const std::string b =
+      record("2001:0002:0000:0001:0000:0000:0000:0364", 80, "open", "syn-ack") +
+      record("2001:2::A", 22, "filtered", "no-response") + record("::ffff:198.19.0.10", 80, "closed", "rst") +
+      record("198.19.0.2", 22, "open", "syn-ack") + record("2001:2:0:0:0:0:0:1", 22, "closed", "rst");
+  const std::string out = merged_ndjson({a, b});
+  // Every IPv4 address first, then IPv6 in numeric order: 2001:2::1 < 2001:2::a < 2001:2:0:1::364 (as text
+  // the last would sort first).
+  EXPECT_EQ(out, record("198.19.0.2", 22, "open", "syn-ack") + record("198.19.0.10", 80, "open", "syn-ack") +
+                     record("2001:2::1", 22, "closed", "rst") + record("2001:2::1", 443, "open", "syn-ack") +
+                     record("2001:2::a", 22, "closed", "rst") +
+                     record("2001:2:0:1::364", 80, "open", "syn-ack"));
+  ResultMerger merger;
+  std::istringstream in(a + b);
+  merger.add(in, "ab");
+  EXPECT_EQ(merger.records_read(), 9u);
+  EXPECT_EQ(merger.results().size(), 6u);
+  EXPECT_EQ(merger.protocol(), "tcp");
+}
+
+TEST(Merge, OneProtocolOnly) {
+  auto error_of = [](const std::string& text) -> std::string {
+    ResultMerger m;
+    std::istringstream in(text);
+    try {
+      m.add(in, "p.ndjson");
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "<no error>";
+  };
+  const std::string tcp = record("2001:2::1", 80, "open", "syn-ack");
+  std::string udp = record("2001:2::1", 53, "open", "syn-ack");
+  udp.replace(udp.find(R"("tcp")"), 5, R"("udp")");
+  EXPECT_EQ(error_of(tcp + tcp), "<no error>");
+  EXPECT_NE(error_of(tcp + udp).find("p.ndjson line 2: \"proto\" is 'udp' but earlier records are 'tcp'"),
+            std::string::npos)
+      << error_of(tcp + udp);
+  EXPECT_NE(error_of(R"({"ip":"2001:2::1","port":1,"proto":"<b>","state":"open"})").find("proto"),
+            std::string::npos);
+  ResultMerger none;
+  std::istringstream minimal(R"({"ip":"2001:2::1","port":1,"state":"open"})");
+  none.add(minimal, "m");
+  EXPECT_EQ(none.protocol(), "");
+}
+
 TEST(Merge, SkipsNonResultRecordsAndNamesBadLines) {
   ResultMerger merger;
   std::istringstream ok(R"({"type":"summary","open":1})"
@@ -97,6 +153,8 @@ TEST(Merge, SkipsNonResultRecordsAndNamesBadLines) {
   EXPECT_NE(error_of(record("198.19.0.1", 80, "open", "syn-ack") + "{\"ip\": oops\n").find("b.ndjson line 2"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"198.19.0.300","port":1,"state":"open"})").find("198.19.0.300"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"2001:2::1::2","port":1,"state":"open"})").find("2001:2::1::2"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":70000,"state":"open"})").find("port"), std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"198.19.0.3","port":1,"state":"half-open"})").find("state"), std::string::npos);
@@ -131,15 +189,20 @@ TEST(Merge, TimestampsRoundTrip) {
 
 TEST(Merge, SubcommandWritesAnyFormat) {
   const std::string a = test::write_temp_file("merge_a", record("198.19.0.9", 443, "open", "syn-ack"));
-  const std::string b = test::write_temp_file("merge_b", record("198.19.0.1", 22, "open", "syn-ack"));
+  const std::string b = test::write_temp_file("merge_b", record("2001:2:0:0:0:0:0:1", 80, "open", "syn-ack") +
+                                                             record("198.19.0.1", 22, "open", "syn-ack"));
   const std::string out = ::testing::TempDir() + "synscan_merged.txt";
   std::vector<const char*> argv{"merge", a.c_str(), b.c_str(), "--format", "list", "-o", out.c_str()};
   std::ostringstream help;
+  testing::internal::CaptureStderr();
   EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "synscan: merged 3 records from 2 file(s) into 3 results (3 open, 0 closed, 0 filtered; 2 IPv4, "
+            "1 IPv6)\n");
   std::ifstream in(out);
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_EQ(text.str(), "open tcp 22 198.19.0.1\nopen tcp 443 198.19.0.9\n");
+  EXPECT_EQ(text.str(), "open tcp 22 198.19.0.1\nopen tcp 443 198.19.0.9\nopen tcp 80 2001:2::1\n");
   std::vector<const char*> none{"merge"};
   EXPECT_THROW(run_merge(1, none.data(), help), UsageError);
   std::vector<const char*> bad_format{"merge", a.c_str(), "--format", "yaml"};

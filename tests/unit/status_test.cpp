@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/report.hpp"
+#include "engine/target_parse.hpp"
 
 namespace synscan {
 namespace {
@@ -79,6 +80,107 @@ TEST(Status, JsonObjectParses) {
   EXPECT_EQ(j["sent"], 500);
   EXPECT_EQ(j["total"], 1000);
   EXPECT_EQ(j["pcap_drops"], 1);
+}
+
+TEST(Status, JsonCountsEachFamily) {
+  StatusSnapshot s = sample();  // 3 open, 497 closed
+  s.targets_v4 = 256;
+  s.targets_v6 = 16;
+  s.open_v6 = 1;
+  s.closed_v6 = 40;
+  s.filtered_v6 = 2;  // a reader between two stores: more IPv6 than the total; IPv4 is 0, not a wrap-around
+  const auto j = nlohmann::json::parse(format_status_json(s));
+  EXPECT_EQ(j["ipv4"], nlohmann::json({{"targets", 256}, {"open", 2}, {"closed", 457}, {"filtered", 0}}));
+  EXPECT_EQ(j["ipv6"], nlohmann::json({{"targets", 16}, {"open", 1}, {"closed", 40}, {"filtered", 2}}));
+  EXPECT_EQ(j["open"], 3);  // the totals stay
+}
+
+TEST(Status, StartLineNamesTheFamilies) {
+  EXPECT_EQ(format_status_start(256, 16, 3, 1), "synscan: 256 IPv4 + 16 IPv6 targets x 3 ports = 816 probes");
+  EXPECT_EQ(format_status_start(256, 0, 3, 1), "synscan: 256 IPv4 targets x 3 ports = 768 probes");
+  EXPECT_EQ(format_status_start(0, 65536, 2, 4),
+            "synscan: 65536 IPv6 targets x 2 ports = 131072 probes in all shards");
+  EXPECT_EQ(format_status_start(256, 16, 3, 1).find('|'), std::string::npos);  // not taken for a status line
+}
+
+// A config over `targets` x `ports` (parsed as on the command line).
+ScanConfig config_over(const char* targets, const char* ports) {
+  AddressRanges t;
+  parse_target_list(targets, t);
+  ScanConfig c;
+  c.space = ProbeSpace(TargetSet(t), PortSet(parse_port_list(ports)));
+  return c;
+}
+
+// The counts of a finished two-family scan: 198.19.0.0/24 and 2001:2::/124 x 3 ports.
+void set_two_family_counts(ScanState& s) {
+  s.open = 4;
+  s.closed = 740;
+  s.filtered = 72;
+  s.open_v6 = 1;
+  s.closed_v6 = 40;
+  s.filtered_v6 = 7;
+}
+
+TEST(Report, SummaryCountsEachFamilyWhenBothArePresent) {
+  const ScanConfig c = config_over("198.19.0.0/24 2001:2::/124", "22,80,443");
+  ScanState s;
+  set_two_family_counts(s);
+  ScanRecord r;
+  r.sent_per_pass = {816};
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  print_summary(c, s, r, f);
+  std::fclose(f);
+  const std::string text(buf, len);
+  std::free(buf);
+  EXPECT_NE(text.find("synscan: results: 4 open, 740 closed, 72 filtered\n"
+                      "synscan: IPv4: 256 targets x 3 ports = 768 probes; 3 open, 700 closed, 65 filtered\n"
+                      "synscan: IPv6: 16 targets x 3 ports = 48 probes; 1 open, 40 closed, 7 filtered\n"),
+            std::string::npos)
+      << text;
+
+  // One family: the summary keeps its lines, no per-family ones.
+  const ScanConfig v4 = config_over("198.19.0.0/24", "22,80,443");
+  f = open_memstream(&buf, &len);
+  print_summary(v4, ScanState{}, r, f);
+  std::fclose(f);
+  const std::string one(buf, len);
+  std::free(buf);
+  EXPECT_EQ(one.find("IPv4:"), std::string::npos) << one;
+}
+
+TEST(Report, MetadataCountsEachFamily) {
+  ScanConfig c = config_over("198.19.0.0/24 2001:2::/124", "22,80,443");
+  c.shard_count = 2;
+  ScanRecord r;
+  r.source_ips = {IpAddress::v4(0xC6120001), parse_address("2001:2:0:ff::1")};
+  ScanState s;
+  set_two_family_counts(s);
+  const nlohmann::json m = scan_metadata(c, s, r);
+  EXPECT_EQ(m["families"]["ipv4"],
+            nlohmann::json({{"targets", 256},
+                            {"probes", 768},
+                            {"source_ip", "198.18.0.1"},
+                            {"results", {{"open", 3}, {"closed", 700}, {"filtered", 65}}}}));
+  EXPECT_EQ(m["families"]["ipv6"],
+            nlohmann::json({{"targets", 16},
+                            {"probes", 48},
+                            {"source_ip", "2001:2:0:ff::1"},
+                            {"results", {{"open", 1}, {"closed", 40}, {"filtered", 7}}}}));
+  // Today's keys stay: the totals, the first source address and the list.
+  EXPECT_EQ(m["results"]["open"], 4);
+  EXPECT_EQ(m["probes"]["total"], 816);
+  EXPECT_EQ(m["options"]["target_count"], 272);
+  EXPECT_EQ(m["options"]["source_ip"], "198.18.0.1");
+  EXPECT_EQ(m["options"]["source_ips"], nlohmann::json({"198.18.0.1", "2001:2:0:ff::1"}));
+
+  // An IPv6-only scan: the IPv4 family is there, empty.
+  const nlohmann::json v6 = scan_metadata(config_over("2001:2::/124", "80"), ScanState{}, ScanRecord{});
+  EXPECT_EQ(v6["families"]["ipv4"]["targets"], 0);
+  EXPECT_EQ(v6["families"]["ipv4"]["source_ip"], "");
+  EXPECT_EQ(v6["families"]["ipv6"]["probes"], 16);
 }
 
 TEST(Report, MetadataHasTheDocumentedKeys) {
