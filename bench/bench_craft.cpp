@@ -9,9 +9,9 @@
 
 #include "engine/cookie.hpp"
 #include "engine/permutation.hpp"
-#include "engine/probe_maker.hpp"
+#include "engine/probes/syn_maker4.hpp"
 #include "engine/probe_space.hpp"
-#include "engine/probe_template.hpp"
+#include "engine/probes/syn_template4.hpp"
 
 namespace synscan {
 namespace {

@@ -2,14 +2,14 @@
 // The TCP SYN probe module (nmap -sS, masscan's and zmap's default): a SYN with the MSS option to each (target,
 // port), its sequence number a SYN cookie (engine/cookie.hpp); SYN-ACK is open, RST+ACK closed, an ICMP or ICMPv6
 // destination unreachable quoting the probe filtered. Over IPv4 and over IPv6, one template per family built once
-// with libnet (engine/probe_template.hpp), patched per probe with incremental checksums (RFC 1624).
+// with libnet (engine/probes/syn_template4.hpp, syn_template6.hpp), patched per probe with incremental checksums (RFC 1624).
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "engine/probe_maker.hpp"
+#include "engine/probes/syn_maker4.hpp"
 #include "engine/probe_module.hpp"
-#include "engine/probe_template.hpp"
+#include "engine/probes/syn_template4.hpp"
 #include "engine/reply_validator.hpp"
 
 namespace synscan {

@@ -6,7 +6,7 @@
 
 #include "engine/cookie.hpp"
 #include "engine/probe_space.hpp"
-#include "engine/probe_template.hpp"
+#include "engine/probes/syn_template4.hpp"
 
 namespace synscan {
 
