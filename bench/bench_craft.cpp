@@ -1,7 +1,7 @@
 // Per-probe crafting costs: the template copy + patch + checksums alone, and the whole path a send thread
 // runs per probe (permutation step, probe space lookup, source port, SYN cookie, template), in the batches it
-// uses; for IPv4 (ProbeMaker), IPv6 and mixed spaces (MixedProbeMaker), and through the probe module's virtual
-// craft_batch as the send loop calls it.
+// uses; for IPv4 (ProbeMaker), IPv6 and mixed spaces (MixedProbeMaker), and through the probe module's
+// virtual craft_batch as the send loop calls it.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -81,7 +81,8 @@ BENCHMARK(BM_CraftProbe)->Arg(10)->Arg(1000);
 
 // ProbeMaker::craft alone (no permutation), one probe at a time: what craft_batch's interleaving buys.
 void BM_CraftOne(benchmark::State& state) {
-  const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC613FFFF}}), PortSet({60000, 60001, 60002, 60003, 60004}));
+  const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC613FFFF}}),
+                         PortSet({60000, 60001, 60002, 60003, 60004}));
   const ProbeTemplate tmpl(bench_params());
   const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
   const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);
@@ -112,15 +113,16 @@ std::vector<std::uint16_t> bench_ports(std::int64_t count) {
   return ports;
 }
 
-// ProbeTemplate6::craft alone: copy + patch of 4 fields (one of them 16 bytes) + the incremental TCP checksum.
+// ProbeTemplate6::craft alone: copy + patch of 4 fields (one of them 16 bytes) + the incremental TCP
+// checksum.
 void BM_TemplatePatch6(benchmark::State& state) {
   const ProbeTemplate6 tmpl(bench_params6());
   std::vector<ProbeFields6> fields(1024);
   std::uint64_t x = 0x9E3779B97F4A7C15ULL;
   for (auto& f : fields) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    f = {make_ipv6(kLab6, x >> 48), static_cast<std::uint16_t>(x >> 32), static_cast<std::uint16_t>(61000 + (x >> 60)),
-         static_cast<std::uint32_t>(x)};
+    f = {make_ipv6(kLab6, x >> 48), static_cast<std::uint16_t>(x >> 32),
+         static_cast<std::uint16_t>(61000 + (x >> 60)), static_cast<std::uint32_t>(x)};
   }
   alignas(64) std::uint8_t out[128 * 8];
   std::size_t i = 0;
@@ -134,8 +136,8 @@ void BM_TemplatePatch6(benchmark::State& state) {
 BENCHMARK(BM_TemplatePatch6);
 
 // BM_CraftProbe for IPv6: Permutation::fill, then MixedProbeMaker::craft_batch (split, address, source port,
-// SynCookie::v6, ProbeTemplate6) into 128-byte slots. Space: 2001:2:0:1::/112 (65,536 addresses, one interval)
-// x arg ports. One iteration = one batch of kBatch probes; items/s counts probes.
+// SynCookie::v6, ProbeTemplate6) into 128-byte slots. Space: 2001:2:0:1::/112 (65,536 addresses, one
+// interval) x arg ports. One iteration = one batch of kBatch probes; items/s counts probes.
 void BM_CraftProbe6(benchmark::State& state) {
   constexpr std::size_t kBatch = 256;
   constexpr std::size_t kStride = 128;
@@ -160,9 +162,10 @@ void BM_CraftProbe6(benchmark::State& state) {
 }
 BENCHMARK(BM_CraftProbe6)->Arg(10)->Arg(1000);
 
-// The send loop's per-batch call: Permutation::fill, then ProbeModule::craft_batch (one virtual call per batch)
-// with lengths, into frame_stride() slots. Arg 0: the family of the space, 4 = 198.19.0.0/16, 6 = 2001:2:0:1::/112,
-// 46 = both (131,072 targets, IPv4 and IPv6 probes interleaved by the permutation); arg 1: ports.
+// The send loop's per-batch call: Permutation::fill, then ProbeModule::craft_batch (one virtual call per
+// batch) with lengths, into frame_stride() slots. Arg 0: the family of the space, 4 = 198.19.0.0/16, 6 =
+// 2001:2:0:1::/112, 46 = both (131,072 targets, IPv4 and IPv6 probes interleaved by the permutation); arg 1:
+// ports.
 void BM_CraftBatch(benchmark::State& state) {
   constexpr std::size_t kBatch = 256;
   const std::int64_t family = state.range(0);
@@ -175,8 +178,10 @@ void BM_CraftBatch(benchmark::State& state) {
   setup.key = CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
   const TemplateParams p4 = bench_params();
   const TemplateParams6 p6 = bench_params6();
-  if (family != 6) setup.v4 = LocalEndpoint{p4.link, p4.source_mac, p4.next_hop_mac, IpAddress::v4(p4.source_ip)};
-  if (family != 4) setup.v6 = LocalEndpoint{p6.link, p6.source_mac, p6.next_hop_mac, IpAddress::v6(p6.source_ip)};
+  if (family != 6)
+    setup.v4 = LocalEndpoint{p4.link, p4.source_mac, p4.next_hop_mac, IpAddress::v4(p4.source_ip)};
+  if (family != 4)
+    setup.v6 = LocalEndpoint{p6.link, p6.source_mac, p6.next_hop_mac, IpAddress::v6(p6.source_ip)};
   const std::unique_ptr<ProbeModule> module = make_probe_module("tcp_syn", setup);
   const std::size_t stride = module->frame_stride();
   const Permutation permutation(space.size(), 0x5eed);

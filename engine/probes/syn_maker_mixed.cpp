@@ -3,8 +3,9 @@
 namespace synscan {
 
 MixedProbeMaker::MixedProbeMaker(const ProbeSpace& space, const std::optional<ProbeTemplate>& tmpl4,
-                                 const ProbeTemplate6& tmpl6, SynCookie cookie, Ipv4 source_ip4, Ipv6 source_ip6,
-                                 std::uint16_t source_port_first, std::uint16_t source_port_last) noexcept
+                                 const ProbeTemplate6& tmpl6, SynCookie cookie, Ipv4 source_ip4,
+                                 Ipv6 source_ip6, std::uint16_t source_port_first,
+                                 std::uint16_t source_port_last) noexcept
     : space_(space),
       tmpl4_(tmpl4),
       tmpl6_(tmpl6),
@@ -29,10 +30,10 @@ std::uint16_t MixedProbeMaker::craft(ProbeIndex index, std::uint8_t* out) const 
   return static_cast<std::uint16_t>(tmpl6_.size());
 }
 
-void MixedProbeMaker::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
-                                  std::uint16_t* lengths) const noexcept {
-  // What the loops read, in locals: the frame stores (uint8_t, which may alias anything) would otherwise make the
-  // compiler reload it for every probe (as ProbeMaker::craft_batch).
+void MixedProbeMaker::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out,
+                                  std::size_t stride, std::uint16_t* lengths) const noexcept {
+  // What the loops read, in locals: the frame stores (uint8_t, which may alias anything) would otherwise make
+  // the compiler reload it for every probe (as ProbeMaker::craft_batch).
   const ProbeLocator locator = space_.locator();
   const std::uint64_t v4_count = locator.v4_count();
   const std::optional<ProbeTemplate> tmpl4 = tmpl4_;
@@ -67,7 +68,8 @@ void MixedProbeMaker::craft_batch(const ProbeIndex* indices, std::size_t n, std:
       std::uint64_t t = 0;
       std::uint16_t port = 0;
       locator.split(indices[i], t, port);
-      const std::uint32_t ports = source_port_for(indices[i], port_first, port_count) | (std::uint32_t{port} << 16);
+      const std::uint32_t ports =
+          source_port_for(indices[i], port_first, port_count) | (std::uint32_t{port} << 16);
       const bool is6 = t >= v4_count;
       // Written to both lists; only the probe's family keeps it (its count advances).
       target4[n4] = t;
@@ -91,9 +93,9 @@ void MixedProbeMaker::craft_batch(const ProbeIndex* indices, std::size_t n, std:
                           static_cast<std::uint16_t>(ports6[k] >> 16));
     }
     for (std::size_t k = 0; k < n4; ++k) {
-      tmpl4->craft(out + stride * slot4[k],
-                   {dst4[k], static_cast<std::uint16_t>(ports4[k] >> 16), static_cast<std::uint16_t>(ports4[k]),
-                    seq4[k], static_cast<std::uint16_t>(seq4[k] >> 16)});
+      tmpl4->craft(out + stride * slot4[k], {dst4[k], static_cast<std::uint16_t>(ports4[k] >> 16),
+                                             static_cast<std::uint16_t>(ports4[k]), seq4[k],
+                                             static_cast<std::uint16_t>(seq4[k] >> 16)});
       lengths[slot4[k]] = len4;
     }
     for (std::size_t k = 0; k < n6; ++k) {

@@ -39,24 +39,23 @@ std::vector<std::uint8_t> build_probe6_with_libnet(const TemplateParams6& p, con
   if (!l) throw std::runtime_error(std::string("libnet: ") + errbuf);
   const std::uint8_t mss[4] = {2, 4, static_cast<std::uint8_t>(p.mss >> 8), static_cast<std::uint8_t>(p.mss)};
   if (libnet_build_tcp_options(mss, sizeof mss, l.get(), 0) == -1) fail(l.get(), "tcp options");
-  if (libnet_build_tcp(f.src_port, f.dst_port, f.seq, 0, TH_SYN, p.window, 0, 0, kTcpHeader, nullptr, 0, l.get(), 0) ==
-      -1) {
+  if (libnet_build_tcp(f.src_port, f.dst_port, f.seq, 0, TH_SYN, p.window, 0, 0, kTcpHeader, nullptr, 0,
+                       l.get(), 0) == -1) {
     fail(l.get(), "tcp");
   }
   // Traffic class 0 and flow label 0 (RFC 6437: 0 for a flow not labelled); the length is the payload length.
-  if (libnet_build_ipv6(0, 0, kTcpHeader, IPPROTO_TCP, p.hop_limit, to_libnet(p.source_ip), to_libnet(f.dst_ip),
-                        nullptr, 0, l.get(), 0) == -1) {
+  if (libnet_build_ipv6(0, 0, kTcpHeader, IPPROTO_TCP, p.hop_limit, to_libnet(p.source_ip),
+                        to_libnet(f.dst_ip), nullptr, 0, l.get(), 0) == -1) {
     fail(l.get(), "ipv6");
   }
-  if (p.link == LinkType::ethernet &&
-      libnet_build_ethernet(p.next_hop_mac.data(), p.source_mac.data(), ETHERTYPE_IPV6, nullptr, 0, l.get(), 0) ==
-          -1) {
+  if (p.link == LinkType::ethernet && libnet_build_ethernet(p.next_hop_mac.data(), p.source_mac.data(),
+                                                            ETHERTYPE_IPV6, nullptr, 0, l.get(), 0) == -1) {
     fail(l.get(), "ethernet");
   }
   std::uint8_t* packet = nullptr;
   std::uint32_t packet_size = 0;
-  // libnet 1.1's libnet_adv_cull_packet refuses LIBNET_NONE; coalescing (which also computes the checksums) is
-  // what it does underneath.
+  // libnet 1.1's libnet_adv_cull_packet refuses LIBNET_NONE; coalescing (which also computes the checksums)
+  // is what it does underneath.
   if (libnet_pblock_coalesce(l.get(), &packet, &packet_size) == -1) fail(l.get(), "coalesce");
   std::vector<std::uint8_t> frame(packet, packet + packet_size);
   std::free(packet);

@@ -2,10 +2,10 @@
 // The byte-level helpers the probe templates share: big-endian stores into a frame and one's complement
 // arithmetic (RFC 1071) for their incremental checksums (RFC 1624).
 //
-// One's complement sums do not care how wide the words are added: since 2^16 = 1 (mod 2^16 - 1), adding 32- or
-// 64-bit words with their carries folded back in, then folding to 16 bits, gives the sum of their 16-bit words
-// (RFC 1071 section 2, "parallel summation"). The IPv6 template adds a 128-bit address as two 64-bit halves that
-// way instead of as eight 16-bit words.
+// One's complement sums do not care how wide the words are added: since 2^16 = 1 (mod 2^16 - 1), adding 32-
+// or 64-bit words with their carries folded back in, then folding to 16 bits, gives the sum of their 16-bit
+// words (RFC 1071 section 2, "parallel summation"). The IPv6 template adds a 128-bit address as two 64-bit
+// halves that way instead of as eight 16-bit words.
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -14,8 +14,8 @@
 
 namespace synscan {
 
-/// Stores `v` at `p` (any alignment) in network byte order: one unaligned store of the byte-swapped value (the
-/// fields sit at odd offsets after the 14-byte Ethernet header), not a store per byte.
+/// Stores `v` at `p` (any alignment) in network byte order: one unaligned store of the byte-swapped value
+/// (the fields sit at odd offsets after the 14-byte Ethernet header), not a store per byte.
 inline void store_be16(std::uint8_t* p, std::uint16_t v) noexcept {
   if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap16(v);
   std::memcpy(p, &v, sizeof v);
@@ -47,9 +47,10 @@ inline std::uint16_t finish_checksum(std::uint64_t sum) noexcept {
 }
 
 /// The one's complement sum of `data` as big-endian 16-bit words (RFC 1071; an odd last byte is padded with a
-/// zero byte), plus `initial`, folded to 16 bits, not complemented. A buffer whose checksum field is right sums
-/// to 0xFFFF.
-inline std::uint16_t ones_complement_sum(std::span<const std::uint8_t> data, std::uint32_t initial = 0) noexcept {
+/// zero byte), plus `initial`, folded to 16 bits, not complemented. A buffer whose checksum field is right
+/// sums to 0xFFFF.
+inline std::uint16_t ones_complement_sum(std::span<const std::uint8_t> data,
+                                         std::uint32_t initial = 0) noexcept {
   std::uint64_t sum = initial;
   std::size_t i = 0;
   for (; i + 1 < data.size(); i += 2) sum += (std::uint32_t{data[i]} << 8) | data[i + 1];

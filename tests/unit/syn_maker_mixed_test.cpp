@@ -1,7 +1,10 @@
-// Crafting spaces with IPv6 targets (MixedProbeMaker, through TcpSynModule): a batch equals one-by-one crafting
-// for every batch length, and every frame equals the frame libnet builds from scratch for the probe its index names
-// (destination from the probe space, source port from source_port_for, sequence number the family's SYN cookie),
-// with IPv4 and IPv6 probes interleaved in each batch and the IPv6 targets in several intervals.
+// Crafting spaces with IPv6 targets (MixedProbeMaker, through TcpSynModule): a batch equals one-by-one
+// crafting for every batch length, and every frame equals the frame libnet builds from scratch for the probe
+// its index names (destination from the probe space, source port from source_port_for, sequence number the
+// family's SYN cookie), with IPv4 and IPv6 probes interleaved in each batch and the IPv6 targets in several
+// intervals.
+#include "engine/probes/syn_maker_mixed.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,7 +13,6 @@
 
 #include "engine/permutation.hpp"
 #include "engine/probe_module.hpp"
-#include "engine/probes/syn_maker_mixed.hpp"
 #include "engine/probes/tcp_syn.hpp"
 
 namespace synscan {
@@ -18,12 +20,14 @@ namespace {
 
 constexpr Mac kSourceMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 constexpr Mac kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
-constexpr Ipv4 kSource4 = 0xC6120001;                             // 198.18.0.1
-const Ipv6 kSource6 = make_ipv6(0x2001'0002'0000'0000ULL, 1);     // 2001:2::1
+constexpr Ipv4 kSource4 = 0xC6120001;                              // 198.18.0.1
+constexpr Ipv6 kSource6 = make_ipv6(0x2001'0002'0000'0000ULL, 1);  // 2001:2::1
 constexpr std::uint16_t kPortFirst = 61000;
 constexpr std::uint16_t kPortLast = 61255;
 
-Ipv6 lab6(std::uint64_t subnet, std::uint64_t host) { return make_ipv6(0x2001'0002'0000'0000ULL | subnet, host); }
+Ipv6 lab6(std::uint64_t subnet, std::uint64_t host) {
+  return make_ipv6(0x2001'0002'0000'0000ULL | subnet, host);
+}
 
 // 198.19.0.0/25 and 198.19.3.0-2; 2001:2::/121, 2001:2:0:1::10-1f, 2001:2:0:ff::1 (three IPv6 intervals) and
 // 2001:2:0:ffff:ffff:ffff:ffff:fff0/124 (addresses whose words carry); ports 22, 80, 65535.
@@ -48,8 +52,10 @@ ProbeSetup setup_for(const ProbeSpace& space, LinkType link = LinkType::ethernet
   ProbeSetup s;
   s.space = &space;
   s.key = CookieKey{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
-  if (space.targets().v4_size() > 0) s.v4 = LocalEndpoint{link, kSourceMac, kNextHopMac, IpAddress::v4(kSource4)};
-  if (space.targets().v6_size() > 0) s.v6 = LocalEndpoint{link, kSourceMac, kNextHopMac, IpAddress::v6(kSource6)};
+  if (space.targets().v4_size() > 0)
+    s.v4 = LocalEndpoint{link, kSourceMac, kNextHopMac, IpAddress::v4(kSource4)};
+  if (space.targets().v6_size() > 0)
+    s.v6 = LocalEndpoint{link, kSourceMac, kNextHopMac, IpAddress::v6(kSource6)};
   s.source_port_first = kPortFirst;
   s.source_port_last = kPortLast;
   return s;
@@ -67,15 +73,16 @@ std::vector<std::uint8_t> expected_frame(const ProbeSpace& space, const SynCooki
     p.next_hop_mac = kNextHopMac;
     p.source_ip = kSource4;
     const std::uint32_t seq = cookie(kSource4, probe.ip.ipv4(), sport, probe.port);
-    return build_probe_with_libnet(p, {probe.ip.ipv4(), probe.port, sport, seq, static_cast<std::uint16_t>(seq >> 16)});
+    return build_probe_with_libnet(
+        p, {probe.ip.ipv4(), probe.port, sport, seq, static_cast<std::uint16_t>(seq >> 16)});
   }
   TemplateParams6 p;
   p.link = link;
   p.source_mac = kSourceMac;
   p.next_hop_mac = kNextHopMac;
   p.source_ip = kSource6;
-  return build_probe6_with_libnet(p, {probe.ip.ipv6(), probe.port, sport, cookie.v6(kSource6, probe.ip.ipv6(), sport,
-                                                                                      probe.port)});
+  return build_probe6_with_libnet(
+      p, {probe.ip.ipv6(), probe.port, sport, cookie.v6(kSource6, probe.ip.ipv6(), sport, probe.port)});
 }
 
 // Every probe of `space`, in a permutation's order (the families interleave as a scan sends them), crafted in
@@ -97,8 +104,9 @@ void expect_every_frame_right(const ProbeSpace& space, LinkType link, std::size_
     for (std::size_t i = 0; i < n; ++i) {
       const std::vector<std::uint8_t> expected = expected_frame(space, cookie, indices[i], link);
       ASSERT_EQ(lengths[i], expected.size()) << "index " << indices[i];
-      ASSERT_EQ(std::vector<std::uint8_t>(frames.data() + stride * i, frames.data() + stride * i + lengths[i]),
-                expected)
+      ASSERT_EQ(
+          std::vector<std::uint8_t>(frames.data() + stride * i, frames.data() + stride * i + lengths[i]),
+          expected)
           << "index " << indices[i] << " (" << format_address(space.at(indices[i]).ip) << ")";
       (space.at(indices[i]).ip.is_v4() ? v4 : v6)++;
     }
@@ -120,13 +128,14 @@ TEST(MixedProbeMaker, EveryIpv6OnlyFrameEqualsItsLibnetFrame) {
   expect_every_frame_right(v6_space(), LinkType::raw_ip, 33);
 }
 
-// One-by-one crafting against batches of every length from 0 to 200 (several chunks, every tail), in a space whose
-// IPv6 targets are several intervals (a search per address) and in one where they are one (the fast path).
+// One-by-one crafting against batches of every length from 0 to 200 (several chunks, every tail), in a space
+// whose IPv6 targets are several intervals (a search per address) and in one where they are one (the fast
+// path).
 void expect_batches_equal_one_by_one(const ProbeSpace& space) {
   const ProbeTemplate tmpl4(TemplateParams{LinkType::ethernet, kSourceMac, kNextHopMac, kSource4});
   const ProbeTemplate6 tmpl6(TemplateParams6{LinkType::ethernet, kSourceMac, kNextHopMac, kSource6});
-  const MixedProbeMaker maker(space, tmpl4, tmpl6, SynCookie(CookieKey{11, 22}), kSource4, kSource6, kPortFirst,
-                              kPortLast);
+  const MixedProbeMaker maker(space, tmpl4, tmpl6, SynCookie(CookieKey{11, 22}), kSource4, kSource6,
+                              kPortFirst, kPortLast);
   const Permutation perm(space.size(), 5);
   constexpr std::size_t kStride = 136;  // any stride >= kMaxFrame
   for (std::size_t n = 0; n <= 200; ++n) {

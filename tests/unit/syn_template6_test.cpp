@@ -1,6 +1,7 @@
-// The IPv6 TCP SYN template: every patched frame equals the frame libnet builds from scratch with the same fields,
-// one frame equals a fixture built independently in Python (struct + ipaddress), and every TCP checksum verifies
-// over the IPv6 pseudo-header computed here from the frame's own bytes (RFC 8200 section 8.1).
+// The IPv6 TCP SYN template: every patched frame equals the frame libnet builds from scratch with the same
+// fields, one frame equals a fixture built independently in Python (struct + ipaddress), and every TCP
+// checksum verifies over the IPv6 pseudo-header computed here from the frame's own bytes (RFC 8200
+// section 8.1).
 #include "engine/probes/syn_template6.hpp"
 
 #include <gtest/gtest.h>
@@ -22,8 +23,8 @@ TemplateParams6 ethernet_params() {
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
 
-// Verifies the TCP checksum from scratch: the pseudo-header (source, destination, 32-bit upper-layer length, 3 zero
-// bytes, next header) from the frame's IPv6 header, then the segment, must sum to 0xFFFF.
+// Verifies the TCP checksum from scratch: the pseudo-header (source, destination, 32-bit upper-layer length,
+// 3 zero bytes, next header) from the frame's IPv6 header, then the segment, must sum to 0xFFFF.
 void expect_checksum_valid(std::span<const std::uint8_t> frame, std::size_t l2) {
   const std::uint8_t* ip = frame.data() + l2;
   ASSERT_EQ(ip[0] >> 4, 6);
@@ -79,16 +80,16 @@ TEST(ProbeTemplate6, LayoutIsAnIpv6SynWithMss) {
   expect_checksum_valid({out, t.size()}, 14);
 }
 
-// The golden-bytes property: for 2,000 random probes the patched frame equals, byte for byte, the frame libnet
-// builds from scratch with the same fields, and its checksum verifies.
+// The golden-bytes property: for 2,000 random probes the patched frame equals, byte for byte, the frame
+// libnet builds from scratch with the same fields, and its checksum verifies.
 void check_random_probes(const TemplateParams6& params, std::size_t l2) {
   const ProbeTemplate6 t(params);
   std::mt19937_64 rng(6789);
   std::uint8_t out[ProbeTemplate6::kMaxFrame];
   for (int i = 0; i < 2000; ++i) {
     const std::uint64_t r = rng();
-    ProbeFields6 f{make_ipv6(rng(), rng()), static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(r >> 16),
-                   static_cast<std::uint32_t>(r >> 32)};
+    ProbeFields6 f{make_ipv6(rng(), rng()), static_cast<std::uint16_t>(r),
+                   static_cast<std::uint16_t>(r >> 16), static_cast<std::uint32_t>(r >> 32)};
     if (i == 0) f = {~Ipv6{0}, 0xFFFF, 0xFFFF, 0xFFFFFFFF};  // carries in every sum
     if (i == 1) f = {0, 0, 0, 0};
     if (i == 2) f = {make_ipv6(~0ULL, 1), 0xFFFF, 0, 0xFFFF0000};  // a carry out of the 64-bit add
