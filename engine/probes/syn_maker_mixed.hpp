@@ -21,6 +21,8 @@
 
 namespace synscan {
 
+/// Crafts the TCP SYN probes of a space with IPv6 targets (IPv4 ones may be among them), from the families'
+/// templates; immutable after construction, shared by the send threads.
 class MixedProbeMaker {
  public:
   /// Bytes a slot must hold for crafting: the larger family's copy (ProbeTemplate6::kMaxFrame).

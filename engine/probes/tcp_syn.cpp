@@ -83,8 +83,8 @@ TcpSynModule::TcpSynModule(const ProbeSetup& setup)
     if (!setup.v6 || !setup.v6->source_ip.is_v6()) {
       throw std::invalid_argument("tcp_syn: IPv6 targets but no IPv6 source");
     }
-    tmpl6_.emplace(template_params6(*setup.v6));
-    mixed_.emplace(*setup.space, tmpl4_, *tmpl6_, cookie_, tmpl4_ ? setup.v4->source_ip.ipv4() : 0,
+    const Ipv4 source4 = tmpl4_ ? setup.v4->source_ip.ipv4() : 0;
+    mixed_.emplace(*setup.space, tmpl4_, ProbeTemplate6(template_params6(*setup.v6)), cookie_, source4,
                    setup.v6->source_ip.ipv6(), setup.source_port_first, setup.source_port_last);
     stride_ = kStride6;
   } else if (tmpl4_) {

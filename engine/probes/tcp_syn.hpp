@@ -52,7 +52,6 @@ class TcpSynModule final : public ProbeModule {
   ProbeSetup setup_;
   SynCookie cookie_;
   std::optional<ProbeTemplate> tmpl4_;
-  std::optional<ProbeTemplate6> tmpl6_;
   std::optional<ProbeMaker> maker4_;       // set for a non-empty space of IPv4 targets only
   std::optional<MixedProbeMaker> mixed_;   // set when the space has IPv6 targets
   ReplyValidator validator_;
