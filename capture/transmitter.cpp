@@ -14,7 +14,6 @@
 
 #include "capture/tx_ring.hpp"
 #include "capture/xdp_transmitter.hpp"
-#include "engine/probe_template.hpp"
 
 namespace synscan {
 namespace {

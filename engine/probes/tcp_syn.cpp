@@ -22,6 +22,20 @@ TemplateParams template_params(const LocalEndpoint& e) {
   return tp;
 }
 
+TemplateParams6 template_params6(const LocalEndpoint& e) {
+  TemplateParams6 tp;
+  tp.link = e.link;
+  tp.source_mac = e.source_mac;
+  tp.next_hop_mac = e.next_hop_mac;
+  tp.source_ip = e.source_ip.ipv6();
+  return tp;
+}
+
+// A send slot: the largest frame crafted, rounded up to whole 64-byte cache lines.
+constexpr std::size_t kStride6 = (MixedProbeMaker::kMaxFrame + 63) / 64 * 64;
+static_assert(kStride6 == 128, "an IPv6 probe's slot is two cache lines");
+static_assert(ProbeTemplate::kMaxFrame == 64, "an IPv4 probe's slot is one cache line, as before IPv6");
+
 }  // namespace
 
 std::string tcp_syn_reply_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
@@ -60,23 +74,35 @@ TcpSynModule::TcpSynModule(const ProbeSetup& setup)
                  setup.source_port_last) {
   const TargetSet& targets = setup.space->targets();
   if (targets.v4_size() > 0) {
-    if (!setup.v4) throw std::invalid_argument("tcp_syn: IPv4 targets but no IPv4 source");
+    if (!setup.v4 || !setup.v4->source_ip.is_v4()) {
+      throw std::invalid_argument("tcp_syn: IPv4 targets but no IPv4 source");
+    }
     tmpl4_.emplace(template_params(*setup.v4));
-    maker4_.emplace(*setup.space, *tmpl4_, cookie_, setup.v4->source_ip.ipv4(), setup.source_port_first,
-                    setup.source_port_last);
   }
   if (targets.v6_size() > 0) {
-    if (!setup.v6) throw std::invalid_argument("tcp_syn: IPv6 targets but no IPv6 source");
-    throw std::invalid_argument("tcp_syn: IPv6 probes are not built yet");
+    if (!setup.v6 || !setup.v6->source_ip.is_v6()) {
+      throw std::invalid_argument("tcp_syn: IPv6 targets but no IPv6 source");
+    }
+    const Ipv4 source4 = tmpl4_ ? setup.v4->source_ip.ipv4() : 0;
+    mixed_.emplace(*setup.space, tmpl4_, ProbeTemplate6(template_params6(*setup.v6)), cookie_, source4,
+                   setup.v6->source_ip.ipv6(), setup.source_port_first, setup.source_port_last);
+    stride_ = kStride6;
+  } else if (tmpl4_) {
+    maker4_.emplace(*setup.space, *tmpl4_, cookie_, setup.v4->source_ip.ipv4(), setup.source_port_first,
+                    setup.source_port_last);
   }
 }
 
 void TcpSynModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                                std::uint16_t* lengths) const noexcept {
-  // Only IPv4 so far: the constructor refuses IPv6 targets.
-  maker4_->craft_batch(indices, n, out, stride);
-  const auto len = static_cast<std::uint16_t>(tmpl4_->size());
-  for (std::size_t i = 0; i < n; ++i) lengths[i] = len;
+  // maker4_ is set exactly when the space is non-empty and ProbeLocator::all_v4(): the pre-IPv6 path, unchanged.
+  if (maker4_) {
+    maker4_->craft_batch(indices, n, out, stride);
+    const auto len = static_cast<std::uint16_t>(tmpl4_->size());
+    for (std::size_t i = 0; i < n; ++i) lengths[i] = len;
+  } else if (mixed_) {
+    mixed_->craft_batch(indices, n, out, stride, lengths);
+  }
 }
 
 std::string TcpSynModule::reply_filter() const {

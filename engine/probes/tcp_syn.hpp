@@ -2,14 +2,17 @@
 // The TCP SYN probe module (nmap -sS, masscan's and zmap's default): a SYN with the MSS option to each (target,
 // port), its sequence number a SYN cookie (engine/cookie.hpp); SYN-ACK is open, RST+ACK closed, an ICMP or ICMPv6
 // destination unreachable quoting the probe filtered. Over IPv4 and over IPv6, one template per family built once
-// with libnet (engine/probe_template.hpp), patched per probe with incremental checksums (RFC 1624).
+// with libnet (engine/probes/syn_template4.hpp, syn_template6.hpp), patched per probe with incremental checksums
+// (RFC 1624); batches crafted by engine/probes/syn_maker4.hpp (IPv4 only) or syn_maker_mixed.hpp (IPv6 present).
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "engine/probe_maker.hpp"
 #include "engine/probe_module.hpp"
-#include "engine/probe_template.hpp"
+#include "engine/probes/syn_maker4.hpp"
+#include "engine/probes/syn_maker_mixed.hpp"
+#include "engine/probes/syn_template4.hpp"
+#include "engine/probes/syn_template6.hpp"
 #include "engine/reply_validator.hpp"
 
 namespace synscan {
@@ -32,7 +35,12 @@ class TcpSynModule final : public ProbeModule {
 
   std::string_view name() const noexcept override { return "tcp_syn"; }
   std::string_view protocol() const noexcept override { return "tcp"; }
+  /// 64 bytes when every target is IPv4 (a 60-byte frame, ProbeTemplate::kMaxFrame), 128 when there are IPv6
+  /// targets (a 78-byte frame, ProbeTemplate6::kMaxFrame rounded up to a multiple of 64).
   std::size_t frame_stride() const noexcept override { return stride_; }
+  /// An IPv4-only space takes ProbeMaker::craft_batch (one test per batch, then exactly the pre-IPv6 path); a space
+  /// with IPv6 targets takes MixedProbeMaker::craft_batch, which crafts either family per probe. lengths[i]: 60 or
+  /// 44 (raw) for IPv4, 78 or 64 (raw) for IPv6.
   void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                    std::uint16_t* lengths) const noexcept override;
   std::string reply_filter() const override;
@@ -44,7 +52,8 @@ class TcpSynModule final : public ProbeModule {
   ProbeSetup setup_;
   SynCookie cookie_;
   std::optional<ProbeTemplate> tmpl4_;
-  std::optional<ProbeMaker> maker4_;
+  std::optional<ProbeMaker> maker4_;       // set for a non-empty space of IPv4 targets only
+  std::optional<MixedProbeMaker> mixed_;   // set when the space has IPv6 targets
   ReplyValidator validator_;
   std::size_t stride_ = ProbeTemplate::kMaxFrame;
 };

@@ -1,5 +1,5 @@
 // ProbeMaker: the batched crafting path writes exactly what one-at-a-time crafting writes.
-#include "engine/probe_maker.hpp"
+#include "engine/probes/syn_maker4.hpp"
 
 #include <gtest/gtest.h>
 

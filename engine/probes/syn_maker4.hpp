@@ -6,7 +6,7 @@
 
 #include "engine/cookie.hpp"
 #include "engine/probe_space.hpp"
-#include "engine/probe_template.hpp"
+#include "engine/probes/syn_template4.hpp"
 
 namespace synscan {
 
@@ -18,6 +18,7 @@ inline std::uint16_t source_port_for(ProbeIndex index, std::uint16_t first, std:
   return static_cast<std::uint16_t>(first + ((std::uint64_t{mixed} * count) >> 32));
 }
 
+/// Crafts the TCP SYN probes of an IPv4-only space from the IPv4 template; immutable, shared by the send threads.
 class ProbeMaker {
  public:
   /// `space` and `tmpl` must outlive the maker. Ports host byte order; source_port_last >= source_port_first.

@@ -1,18 +1,19 @@
 #pragma once
-// The probe template: one Ethernet + IPv4 + TCP SYN frame built once by libnet, then copied and patched per probe.
+// The IPv4 TCP SYN probe template: one Ethernet + IPv4 + TCP SYN frame built once by libnet, then copied and patched
+// per probe. (The IPv6 one is engine/probes/syn_template6.hpp.)
 //
 // Per probe only the destination address, IP ID, source and destination ports and sequence number change. The
 // template keeps the one's complement sums (RFC 1071) of its IPv4 header and of its TCP segment plus pseudo-header
 // with those fields zeroed; a probe's checksums are those sums plus the new fields' 16-bit words, folded and
 // complemented. This is RFC 1624's incremental update HC' = ~(~HC + ~m + m') applied from fields that were 0, so the
 // result equals a full recomputation while touching only the changed words.
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <vector>
 
+#include "engine/probes/wire.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
@@ -61,38 +62,21 @@ class ProbeTemplate {
     std::memcpy(out, bytes_, kMaxFrame);
     std::uint8_t* ip = out + l2_;
     std::uint8_t* tcp = ip + 20;
-    put16(ip + 4, f.ip_id);
-    put32(ip + 16, f.dst_ip);
-    put16(tcp + 0, f.src_port);
-    put16(tcp + 2, f.dst_port);
-    put32(tcp + 4, f.seq);
+    store_be16(ip + 4, f.ip_id);
+    store_be32(ip + 16, f.dst_ip);
+    store_be16(tcp + 0, f.src_port);
+    store_be16(tcp + 2, f.dst_port);
+    store_be32(tcp + 4, f.seq);
     const std::uint32_t dst_words = (f.dst_ip >> 16) + (f.dst_ip & 0xFFFF);
-    put16(ip + 10, finish(ip_sum_ + f.ip_id + dst_words));
-    put16(tcp + 16, finish(tcp_sum_ + dst_words + f.src_port + f.dst_port + (f.seq >> 16) + (f.seq & 0xFFFF)));
+    store_be16(ip + 10, finish(ip_sum_ + f.ip_id + dst_words));
+    store_be16(tcp + 16,
+               finish(tcp_sum_ + dst_words + f.src_port + f.dst_port + (f.seq >> 16) + (f.seq & 0xFFFF)));
   }
 
   /// The template bytes with the per-probe fields zeroed.
   std::span<const std::uint8_t> bytes() const noexcept { return {bytes_, size_}; }
 
  private:
-  // Big-endian stores as one unaligned store of the byte-swapped value (the fields sit at odd offsets after
-  // the 14-byte Ethernet header), instead of byte by byte.
-  static void put16(std::uint8_t* p, std::uint16_t v) noexcept {
-    const std::uint16_t be = to_big_endian(v);
-    std::memcpy(p, &be, sizeof be);
-  }
-  static void put32(std::uint8_t* p, std::uint32_t v) noexcept {
-    const std::uint32_t be = to_big_endian(v);
-    std::memcpy(p, &be, sizeof be);
-  }
-  template <typename T>
-  static T to_big_endian(T v) noexcept {
-    if constexpr (std::endian::native == std::endian::big) return v;
-    if constexpr (sizeof(T) == 2)
-      return static_cast<T>(__builtin_bswap16(v));
-    else
-      return static_cast<T>(__builtin_bswap32(v));
-  }
   // Folds a 32-bit one's complement accumulator to 16 bits and complements it. Two folds suffice: the inputs add at
   // most a handful of 17-bit values to a 16-bit base, far below 2^32.
   static std::uint16_t finish(std::uint32_t sum) noexcept {
@@ -108,8 +92,5 @@ class ProbeTemplate {
   std::uint32_t ip_sum_ = 0;    // IPv4 header words, checksum/id/dst zeroed, folded to 16 bits
   std::uint32_t tcp_sum_ = 0;   // pseudo-header + TCP words, checksum/ports/seq/dst zeroed, folded to 16 bits
 };
-
-/// The one's complement sum of `data` as big-endian 16-bit words (RFC 1071), folded to 16 bits, not complemented.
-std::uint16_t ones_complement_sum(std::span<const std::uint8_t> data, std::uint32_t initial = 0) noexcept;
 
 }  // namespace synscan

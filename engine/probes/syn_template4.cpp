@@ -1,4 +1,4 @@
-#include "engine/probe_template.hpp"
+#include "engine/probes/syn_template4.hpp"
 
 #include <arpa/inet.h>
 #include <libnet.h>
@@ -54,15 +54,6 @@ std::vector<std::uint8_t> build_probe_with_libnet(const TemplateParams& p, const
   std::free(packet);
   if (p.link == LinkType::ethernet && frame.size() < kMinEthernetFrame) frame.resize(kMinEthernetFrame, 0);
   return frame;
-}
-
-std::uint16_t ones_complement_sum(std::span<const std::uint8_t> data, std::uint32_t initial) noexcept {
-  std::uint64_t sum = initial;
-  std::size_t i = 0;
-  for (; i + 1 < data.size(); i += 2) sum += (std::uint32_t{data[i]} << 8) | data[i + 1];
-  if (i < data.size()) sum += std::uint32_t{data[i]} << 8;
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
-  return static_cast<std::uint16_t>(sum);
 }
 
 ProbeTemplate::ProbeTemplate(const TemplateParams& params) : link_(params.link) {

@@ -1,4 +1,4 @@
-#include "engine/probe_template.hpp"
+#include "engine/probes/syn_template4.hpp"
 
 #include <gtest/gtest.h>
 
