@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: installs dependencies, builds synscan, brings up a lab (scripts/lab.sh) and scans it twice:
-#   1. synscan 198.19.0.0/24 -p 20-25,80,113,443,8080 --rate 100000 --wait 2            -> its open ports
-#   2. the same with --show open,closed,filtered --format ndjson                        -> summarised by state
+# The demo: installs dependencies, builds synscan, brings up a lab (scripts/lab.sh) and scans its IPv4 and IPv6
+# prefixes together, twice:
+#   1. synscan 198.19.0.0/24 2001:2:0:1::/120 -p 20-25,80,113,443,8080 --rate 100000 --wait 2   -> open ports
+#   2. the same with --show open,closed,filtered --format ndjson                                 -> by state
 # Extra arguments are passed to both synscan runs. The scanner finds interface, source address and next hop
 # itself. The lab is always taken down on exit. Needs root (network namespaces).
 #   BUILD_DIR    build directory (default: <repo>/build)
@@ -11,7 +12,7 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$repo_root/build}
 lab=$repo_root/scripts/lab.sh
-targets=198.19.0.0/24
+targets=(198.19.0.0/24 2001:2:0:1::/120)  # one scan of both families: one probe space, one permutation
 ports=20-25,80,113,443,8080
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -50,18 +51,18 @@ jq -r '"  open ports \(.open_ports | join(",")); filtered (dropped): ports \(.dr
   "every address in \(.drop_blocks | join(",")); filtered (ICMP reject): ports \(.reject_ports | join(","));" +
   " everything else in \(.block): closed"' "$truth" >&2
 
-say "run 1: synscan $targets -p $ports --rate 100000 --wait 2 $*"
-"$lab" exec "$lab_name" "$synscan" "$targets" -p "$ports" --rate 100000 --wait 2 "$@" | tee "$work/open.txt"
+say "run 1: synscan ${targets[*]} -p $ports --rate 100000 --wait 2 $*"
+"$lab" exec "$lab_name" "$synscan" "${targets[@]}" -p "$ports" --rate 100000 --wait 2 "$@" | tee "$work/open.txt"
 echo "-- $(grep -c '^open ' "$work/open.txt" || true) open ports reported" \
-  "(the lab has 4 open ports on each of 256 addresses: 1024)" >&2
+  "(the lab has 4 open ports on each of 256 IPv4 and 256 IPv6 addresses: 2048)" >&2
 
-say "run 2: synscan $targets -p $ports --rate 100000 --wait 2 --show open,closed,filtered --format ndjson $*"
-"$lab" exec "$lab_name" "$synscan" "$targets" -p "$ports" --rate 100000 --wait 2 \
+say "run 2: synscan ${targets[*]} -p $ports --rate 100000 --wait 2 --show open,closed,filtered --format ndjson $*"
+"$lab" exec "$lab_name" "$synscan" "${targets[@]}" -p "$ports" --rate 100000 --wait 2 \
   --show open,closed,filtered --format ndjson "$@" >"$work/all.ndjson"
 echo "results by state and reason:"
 jq -r '"\(.state) \(.reason)"' "$work/all.ndjson" | sort | uniq -c | sort -rn
 if (($# == 0)); then
   echo "against the lab's ground truth:"
-  python3 "$repo_root/tests/e2e/check_truth.py" --truth "$truth" --targets "$targets" --ports "$ports" --all \
+  python3 "$repo_root/tests/e2e/check_truth.py" --truth "$truth" --targets "${targets[@]}" --ports "$ports" --all \
     "$work/all.ndjson" || true
 fi
