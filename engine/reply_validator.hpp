@@ -30,9 +30,10 @@ class ReplyValidator {
                  std::optional<IpAddress> local_v6, std::uint16_t source_port_first,
                  std::uint16_t source_port_last);
 
-  /// nullopt unless the reply answers one of our probes: local_ip (of its family) and local_port ours,
-  /// (target_ip, target_port) in the probe space, and cookie_echo == the cookie of (local_ip, target_ip,
-  /// local_port, target_port) (SynCookie, of the reply's family). Otherwise the verdict, with the reply's
+  /// nullopt unless the reply answers one of our probes: target_ip and local_ip of one family, local_ip our
+  /// address of that family and local_port in our range, (target_ip, target_port) in the probe space, and
+  /// cookie_echo == the cookie of (local_ip, target_ip, local_port, target_port) (SynCookie: the 12-byte IPv4
+  /// tuple, or SynCookie::v6 the 36-byte IPv6 one). Otherwise the verdict, with the reply's
   /// facts (ttl, window, ICMP code) and `ts_ms`: syn_ack -> open/syn-ack; rst -> closed/rst; icmp_unreach ->
   /// filtered/icmp-unreach.
   [[nodiscard]] std::optional<Result> validate(const Reply& reply, std::int64_t ts_ms = 0) const noexcept;
