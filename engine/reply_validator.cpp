@@ -23,6 +23,23 @@ ReplyValidator::ReplyValidator(const ProbeSpace& space, SynCookie cookie, std::o
   }
 }
 
+[[gnu::always_inline]] inline std::optional<std::uint64_t> ReplyValidator::match_v4(
+    const Reply& reply) const noexcept {
+  if (!local_v4_ || reply.local_ip.ipv4() != *local_v4_) return std::nullopt;
+  const Ipv4 target = reply.target_ip.ipv4();
+  if (reply.cookie_echo != cookie_(*local_v4_, target, reply.local_port, reply.target_port))
+    return std::nullopt;
+  return space_->targets().index_of(target);
+}
+
+std::optional<std::uint64_t> ReplyValidator::match_v6(const Reply& reply) const noexcept {
+  if (!local_v6_ || reply.local_ip.ipv6() != *local_v6_) return std::nullopt;
+  const Ipv6 target = reply.target_ip.ipv6();
+  if (reply.cookie_echo != cookie_.v6(*local_v6_, target, reply.local_port, reply.target_port))
+    return std::nullopt;
+  return space_->targets().index_of(reply.target_ip);
+}
+
 std::optional<Result> ReplyValidator::validate(const Reply& reply, std::int64_t ts_ms) const noexcept {
   // Cheapest tests first: most foreign traffic on a busy interface is not even addressed to our port range.
   if (reply.local_port < source_port_first_ || reply.local_port > source_port_last_) return std::nullopt;
@@ -32,20 +49,8 @@ std::optional<Result> ReplyValidator::validate(const Reply& reply, std::int64_t 
   // One family test, then each family's own compare and cookie (IPv4: the 12-byte message, IPv6: the 36-byte
   // one). The cookie is computed from the reply's own fields, exactly as the sender computed it for the
   // probe.
-  std::optional<std::uint64_t> target_index;
-  if (reply.local_ip.is_v4()) {
-    if (!local_v4_ || reply.local_ip.ipv4() != *local_v4_) return std::nullopt;
-    const Ipv4 target = reply.target_ip.ipv4();
-    if (reply.cookie_echo != cookie_(*local_v4_, target, reply.local_port, reply.target_port))
-      return std::nullopt;
-    target_index = space_->targets().index_of(target);
-  } else {
-    if (!local_v6_ || reply.local_ip.ipv6() != *local_v6_) return std::nullopt;
-    const Ipv6 target = reply.target_ip.ipv6();
-    if (reply.cookie_echo != cookie_.v6(*local_v6_, target, reply.local_port, reply.target_port))
-      return std::nullopt;
-    target_index = space_->targets().index_of(reply.target_ip);
-  }
+  const std::optional<std::uint64_t> target_index =
+      reply.local_ip.is_v4() ? match_v4(reply) : match_v6(reply);
   // A matching cookie for a target outside the space can only come from another scan keyed alike (a resumed
   // or sharded run): still not a probe of this space, so it is not reported.
   if (!target_index) return std::nullopt;
