@@ -26,8 +26,8 @@ constexpr std::uint8_t kNextDestinationOptions = 60;
 constexpr int kMaxExtensionHeaders = 8;
 
 constexpr std::uint8_t kIcmpv6DestUnreachable = 1;
-constexpr std::uint16_t kFragmentOffsetMask =
-    0xfff8;  // the 13-bit offset above 2 reserved bits and the M flag
+// The fragment header's 13-bit offset, above 2 reserved bits and the M flag (RFC 8200 4.5).
+constexpr std::uint16_t kFragmentOffsetMask = 0xfff8;
 
 /// ICMPv6 destination-unreachable codes (RFC 4443 3.1) read as "filtered", as nmap -sS reads them
 /// (scan_engine_raw.cc): 0 no route, 1 administratively prohibited, 2 beyond scope of source address, 3
@@ -35,7 +35,7 @@ constexpr std::uint16_t kFragmentOffsetMask =
 /// Code 2 is kept although it blames our source address's scope rather than a filter: like 0 and 6 it says
 /// the probe cannot reach the target on this path, which is what filtered means, and reporting it with its
 /// code tells the user why (a link-local or ULA source used toward a global target) instead of leaving
-/// silence. Codes 7 (error in the source routing header, RFC 8554) and 8 (headers too long, RFC 8883) answer
+/// silence. Codes 7 (error in the source routing header, RFC 6554) and 8 (headers too long, RFC 8883) answer
 /// a malformed probe, not a path: ignored, as the IPv4 path ignores "fragmentation needed".
 constexpr bool is_filtering_code(std::uint8_t code) noexcept { return code <= 6; }
 
@@ -60,8 +60,8 @@ struct Ipv6View {
   std::uint8_t next_header;  ///< after walk_extension_headers: the upper-layer protocol
   Ipv6 src;
   Ipv6 dst;
-  std::span<const std::uint8_t>
-      payload;  ///< from the byte after the header (after the walk: the upper layer)
+  /// From the byte after the header (after the walk: from the upper-layer header).
+  std::span<const std::uint8_t> payload;
 };
 
 /// Reads the fixed 40-byte IPv6 header (RFC 8200 3). With `whole_datagram` the payload length is respected:
