@@ -22,24 +22,33 @@ namespace synscan {
 class ReplyValidator {
  public:
   /// `space` must outlive the validator (it is referenced, not copied). `cookie` must be keyed as the
-  /// sender's. `local_v4` / `local_v6` are the source addresses of our probes of each family (nullopt: the scan
-  /// sends none of that family); source ports are drawn from the inclusive range [source_port_first,
-  /// source_port_last]. Throws std::invalid_argument if source_port_first > source_port_last.
+  /// sender's. `local_v4` / `local_v6` are the source addresses of our probes of each family (nullopt: the
+  /// scan sends none of that family); source ports are drawn from the inclusive range [source_port_first,
+  /// source_port_last]. Throws std::invalid_argument if source_port_first > source_port_last, or if local_v4
+  /// is not IPv4 or local_v6 not IPv6.
   ReplyValidator(const ProbeSpace& space, SynCookie cookie, std::optional<IpAddress> local_v4,
-                 std::optional<IpAddress> local_v6, std::uint16_t source_port_first, std::uint16_t source_port_last);
+                 std::optional<IpAddress> local_v6, std::uint16_t source_port_first,
+                 std::uint16_t source_port_last);
 
-  /// nullopt unless the reply answers one of our probes: local_ip (of its family) and local_port ours,
-  /// (target_ip, target_port) in the probe space, and cookie_echo == the cookie of (local_ip, target_ip,
-  /// local_port, target_port) (SynCookie, of the reply's family). Otherwise the verdict, with the reply's facts
-  /// (ttl, window, ICMP code) and `ts_ms`: syn_ack -> open/syn-ack; rst -> closed/rst; icmp_unreach ->
+  /// nullopt unless the reply answers one of our probes: target_ip and local_ip of one family, local_ip our
+  /// address of that family and local_port in our range, (target_ip, target_port) in the probe space, and
+  /// cookie_echo == the cookie of (local_ip, target_ip, local_port, target_port) (SynCookie: the 12-byte IPv4
+  /// tuple, or SynCookie::v6 the 36-byte IPv6 one). Otherwise the verdict, with the reply's
+  /// facts (ttl, window, ICMP code) and `ts_ms`: syn_ack -> open/syn-ack; rst -> closed/rst; icmp_unreach ->
   /// filtered/icmp-unreach.
   [[nodiscard]] std::optional<Result> validate(const Reply& reply, std::int64_t ts_ms = 0) const noexcept;
 
  private:
+  /// The reply's target index if its local address is ours and its cookie matches, for each family: the IPv4
+  /// one (12-byte tuple) inlined into validate(), the IPv6 one (36-byte tuple) kept out of line so that it
+  /// does not cost the IPv4 path registers.
+  std::optional<std::uint64_t> match_v4(const Reply& reply) const noexcept;
+  [[gnu::noinline]] std::optional<std::uint64_t> match_v6(const Reply& reply) const noexcept;
+
   const ProbeSpace* space_;
   SynCookie cookie_;
-  std::optional<IpAddress> local_v4_;
-  std::optional<IpAddress> local_v6_;
+  std::optional<Ipv4> local_v4_;  // our IPv4 source, host byte order
+  std::optional<Ipv6> local_v6_;  // our IPv6 source
   std::uint16_t source_port_first_;
   std::uint16_t source_port_last_;
 };

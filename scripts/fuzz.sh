@@ -18,6 +18,7 @@ cxx="${CXX_FUZZ:-clang++}"
   -I"${root}" ${FUZZ_CXXFLAGS:-} \
   "${root}/tests/fuzz/fuzz_reply.cpp" \
   "${root}/engine/reply_parser.cpp" \
+  "${root}/engine/reply_parser_ipv6.cpp" \
   "${root}/engine/reply_validator.cpp" \
   "${root}/engine/target_set.cpp" \
   "${root}/engine/port_set.cpp" \
@@ -26,7 +27,8 @@ cxx="${CXX_FUZZ:-clang++}"
   "${root}/engine/cpu_features.cpp" \
   -lsodium -o "${out}/fuzz_reply"
 
-# -max_len 4096: every header path (4 VLAN tags, 60-byte IPv4 and TCP headers, ICMP quote) fits many times over,
-# and short inputs keep the fuzzer fast; pass -max_len=65600 after SECONDS to also try full 64 KiB datagrams.
+# -max_len 4096: every header path (4 VLAN tags, 60-byte IPv4 and TCP headers, ICMP and ICMPv6 quotes, a chain of
+# 8 IPv6 extension headers, any single one at its longest, 2 KiB) fits, and short inputs keep the fuzzer fast; pass
+# -max_len=65600 after SECONDS to also try full 64 KiB datagrams (and 8 headers of 2 KiB each).
 exec "${out}/fuzz_reply" -max_total_time="${seconds}" -max_len=4096 -print_final_stats=1 \
   -artifact_prefix="${out}/" "$@" "${out}/corpus" "${root}/tests/fuzz/corpus"

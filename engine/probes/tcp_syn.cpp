@@ -47,10 +47,18 @@ std::string tcp_syn_reply_filter(const std::optional<IpAddress>& v4, const std::
   }
   if (v6) {
     if (!out.empty()) out += " or ";
-    // icmp6[0] is not accepted by every libpcap: the ICMPv6 type is the first byte after a 40-byte header with
-    // no extension header, ip6[40].
+    // pcap-filter reads an IPv6 port or ICMPv6 type at a fixed offset after the 40-byte header, so the first
+    // two clauses match only packets without extension headers (icmp6[0] is not accepted by every libpcap
+    // either: ip6[40] is that byte). A reply to a SYN carries none in practice, but one that does (a
+    // hop-by-hop option added on the path, IPsec AH, a first fragment) would be lost in the kernel though
+    // parse_reply walks the chain: so every packet to our address whose first next header is an extension
+    // header (hop-by-hop 0, routing 43, destination options 60, AH 51, fragment 44 when its offset is 0) goes
+    // to the parser, which decides. Foreign traffic of that shape to our own address is rare; a non-first
+    // fragment is dropped here.
     out += fmt::format(
-        "(ip6 and tcp and dst host {0} and dst portrange {1}-{2}) or (icmp6 and dst host {0} and ip6[40] == 1)",
+        "(ip6 and dst host {0} and ((tcp and dst portrange {1}-{2}) or (icmp6 and ip6[40] == 1) or "
+        "ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 60 or ip6[6] == 51 or "
+        "(ip6[6] == 44 and ip6[42:2] & 0xfff8 == 0)))",
         format_address(*v6), port_first, port_last);
   }
   return out;

@@ -19,8 +19,9 @@ namespace synscan {
 
 /// The libpcap filter for replies to TCP SYN probes sent from `v4` / `v6` (nullopt: that family is not scanned)
 /// with source ports [port_first, port_last]: TCP to our address and port range, ICMP type 3 and ICMPv6 type 1
-/// (destination unreachable) to our address. IPv6 TCP is matched when TCP is the first next header (replies to
-/// SYNs carry no extension headers in practice; pcap-filter's `ip6 proto` does not walk the chain).
+/// (destination unreachable) to our address. pcap-filter does not walk IPv6 extension headers, so IPv6 TCP and
+/// ICMPv6 are matched when they are the first next header, and every IPv6 packet to our address that starts with
+/// an extension header (all but a non-first fragment) is passed for parse_reply to walk.
 std::string tcp_syn_reply_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
                                  std::uint16_t port_first, std::uint16_t port_last);
 

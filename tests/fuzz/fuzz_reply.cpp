@@ -1,8 +1,8 @@
-// libFuzzer target for the receive path: parse_reply on every link layer, then ReplyValidator.
-// Build and run with scripts/fuzz.sh. Input: byte 0 selects the LinkType (mod 4, in enum order: ethernet,
-// raw_ip, linux_sll, linux_sll2), the rest is the captured frame. The scan below (key, space, local address
-// and ports) is the one tests/fuzz/make_corpus.py writes valid replies for, so the seeds reach the accept
-// path.
+// libFuzzer target for the receive path: parse_reply on every link layer, then ReplyValidator, over both
+// families. Build and run with scripts/fuzz.sh. Input: byte 0 selects the LinkType (mod 4, in enum order:
+// ethernet, raw_ip, linux_sll, linux_sll2), the rest is the captured frame. The scan (key, a mixed IPv4 +
+// IPv6 space, both local addresses and the ports) is tests/fuzz/fuzz_scan.hpp, the one
+// tests/fuzz/make_corpus.py writes valid replies for, so the seeds reach the accept path of both families.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,22 +11,14 @@
 
 #include "engine/reply_parser.hpp"
 #include "engine/reply_validator.hpp"
+#include "tests/fuzz/fuzz_scan.hpp"
 
 namespace {
 
 using namespace synscan;
 
-constexpr CookieKey kKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};  // SipHash reference key 00..0f
-constexpr Ipv4 kLocal = 0xC6120001;                                      // 198.18.0.1
-constexpr std::uint16_t kPortFirst = 40000;
-constexpr std::uint16_t kPortLast = 40015;
-
 const ProbeSpace& space() {
-  // 198.18.1.0/24 without 198.18.1.5, plus 198.18.2.7; ports 22, 80, 443.
-  static const ProbeSpace s(
-      TargetSet(std::vector<Interval>{{0xC6120100, 0xC61201FF}, {0xC6120207, 0xC6120207}},
-                std::vector<Interval>{{0xC6120105, 0xC6120105}}),
-      PortSet({22, 80, 443}));
+  static const ProbeSpace s = fuzz::make_space();
   return s;
 }
 
@@ -35,12 +27,17 @@ void require(bool ok) {
   if (!ok) std::abort();
 }
 
+/// The ICMP codes the parser may report, per family (engine/reply_parser.hpp).
+bool allowed_icmp_code(Family family, std::uint8_t c) {
+  return family == Family::ipv4 ? (c <= 3 || c == 9 || c == 10 || c == 13) : c <= 6;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  static const ReplyValidator validator(space(), SynCookie(kKey), IpAddress::v4(kLocal), std::nullopt, kPortFirst,
-                                                 kPortLast);
+  static const ReplyValidator validator(space(), SynCookie(fuzz::kKey), IpAddress::v4(fuzz::kLocal4),
+                                        IpAddress::v6(fuzz::kLocal6), fuzz::kPortFirst, fuzz::kPortLast);
   const auto link = static_cast<LinkType>(data[0] % 4);
   const std::span<const std::uint8_t> frame(data + 1, size - 1);
 
@@ -48,10 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!reply) return 0;
 
   // Field invariants of the Reply contract.
+  const Family family = reply->local_ip.family;
+  require(reply->target_ip.family == family);
+  require(family == Family::ipv6 ||
+          ((reply->target_ip.bits >> 32) == 0 && (reply->local_ip.bits >> 32) == 0));
   if (reply->kind == ReplyKind::icmp_unreach) {
     require(reply->window == 0 && reply->tcp_flags == 0);
-    const std::uint8_t c = reply->icmp_code;
-    require(c <= 3 || c == 9 || c == 10 || c == 13);
+    require(allowed_icmp_code(family, reply->icmp_code));
   } else {
     require(reply->icmp_code == 0);
     require((reply->tcp_flags & kTcpAck) != 0);
@@ -71,8 +71,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (verdict) {
     require(verdict->index < space().size());
     const Probe p = space().at(verdict->index);
-    require(p.ip == reply->target_ip && p.port == reply->target_port);
-    require(reply->local_ip == IpAddress::v4(kLocal) && reply->local_port >= kPortFirst && reply->local_port <= kPortLast);
+    require(p.ip == reply->target_ip && p.port == reply->target_port && verdict->ip == p.ip);
+    require(reply->local_ip ==
+            (family == Family::ipv4 ? IpAddress::v4(fuzz::kLocal4) : IpAddress::v6(fuzz::kLocal6)));
+    require(reply->local_port >= fuzz::kPortFirst && reply->local_port <= fuzz::kPortLast);
+    // Target indices below v4_size() are the IPv4 targets (engine/target_set.hpp).
+    const std::uint64_t target_index = verdict->index % space().targets().size();
+    require((target_index < space().targets().v4_size()) == (family == Family::ipv4));
+    require(verdict->icmp_code == reply->icmp_code && verdict->ttl == reply->ttl);
   }
   return 0;
 }

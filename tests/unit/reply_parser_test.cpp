@@ -208,7 +208,9 @@ TEST(ReplyParser, EthernetPaddingIsIgnored) {
 TEST(ReplyParser, Ipv4HeaderChecks) {
   const Bytes good = tcp_reply(kTcpSyn | kTcpAck);
   Bytes b = good;
-  b[0] = 0x65;  // version 6
+  b[0] = 0x65;  // version 6: read as IPv6, which this is not
+  EXPECT_FALSE(parse(b, LinkType::raw_ip));
+  b[0] = 0x55;  // version 5
   EXPECT_FALSE(parse(b, LinkType::raw_ip));
   b = good;
   b[0] = 0x44;  // IHL 4
@@ -243,11 +245,12 @@ TEST(ReplyParser, VlanTags) {
   EXPECT_EQ(parse(test::ethernet(d, 0x0800, {{0x8100, 1}, {0x8100, 2}, {0x8100, 3}, {0x8100, 4}})), kSynAck);
   EXPECT_FALSE(
       parse(test::ethernet(d, 0x0800, {{0x8100, 1}, {0x8100, 2}, {0x8100, 3}, {0x8100, 4}, {0x8100, 5}})));
-  EXPECT_FALSE(parse(test::ethernet(d, 0x86dd, {{0x8100, 10}})));  // IPv6 inside the tag
+  EXPECT_FALSE(parse(test::ethernet(d, 0x86dd, {{0x8100, 10}})));  // IPv6 ethertype, IPv4 packet
 }
 
-TEST(ReplyParser, NonIpv4EthertypesAreIgnored) {
+TEST(ReplyParser, OtherEthertypesAreIgnored) {
   const Bytes d = tcp_reply(kTcpSyn | kTcpAck);
+  // 0x86dd: an IPv4 packet under the IPv6 ethertype (the version nibble must agree).
   for (std::uint16_t type : std::initializer_list<std::uint16_t>{0x0806, 0x86dd, 0x8847, 0x0000}) {
     EXPECT_FALSE(parse(test::ethernet(d, type))) << std::hex << type;
   }
