@@ -3,6 +3,7 @@
 // tokens (an independent implementation; skipped when python3 is missing), and the interval logic against a
 // brute-force set of addresses near the top of the IPv6 space, where last + 1 wraps.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -39,8 +40,11 @@ std::string hint_of(std::string_view token) {
 // Runs `script` with python3 over `input` lines; one output line per input line. Empty when python3 is
 // missing.
 std::vector<std::string> python_lines(const std::string& script, const std::vector<std::string>& input) {
-  const std::string dir = ::testing::TempDir();
-  const std::string in_path = dir + "synscan_py_in.txt", py_path = dir + "synscan_ref.py";
+  // Named by test and process: ctest runs the tests of this binary in parallel processes.
+  const std::string stem = ::testing::TempDir() + "synscan_" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                           std::to_string(::getpid());
+  const std::string in_path = stem + ".in", py_path = stem + ".py";
   {
     std::ofstream in(in_path);
     for (const std::string& line : input) in << line << "\n";
@@ -51,7 +55,10 @@ std::vector<std::string> python_lines(const std::string& script, const std::vect
   std::string text;
   char buf[4096];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
-  if (::pclose(p) != 0) return {};
+  const int status = ::pclose(p);
+  std::remove(in_path.c_str());
+  std::remove(py_path.c_str());
+  if (status != 0) return {};
   std::vector<std::string> out;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) out.push_back(line);
