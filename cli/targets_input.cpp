@@ -225,6 +225,14 @@ void TargetListBuilder::add_text(std::string_view text, std::string_view where) 
   add_tokens(text, Where{where, 0});
 }
 
+namespace {
+
+// A separator between tokens: comma, blank, tab, CR, LF. (A character loop: string_view::find_first_of calls
+// memchr once per character of the text, which was the largest cost of reading a hitlist.)
+constexpr bool is_separator(char c) noexcept { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
 void TargetListBuilder::add_tokens(std::string_view text, const Where& where) {
   std::size_t i = 0;
   while (i < text.size()) {
@@ -234,12 +242,12 @@ void TargetListBuilder::add_tokens(std::string_view text, const Where& where) {
       i = eol == std::string_view::npos ? text.size() : eol + 1;
       continue;
     }
-    if (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+    if (is_separator(c)) {
       ++i;
       continue;
     }
-    std::size_t end = text.find_first_of(", \t\r\n#", i);
-    if (end == std::string_view::npos) end = text.size();
+    std::size_t end = i + 1;
+    while (end < text.size() && !is_separator(text[end]) && text[end] != '#') ++end;
     add_token(text.substr(i, end - i), where);
     i = end;
   }
