@@ -18,8 +18,8 @@
 
 namespace synscan {
 
-/// The address families a scan takes: both (the default), IPv4 only (-4) or IPv6 only (-6), as in nmap and
-/// masscan.
+/// The address families a scan takes: both (the default), IPv4 only (-4) or IPv6 only (-6): the spelling of nmap's
+/// -6 and of curl's -4/-6.
 enum class Families : std::uint8_t { both, ipv4, ipv6 };
 
 /// True when `families` takes addresses of `family`.
