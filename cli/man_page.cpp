@@ -58,6 +58,8 @@ synscan 198.19.0.0/16 \-p 22,80,443 \-\-rate 100000
 synscan 198.19.0.0/24 \-p 1\-1024 \-\-show all \-oX scan.xml \-oD scan.ndjson
 ndiff before.xml after.xml
 synscan 192.0.2.0/24 \-p 80 \-\-dry\-run
+synscan 2001:db8::/120 \-p 80 \-\-dry\-run \-\-no\-default\-excludes
+synscan \-6 \-iL hitlist.txt \-p 443 \-\-count
 .fi
 .SH SEE ALSO
 nmap(1), ndiff(1), masscan(8), zmap(8), services(5)
@@ -74,8 +76,14 @@ void write_man_page(const OptionGroups& groups, const std::string& version, std:
          "per probe at the rate you set, and tells open (SYN\\-ACK), closed (RST) and filtered (silence or "
          "ICMP "
          "unreachable) apart by validating every reply against a SYN cookie.\n.PP\n"
-         "\\fITARGET\\fR: an address, a CIDR block a.b.c.d/n or a range a.b.c.d\\-e.f.g.h; several, or "
-         "comma\\-separated.\n"
+         "\\fITARGET\\fR: an IPv4 or IPv6 address, a prefix (a.b.c.d/n, 2001:db8::/n), a range of one family "
+         "(a.b.c.d\\-e.f.g.h, 2001:db8::1\\-2001:db8::ff) or a hostname (A and AAAA records; \\-4 or \\-6 for "
+         "one family); several, or comma\\-separated. Both families mix in one scan. By default synscan never "
+         "probes what is no unicast target: IPv4 0/8, 127/8, 224/4, 240/4 (RFC 6890); IPv6 ::, ::1, "
+         "::ffff:0:0/96, 100::/63, 2001::/23 except its forwardable blocks (2001:2::/48 benchmarking, Teredo, ...), "
+         "2001:db8::/32, 3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special\\-purpose registry); "
+         "\\-\\-no\\-default\\-excludes lifts that. A scan is at most 2^48 probes (addresses x ports): an "
+         "IPv6 /64 is refused.\n"
       << ".SH OPTIONS\n";
   for (const auto& [title, group] : groups) {
     out << ".SS " << roff(title) << "\n";

@@ -83,15 +83,23 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
   TargetOptions& t = o.target_input;
   target_group.add_options()
       ("include-file", po::value(&t.include_files)->value_name("FILE"),
-       "read targets from FILE ('-' is stdin); also -iL FILE. Several a line, '#' comments")
+       "read targets from FILE ('-' is stdin); also -iL FILE. Several a line, '#' comments; a hitlist of "
+       "millions of addresses, IPv4 and IPv6 mixed, is fine")
+      ("ipv4-only,4", po::bool_switch(&t.ipv4_only),
+       "IPv4 only: hostnames resolve to A records alone, an IPv6 target is an error (default: both families)")
+      ("ipv6-only,6", po::bool_switch(&t.ipv6_only),
+       "IPv6 only: hostnames resolve to AAAA records alone, an IPv4 target is an error")
       ("exclude", po::value(&t.excludes)->value_name("LIST"),
        "never probe these targets (same syntax as TARGET)")
       ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"),
        "never probe the targets listed in FILE")
       ("no-default-excludes", po::bool_switch(),
-       "also probe 0/8, 127/8, 224/4, 240/4 (RFC 6890), excluded by default")
+       "also probe what is never a unicast target, excluded by default: IPv4 0/8, 127/8, 224/4, 240/4 (RFC "
+       "6890); IPv6 ::, ::1, ::ffff:0:0/96, 100::/63, 2001::/23 but its forwardable blocks, 2001:db8::/32, "
+       "3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)")
       ("allow-large", po::bool_switch(&t.allow_large),
-       "scan more than 2^24 addresses without an exclusion list")
+       "scan more than 2^24 addresses without an exclusion list (a scan is at most 2^48 probes: an IPv6 /64 "
+       "is refused)")
       ("top-ports", po::value(&o.top_ports)->value_name("N"),
        "add the N most common TCP ports (nmap-services)")
       ("exclude-ports", po::value(&o.exclude_ports)->value_name("PORTS"), "never probe these ports")
@@ -165,8 +173,9 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("version", "show versions");
   po::options_description all(
       "synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
-      "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; several, or "
-      "comma-separated.\n\nOptions");  // Boost adds the colon
+      "TARGET: an IPv4 or IPv6 address, a prefix (198.19.0.0/16, 2001:db8::/120), a range of one family "
+      "(a.b.c.d-e.f.g.h, 2001:db8::1-2001:db8::ff) or a hostname (A and AAAA records; -4 or -6 for one); "
+      "several, or comma-separated.\n\nOptions");  // Boost adds the colon
   all.add(target_group).add(targets).add(pace).add(network).add(output).add(advanced);
   if (groups) {
     const std::pair<const char*, const po::options_description*> named[] = {
@@ -428,7 +437,8 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   raw.target_input.default_excludes = !vm["no-default-excludes"].as<bool>();
   // The large-scan guard is against sending by a typo; a dry run sends nothing.
   raw.target_input.guard_large = !c.dry_run;
-  ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_ipv4, std::cin);
+  raw.target_input.port_count = ports.size();
+  ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_host, std::cin);
   c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
   c.hostnames = std::move(resolved.hostnames);
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);

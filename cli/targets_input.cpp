@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -18,14 +19,61 @@
 
 namespace synscan {
 
-std::vector<IpAddress> resolve_ipv4(const std::string& name) {
+namespace {
+
+const char* family_name(Family f) { return f == Family::ipv4 ? "IPv4" : "IPv6"; }
+
+// "-4" / "-6" for messages; "" for both.
+const char* family_flag(Families f) { return f == Families::ipv4 ? "-4" : f == Families::ipv6 ? "-6" : ""; }
+
+// An IPv6 block from its text, without the IPv4-mapped rule of targets (the table below holds ::ffff:0:0/96).
+Interval6 block6(const char* base, unsigned length) {
+  const Ipv6 first = *try_parse_ipv6(base);
+  const Ipv6 host = length == 128 ? 0 : (~Ipv6{0} >> length);
+  return {first & ~host, (first & ~host) | host};
+}
+
+// The decimal text of n + 1 for n < 2^128: the size of a block whose last - first is n (::/0 is 2^128).
+std::string decimal_plus_one(Ipv6 n) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(n % 10)));
+    n /= 10;
+  } while (n != 0);
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (*it != '9') {
+      ++*it;
+      return digits;
+    }
+    *it = '0';
+  }
+  return '1' + digits;
+}
+
+// RFC 6890 (targets_input.hpp).
+const std::vector<Interval>& default_exclusions_v4() {
+  static const std::vector<Interval> kList = {
+      {0x00000000u, 0x00FFFFFFu},  // 0.0.0.0/8
+      {0x7F000000u, 0x7FFFFFFFu},  // 127.0.0.0/8
+      {0xE0000000u, 0xEFFFFFFFu},  // 224.0.0.0/4
+      {0xF0000000u, 0xFFFFFFFFu},  // 240.0.0.0/4, which holds 255.255.255.255
+  };
+  return kList;
+}
+
+}  // namespace
+
+std::vector<IpAddress> resolve_host(const std::string& name, Families families) {
   addrinfo hints{};
-  hints.ai_family = AF_INET;
+  hints.ai_family = families == Families::ipv4 ? AF_INET : families == Families::ipv6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;  // one entry per address instead of one per socket type
+  const std::string wanted = families == Families::both ? ""
+                             : fmt::format(" to an {} address ({})", families == Families::ipv4 ? "IPv4" : "IPv6",
+                                           family_flag(families));
   addrinfo* list = nullptr;
   const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &list);
   if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY) {
-    throw UsageError(fmt::format("cannot resolve target '{}': {}", name, gai_strerror(rc)));
+    throw UsageError(fmt::format("cannot resolve target '{}'{}: {}", name, wanted, gai_strerror(rc)));
   }
   if (rc != 0) {
     throw std::runtime_error(fmt::format("cannot resolve target '{}': {}", name,
@@ -34,22 +82,74 @@ std::vector<IpAddress> resolve_ipv4(const std::string& name) {
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(list, &freeaddrinfo);
   std::vector<IpAddress> out;
   for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_family != AF_INET) continue;
-    const IpAddress ip = IpAddress::v4(ntohl(reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr.s_addr));
+    IpAddress ip;
+    if (ai->ai_family == AF_INET) {
+      ip = IpAddress::v4(ntohl(reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr.s_addr));
+    } else if (ai->ai_family == AF_INET6) {
+      const Ipv6 a = load_ipv6(reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr.s6_addr);
+      ip = (a >> 32) == (kIpv4MappedPrefix >> 32) ? IpAddress::v4(static_cast<Ipv4>(a)) : IpAddress::v6(a);
+    } else {
+      continue;
+    }
+    if (!takes(families, ip.family)) continue;
     if (std::find(out.begin(), out.end(), ip) == out.end()) out.push_back(ip);
   }
-  if (out.empty()) throw UsageError(fmt::format("cannot resolve target '{}': no IPv4 address", name));
+  if (out.empty()) throw UsageError(fmt::format("cannot resolve target '{}'{}: no address", name, wanted));
   return out;
 }
 
 const AddressRanges& default_exclusions() {
-  static const AddressRanges kList = std::vector<Interval>{
-      {0x00000000u, 0x00FFFFFFu},  // 0.0.0.0/8
-      {0x7F000000u, 0x7FFFFFFFu},  // 127.0.0.0/8
-      {0xE0000000u, 0xEFFFFFFFu},  // 224.0.0.0/4
-      {0xF0000000u, 0xFFFFFFFFu},  // 240.0.0.0/4, which holds 255.255.255.255
-  };
+  static const AddressRanges kList{default_exclusions_v4(), default_exclusions_v6()};
   return kList;
+}
+
+const std::vector<Interval6>& default_exclusions_v6() {
+  // From the IANA IPv6 Special-Purpose Address Registry (updated 2025-10-09; RFC 6890, RFC 8190) and RFC 4291;
+  // why each one: targets_input.hpp.
+  static const std::vector<Interval6> kList = [] {
+    const std::vector<Interval6> never = {
+        block6("::", 128),          // unspecified: Destination False
+        block6("::1", 128),         // loopback: Destination False
+        block6("::ffff:0:0", 96),   // IPv4-mapped: Destination False
+        block6("100::", 64),        // discard-only (RFC 6666)
+        block6("100:0:0:1::", 64),  // dummy IPv6 prefix (registered 2025): Forwardable False
+        block6("2001::", 23),       // IETF protocol assignments: False unless a more specific block says True
+        block6("2001:db8::", 32),   // documentation (RFC 3849): Destination False
+        block6("3fff::", 20),       // documentation (RFC 9637): Destination False
+        block6("fe80::", 10),       // link-local unicast: Forwardable False
+        block6("ff00::", 8),        // multicast (RFC 4291 section 2.7): never a unicast target
+    };
+    // The sub-blocks of 2001::/23 whose Destination and Forwardable are True: scannable.
+    const std::vector<Interval6> forwardable = {
+        block6("2001::", 32),       // Teredo (RFC 4380)
+        block6("2001:1::1", 128),   // Port Control Protocol anycast (RFC 7723)
+        block6("2001:1::2", 128),   // TURN anycast (RFC 8155)
+        block6("2001:1::3", 128),   // DNS-SD Service Registration Protocol anycast (RFC 9665)
+        block6("2001:2::", 48),     // benchmarking (RFC 5180): the lab's IPv6 space
+        block6("2001:3::", 32),     // AMT (RFC 7450)
+        block6("2001:4:112::", 48), // AS112-v6 (RFC 7535)
+        block6("2001:20::", 28),    // ORCHIDv2 (RFC 7343)
+        block6("2001:30::", 28),    // drone remote ID DETs (RFC 9374)
+    };
+    return subtract_ranges({{}, never}, {{}, forwardable}).v6;
+  }();
+  return kList;
+}
+
+bool in_default_exclusions(const IpAddress& ip) noexcept {
+  const AddressRanges& d = default_exclusions();
+  if (ip.is_v4()) {
+    return std::any_of(d.v4.begin(), d.v4.end(),
+                       [&](const Interval& iv) { return iv.first <= ip.ipv4() && ip.ipv4() <= iv.last; });
+  }
+  return std::any_of(d.v6.begin(), d.v6.end(),
+                     [&](const Interval6& iv) { return iv.first <= ip.ipv6() && ip.ipv6() <= iv.last; });
+}
+
+std::string default_exclusions_text() {
+  return "IPv4 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4 (RFC 6890); IPv6 ::/128, ::1/128, ::ffff:0:0/96, "
+         "100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, ...), 2001:db8::/32, 3fff::/20, "
+         "fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)";
 }
 
 bool looks_like_hostname(std::string_view token) {
@@ -63,23 +163,42 @@ bool looks_like_hostname(std::string_view token) {
   return letter;
 }
 
-TargetListBuilder::TargetListBuilder(Resolver resolver, bool record_names)
-    : resolver_(std::move(resolver)), record_names_(record_names) {}
+TargetListBuilder::TargetListBuilder(Resolver resolver, bool record_names, Families families, bool only_families)
+    : resolver_(std::move(resolver)), record_names_(record_names), families_(families),
+      only_families_(only_families) {}
 
-void TargetListBuilder::add_token(std::string_view token, std::string_view where) {
+std::string TargetListBuilder::Where::text() const {
+  return line == 0 ? std::string(source) : fmt::format("{} line {}", source, line);
+}
+
+void TargetListBuilder::add_range(const AddressRange& r, std::string_view token) {
+  ranges_.add(r.first, r.last);
+  const Ipv6 span = r.last.bits - r.first.bits;
+  if (largest_token_.empty() || span > largest_span_) {
+    largest_token_ = token;
+    largest_span_ = span;
+  }
+}
+
+void TargetListBuilder::add_token(std::string_view token, const Where& where) {
   ++tokens_;
   try {
     bool masked = false;
     const AddressRange r = parse_target_token(token, &masked);
+    if (only_families_ && !takes(families_, r.first.family)) {
+      throw UsageError(fmt::format("bad target '{}' in {} (an {} target, but {} scans {} only)", token,
+                                   where.text(), family_name(r.first.family), family_flag(families_),
+                                   families_ == Families::ipv4 ? "IPv4" : "IPv6"));
+    }
     if (masked) {
       notices_.push_back(fmt::format("note: {} has host bits set; using {}/{} ({})", token,
-                                     format_address(r.first), token.substr(token.find('/') + 1), where));
+                                     format_address(r.first), token.substr(token.find('/') + 1), where.text()));
     }
-    ranges_.add(r.first, r.last);
+    add_range(r, token);
     return;
   } catch (const ParseError& e) {
     if (!looks_like_hostname(token)) {
-      throw UsageError(fmt::format("bad target '{}' in {} ({})", e.token(), where, e.hint()));
+      throw UsageError(fmt::format("bad target '{}' in {} ({})", e.token(), where.text(), e.hint()));
     }
   }
   const std::string name(token);
@@ -87,9 +206,9 @@ void TargetListBuilder::add_token(std::string_view token, std::string_view where
   if (cached == resolved_.end()) {
     std::vector<IpAddress> addresses;
     try {
-      addresses = resolver_(name);
+      addresses = resolver_(name, families_);
     } catch (const UsageError& e) {
-      throw UsageError(fmt::format("{} (in {})", e.what(), where));
+      throw UsageError(fmt::format("{} (in {})", e.what(), where.text()));
     }
     cached = resolved_.emplace(name, std::move(addresses)).first;
     std::vector<std::string> shown;
@@ -97,12 +216,24 @@ void TargetListBuilder::add_token(std::string_view token, std::string_view where
     notices_.push_back(fmt::format("note: {} resolved to {}", name, fmt::join(shown, ", ")));
   }
   for (const IpAddress& ip : cached->second) {
-    ranges_.add(ip, ip);
+    add_range({ip, ip}, token);
     if (record_names_) names_.emplace_back(ip, name);
   }
 }
 
 void TargetListBuilder::add_text(std::string_view text, std::string_view where) {
+  add_tokens(text, Where{where, 0});
+}
+
+namespace {
+
+// A separator between tokens: comma, blank, tab, CR, LF. (A character loop: string_view::find_first_of calls
+// memchr once per character of the text, which was the largest cost of reading a hitlist.)
+constexpr bool is_separator(char c) noexcept { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+void TargetListBuilder::add_tokens(std::string_view text, const Where& where) {
   std::size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
@@ -111,12 +242,12 @@ void TargetListBuilder::add_text(std::string_view text, std::string_view where) 
       i = eol == std::string_view::npos ? text.size() : eol + 1;
       continue;
     }
-    if (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+    if (is_separator(c)) {
       ++i;
       continue;
     }
-    std::size_t end = text.find_first_of(", \t\r\n#", i);
-    if (end == std::string_view::npos) end = text.size();
+    std::size_t end = i + 1;
+    while (end < text.size() && !is_separator(text[end]) && text[end] != '#') ++end;
     add_token(text.substr(i, end - i), where);
     i = end;
   }
@@ -136,14 +267,30 @@ void TargetListBuilder::add_file(const std::string& path, std::string_view optio
     in = &file;
   }
   const std::string shown = path == "-" ? "standard input" : path;
-  // getline splits at LF; a CR before it and a last line without LF are handled by add_text's separators.
-  std::string line;
+  const std::string source = fmt::format("{} {}", option, shown);
+  // Blocks of 64 KiB, split at LF; a CR before it and a last line without LF are handled by add_tokens'
+  // separators. Only a line that straddles two blocks is copied (into `pending`).
+  std::vector<char> block(std::size_t{1} << 16);
+  std::string pending;
   std::size_t number = 0;
-  while (std::getline(*in, line)) {
-    ++number;
-    add_text(line, fmt::format("{} {} line {}", option, shown, number));
+  while (*in) {
+    in->read(block.data(), static_cast<std::streamsize>(block.size()));
+    const std::string_view data(block.data(), static_cast<std::size_t>(in->gcount()));
+    std::size_t pos = 0;
+    for (std::size_t eol = data.find('\n'); eol != std::string_view::npos; eol = data.find('\n', pos)) {
+      std::string_view line = data.substr(pos, eol - pos);
+      if (!pending.empty()) {
+        pending.append(line);
+        line = pending;
+      }
+      add_tokens(line, Where{source, ++number});
+      pending.clear();
+      pos = eol + 1;
+    }
+    pending.append(data.substr(pos));
   }
   if (in->bad()) throw std::runtime_error(fmt::format("error reading {} '{}'", option, shown));
+  if (!pending.empty()) add_tokens(pending, Where{source, ++number});
 }
 
 std::vector<std::pair<IpAddress, std::string>> TargetListBuilder::take_names() {
@@ -155,39 +302,69 @@ std::vector<std::pair<IpAddress, std::string>> TargetListBuilder::take_names() {
   return std::move(names_);
 }
 
-ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver,
-                                std::istream& stdin_stream) {
+namespace {
+
+// Refuses a set whose probe space (addresses x ports) is larger than the scanner can index, naming the token of
+// the most addresses when it alone is too many. `set` is normalized.
+void check_probe_space(const AddressRanges& set, const TargetListBuilder& include, std::uint64_t ports) {
+  const std::uint64_t addresses = count_addresses_saturated(set);
+  const std::uint64_t most = kMaxProbes / ports;  // addresses x ports <= 2^48 iff addresses <= this
+  if (addresses <= most) return;
+  const std::string per_port = ports == 1 ? "" : fmt::format(" x {} ports", ports);
+  if (include.largest_span() >= most) {  // the token alone has more than `most` addresses
+    throw UsageError(fmt::format("{} is {} addresses{}: too many to scan (at most 2^48 probes); give a longer "
+                                 "prefix or a hitlist",
+                                 include.largest_token(), decimal_plus_one(include.largest_span()), per_port));
+  }
+  const std::string count = addresses == std::numeric_limits<std::uint64_t>::max()
+                                ? "more than 2^64"
+                                : std::to_string(addresses);
+  throw UsageError(fmt::format("the targets are {} addresses{}: too many to scan (at most 2^48 probes); give "
+                               "fewer targets or ports",
+                               count, per_port));
+}
+
+}  // namespace
+
+ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver, std::istream& stdin_stream) {
+  if (o.ipv4_only && o.ipv6_only) {
+    throw UsageError("-4 (IPv4 only) and -6 (IPv6 only) exclude each other; give neither to scan both families");
+  }
+  const Families families = o.ipv4_only ? Families::ipv4 : o.ipv6_only ? Families::ipv6 : Families::both;
   const auto dashes = std::count(o.include_files.begin(), o.include_files.end(), "-") +
                       std::count(o.exclude_files.begin(), o.exclude_files.end(), "-");
   if (dashes > 1) throw UsageError("'-' (standard input) given twice in --include-file / --exclude-file");
-  TargetListBuilder include(resolver, true);
+  TargetListBuilder include(resolver, true, families, true);
   for (const std::string& t : o.targets) include.add_text(t, "targets");
   for (const std::string& f : o.include_files) include.add_file(f, "--include-file", stdin_stream);
   if (include.token_count() == 0) {
     throw UsageError(o.include_files.empty() ? "no targets given (e.g. synscan 198.19.0.0/24 -p 80)"
                                              : "no targets given: the --include-file input holds none");
   }
+  // Exclusions of either family: a shared block list may name both, and the other family's subtract nothing.
   TargetListBuilder exclude(resolver, false);
   for (const std::string& e : o.excludes) exclude.add_text(e, "--exclude");
   for (const std::string& f : o.exclude_files) exclude.add_file(f, "--exclude-file", stdin_stream);
   const bool own_exclusions = exclude.token_count() > 0;
 
-  // Measured before the default exclusions so that a user's own list can be blamed when it removes
-  // everything.
-  const TargetSet user_only(include.ranges(), exclude.ranges());
-  if (o.default_excludes) exclude.ranges().append(default_exclusions());
-  ResolvedTargets out{TargetSet(include.ranges(), exclude.ranges()), include.take_names(), {}};
-  out.notices = include.notices();
+  // The user's exclusions first, so that they can be blamed when they remove everything; then the defaults. The
+  // include list is moved through both steps, never copied (a hitlist is most of the memory).
+  AddressRanges set = subtract_ranges(std::move(include.ranges()), exclude.ranges());
+  if (set.empty()) {
+    throw UsageError("no targets left: the exclusions (--exclude, --exclude-file) remove every target");
+  }
+  if (o.default_excludes) {
+    set = subtract_ranges(std::move(set), default_exclusions());
+    if (set.empty()) {
+      throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}); add "
+                                   "--no-default-excludes to scan them anyway",
+                                   default_exclusions_text()));
+    }
+  }
+  check_probe_space(set, include, std::max<std::uint64_t>(o.port_count, 1));
+  ResolvedTargets out{TargetSet(std::move(set)), include.take_names(), include.notices()};
   out.notices.insert(out.notices.end(), exclude.notices().begin(), exclude.notices().end());
 
-  if (out.targets.empty()) {
-    if (user_only.empty()) {
-      throw UsageError("no targets left: the exclusions (--exclude, --exclude-file) remove every target");
-    }
-    throw UsageError(
-        "no targets left: every target is in the default exclusions (0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, "
-        "240.0.0.0/4; RFC 6890); add --no-default-excludes to scan them anyway");
-  }
   if (o.guard_large && !o.allow_large && !own_exclusions && out.targets.size() > kLargeScanAddresses) {
     throw UsageError(
         fmt::format("{} target addresses is more than 2^24 with no exclusion list of your own: give one "

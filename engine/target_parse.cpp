@@ -10,6 +10,18 @@ constexpr const char* kTargetHint =
     "expected an address, a CIDR block a.b.c.d/n or 2001:db8::/n, a range a.b.c.d-e.f.g.h or a hostname";
 constexpr const char* kPortHint = "ports are 0-65535, as N, N-M, -M or N-";
 
+// The hint for a token that is no target, naming the habit that most likely produced it.
+const char* target_hint(std::string_view token) {
+  if (token.find_first_of("[]") != std::string_view::npos) {
+    return "write an IPv6 address without brackets, e.g. 2001:db8::1, and its ports with -p";
+  }
+  if (token.find('%') != std::string_view::npos) {
+    return "an IPv6 zone id (%IFACE) is not supported: scan a global address; the interface comes from the route "
+           "or -i";
+  }
+  return kTargetHint;
+}
+
 // Strict decimal: digits only, no sign, no spaces, value <= max.
 bool parse_decimal(std::string_view text, std::uint32_t max, std::uint32_t& out) {
   if (text.empty() || text.size() > 10) return false;
@@ -58,14 +70,17 @@ std::optional<Ipv4> try_parse_ipv4(std::string_view text) noexcept {
 }
 
 AddressRange parse_target_token(std::string_view token, bool* host_bits_masked) {
-  auto bad = [&] { return ParseError("target", std::string(token), kTargetHint); };
+  auto bad = [&] { return ParseError("target", std::string(token), target_hint(token)); };
   if (host_bits_masked) *host_bits_masked = false;
   if (std::size_t slash = token.find('/'); slash != std::string_view::npos) {
     const std::optional<IpAddress> base = try_parse_address(token.substr(0, slash));
     if (!base) throw bad();
     // An IPv4-mapped prefix (::ffff:a.b.c.d/n) counts its length in IPv6 bits: not worth the confusion.
     const bool v6 = base->is_v6();
-    if (!v6 && token.substr(0, slash).find(':') != std::string_view::npos) throw bad();
+    if (!v6 && token.substr(0, slash).find(':') != std::string_view::npos) {
+      throw ParseError("target", std::string(token),
+                       "an IPv4-mapped prefix: write the IPv4 block as a.b.c.d/n (0-32)");
+    }
     const std::uint32_t bits = v6 ? 128 : 32;
     std::uint32_t prefix = 0;
     const std::string_view len = token.substr(slash + 1);

@@ -53,8 +53,11 @@ class TargetSet {
  public:
   TargetSet() = default;
   /// Builds the set. Intervals with first > last are invalid (std::invalid_argument). More than 2^63 addresses in
-  /// all is refused with std::length_error (the probe space is far smaller; callers refuse large sets first).
-  explicit TargetSet(const AddressRanges& include, const AddressRanges& exclude = {});
+  /// all is refused with std::length_error (the probe space is far smaller: callers count with
+  /// count_addresses_saturated and refuse large sets first). `include` is taken by value so that a caller can move
+  /// a hitlist in: its intervals then become the set's without a copy (input already sorted is not sorted again,
+  /// and exclusions that touch none of it do not make a new list).
+  explicit TargetSet(AddressRanges include, const AddressRanges& exclude = {});
 
   /// Number of addresses, 0 to 2^63.
   std::uint64_t size() const noexcept { return v4_size_ + v6_size_; }
@@ -97,12 +100,23 @@ class TargetSet {
   std::uint64_t v6_size_ = 0;
 };
 
-/// Sorts and merges overlapping or adjacent intervals in place.
+/// Sorts and merges overlapping or adjacent intervals in place: afterwards they are sorted, disjoint and
+/// non-adjacent, also at the top of the family's space (255.255.255.255, ffff:...:ffff), where last + 1 wraps.
+/// Input that is already sorted is not sorted again (O(n)).
 void normalize_intervals(std::vector<Interval>& intervals);
 void normalize_intervals(std::vector<Interval6>& intervals);
+/// Both families of `ranges`.
+void normalize_ranges(AddressRanges& ranges);
+
+/// `include` minus `exclude`, normalized, family by family. `include` is consumed: when no exclusion touches it,
+/// its (normalized) intervals are returned as they are, without a copy. Throws std::invalid_argument for an
+/// interval with first > last.
+AddressRanges subtract_ranges(AddressRanges include, const AddressRanges& exclude);
 
 /// The number of addresses in `ranges` once normalized (overlaps counted once), saturated at 2^64 - 1: lets callers
-/// refuse a set too large to scan (an IPv6 /64) before building it. Excludes are not subtracted.
-std::uint64_t count_addresses_saturated(AddressRanges ranges);
+/// refuse a set too large to scan (an IPv6 /64 is 2^64 addresses) before building a TargetSet, which would throw.
+/// Excludes are not subtracted (subtract_ranges first). O(n) when `ranges` is already normalized, else it counts
+/// a normalized copy.
+std::uint64_t count_addresses_saturated(const AddressRanges& ranges);
 
 }  // namespace synscan

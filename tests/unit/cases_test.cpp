@@ -9,6 +9,7 @@
 //   (shard_test.cpp)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -98,11 +99,10 @@ TEST(Cases, C13HugeSpaceCountsExactlyAndStreams) {
   ASSERT_LT(lines.size(), 10000u);
   std::set<std::string> distinct(lines.begin(), lines.end());
   EXPECT_EQ(distinct.size(), lines.size());
-  const TargetSet defaults(default_exclusions());
   for (const std::string& line : lines) {
     const std::size_t space = line.find(' ');
     ASSERT_NE(space, std::string::npos) << line;
-    EXPECT_FALSE(defaults.contains(parse_address(line.substr(0, space)))) << line;
+    EXPECT_FALSE(in_default_exclusions(parse_address(line.substr(0, space)))) << line;
     const int port = std::stoi(line.substr(space + 1));
     EXPECT_TRUE(port >= 80 && port <= 84) << line;
   }
@@ -135,6 +135,71 @@ TEST(Cases, C15ThreeShardsThroughTheCli) {
   EXPECT_EQ(std::multiset<std::string>(whole.begin(), whole.end()), all);  // every probe exactly once
   // Shards need an explicit seed: machines with different random seeds would overlap.
   EXPECT_THROW(config_of({"198.51.100.0/24", "-p", "443", "--dry-run", "--shard", "1/3"}), UsageError);
+}
+
+// N04: an exclusion file with an IPv6 line among IPv4 lines is read as IPv6 (not an error, not dropped): each
+// line excludes its own address, of its own family.
+TEST(Cases, N04ExclusionFileWithAnIpv6LineAmongIpv4Lines) {
+  const std::string file = test::write_temp_file("n04", "192.0.2.1\n2001:db8::2\r\n192.0.2.3 # v4 again\n");
+  const ScanConfig c = config_of({"192.0.2.0/30,2001:db8::/126", "-p", "80", "--exclude-file", file, "--dry-run",
+                                  "--no-default-excludes", "--seed", "4"});
+  std::vector<std::string> got = lines_of(dry_run_text(c));
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"192.0.2.0 80", "192.0.2.2 80", "2001:db8:: 80", "2001:db8::1 80",
+                                           "2001:db8::3 80"}));
+}
+
+// A mixed IPv4 + IPv6 space is one probe space: the dry run visits every (address, port) exactly once, writes
+// IPv6 in RFC 5952 text (lower case, the longest zero run as "::", "::ffff:a.b.c.d" never, since those are
+// IPv4), and --count gives the same number without walking.
+TEST(Cases, MixedDryRunVisitsEveryProbeOnceInRfc5952Text) {
+  const std::vector<std::string> args{"198.51.100.0/30",      "2001:DB8:0:0:1:0:0:0/126", "2001:db8:0:1::ffff",
+                                      "::ffff:198.51.100.9",  "-p",                       "22,80,443",
+                                      "--no-default-excludes", "--seed",                  "6"};
+  std::vector<std::string> dry = args, count = args;
+  dry.push_back("--dry-run");
+  count.push_back("--count");
+  std::multiset<std::string> want;
+  for (const char* ip : {"198.51.100.0", "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.9",
+                         "2001:db8:0:0:1::" /* the longer zero run wins */, "2001:db8::1:0:0:1", "2001:db8::1:0:0:2", "2001:db8::1:0:0:3",
+                         "2001:db8:0:1::ffff"}) {
+    for (const char* port : {"22", "80", "443"}) want.insert(std::string(ip) + " " + port);
+  }
+  const std::vector<std::string> lines = lines_of(dry_run_text(config_of(dry)));
+  EXPECT_EQ(std::multiset<std::string>(lines.begin(), lines.end()), want);
+  EXPECT_EQ(dry_run_text(config_of(count)), "30\n");
+  // The permutation mixes the families: the IPv6 probes are not all at the end.
+  std::size_t first_v6 = lines.size(), last_v4 = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find(':') != std::string::npos) first_v6 = std::min(first_v6, i);
+    else last_v4 = i;
+  }
+  EXPECT_LT(first_v6, last_v4);
+}
+
+// Shards of a mixed space (C15 with both families): disjoint, and together every probe once; their counts add up.
+TEST(Cases, MixedSpaceShardsAreDisjointAndCoverIt) {
+  const std::vector<std::string> base{"198.51.100.0/27", "2001:db8::/123", "-p", "80,443", "--seed", "1515",
+                                      "--no-default-excludes"};
+  std::multiset<std::string> all;
+  std::uint64_t counted = 0;
+  for (int shard = 1; shard <= 3; ++shard) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), {"--shard", std::to_string(shard) + "/3", "--dry-run"});
+    const std::vector<std::string> lines = lines_of(dry_run_text(config_of(args)));
+    EXPECT_GE(lines.size(), 42u);
+    EXPECT_LE(lines.size(), 43u);
+    all.insert(lines.begin(), lines.end());
+    args.push_back("--count");
+    counted += std::stoull(dry_run_text(config_of(args)));
+  }
+  std::vector<std::string> whole_args = base;
+  whole_args.push_back("--dry-run");
+  const std::vector<std::string> whole = lines_of(dry_run_text(config_of(whole_args)));
+  EXPECT_EQ(whole.size(), 128u);
+  EXPECT_EQ(std::set<std::string>(whole.begin(), whole.end()).size(), 128u);
+  EXPECT_EQ(std::multiset<std::string>(whole.begin(), whole.end()), all);  // every probe exactly once
+  EXPECT_EQ(counted, 128u);
 }
 
 }  // namespace
