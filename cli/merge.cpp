@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "cli/input_file.hpp"
 #include "cli/options.hpp"
 #include "cli/outputs.hpp"
 #include "cli/targets_input.hpp"
@@ -234,8 +235,7 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
       merger.add(std::cin, "standard input");
       continue;
     }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) throw std::runtime_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    std::ifstream file = open_input_file(path, "");
     merger.add(file, path);
   }
   const std::vector<Result> results = merger.results();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "cli/input_file.hpp"
 #include "cli/options.hpp"
 #include "engine/target_parse.hpp"
 
@@ -130,9 +131,7 @@ void TargetListBuilder::add_file(const std::string& path, std::string_view optio
     if (stdin_used_) throw UsageError(fmt::format("'-' (standard input) given twice, again in {}", option));
     stdin_used_ = true;
   } else {
-    file.open(path, std::ios::binary);
-    if (!file)
-      throw std::runtime_error(fmt::format("cannot read {} '{}': {}", option, path, std::strerror(errno)));
+    file = open_input_file(path, option);
     in = &file;
   }
   const std::string shown = path == "-" ? "standard input" : path;

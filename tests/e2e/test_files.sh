@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Files synscan reads and writes, through the real binary and its exit codes (no lab: every run sends nothing,
+# and runs sandboxed in an empty network namespace when we are root).
+#   - a directory given where a file is read (--config, -iL, --exclude-file, --resume, merge) is refused by name
+#     with "Is a directory", exit 1; a resume file that cannot be read is exit 1 (the environment), not 2.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# expect_exit CODE TEXT CMD...: CMD must exit CODE with exactly one stderr line, starting "synscan: " and holding
+# TEXT (a fixed string), and nothing on stdout.
+expect_exit() {
+  local want=$1 text=$2 rc=0
+  shift 2
+  "$@" >"$E2E_WORK/out" 2>"$E2E_WORK/err" || rc=$?
+  ((rc == want)) || fail "$* exited $rc, want $want; stderr: $(head -c 400 "$E2E_WORK/err")"
+  [[ $(wc -l <"$E2E_WORK/err") -eq 1 ]] || fail "$*: want one stderr line, got: $(cat "$E2E_WORK/err")"
+  [[ $(cat "$E2E_WORK/err") == "synscan: "*"$text"* ]] || fail "$*: stderr '$(cat "$E2E_WORK/err")' lacks '$text'"
+  [[ ! -s $E2E_WORK/out ]] || fail "$*: unexpected stdout: $(head -c 200 "$E2E_WORK/out")"
+  log "ok (exit $rc): $(cat "$E2E_WORK/err")"
+}
+S=$SYNSCAN_BIN
+D=$E2E_WORK/a-directory
+mkdir -p "$D"
+
+log "a directory where a file is read"
+expect_exit 1 "cannot read config file '$D': Is a directory" sandboxed "$S" --config "$D" 198.18.0.1 -p 80 --count
+expect_exit 1 "cannot read --include-file '$D': Is a directory" sandboxed "$S" -iL "$D" -p 80 --count
+expect_exit 1 "cannot read --exclude-file '$D': Is a directory" \
+  sandboxed "$S" 198.18.0.1 -p 80 --exclude-file "$D" --count
+expect_exit 1 "cannot read resume file '$D': Is a directory" sandboxed "$S" --resume "$D"
+expect_exit 1 "cannot read '$D': Is a directory" "$S" merge "$D"
+
+log "a resume file that cannot be read is the environment (exit 1)"
+expect_exit 1 "cannot read resume file '$E2E_WORK/none.resume': No such file or directory" \
+  sandboxed "$S" --resume "$E2E_WORK/none.resume"
+if ((EUID == 0)) && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+  printf '{}\n' >"$E2E_WORK/root-only.resume"
+  chmod 600 "$E2E_WORK/root-only.resume"
+  expect_exit 1 "cannot read resume file '$E2E_WORK/root-only.resume': Permission denied" \
+    setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "$S" --resume "$E2E_WORK/root-only.resume"
+fi
+
+log "PASS"
