@@ -40,23 +40,32 @@ char* put_probe(char* p, Probe probe) noexcept {
 // Writes [begin, end) to `out`. False when the reader went away (EPIPE: `| head` is done): the dry run then ends
 // quietly, as `yes | head` does. Any other short write is an error: with SIGPIPE ignored a failure shows up only
 // as a short count, and a dry run of 2^48 probes must not go on writing into nothing.
-bool write_all(const char* begin, const char* end, std::FILE* out) {
+bool write_all(const char* begin, const char* end, std::FILE* out, const std::string& name) {
   const auto size = static_cast<std::size_t>(end - begin);
   if (std::fwrite(begin, 1, size, out) == size) return true;
   if (errno == EPIPE) return false;
-  throw std::runtime_error(fmt::format("error writing the dry-run output: {}", std::strerror(errno)));
+  throw std::runtime_error(fmt::format("cannot write {}: {}", name, std::strerror(errno)));
+}
+
+// The last flush of the dry run: false on EPIPE (see write_all), an exception for any other failure.
+bool flush_all(std::FILE* out, const std::string& name) {
+  errno = 0;
+  if (std::fflush(out) == 0 && std::ferror(out) == 0) return true;
+  if (errno == EPIPE) return false;
+  throw std::runtime_error(fmt::format("cannot write {}: {}", name, std::strerror(errno != 0 ? errno : EIO)));
 }
 
 }  // namespace
 
-std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out) {
+std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out, const std::string& out_name) {
   const Permutation perm(c.space.size(), c.seed);
   const Slice slice = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
   if (c.count_only) {  // --count: the size of this shard, computed, never walked
     const auto count = static_cast<unsigned long long>(slice.count);
-    if (std::fprintf(out, "%llu\n", count) < 0 || std::fflush(out) != 0) {
-      throw std::runtime_error("error writing the dry-run output");
+    if (std::fprintf(out, "%llu\n", count) < 0) {
+      throw std::runtime_error(fmt::format("cannot write {}: {}", out_name, std::strerror(errno)));
     }
+    flush_all(out, out_name);
     return slice.count;
   }
   constexpr std::size_t kBuffer = 1 << 16;
@@ -75,7 +84,7 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
       p = put_probe(p, locator.at(indices[i]));
       ++written;
       if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
-        if (!write_all(buffer.data(), p, out)) return written;
+        if (!write_all(buffer.data(), p, out, out_name)) return written;
         p = buffer.data();
         state.sent.store(written, std::memory_order_relaxed);
         if (state.stop.load(std::memory_order_relaxed)) {
@@ -85,9 +94,9 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
       }
     }
   }
-  if (!write_all(buffer.data(), p, out)) return written;
+  if (!write_all(buffer.data(), p, out, out_name)) return written;
   state.sent.store(written, std::memory_order_relaxed);
-  if (std::fflush(out) != 0 && errno != EPIPE) throw std::runtime_error("error writing the dry-run output");
+  flush_all(out, out_name);
   return written;
 }
 

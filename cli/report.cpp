@@ -161,9 +161,16 @@ MetadataFile::MetadataFile(const std::string& path) : path_(path) {
 void MetadataFile::write(const nlohmann::json& doc) {
   if (!file_) return;
   const std::string text = doc.dump(2) + "\n";
-  const bool ok = std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size();
-  if (std::fclose(file_.release()) != 0 || !ok)
-    throw std::runtime_error("error writing metadata '" + path_ + "'");
+  errno = 0;
+  bool ok = std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size() && std::fflush(file_.get()) == 0;
+  int error = errno;
+  if (std::fclose(file_.release()) != 0 && ok) {
+    ok = false;
+    error = errno;
+  }
+  if (!ok) {
+    throw std::runtime_error("cannot write metadata '" + path_ + "': " + std::strerror(error != 0 ? error : EIO));
+  }
 }
 
 }  // namespace synscan

@@ -250,7 +250,15 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   receive_thread.join();
   aggregate_stop.store(true, std::memory_order_release);
   aggregate_thread.join();
-  if (dumper) dumper->stop();
+  // A file that could not be written ends the scan with exit 1, but only after the summary and --metadata.
+  std::vector<std::string> write_errors;
+  if (dumper) {
+    try {
+      dumper->stop();
+    } catch (const std::runtime_error& e) {
+      write_errors.emplace_back(e.what());
+    }
+  }
   if (receive_error) std::rethrow_exception(receive_error);
 
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
@@ -273,7 +281,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   publish_counts(aggregator, state);
   ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open), aggregator.count(PortState::closed),
                     aggregator.count(PortState::filtered), !complete};
-  for (ResultWriter* w : outputs.writers()) w->end(totals);
+  if (std::string failed = outputs.end(totals); !failed.empty()) write_errors.push_back(std::move(failed));
 
   ScanRecord record;
   record.start_ms = info.start_ms;
@@ -292,6 +300,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   status.finish(complete);
   print_summary(c, state, record, stderr);
   metadata.write(scan_metadata(c, state, record));
+  if (!write_errors.empty()) throw std::runtime_error(fmt::format("{}", fmt::join(write_errors, "; ")));
   return 0;
 }
 

@@ -3,6 +3,9 @@
 # and runs sandboxed in an empty network namespace when we are root).
 #   - a directory given where a file is read (--config, -iL, --exclude-file, --resume, merge) is refused by name
 #     with "Is a directory", exit 1; a resume file that cannot be read is exit 1 (the environment), not 2.
+#   - a write error (here /dev/full: ENOSPC) names the file and the reason and exits 1, wherever the bytes go:
+#     --help, --version, --echo-config, --count and --dry-run on stdout, a dry run's -o FILE, synscan merge.
+#     (A scan's outputs, --pcap-out and --metadata: tests/e2e/test_output_errors.sh, in a lab.)
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -39,5 +42,18 @@ if ((EUID == 0)) && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2
   expect_exit 1 "cannot read resume file '$E2E_WORK/root-only.resume': Permission denied" \
     setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups "$S" --resume "$E2E_WORK/root-only.resume"
 fi
+
+log "write errors name the file and the reason"
+full="No space left on device"
+into_full() { "$@" >/dev/full; }
+for args in "--help" "--version" "198.18.0.1 -p 80 --echo-config" "198.18.0.1 -p 80 --count" \
+  "198.18.0.0/16 -p 80 --dry-run"; do
+  # shellcheck disable=SC2086  # one string of arguments each
+  expect_exit 1 "cannot write standard output: $full" into_full sandboxed "$S" $args
+done
+expect_exit 1 "cannot write output '/dev/full': $full" sandboxed "$S" 198.18.0.0/16 -p 80 --dry-run -o /dev/full
+printf '{"ip":"198.19.0.1","port":80,"state":"open"}\n' >"$E2E_WORK/one.ndjson"
+expect_exit 1 "cannot write output '/dev/full': $full" "$S" merge "$E2E_WORK/one.ndjson" -o /dev/full
+expect_exit 1 "cannot write standard output: $full" into_full "$S" merge "$E2E_WORK/one.ndjson"
 
 log "PASS"
