@@ -114,6 +114,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const ReplyValidator validator(c.space, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
 
   Outputs outputs(c.outputs);
+  outputs.watch(state.stop);  // a failed output warns; when none is left, the scan stops: its results would be lost
   MetadataFile metadata(c.metadata_path);
   const ServiceNames services = ServiceNames::load();
   ResultTable table(c.space.size());
@@ -184,6 +185,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
         dirty = false;
       }
       if (stopping) break;
+      outputs.check_readers();  // `| head` gone: known at once, not at the next result
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
@@ -237,7 +239,9 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const std::int64_t send_end_ns = monotonic_ns();
   state.sending_done = true;
   const bool interrupted = state.stop.load();
-  if (interrupted) {
+  if (interrupted && outputs.all_failed()) {
+    // Stopped because no output can take results: nothing to wait for, and no resume file (below).
+  } else if (interrupted) {
     std::atomic<bool> never{false};
     wait_for_replies(std::min(kStopDrainS, c.wait_s), never);
   } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left has nothing to wait for
@@ -263,7 +267,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
 
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
   const bool complete = !interrupted && !state.stop.load();
-  if (!complete) save_resume(c, reached, table);
+  if (!complete && !outputs.all_failed()) save_resume(c, reached, table);
   if (complete && c.resume_from) finish_resume(c);  // the resume file is spent: running it again would repeat probes
   if (!complete || c.resume_from) {
     report_silence(c, permutation, reached, aggregator, unix_ms_now());

@@ -1,17 +1,20 @@
 // Write errors of outputs: every one names the file and the system's reason, the first warns once while the
-// other outputs go on, and the end of the scan reports every output that failed. /dev/full (ENOSPC on every
+// other outputs go on (or stops the scan when none is left), and the end reports every output that failed. /dev/full (ENOSPC on every
 // write) and a pipe without reader (EPIPE) stand for a full disk and a reader gone.
 #include "cli/outputs.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "cli/dry_run.hpp"
 #include "cli/report.hpp"
@@ -56,15 +59,17 @@ void write_many(const std::vector<ResultWriter*>& writers, int count) {
 TEST(Outputs, AFullDiskNamesTheFileWarnsOnceAndTheOtherOutputGoesOn) {
   std::FILE* warn = std::tmpfile();
   const std::string good = test::write_temp_file("outputs_good.json", "");
-  Outputs outputs({{"/dev/full", "ndjson"}, {good, "json"}}, warn);
+  Outputs outputs(std::vector<OutputSpec>{{"/dev/full", "ndjson"}, {good, "json"}});
+  std::atomic<bool> stop{false};
+  outputs.watch(stop, warn);
   for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
   write_many(outputs.writers(), 5000);
   write_many(outputs.writers(), 5000);
   EXPECT_TRUE(outputs.any_failed());
   EXPECT_FALSE(outputs.all_failed());
   EXPECT_EQ(read_all(warn),
-            "synscan: warning: cannot write output '/dev/full': No space left on device; nothing more is "
-            "written there\n");
+            "synscan: warning: cannot write output '/dev/full': No space left on device; the other outputs go on\n");
+  EXPECT_FALSE(stop);
   EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '/dev/full': No space left on device");
   // The other output got every result and was closed valid.
   const nlohmann::json doc = nlohmann::json::parse(read_file(good));
@@ -77,17 +82,20 @@ TEST(Outputs, AFullDiskNamesTheFileWarnsOnceAndTheOtherOutputGoesOn) {
 // the file's name or the reason).
 TEST(Outputs, AnErrorAtTheLastFlushIsReportedByEnd) {
   std::FILE* warn = std::tmpfile();
-  Outputs outputs({{"/dev/full", "xml"}}, warn);
+  Outputs outputs(std::vector<OutputSpec>{{"/dev/full", "xml"}});
+  std::atomic<bool> stop{false};
+  outputs.watch(stop, warn);
   for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
   outputs.writers()[0]->write(open_port(80));
   EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '/dev/full': No space left on device");
   EXPECT_TRUE(outputs.all_failed());
+  EXPECT_EQ(read_all(warn), "");  // end() reports it; no warning on top
   std::fclose(warn);
 }
 
 // synscan merge calls end() on its one writer: the error comes out of it, naming the file.
 TEST(Outputs, EndOfAFailedWriterThrowsNamingTheFile) {
-  Outputs outputs({{"/dev/full", "list"}}, nullptr);
+  Outputs outputs(std::vector<OutputSpec>{{"/dev/full", "list"}});
   ResultWriter* w = outputs.writers()[0];
   w->begin(ScanInfo{});
   w->write(open_port(22));
@@ -107,23 +115,59 @@ TEST(Outputs, APipeWithoutReaderIsBrokenPipe) {
   const std::string path = "/dev/fd/" + std::to_string(fds[1]);
   std::FILE* warn = std::tmpfile();
   {
-    Outputs outputs({{path, "list"}}, warn);
+    Outputs outputs(std::vector<OutputSpec>{{path, "list"}});
+    std::atomic<bool> stop{false};
+    outputs.watch(stop, warn);
     for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
     write_many(outputs.writers(), 1);
     EXPECT_TRUE(outputs.all_failed());
+    EXPECT_TRUE(stop);  // the only output is gone: the scan stops
     EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '" + path + "': Broken pipe");
   }
-  EXPECT_NE(read_all(warn).find("Broken pipe"), std::string::npos);
+  EXPECT_EQ(read_all(warn), "synscan: warning: cannot write output '" + path +
+                                "': Broken pipe; no output can take results any more: stopping the scan\n");
   std::fclose(warn);
   ::close(fds[1]);
+}
+
+// `synscan ... | head -1`: once head is gone, the scan learns it without writing (no result may come for long).
+TEST(Outputs, AReaderGoneIsSeenWithoutAWrite) {
+  std::signal(SIGPIPE, SIG_IGN);
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string path = "/dev/fd/" + std::to_string(fds[1]);
+  std::FILE* warn = std::tmpfile();
+  const std::string other = test::write_temp_file("outputs_other.txt", "");
+  {
+    Outputs outputs(std::vector<OutputSpec>{{path, "list"}, {other, "list"}});
+    std::atomic<bool> stop{false};
+    outputs.watch(stop, warn);
+    outputs.check_readers();
+    EXPECT_FALSE(outputs.any_failed());  // the reader is still there
+    ::close(fds[0]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // past the 100 ms between checks
+    outputs.check_readers();
+    EXPECT_TRUE(outputs.any_failed());
+    EXPECT_FALSE(stop);  // the file output goes on
+    EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '" + path + "': Broken pipe");
+  }
+  EXPECT_EQ(read_all(warn), "synscan: warning: cannot write output '" + path +
+                                "': Broken pipe; the other outputs go on\n");
+  std::fclose(warn);
+  ::close(fds[1]);
+  std::remove(other.c_str());
 }
 
 TEST(Outputs, WhatWorksStaysQuiet) {
   std::FILE* warn = std::tmpfile();
   const std::string path = test::write_temp_file("outputs_ok.txt", "");
-  Outputs outputs({{path, "list"}}, warn);
+  Outputs outputs(std::vector<OutputSpec>{{path, "list"}});
+  std::atomic<bool> stop{false};
+  outputs.watch(stop, warn);
   for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
   write_many(outputs.writers(), 3);
+  outputs.check_readers();  // a regular file has no reader to lose
+  EXPECT_FALSE(stop);
   EXPECT_EQ(outputs.end(ScanTotals{}), "");
   EXPECT_FALSE(outputs.any_failed());
   EXPECT_EQ(read_all(warn), "");
