@@ -10,6 +10,7 @@
 #include <random>
 
 #include "capture/route.hpp"
+#include "cli/file_identity.hpp"
 #include "cli/man_page.hpp"
 #include "cli/output_args.hpp"
 #include "cli/ports_input.hpp"
@@ -273,6 +274,22 @@ void reject_target_like_outputs(const std::vector<OutputSpec>& outputs) {
   }
 }
 
+// Outputs, --metadata, --pcap-out and the resume file are compared by identity with each other and with the files
+// read (cli/file_identity.hpp). A resumed scan may write its resume file over the one it read: that is the point.
+void reject_shared_files(const ScanConfig& c, const RawOptions& raw) {
+  std::vector<NamedFile> written;
+  for (const OutputSpec& o : c.outputs) written.push_back({"output", o.path});
+  if (!c.metadata_path.empty()) written.push_back({"--metadata", c.metadata_path});
+  if (!c.pcap_out_path.empty()) written.push_back({"--pcap-out", c.pcap_out_path});
+  if (!c.resume_from) written.push_back({"--resume-file", c.resume_file});
+  std::vector<NamedFile> read;
+  for (const std::string& f : raw.target_input.include_files) read.push_back({"--include-file", f});
+  for (const std::string& f : raw.target_input.exclude_files) read.push_back({"--exclude-file", f});
+  if (!raw.config.empty()) read.push_back({"--config", raw.config});
+  if (!raw.resume.empty()) read.push_back({"--resume", raw.resume});
+  reject_shared_files(written, read);
+}
+
 void print_version(std::ostream& out) {
   out << "synscan " << kVersion << "\n" << pcap_lib_version() << "\nlibnet " << LIBNET_VERSION << "\n";
 }
@@ -410,6 +427,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0.001);
   if (!raw.resume_file.empty()) c.resume_file = raw.resume_file;
   finish_config(c, sources);
+  reject_shared_files(c, raw);
   // Notes only once the whole command line is valid: a bad input gets exactly one line.
   for (const std::string& notice : resolved.notices) std::cerr << "synscan: " << notice << "\n";
   if (vm.count("echo-config")) {

@@ -6,6 +6,7 @@
 #   - a write error (here /dev/full: ENOSPC) names the file and the reason and exits 1, wherever the bytes go:
 #     --help, --version, --echo-config, --count and --dry-run on stdout, a dry run's -o FILE, synscan merge.
 #     (A scan's outputs, --pcap-out and --metadata: tests/e2e/test_output_errors.sh, in a lab.)
+#   - one file through two spellings (./a.dat, a symlink) is refused as two outputs, exit 2, before any is created.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -55,5 +56,18 @@ expect_exit 1 "cannot write output '/dev/full': $full" sandboxed "$S" 198.18.0.0
 printf '{"ip":"198.19.0.1","port":80,"state":"open"}\n' >"$E2E_WORK/one.ndjson"
 expect_exit 1 "cannot write output '/dev/full': $full" "$S" merge "$E2E_WORK/one.ndjson" -o /dev/full
 expect_exit 1 "cannot write standard output: $full" into_full "$S" merge "$E2E_WORK/one.ndjson"
+
+log "one file through two spellings"
+cd "$E2E_WORK"
+expect_exit 2 "bad output './a.dat' (the same file as output 'a.dat': each output needs its own file)" \
+  sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run -oX a.dat -oD ./a.dat
+[[ ! -e a.dat ]] || fail "a.dat was created although the command line was refused"
+ln -s a.dat link.dat
+expect_exit 2 "bad output 'link.dat' (the same file as output 'a.dat'" \
+  sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run -oX a.dat -oD link.dat
+mkdir sub
+expect_exit 2 "bad output 'a.dat' (the same file as output 'sub/../a.dat'" \
+  sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run --metadata a.dat -o sub/../a.dat
+cd - >/dev/null
 
 log "PASS"
