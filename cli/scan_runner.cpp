@@ -198,7 +198,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   std::vector<RateLimiter> limiters;
   for (std::uint32_t t = 0; t < c.send_threads; ++t) {
     // Stagger the threads' schedules so that together they send evenly, not in step.
-    limiters.emplace_back(thread_rate, batch, start_ns + static_cast<std::int64_t>(t * 1e9 / c.rate_pps));
+    limiters.emplace_back(thread_rate, batch, start_ns + stagger_ns(t, c.rate_pps));
   }
   std::jthread deadline;
   if (c.max_runtime_s > 0) {
@@ -215,7 +215,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     state.pass = pass;
     if (pass > first_pass(c)) {
       wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
-      for (RateLimiter& l : limiters) l.resume(monotonic_ns());
+      resume_staggered(limiters, c.rate_pps, monotonic_ns());
     }
     const std::uint64_t before = state.sent.load();
     const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();

@@ -2,6 +2,8 @@
 # C21 (shared/cases.md): --retries 4 --rate 1 on 1 host x 1 dropped port: retransmissions count toward the
 # rate, so the 5 probes go about one a second (every gap 0.9-1.5 s), never two in the same second, never a
 # burst. Checked on the target side's capture timestamps.
+# And with two send threads (--rate 2 --send-threads 2 --retries 1, 4 probes a pass): every pass is staggered as
+# the first, one SYN every 0.5 s; the retry pass used to send the two threads' SYNs in the same microsecond.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/e2e/capture.sh
@@ -23,4 +25,16 @@ awk 'NR > 1 { gap = $1 - prev; printf "%.4f\n", gap; if (gap < 0.9 || gap > 1.5)
      END { exit bad }' "$E2E_WORK/syns.txt" >"$E2E_WORK/gaps.txt" ||
   fail "gaps outside 0.9-1.5 s: $(tr '\n' ' ' <"$E2E_WORK/gaps.txt")"
 log "gaps (s): $(tr '\n' ' ' <"$E2E_WORK/gaps.txt")"
+
+capture_start "tcp[tcpflags] == tcp-syn and dst net 198.19.0.40/30"
+SCAN_TIMEOUT=30 scan 198.19.0.40/30 -p 60006 --retries 1 --rate 2 --send-threads 2 --wait 1 >/dev/null ||
+  fail "synscan exited with $?"
+capture_stop >"$E2E_WORK/threads.txt"
+count=$(wc -l <"$E2E_WORK/threads.txt")
+((count == 8)) || fail "two threads: expected 8 SYNs (4 + 4 retries), captured $count: $(cat "$E2E_WORK/threads.txt")"
+# The pause between the passes is a gap of its own; within each pass the SYNs are 0.5 s apart: none under 0.4 s.
+awk 'NR > 1 { gap = $1 - prev; printf "%.4f\n", gap; if (gap < 0.4) bad = 1 } { prev = $1 } END { exit bad }' \
+  "$E2E_WORK/threads.txt" >"$E2E_WORK/thread-gaps.txt" ||
+  fail "two threads: SYNs closer than 0.4 s: $(tr '\n' ' ' <"$E2E_WORK/thread-gaps.txt")"
+log "two threads, gaps (s): $(tr '\n' ' ' <"$E2E_WORK/thread-gaps.txt")"
 log "PASS"
