@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cli/status.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/target_parse.hpp"
@@ -130,13 +131,13 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
 
 void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
-  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({:.0f} pps); passes: {}; {} {:.2f} s\n",
-             total_sent(r), r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"),
+  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n",
+             total_sent(r), r.send_s, format_pps(mean_pps(r)), fmt::join(r.sent_per_pass, "+"),
              r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   if (s.rate_capped) {
-    fmt::print(out, "synscan: rate capped by the sender: {:.0f} pps achieved of {:.0f} asked\n", mean_pps(r),
-               c.rate_pps);
+    fmt::print(out, "synscan: rate capped by the sender: {} pps achieved of {} asked\n", format_pps(mean_pps(r)),
+               format_pps(c.rate_pps));
   }
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());

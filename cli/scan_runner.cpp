@@ -212,15 +212,17 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   std::vector<std::uint64_t> sent_per_pass;
   ResumePoint reached{first_pass(c), std::vector<std::uint64_t>(c.send_threads, 0), {}, {}};
   for (std::uint32_t pass = first_pass(c); pass <= c.retries; ++pass) {
-    state.pass = pass;
+    const auto pass_probes = [&] {
+      const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();
+      return pass == 0 ? slice_probes : slice_probes - std::min(slice_probes, answered);
+    };
+    begin_pass(state, pass, pass_probes());  // at 0% while it waits for the previous pass's replies
     if (pass > first_pass(c)) {
       wait_for_replies(std::min(kRetryGapS, c.wait_s), state.stop);
       resume_staggered(limiters, c.rate_pps, monotonic_ns());
     }
     const std::uint64_t before = state.sent.load();
-    const std::uint64_t answered = state.open.load() + state.closed.load() + state.filtered.load();
-    state.pass_first_sent = before;
-    state.pass_probes = pass == 0 ? slice_probes : slice_probes - std::min(slice_probes, answered);
+    begin_pass(state, pass, pass_probes());  // the replies of the wait leave fewer probes to send
     reached.pass = pass;
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < c.send_threads; ++t) {

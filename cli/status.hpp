@@ -36,6 +36,14 @@ struct StatusSnapshot {
   double percent() const noexcept;
 };
 
+/// A rate for people: whole numbers from 10 pps up ("100000"), two significant digits below ("0.5", "2.5",
+/// "0.0012"), so that a slow scan does not read "0 pps". Also a valid JSON number.
+std::string format_pps(double pps);
+
+/// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from here,
+/// at 0%, also while the pass still waits for the previous one's replies (it showed the new pass at 100%).
+void begin_pass(ScanState& state, std::uint32_t pass, std::uint64_t probes) noexcept;
+
 /// True when a scan still sending at `interval_pps` over the last status interval (about 1 s) is held back by
 /// the machine rather than by --rate (`asked_pps`): below 90% of the asked rate after the first 2 s
 /// (`elapsed_s`, start-up excluded). Rates under 1,000 pps are never called capped: a one-second sample of
