@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "cli/case_fold.hpp"
 #include "cli/input_file.hpp"
 #include "cli/options.hpp"
 #include "cli/outputs.hpp"
@@ -222,10 +223,11 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
     return 0;
   }
   const auto formats = writer_formats();
-  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+  if (std::find(formats.begin(), formats.end(), ascii_lower(format)) == formats.end()) {
     throw UsageError(
         fmt::format("bad format '{}' in --format (formats are {})", format, fmt::join(formats, ", ")));
   }
+  format = ascii_lower(format);
   if (inputs.empty())
     throw UsageError("merge: no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "capture/route.hpp"
+#include "cli/case_fold.hpp"
 #include "cli/file_identity.hpp"
 #include "cli/man_page.hpp"
 #include "cli/output_args.hpp"
@@ -186,10 +187,11 @@ ShowMask parse_show(const std::string& text) {
   while (i <= text.size()) {
     std::size_t end = std::min(text.find(',', i), text.size());
     std::string token = text.substr(i, end - i);
-    if (token == "open") mask.open = true;
-    else if (token == "closed") mask.closed = true;
-    else if (token == "filtered") mask.filtered = true;
-    else if (token == "all") mask = {true, true, true};
+    const std::string state = ascii_lower(token);
+    if (state == "open") mask.open = true;
+    else if (state == "closed") mask.closed = true;
+    else if (state == "filtered") mask.filtered = true;
+    else if (state == "all") mask = {true, true, true};
     else bad("state", token, "--show", "states are open, closed, filtered");
     i = end + 1;
   }
@@ -372,7 +374,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (c.shard_count > 1 && !c.seed_given) {
     throw UsageError("--shard needs an explicit --seed (shards with different seeds overlap)");
   }
-  if (const std::optional<SendBackend> backend = parse_send_backend(raw.send_backend)) {
+  if (const std::optional<SendBackend> backend = parse_send_backend(ascii_lower(raw.send_backend))) {
     c.send_backend = *backend;
   } else {
     bad("backend", raw.send_backend, "--send-backend", "backends are auto, sendmmsg, mmap, xdp, libnet");

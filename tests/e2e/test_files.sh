@@ -7,6 +7,7 @@
 #     --help, --version, --echo-config, --count and --dry-run on stdout, a dry run's -o FILE, synscan merge.
 #     (A scan's outputs, --pcap-out and --metadata: tests/e2e/test_output_errors.sh, in a lab.)
 #   - one file through two spellings (./a.dat, a symlink) is refused as two outputs, exit 2, before any is created.
+#   - format names in any case: merge --format JSON writes the JSON array.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -69,5 +70,10 @@ mkdir sub
 expect_exit 2 "bad output 'a.dat' (the same file as output 'sub/../a.dat'" \
   sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run --metadata a.dat -o sub/../a.dat
 cd - >/dev/null
+
+log "format names in any case"
+"$S" merge "$E2E_WORK/one.ndjson" --format JSON 2>/dev/null | jq -e '.[0].port == 80' >/dev/null ||
+  fail "merge --format JSON did not write a JSON array"
+log "ok: merge --format JSON"
 
 log "PASS"
