@@ -408,6 +408,10 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   raw.target_input.guard_large = !c.dry_run;
   ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_ipv4, std::cin);
   c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
+  if (c.shard_count > c.space.size()) {  // a shard with no probe at all is a mistake in N, not a share
+    bad("shard", raw.shard, "--shard",
+        fmt::format("N runs from 1 to the number of probes, here {}", c.space.size()));
+  }
   c.hostnames = std::move(resolved.hostnames);
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;

@@ -8,6 +8,7 @@
 #     (A scan's outputs, --pcap-out and --metadata: tests/e2e/test_output_errors.sh, in a lab.)
 #   - one file through two spellings (./a.dat, a symlink) is refused as two outputs, exit 2, before any is created.
 #   - format names in any case: merge --format JSON writes the JSON array.
+#   - --shard I/N with N above the number of probes is bad input (exit 2); N equal to it gives one probe a shard.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -75,5 +76,10 @@ log "format names in any case"
 "$S" merge "$E2E_WORK/one.ndjson" --format JSON 2>/dev/null | jq -e '.[0].port == 80' >/dev/null ||
   fail "merge --format JSON did not write a JSON array"
 log "ok: merge --format JSON"
+
+log "shards: N from 1 to the number of probes"
+expect_exit 2 "bad shard '5/5' in --shard (N runs from 1 to the number of probes, here 4)" \
+  sandboxed "$S" 198.18.0.0/30 -p 80 --seed 1 --shard 5/5 --count
+[[ $(sandboxed "$S" 198.18.0.0/30 -p 80 --seed 1 --shard 4/4 --count) == 1 ]] || fail "shard 4/4 of 4 probes"
 
 log "PASS"

@@ -73,5 +73,12 @@ TEST(Options, ATargetBeforeTheOptionsCounts) {
   EXPECT_EQ(cl.config->space.size(), 1u);
 }
 
+// README: N runs from 1 to the number of probes. Shard 5/5 of 4 probes printed 0 and would have scanned nothing.
+TEST(Options, MoreShardsThanProbesIsBadInput) {
+  EXPECT_EQ(usage_error({"198.18.0.0/30", "-p", "80", "--seed", "1", "--shard", "5/5", "--count"}),
+            "bad shard '5/5' in --shard (N runs from 1 to the number of probes, here 4)");
+  EXPECT_EQ(usage_error({"198.18.0.0/30", "-p", "80", "--seed", "1", "--shard", "4/4", "--count"}), "(no error)");
+}
+
 }  // namespace
 }  // namespace synscan
