@@ -9,6 +9,8 @@
 #     The kernel's ipip/gre modules are often absent in CI VMs; a tun needs only CONFIG_TUN and takes the same
 #     path in synscan (route.cpp: ARPHRD_NONE and ARPHRD_TUNNEL both mean LinkType::raw_ipv4).
 # (c) the same over the tun with the PACKET_MMAP TX ring backend.
+# (d) --send-backend libnet on the tun: one line saying that libnet needs Ethernet (it said "libnet_init: unknown
+#     physical layer type 0xfffe"), exit 1.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -72,5 +74,15 @@ scan 198.19.0.0/26 -p "$ports" --send-backend mmap --rate 5000 --wait 2 --show a
   fail "(c) synscan exited with $?: $(cat "$E2E_WORK/mmap.stderr")"
 check_truth --targets 198.19.0.0/26 --ports "$ports" --all "$E2E_WORK/mmap.ndjson" ||
   fail "(c) states over the tun (TX ring) differ from the truth"
+
+log "(d) --send-backend libnet on the tun"
+rc=0
+scan 198.19.0.1 -p 80 --send-backend libnet --wait 0 >"$E2E_WORK/libnet.out" 2>"$E2E_WORK/libnet.err" || rc=$?
+grep -v "^\[$E2E_TEST_NAME\] " "$E2E_WORK/libnet.err" >"$E2E_WORK/libnet.msg" || true
+want="synscan: --send-backend libnet needs an Ethernet interface; 'tun-scan' has no link-layer header (ARPHRD 65534:"
+((rc == 1)) || fail "(d) exit $rc, want 1: $(cat "$E2E_WORK/libnet.msg")"
+[[ $(wc -l <"$E2E_WORK/libnet.msg") == 1 && $(cat "$E2E_WORK/libnet.msg") == "$want"* ]] ||
+  fail "(d) stderr: $(cat "$E2E_WORK/libnet.msg")"
+log "ok: $(cat "$E2E_WORK/libnet.msg")"
 
 log "PASS"
