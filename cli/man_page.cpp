@@ -57,7 +57,7 @@ up to a second for replies in flight and closes every output valid.
 synscan 198.19.0.0/16 \-p 22,80,443 \-\-rate 100000
 synscan 198.19.0.0/24 \-p 1\-1024 \-\-show all \-oX scan.xml \-oD scan.ndjson
 ndiff before.xml after.xml
-synscan 192.0.2.0/24 \-p 80 \-\-dry\-run
+synscan 198.19.0.0/24 \-p 80 \-\-dry\-run
 .fi
 .SH SEE ALSO
 nmap(1), ndiff(1), masscan(8), zmap(8), services(5)

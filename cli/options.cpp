@@ -72,7 +72,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"),
        "never probe the targets listed in FILE")
       ("no-default-excludes", po::bool_switch(),
-       "also probe 0/8, 127/8, 224/4, 240/4 (RFC 6890), excluded by default")
+       ("also probe what is excluded by default, never a valid destination (RFC 6890 not forwardable, and "
+        "multicast): " + default_exclusions_text()).c_str())
       ("allow-large", po::bool_switch(&t.allow_large),
        "scan more than 2^24 addresses without an exclusion list")
       ("top-ports", po::value(&o.top_ports)->value_name("N"),

@@ -43,14 +43,42 @@ std::vector<Ipv4> resolve_ipv4(const std::string& name) {
   return out;
 }
 
+namespace {
+
+// IANA IPv4 Special-Purpose Address Registry, the entries with "Forwardable: False", and multicast.
+// 192.0.0.0/24 is not forwardable "unless by virtue of a more specific reservation": 192.0.0.9/32 (PCP
+// anycast) and 192.0.0.10/32 (TURN anycast) are, so the block is two ranges here. 192.88.99.0/24 (6to4 relay
+// anycast, deprecated by RFC 7526) has no forwardable value in the registry and is not excluded.
+constexpr DefaultExclusion kDefaultExclusionsIpv4[] = {
+    {{0x00000000u, 0x00FFFFFFu}, "0.0.0.0/8", "\"This network\""},
+    {{0x7F000000u, 0x7FFFFFFFu}, "127.0.0.0/8", "Loopback"},
+    {{0xA9FE0000u, 0xA9FEFFFFu}, "169.254.0.0/16", "Link Local"},
+    {{0xC0000000u, 0xC0000008u}, "192.0.0.0-192.0.0.8", "IETF Protocol Assignments"},
+    {{0xC000000Bu, 0xC00000FFu}, "192.0.0.11-192.0.0.255", "IETF Protocol Assignments"},
+    {{0xC0000200u, 0xC00002FFu}, "192.0.2.0/24", "Documentation (TEST-NET-1)"},
+    {{0xC6336400u, 0xC63364FFu}, "198.51.100.0/24", "Documentation (TEST-NET-2)"},
+    {{0xCB007100u, 0xCB0071FFu}, "203.0.113.0/24", "Documentation (TEST-NET-3)"},
+    {{0xE0000000u, 0xEFFFFFFFu}, "224.0.0.0/4", "Multicast"},
+    {{0xF0000000u, 0xFFFFFFFFu}, "240.0.0.0/4", "Reserved, with Limited Broadcast 255.255.255.255"},
+};
+
+}  // namespace
+
+std::span<const DefaultExclusion> default_exclusions_ipv4() { return kDefaultExclusionsIpv4; }
+
 const std::vector<Interval>& default_exclusions() {
-  static const std::vector<Interval> kList = {
-      {0x00000000u, 0x00FFFFFFu},  // 0.0.0.0/8
-      {0x7F000000u, 0x7FFFFFFFu},  // 127.0.0.0/8
-      {0xE0000000u, 0xEFFFFFFFu},  // 224.0.0.0/4
-      {0xF0000000u, 0xFFFFFFFFu},  // 240.0.0.0/4, which holds 255.255.255.255
-  };
+  static const std::vector<Interval> kList = [] {
+    std::vector<Interval> out;
+    for (const DefaultExclusion& e : default_exclusions_ipv4()) out.push_back(e.range);
+    return out;
+  }();
   return kList;
+}
+
+std::string default_exclusions_text() {
+  std::vector<std::string_view> blocks;
+  for (const DefaultExclusion& e : default_exclusions_ipv4()) blocks.push_back(e.block);
+  return fmt::format("{}", fmt::join(blocks, ", "));
 }
 
 bool looks_like_hostname(std::string_view token) {
@@ -186,9 +214,17 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
     if (user_only.empty()) {
       throw UsageError("no targets left: the exclusions (--exclude, --exclude-file) remove every target");
     }
-    throw UsageError(
-        "no targets left: every target is in the default exclusions (0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, "
-        "240.0.0.0/4; RFC 6890); add --no-default-excludes to scan them anyway");
+    // Name the blocks that took the targets: "192.0.2.0/24 Documentation (TEST-NET-1)".
+    std::vector<std::string> hit;
+    for (const DefaultExclusion& e : default_exclusions_ipv4()) {
+      const bool overlaps = std::any_of(
+          include.intervals().begin(), include.intervals().end(),
+          [&](const Interval& iv) { return iv.first <= e.range.last && e.range.first <= iv.last; });
+      if (overlaps) hit.push_back(fmt::format("{} {}", e.block, e.name));
+    }
+    throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}; never "
+                                 "valid destinations, RFC 6890); add --no-default-excludes to scan them anyway",
+                                 fmt::join(hit, ", ")));
   }
   if (o.guard_large && !o.allow_large && !own_exclusions && out.targets.size() > kLargeScanAddresses) {
     throw UsageError(

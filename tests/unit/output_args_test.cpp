@@ -100,7 +100,8 @@ std::optional<ScanConfig> parse(std::vector<const char*> args) {
 }
 
 TEST(OutputArgs, CommandLineWithShortForms) {
-  const auto c = parse({"198.51.100.0/24", "-p", "80", "-oX", "a.xml", "-o", "b.csv", "--dry-run"});
+  const auto c = parse(
+      {"198.51.100.0/24", "--no-default-excludes", "-p", "80", "-oX", "a.xml", "-o", "b.csv", "--dry-run"});
   ASSERT_TRUE(c);
   ASSERT_EQ(c->outputs.size(), 2u);
   EXPECT_EQ(c->outputs[0].path, "b.csv");
@@ -140,11 +141,14 @@ TEST(OutputArgs, FormatStateAndBackendNamesIgnoreCase) {
 }
 
 TEST(OutputArgs, StatusModes) {
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80"})->status, StatusMode::automatic);
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80", "--status"})->status, StatusMode::on);
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80", "--no-status"})->status, StatusMode::off);
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80", "--status-json"})->status, StatusMode::json);
-  EXPECT_THROW(parse({"198.51.100.1", "-p", "80", "--status", "--no-status"}), UsageError);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80"})->status, StatusMode::automatic);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--status"})->status, StatusMode::on);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--no-status"})->status,
+            StatusMode::off);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--status-json"})->status,
+            StatusMode::json);
+  EXPECT_THROW(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--status", "--no-status"}),
+               UsageError);
 }
 
 TEST(OutputArgs, ManPageListsEveryGroupAndOption) {
