@@ -2,6 +2,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli/usage_text.hpp"
+
 namespace po = boost::program_options;
 
 namespace synscan {
@@ -49,10 +51,10 @@ runs; at the end a regular file is rewritten with one <host> per address.
 .PP
 Results reach a file or pipe within a second of being found. On SIGINT or SIGTERM synscan stops sending, waits
 up to a second for replies in flight and closes every output valid.
-.SH EXIT STATUS
-0 success; 1 the environment failed (no route, no permission, an output that cannot be written);
-2 bad input (one line naming the bad token).
-.SH EXAMPLES
+)";
+
+// After EXIT STATUS, which is written from cli/usage_text.hpp.
+const char* const kTail = R"(.SH EXAMPLES
 .nf
 synscan 198.19.0.0/16 \-p 22,80,443 \-\-rate 100000
 synscan 198.19.0.0/24 \-p 1\-1024 \-\-show all \-oX scan.xml \-oD scan.ndjson
@@ -68,14 +70,16 @@ nmap(1), ndiff(1), masscan(8), zmap(8), services(5)
 void write_man_page(const OptionGroups& groups, const std::string& version, std::ostream& out) {
   out << ".TH SYNSCAN 1 \"\" \"synscan " << roff(version) << "\" \"User Commands\"\n"
       << ".SH NAME\nsynscan \\- a fast, stateless TCP SYN port scanner\n"
-      << ".SH SYNOPSIS\n.B synscan\n[\\fIoptions\\fR] \\fITARGET\\fR...\n"
+      << ".SH SYNOPSIS\n.nf\n";
+  for (std::string_view line : kUsageLines) out << roff(std::string(line)) << "\n";
+  out << ".fi\n"
       << ".SH DESCRIPTION\nsynscan walks a keyed pseudo\\-random permutation of targets x ports, sends one "
          "TCP SYN "
          "per probe at the rate you set, and tells open (SYN\\-ACK), closed (RST) and filtered (silence or "
          "ICMP "
          "unreachable) apart by validating every reply against a SYN cookie.\n.PP\n"
-         "\\fITARGET\\fR: an address, a CIDR block a.b.c.d/n or a range a.b.c.d\\-e.f.g.h; several, or "
-         "comma\\-separated.\n"
+         "\\fITARGET\\fR: "
+      << roff(std::string(kTargetText)) << "\n"
       << ".SH OPTIONS\n";
   for (const auto& [title, group] : groups) {
     out << ".SS " << roff(title) << "\n";
@@ -91,7 +95,9 @@ void write_man_page(const OptionGroups& groups, const std::string& version, std:
       out << "\n" << roff(opt->description()) << "\n";
     }
   }
-  out << kBody;
+  out << kBody << ".SH EXIT STATUS\n";
+  for (const ExitStatusText& s : kExitStatuses) out << ".TP\n.B " << s.code << "\n" << roff(std::string(s.meaning)) << "\n";
+  out << kTail;
 }
 
 }  // namespace synscan

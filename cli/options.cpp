@@ -17,6 +17,7 @@
 #include "cli/ports_input.hpp"
 #include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
+#include "cli/usage_text.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/result_table.hpp"
@@ -56,6 +57,39 @@ struct RawOptions {
   std::string resume_file;
   std::string user = "nobody";
 };
+
+// --help's first lines: the usage lines and what a TARGET is (cli/usage_text.hpp), then "Options".
+std::string help_caption() {
+  std::string text;
+  for (std::string_view line : kUsageLines) text += std::string(line) + "\n";
+  return text + "\nTARGET: " + std::string(kTargetText) + "\n\nOptions";
+}
+
+// --help's last lines: the exit status, as README and the man page give it, wrapped as Boost wraps the options.
+std::string help_exit_status() {
+  constexpr std::size_t kWidth = 80;
+  std::string text = "Exit status:\n";
+  for (const ExitStatusText& s : kExitStatuses) {
+    std::string line = fmt::format("  {}  ", s.code);
+    const std::size_t indent = line.size();
+    std::size_t at = 0;
+    while (at < s.meaning.size()) {
+      std::size_t end = s.meaning.find(' ', at);
+      if (end == std::string_view::npos) end = s.meaning.size();
+      const std::string_view word = s.meaning.substr(at, end - at);
+      if (line.size() > indent && line.size() + 1 + word.size() > kWidth) {
+        text += line + "\n";
+        line.assign(indent, ' ');
+      } else if (line.size() > indent) {
+        line += ' ';
+      }
+      line += word;
+      at = end + 1;
+    }
+    text += line + "\n";
+  }
+  return text;
+}
 
 po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) {
   po::options_description targets("Ports");
@@ -135,10 +169,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
        "where a stopped scan writes its resume file (default synscan.resume)")
       ("help,h", "show this help")
       ("version", "show versions");
-  po::options_description all(
-      "synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
-      "TARGET: an address, a CIDR block a.b.c.d/n, a range a.b.c.d-e.f.g.h or a hostname; several, or "
-      "comma-separated.\n\nOptions");  // Boost adds the colon
+  po::options_description all(help_caption());  // Boost adds the colon after "Options"
   all.add(target_group).add(targets).add(pace).add(network).add(output).add(advanced);
   if (groups) {
     const std::pair<const char*, const po::options_description*> named[] = {
@@ -337,7 +368,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     throw UsageError(e.what());
   }
   if (vm.count("help")) {
-    out << desc << "\n";
+    out << desc << "\n" << help_exit_status();
     return {};
   }
   if (vm.count("help-man")) {
