@@ -16,9 +16,9 @@ struct NamedFile {
 };
 
 /// What `path` names: "dev:ino" of the file when it exists ("-" is standard output, by the file descriptor),
-/// else its resolved absolute path (symlinks, "." and ".." resolved as far as the path exists): what opening it
-/// for writing would create. Empty for a character device (/dev/null, a terminal), which any number of writers
-/// may share.
+/// else its resolved absolute path (symlinks, "." and ".." resolved as far as the path exists): what opening
+/// it for writing would create. Empty for a character device (/dev/null, a terminal), which any number of
+/// writers may share.
 std::string file_identity(const std::string& path);
 
 /// Throws UsageError when two of `written` are one file, or one of `written` is one of `read` (stdin, "-", is

@@ -10,11 +10,13 @@
 namespace synscan {
 
 /// Opens `path` for reading (binary). Throws std::runtime_error (the environment: exit 1) reading
-/// "cannot read WHAT 'PATH': REASON" -- REASON is strerror of the failure, "Is a directory" for a directory --
-/// or "cannot read 'PATH': REASON" when `what` is empty. Never refers to stdin: callers handle "-" themselves.
+/// "cannot read WHAT 'PATH': REASON" -- REASON is strerror of the failure, "Is a directory" for a directory
+/// -- or "cannot read 'PATH': REASON" when `what` is empty. Never refers to stdin: callers handle "-"
+/// themselves.
 std::ifstream open_input_file(const std::string& path, std::string_view what);
 
-/// The whole contents of `path`; a directory, a failed open or a failed read throws as open_input_file() does.
+/// The whole contents of `path`; a directory, a failed open or a failed read throws as open_input_file()
+/// does.
 std::string read_input_file(const std::string& path, std::string_view what);
 
 }  // namespace synscan

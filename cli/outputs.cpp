@@ -84,10 +84,12 @@ Outputs::Outputs(const std::vector<OutputSpec>& specs) {
       e.file = stdout;
     } else {
       e.owned.reset(std::fopen(spec.path.c_str(), spec.append ? "a" : "w"));
-      if (!e.owned) throw std::runtime_error("cannot write output '" + spec.path + "': " + std::strerror(errno));
+      if (!e.owned)
+        throw std::runtime_error("cannot write output '" + spec.path + "': " + std::strerror(errno));
       e.file = e.owned.get();
     }
-    e.writer = std::make_unique<CheckedWriter>(make_writer(spec.format, e.file), e.file, output_name(spec.path));
+    e.writer =
+        std::make_unique<CheckedWriter>(make_writer(spec.format, e.file), e.file, output_name(spec.path));
     entries_.push_back(std::move(e));
   }
 }
@@ -103,8 +105,9 @@ void Outputs::watch(std::atomic<bool>& stop, std::FILE* warn) {
     e.writer->on_error([this, &stop, warn](const std::string& error) {
       const bool none_left = all_failed();
       if (warn != nullptr) {
-        fmt::print(warn, "synscan: warning: {}; {}\n", error,
-                   none_left ? "no output can take results any more: stopping the scan" : "the other outputs go on");
+        fmt::print(
+            warn, "synscan: warning: {}; {}\n", error,
+            none_left ? "no output can take results any more: stopping the scan" : "the other outputs go on");
         std::fflush(warn);
       }
       if (none_left) stop.store(true);

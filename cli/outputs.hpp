@@ -24,8 +24,8 @@ namespace synscan {
 std::string output_name(const std::string& path);
 
 /// A ResultWriter that watches its FILE for write errors (ferror after every call). After the first error it
-/// writes nothing more; end() then throws std::runtime_error "cannot write NAME: REASON". Not thread-safe: one
-/// thread at a time uses a writer, as the ResultWriter contract says.
+/// writes nothing more; end() then throws std::runtime_error "cannot write NAME: REASON". Not thread-safe:
+/// one thread at a time uses a writer, as the ResultWriter contract says.
 class CheckedWriter final : public ResultWriter {
  public:
   /// Called once with error_text() when the first error is noticed before end().
@@ -65,8 +65,8 @@ class CheckedWriter final : public ResultWriter {
 
 class Outputs {
  public:
-  /// Opens every output ("-" is stdout) and makes its writer. Throws std::runtime_error naming the file and the
-  /// system's reason when one cannot be opened for writing.
+  /// Opens every output ("-" is stdout) and makes its writer. Throws std::runtime_error naming the file and
+  /// the system's reason when one cannot be opened for writing.
   explicit Outputs(const std::vector<OutputSpec>& specs);
   Outputs(const Outputs&) = delete;  // the writers' error handlers point here
   Outputs& operator=(const Outputs&) = delete;
@@ -83,9 +83,9 @@ class Outputs {
   /// cheap enough for an idle loop. A scan whose results go only to `| head` learns of it without a write.
   void check_readers();
 
-  /// Calls end() on every writer, also after one of them failed, and flushes every file. Returns "" when every
-  /// output was written whole, else one line naming each output that failed and why ("cannot write output
-  /// 'a.xml': No space left on device; ...").
+  /// Calls end() on every writer, also after one of them failed, and flushes every file. Returns "" when
+  /// every output was written whole, else one line naming each output that failed and why ("cannot write
+  /// output 'a.xml': No space left on device; ...").
   std::string end(const ScanTotals& totals);
 
   /// True when at least one output failed; all_failed(): every one did (no output can take results).

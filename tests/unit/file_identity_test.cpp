@@ -1,5 +1,6 @@
-// One file through two spellings is one file: outputs, --metadata, --pcap-out and the resume file may not share
-// one, nor overwrite a file the scan read (-iL, --exclude-file, --config, --resume). Before, '-oX a.dat -oD
+// One file through two spellings is one file: outputs, --metadata, --pcap-out and the resume file may not
+// share one, nor overwrite a file the scan read (-iL, --exclude-file, --config, --resume). Before, '-oX a.dat
+// -oD
 // ./a.dat' was accepted and left a file that was neither XML nor NDJSON.
 #include "cli/file_identity.hpp"
 
@@ -46,8 +47,9 @@ TEST(FileIdentity, TwoSpellingsOfOneNewFileAreRefused) {
   EXPECT_EQ(error_of_scan({"-oX", "a.dat", "-oD", "./a.dat"}),
             "bad output './a.dat' (the same file as output 'a.dat': each output needs its own file)");
   EXPECT_EQ(error_of_scan({"-o", s.dir + "/sub/../b.xml", "-oJ", "b.xml"}),
-            "bad output 'b.xml' (the same file as output '" + s.dir + "/sub/../b.xml': each output needs its own "
-            "file)");
+            "bad output 'b.xml' (the same file as output '" + s.dir +
+                "/sub/../b.xml': each output needs its own "
+                "file)");
   EXPECT_FALSE(fs::exists("a.dat"));  // refused before anything was created
   EXPECT_EQ(error_of_scan({"-oX", "a.dat", "-oD", "sub/a.dat"}), "(no error)");
 }
@@ -61,7 +63,8 @@ TEST(FileIdentity, ExistingFilesAreComparedByDeviceAndInode) {
   EXPECT_EQ(error_of_scan({"-oX", a, "-oD", s.dir + "/link.dat"}),
             "bad output '" + s.dir + "/link.dat' (the same file as output '" + a +
                 "': each output needs its own file)");
-  EXPECT_NE(error_of_scan({"-oX", s.dir + "/hard.dat", "-oD", a}).find("the same file as output"), std::string::npos);
+  EXPECT_NE(error_of_scan({"-oX", s.dir + "/hard.dat", "-oD", a}).find("the same file as output"),
+            std::string::npos);
 }
 
 // Opening a dangling symlink for writing creates its target: the two are one file before either exists.
@@ -69,8 +72,9 @@ TEST(FileIdentity, ADanglingSymlinkIsItsTarget) {
   Scratch s;
   fs::create_symlink("sub/new.xml", s.dir + "/dangling.xml");
   EXPECT_EQ(file_identity(s.dir + "/dangling.xml"), file_identity(s.dir + "/sub/new.xml"));
-  EXPECT_NE(error_of_scan({"-oX", s.dir + "/sub/new.xml", "-oD", s.dir + "/dangling.xml"}).find("the same file"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of_scan({"-oX", s.dir + "/sub/new.xml", "-oD", s.dir + "/dangling.xml"}).find("the same file"),
+      std::string::npos);
 }
 
 TEST(FileIdentity, MetadataPcapAndResumeFileCountAsOutputs) {
@@ -104,7 +108,8 @@ TEST(FileIdentity, AnOutputMayNotOverwriteAnInput) {
 TEST(FileIdentity, CharacterDevicesAreShared) {
   EXPECT_EQ(file_identity("/dev/null"), "");
   EXPECT_EQ(error_of_scan({"-oX", "/dev/null", "-oD", "/dev/./null"}), "(no error)");
-  EXPECT_NO_THROW(reject_shared_files({{"output", "-"}, {"--metadata", "/dev/null"}}, {{"--include-file", "-"}}));
+  EXPECT_NO_THROW(
+      reject_shared_files({{"output", "-"}, {"--metadata", "/dev/null"}}, {{"--include-file", "-"}}));
 }
 
 }  // namespace

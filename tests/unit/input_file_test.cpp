@@ -1,6 +1,6 @@
 // Input files (--config, -iL, --exclude-file, --resume, merge): a directory or a file that cannot be read is
-// the environment (std::runtime_error, exit 1) with one message naming the path and the system's reason, never
-// a silent empty input, a parse error or a usage error.
+// the environment (std::runtime_error, exit 1) with one message naming the path and the system's reason,
+// never a silent empty input, a parse error or a usage error.
 #include "cli/input_file.hpp"
 
 #include <gtest/gtest.h>
@@ -48,7 +48,8 @@ TEST(InputFile, ADirectoryIsRefusedByName) {
             "cannot read --include-file '" + dir + "': Is a directory");
   EXPECT_EQ(environment_error_of([&] { read_input_file(dir, "config file"); }),
             "cannot read config file '" + dir + "': Is a directory");
-  EXPECT_EQ(environment_error_of([&] { read_input_file(dir, ""); }), "cannot read '" + dir + "': Is a directory");
+  EXPECT_EQ(environment_error_of([&] { read_input_file(dir, ""); }),
+            "cannot read '" + dir + "': Is a directory");
 }
 
 TEST(InputFile, AMissingFileNamesTheReason) {
@@ -65,8 +66,8 @@ TEST(InputFile, ReadsTheWholeFile) {
   std::remove(path.c_str());
 }
 
-// Each option that reads a file refuses a directory the same way: before, --config DIR ran the scan without the
-// file's options, -iL DIR failed without a reason and --resume DIR gave a JSON parse error.
+// Each option that reads a file refuses a directory the same way: before, --config DIR ran the scan without
+// the file's options, -iL DIR failed without a reason and --resume DIR gave a JSON parse error.
 TEST(InputFile, EveryInputOptionRefusesADirectory) {
   const std::string dir = make_dir("options");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
@@ -93,12 +94,16 @@ TEST(InputFile, MergeRefusesADirectory) {
 
 // README: a file that cannot be read is the environment (exit 1), also a resume file (it was exit 2).
 TEST(InputFile, AnUnreadableResumeFileIsTheEnvironment) {
-  EXPECT_EQ(environment_error_of([] { test::run({"--resume", "/nonexistent/r.resume"}); }),
+  EXPECT_EQ(environment_error_of([] {
+              test::run({"--resume", "/nonexistent/r.resume"});
+            }),
             "cannot read resume file '/nonexistent/r.resume': No such file or directory");
   if (::geteuid() != 0) {  // root reads a mode-000 file anyway
     const std::string path = test::write_temp_file("unreadable.resume", "{}");
     ::chmod(path.c_str(), 0);
-    EXPECT_EQ(environment_error_of([&] { test::run({"--resume", path}); }),
+    EXPECT_EQ(environment_error_of([&] {
+                test::run({"--resume", path});
+              }),
               "cannot read resume file '" + path + "': Permission denied");
     std::remove(path.c_str());
   }

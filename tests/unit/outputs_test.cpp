@@ -1,6 +1,7 @@
 // Write errors of outputs: every one names the file and the system's reason, the first warns once while the
-// other outputs go on (or stops the scan when none is left), and the end reports every output that failed. /dev/full (ENOSPC on every
-// write) and a pipe without reader (EPIPE) stand for a full disk and a reader gone.
+// other outputs go on (or stops the scan when none is left), and the end reports every output that failed.
+// /dev/full (ENOSPC on every write) and a pipe without reader (EPIPE) stand for a full disk and a reader
+// gone.
 #include "cli/outputs.hpp"
 
 #include <gtest/gtest.h>
@@ -68,7 +69,8 @@ TEST(Outputs, AFullDiskNamesTheFileWarnsOnceAndTheOtherOutputGoesOn) {
   EXPECT_TRUE(outputs.any_failed());
   EXPECT_FALSE(outputs.all_failed());
   EXPECT_EQ(read_all(warn),
-            "synscan: warning: cannot write output '/dev/full': No space left on device; the other outputs go on\n");
+            "synscan: warning: cannot write output '/dev/full': No space left on device; the other outputs "
+            "go on\n");
   EXPECT_FALSE(stop);
   EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '/dev/full': No space left on device");
   // The other output got every result and was closed valid.
@@ -130,7 +132,8 @@ TEST(Outputs, APipeWithoutReaderIsBrokenPipe) {
   ::close(fds[1]);
 }
 
-// `synscan ... | head -1`: once head is gone, the scan learns it without writing (no result may come for long).
+// `synscan ... | head -1`: once head is gone, the scan learns it without writing (no result may come for
+// long).
 TEST(Outputs, AReaderGoneIsSeenWithoutAWrite) {
   std::signal(SIGPIPE, SIG_IGN);
   int fds[2];
@@ -151,8 +154,8 @@ TEST(Outputs, AReaderGoneIsSeenWithoutAWrite) {
     EXPECT_FALSE(stop);  // the file output goes on
     EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '" + path + "': Broken pipe");
   }
-  EXPECT_EQ(read_all(warn), "synscan: warning: cannot write output '" + path +
-                                "': Broken pipe; the other outputs go on\n");
+  EXPECT_EQ(read_all(warn),
+            "synscan: warning: cannot write output '" + path + "': Broken pipe; the other outputs go on\n");
   std::fclose(warn);
   ::close(fds[1]);
   std::remove(other.c_str());
