@@ -20,8 +20,8 @@ struct DumpContext {
   std::atomic<std::uint64_t>* frames;
 };
 
-// Flushes the dump file; the first errno of a failed write (pcap_dump writes through stdio and reports nothing
-// itself, so the FILE's error flag is what tells), or 0.
+// Flushes the dump file; the first errno of a failed write (pcap_dump writes through stdio and reports
+// nothing itself, so the FILE's error flag is what tells), or 0.
 int flush_error(pcap_dumper_t* dumper) {
   errno = 0;
   const bool flushed = pcap_dump_flush(dumper) == 0;
@@ -81,7 +81,8 @@ void PcapDumper::start() {
         idle_rounds = 0;
         if ((write_error_ = flush_error(dumper_.get())) != 0) {
           // The scan goes on without its capture file; stop() reports the error and the scan exits 1.
-          fmt::print(stderr, "synscan: warning: cannot write --pcap-out '{}': {}; the scan goes on without it\n",
+          fmt::print(stderr,
+                     "synscan: warning: cannot write --pcap-out '{}': {}; the scan goes on without it\n",
                      path_, std::strerror(write_error_));
           return;
         }
@@ -100,7 +101,8 @@ void PcapDumper::stop() {
   if (write_error_ == 0) write_error_ = flush_error(dumper_.get());
   dumper_.reset();
   if (write_error_ != 0) {
-    throw std::runtime_error(fmt::format("cannot write --pcap-out '{}': {}", path_, std::strerror(write_error_)));
+    throw std::runtime_error(
+        fmt::format("cannot write --pcap-out '{}': {}", path_, std::strerror(write_error_)));
   }
 }
 

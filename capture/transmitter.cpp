@@ -10,9 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -106,7 +105,8 @@ void require_ethernet_for_libnet(const std::string& interface) {
   if (::ioctl(fd.get(), SIOCGIFHWADDR, &ifr) != 0) throw system_error("SIOCGIFHWADDR " + interface);
   if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
     throw std::runtime_error("--send-backend libnet needs an Ethernet interface; '" + interface +
-                             "' has no link-layer header (ARPHRD " + std::to_string(ifr.ifr_hwaddr.sa_family) +
+                             "' has no link-layer header (ARPHRD " +
+                             std::to_string(ifr.ifr_hwaddr.sa_family) +
                              ": tun, ipip, WireGuard): use --send-backend sendmmsg or mmap");
   }
 }

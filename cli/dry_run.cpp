@@ -57,7 +57,8 @@ bool flush_all(std::FILE* out, const std::string& name) {
 
 }  // namespace
 
-std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out, const std::string& out_name) {
+std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out,
+                          const std::string& out_name) {
   const Permutation perm(c.space.size(), c.seed);
   const Slice slice = make_slice(c.space.size(), c.shard_index, c.shard_count, 0, 1);
   if (c.count_only) {  // --count: the size of this shard, computed, never walked

@@ -23,7 +23,8 @@ namespace {
 int flush_stdout() {
   std::cout.flush();
   if (std::cout && std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return 0;
-  throw std::runtime_error(fmt::format("cannot write standard output: {}", std::strerror(errno != 0 ? errno : EIO)));
+  throw std::runtime_error(
+      fmt::format("cannot write standard output: {}", std::strerror(errno != 0 ? errno : EIO)));
 }
 
 }  // namespace

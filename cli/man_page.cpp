@@ -96,7 +96,9 @@ void write_man_page(const OptionGroups& groups, const std::string& version, std:
     }
   }
   out << kBody << ".SH EXIT STATUS\n";
-  for (const ExitStatusText& s : kExitStatuses) out << ".TP\n.B " << s.code << "\n" << roff(std::string(s.meaning)) << "\n";
+  for (const ExitStatusText& s : kExitStatuses) {
+    out << ".TP\n.B " << s.code << "\n" << roff(std::string(s.meaning)) << "\n";
+  }
   out << kTail;
 }
 

@@ -65,7 +65,7 @@ std::string help_caption() {
   return text + "\nTARGET: " + std::string(kTargetText) + "\n\nOptions";
 }
 
-// --help's last lines: the exit status, as README and the man page give it, wrapped as Boost wraps the options.
+// --help's last lines: the exit status as README and the man page give it, wrapped as Boost wraps options.
 std::string help_exit_status() {
   constexpr std::size_t kWidth = 80;
   std::string text = "Exit status:\n";
@@ -308,8 +308,8 @@ void reject_target_like_outputs(const std::vector<OutputSpec>& outputs) {
   }
 }
 
-// Outputs, --metadata, --pcap-out and the resume file are compared by identity with each other and with the files
-// read (cli/file_identity.hpp). A resumed scan may write its resume file over the one it read: that is the point.
+// Outputs, --metadata, --pcap-out and the resume file are compared by identity with each other and with the
+// files read (cli/file_identity.hpp). A resumed scan may write its resume file over the one it read.
 void reject_shared_files(const ScanConfig& c, const RawOptions& raw) {
   std::vector<NamedFile> written;
   for (const OutputSpec& o : c.outputs) written.push_back({"output", o.path});

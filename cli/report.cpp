@@ -131,13 +131,13 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
 
 void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
-  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n",
-             total_sent(r), r.send_s, format_pps(mean_pps(r)), fmt::join(r.sent_per_pass, "+"),
+  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n", total_sent(r),
+             r.send_s, format_pps(mean_pps(r)), fmt::join(r.sent_per_pass, "+"),
              r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   if (s.rate_capped) {
-    fmt::print(out, "synscan: rate capped by the sender: {} pps achieved of {} asked\n", format_pps(mean_pps(r)),
-               format_pps(c.rate_pps));
+    fmt::print(out, "synscan: rate capped by the sender: {} pps achieved of {} asked\n",
+               format_pps(mean_pps(r)), format_pps(c.rate_pps));
   }
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
@@ -163,14 +163,16 @@ void MetadataFile::write(const nlohmann::json& doc) {
   if (!file_) return;
   const std::string text = doc.dump(2) + "\n";
   errno = 0;
-  bool ok = std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size() && std::fflush(file_.get()) == 0;
+  bool ok =
+      std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size() && std::fflush(file_.get()) == 0;
   int error = errno;
   if (std::fclose(file_.release()) != 0 && ok) {
     ok = false;
     error = errno;
   }
   if (!ok) {
-    throw std::runtime_error("cannot write metadata '" + path_ + "': " + std::strerror(error != 0 ? error : EIO));
+    throw std::runtime_error("cannot write metadata '" + path_ +
+                             "': " + std::strerror(error != 0 ? error : EIO));
   }
 }
 

@@ -195,7 +195,8 @@ ResumeFile resume_from_json(std::string_view text, const std::string& source) {
 }
 
 ResumeFile read_resume_file(const std::string& path) {
-  // A file that cannot be read (or a directory) is the environment (exit 1); one that reads wrong is bad input.
+  // A file that cannot be read (or a directory) is the environment (exit 1); one that reads wrong is bad
+  // input.
   return resume_from_json(read_input_file(path, "resume file"), path);
 }
 

@@ -79,8 +79,8 @@ std::string resume_to_json(const ScanConfig& c, const ResumePoint& point);
 /// wrong type, positions inconsistent with the thread count).
 ResumeFile resume_from_json(std::string_view text, const std::string& source);
 
-/// Reads and parses a resume file. Throws std::runtime_error when it cannot be read (a directory included; exit 1)
-/// and UsageError when it does not parse as one (exit 2).
+/// Reads and parses a resume file. Throws std::runtime_error when it cannot be read (a directory included;
+/// exit 1) and UsageError when it does not parse as one (exit 2).
 ResumeFile read_resume_file(const std::string& path);
 
 /// Checks that `c` (built from file.options plus allowed overrides) has the seed, shard, thread count and

@@ -114,7 +114,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const ReplyValidator validator(c.space, cookie, hop.source_ip, c.source_port_first, c.source_port_last);
 
   Outputs outputs(c.outputs);
-  outputs.watch(state.stop);  // a failed output warns; when none is left, the scan stops: its results would be lost
+  outputs.watch(state.stop);  // a failed output warns; with none left the scan stops, its results being lost
   MetadataFile metadata(c.metadata_path);
   const ServiceNames services = ServiceNames::load();
   ResultTable table(c.space.size());

@@ -67,7 +67,8 @@ std::string format_status_json(const StatusSnapshot& s) {
       R"("pps":{},"mean_pps":{},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
       R"("if_drops":{},"queue_drops":{},"rate_capped":{}}})",
       s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), format_pps(s.pps),
-      format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops, s.rate_capped);
+      format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops,
+      s.rate_capped);
 }
 
 StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,

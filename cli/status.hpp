@@ -40,8 +40,9 @@ struct StatusSnapshot {
 /// "0.0012"), so that a slow scan does not read "0 pps". Also a valid JSON number.
 std::string format_pps(double pps);
 
-/// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from here,
-/// at 0%, also while the pass still waits for the previous one's replies (it showed the new pass at 100%).
+/// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from
+/// here, at 0%, also while the pass still waits for the previous one's replies (it showed the new pass at
+/// 100%).
 void begin_pass(ScanState& state, std::uint32_t pass, std::uint64_t probes) noexcept;
 
 /// True when a scan still sending at `interval_pps` over the last status interval (about 1 s) is held back by

@@ -222,9 +222,10 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
           [&](const Interval& iv) { return iv.first <= e.range.last && e.range.first <= iv.last; });
       if (overlaps) hit.push_back(fmt::format("{} {}", e.block, e.name));
     }
-    throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}; never "
-                                 "valid destinations, RFC 6890); add --no-default-excludes to scan them anyway",
-                                 fmt::join(hit, ", ")));
+    throw UsageError(
+        fmt::format("no targets left: every target is in the default exclusions ({}; never valid "
+                    "destinations, RFC 6890); add --no-default-excludes to scan them anyway",
+                    fmt::join(hit, ", ")));
   }
   if (o.guard_large && !o.allow_large && !own_exclusions && out.targets.size() > kLargeScanAddresses) {
     throw UsageError(

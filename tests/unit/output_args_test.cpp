@@ -119,8 +119,8 @@ TEST(OutputArgs, CommandLineWithShortForms) {
 // Names from a fixed set are matched in any case, as file extensions are: "--format JSON" was refused while
 // "-o a.JSON" gave json. A bad one is still named as typed.
 TEST(OutputArgs, FormatStateAndBackendNamesIgnoreCase) {
-  const auto c = parse({"198.18.0.1", "-p", "80", "--format", "JSON", "--show", "OPEN,Closed", "--send-backend",
-                        "SendMMsg", "-o", "a.out", "--dry-run"});
+  const auto c = parse({"198.18.0.1", "-p", "80", "--format", "JSON", "--show", "OPEN,Closed",
+                        "--send-backend", "SendMMsg", "-o", "a.out", "--dry-run"});
   ASSERT_TRUE(c);
   EXPECT_EQ(c->outputs[0].format, "json");
   EXPECT_TRUE(c->show.open && c->show.closed && !c->show.filtered);

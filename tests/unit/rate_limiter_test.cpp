@@ -247,9 +247,9 @@ TEST(RateLimiter, StaggeredThreadsTogetherHoldTheTotalRate) {
   }
 }
 
-// Retry passes: the threads pause between passes and resume (resume_staggered) as staggered as in the first pass.
-// Before, every limiter resumed at one instant: at --rate 2 --send-threads 2 the second pass put two SYNs in the
-// same microsecond every second (first pass: 0.5 s apart).
+// Retry passes: the threads pause between passes and resume (resume_staggered) as staggered as in the first
+// pass. Before, every limiter resumed at one instant: at --rate 2 --send-threads 2 the second pass put two
+// SYNs in the same microsecond every second (first pass: 0.5 s apart).
 TEST(RateLimiter, EveryPassIsStaggeredAsTheFirst) {
   constexpr std::int64_t kPollNs = 10'000;  // a fine-grained poller: 10 us
   for (std::uint32_t threads : {2u, 3u, 4u}) {
@@ -258,7 +258,8 @@ TEST(RateLimiter, EveryPassIsStaggeredAsTheFirst) {
       const std::uint32_t batch = batch_for_rate(per_thread, 256);
       const std::int64_t pass_ns = rate >= 1000 ? kSecond : 10 * kSecond;
       std::vector<RateLimiter> limiters;
-      for (std::uint32_t t = 0; t < threads; ++t) limiters.emplace_back(per_thread, batch, stagger_ns(t, rate));
+      for (std::uint32_t t = 0; t < threads; ++t)
+        limiters.emplace_back(per_thread, batch, stagger_ns(t, rate));
       for (int pass = 0; pass < 3; ++pass) {
         // Each pass: every thread sends for pass_ns from `begin`, then all wait for replies (0.7 s).
         const std::int64_t begin = pass * (pass_ns + 700'000'000);

@@ -95,7 +95,8 @@ TEST(Status, SlowRatesAreNotZero) {
   StatusSnapshot s = sample();
   s.pps = 0.5;
   s.mean_pps = 0.25;
-  EXPECT_NE(format_status_line(s).find("| 0.5 pps (mean 0.25) |"), std::string::npos) << format_status_line(s);
+  EXPECT_NE(format_status_line(s).find("| 0.5 pps (mean 0.25) |"), std::string::npos)
+      << format_status_line(s);
   const auto j = nlohmann::json::parse(format_status_json(s));
   EXPECT_EQ(j["pps"], 0.5);
   EXPECT_EQ(j["mean_pps"], 0.25);
@@ -115,8 +116,8 @@ TEST(Status, SlowRatesAreNotZero) {
   std::fclose(out);
 }
 
-// A retry pass starts at 0%, also while it waits for the previous pass's replies; it showed 100% (the previous
-// pass's figures under the new pass's number) until its first probe.
+// A retry pass starts at 0%, also while it waits for the previous pass's replies; it showed 100% (the
+// previous pass's figures under the new pass's number) until its first probe.
 TEST(Status, ANewPassStartsAtZeroPercent) {
   ScanConfig c;
   c.retries = 1;
