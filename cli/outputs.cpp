@@ -72,7 +72,8 @@ void CheckedWriter::end(const ScanTotals& totals) {
 }
 
 std::string CheckedWriter::error_text() const {
-  return error_ == 0 ? std::string() : fmt::format("cannot write {}: {}", name_, std::strerror(error_));
+  const int error = error_;
+  return error == 0 ? std::string() : fmt::format("cannot write {}: {}", name_, std::strerror(error));
 }
 
 void Outputs::FileCloser::operator()(std::FILE* f) const noexcept { std::fclose(f); }

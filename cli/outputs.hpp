@@ -60,7 +60,8 @@ class CheckedWriter final : public ResultWriter {
   std::FILE* file_;
   std::string name_;
   ErrorHandler on_error_;
-  int error_ = 0;
+  // The first errno; written by the thread that writes (the aggregator), read by the driver while it runs.
+  std::atomic<int> error_{0};
 };
 
 class Outputs {
