@@ -3,9 +3,9 @@
 # typed as a path (build/cli/synscan) gets its options from that binary's --help, and the format values.
 set -euo pipefail
 src=${SYNSCAN_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-bin=${SYNSCAN_BUILD_DIR:-$src/build}/cli/synscan
+bin=${1:-$src/build/cli/synscan}  # ctest passes the binary it built
 [[ -x $bin ]] || {
-  echo "test_completion: $bin not built" >&2
+  echo "test_completion: $bin not built (usage: $0 [SYNSCAN_BINARY])" >&2
   exit 1
 }
 PATH=/usr/bin:/bin  # no synscan here

@@ -8,9 +8,9 @@
 #   - every exit status line of --help is in README (as "- `N` meaning") and in the man page's EXIT STATUS.
 set -euo pipefail
 src=${SYNSCAN_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-bin=${SYNSCAN_BUILD_DIR:-$src/build}/cli/synscan
+bin=${1:-$src/build/cli/synscan}  # ctest passes the binary it built
 [[ -x $bin ]] || {
-  echo "test_docs_agree: $bin not built" >&2
+  echo "test_docs_agree: $bin not built (usage: $0 [SYNSCAN_BINARY])" >&2
   exit 1
 }
 work=$(mktemp -d)
