@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "capture/pcap_filter.hpp"
@@ -18,6 +20,15 @@ struct DumpContext {
   std::atomic<std::uint64_t>* frames;
 };
 
+// Flushes the dump file; the first errno of a failed write (pcap_dump writes through stdio and reports
+// nothing itself, so the FILE's error flag is what tells), or 0.
+int flush_error(pcap_dumper_t* dumper) {
+  errno = 0;
+  const bool flushed = pcap_dump_flush(dumper) == 0;
+  if (flushed && std::ferror(pcap_dump_file(dumper)) == 0) return 0;
+  return errno != 0 ? errno : EIO;
+}
+
 void dump_one(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
   auto* ctx = reinterpret_cast<DumpContext*>(user);
   pcap_dump(reinterpret_cast<u_char*>(ctx->dumper), h, bytes);
@@ -27,7 +38,8 @@ void dump_one(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
 }  // namespace
 
 PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, const std::string& path,
-                       std::size_t buffer_bytes) {
+                       std::size_t buffer_bytes)
+    : path_(path) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_.reset(pcap_create(interface.c_str(), errbuf));
   if (!pcap_) throw std::runtime_error(std::string("libpcap: --pcap-out: ") + errbuf);
@@ -61,8 +73,14 @@ void PcapDumper::start() {
       if (n < 0 && n != PCAP_ERROR_BREAK) break;  // the error surfaces as missing frames; the scan goes on
       // Flush about once a second so that the file can be read while the scan runs.
       if (++idle_rounds >= 10) {
-        pcap_dump_flush(dumper_.get());
         idle_rounds = 0;
+        if ((write_error_ = flush_error(dumper_.get())) != 0) {
+          // The scan goes on without its capture file; stop() reports the error and the scan exits 1.
+          fmt::print(stderr,
+                     "synscan: warning: cannot write --pcap-out '{}': {}; the scan goes on without it\n",
+                     path_, std::strerror(write_error_));
+          return;
+        }
       }
     }
     // Frames captured before the stop request are still in the ring, some in a block not handed over yet.
@@ -75,9 +93,12 @@ void PcapDumper::stop() {
   stop_.store(true, std::memory_order_relaxed);
   pcap_breakloop(pcap_.get());
   if (thread_.joinable()) thread_.join();
-  const bool flushed = pcap_dump_flush(dumper_.get()) == 0;
+  if (write_error_ == 0) write_error_ = flush_error(dumper_.get());
   dumper_.reset();
-  if (!flushed) throw std::runtime_error("error writing --pcap-out");
+  if (write_error_ != 0) {
+    throw std::runtime_error(
+        fmt::format("cannot write --pcap-out '{}': {}", path_, std::strerror(write_error_)));
+  }
 }
 
 CaptureStats PcapDumper::stats() const noexcept {

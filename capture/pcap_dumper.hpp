@@ -31,7 +31,9 @@ class PcapDumper {
   /// Starts the dump thread.
   void start();
 
-  /// Writes what the kernel still holds, stops the thread, flushes and closes the file. Idempotent.
+  /// Writes what the kernel still holds, stops the thread, flushes and closes the file. Idempotent. Throws
+  /// std::runtime_error "cannot write --pcap-out 'PATH': REASON" when any write to the file failed (also one
+  /// the thread met earlier: it then warned once on stderr, stopped writing and let the scan go on).
   void stop();
 
   /// Frames written so far.
@@ -46,6 +48,8 @@ class PcapDumper {
   };
   std::unique_ptr<pcap_t, PcapDeleter> pcap_;
   std::unique_ptr<pcap_dumper_t, DumperCloser> dumper_;
+  std::string path_;
+  int write_error_ = 0;  // the first errno of a failed write; set by the thread, read after it joined
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> frames_{0};
   std::thread thread_;

@@ -40,20 +40,22 @@ PassesSent run_send_passes(const ScanPlan& plan, const Permutation& permutation,
   std::vector<RateLimiter> limiters;
   for (std::uint32_t t = 0; t < threads; ++t) {
     // Stagger the threads' schedules so that together they send evenly, not in step.
-    const auto stagger_ns = static_cast<std::int64_t>(t * 1e9 / schedule.rate_pps);
-    limiters.emplace_back(thread_rate, batch, schedule.start_ns + stagger_ns);
+    limiters.emplace_back(thread_rate, batch, schedule.start_ns + stagger_ns(t, schedule.rate_pps));
   }
   PassesSent reached{schedule.first_pass, std::vector<std::uint64_t>(threads, 0), {}, 0};
   for (std::uint32_t pass = schedule.first_pass; pass <= schedule.last_pass; ++pass) {
-    state.pass = pass;
+    const auto pass_probes = [&] {
+      const std::uint64_t answered_so_far = state.open.load() + state.closed.load() + state.filtered.load();
+      return pass == 0 ? shard_probes : shard_probes - std::min(shard_probes, answered_so_far);
+    };
+    begin_pass(state, pass, pass_probes());  // at 0% while it waits for the previous pass's replies
     if (pass > schedule.first_pass) {
       sleep_unless_stopped(schedule.pass_gap_s, state.stop);
-      for (RateLimiter& l : limiters) l.resume(monotonic_ns());
+      // Every pass staggers the threads as the first did: no window carries more than its share.
+      resume_staggered(limiters, schedule.rate_pps, monotonic_ns());
     }
     const std::uint64_t before = state.sent.load();
-    const std::uint64_t answered_so_far = state.open.load() + state.closed.load() + state.filtered.load();
-    state.pass_first_sent = before;
-    state.pass_probes = pass == 0 ? shard_probes : shard_probes - std::min(shard_probes, answered_so_far);
+    begin_pass(state, pass, pass_probes());  // the replies of the wait leave fewer probes to send
     reached.pass = pass;
     std::vector<std::jthread> senders;
     for (std::uint32_t t = 0; t < threads; ++t) {

@@ -4,10 +4,14 @@
 #include <libnet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -90,9 +94,26 @@ struct LibnetDeleter {
   void operator()(libnet_t* l) const noexcept { libnet_destroy(l); }
 };
 
+// libnet's link layer knows Ethernet-like links only; on a tun it failed with "libnet_init: unknown physical
+// layer type 0xfffe". Asked first, so that the error says what is wrong and what to use instead.
+void require_ethernet_for_libnet(const std::string& interface) {
+  Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) throw system_error("socket(AF_INET)");
+  ifreq ifr{};
+  std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", interface.c_str());
+  if (::ioctl(fd.get(), SIOCGIFHWADDR, &ifr) != 0) throw system_error("SIOCGIFHWADDR " + interface);
+  if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+    throw std::runtime_error("--send-backend libnet needs an Ethernet interface; '" + interface +
+                             "' has no link-layer header (ARPHRD " +
+                             std::to_string(ifr.ifr_hwaddr.sa_family) +
+                             ": tun, ipip, WireGuard): use --send-backend sendmmsg or mmap");
+  }
+}
+
 class LibnetTransmitter final : public Transmitter {
  public:
   explicit LibnetTransmitter(const std::string& interface) {
+    require_ethernet_for_libnet(interface);
     char errbuf[LIBNET_ERRBUF_SIZE] = {};
     l_.reset(libnet_init(LIBNET_LINK, interface.c_str(), errbuf));
     if (!l_) throw std::runtime_error(std::string("libnet_init: ") + errbuf);

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "cli/input_file.hpp"
 #include "cli/usage_error.hpp"
 
 namespace po = boost::program_options;
@@ -110,12 +111,8 @@ ConfigEntries read_config_file(const std::string& path, const po::options_descri
   if (path == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
-    std::ifstream in(path, std::ios::binary);
-    // An unreadable file is the environment's failure (exit 1), not bad input.
-    if (!in) throw std::runtime_error(fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
+    // An unreadable file (or a directory) is the environment's failure (exit 1), not bad input.
+    text = read_input_file(path, "config file");
   }
   return parse_config_text(text, desc, path == "-" ? "(stdin)" : path);
 }

@@ -49,22 +49,32 @@ char* put_probe(char* p, Probe probe) noexcept {
 // Writes [begin, end) to `out`. False when the reader went away (EPIPE: `| head` is done): the dry run then ends
 // quietly, as `yes | head` does. Any other short write is an error: with SIGPIPE ignored a failure shows up only
 // as a short count, and a dry run of 2^48 probes must not go on writing into nothing.
-bool write_all(const char* begin, const char* end, std::FILE* out) {
+bool write_all(const char* begin, const char* end, std::FILE* out, const std::string& name) {
   const auto size = static_cast<std::size_t>(end - begin);
   if (std::fwrite(begin, 1, size, out) == size) return true;
   if (errno == EPIPE) return false;
-  throw std::runtime_error(fmt::format("error writing the dry-run output: {}", std::strerror(errno)));
+  throw std::runtime_error(fmt::format("cannot write {}: {}", name, std::strerror(errno)));
+}
+
+// The last flush of the dry run: false on EPIPE (see write_all), an exception for any other failure.
+bool flush_all(std::FILE* out, const std::string& name) {
+  errno = 0;
+  if (std::fflush(out) == 0 && std::ferror(out) == 0) return true;
+  if (errno == EPIPE) return false;
+  throw std::runtime_error(fmt::format("cannot write {}: {}", name, std::strerror(errno != 0 ? errno : EIO)));
 }
 
 }  // namespace
 
-std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out) {
+std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out,
+                          const std::string& out_name) {
   const Slice& shard = c.plan.shard();
   if (c.count_only) {  // --count: the size of this shard, computed, never walked
     const auto count = static_cast<unsigned long long>(shard.count);
-    if (std::fprintf(out, "%llu\n", count) < 0 || std::fflush(out) != 0) {
-      throw std::runtime_error("error writing the dry-run output");
+    if (std::fprintf(out, "%llu\n", count) < 0) {
+      throw std::runtime_error(fmt::format("cannot write {}: {}", out_name, std::strerror(errno)));
     }
+    flush_all(out, out_name);
     return shard.count;
   }
   const Permutation perm(c.space.size(), c.seed);
@@ -80,7 +90,7 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
       p = put_probe(p, locator.at(index));
       ++written;
       if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
-        if (!write_all(buffer.data(), p, out)) {
+        if (!write_all(buffer.data(), p, out, out_name)) {
           reader_gone = true;
           return false;
         }
@@ -91,9 +101,9 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out)
     }
     return true;
   });
-  if (reader_gone || !write_all(buffer.data(), p, out)) return written;
+  if (reader_gone || !write_all(buffer.data(), p, out, out_name)) return written;
   state.sent.store(written, std::memory_order_relaxed);
-  if (std::fflush(out) != 0 && errno != EPIPE) throw std::runtime_error("error writing the dry-run output");
+  flush_all(out, out_name);
   return written;
 }
 

@@ -12,16 +12,33 @@
 #include "cli/dry_run.hpp"
 #include "cli/merge.hpp"
 #include "cli/options.hpp"
+#include "cli/outputs.hpp"
 #include "cli/scan_runner.hpp"
 #include "cli/signals.hpp"
+
+namespace {
+
+// Flushes what went to std::cout; 0, or throws naming standard output and the system's reason. errno is not
+// cleared first: a write that failed earlier, while the text was written, left the reason there.
+int flush_stdout() {
+  std::cout.flush();
+  if (std::cout && std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return 0;
+  throw std::runtime_error(
+      fmt::format("cannot write standard output: {}", std::strerror(errno != 0 ? errno : EIO)));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace synscan;
   try {
     // Subcommands come first, before option parsing: `synscan merge FILE...`.
-    if (argc > 1 && std::string_view(argv[1]) == "merge") return run_merge(argc - 1, argv + 1, std::cout);
+    if (argc > 1 && std::string_view(argv[1]) == "merge") {
+      const int rc = run_merge(argc - 1, argv + 1, std::cout);
+      return rc != 0 ? rc : flush_stdout();
+    }
     CommandLine cl = parse_command_line(argc, argv, std::cout);
-    if (!cl.config) return 0;
+    if (!cl.config) return flush_stdout();  // --help, --version, --echo-config: a full disk is an error too
     const ScanConfig& config = *cl.config;
     ScanState state;
     install_stop_signals(state.stop);
@@ -36,7 +53,7 @@ int main(int argc, char** argv) {
         out = file.get();
       }
       drop_privileges(config.user);  // a dry run needs no privilege at all
-      run_dry_run(config, state, out);
+      run_dry_run(config, state, out, output_name(spec.path));
       return 0;
     }
     return run_scan(config, state);

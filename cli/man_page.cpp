@@ -2,6 +2,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli/usage_text.hpp"
+
 namespace po = boost::program_options;
 
 namespace synscan {
@@ -49,15 +51,15 @@ runs; at the end a regular file is rewritten with one <host> per address.
 .PP
 Results reach a file or pipe within a second of being found. On SIGINT or SIGTERM synscan stops sending, waits
 up to a second for replies in flight and closes every output valid.
-.SH EXIT STATUS
-0 success; 1 the environment failed (no route, no permission, an output that cannot be written);
-2 bad input (one line naming the bad token).
-.SH EXAMPLES
+)";
+
+// After EXIT STATUS, which is written from cli/usage_text.hpp.
+const char* const kTail = R"(.SH EXAMPLES
 .nf
 synscan 198.19.0.0/16 \-p 22,80,443 \-\-rate 100000
 synscan 198.19.0.0/24 \-p 1\-1024 \-\-show all \-oX scan.xml \-oD scan.ndjson
 ndiff before.xml after.xml
-synscan 192.0.2.0/24 \-p 80 \-\-dry\-run
+synscan 198.19.0.0/24 \-p 80 \-\-dry\-run
 synscan 2001:db8::/120 \-p 80 \-\-dry\-run \-\-no\-default\-excludes
 synscan \-6 \-iL hitlist.txt \-p 443 \-\-count
 .fi
@@ -70,20 +72,16 @@ nmap(1), ndiff(1), masscan(8), zmap(8), services(5)
 void write_man_page(const OptionGroups& groups, const std::string& version, std::ostream& out) {
   out << ".TH SYNSCAN 1 \"\" \"synscan " << roff(version) << "\" \"User Commands\"\n"
       << ".SH NAME\nsynscan \\- a fast, stateless TCP SYN port scanner\n"
-      << ".SH SYNOPSIS\n.B synscan\n[\\fIoptions\\fR] \\fITARGET\\fR...\n"
+      << ".SH SYNOPSIS\n.nf\n";
+  for (std::string_view line : kUsageLines) out << roff(std::string(line)) << "\n";
+  out << ".fi\n"
       << ".SH DESCRIPTION\nsynscan walks a keyed pseudo\\-random permutation of targets x ports, sends one "
          "TCP SYN "
          "per probe at the rate you set, and tells open (SYN\\-ACK), closed (RST) and filtered (silence or "
          "ICMP "
          "unreachable) apart by validating every reply against a SYN cookie.\n.PP\n"
-         "\\fITARGET\\fR: an IPv4 or IPv6 address, a prefix (a.b.c.d/n, 2001:db8::/n), a range of one family "
-         "(a.b.c.d\\-e.f.g.h, 2001:db8::1\\-2001:db8::ff) or a hostname (A and AAAA records; \\-4 or \\-6 for "
-         "one family); several, or comma\\-separated. Both families mix in one scan. By default synscan never "
-         "probes what is no unicast target: IPv4 0/8, 127/8, 224/4, 240/4 (RFC 6890); IPv6 ::, ::1, "
-         "::ffff:0:0/96, 100::/63, 2001::/23 except its forwardable blocks (2001:2::/48 benchmarking, Teredo, ...), "
-         "2001:db8::/32, 3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special\\-purpose registry); "
-         "\\-\\-no\\-default\\-excludes lifts that. A scan is at most 2^48 probes (addresses x ports): an "
-         "IPv6 /64 is refused.\n"
+         "\\fITARGET\\fR: "
+      << roff(std::string(kTargetText)) << "\n"
       << ".SH OPTIONS\n";
   for (const auto& [title, group] : groups) {
     out << ".SS " << roff(title) << "\n";
@@ -99,7 +97,11 @@ void write_man_page(const OptionGroups& groups, const std::string& version, std:
       out << "\n" << roff(opt->description()) << "\n";
     }
   }
-  out << kBody;
+  out << kBody << ".SH EXIT STATUS\n";
+  for (const ExitStatusText& s : kExitStatuses) {
+    out << ".TP\n.B " << s.code << "\n" << roff(std::string(s.meaning)) << "\n";
+  }
+  out << kTail;
 }
 
 }  // namespace synscan

@@ -13,7 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "cli/case_fold.hpp"
 #include "cli/defaults.hpp"
+#include "cli/input_file.hpp"
 #include "cli/outputs.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/usage_error.hpp"
@@ -231,10 +233,11 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
     return 0;
   }
   const auto formats = writer_formats();
-  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
+  if (std::find(formats.begin(), formats.end(), ascii_lower(format)) == formats.end()) {
     throw UsageError(
         fmt::format("bad format '{}' in --format (formats are {})", format, fmt::join(formats, ", ")));
   }
+  format = ascii_lower(format);
   if (inputs.empty())
     throw UsageError("merge: no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
 
@@ -244,8 +247,7 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
       merger.add(std::cin, "standard input");
       continue;
     }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) throw std::runtime_error(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    std::ifstream file = open_input_file(path, "");
     merger.add(file, path);
   }
   const std::vector<Result> results = merger.results();

@@ -10,12 +10,15 @@
 #include <random>
 
 #include "capture/route.hpp"
+#include "cli/case_fold.hpp"
 #include "cli/defaults.hpp"
+#include "cli/file_identity.hpp"
 #include "cli/man_page.hpp"
 #include "cli/output_args.hpp"
 #include "cli/ports_input.hpp"
 #include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
+#include "cli/usage_text.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/result_table.hpp"
@@ -74,6 +77,39 @@ std::string show_names(ShowMask mask) {
   return fmt::format("{}", fmt::join(names, ","));
 }
 
+// --help's first lines: the usage lines and what a TARGET is (cli/usage_text.hpp), then "Options".
+std::string help_caption() {
+  std::string text;
+  for (std::string_view line : kUsageLines) text += std::string(line) + "\n";
+  return text + "\nTARGET: " + std::string(kTargetText) + "\n\nOptions";
+}
+
+// --help's last lines: the exit status as README and the man page give it, wrapped as Boost wraps options.
+std::string help_exit_status() {
+  constexpr std::size_t kWidth = 80;
+  std::string text = "Exit status:\n";
+  for (const ExitStatusText& s : kExitStatuses) {
+    std::string line = fmt::format("  {}  ", s.code);
+    const std::size_t indent = line.size();
+    std::size_t at = 0;
+    while (at < s.meaning.size()) {
+      std::size_t end = s.meaning.find(' ', at);
+      if (end == std::string_view::npos) end = s.meaning.size();
+      const std::string_view word = s.meaning.substr(at, end - at);
+      if (line.size() > indent && line.size() + 1 + word.size() > kWidth) {
+        text += line + "\n";
+        line.assign(indent, ' ');
+      } else if (line.size() > indent) {
+        line += ' ';
+      }
+      line += word;
+      at = end + 1;
+    }
+    text += line + "\n";
+  }
+  return text;
+}
+
 po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) {
   po::options_description targets("Ports");
   targets.add_options()
@@ -94,9 +130,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"),
        "never probe the targets listed in FILE")
       ("no-default-excludes", po::bool_switch(),
-       "also probe what is never a unicast target, excluded by default: IPv4 0/8, 127/8, 224/4, 240/4 (RFC "
-       "6890); IPv6 ::, ::1, ::ffff:0:0/96, 100::/63, 2001::/23 but its forwardable blocks, 2001:db8::/32, "
-       "3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)")
+       ("also probe what is excluded by default, never a valid destination (RFC 6890 not forwardable, and "
+        "multicast): " + default_exclusions_text()).c_str())
       ("allow-large", po::bool_switch(&t.allow_large),
        "scan more than 2^24 addresses without an exclusion list (a scan is at most 2^48 probes: an IPv6 /64 "
        "is refused)")
@@ -171,11 +206,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
        with_default("where a stopped scan writes its resume file", defaults::kResumeFile).c_str())
       ("help,h", "show this help")
       ("version", "show versions");
-  po::options_description all(
-      "synscan [options] TARGET...\nsynscan merge [-o FILE] [--format FMT] FILE...\n\n"
-      "TARGET: an IPv4 or IPv6 address, a prefix (198.19.0.0/16, 2001:db8::/120), a range of one family "
-      "(a.b.c.d-e.f.g.h, 2001:db8::1-2001:db8::ff) or a hostname (A and AAAA records; -4 or -6 for one); "
-      "several, or comma-separated.\n\nOptions");  // Boost adds the colon
+  po::options_description all(help_caption());  // Boost adds the colon after "Options"
   all.add(target_group).add(targets).add(pace).add(network).add(output).add(advanced);
   if (groups) {
     const std::pair<const char*, const po::options_description*> named[] = {
@@ -225,10 +256,11 @@ ShowMask parse_show(const std::string& text) {
   while (i <= text.size()) {
     std::size_t end = std::min(text.find(',', i), text.size());
     std::string token = text.substr(i, end - i);
-    if (token == "open") mask.open = true;
-    else if (token == "closed") mask.closed = true;
-    else if (token == "filtered") mask.filtered = true;
-    else if (token == "all") mask = {true, true, true};
+    const std::string state = ascii_lower(token);
+    if (state == "open") mask.open = true;
+    else if (state == "closed") mask.closed = true;
+    else if (state == "filtered") mask.filtered = true;
+    else if (state == "all") mask = {true, true, true};
     else bad("state", token, "--show", "states are open, closed, filtered");
     i = end + 1;
   }
@@ -313,6 +345,22 @@ void reject_target_like_outputs(const std::vector<OutputSpec>& outputs) {
   }
 }
 
+// Outputs, --metadata, --pcap-out and the resume file are compared by identity with each other and with the
+// files read (cli/file_identity.hpp). A resumed scan may write its resume file over the one it read.
+void reject_shared_files(const ScanConfig& c, const RawOptions& raw) {
+  std::vector<NamedFile> written;
+  for (const OutputSpec& o : c.outputs) written.push_back({"output", o.path});
+  if (!c.metadata_path.empty()) written.push_back({"--metadata", c.metadata_path});
+  if (!c.pcap_out_path.empty()) written.push_back({"--pcap-out", c.pcap_out_path});
+  if (!c.resume_from) written.push_back({"--resume-file", c.resume_file});
+  std::vector<NamedFile> read;
+  for (const std::string& f : raw.target_input.include_files) read.push_back({"--include-file", f});
+  for (const std::string& f : raw.target_input.exclude_files) read.push_back({"--exclude-file", f});
+  if (!raw.config.empty()) read.push_back({"--config", raw.config});
+  if (!raw.resume.empty()) read.push_back({"--resume", raw.resume});
+  reject_shared_files(written, read);
+}
+
 void print_version(std::ostream& out) {
   out << "synscan " << kVersion << "\n" << pcap_lib_version() << "\nlibnet " << LIBNET_VERSION << "\n";
 }
@@ -357,7 +405,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     throw UsageError(e.what());
   }
   if (vm.count("help")) {
-    out << desc << "\n";
+    out << desc << "\n" << help_exit_status();
     return {};
   }
   if (vm.count("help-man")) {
@@ -400,7 +448,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     throw UsageError("--shard needs an explicit --seed (shards with different seeds overlap)");
   }
   if (given("send-backend")) {
-    const std::optional<SendBackend> backend = parse_send_backend(raw.send_backend);
+    const std::optional<SendBackend> backend = parse_send_backend(ascii_lower(raw.send_backend));
     if (!backend) {
       bad("backend", raw.send_backend, "--send-backend", "backends are auto, sendmmsg, mmap, xdp, libnet");
     }
@@ -440,6 +488,10 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   raw.target_input.port_count = ports.size();
   ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_host, std::cin);
   c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
+  if (c.shard_count > c.space.size()) {  // a shard with no probe at all is a mistake in N, not a share
+    bad("shard", raw.shard, "--shard",
+        fmt::format("N runs from 1 to the number of probes, here {}", c.space.size()));
+  }
   c.hostnames = std::move(resolved.hostnames);
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;
@@ -465,6 +517,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0.001);
   if (!raw.resume_file.empty()) c.resume_file = raw.resume_file;
   finish_config(c, sources);
+  reject_shared_files(c, raw);
   // Notes only once the whole command line is valid: a bad input gets exactly one line.
   for (const std::string& notice : resolved.notices) std::cerr << "synscan: " << notice << "\n";
   if (vm.count("echo-config")) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cli/case_fold.hpp"
 #include "cli/defaults.hpp"
 #include "cli/usage_error.hpp"
 #include "engine/output/writer.hpp"
@@ -44,11 +45,13 @@ std::vector<std::string> expand_output_shorthands(int argc, const char* const* a
   return out;
 }
 
-std::vector<OutputSpec> resolve_outputs(const OutputArgs& a) {
+std::vector<OutputSpec> resolve_outputs(const OutputArgs& args) {
+  OutputArgs a = args;
+  a.format = ascii_lower(args.format);  // --format JSON is json, as the extension .JSON is
   const auto formats = writer_formats();
   if (!a.format.empty() && std::find(formats.begin(), formats.end(), a.format) == formats.end()) {
     throw UsageError(
-        fmt::format("bad format '{}' in --format (formats are {})", a.format, fmt::join(formats, ", ")));
+        fmt::format("bad format '{}' in --format (formats are {})", args.format, fmt::join(formats, ", ")));
   }
   std::vector<OutputSpec> specs;
   for (const std::string& path : a.files) {

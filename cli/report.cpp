@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cli/status.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/target_parse.hpp"
@@ -179,13 +180,13 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
 
 void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
-  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({:.0f} pps); passes: {}; {} {:.2f} s\n",
-             total_sent(r), r.send_s, mean_pps(r), fmt::join(r.sent_per_pass, "+"),
+  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n", total_sent(r),
+             r.send_s, format_pps(mean_pps(r)), fmt::join(r.sent_per_pass, "+"),
              r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   if (s.rate_capped) {
-    fmt::print(out, "synscan: rate capped by the sender: {:.0f} pps achieved of {:.0f} asked\n", mean_pps(r),
-               c.rate_pps);
+    fmt::print(out, "synscan: rate capped by the sender: {} pps achieved of {} asked\n",
+               format_pps(mean_pps(r)), format_pps(c.rate_pps));
   }
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
@@ -218,9 +219,18 @@ MetadataFile::MetadataFile(const std::string& path) : path_(path) {
 void MetadataFile::write(const nlohmann::json& doc) {
   if (!file_) return;
   const std::string text = doc.dump(2) + "\n";
-  const bool ok = std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size();
-  if (std::fclose(file_.release()) != 0 || !ok)
-    throw std::runtime_error("error writing metadata '" + path_ + "'");
+  errno = 0;
+  bool ok =
+      std::fwrite(text.data(), 1, text.size(), file_.get()) == text.size() && std::fflush(file_.get()) == 0;
+  int error = errno;
+  if (std::fclose(file_.release()) != 0 && ok) {
+    ok = false;
+    error = errno;
+  }
+  if (!ok) {
+    throw std::runtime_error("cannot write metadata '" + path_ +
+                             "': " + std::strerror(error != 0 ? error : EIO));
+  }
 }
 
 }  // namespace synscan

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cli/input_file.hpp"
 #include "cli/scan_config.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/version.hpp"
@@ -195,11 +196,9 @@ ResumeFile resume_from_json(std::string_view text, const std::string& source) {
 }
 
 ResumeFile read_resume_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot read resume file '{}': {}", path, std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return resume_from_json(ss.str(), path);
+  // A file that cannot be read (or a directory) is the environment (exit 1); one that reads wrong is bad
+  // input.
+  return resume_from_json(read_input_file(path, "resume file"), path);
 }
 
 void check_resume_matches(const ScanConfig& c, const ResumeFile& f, const std::string& path) {

@@ -57,8 +57,8 @@ struct OptionSources {
 };
 
 /// Reads the --config or --resume file named on `command_line` (if any) and merges the command line over it.
-/// Throws UsageError for both at once, for options given with --resume that it does not allow, and for
-/// unreadable or bad files (naming the line).
+/// Throws UsageError for both at once, for options given with --resume that it does not allow, and for bad
+/// files (naming the line); std::runtime_error for a file that cannot be read or is a directory.
 OptionSources gather_options(const boost::program_options::parsed_options& command_line,
                              const boost::program_options::options_description& desc);
 
@@ -79,7 +79,8 @@ std::string resume_to_json(const ScanConfig& c, const ResumePoint& point);
 /// wrong type, positions inconsistent with the thread count).
 ResumeFile resume_from_json(std::string_view text, const std::string& source);
 
-/// Reads and parses a resume file. Throws UsageError when it cannot be read or parsed.
+/// Reads and parses a resume file. Throws std::runtime_error when it cannot be read (a directory included;
+/// exit 1) and UsageError when it does not parse as one (exit 2).
 ResumeFile read_resume_file(const std::string& path);
 
 /// Checks that `c` (built from file.options plus allowed overrides) has the seed, shard, thread count and

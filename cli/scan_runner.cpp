@@ -119,9 +119,11 @@ PassSchedule pass_schedule(const ScanConfig& c, std::int64_t start_ns) {
 
 // After the last pass: --wait seconds for late replies; after a stop request (before or during that wait) at
 // most kStopDrainS for the replies in flight.
-void wait_for_late_replies(const ScanConfig& c, ScanState& state, bool interrupted) {
+void wait_for_late_replies(const ScanConfig& c, ScanState& state, bool interrupted, bool outputs_gone) {
   const std::atomic<bool> never{false};
-  if (interrupted) {
+  if (interrupted && outputs_gone) {
+    // Stopped because no output can take results: nothing to wait for.
+  } else if (interrupted) {
     sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), never);
   } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left waits for nothing
     sleep_unless_stopped(c.wait_s, state.stop);
@@ -140,6 +142,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const Permutation permutation(c.space.size(), c.seed);
 
   Outputs outputs(c.outputs);
+  outputs.watch(state.stop);  // a failed output warns; with none left the scan stops, its results being lost
   MetadataFile metadata(c.metadata_path);
   const ServiceNames services = ServiceNames::load();
   ResultTable table(c.space.size());
@@ -163,23 +166,32 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   ReceiveThread receiving(receiver, *probes, queue, state);
-  AggregateThread aggregating(queue, aggregator, state);
+  // `| head` gone: known at once, not at the next result.
+  AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); });
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
   std::jthread deadline = stop_at_deadline(c, start_ns, state);
   const PassesSent sent = run_send_passes(c.plan, permutation, *probes, table, sender.transmitters,
                                           pass_schedule(c, start_ns), state);
   const bool interrupted = state.stop.load();
-  wait_for_late_replies(c, state, interrupted);
+  wait_for_late_replies(c, state, interrupted, outputs.all_failed());
   receiving.stop();    // every verdict is queued,
   aggregating.stop();  // then taken
-  if (dumper) dumper->stop();
+  // A file that could not be written ends the scan with exit 1, but only after the summary and --metadata.
+  std::vector<std::string> write_errors;
+  if (dumper) {
+    try {
+      dumper->stop();
+    } catch (const std::runtime_error& e) {
+      write_errors.emplace_back(e.what());
+    }
+  }
   receiving.rethrow_error();
 
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
   const bool complete = !interrupted && !state.stop.load();
   const ResumePoint reached{sent.pass, sent.next_j, {}, {}};
-  if (!complete) save_resume(c, reached, table);
+  if (!complete && !outputs.all_failed()) save_resume(c, reached, table);  // with no output left, no resume
   if (complete && c.resume_from)
     finish_resume(c);  // the resume file is spent: running it again would repeat probes
   report_unanswered(c, permutation, reached, complete, aggregator, unix_ms_now());
@@ -187,7 +199,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open),
                           aggregator.count(PortState::closed), aggregator.count(PortState::filtered),
                           !complete};
-  for (ResultWriter* w : outputs.writers()) w->end(totals);
+  if (std::string failed = outputs.end(totals); !failed.empty()) write_errors.push_back(std::move(failed));
 
   ScanRecord record;
   record.start_ms = info.start_ms;
@@ -207,6 +219,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   status.finish(complete);
   print_summary(c, state, record, stderr);
   metadata.write(scan_metadata(c, state, record));
+  if (!write_errors.empty()) throw std::runtime_error(fmt::format("{}", fmt::join(write_errors, "; ")));
   return 0;
 }
 

@@ -20,6 +20,11 @@ std::string clock_text(double seconds) {
 
 }  // namespace
 
+std::string format_pps(double pps) {
+  if (!(pps > 0)) return "0";
+  return pps >= 10 ? fmt::format("{:.0f}", pps) : fmt::format("{:.2g}", pps);
+}
+
 double StatusSnapshot::percent() const noexcept {
   if (final && complete) return 100.0;
   if (waiting && !final) return 100.0;
@@ -34,8 +39,8 @@ bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noe
 std::string format_status_line(const StatusSnapshot& s) {
   std::string line = fmt::format("synscan: {} | ", clock_text(s.elapsed_s));
   if (s.passes > 1) line += fmt::format("pass {}/{} ", s.pass + 1, s.passes);
-  line += fmt::format("{}/{} sent {:.1f}% | {:.0f} pps (mean {:.0f}{}) | ", s.pass_sent, s.pass_total,
-                      s.percent(), s.pps, s.mean_pps, s.rate_capped ? ", rate capped" : "");
+  line += fmt::format("{}/{} sent {:.1f}% | {} pps (mean {}{}) | ", s.pass_sent, s.pass_total, s.percent(),
+                      format_pps(s.pps), format_pps(s.mean_pps), s.rate_capped ? ", rate capped" : "");
   if (s.final)
     line += s.complete ? "done" : "interrupted";
   else if (s.waiting)
@@ -52,14 +57,14 @@ std::string format_status_json(const StatusSnapshot& s) {
   auto minus = [](std::uint64_t all, std::uint64_t v6) { return all - std::min(all, v6); };
   return fmt::format(
       R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
-      R"("pps":{:.0f},"mean_pps":{:.0f},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
+      R"("pps":{},"mean_pps":{},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
       R"("if_drops":{},"queue_drops":{},"rate_capped":{},)"
       R"("ipv4":{{"targets":{},"open":{},"closed":{},"filtered":{}}},)"
       R"("ipv6":{{"targets":{},"open":{},"closed":{},"filtered":{}}}}})",
-      s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), s.pps, s.mean_pps,
-      s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops, s.rate_capped,
-      s.targets_v4, minus(s.open, s.open_v6), minus(s.closed, s.closed_v6), minus(s.filtered, s.filtered_v6),
-      s.targets_v6, s.open_v6, s.closed_v6, s.filtered_v6);
+      s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), format_pps(s.pps),
+      format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops,
+      s.rate_capped, s.targets_v4, minus(s.open, s.open_v6), minus(s.closed, s.closed_v6),
+      minus(s.filtered, s.filtered_v6), s.targets_v6, s.open_v6, s.closed_v6, s.filtered_v6);
 }
 
 std::string format_status_start(std::uint64_t targets_v4, std::uint64_t targets_v6, std::uint64_t ports,

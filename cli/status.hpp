@@ -38,6 +38,10 @@ struct StatusSnapshot {
   double percent() const noexcept;
 };
 
+/// A rate for people: whole numbers from 10 pps up ("100000"), two significant digits below ("0.5", "2.5",
+/// "0.0012"), so that a slow scan does not read "0 pps". Also a valid JSON number.
+std::string format_pps(double pps);
+
 /// True when a scan still sending at `interval_pps` over the last status interval (about 1 s) is held back by
 /// the machine rather than by --rate (`asked_pps`): below 90% of the asked rate after the first 2 s
 /// (`elapsed_s`, start-up excluded). Rates under 1,000 pps are never called capped: a one-second sample of

@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "cli/input_file.hpp"
 #include "cli/usage_error.hpp"
 #include "engine/target_parse.hpp"
 
@@ -50,15 +51,27 @@ std::string decimal_plus_one(Ipv6 n) {
   return '1' + digits;
 }
 
-// RFC 6890 (targets_input.hpp).
-const std::vector<Interval>& default_exclusions_v4() {
-  static const std::vector<Interval> kList = {
-      {0x00000000u, 0x00FFFFFFu},  // 0.0.0.0/8
-      {0x7F000000u, 0x7FFFFFFFu},  // 127.0.0.0/8
-      {0xE0000000u, 0xEFFFFFFFu},  // 224.0.0.0/4
-      {0xF0000000u, 0xFFFFFFFFu},  // 240.0.0.0/4, which holds 255.255.255.255
-  };
-  return kList;
+// IANA IPv4 Special-Purpose Address Registry, the entries with "Forwardable: False", and multicast.
+// 192.0.0.0/24 is not forwardable "unless by virtue of a more specific reservation": 192.0.0.9/32 (PCP
+// anycast) and 192.0.0.10/32 (TURN anycast) are, so the block is two ranges here. 192.88.99.0/24 (6to4 relay
+// anycast, deprecated by RFC 7526) has no forwardable value in the registry and is not excluded.
+constexpr DefaultExclusion kDefaultExclusionsIpv4[] = {
+    {{0x00000000u, 0x00FFFFFFu}, "0.0.0.0/8", "\"This network\""},
+    {{0x7F000000u, 0x7FFFFFFFu}, "127.0.0.0/8", "Loopback"},
+    {{0xA9FE0000u, 0xA9FEFFFFu}, "169.254.0.0/16", "Link Local"},
+    {{0xC0000000u, 0xC0000008u}, "192.0.0.0-192.0.0.8", "IETF Protocol Assignments"},
+    {{0xC000000Bu, 0xC00000FFu}, "192.0.0.11-192.0.0.255", "IETF Protocol Assignments"},
+    {{0xC0000200u, 0xC00002FFu}, "192.0.2.0/24", "Documentation (TEST-NET-1)"},
+    {{0xC6336400u, 0xC63364FFu}, "198.51.100.0/24", "Documentation (TEST-NET-2)"},
+    {{0xCB007100u, 0xCB0071FFu}, "203.0.113.0/24", "Documentation (TEST-NET-3)"},
+    {{0xE0000000u, 0xEFFFFFFFu}, "224.0.0.0/4", "Multicast"},
+    {{0xF0000000u, 0xFFFFFFFFu}, "240.0.0.0/4", "Reserved, with Limited Broadcast 255.255.255.255"},
+};
+
+std::vector<Interval> default_exclusions_v4() {
+  std::vector<Interval> out;
+  for (const DefaultExclusion& e : kDefaultExclusionsIpv4) out.push_back(e.range);
+  return out;
 }
 
 }  // namespace
@@ -146,10 +159,15 @@ bool in_default_exclusions(const IpAddress& ip) noexcept {
                      [&](const Interval6& iv) { return iv.first <= ip.ipv6() && ip.ipv6() <= iv.last; });
 }
 
+std::span<const DefaultExclusion> default_exclusions_ipv4() { return kDefaultExclusionsIpv4; }
+
 std::string default_exclusions_text() {
-  return "IPv4 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4 (RFC 6890); IPv6 ::/128, ::1/128, ::ffff:0:0/96, "
-         "100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, ...), 2001:db8::/32, 3fff::/20, "
-         "fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)";
+  std::vector<std::string_view> blocks;
+  for (const DefaultExclusion& e : default_exclusions_ipv4()) blocks.push_back(e.block);
+  return fmt::format("IPv4 {} (RFC 6890: not forwardable, and multicast); IPv6 ::/128, ::1/128, ::ffff:0:0/96, "
+                     "100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, ...), 2001:db8::/32, "
+                     "3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)",
+                     fmt::join(blocks, ", "));
 }
 
 bool looks_like_hostname(std::string_view token) {
@@ -261,9 +279,7 @@ void TargetListBuilder::add_file(const std::string& path, std::string_view optio
     if (stdin_used_) throw UsageError(fmt::format("'-' (standard input) given twice, again in {}", option));
     stdin_used_ = true;
   } else {
-    file.open(path, std::ios::binary);
-    if (!file)
-      throw std::runtime_error(fmt::format("cannot read {} '{}': {}", option, path, std::strerror(errno)));
+    file = open_input_file(path, option);
     in = &file;
   }
   const std::string shown = path == "-" ? "standard input" : path;
@@ -354,11 +370,20 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
     throw UsageError("no targets left: the exclusions (--exclude, --exclude-file) remove every target");
   }
   if (o.default_excludes) {
+    // The IPv4 blocks the targets touch, named if they take every target: "192.0.2.0/24 Documentation
+    // (TEST-NET-1)". `set` is normalized, so a binary search per block.
+    std::vector<std::string> hit;
+    for (const DefaultExclusion& e : default_exclusions_ipv4()) {
+      const auto it = std::lower_bound(set.v4.begin(), set.v4.end(), e.range.first,
+                                       [](const Interval& iv, Ipv4 a) { return iv.last < a; });
+      if (it != set.v4.end() && it->first <= e.range.last) hit.push_back(fmt::format("{} {}", e.block, e.name));
+    }
+    if (!set.v6.empty()) hit.push_back("IPv6 special-purpose blocks (IANA registry)");
     set = subtract_ranges(std::move(set), default_exclusions());
     if (set.empty()) {
-      throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}); add "
-                                   "--no-default-excludes to scan them anyway",
-                                   default_exclusions_text()));
+      throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}; never valid "
+                                   "destinations); add --no-default-excludes to scan them anyway",
+                                   fmt::join(hit, ", ")));
     }
   }
   check_probe_space(set, include, std::max<std::uint64_t>(o.port_count, 1));

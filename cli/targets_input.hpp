@@ -7,6 +7,7 @@
 #include <functional>
 #include <istream>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,11 +38,23 @@ using Resolver = std::function<std::vector<IpAddress>(const std::string& name, F
 /// the order returned; an IPv4-mapped AAAA record (::ffff:a.b.c.d) counts as the IPv4 address, as in targets.
 std::vector<IpAddress> resolve_host(const std::string& name, Families families);
 
-/// The addresses that are never valid unicast targets, both families:
-/// - IPv4, RFC 6890 section 2.2.2: 0.0.0.0/8 ("this network"), 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast,
-///   RFC 5771), 240.0.0.0/4 (reserved) and 255.255.255.255 (limited broadcast). Deliberately not the
-///   benchmarking (198.18.0.0/15) or documentation ranges: tests and examples use them.
-/// - IPv6 (default_exclusions_v6 below).
+/// One block of the IPv4 default exclusions: addresses that are never a valid destination of a scan.
+struct DefaultExclusion {
+  Interval range;
+  std::string_view block;  ///< as people write it: "192.0.2.0/24"
+  std::string_view name;   ///< what the registry calls it: "Documentation (TEST-NET-1)"
+};
+
+/// The IPv4 default exclusions, one table (cli/targets_input.cpp kDefaultExclusionsIpv4): every block that
+/// the IANA IPv4 Special-Purpose Address Registry (RFC 6890 and its updates) marks not forwardable --
+/// 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 192.0.0.0/24 except the forwardable 192.0.0.9 and 192.0.0.10, the
+/// three documentation blocks 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, and 240.0.0.0/4 with
+/// 255.255.255.255 -- plus 224.0.0.0/4 (multicast, RFC 5771: never a unicast target). Not the forwardable
+/// blocks: benchmarking 198.18.0.0/15 (the lab's), private use, shared address space.
+std::span<const DefaultExclusion> default_exclusions_ipv4();
+
+/// The addresses that are never valid unicast targets, both families: the IPv4 table above and the IPv6 one
+/// below.
 const AddressRanges& default_exclusions();
 
 /// The IPv6 default exclusions. From the IANA IPv6 Special-Purpose Address Registry (RFC 6890, updated by RFC
@@ -67,6 +80,9 @@ std::string default_exclusions_text();
 /// The most probes one scan can index (targets x ports): ProbeLocator splits a probe index with Divisor48,
 /// exact below 2^48; 0.0.0.0/0 x every port is exactly this.
 inline constexpr std::uint64_t kMaxProbes = std::uint64_t{1} << 48;
+
+/// The default exclusions' blocks for people: "0.0.0.0/8, 127.0.0.0/8, ..." (--help, error messages).
+std::string default_exclusions_text();
 
 /// A scan of more than this many addresses needs an exclusion of its own or --allow-large.
 inline constexpr std::uint64_t kLargeScanAddresses = std::uint64_t{1} << 24;

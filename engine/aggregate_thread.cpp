@@ -34,8 +34,9 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept {
   state.filtered_v6.store(aggregator.count(PortState::filtered, Family::ipv6), std::memory_order_relaxed);
 }
 
-AggregateThread::AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state)
-    : queue_(queue), aggregator_(aggregator), state_(state) {
+AggregateThread::AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state,
+                                 std::function<void()> on_idle)
+    : queue_(queue), aggregator_(aggregator), state_(state), on_idle_(std::move(on_idle)) {
   thread_ = std::jthread([this] { run(); });
 }
 
@@ -67,6 +68,7 @@ void AggregateThread::run() {
       dirty = false;
     }
     if (stopping) break;
+    if (on_idle_) on_idle_();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }

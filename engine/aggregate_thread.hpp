@@ -5,6 +5,7 @@
 // file or pipe within milliseconds of being found, and publishes the counts the status line and the summary
 // read (ScanState). Pure logic and std::thread: no kernel, so it lives in engine/.
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "engine/aggregator.hpp"
@@ -19,11 +20,13 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
 
 /// Runs the aggregator loop on its own thread from construction until stop(). Per verdict: Aggregator::add;
 /// a new result counts its reply kind (replies_syn_ack, replies_rst, replies_icmp) and republishes the
-/// counts, a verdict for a probe already answered counts replies_duplicate. The queue, aggregator and state
-/// must outlive the thread.
+/// counts, a verdict for a probe already answered counts replies_duplicate. `on_idle` (may be empty) runs each
+/// time the queue is found empty, about once a millisecond while idle (the outputs check that their readers
+/// are still there). The queue, aggregator and state must outlive the thread.
 class AggregateThread {
  public:
-  AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state);
+  AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state,
+                  std::function<void()> on_idle = {});
   ~AggregateThread() { stop(); }
   AggregateThread(const AggregateThread&) = delete;
   AggregateThread& operator=(const AggregateThread&) = delete;
@@ -38,6 +41,7 @@ class AggregateThread {
   SpscQueue<Result>& queue_;
   Aggregator& aggregator_;
   ScanState& state_;
+  std::function<void()> on_idle_;
   std::atomic<bool> stop_{false};
   std::jthread thread_;  // started in the constructor body, once every other member exists
 };

@@ -10,6 +10,7 @@
 // is pure arithmetic on a caller-supplied clock, so tests drive it with a fake one.
 #include <algorithm>
 #include <cstdint>
+#include <span>
 
 namespace synscan {
 
@@ -89,6 +90,22 @@ class RateLimiter {
   std::uint64_t sent_ = 0;
   std::uint64_t forgiven_ = 0;
 };
+
+/// Several send threads share `rate_pps` (each limiter at rate_pps / threads). Thread t's schedule runs
+/// t / rate_pps behind thread 0's, so that together they send one probe every 1 / rate_pps instead of all at
+/// once.
+inline std::int64_t stagger_ns(std::uint32_t thread, double rate_pps) noexcept {
+  return static_cast<std::int64_t>(thread * 1e9 / rate_pps);
+}
+
+/// The send threads' limiters after a pause between passes: each resumes (RateLimiter::resume) at `now_ns`
+/// plus its stagger, so that every pass is staggered as the first one is (resumed at one instant, the threads
+/// would send their first probes of the pass together, and every later one in step).
+inline void resume_staggered(std::span<RateLimiter> limiters, double rate_pps, std::int64_t now_ns) noexcept {
+  for (std::size_t t = 0; t < limiters.size(); ++t) {
+    limiters[t].resume(now_ns + stagger_ns(static_cast<std::uint32_t>(t), rate_pps));
+  }
+}
 
 /// The most probes a sender sends at once at `rate_pps`: 5 ms of probes plus one, at most `max_batch` (its
 /// buffer). On schedule a sender sends only what is due (about 1 probe at 1,000 pps); the larger batch serves

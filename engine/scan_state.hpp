@@ -39,4 +39,14 @@ struct ScanState {
   std::atomic<std::uint64_t> pcap_received{0}, pcap_drops{0}, pcap_if_drops{0};
 };
 
+/// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from
+/// here, at 0%, also while the pass still waits for the previous one's replies (it showed the new pass at
+/// 100%). The pass's figures are stored before its number: a status sample between the stores shows the old
+/// pass complete, never the new one.
+inline void begin_pass(ScanState& state, std::uint32_t pass, std::uint64_t probes) noexcept {
+  state.pass_probes.store(probes, std::memory_order_relaxed);
+  state.pass_first_sent.store(state.sent.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  state.pass.store(pass, std::memory_order_release);
+}
+
 }  // namespace synscan

@@ -14,11 +14,15 @@ SYNSCAN_PACKAGES=(
   libnl-3-dev libnl-route-3-dev nlohmann-json3-dev libcap-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libbpf-dev
-  # the lab (network namespaces) and its checks
-  iproute2 nftables ethtool libcap2-bin python3 jq libxml2-utils ndiff nmap-common tcpdump
+  # the lab (network namespaces) and its checks; python3-yaml reads the rendered Kubernetes manifests (test_shards)
+  iproute2 nftables ethtool libcap2-bin python3 python3-yaml jq libxml2-utils ndiff nmap-common tcpdump
   # service names for the outputs (/etc/services); nmap-common above brings nmap.dtd for the XML checks
   netbase
 )
+# kubectl renders scripts/k8s (kubectl kustomize) for tests/e2e/test_shards.sh. Debian 12's kubernetes-client
+# (1.20, kustomize v2) renders it; a kubectl already on PATH (e.g. from Google's or Kubernetes' own packages, which
+# would conflict with it over /usr/bin/kubectl) is used as it is.
+command -v kubectl >/dev/null 2>&1 || SYNSCAN_PACKAGES+=(kubernetes-client)
 # Word splitting is intended: a space separated list from the environment.
 # shellcheck disable=SC2206
 SYNSCAN_PACKAGES+=(${SYNSCAN_EXTRA_PACKAGES:-})

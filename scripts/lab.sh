@@ -8,8 +8,8 @@
 #              route 2001:2:0:1::/64 via 2001:2::2                   local route 2001:2:0:1::/64 dev lo (answer
 #                                                                    for the whole blocks), listeners, nftables
 #
-# Usage: lab.sh up [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list | clean
-#        | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
+# Usage: lab.sh up [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
+#        | clean [--force] [NAME...] | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
 #   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
 #                Before creating, removes stale labs (creator process gone). The creator is the process that
 #                owns the lab: $SYNSCAN_LAB_OWNER_PID (scripts and tests set it to themselves). Without it the lab
@@ -17,7 +17,10 @@
 #   down         kills the lab's processes, deletes both namespaces and the state dir; no error if gone.
 #   exec         runs CMD in the scanner namespace (exec-target: in the target namespace).
 #   truth        prints the path of the lab's truth.json.
-#   list/clean   lists / removes every synscan lab (clean also removes labs whose creator is alive).
+#   list         lists every synscan lab, alive or stale.
+#   clean        removes every synscan lab (or the NAMEs) except one whose creator process still runs (a test, the
+#                demo, a benchmark): that one is kept, with a warning, unless --force. Stale labs, manual labs
+#                (made at a prompt; clean is how they go) and orphan namespaces are removed.
 #   check        exits 0 when labs can be created here, 77 otherwise.
 #   add-scanner  adds scanner namespace NAME-scanIDX (IDX 1-99): its own veth pair to the target namespace,
 #                address 198.18.0.(10+IDX)/24 and 2001:2::(10+IDX)/64 (the same digits: IDX 1 is 198.18.0.11 and
@@ -504,12 +507,28 @@ cmd_list() {
 }
 
 clean_all() {
-  local name
-  while read -r name; do
+  local force=0 name names=() recorded
+  while (($# > 0)); do
+    case $1 in
+      --force) force=1 ;;
+      *)
+        valid_name "$1" || die "bad lab name '$1'"
+        names+=("$1")
+        ;;
+    esac
+    shift
+  done
+  ((${#names[@]} > 0)) || mapfile -t names < <(known_labs)
+  for name in "${names[@]}"; do
     [[ -n $name ]] || continue
+    recorded=$(cat "$LAB_STATE_ROOT/$name/creator" 2>/dev/null || true)
+    if ((!force)) && [[ -n $recorded && $recorded != manual ]] && creator_alive "$LAB_STATE_ROOT/$name"; then
+      log "warning: keeping lab $name: its creator (pid ${recorded%% *}) is still running; 'lab.sh clean --force $name' removes it anyway"
+      continue
+    fi
     log "removing lab $name"
     lab_down "$name"
-  done < <(known_labs)
+  done
 }
 
 # Creates and deletes a throwaway namespace: the one reliable test that namespaces work here.
@@ -541,7 +560,7 @@ main() {
     list) cmd_list ;;
     clean)
       require_lab_support
-      with_lock clean_all
+      with_lock clean_all "$@"
       ;;
     check) cmd_check ;;
     *)

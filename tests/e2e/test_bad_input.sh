@@ -2,7 +2,8 @@
 # Bad input: exit 2 and one line on stderr naming the bad token, nothing on stdout. And the accepted spellings
 # of a port option (case C05) plus a bare address as a /32 (case C01), seen through --dry-run.
 # Needs no lab: every run is --dry-run (sends nothing) and, when we are root, inside a fresh empty network
-# namespace as well, so even a broken parser could not put a packet on a real network.
+# namespace as well, so even a broken parser could not put a packet on a real network. The documentation
+# addresses are excluded by default (never valid destinations): the dry runs name --no-default-excludes.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -58,12 +59,12 @@ if ! grep -qiE -- '(-p|ports)' "$E2E_WORK/err"; then
 fi
 expect_bad 'no-such-option' --dry-run --no-such-option 192.0.2.1 -p 80
 
-expect_dry '192.0.2.46 80' 192.0.2.46 -p 80
-expect_dry '192.0.2.46 80' 192.0.2.46 -p80
-expect_dry '192.0.2.46 80' 192.0.2.46 --ports 80
-expect_dry '192.0.2.46 80' 192.0.2.46 --ports=80
-expect_dry '192.0.2.46 65535' 192.0.2.46 -p 65535-
-expect_dry '192.0.2.46 1' 192.0.2.46 -p -1
+expect_dry '192.0.2.46 80' --no-default-excludes 192.0.2.46 -p 80
+expect_dry '192.0.2.46 80' --no-default-excludes 192.0.2.46 -p80
+expect_dry '192.0.2.46 80' --no-default-excludes 192.0.2.46 --ports 80
+expect_dry '192.0.2.46 80' --no-default-excludes 192.0.2.46 --ports=80
+expect_dry '192.0.2.46 65535' --no-default-excludes 192.0.2.46 -p 65535-
+expect_dry '192.0.2.46 1' --no-default-excludes 192.0.2.46 -p -1
 
 ((failures == 0)) || fail "$failures bad-input check(s) failed"
 log "PASS"

@@ -56,7 +56,7 @@ expect_error 1 "cannot write output '$E2E_WORK': Is a directory" scan 198.19.0.1
 expect_error 1 "cannot write output '$E2E_WORK/root-only.txt': Permission denied" \
   scan_as_user "$CAPPED_BIN" 198.19.0.1 -p 80 -o "$E2E_WORK/root-only.txt"
 expect_error 1 "cannot write output '$E2E_WORK/missing/dry.txt': No such file or directory" \
-  sandboxed "$SYNSCAN_BIN" 192.0.2.0/30 -p 80 --dry-run -o "$E2E_WORK/missing/dry.txt"
+  sandboxed "$SYNSCAN_BIN" 192.0.2.0/30 -p 80 --dry-run --no-default-excludes -o "$E2E_WORK/missing/dry.txt"
 
 log "an unprivileged user without capabilities"
 expect_error 1 "needs CAP_NET_RAW" scan_as_user "$PLAIN_BIN" 198.19.0.1 -p 80

@@ -2,7 +2,8 @@
 # Outputs around a complete scan: (a) the status line, forced on, never passes 100% and ends on a final 100% line;
 # --status-json does the same as JSON objects; (b) -oA writes BASE.xml (valid against nmap.dtd), BASE.gnmap and
 # BASE.txt, --metadata matches the summary, --pcap-out holds every probe and its reply; (c) nmap's ndiff compares
-# two synscan XML files and reports a port that changed state between them.
+# two synscan XML files and reports a port that changed state between them, and prints only its two header lines
+# (exit 0) for two scans alike, as README says.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -80,6 +81,10 @@ scan 198.19.0.0/29 -p 22,80 --rate 2000 --wait 1 --show all -oX "$E2E_WORK/after
 rc=0
 ndiff "$E2E_WORK/before.xml" "$E2E_WORK/same.xml" >"$E2E_WORK/ndiff.same" || rc=$?
 ((rc == 0)) || fail "ndiff of two identical scans exited $rc (want 0): $(cat "$E2E_WORK/ndiff.same")"
+# What README says it prints then: nothing but the two header lines (the scans' start times and command lines).
+[[ $(wc -l <"$E2E_WORK/ndiff.same") == 2 ]] && grep -q '^-Nmap .* scan initiated .* as: synscan ' "$E2E_WORK/ndiff.same" &&
+  grep -q '^+Nmap .* scan initiated .* as: synscan ' "$E2E_WORK/ndiff.same" ||
+  fail "ndiff of two identical scans: want only the two header lines: $(cat "$E2E_WORK/ndiff.same")"
 rc=0
 ndiff "$E2E_WORK/before.xml" "$E2E_WORK/after.xml" >"$E2E_WORK/ndiff.out" || rc=$?
 ((rc == 1)) || fail "ndiff exited $rc (want 1: differences): $(cat "$E2E_WORK/ndiff.out")"

@@ -99,7 +99,7 @@ if id daemon >/dev/null 2>&1; then check_root_drop daemon --user daemon; fi
 
 log "(e) a dry run as root drops too"
 rc=0
-sandboxed "$SYNSCAN_BIN" 192.0.2.0/30 -p 80 --dry-run --user no-such-user-x >/dev/null \
+sandboxed "$SYNSCAN_BIN" 192.0.2.0/30 -p 80 --dry-run --no-default-excludes --user no-such-user-x >/dev/null \
   2>"$E2E_WORK/e.err" || rc=$?
 if ((rc != 1)) || ! grep -q "user 'no-such-user-x' does not exist" "$E2E_WORK/e.err"; then
   fail "(e) dry run with an unknown --user: exit $rc, $(cat "$E2E_WORK/e.err")"

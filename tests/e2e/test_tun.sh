@@ -9,8 +9,10 @@
 #     The kernel's ipip/gre modules are often absent in CI VMs; a tun needs only CONFIG_TUN and takes the same
 #     path in synscan (route.cpp: ARPHRD_NONE and ARPHRD_TUNNEL both mean LinkType::raw_ip).
 # (c) the same over the tun with the PACKET_MMAP TX ring backend.
-# IPv6 (when the lab has it): the same tun carries IPv6 (2001:2:0:2::1 <-> 2001:2:0:2::2, 2001:2:0:1::/64 routed
-# onto it): (d) checks that with the kernel's own TCP (an open port connects, a closed one is refused), then
+# (d) --send-backend libnet on the tun: one line saying that libnet needs Ethernet (it said "libnet_init: unknown
+#     physical layer type 0xfffe"), exit 1.
+# IPv6 (when the lab has it): (e) the same tun carries IPv6 (2001:2:0:2::1 <-> 2001:2:0:2::2, 2001:2:0:1::/64 routed
+# onto it): it checks that with the kernel's own TCP (an open port connects, a closed one is refused), then
 # scans 2001:2:0:1::/120 and four addresses of the IPv6 drop block over it against the truth; (a6) likewise scans
 # the on-link next hop 2001:2::2. Skipped only on a kernel without IPv6, never under CI.
 # shellcheck source=tests/e2e/lib.sh
@@ -91,25 +93,35 @@ scan 198.19.0.0/26 -p "$ports" --send-backend mmap --rate 5000 --wait 2 --show a
 check_truth --targets 198.19.0.0/26 --ports "$ports" --all "$E2E_WORK/mmap.ndjson" ||
   fail "(c) states over the tun (TX ring) differ from the truth"
 
+log "(d) --send-backend libnet on the tun"
+rc=0
+scan 198.19.0.1 -p 80 --send-backend libnet --wait 0 >"$E2E_WORK/libnet.out" 2>"$E2E_WORK/libnet.err" || rc=$?
+grep -v "^\[$E2E_TEST_NAME\] " "$E2E_WORK/libnet.err" >"$E2E_WORK/libnet.msg" || true
+want="synscan: --send-backend libnet needs an Ethernet interface; 'tun-scan' has no link-layer header (ARPHRD 65534:"
+((rc == 1)) || fail "(d) exit $rc, want 1: $(cat "$E2E_WORK/libnet.msg")"
+[[ $(wc -l <"$E2E_WORK/libnet.msg") == 1 && $(cat "$E2E_WORK/libnet.msg") == "$want"* ]] ||
+  fail "(d) stderr: $(cat "$E2E_WORK/libnet.msg")"
+log "ok: $(cat "$E2E_WORK/libnet.msg")"
+
 if ((lab_ipv6)); then
-  log "(d) IPv6 over the same tun: 2001:2:0:2::1 <-> 2001:2:0:2::2, 2001:2:0:1::/64 routed onto it"
+  log "(e) IPv6 over the same tun: 2001:2:0:2::1 <-> 2001:2:0:2::2, 2001:2:0:1::/64 routed onto it"
   ip -n "$SCAN_NS" addr add 2001:2:0:2::1/64 dev tun-scan nodad
   ip -n "$TGT_NS" addr add 2001:2:0:2::2/64 dev tun-tgt nodad
   ip -n "$SCAN_NS" -6 route replace 2001:2:0:1::/64 dev tun-scan
   # The kernel's own TCP first: whatever synscan does, the lab answers IPv6 over the tun.
   ip netns exec "$SCAN_NS" timeout 5 bash -c 'exec 3<>/dev/tcp/2001:2:0:1::5/22' 2>"$E2E_WORK/tcp6.err" ||
-    fail "(d) no TCP connection to [2001:2:0:1::5]:22 over the tun: $(cat "$E2E_WORK/tcp6.err")"
+    fail "(e) no TCP connection to [2001:2:0:1::5]:22 over the tun: $(cat "$E2E_WORK/tcp6.err")"
   if ip netns exec "$SCAN_NS" timeout 5 bash -c 'exec 3<>/dev/tcp/2001:2:0:1::5/1000' 2>/dev/null; then
-    fail "(d) closed port [2001:2:0:1::5]:1000 accepted a connection over the tun"
+    fail "(e) closed port [2001:2:0:1::5]:1000 accepted a connection over the tun"
   fi
   targets6=(2001:2:0:1::/120 2001:2:0:1::ff00/126)
   tx_before=$(tx_packets)
   scan "${targets6[@]}" -p "$ports" --rate 5000 --wait 2 --show all --format ndjson -o "$E2E_WORK/tun6.ndjson" \
-    2>"$E2E_WORK/tun6.stderr" || fail "(d) synscan exited with $?: $(cat "$E2E_WORK/tun6.stderr")"
+    2>"$E2E_WORK/tun6.stderr" || fail "(e) synscan exited with $?: $(cat "$E2E_WORK/tun6.stderr")"
   check_truth --targets "${targets6[@]}" --ports "$ports" --all "$E2E_WORK/tun6.ndjson" ||
-    fail "(d) IPv6 states over the tun differ from the truth"
+    fail "(e) IPv6 states over the tun differ from the truth"
   sent=$(($(tx_packets) - tx_before))  # as many probes as (b): 260 addresses x 7 ports
-  ((sent >= probes)) || fail "(d) tun-scan sent $sent packets, fewer than the $probes probes"
+  ((sent >= probes)) || fail "(e) tun-scan sent $sent packets, fewer than the $probes probes"
 fi
 
 log "PASS"

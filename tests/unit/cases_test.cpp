@@ -29,10 +29,10 @@ using test::lines_of;
 // "missing value" error (main maps UsageError to exit 2; tests/e2e/test_bad_input.sh checks the exit code).
 TEST(Cases, C05PortOptionSpellingsAndMissingValue) {
   for (const std::vector<std::string>& args :
-       std::vector<std::vector<std::string>>{{"192.0.2.1", "-p80"},
-                                             {"192.0.2.1", "-p", "80"},
-                                             {"192.0.2.1", "--ports", "80"},
-                                             {"192.0.2.1", "--ports=80"}}) {
+       std::vector<std::vector<std::string>>{{"192.0.2.1", "--no-default-excludes", "-p80"},
+                                             {"192.0.2.1", "--no-default-excludes", "-p", "80"},
+                                             {"192.0.2.1", "--no-default-excludes", "--ports", "80"},
+                                             {"192.0.2.1", "--no-default-excludes", "--ports=80"}}) {
     const ScanConfig c = config_of(args);
     ASSERT_EQ(c.space.ports().size(), 1u) << args[1];
     EXPECT_EQ(c.space.ports().at(0), 80) << args[1];
@@ -47,25 +47,26 @@ TEST(Cases, C05PortOptionSpellingsAndMissingValue) {
   }
   // An option's missing value is not read as a target, nor a target before the options ignored.
   EXPECT_THROW(test::parse_args({"-p", "192.0.2.1"}), UsageError);
-  EXPECT_EQ(config_of({"192.0.2.1", "192.0.2.2", "-p", "80"}).space.size(), 2u);
+  EXPECT_EQ(config_of({"192.0.2.1", "--no-default-excludes", "192.0.2.2", "-p", "80"}).space.size(), 2u);
 }
 
 // C06: target files: no final newline; a CIDR without newline; '#' comments, blank lines, CRLF, several a
 // line.
 TEST(Cases, C06TargetFiles) {
   const std::string two = test::write_temp_file("c06_two", "192.0.2.1\n192.0.2.2");
-  const ScanConfig a = config_of({"-iL", two, "-p", "80"});
+  const ScanConfig a = config_of({"-iL", two, "-p", "80", "--no-default-excludes"});
   ASSERT_EQ(a.space.targets().size(), 2u);
   EXPECT_EQ(format_address(a.space.targets().at(1)), "192.0.2.2");  // the last line, without its newline, counts
 
   const std::string cidr = test::write_temp_file("c06_cidr", "192.0.2.0/30");
-  EXPECT_EQ(config_of({"--include-file", cidr, "-p", "80"}).space.targets().size(), 4u);
+  EXPECT_EQ(config_of({"--include-file", cidr, "-p", "80", "--no-default-excludes"}).space.targets().size(),
+            4u);
 
   const std::string mixed =
       test::write_temp_file("c06_mixed",
                             "# audit list\r\n\r\n192.0.2.10 192.0.2.11,192.0.2.12\r\n   # indented comment\n"
                             "198.51.100.0/31 # trailing comment 192.0.2.99\r\n\n\t192.0.2.20-192.0.2.21\r\n");
-  const ScanConfig m = config_of({"-iL", mixed, "-p", "80"});
+  const ScanConfig m = config_of({"-iL", mixed, "-p", "80", "--no-default-excludes"});
   std::vector<std::string> got;
   for (std::uint64_t i = 0; i < m.space.targets().size(); ++i)
     got.push_back(format_address(m.space.targets().at(i)));
@@ -86,8 +87,9 @@ TEST(Cases, C06TargetFiles) {
 // the space, and a dry run started on it makes progress at once (it streams; here it is stopped after one
 // buffer).
 TEST(Cases, C13HugeSpaceCountsExactlyAndStreams) {
+  // Minus 0/8, 127/8, 224/3, 169.254/16, 192.0.0.0/24 but two, the three documentation /24s.
   constexpr std::uint64_t kAddresses =
-      (1ull << 32) - 2 * (1ull << 24) - 2 * (1ull << 28);  // minus 0/8, 127/8, 224/3
+      (1ull << 32) - 2 * (1ull << 24) - 2 * (1ull << 28) - 65536 - 254 - 3 * 256;
   const ScanConfig counted = config_of({"0.0.0.0/0", "-p", "80-84", "--dry-run", "--count"});
   EXPECT_EQ(counted.space.size(), kAddresses * 5);
   EXPECT_GT(counted.space.size(), 1ull << 32);
@@ -117,9 +119,8 @@ TEST(Cases, C15ThreeShardsThroughTheCli) {
   std::multiset<std::string> all;
   std::uint64_t counted = 0;
   for (int shard = 1; shard <= 3; ++shard) {
-    const std::vector<std::string> base{
-        "198.51.100.0/24",           "-p", "443", "--seed", "1515", "--dry-run", "--shard",
-        std::to_string(shard) + "/3"};
+    const std::vector<std::string> base{"198.51.100.0/24", "--no-default-excludes", "-p", "443", "--seed",
+                                        "1515", "--dry-run", "--shard", std::to_string(shard) + "/3"};
     const std::vector<std::string> lines = lines_of(dry_run_text(config_of(base)));
     EXPECT_GE(lines.size(), 85u);
     EXPECT_LE(lines.size(), 86u);
@@ -130,11 +131,13 @@ TEST(Cases, C15ThreeShardsThroughTheCli) {
   }
   EXPECT_EQ(all.size(), 256u);
   EXPECT_EQ(counted, 256u);
-  const std::vector<std::string> whole =
-      lines_of(dry_run_text(config_of({"198.51.100.0/24", "-p", "443", "--seed", "1515", "--dry-run"})));
+  const std::vector<std::string> whole = lines_of(dry_run_text(
+      config_of({"198.51.100.0/24", "--no-default-excludes", "-p", "443", "--seed", "1515", "--dry-run"})));
   EXPECT_EQ(std::multiset<std::string>(whole.begin(), whole.end()), all);  // every probe exactly once
   // Shards need an explicit seed: machines with different random seeds would overlap.
-  EXPECT_THROW(config_of({"198.51.100.0/24", "-p", "443", "--dry-run", "--shard", "1/3"}), UsageError);
+  EXPECT_THROW(
+      config_of({"198.51.100.0/24", "--no-default-excludes", "-p", "443", "--dry-run", "--shard", "1/3"}),
+      UsageError);
 }
 
 // N04: an exclusion file with an IPv6 line among IPv4 lines is read as IPv6 (not an error, not dropped): each

@@ -141,8 +141,11 @@ TEST(ConfigFile, WithSeedReplacesOrAddsTheSeed) {
 }
 
 TEST(ConfigFile, ConfigFileGivesTheSameScanAsTheCommandLine) {
-  const Parsed direct = run({"192.0.2.0/29", "198.51.100.7", "-p", "22,80", "--seed", "7", "--dry-run"});
-  TempFile f("target = 192.0.2.0/29\ntarget = 198.51.100.7\nports = 22,80\nseed = 7\ndry-run = true\n");
+  const Parsed direct = run(
+      {"192.0.2.0/29", "--no-default-excludes", "198.51.100.7", "-p", "22,80", "--seed", "7", "--dry-run"});
+  TempFile f(
+      "target = 192.0.2.0/29\ntarget = 198.51.100.7\nports = 22,80\nseed = 7\ndry-run = true\n"
+      "no-default-excludes = true\n");
   const Parsed from_file = run({"--config", f.path});
   ASSERT_TRUE(direct.config && from_file.config);
   EXPECT_EQ(dry_run_of(*direct.config), dry_run_of(*from_file.config));
@@ -150,7 +153,7 @@ TEST(ConfigFile, ConfigFileGivesTheSameScanAsTheCommandLine) {
 }
 
 TEST(ConfigFile, CommandLineValueOverridesTheFile) {
-  TempFile f("target = 192.0.2.0/29\nports = 22,80\nrate = 5\ndry-run = true\n");
+  TempFile f("target = 192.0.2.0/29\nports = 22,80\nrate = 5\ndry-run = true\nno-default-excludes = true\n");
   const Parsed r = run({"--config", f.path, "--rate", "9", "-p", "443"});
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.config->rate_pps, 9.0);
@@ -183,9 +186,9 @@ TEST(ConfigFile, BadValueInFileNamesItsLine) {
 // --echo-config > f; synscan --config f repeats the scan: same options, same seed (even a random one), same
 // order.
 TEST(ConfigFile, EchoRoundTripRepeatsTheScan) {
-  const Parsed first =
-      run({"192.0.2.0/28", "-p", "80,443", "--rate", "250", "--retries", "2", "--show", "open,closed",
-           "--format", "ndjson", "-o", "a.ndjson", "-o", "b.ndjson", "--dry-run", "--echo-config"});
+  const Parsed first = run({"192.0.2.0/28", "--no-default-excludes", "-p", "80,443", "--rate", "250",
+                            "--retries", "2", "--show", "open,closed", "--format", "ndjson", "-o", "a.ndjson",
+                            "-o", "b.ndjson", "--dry-run", "--echo-config"});
   ASSERT_FALSE(first.config);                                              // echo exits
   EXPECT_NE(first.out.find("\nseed = "), std::string::npos) << first.out;  // the random seed, made explicit
   TempFile f(first.out);

@@ -211,5 +211,17 @@ TEST(Merge, SubcommandWritesAnyFormat) {
   EXPECT_THROW(run_merge(2, missing.data(), help), std::runtime_error);
 }
 
+TEST(Merge, FormatNamesIgnoreCase) {
+  const std::string a = test::write_temp_file("merge_case", record("198.19.0.1", 22, "open", "syn-ack"));
+  const std::string out = ::testing::TempDir() + "synscan_merged_case.txt";
+  std::vector<const char*> argv{"merge", a.c_str(), "--format", "LIST", "-o", out.c_str()};
+  std::ostringstream help;
+  EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "open tcp 22 198.19.0.1\n");
+}
+
 }  // namespace
 }  // namespace synscan

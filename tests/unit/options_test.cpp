@@ -37,7 +37,7 @@ TEST(Options, ANegativeNumberIsABadValueNotAMissingOne) {
 
 TEST(Options, NmapOpenPortRangesReachThePortParser) {
   const auto ports_of = [](std::vector<const char*> args) {
-    args.insert(args.begin(), {"synscan", "192.0.2.1", "--dry-run"});
+    args.insert(args.begin(), {"synscan", "192.0.2.1", "--no-default-excludes", "--dry-run"});
     std::ostringstream out;
     const CommandLine cl = parse_command_line(static_cast<int>(args.size()), args.data(), out);
     return cl.config.has_value() ? cl.config->space.size() : 0u;
@@ -62,15 +62,24 @@ TEST(Options, AValueThatSwallowedTheOnlyTargetIsNamed) {
 }
 
 TEST(Options, StdoutDashIsStillAnOutput) {
-  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "-o", "-", "--dry-run"}), "(no error)");
+  EXPECT_EQ(usage_error({"192.0.2.1", "--no-default-excludes", "-p", "80", "-o", "-", "--dry-run"}),
+            "(no error)");
 }
 
 TEST(Options, ATargetBeforeTheOptionsCounts) {
-  std::vector<const char*> args{"synscan", "192.0.2.7", "-p", "80", "--dry-run"};
+  std::vector<const char*> args{"synscan", "192.0.2.7", "--no-default-excludes", "-p", "80", "--dry-run"};
   std::ostringstream out;
   CommandLine cl = parse_command_line(static_cast<int>(args.size()), args.data(), out);
   ASSERT_TRUE(cl.config.has_value());
   EXPECT_EQ(cl.config->space.size(), 1u);
+}
+
+// README: N runs from 1 to the number of probes. Shard 5/5 of 4 probes printed 0 (it would scan nothing).
+TEST(Options, MoreShardsThanProbesIsBadInput) {
+  EXPECT_EQ(usage_error({"198.18.0.0/30", "-p", "80", "--seed", "1", "--shard", "5/5", "--count"}),
+            "bad shard '5/5' in --shard (N runs from 1 to the number of probes, here 4)");
+  EXPECT_EQ(usage_error({"198.18.0.0/30", "-p", "80", "--seed", "1", "--shard", "4/4", "--count"}),
+            "(no error)");
 }
 
 }  // namespace

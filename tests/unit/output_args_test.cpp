@@ -100,7 +100,8 @@ std::optional<ScanConfig> parse(std::vector<const char*> args) {
 }
 
 TEST(OutputArgs, CommandLineWithShortForms) {
-  const auto c = parse({"198.51.100.0/24", "-p", "80", "-oX", "a.xml", "-o", "b.csv", "--dry-run"});
+  const auto c = parse(
+      {"198.51.100.0/24", "--no-default-excludes", "-p", "80", "-oX", "a.xml", "-o", "b.csv", "--dry-run"});
   ASSERT_TRUE(c);
   ASSERT_EQ(c->outputs.size(), 2u);
   EXPECT_EQ(c->outputs[0].path, "b.csv");
@@ -115,12 +116,39 @@ TEST(OutputArgs, CommandLineWithShortForms) {
   }
 }
 
+// Names from a fixed set are matched in any case, as file extensions are: "--format JSON" was refused while
+// "-o a.JSON" gave json. A bad one is still named as typed.
+TEST(OutputArgs, FormatStateAndBackendNamesIgnoreCase) {
+  const auto c = parse({"198.18.0.1", "-p", "80", "--format", "JSON", "--show", "OPEN,Closed",
+                        "--send-backend", "SendMMsg", "-o", "a.out", "--dry-run"});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->outputs[0].format, "json");
+  EXPECT_TRUE(c->show.open && c->show.closed && !c->show.filtered);
+  EXPECT_EQ(c->send_backend, SendBackend::sendmmsg);
+  EXPECT_EQ(parse({"198.18.0.1", "-p", "80", "--format", "NDJson"})->outputs[0].format, "ndjson");
+  EXPECT_EQ(parse({"198.18.0.1", "-p", "80", "--show", "ALL"})->show.filtered, true);
+  for (const std::vector<const char*>& bad :
+       {std::vector<const char*>{"--format", "JSONX"}, {"--show", "OPENED"}, {"--send-backend", "XDPX"}}) {
+    std::vector<const char*> args{"198.18.0.1", "-p", "80"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    try {
+      parse(args);
+      ADD_FAILURE() << bad[1] << ": no error";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad[1] + "'"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(OutputArgs, StatusModes) {
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80"})->status, StatusMode::automatic);
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80", "--status"})->status, StatusMode::on);
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80", "--no-status"})->status, StatusMode::off);
-  EXPECT_EQ(parse({"198.51.100.1", "-p", "80", "--status-json"})->status, StatusMode::json);
-  EXPECT_THROW(parse({"198.51.100.1", "-p", "80", "--status", "--no-status"}), UsageError);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80"})->status, StatusMode::automatic);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--status"})->status, StatusMode::on);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--no-status"})->status,
+            StatusMode::off);
+  EXPECT_EQ(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--status-json"})->status,
+            StatusMode::json);
+  EXPECT_THROW(parse({"198.51.100.1", "--no-default-excludes", "-p", "80", "--status", "--no-status"}),
+               UsageError);
 }
 
 TEST(OutputArgs, ManPageListsEveryGroupAndOption) {

@@ -39,7 +39,7 @@ TEST(SendBackend, EveryNameParsesBackToItsBackend) {
 }
 
 TEST(SendBackend, OptionSelectsEachBackendAndDefaultsToAuto) {
-  const std::vector<std::string> base{"198.51.100.0/30", "-p", "80", "--dry-run"};
+  const std::vector<std::string> base{"198.51.100.0/30", "--no-default-excludes", "-p", "80", "--dry-run"};
   EXPECT_EQ(test::config_of(base).send_backend, SendBackend::automatic);
   for (const char* name : {"auto", "sendmmsg", "mmap", "xdp", "libnet"}) {
     std::vector<std::string> args = base;
@@ -54,14 +54,16 @@ TEST(SendBackend, UnknownBackendIsNamedWithTheList) {
 }
 
 TEST(SendBackend, XdpWithPcapOutIsRefused) {
-  const std::string error = usage_error({"198.51.100.0/30", "-p", "80", "--send-backend", "xdp", "--pcap-out",
-                                         ::testing::TempDir() + "x.pcap"});
+  const std::string error =
+      usage_error({"198.51.100.0/30", "--no-default-excludes", "-p", "80", "--send-backend", "xdp",
+                   "--pcap-out", ::testing::TempDir() + "x.pcap"});
   EXPECT_NE(error.find("--send-backend xdp cannot be used with --pcap-out"), std::string::npos) << error;
-  EXPECT_EQ(usage_error({"198.51.100.0/30", "-p", "80", "--dry-run", "--send-backend", "sendmmsg",
-                         "--pcap-out", ::testing::TempDir() + "x.pcap"}),
+  EXPECT_EQ(usage_error({"198.51.100.0/30", "--no-default-excludes", "-p", "80", "--dry-run",
+                         "--send-backend", "sendmmsg", "--pcap-out", ::testing::TempDir() + "x.pcap"}),
             "(no error)");
   // auto (the default) takes sendmmsg with --pcap-out instead of refusing.
-  EXPECT_EQ(usage_error({"198.51.100.0/30", "-p", "80", "--dry-run", "--pcap-out", ::testing::TempDir() + "x.pcap"}),
+  EXPECT_EQ(usage_error({"198.51.100.0/30", "--no-default-excludes", "-p", "80", "--dry-run", "--pcap-out",
+                         ::testing::TempDir() + "x.pcap"}),
             "(no error)");
 }
 
@@ -70,7 +72,7 @@ TEST(SendBackend, AutoIsNotABackendOfItsOwn) {
 }
 
 TEST(SendBackend, SummaryAndMetadataSayWhichBackendSentAndWhy) {
-  const ScanConfig c = test::config_of({"198.51.100.0/30", "-p", "80", "--dry-run"});
+  const ScanConfig c = test::config_of({"198.51.100.0/30", "--no-default-excludes", "-p", "80", "--dry-run"});
   ScanRecord r;
   r.send_backend = SendBackend::sendmmsg;
   r.send_backend_fallback = "--send-backend xdp: interface 'tun0' is not Ethernet";
@@ -97,8 +99,8 @@ TEST(SendBackend, SummaryAndMetadataSayWhichBackendSentAndWhy) {
 
 TEST(SendBackend, MetadataNamesTheBackendInUse) {
   for (const char* name : {"mmap", "xdp", "libnet", "sendmmsg"}) {
-    const ScanConfig c =
-        test::config_of({"198.51.100.0/30", "-p", "80", "--dry-run", "--send-backend", name});
+    const ScanConfig c = test::config_of(
+        {"198.51.100.0/30", "--no-default-excludes", "-p", "80", "--dry-run", "--send-backend", name});
     const nlohmann::json m = scan_metadata(c, ScanState{}, ScanRecord{});
     EXPECT_EQ(m["options"]["send_backend"], name);
   }

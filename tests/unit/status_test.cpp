@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/report.hpp"
 #include "engine/target_parse.hpp"
@@ -181,6 +183,65 @@ TEST(Report, MetadataCountsEachFamily) {
   EXPECT_EQ(v6["families"]["ipv4"]["targets"], 0);
   EXPECT_EQ(v6["families"]["ipv4"]["source_ip"], "");
   EXPECT_EQ(v6["families"]["ipv6"]["probes"], 16);
+}
+
+// Rates below 1 pps read as such, not "0 pps" (the summary printed "(0 pps)" at --rate 0.5).
+TEST(Status, SlowRatesAreNotZero) {
+  EXPECT_EQ(format_pps(0), "0");
+  EXPECT_EQ(format_pps(0.5), "0.5");
+  EXPECT_EQ(format_pps(0.0012), "0.0012");
+  EXPECT_EQ(format_pps(2.5), "2.5");
+  EXPECT_EQ(format_pps(9.96), "10");
+  EXPECT_EQ(format_pps(99.6), "100");
+  EXPECT_EQ(format_pps(1234567.4), "1234567");
+  StatusSnapshot s = sample();
+  s.pps = 0.5;
+  s.mean_pps = 0.25;
+  EXPECT_NE(format_status_line(s).find("| 0.5 pps (mean 0.25) |"), std::string::npos)
+      << format_status_line(s);
+  const auto j = nlohmann::json::parse(format_status_json(s));
+  EXPECT_EQ(j["pps"], 0.5);
+  EXPECT_EQ(j["mean_pps"], 0.25);
+
+  ScanConfig c;
+  c.rate_pps = 0.5;
+  ScanState state;
+  ScanRecord r;
+  r.send_s = 8;
+  r.sent_per_pass = {4};
+  std::FILE* out = std::tmpfile();
+  print_summary(c, state, r, out);
+  std::rewind(out);
+  char line[256] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, out), nullptr);
+  EXPECT_EQ(std::string(line).substr(0, 44), "synscan: 4 probes sent in 8.00 s (0.5 pps); ");
+  std::fclose(out);
+}
+
+// A retry pass starts at 0%, also while it waits for the previous pass's replies; it showed 100% (the
+// previous pass's figures under the new pass's number) until its first probe.
+TEST(Status, ANewPassStartsAtZeroPercent) {
+  ScanConfig c;
+  c.retries = 1;
+  c.status = StatusMode::json;
+  ScanState state;
+  begin_pass(state, 0, 768);
+  state.sent = 768;  // the first pass is sent; 756 probes were answered
+  begin_pass(state, 1, 12);
+  std::FILE* out = std::tmpfile();
+  {
+    StatusReporter status(c, state, {}, out);
+    status.finish(false);  // prints the line of this moment
+  }
+  std::rewind(out);
+  char line[1024] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, out), nullptr);
+  const auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["pass"], 2);
+  EXPECT_EQ(j["sent"], 0);
+  EXPECT_EQ(j["total"], 12);
+  EXPECT_EQ(j["percent"], 0.0);
+  std::fclose(out);
 }
 
 TEST(Report, MetadataHasTheDocumentedKeys) {

@@ -39,6 +39,7 @@ TEST(TargetsInput, HostnamesResolveOnceToEveryAddressAndAreRemembered) {
   FakeResolver fake{{{"web.example", {"192.0.2.80", "192.0.2.81"}}, {"db.example", {"198.51.100.5"}}},
                     &calls};
   TargetOptions o;
+  o.default_excludes = false;  // documentation addresses
   o.targets = {"web.example,db.example", "192.0.2.1", "web.example"};
   const ResolvedTargets r = resolve(o, fake);
   EXPECT_EQ(calls, 2);  // web.example asked once although given twice
@@ -80,6 +81,7 @@ TEST(TargetsInput, MistypedAddressesAreNotLookedUp) {
 
 TEST(TargetsInput, HostBitsAreMaskedWithANotice) {
   TargetOptions o;
+  o.default_excludes = false;
   o.targets = {"192.0.2.1/24"};
   const ResolvedTargets r = resolve(o);
   EXPECT_EQ(r.targets.size(), 256u);
@@ -90,8 +92,9 @@ TEST(TargetsInput, HostBitsAreMaskedWithANotice) {
 
 TEST(TargetsInput, ExcludeListsAndFilesSubtract) {
   const std::string file = test::write_temp_file("excl", "# keep out\n192.0.2.128/25\r\n192.0.2.7");
-  const ScanConfig c = config_of({"192.0.2.0/24", "-p", "80", "--exclude", "192.0.2.0-192.0.2.3,192.0.2.9",
-                                  "--exclude", "192.0.2.10", "--exclude-file", file, "--dry-run"});
+  const ScanConfig c = config_of({"192.0.2.0/24", "--no-default-excludes", "-p", "80", "--exclude",
+                                  "192.0.2.0-192.0.2.3,192.0.2.9", "--exclude", "192.0.2.10",
+                                  "--exclude-file", file, "--dry-run"});
   EXPECT_EQ(c.space.size(), 128u - 4 - 3);
   for (const char* gone : {"192.0.2.0", "192.0.2.3", "192.0.2.7", "192.0.2.9", "192.0.2.10", "192.0.2.200"}) {
     EXPECT_FALSE(c.space.targets().contains(parse_address(gone))) << gone;
@@ -101,20 +104,42 @@ TEST(TargetsInput, ExcludeListsAndFilesSubtract) {
   EXPECT_EQ(test::lines_of(out).size(), 121u);
   // Removing everything is an error that says so.
   EXPECT_NE(error_of([] {
-              config_of({"192.0.2.0/24", "-p", "80", "--exclude", "192.0.2.0/23"});
+              config_of({"192.0.2.0/24", "--no-default-excludes", "-p", "80", "--exclude", "192.0.2.0/23"});
             }).find("exclusions (--exclude, --exclude-file) remove every target"),
             std::string::npos);
 }
 
-TEST(TargetsInput, DefaultExclusionsAreRfc6890AndNotTheTestRanges) {
-  for (const char* never : {"0.0.0.0", "0.255.255.255", "127.0.0.1", "224.0.0.1", "239.255.255.255",
-                            "240.0.0.1", "255.255.255.255"}) {
+// The registry's not-forwardable blocks (RFC 6890) and multicast, as zmap's default blocklist has them; the
+// forwardable benchmarking block 198.18.0.0/15 (the lab's), private use and shared address space stay.
+TEST(TargetsInput, DefaultExclusionsAreTheNotForwardableBlocks) {
+  for (const char* never :
+       {"0.0.0.0", "0.255.255.255", "127.0.0.1", "169.254.0.1", "169.254.255.255", "192.0.0.0", "192.0.0.8",
+        "192.0.0.11", "192.0.0.170", "192.0.0.255", "192.0.2.0", "192.0.2.255", "198.51.100.1",
+        "203.0.113.255", "224.0.0.1", "239.255.255.255", "240.0.0.1", "255.255.255.255"}) {
     EXPECT_TRUE(in_default_exclusions(parse_address(never))) << never;
   }
-  for (const char* fine : {"1.0.0.0", "126.255.255.255", "128.0.0.0", "198.18.0.1", "198.19.255.255",
-                           "192.0.2.1", "198.51.100.1", "203.0.113.1", "10.0.0.1", "223.255.255.255"}) {
+  for (const char* fine :
+       {"1.0.0.0", "126.255.255.255", "128.0.0.0", "198.18.0.1", "198.19.255.255", "192.0.0.9", "192.0.0.10",
+        "192.0.1.255", "192.0.3.0", "192.88.99.1", "169.253.255.255", "169.255.0.0", "10.0.0.1", "100.64.0.1",
+        "172.16.0.1", "192.168.0.1", "198.51.99.255", "203.0.112.255", "223.255.255.255"}) {
     EXPECT_FALSE(in_default_exclusions(parse_address(fine))) << fine;
   }
+  // One table, each block named for people: what --help and the error say.
+  EXPECT_EQ(
+      default_exclusions_text(),
+      "0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 192.0.0.0-192.0.0.8, 192.0.0.11-192.0.0.255, 192.0.2.0/24, "
+      "198.51.100.0/24, 203.0.113.0/24, 224.0.0.0/4, 240.0.0.0/4");
+  for (const DefaultExclusion& e : default_exclusions_ipv4()) {
+    EXPECT_EQ(parse_target_token(e.block), e.range) << e.block;  // the text says what the range is
+  }
+  // A dry run of documentation addresses names the block and the way out.
+  EXPECT_EQ(
+      error_of([] {
+        config_of({"192.0.2.0/24", "-p", "80", "--dry-run"});
+      }),
+      "no targets left: every target is in the default exclusions (192.0.2.0/24 Documentation (TEST-NET-1); "
+      "never valid destinations, RFC 6890); add --no-default-excludes to scan them anyway");
+  EXPECT_EQ(config_of({"192.0.2.0/24", "-p", "80", "--dry-run", "--no-default-excludes"}).space.size(), 256u);
   EXPECT_EQ(config_of({"126.255.255.254/31", "127.0.0.0/31", "-p", "1"}).space.size(), 2u);
   EXPECT_EQ(config_of({"127.0.0.0/31", "-p", "1", "--no-default-excludes"}).space.size(), 2u);
   EXPECT_NE(error_of([] {
@@ -136,11 +161,12 @@ TEST(TargetsInput, LargeScansNeedAnExclusionOrAllowLarge) {
             (1ull << 25) - 65536);
   // A dry run sends nothing: it may count the Internet without asking.
   EXPECT_EQ(config_of({"0.0.0.0/0", "-p", "80", "--dry-run"}).space.size(),
-            (1ull << 32) - 2 * (1ull << 24) - 2 * (1ull << 28));
+            (1ull << 32) - 2 * (1ull << 24) - 2 * (1ull << 28) - 65536 - 254 - 3 * 256);
 }
 
 TEST(TargetsInput, IncludeFileFromStdinAndOnlyOnce) {
   TargetOptions o;
+  o.default_excludes = false;
   o.include_files = {"-"};
   EXPECT_EQ(resolve(o, resolve_host, "192.0.2.1\r\n192.0.2.2").targets.size(), 2u);
   o.exclude_files = {"-"};
@@ -154,10 +180,10 @@ TEST(TargetsInput, IncludeFileFromStdinAndOnlyOnce) {
 
 TEST(TargetsInput, DashILIsIncludeFileNotInterfaceL) {
   const std::string file = test::write_temp_file("il", "192.0.2.5");
-  const ScanConfig c = config_of({"-iL", file, "-p", "80"});
+  const ScanConfig c = config_of({"-iL", file, "-p", "80", "--no-default-excludes"});
   EXPECT_FALSE(c.interface.has_value());
   EXPECT_EQ(c.space.size(), 1u);
-  EXPECT_EQ(config_of({"-i", "L", "192.0.2.5", "-p", "80"}).interface, "L");
+  EXPECT_EQ(config_of({"-i", "L", "192.0.2.5", "--no-default-excludes", "-p", "80"}).interface, "L");
 }
 
 TEST(PortsInput, TopPortsFollowTheFrequencyTable) {
@@ -184,7 +210,8 @@ TEST(PortsInput, TopPortsFromNmapMatchNmap) {
   EXPECT_EQ(top.front(), 80);
   EXPECT_EQ(std::set<std::uint16_t>(top.begin(), top.end()), (std::set<std::uint16_t>{21, 22, 23, 80, 443}));
   EXPECT_EQ(top_ports(1000).size(), 1000u);
-  const ScanConfig c = config_of({"192.0.2.1", "--top-ports", "100", "-p", "1", "--exclude-ports", "80,443"});
+  const ScanConfig c = config_of(
+      {"192.0.2.1", "--no-default-excludes", "--top-ports", "100", "-p", "1", "--exclude-ports", "80,443"});
   EXPECT_EQ(c.space.ports().size(), 100u + 1 - 2);
   EXPECT_FALSE(c.space.ports().contains(80));
   EXPECT_TRUE(c.space.ports().contains(1));
@@ -192,29 +219,30 @@ TEST(PortsInput, TopPortsFromNmapMatchNmap) {
 }
 
 TEST(PortsInput, ExcludePortsAndErrors) {
-  EXPECT_EQ(config_of({"192.0.2.1", "-p", "1-1024", "--exclude-ports", "22,100-199"}).space.size(),
+  EXPECT_EQ(config_of({"192.0.2.1", "--no-default-excludes", "-p", "1-1024", "--exclude-ports", "22,100-199"})
+                .space.size(),
             1024u - 101);
   EXPECT_NE(error_of([] {
-              config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "80"});
+              config_of({"192.0.2.1", "--no-default-excludes", "-p", "80", "--exclude-ports", "80"});
             }).find("no ports left"),
             std::string::npos);
   EXPECT_NE(error_of([] {
-              config_of({"192.0.2.1", "--top-ports", "0"});
+              config_of({"192.0.2.1", "--no-default-excludes", "--top-ports", "0"});
             }).find("'0' in --top-ports"),
             std::string::npos);
   EXPECT_NE(error_of([] {
-              config_of({"192.0.2.1", "-p", "80", "--exclude-ports", "x"});
+              config_of({"192.0.2.1", "--no-default-excludes", "-p", "80", "--exclude-ports", "x"});
             }).find("--exclude-ports"),
             std::string::npos);
   EXPECT_NE(error_of([] { config_of({"192.0.2.1"}); }).find("no ports given"), std::string::npos);
 }
 
 TEST(TargetsInput, CountPrintsOnlyTheNumberAndImpliesADryRun) {
-  const ScanConfig c = config_of({"192.0.2.0/24", "-p", "1-10", "--count"});
+  const ScanConfig c = config_of({"192.0.2.0/24", "--no-default-excludes", "-p", "1-10", "--count"});
   EXPECT_TRUE(c.dry_run);
   EXPECT_EQ(test::dry_run_text(c), "2560\n");
-  const ScanConfig shard =
-      config_of({"192.0.2.0/24", "-p", "1-10", "--count", "--shard", "3/3", "--seed", "1"});
+  const ScanConfig shard = config_of(
+      {"192.0.2.0/24", "--no-default-excludes", "-p", "1-10", "--count", "--shard", "3/3", "--seed", "1"});
   EXPECT_EQ(test::dry_run_text(shard), "853\n");  // positions 2, 5, ..., 2558
 }
 
