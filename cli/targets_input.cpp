@@ -68,6 +68,11 @@ constexpr DefaultExclusion kDefaultExclusionsIpv4[] = {
     {{0xF0000000u, 0xFFFFFFFFu}, "240.0.0.0/4", "Reserved, with Limited Broadcast 255.255.255.255"},
 };
 
+// The IPv6 table below, as people write it.
+constexpr std::string_view kDefaultExclusionsIpv6Text =
+    "::/128, ::1/128, ::ffff:0:0/96, 100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, ...), "
+    "2001:db8::/32, 3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)";
+
 std::vector<Interval> default_exclusions_v4() {
   std::vector<Interval> out;
   for (const DefaultExclusion& e : kDefaultExclusionsIpv4) out.push_back(e.range);
@@ -164,10 +169,8 @@ std::span<const DefaultExclusion> default_exclusions_ipv4() { return kDefaultExc
 std::string default_exclusions_text() {
   std::vector<std::string_view> blocks;
   for (const DefaultExclusion& e : default_exclusions_ipv4()) blocks.push_back(e.block);
-  return fmt::format("IPv4 {} (RFC 6890: not forwardable, and multicast); IPv6 ::/128, ::1/128, ::ffff:0:0/96, "
-                     "100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, ...), 2001:db8::/32, "
-                     "3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)",
-                     fmt::join(blocks, ", "));
+  return fmt::format("IPv4 {} (RFC 6890: not forwardable, and multicast); IPv6 {}", fmt::join(blocks, ", "),
+                     kDefaultExclusionsIpv6Text);
 }
 
 bool looks_like_hostname(std::string_view token) {
@@ -378,11 +381,11 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
                                        [](const Interval& iv, Ipv4 a) { return iv.last < a; });
       if (it != set.v4.end() && it->first <= e.range.last) hit.push_back(fmt::format("{} {}", e.block, e.name));
     }
-    if (!set.v6.empty()) hit.push_back("IPv6 special-purpose blocks (IANA registry)");
+    if (!set.v6.empty()) hit.push_back(fmt::format("IPv6 {}", kDefaultExclusionsIpv6Text));
     set = subtract_ranges(std::move(set), default_exclusions());
     if (set.empty()) {
       throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}; never valid "
-                                   "destinations); add --no-default-excludes to scan them anyway",
+                                   "destinations, RFC 6890); add --no-default-excludes to scan them anyway",
                                    fmt::join(hit, ", ")));
     }
   }

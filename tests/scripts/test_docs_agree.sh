@@ -34,7 +34,7 @@ while read -r option; do
   grep -q -- "$option\b" "$src/README.md" || bad "README lacks $option"
   grep -q -- "^$option\b\|, $option\b\|^\\\\fB\\\\-\\\\-${option#--}\\\\fR" "$work/man" ||
     grep -q -- "$option" "$work/man.txt" || bad "the man page lacks $option"
-done < <(grep -oE -- '--[a-z][a-z-]+' "$work/help" | sort -u)
+done < <(grep -oE -- '--[a-z][a-z0-9-]+' "$work/help" | sort -u)
 
 # Usage lines and TARGET: the lines before the blank line, and the "TARGET:" paragraph.
 while IFS= read -r line; do

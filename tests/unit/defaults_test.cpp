@@ -158,7 +158,7 @@ TEST(Defaults, ReadmeStatesTheSameDefaults) {
 }
 
 TEST(Defaults, OptionsNotGivenTakeTheDefaults) {
-  const test::Parsed r = test::run({"192.0.2.1", "-p", "80"});
+  const test::Parsed r = test::run({"198.19.0.1", "-p", "80"});
   ASSERT_TRUE(r.config);
   const ScanConfig& c = *r.config;
   EXPECT_EQ(c.rate_pps, defaults::kRatePps);
@@ -180,13 +180,13 @@ TEST(Defaults, OptionsNotGivenTakeTheDefaults) {
   EXPECT_EQ(c.outputs[0].path, defaults::kOutputPath);
   EXPECT_EQ(c.outputs[0].format, defaults::kFormat);
   // An option given overrides its default, and an empty value is still a bad value, not "not given".
-  EXPECT_EQ(test::run({"192.0.2.1", "-p", "80", "--rate", "7"}).config->rate_pps, 7.0);
+  EXPECT_EQ(test::run({"198.19.0.1", "-p", "80", "--rate", "7"}).config->rate_pps, 7.0);
   EXPECT_EQ(test::error_of([] {
-              test::run({"192.0.2.1", "-p", "80", "--rate", ""});
+              test::run({"198.19.0.1", "-p", "80", "--rate", ""});
             }),
             "bad value '' in --rate (expected a number >= 0.001)");
   EXPECT_EQ(test::error_of([] {
-              test::run({"192.0.2.1", "-p", "80", "--user", ""});
+              test::run({"198.19.0.1", "-p", "80", "--user", ""});
             }),
             "bad user '' in --user (name an unprivileged user)");
 }

@@ -63,7 +63,9 @@ TEST(Outputs, AFullDiskNamesTheFileWarnsOnceAndTheOtherOutputGoesOn) {
   Outputs outputs(std::vector<OutputSpec>{{"/dev/full", "ndjson"}, {good, "json"}});
   std::atomic<bool> stop{false};
   outputs.watch(stop, warn);
-  for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
+  ScanInfo info;
+  info.protocol = "tcp";
+  for (ResultWriter* w : outputs.writers()) w->begin(info);
   write_many(outputs.writers(), 5000);
   write_many(outputs.writers(), 5000);
   EXPECT_TRUE(outputs.any_failed());
@@ -87,7 +89,9 @@ TEST(Outputs, AnErrorAtTheLastFlushIsReportedByEnd) {
   Outputs outputs(std::vector<OutputSpec>{{"/dev/full", "xml"}});
   std::atomic<bool> stop{false};
   outputs.watch(stop, warn);
-  for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
+  ScanInfo info;
+  info.protocol = "tcp";
+  for (ResultWriter* w : outputs.writers()) w->begin(info);
   outputs.writers()[0]->write(open_port(80));
   EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '/dev/full': No space left on device");
   EXPECT_TRUE(outputs.all_failed());
@@ -120,7 +124,9 @@ TEST(Outputs, APipeWithoutReaderIsBrokenPipe) {
     Outputs outputs(std::vector<OutputSpec>{{path, "list"}});
     std::atomic<bool> stop{false};
     outputs.watch(stop, warn);
-    for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
+    ScanInfo info;
+  info.protocol = "tcp";
+  for (ResultWriter* w : outputs.writers()) w->begin(info);
     write_many(outputs.writers(), 1);
     EXPECT_TRUE(outputs.all_failed());
     EXPECT_TRUE(stop);  // the only output is gone: the scan stops
@@ -167,7 +173,9 @@ TEST(Outputs, WhatWorksStaysQuiet) {
   Outputs outputs(std::vector<OutputSpec>{{path, "list"}});
   std::atomic<bool> stop{false};
   outputs.watch(stop, warn);
-  for (ResultWriter* w : outputs.writers()) w->begin(ScanInfo{});
+  ScanInfo info;
+  info.protocol = "tcp";
+  for (ResultWriter* w : outputs.writers()) w->begin(info);
   write_many(outputs.writers(), 3);
   outputs.check_readers();  // a regular file has no reader to lose
   EXPECT_FALSE(stop);
