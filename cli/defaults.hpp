@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "capture/transmitter.hpp"
+#include "engine/probe_module.hpp"
 #include "engine/result.hpp"
 
 namespace synscan::defaults {
@@ -26,8 +27,8 @@ inline constexpr SendBackend kSendBackend = SendBackend::automatic;
 /// --source-port: the probes' source ports, inclusive, host byte order. Outside Linux's default ephemeral
 /// range (32768-60999, net.ipv4.ip_local_port_range), so that no local connection shares a 4-tuple with a
 /// probe.
-inline constexpr std::uint16_t kSourcePortFirst = 61000;
-inline constexpr std::uint16_t kSourcePortLast = 61255;
+inline constexpr std::uint16_t kSourcePortFirst = kDefaultSourcePortFirst;  // engine/probe_module.hpp
+inline constexpr std::uint16_t kSourcePortLast = kDefaultSourcePortLast;
 /// --max-memory: bound on the result table, MiB.
 inline constexpr std::uint64_t kMaxMemoryMiB = 1024;
 /// --pcap-buffer: the capture ring, MiB. libpcap maps it as TPACKET_V3 blocks of 256 KiB, each closed after

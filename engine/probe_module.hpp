@@ -39,14 +39,20 @@ struct LocalEndpoint {
   IpAddress source_ip;                 ///< our address of this family, host byte order
 };
 
+/// The probes' default source ports, inclusive, host byte order: above Linux's default ephemeral range
+/// (32768-60999, net.ipv4.ip_local_port_range), so that no local connection shares a 4-tuple with a probe. The
+/// one definition: cli/defaults.hpp's --source-port default names these.
+inline constexpr std::uint16_t kDefaultSourcePortFirst = 61000;
+inline constexpr std::uint16_t kDefaultSourcePortLast = 61255;
+
 /// What a module is built from: the scan's probe space, its key and its local endpoints.
 struct ProbeSetup {
   const ProbeSpace* space = nullptr;       ///< must outlive the module
   CookieKey key{};                         ///< the scan's secret: the same for every module and thread of a scan
   std::optional<LocalEndpoint> v4;         ///< required when the space has IPv4 targets
   std::optional<LocalEndpoint> v6;         ///< required when the space has IPv6 targets
-  std::uint16_t source_port_first = 61000; ///< probes' source ports, inclusive range, host byte order
-  std::uint16_t source_port_last = 61255;
+  std::uint16_t source_port_first = kDefaultSourcePortFirst;  ///< probes' source ports, inclusive, host order
+  std::uint16_t source_port_last = kDefaultSourcePortLast;
 };
 
 class ProbeModule {
