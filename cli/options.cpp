@@ -130,8 +130,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"),
        "never probe the targets listed in FILE")
       ("no-default-excludes", po::bool_switch(),
-       ("also probe what is excluded by default, never a valid destination (RFC 6890 not forwardable, and "
-        "multicast): " + default_exclusions_text()).c_str())
+       ("also probe what is excluded by default, never a valid destination: " + default_exclusions_text())
+           .c_str())
       ("allow-large", po::bool_switch(&t.allow_large),
        "scan more than 2^24 addresses without an exclusion list (a scan is at most 2^48 probes: an IPv6 /64 "
        "is refused)")
@@ -179,7 +179,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("output-csv", po::value(&o.out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")
       ("output-all", po::value(&o.out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")
       ("show", po::value(&o.show)->value_name("STATES"),
-       with_default("states reported: open[,closed,filtered]", show_names(defaults::kShow)).c_str())
+       with_default("states reported: open[,closed,filtered], or all", show_names(defaults::kShow)).c_str())
       ("status", "status line on stderr once a second (default: when stderr is a terminal)")
       ("no-status", "no status line")
       ("status-json", "one JSON object a second on stderr instead of the status line")
@@ -261,7 +261,7 @@ ShowMask parse_show(const std::string& text) {
     else if (state == "closed") mask.closed = true;
     else if (state == "filtered") mask.filtered = true;
     else if (state == "all") mask = {true, true, true};
-    else bad("state", token, "--show", "states are open, closed, filtered");
+    else bad("state", token, "--show", "states are open, closed, filtered, or all");
     i = end + 1;
   }
   return mask;

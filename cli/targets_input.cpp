@@ -68,6 +68,28 @@ constexpr DefaultExclusion kDefaultExclusionsIpv4[] = {
     {{0xF0000000u, 0xFFFFFFFFu}, "240.0.0.0/4", "Reserved, with Limited Broadcast 255.255.255.255"},
 };
 
+// The IPv6 blocks that are never a destination (IANA IPv6 Special-Purpose Address Registry, updated 2025-10-09;
+// RFC 6890, RFC 8190; and RFC 4291), before the forwardable sub-blocks of 2001::/23 are taken out; why each one:
+// targets_input.hpp.
+struct NamedBlock6 {
+  const char* base;
+  unsigned length;
+  std::string_view text;  // as people write it
+  std::string_view name;  // what the registry calls it
+};
+constexpr NamedBlock6 kNeverIpv6[] = {
+    {"::", 128, "::/128", "Unspecified Address"},                     // Destination False
+    {"::1", 128, "::1/128", "Loopback Address"},                      // Destination False
+    {"::ffff:0:0", 96, "::ffff:0:0/96", "IPv4-mapped Address"},       // Destination False
+    {"100::", 64, "100::/64", "Discard-Only Address Block"},          // RFC 6666: a black hole by definition
+    {"100:0:0:1::", 64, "100:0:0:1::/64", "Dummy IPv6 Prefix"},       // Forwardable False
+    {"2001::", 23, "2001::/23", "IETF Protocol Assignments"},         // False unless a more specific block says True
+    {"2001:db8::", 32, "2001:db8::/32", "Documentation"},             // RFC 3849: Destination False
+    {"3fff::", 20, "3fff::/20", "Documentation"},                     // RFC 9637: Destination False
+    {"fe80::", 10, "fe80::/10", "Link-Local Unicast"},                // Forwardable False
+    {"ff00::", 8, "ff00::/8", "Multicast"},                           // RFC 4291 2.7: never a unicast target
+};
+
 // The IPv6 table below, as people write it.
 constexpr std::string_view kDefaultExclusionsIpv6Text =
     "::/128, ::1/128, ::ffff:0:0/96, 100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, ...), "
@@ -77,6 +99,19 @@ std::vector<Interval> default_exclusions_v4() {
   std::vector<Interval> out;
   for (const DefaultExclusion& e : kDefaultExclusionsIpv4) out.push_back(e.range);
   return out;
+}
+
+// The number of addresses in normalized ranges, saturated at 2^64 - 1 (no copy: a hitlist is large).
+std::uint64_t count_addresses_saturated_normalized(const AddressRanges& r) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t total = 0;
+  auto add = [&](std::uint64_t n) { total = n > kMax - total ? kMax : total + n; };
+  for (const Interval& iv : r.v4) add(iv.size());
+  for (const Interval6& iv : r.v6) {
+    const Ipv6 n = iv.last - iv.first;
+    add(n >= kMax ? kMax : static_cast<std::uint64_t>(n) + 1);
+  }
+  return total;
 }
 
 }  // namespace
@@ -125,18 +160,8 @@ const std::vector<Interval6>& default_exclusions_v6() {
   // From the IANA IPv6 Special-Purpose Address Registry (updated 2025-10-09; RFC 6890, RFC 8190) and RFC 4291;
   // why each one: targets_input.hpp.
   static const std::vector<Interval6> kList = [] {
-    const std::vector<Interval6> never = {
-        block6("::", 128),          // unspecified: Destination False
-        block6("::1", 128),         // loopback: Destination False
-        block6("::ffff:0:0", 96),   // IPv4-mapped: Destination False
-        block6("100::", 64),        // discard-only (RFC 6666)
-        block6("100:0:0:1::", 64),  // dummy IPv6 prefix (registered 2025): Forwardable False
-        block6("2001::", 23),       // IETF protocol assignments: False unless a more specific block says True
-        block6("2001:db8::", 32),   // documentation (RFC 3849): Destination False
-        block6("3fff::", 20),       // documentation (RFC 9637): Destination False
-        block6("fe80::", 10),       // link-local unicast: Forwardable False
-        block6("ff00::", 8),        // multicast (RFC 4291 section 2.7): never a unicast target
-    };
+    std::vector<Interval6> never;
+    for (const NamedBlock6& b : kNeverIpv6) never.push_back(block6(b.base, b.length));
     // The sub-blocks of 2001::/23 whose Destination and Forwardable are True: scannable.
     const std::vector<Interval6> forwardable = {
         block6("2001::", 32),       // Teredo (RFC 4380)
@@ -372,17 +397,52 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
   if (set.empty()) {
     throw UsageError("no targets left: the exclusions (--exclude, --exclude-file) remove every target");
   }
+  std::vector<std::string> notices;  // this step's, after the inputs' own
   if (o.default_excludes) {
     // The IPv4 blocks the targets touch, named if they take every target: "192.0.2.0/24 Documentation
     // (TEST-NET-1)". `set` is normalized, so a binary search per block.
     std::vector<std::string> hit;
+    bool partly = false;  // a block only partly among the targets: they named addresses inside it
     for (const DefaultExclusion& e : default_exclusions_ipv4()) {
       const auto it = std::lower_bound(set.v4.begin(), set.v4.end(), e.range.first,
                                        [](const Interval& iv, Ipv4 a) { return iv.last < a; });
-      if (it != set.v4.end() && it->first <= e.range.last) hit.push_back(fmt::format("{} {}", e.block, e.name));
+      if (it == set.v4.end() || it->first > e.range.last) continue;
+      hit.push_back(fmt::format("{} {}", e.block, e.name));
+      partly |= !(it->first <= e.range.first && e.range.last <= it->last);
     }
-    if (!set.v6.empty()) hit.push_back(fmt::format("IPv6 {}", kDefaultExclusionsIpv6Text));
+    // The IPv6 ones likewise: each excluded interval the targets touch, named by the block that holds it.
+    const auto first_touching = [&set](Ipv6 first) {
+      return std::lower_bound(set.v6.begin(), set.v6.end(), first,
+                              [](const Interval6& t, Ipv6 a) { return t.last < a; });
+    };
+    const auto touches = [&](Ipv6 first, Ipv6 last) {
+      const auto it = first_touching(first);
+      return it != set.v6.end() && it->first <= last;
+    };
+    for (const Interval6& iv : default_exclusions_v6()) {
+      if (!touches(iv.first, iv.last)) continue;
+      for (const NamedBlock6& b : kNeverIpv6) {  // adjacent blocks merge into one interval: name each part hit
+        const Interval6 block = block6(b.base, b.length);
+        const Ipv6 first = std::max(block.first, iv.first), last = std::min(block.last, iv.last);
+        if (first > last || !touches(first, last)) continue;
+        const auto it = first_touching(first);
+        partly |= !(it->first <= first && last <= it->last);
+        std::string named = fmt::format("{} {}", b.text, b.name);
+        if (std::find(hit.begin(), hit.end(), named) == hit.end()) hit.push_back(std::move(named));
+      }
+    }
+    const std::uint64_t before = count_addresses_saturated_normalized(set);
     set = subtract_ranges(std::move(set), default_exclusions());
+    if (!set.empty() && partly) {
+      // Targets given inside a default block (127.0.0.1, ff02::1 beside real ones) are dropped with a word, once;
+      // a range that holds whole blocks (0.0.0.0/0) loses them as the user expects, silently.
+      const std::uint64_t removed = before - std::min(before, count_addresses_saturated_normalized(set));
+      notices.push_back(fmt::format("note: {} of the targets {} in the default exclusions ({}) and {} not probed; "
+                                    "--no-default-excludes probes them",
+                                    removed == std::numeric_limits<std::uint64_t>::max() ? "2^64 or more"
+                                                                                        : std::to_string(removed),
+                                    removed == 1 ? "is" : "are", fmt::join(hit, ", "), removed == 1 ? "is" : "are"));
+    }
     if (set.empty()) {
       throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}; never valid "
                                    "destinations, RFC 6890); add --no-default-excludes to scan them anyway",
@@ -392,6 +452,7 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
   check_probe_space(set, include, std::max<std::uint64_t>(o.port_count, 1));
   ResolvedTargets out{TargetSet(std::move(set)), include.take_names(), include.notices()};
   out.notices.insert(out.notices.end(), exclude.notices().begin(), exclude.notices().end());
+  out.notices.insert(out.notices.end(), notices.begin(), notices.end());
 
   if (o.guard_large && !o.allow_large && !own_exclusions && out.targets.size() > kLargeScanAddresses) {
     throw UsageError(

@@ -263,3 +263,38 @@ TEST(TargetsInput6, HitlistFilesOfBothFamiliesAcrossReadBlocks) {
 
 }  // namespace
 }  // namespace synscan
+
+namespace synscan {
+namespace {
+
+// Addresses named inside a default block beside real targets are dropped with one notice naming the blocks; a
+// range that holds whole blocks loses them silently; an excluded IPv6 address alone names its own block.
+TEST(TargetsInput6, DefaultExclusionsOfNamedAddressesAreSaidOnce) {
+  TargetOptions o;
+  o.targets = {"ff02::1", "2001:2::1", "127.0.0.1", "198.18.0.1"};
+  std::istringstream none;
+  const ResolvedTargets r = resolve_targets(o, resolve_host, none);
+  EXPECT_EQ(r.targets.size(), 2u);
+  const std::string want =
+      "note: 2 of the targets are in the default exclusions (127.0.0.0/8 Loopback, ff00::/8 Multicast) and are "
+      "not probed; --no-default-excludes probes them";
+  EXPECT_EQ(std::count(r.notices.begin(), r.notices.end(), want), 1) << ::testing::PrintToString(r.notices);
+
+  o.targets = {"0.0.0.0/0"};
+  o.allow_large = true;
+  for (const std::string& n : resolve_targets(o, resolve_host, none).notices) {
+    EXPECT_EQ(n.find("default exclusions"), std::string::npos) << n;
+  }
+
+  o.targets = {"::1"};
+  o.allow_large = false;
+  try {
+    resolve_targets(o, resolve_host, none);
+    ADD_FAILURE() << "::1 alone was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("(::1/128 Loopback Address;"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace synscan
