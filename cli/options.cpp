@@ -150,7 +150,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("send-threads", po::value(&o.send_threads)->value_name("N"),
        with_default("transmit threads", defaults::kSendThreads).c_str())
       ("max-runtime", po::value(&o.max_runtime)->value_name("SECONDS"),
-       "stop after this long and write a resume file (default: no limit)");
+       "stop after this long and write a resume file (default: no limit; 0 is no limit)");
   po::options_description network("Network");
   network.add_options()
       ("interface,i", po::value(&o.interface)->value_name("NAME"), "interface (default: from the route)")
@@ -514,7 +514,8 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
                                  c.space.size(), (ResultTable::bytes_for(c.space.size()) + (1 << 20) - 1) >> 20,
                                  c.max_memory_bytes >> 20));
   }
-  if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0.001);
+  // 0 is no limit: what lifts a stopped scan's limit when it is resumed (--resume FILE --max-runtime 0).
+  if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0);
   if (!raw.resume_file.empty()) c.resume_file = raw.resume_file;
   finish_config(c, sources);
   reject_shared_files(c, raw);

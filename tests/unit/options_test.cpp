@@ -84,3 +84,20 @@ TEST(Options, MoreShardsThanProbesIsBadInput) {
 
 }  // namespace
 }  // namespace synscan
+
+namespace synscan {
+namespace {
+
+// --max-runtime 0 is no limit (what lifts a stopped scan's limit on --resume); a negative one is still bad.
+TEST(Options, MaxRuntimeZeroIsNoLimit) {
+  const char* args[] = {"synscan", "198.19.0.1", "-p", "80", "--max-runtime", "0", "--dry-run"};
+  std::ostringstream out;
+  const CommandLine cl = parse_command_line(7, args, out);
+  ASSERT_TRUE(cl.config);
+  EXPECT_EQ(cl.config->max_runtime_s, 0.0);
+  EXPECT_EQ(usage_error({"198.19.0.1", "-p", "80", "--max-runtime", "-1", "--dry-run"}),
+            "bad value '-1' in --max-runtime (expected a number >= 0)");
+}
+
+}  // namespace
+}  // namespace synscan
