@@ -39,21 +39,6 @@ constexpr std::uint16_t kFragmentOffsetMask = 0xfff8;
 /// a malformed probe, not a path: ignored, as the IPv4 path ignores "fragmentation needed".
 constexpr bool is_filtering_code(std::uint8_t code) noexcept { return code <= 6; }
 
-/// The 16 bytes at `p` (network byte order) as an Ipv6: two 8-byte loads, byte-swapped on a little-endian
-/// host. Same value as load_ipv6 (engine/address.hpp), whose byte-at-a-time loop on a 128-bit integer cost
-/// about half of an IPv6 reply's parse. The caller has checked that the 16 bytes are there.
-Ipv6 read_address(const std::uint8_t* p) noexcept {
-  std::uint64_t high = 0;
-  std::uint64_t low = 0;
-  std::memcpy(&high, p, 8);
-  std::memcpy(&low, p + 8, 8);
-  if constexpr (std::endian::native == std::endian::little) {
-    high = __builtin_bswap64(high);
-    low = __builtin_bswap64(low);
-  }
-  return (static_cast<Ipv6>(high) << 64) | low;
-}
-
 /// What the fixed IPv6 header says, before the extension headers are walked.
 struct Ipv6View {
   std::uint8_t hop_limit;
@@ -81,8 +66,8 @@ std::optional<Ipv6View> read_ipv6(std::span<const std::uint8_t> bytes, bool whol
   v.hop_limit = r.read_u8().value_or(0);
   const auto addresses = r.read_span(32);
   if (!addresses) return std::nullopt;
-  v.src = read_address(addresses->data());
-  v.dst = read_address(addresses->data() + 16);
+  v.src = load_ipv6(addresses->data());
+  v.dst = load_ipv6(addresses->data() + 16);
   if (whole_datagram) {
     const auto payload = r.read_span(payload_length);
     if (!payload) return std::nullopt;
