@@ -229,6 +229,8 @@ class BannerStage::Loop {
   }
 
   void on_event(std::uint32_t idx, Conn& c, std::uint32_t events) {
+    // A finish or a retry changes the slot's generation: the rest of these events were for the old socket.
+    const std::uint32_t gen = c.gen;
     if (c.phase == Phase::connecting) {
       if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
       int err = 0;
@@ -236,11 +238,11 @@ class BannerStage::Loop {
       getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) return on_error(idx, c, err);
       on_connected(idx, c);
-      if (c.phase == Phase::free) return;
+      if (c.gen != gen) return;
     }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       on_readable(idx, c);
-      if (c.phase == Phase::free) return;
+      if (c.gen != gen) return;
     }
     if (events & EPOLLOUT) flush(idx, c);
   }
@@ -300,8 +302,9 @@ class BannerStage::Loop {
         continue;
       }
       if (n == 0) {
+        const std::uint32_t gen = c.gen;
         if (c.tls) drive_tls(idx, c);
-        if (c.phase == Phase::free) return;
+        if (c.gen != gen) return;  // finished (or retried) on the way
         return finish_with_bytes(idx, c, BannerStatus::closed);
       }
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
