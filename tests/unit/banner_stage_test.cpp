@@ -286,6 +286,33 @@ TEST(BannerStage, HostileServersCostAtMostTheirLimits) {
   }
 }
 
+TEST(BannerStage, ConnectThatNeverCompletesTimesOut) {
+  // A listener that never accepts, its accept queue full: the kernel drops further SYNs, so a connect stays in
+  // progress (the SYN retransmitted) until the stage gives up.
+  const int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(l, reinterpret_cast<sockaddr*>(&a), len), 0);
+  ASSERT_EQ(listen(l, 0), 0);
+  getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {  // fill the queue (backlog 0 holds one or two)
+    const int f = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    connect(f, reinterpret_cast<sockaddr*>(&a), len);
+    fillers.push_back(f);
+  }
+  std::this_thread::sleep_for(100ms);
+  ScanState counts;
+  const StageRun run = run_stage(options("none", 1.0), {open_result(kLoop4, ntohs(a.sin_port))}, &counts);
+  EXPECT_EQ(run.only().status, BannerStatus::timeout);
+  EXPECT_LT(run.seconds, 2.0);
+  EXPECT_EQ(counts.banners_timeout.load(), 1U);
+  for (const int f : fillers) close(f);
+  close(l);
+}
+
 // A self-signed certificate for lab.example and 127.0.0.1, made here (P-256).
 struct TestCert {
   EVP_PKEY* key = EVP_EC_gen("P-256");
