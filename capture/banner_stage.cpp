@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <stdexcept>
@@ -100,7 +101,19 @@ class BannerStage::Loop {
     wake();
   }
 
+  // The loop, then shutdown(). An exception (OpenSSL out of memory) ends the stage, not the scan: one line
+  // on stderr, and every banner not taken comes back not_done.
   void run() {
+    try {
+      loop();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "synscan: the banner stage stopped: %s\n", e.what());
+    }
+    shutdown();
+  }
+
+ private:
+  void loop() {
     std::vector<Result> intake;
     epoll_event events[256];
     std::int64_t last_sweep = now_ns();
@@ -132,10 +145,8 @@ class BannerStage::Loop {
         last_sweep = now;
       }
     }
-    shutdown();
   }
 
- private:
   // Connections at once, at most: the soft descriptor limit (raised to the hard one) less a reserve.
   static std::uint32_t descriptor_budget() {
     rlimit rl{};
