@@ -19,6 +19,7 @@ out="${root}/build/fuzz"
 mkdir -p "${out}/corpus" "${out}/corpus_banner"
 cxx="${CXX_FUZZ:-clang++}"
 only="${FUZZ_ONLY:-}"
+# shellcheck disable=SC2054  # the commas belong to -fsanitize's value
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=undefined -I"${root}")
 
