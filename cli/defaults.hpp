@@ -50,6 +50,15 @@ inline constexpr std::string_view kUser = "nobody";
 inline constexpr std::string_view kResumeFile = "synscan.resume";
 /// --max-runtime: seconds before the scan stops itself and writes a resume file; 0 is no limit.
 inline constexpr double kMaxRuntimeS = 0;
+/// --banner-concurrency: connections of the banner stage open at once (capture/banner_stage.hpp).
+inline constexpr std::uint32_t kBannerConcurrency = 1000;
+/// --banner-rate: banner connections started per second; 0 is no limit but the concurrency.
+inline constexpr double kBannerRate = 0;
+/// --banner-timeout: seconds per banner connection, connect to last byte. A `generic` port waits min(2 s,
+/// half of it) for a greeting before its GET; a silent port costs all of it.
+inline constexpr double kBannerTimeoutS = 5;
+/// --banner-max-bytes: bytes of each service's answer kept (the rest is not read).
+inline constexpr std::uint32_t kBannerMaxBytes = 4096;
 /// `synscan merge --format`: NDJSON, which merge reads back.
 inline constexpr std::string_view kMergeFormat = "ndjson";
 

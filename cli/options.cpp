@@ -20,6 +20,7 @@
 #include "cli/targets_input.hpp"
 #include "cli/usage_text.hpp"
 #include "cli/version.hpp"
+#include "engine/banner/hello.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/result_table.hpp"
 #include "engine/target_parse.hpp"
@@ -58,6 +59,11 @@ struct RawOptions {
   std::string resume;
   std::string resume_file;
   std::string user;
+  std::string banner_probe;
+  std::string banner_concurrency;
+  std::string banner_rate;
+  std::string banner_timeout;
+  std::string banner_max_bytes;
 };
 
 // "TEXT (default VALUE)". Every default that --help (and the man page made from the same descriptions)
@@ -187,6 +193,22 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
        "write how the scan ran (options, seed, times, counters) to FILE as JSON")
       ("pcap-out", po::value(&o.pcap_out)->value_name("FILE"), "write the frames sent and received to FILE (pcap)")
       ("dry-run", "print the probes (IP PORT, in send order) instead of sending them");
+  po::options_description banners("Banners");
+  banners.add_options()
+      ("banners", "connect to each open port, read what the service says (TLS and HTTP spoken), add it to the "
+       "result: service, product, version, banner, HTTP status/Server/title, TLS certificate")
+      ("banner-probe", po::value(&o.banner_probe)->value_name("SPEC"),
+       "the hello: auto (TLS on 443, 465, 636, 853, 990, 992, 993, 995, 5061, 6443, 8443, 9443; a GET on 80, 81, "
+       "591, 3000, 5000, 8000, 8008, 8080, 8081, 8888; elsewhere wait for a greeting, then a GET), none (read "
+       "only), http, tls, generic; for all ports or per port, e.g. 443:tls,8080:http (default auto)")
+      ("banner-concurrency", po::value(&o.banner_concurrency)->value_name("N"),
+       with_default("banner connections open at once", defaults::kBannerConcurrency).c_str())
+      ("banner-rate", po::value(&o.banner_rate)->value_name("N"),
+       with_default("banner connections started per second; 0 is no limit", defaults::kBannerRate).c_str())
+      ("banner-timeout", po::value(&o.banner_timeout)->value_name("SECONDS"),
+       with_default("per banner connection, connect to last byte", defaults::kBannerTimeoutS).c_str())
+      ("banner-max-bytes", po::value(&o.banner_max_bytes)->value_name("BYTES"),
+       with_default("bytes of each answer kept", defaults::kBannerMaxBytes).c_str());
   po::options_description advanced("Advanced");
   advanced.add_options()
       ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
@@ -207,11 +229,11 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("help,h", "show this help")
       ("version", "show versions");
   po::options_description all(help_caption());  // Boost adds the colon after "Options"
-  all.add(target_group).add(targets).add(pace).add(network).add(output).add(advanced);
+  all.add(target_group).add(targets).add(pace).add(network).add(output).add(banners).add(advanced);
   if (groups) {
     const std::pair<const char*, const po::options_description*> named[] = {
         {"Targets", &target_group}, {"Ports", &targets}, {"Pace", &pace}, {"Network", &network},
-        {"Output", &output}, {"Advanced", &advanced}};
+        {"Output", &output}, {"Banners", &banners}, {"Advanced", &advanced}};
     for (const auto& [title, group] : named) groups->emplace_back(title, *group);
   }
   return all;
@@ -219,6 +241,36 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
 
 [[noreturn]] void bad(std::string_view kind, std::string_view token, std::string_view option, std::string_view hint) {
   throw UsageError(fmt::format("bad {} '{}' in {} ({})", kind, token, option, hint));
+}
+
+double parse_positive_double(const std::string& text, std::string_view option, double min_value);
+std::uint64_t parse_u64(const std::string& text, std::string_view option, std::uint64_t min_value,
+                        std::uint64_t max_value);
+
+// --banners and its --banner-* options. A --banner-* option without --banners is refused: it would do nothing.
+void parse_banner_options(const RawOptions& raw, const po::variables_map& vm, ScanConfig& c) {
+  c.banners = vm.count("banners") > 0;
+  for (const char* name : {"banner-probe", "banner-concurrency", "banner-rate", "banner-timeout", "banner-max-bytes"}) {
+    if (vm.count(name) && !c.banners) throw UsageError(fmt::format("--{} needs --banners", name));
+  }
+  if (!raw.banner_probe.empty()) {
+    try {
+      c.banner_probes = parse_banner_probe_spec(ascii_lower(raw.banner_probe));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("bad hello in --banner-probe: {}", e.what()));
+    }
+  } else if (vm.count("banner-probe")) {
+    bad("hello", raw.banner_probe, "--banner-probe", "auto, none, http, tls, generic or PORT:HELLO,...");
+  }
+  if (!raw.banner_concurrency.empty())
+    c.banner_concurrency = static_cast<std::uint32_t>(parse_u64(raw.banner_concurrency, "--banner-concurrency", 1, 100000));
+  if (!raw.banner_rate.empty()) c.banner_rate = parse_positive_double(raw.banner_rate, "--banner-rate", 0);
+  if (!raw.banner_timeout.empty()) {
+    c.banner_timeout_s = parse_positive_double(raw.banner_timeout, "--banner-timeout", 0.001);
+    if (c.banner_timeout_s > 3600) bad("value", raw.banner_timeout, "--banner-timeout", "at most 3600 seconds");
+  }
+  if (!raw.banner_max_bytes.empty())
+    c.banner_max_bytes = static_cast<std::uint32_t>(parse_u64(raw.banner_max_bytes, "--banner-max-bytes", 1, 1 << 20));
 }
 
 double parse_positive_double(const std::string& text, std::string_view option, double min_value) {
@@ -517,6 +569,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   // 0 is no limit: what lifts a stopped scan's limit when it is resumed (--resume FILE --max-runtime 0).
   if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0);
   if (!raw.resume_file.empty()) c.resume_file = raw.resume_file;
+  parse_banner_options(raw, vm, c);
   finish_config(c, sources);
   reject_shared_files(c, raw);
   // Notes only once the whole command line is valid: a bad input gets exactly one line.

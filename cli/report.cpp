@@ -202,6 +202,13 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
              "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",
              s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(),
              s.replies_duplicate.load(), s.replies_ignored.load());
+  if (c.banners) {
+    // Every open result went to the banner stage; those it could not finish (Ctrl-C) are not done.
+    const std::uint64_t done = s.banners_done.load() - s.banners_not_done.load();
+    fmt::print(out, "synscan: banners: {} done, {} not done, {} timed out, {} refused, {} reset\n", done,
+               s.open.load() - std::min(s.open.load(), done), s.banners_timeout.load(), s.banners_refused.load(),
+               s.banners_reset.load());
+  }
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
   const std::string why =

@@ -27,11 +27,12 @@ namespace {
 
 constexpr int kFormatVersion = 1;
 // The outputs and how the run is watched may change on resume; what decides the probes may not.
-constexpr std::array<std::string_view, 19> kAllowedWithResume = {
+constexpr std::array<std::string_view, 25> kAllowedWithResume = {
     "output",          "format",          "show",        "rate",          "wait",       "max-runtime",
     "resume-file",     "output-xml",      "output-json", "output-ndjson", "output-list", "output-grepable",
     "output-csv",      "output-all",      "status",      "no-status",     "status-json", "metadata",
-    "pcap-out"};
+    "pcap-out",        "banners",         "banner-probe", "banner-concurrency", "banner-rate", "banner-timeout",
+    "banner-max-bytes"};
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // RFC 4648 base64 of the words' little-endian bytes: a compact answered set inside the JSON.

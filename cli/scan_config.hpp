@@ -11,6 +11,7 @@
 #include "cli/config_file.hpp"
 #include "cli/defaults.hpp"
 #include "cli/resume.hpp"
+#include "engine/banner/hello.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/result.hpp"
 #include "engine/shard.hpp"
@@ -67,6 +68,12 @@ struct ScanConfig {
   double max_runtime_s =
       defaults::kMaxRuntimeS;              ///< --max-runtime: stop, write the resume file; 0 = no limit
   std::optional<ResumePoint> resume_from;  ///< --resume: the pass and each send thread's position to continue at
+  bool banners = false;                    ///< --banners: the banner stage takes every open port
+  BannerProbeSpec banner_probes;           ///< --banner-probe: the hello per port (auto: default_hello)
+  std::uint32_t banner_concurrency = defaults::kBannerConcurrency;  ///< --banner-concurrency
+  double banner_rate = defaults::kBannerRate;                       ///< --banner-rate, connections/s; 0 none
+  double banner_timeout_s = defaults::kBannerTimeoutS;              ///< --banner-timeout, seconds
+  std::uint32_t banner_max_bytes = defaults::kBannerMaxBytes;       ///< --banner-max-bytes
 };
 
 }  // namespace synscan

@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "capture/banner_stage.hpp"
 #include "capture/pcap_dumper.hpp"
 #include "capture/pcap_receiver.hpp"
 #include "capture/privileges.hpp"
@@ -92,7 +93,19 @@ ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services, const Prob
   info.port_count = c.space.ports().size();
   info.host_count = c.space.targets().size();
   if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
+  info.banners = c.banners;
   return info;
+}
+
+BannerOptions banner_options(const ScanConfig& c, const ScanInfo& info) {
+  BannerOptions o;
+  o.probes = c.banner_probes;
+  o.concurrency = c.banner_concurrency;
+  o.rate = c.banner_rate;
+  o.timeout_s = c.banner_timeout_s;
+  o.max_bytes = c.banner_max_bytes;
+  o.hostname_of = info.hostname_of;
+  return o;
 }
 
 // --max-runtime acts like SIGINT at the deadline: stop, drain, write the resume file. No thread without it.
@@ -165,6 +178,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const ScanInfo info = scan_info(c, services, *probes);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
+  // --banners: open results go through the banner stage (its own thread, unprivileged) before the writers.
+  BannerExchange banner_exchange;
+  std::optional<BannerStage> banner_stage;
+  if (c.banners) {
+    aggregator.send_open_to(&banner_exchange);
+    banner_stage.emplace(banner_options(c, info), banner_exchange, state);
+  }
   ReceiveThread receiving(receiver, *probes, queue, state);
   // `| head` gone: known at once, not at the next result.
   AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); });
@@ -176,6 +196,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   const bool interrupted = state.stop.load();
   wait_for_late_replies(c, state, interrupted, outputs.all_failed());
   receiving.stop();    // every verdict is queued,
+  // Whether the probes were all sent and waited for: a stop during the banner wait below cuts banners short,
+  // not the scan.
+  const bool complete = !interrupted && !state.stop.load();
+  if (banner_stage) {
+    banner_stage->wait_idle(state.stop);  // each banner is bounded by --banner-timeout; Ctrl-C ends the wait
+    banner_stage->stop();                 // what is left is not done
+  }
   aggregating.stop();  // then taken
   // A file that could not be written ends the scan with exit 1, but only after the summary and --metadata.
   std::vector<std::string> write_errors;
@@ -189,7 +216,6 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   receiving.rethrow_error();
 
   // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
-  const bool complete = !interrupted && !state.stop.load();
   const ResumePoint reached{sent.pass, sent.next_j, {}, {}};
   if (!complete && !outputs.all_failed()) save_resume(c, reached, table);  // with no output left, no resume
   if (complete && c.resume_from)

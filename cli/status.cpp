@@ -49,6 +49,9 @@ std::string format_status_line(const StatusSnapshot& s) {
     line += fmt::format("ETA {}", clock_text(s.eta_s));
   line += fmt::format(" | open {} closed {} filtered {} | drops {}", s.open, s.closed, s.filtered,
                       s.pcap_drops + s.if_drops + s.queue_drops);
+  if (s.banners)
+    line += fmt::format(" | banners {} done, {} pending, {} timed out, {} refused", s.banners_done,
+                        s.banners_pending, s.banners_timeout, s.banners_refused);
   return line;
 }
 
@@ -133,6 +136,14 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.pcap_drops = state_.pcap_drops.load(std::memory_order_relaxed);
   s.if_drops = state_.pcap_if_drops.load(std::memory_order_relaxed);
   s.queue_drops = state_.queue_drops.load(std::memory_order_relaxed);
+  s.banners = config_.banners;
+  if (s.banners) {
+    s.banners_done = state_.banners_done.load(std::memory_order_relaxed);
+    // Every open result goes to the stage; done never passes open (both only grow, done read first).
+    s.banners_pending = s.open - std::min(s.open, s.banners_done);
+    s.banners_timeout = state_.banners_timeout.load(std::memory_order_relaxed);
+    s.banners_refused = state_.banners_refused.load(std::memory_order_relaxed);
+  }
   return s;
 }
 

@@ -31,6 +31,9 @@ struct StatusSnapshot {
   std::uint64_t open_v6 = 0, closed_v6 = 0, filtered_v6 = 0;  ///< of those, IPv6 targets' (IPv4: the rest)
   std::uint64_t targets_v4 = 0, targets_v6 = 0;  ///< target addresses of each family (the whole space)
   std::uint64_t pcap_drops = 0, if_drops = 0, queue_drops = 0;
+  /// --banners: banners finished, still pending (queued or connecting), timed out (or silent), refused.
+  bool banners = false;
+  std::uint64_t banners_done = 0, banners_pending = 0, banners_timeout = 0, banners_refused = 0;
   bool rate_capped = false;  ///< the senders cannot keep up with --rate: pps is the machine's maximum
 
   /// Percent of this pass sent, 0-100: never above 100, and 100 only once the pass is sent (or on the final

@@ -63,6 +63,7 @@ void AggregateThread::run() {
       }
       continue;
     }
+    if (aggregator_.write_finished_banners() > 0) dirty = true;  // --banners: results back from the stage
     if (dirty) {
       aggregator_.flush();
       dirty = false;

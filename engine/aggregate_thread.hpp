@@ -20,7 +20,9 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
 
 /// Runs the aggregator loop on its own thread from construction until stop(). Per verdict: Aggregator::add;
 /// a new result counts its reply kind (replies_syn_ack, replies_rst, replies_icmp) and republishes the
-/// counts, a verdict for a probe already answered counts replies_duplicate. `on_idle` (may be empty) runs each
+/// counts, a verdict for a probe already answered counts replies_duplicate. Whenever the queue is empty
+/// (and once more at stop) it writes the results the banner stage handed back (Aggregator::
+/// write_finished_banners): with --banners, stop the stage before this thread. `on_idle` (may be empty) runs each
 /// time the queue is found empty, about once a millisecond while idle (the outputs check that their readers
 /// are still there). The queue, aggregator and state must outlive the thread.
 class AggregateThread {

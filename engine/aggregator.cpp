@@ -32,9 +32,25 @@ void Aggregator::flush() {
   for (ResultWriter* w : writers_) w->flush();
 }
 
+std::size_t Aggregator::write_finished_banners() {
+  if (!banners_) return 0;
+  banners_->take_finished(finished_);
+  for (FinishedBanner& done : finished_) {
+    done.result.banner = done.banner.get();
+    for (ResultWriter* w : writers_) w->write(done.result);
+  }
+  const std::size_t n = finished_.size();
+  finished_.clear();  // frees the banners
+  return n;
+}
+
 void Aggregator::emit(const Result& r) {
   ++counts_[family_slot(r.ip.family)][static_cast<std::size_t>(r.state)];
   if (!show_.shows(r.state)) return;
+  if (banners_ && r.state == PortState::open) {
+    banners_->submit(r);
+    return;
+  }
   for (ResultWriter* w : writers_) w->write(r);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/banner/banner_exchange.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/result.hpp"
@@ -18,6 +19,15 @@ class Aggregator {
   /// `table` and the writers must outlive the aggregator.
   Aggregator(ResultTable& table, ShowMask show, std::vector<ResultWriter*> writers)
       : table_(table), show_(show), writers_(std::move(writers)) {}
+
+  /// --banners: an open result that is shown goes to `exchange` instead of the writers, and is written when
+  /// write_finished_banners() takes it back with its banner. Counted when added, as every result. Set before
+  /// the first add(); `exchange` must outlive the aggregator.
+  void send_open_to(BannerExchange* exchange) noexcept { banners_ = exchange; }
+
+  /// Writes every result the banner stage has handed back since the last call, each with its banner, and
+  /// frees the banners. Returns how many. Call from the thread that calls add().
+  std::size_t write_finished_banners();
 
   /// Takes one verdict. Returns false for a duplicate (the probe was already answered): nothing is written.
   bool add(const Result& result);
@@ -50,6 +60,8 @@ class Aggregator {
   ShowMask show_;
   std::vector<ResultWriter*> writers_;
   std::array<std::array<std::uint64_t, 3>, 2> counts_{};  // [IPv4, IPv6][PortState]
+  BannerExchange* banners_ = nullptr;
+  std::vector<FinishedBanner> finished_;  // reused by write_finished_banners
 };
 
 }  // namespace synscan

@@ -8,6 +8,8 @@
 
 namespace synscan {
 
+struct Banner;  // engine/banner/banner.hpp
+
 /// The verdict for one probe: the one type from the reply's validation (the probe module's classify) through
 /// the aggregator's deduplication to every writer and `synscan merge`.
 struct Result {
@@ -20,6 +22,9 @@ struct Result {
   std::uint16_t window = 0;  ///< TCP window of the deciding reply, bytes (0 for ICMP or no reply)
   std::uint8_t icmp_code = 0;  ///< ICMP code when reason is icmp_unreach
   std::int64_t ts_ms = 0;    ///< when the verdict was reached: milliseconds since the Unix epoch, UTC
+  /// What --banners learned about this open port, or null (no banner stage, or not an open port). Not
+  /// owned: set only while the result is handed to the writers (the aggregator thread owns the Banner).
+  const Banner* banner = nullptr;
 };
 
 /// Which states are reported (--show); the others are still counted.

@@ -37,6 +37,12 @@ struct ScanState {
   /// passed the filter, frames dropped because the ring was full, frames the interface dropped. A non-zero
   /// drop count means replies were lost: the status line and the summary show it.
   std::atomic<std::uint64_t> pcap_received{0}, pcap_drops{0}, pcap_if_drops{0};
+
+  /// --banners (capture/banner_stage.hpp): open ports handed to the banner stage, banners finished (any
+  /// status), and of those the ones that timed out (connect or silent server), were refused, were reset.
+  /// queued - done are pending; done includes the ones cut short by a stop (not_done).
+  std::atomic<std::uint64_t> banners_queued{0}, banners_done{0}, banners_timeout{0}, banners_refused{0},
+      banners_reset{0}, banners_not_done{0};
 };
 
 /// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from

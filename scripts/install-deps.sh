@@ -11,7 +11,7 @@ SYNSCAN_PACKAGES=(
   cmake g++ make pkg-config clang
   # libraries linked by synscan
   libpcap-dev libnet1-dev libboost-program-options-dev libsodium-dev libfmt-dev
-  libnl-3-dev libnl-route-3-dev nlohmann-json3-dev libcap-dev
+  libnl-3-dev libnl-route-3-dev nlohmann-json3-dev libcap-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libbpf-dev
   # the lab (network namespaces) and its checks; python3-yaml reads the rendered Kubernetes manifests (test_shards)

@@ -3,6 +3,7 @@
 // are empty cells.
 #include <fmt/format.h>
 
+#include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
 #include "engine/target_parse.hpp"
@@ -15,7 +16,12 @@ class CsvWriter final : public RecordWriter {
   using RecordWriter::RecordWriter;
   void begin(const ScanInfo& info) override {
     RecordWriter::begin(info);
-    line_ += "ip,port,proto,state,reason,icmp_code,ttl,window,ts,service,hostname\n";
+    line_ += "ip,port,proto,state,reason,icmp_code,ttl,window,ts,service,hostname";
+    if (info.banners) {
+      line_ += ',';
+      line_ += kCsvBannerHeader;
+    }
+    line_ += '\n';
     put_line();
   }
   void write(const Result& r) override {
@@ -24,9 +30,10 @@ class CsvWriter final : public RecordWriter {
                    to_string(r.reason));
     if (r.reason == Reason::icmp_unreach) fmt::format_to(it, "{}", r.icmp_code);
     fmt::format_to(it, ",{},{},{},", r.ttl, r.window, format_timestamp(r.ts_ms));
-    append_csv_field(line_, service(r.port));
+    append_csv_field(line_, shown_service_name(r.banner, service(r.port)));
     line_ += ',';
     append_csv_field(line_, hostname(r.ip));
+    if (info_.banners) append_csv_banner(line_, r.banner);
     line_ += '\n';
     put_line();
   }

@@ -39,6 +39,67 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence starting at s[i] (2-4), or 0 (RFC 3629 section 4 table).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  const std::size_t left = s.size() - i;
+  auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return b(i + k) >= lo && b(i + k) <= hi;
+  };
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (left < 3) return 0;
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (left < 4) return 0;
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void append_json_bytes(std::string& out, std::string_view bytes) {
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c < 0x80) {
+      append_json_escaped(out, bytes.substr(i, 1));
+      ++i;
+      continue;
+    }
+    if (const std::size_t n = utf8_sequence(bytes, i); n > 0) {
+      out.append(bytes.substr(i, n));
+      i += n;
+      continue;
+    }
+    out += fmt::format("\\u{:04x}", c);
+    ++i;
+  }
+}
+
+std::string printable_bytes(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += ch;
+    } else {
+      out += fmt::format("\\x{:02X}", c);
+    }
+  }
+  return out;
+}
+
 void append_xml_escaped(std::string& out, std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);

@@ -10,6 +10,16 @@ namespace synscan {
 /// as \n, \t, ... or \u00XX. Bytes >= 0x80 are copied unchanged (UTF-8 passes through).
 void append_json_escaped(std::string& out, std::string_view s);
 
+/// Appends raw bytes (a banner) as the inside of a JSON string, so that the line stays valid JSON whatever
+/// they hold: as append_json_escaped, except that each byte that does not belong to a well-formed UTF-8
+/// sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) is written as \u00XX, the code point of
+/// the same number (Latin-1): a reader recovers the byte as that code point's value.
+void append_json_bytes(std::string& out, std::string_view bytes);
+
+/// Raw bytes as one printable ASCII line, the way nmap's banner script prints them: printable ASCII as is,
+/// '\\' as "\\\\", every other byte (CR, LF, controls, bytes >= 0x80) as "\\xNN" (upper-case hex).
+std::string printable_bytes(std::string_view bytes);
+
 /// Appends `s` for an XML attribute value or text (XML 1.0): & < > " ' as entities; control characters that
 /// XML 1.0 cannot carry at all (below 0x20 except tab, LF, CR) become '?'; tab, LF and CR as character
 /// references so that attribute-value normalisation keeps them.

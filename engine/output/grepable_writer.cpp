@@ -11,6 +11,7 @@
 
 #include <algorithm>
 
+#include "engine/output/banner_fields.hpp"
 #include "engine/output/record_writer.hpp"
 #include "engine/target_parse.hpp"
 
@@ -47,9 +48,11 @@ class GrepableWriter final : public RecordWriter {
     put_line();
   }
   void write(const Result& r) override {
-    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/{}//{}///\n", format_address(r.ip),
+    // nmap -sV's service ("ssl|http") and version ("nginx 1.22.1") fields when --banners identified them.
+    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/{}//{}//{}/\n", format_address(r.ip),
                    field_safe(hostname(r.ip)), r.port, to_string(r.state), info_.protocol,
-                   field_safe(service(r.port)));
+                   field_safe(grepable_service(r.banner, service(r.port))),
+                   field_safe(grepable_version(r.banner)));
     put_line();
   }
   void end(const ScanTotals& t) override {

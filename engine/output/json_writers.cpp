@@ -2,6 +2,7 @@
 // valid at every exit: "[" is written at begin, "]" at end, also after Ctrl-C). Both render the same object.
 #include <fmt/format.h>
 
+#include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
 #include "engine/target_parse.hpp"
@@ -13,14 +14,17 @@ namespace {
 //  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value.
 // "ip" is a dotted quad or RFC 5952 text (2001:2:0:1::364), so that jq and SQL joins on the text match;
 // "proto" is the probe module's protocol (a lower-case word: no escaping needed).
+// A --banners scan writes "service" as an object and the banner fields (append_json_banner).
 void append_json_record(std::string& out, const Result& r, std::string_view protocol,
-                        std::string_view service, std::string_view hostname) {
+                        std::string_view service, std::string_view hostname, bool banners) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"{}","state":"{}","reason":"{}")", format_address(r.ip),
                  r.port, protocol, to_string(r.state), to_string(r.reason));
   if (r.reason == Reason::icmp_unreach) fmt::format_to(it, R"(,"icmp_code":{})", r.icmp_code);
   fmt::format_to(it, R"(,"ttl":{},"window":{},"ts":"{}")", r.ttl, r.window, format_timestamp(r.ts_ms));
-  if (!service.empty()) {
+  if (banners) {
+    append_json_banner(out, r.banner, service);
+  } else if (!service.empty()) {
     out += R"(,"service":")";
     append_json_escaped(out, service);
     out += '"';
@@ -37,7 +41,7 @@ class NdjsonWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip));
+    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip), info_.banners);
     line_ += '\n';
     put_line();
   }
@@ -56,7 +60,7 @@ class JsonArrayWriter final : public RecordWriter {
   void write(const Result& r) override {
     line_ += first_ ? "\n" : ",\n";
     first_ = false;
-    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip));
+    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip), info_.banners);
     put_line();
   }
   void end(const ScanTotals& totals) override {

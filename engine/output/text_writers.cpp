@@ -8,6 +8,9 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "engine/banner/banner.hpp"
+#include "engine/output/banner_fields.hpp"
+#include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
 #include "engine/target_parse.hpp"
 
@@ -49,8 +52,15 @@ class ListWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    fmt::format_to(std::back_inserter(line_), "{} {} {} {}\n", to_string(r.state), info_.protocol, r.port,
+    fmt::format_to(std::back_inserter(line_), "{} {} {} {}", to_string(r.state), info_.protocol, r.port,
                    format_address(r.ip));
+    // --banners: "open tcp 22 198.19.0.1 ssh ok SSH-2.0-OpenSSH_9.2p1\x0D\x0A" (the banner printable, one line).
+    if (r.banner) {
+      const std::string_view name = shown_service_name(r.banner, service(r.port));
+      fmt::format_to(std::back_inserter(line_), " {} {} {}", name.empty() ? "-" : name,
+                     to_string(r.banner->status), printable_bytes(r.banner->raw));
+    }
+    line_ += '\n';
     put_line();
   }
 };

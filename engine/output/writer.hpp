@@ -35,6 +35,9 @@ struct ScanInfo {
   std::string ports;             ///< the ports probed in nmap syntax, "22,80,8000-8100" (XML scaninfo)
   std::uint64_t port_count = 0;  ///< how many ports that is
   std::uint64_t host_count = 0;  ///< how many target addresses, both families (XML runstats)
+  /// --banners: open results carry Result::banner; the formats add their banner fields (JSON's "service"
+  /// becomes an object in every record, CSV gains columns), engine/output/banner_fields.hpp.
+  bool banners = false;
 };
 
 /// Totals for a footer.

@@ -20,6 +20,8 @@
 #include <span>
 #include <vector>
 
+#include "engine/banner/banner.hpp"
+#include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
 #include "engine/target_parse.hpp"
@@ -70,8 +72,13 @@ class XmlWriter final : public RecordWriter {
   void write(const Result& r) override {
     append_host({&r, 1});
     put_line();
-    if (header_end_ >= 0)
+    if (header_end_ >= 0) {
       results_.push_back(r);
+      if (r.banner) {  // the aggregator frees its Banner after write(): keep a copy for the rewrite
+        banners_.push_back(std::make_unique<Banner>(*r.banner));
+        results_.back().banner = banners_.back().get();
+      }
+    }
     else
       hosts_seen_ += 1;
   }
@@ -138,11 +145,7 @@ class XmlWriter final : public RecordWriter {
       fmt::format_to(
           it, "<port protocol=\"{}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>",
           info_.protocol, r.port, to_string(r.state), to_string(r.reason), r.ttl);
-      if (const std::string_view svc = service(r.port); !svc.empty()) {
-        line_ += "<service name=\"";
-        append_xml_escaped(line_, svc);
-        line_ += "\" method=\"table\" conf=\"3\"/>";
-      }
+      append_xml_service(line_, r.banner, service(r.port));
       line_ += "</port>\n";
     }
     line_ += "</ports>\n</host>\n";
@@ -150,6 +153,7 @@ class XmlWriter final : public RecordWriter {
 
   long header_end_ = -1;          // offset just past the header, when the output is a regular file
   std::vector<Result> results_;   // for the grouped rewrite
+  std::vector<std::unique_ptr<Banner>> banners_;  // what results_' banner pointers point to
   std::uint64_t hosts_seen_ = 0;  // <host> elements written when there is no rewrite
 };
 
