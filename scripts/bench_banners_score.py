@@ -116,12 +116,13 @@ def read_masscan_json(path):
             service = port.get("service")
             if not service:
                 continue
-            # masscan writes one record per banner of a port (e.g. "ssl" and "X509" for one TLS port).
-            name = service.get("name", "")
+            # masscan writes one record per banner of a port: "ssl" and "X509" for one TLS port, "http",
+            # "http.server" and "title" for one HTTP port.
+            name = service.get("name", "").split(".")[0]
             banner = service.get("banner", "")
             if name in ("ssl", "X509", "x509"):
                 current["tunnel_ssl"] = True
-            elif not current["name"]:
+            elif name != "title" and not current["name"]:
                 current["name"] = name
             current["product"] += " " + banner
             current["version"] += " " + banner
