@@ -434,6 +434,7 @@ cmd_up() {
     LAB_WANT_SERVICES=1
     shift
   fi
+  if lab_services_wanted; then lab_services_require; fi
   local name=${1:-} owner=${SYNSCAN_LAB_OWNER_PID:-manual}
   if [[ -z $name ]]; then
     name=$(printf '%s-%s-%04x%04x' "$LAB_PREFIX" "$$" "$RANDOM" "$RANDOM")
