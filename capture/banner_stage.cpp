@@ -30,7 +30,8 @@ constexpr std::int64_t kQuietNs = kNsPerS / 2;      // an answer whose end its b
 constexpr std::int64_t kMaxGreetWaitNs = 2 * kNsPerS;  // a `generic` port's wait for a greeting, at most
 constexpr std::int64_t kSweepNs = 10'000'000;        // timers are checked this often
 constexpr std::uint64_t kWakeKey = ~std::uint64_t{0};
-constexpr std::uint32_t kSpareFds = 64;              // descriptors kept free for the rest of the process
+constexpr std::uint32_t kSpareFds = 64;
+constexpr int kStageNice = 10;              // descriptors kept free for the rest of the process
 // Ports whose TLS service speaks first inside TLS (smtps, ftps, telnets, imaps, pop3s): no GET there.
 constexpr std::uint16_t kTlsGreetingPorts[] = {465, 990, 992, 993, 995};
 
@@ -228,6 +229,8 @@ class BannerStage::Loop {
   }
 
   void on_event(std::uint32_t idx, Conn& c, std::uint32_t events) {
+    // A finish or a retry changes the slot's generation: the rest of these events were for the old socket.
+    const std::uint32_t gen = c.gen;
     if (c.phase == Phase::connecting) {
       if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
       int err = 0;
@@ -235,11 +238,11 @@ class BannerStage::Loop {
       getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) return on_error(idx, c, err);
       on_connected(idx, c);
-      if (c.phase == Phase::free) return;
+      if (c.gen != gen) return;
     }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       on_readable(idx, c);
-      if (c.phase == Phase::free) return;
+      if (c.gen != gen) return;
     }
     if (events & EPOLLOUT) flush(idx, c);
   }
@@ -299,8 +302,9 @@ class BannerStage::Loop {
         continue;
       }
       if (n == 0) {
+        const std::uint32_t gen = c.gen;
         if (c.tls) drive_tls(idx, c);
-        if (c.phase == Phase::free) return;
+        if (c.gen != gen) return;  // finished (or retried) on the way
         return finish_with_bytes(idx, c, BannerStatus::closed);
       }
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -479,6 +483,9 @@ BannerStage::BannerStage(const BannerOptions& options, BannerExchange& exchange,
     : loop_(std::make_unique<Loop>(options, exchange, state)), exchange_(exchange) {
   thread_ = std::jthread([this] {
     pthread_setname_np(pthread_self(), "synscan-banner");
+    // Behind the send threads when CPUs are short: the SYN scan must not slow for banners (raising one's own
+    // nice value needs no privilege; Linux keeps it per thread).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kStageNice);
     loop_->run();
   });
 }

@@ -83,6 +83,62 @@ const std::string& string_field(const nlohmann::json& record, const char* key) {
   return v.get_ref<const std::string&>();
 }
 
+// The --banners fields of a record (engine/output/banner_fields.hpp), or null when it has none. The banner
+// text comes back as the JSON string decodes: bytes written as \u00XX (not UTF-8) return as that code point
+// in UTF-8.
+std::shared_ptr<const Banner> banner_fields(const nlohmann::json& record) {
+  const auto status = record.find("banner_status");
+  if (status == record.end()) return nullptr;
+  auto b = std::make_shared<Banner>();
+  const std::string& status_text = string_field(record, "banner_status");
+  bool known = false;
+  for (BannerStatus s : {BannerStatus::ok, BannerStatus::silent, BannerStatus::closed, BannerStatus::reset,
+                         BannerStatus::refused, BannerStatus::timeout, BannerStatus::not_done}) {
+    if (to_string(s) == status_text) {
+      b->status = s;
+      known = true;
+    }
+  }
+  if (!known) throw std::invalid_argument("\"banner_status\" must be ok, silent, closed, reset, refused, timeout or not_done");
+  if (record.contains("banner")) b->raw = string_field(record, "banner");
+  auto text = [](const nlohmann::json& o, const char* key) {
+    const auto it = o.find(key);
+    if (it == o.end()) return std::string();
+    if (!it->is_string()) throw std::invalid_argument(fmt::format("\"{}\" must be a string", key));
+    return it->get<std::string>();
+  };
+  if (const auto svc = record.find("service"); svc != record.end() && svc->is_object() &&
+                                              text(*svc, "method") == "probed") {
+    b->service.name = text(*svc, "name");
+    b->service.product = text(*svc, "product");
+    b->service.version = text(*svc, "version");
+    b->service.tunnel_ssl = text(*svc, "tunnel") == "ssl";
+  }
+  if (const auto http = record.find("http"); http != record.end() && http->is_object()) {
+    HttpInfo h;
+    h.status = static_cast<int>(number_field(*http, "status", 999, 0));
+    h.server = text(*http, "server");
+    h.title = text(*http, "title");
+    b->http = h;
+  }
+  if (const auto tls = record.find("tls"); tls != record.end() && tls->is_object()) {
+    TlsInfo t;
+    t.version = text(*tls, "version");
+    t.subject = text(*tls, "subject");
+    t.issuer = text(*tls, "issuer");
+    t.not_after = text(*tls, "not_after");
+    if (const auto sans = tls->find("sans"); sans != tls->end()) {
+      if (!sans->is_array()) throw std::invalid_argument("\"sans\" must be an array of strings");
+      for (const auto& s : *sans) {
+        if (!s.is_string()) throw std::invalid_argument("\"sans\" must be an array of strings");
+        t.sans.push_back(s.get<std::string>());
+      }
+    }
+    b->tls = t;
+  }
+  return b;
+}
+
 }  // namespace
 
 bool parse_timestamp(std::string_view text, std::int64_t& unix_ms) {
@@ -143,6 +199,7 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
     if (!record.contains("ip") || !record.contains("port")) continue;
     Result r;
     std::string hostname;
+    std::shared_ptr<const Banner> banner;
     try {
       r.ip = parse_address(string_field(record, "ip"));
       r.port = static_cast<std::uint16_t>(number_field(record, "port", 65535, 0));
@@ -161,6 +218,7 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       if (record.contains("ts") && !parse_timestamp(string_field(record, "ts"), r.ts_ms)) {
         throw std::invalid_argument("\"ts\" must read like 2026-01-01T00:00:00.000Z");
       }
+      banner = banner_fields(record);
       if (record.contains("hostname") && !record["hostname"].is_null())
         hostname = string_field(record, "hostname");
       if (record.contains("proto")) {
@@ -185,8 +243,9 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     }
     ++records_;
-    auto [it, inserted] = results_.try_emplace({r.ip, r.port}, r);
-    if (!inserted && state_rank(r.state) > state_rank(it->second.state)) it->second = r;
+    has_banners_ = has_banners_ || banner != nullptr;
+    auto [it, inserted] = results_.try_emplace({r.ip, r.port}, Kept{r, banner});
+    if (!inserted && state_rank(r.state) > state_rank(it->second.result.state)) it->second = Kept{r, banner};
     if (!hostname.empty()) names_.try_emplace(r.ip, std::move(hostname));
   }
   if (in.bad()) throw std::runtime_error(fmt::format("error reading {}", source));
@@ -195,7 +254,10 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
 std::vector<Result> ResultMerger::results() const {
   std::vector<Result> out;
   out.reserve(results_.size());
-  for (const auto& [key, r] : results_) out.push_back(r);  // the map's order: address (IPv4 first), then port
+  for (const auto& [key, kept] : results_) {  // the map's order: address (IPv4 first), then port
+    out.push_back(kept.result);
+    out.back().banner = kept.banner.get();
+  }
   return out;
 }
 
@@ -266,6 +328,7 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   if (!names.empty()) info.hostname_of = hostname_lookup(names);
   const ServiceNames services = ServiceNames::load();
   info.services = &services;
+  info.banners = merger.has_banners();
   ScanTotals totals;
   std::uint64_t v6 = 0;
   for (ResultWriter* w : outputs.writers()) w->begin(info);

@@ -6,10 +6,12 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "engine/address.hpp"
+#include "engine/banner/banner.hpp"
 #include "engine/result.hpp"
 #include "engine/types.hpp"
 
@@ -27,15 +29,18 @@ class ResultMerger {
   /// Reads NDJSON from `in`: one JSON object a line with at least "ip" (a dotted quad, or an IPv6 address in
   /// any RFC 4291 text form, either case; ::ffff:a.b.c.d is the IPv4 address a.b.c.d), "port" (0-65535) and
   /// "state" (open, closed, filtered); "proto", "reason", "ttl", "window", "ts" (ISO 8601 UTC) and "hostname"
-  /// are read when present. Blank lines and objects without "ip" and "port" (headers, summaries) are skipped.
+  /// are read when present, and so are the --banners fields ("banner_status", "banner", a "service" object
+  /// with "method":"probed", "http", "tls"): the record kept keeps its banner. Blank lines and objects without "ip" and "port" (headers, summaries) are skipped.
   /// `source` names the input in errors. Throws UsageError naming source and line for a line that is not
   /// JSON, a record with a bad field, or a "proto" other than the one earlier records named (the key has no
   /// protocol, so results of two protocols cannot be merged).
   void add(std::istream& in, std::string_view source);
 
   /// Every (ip, port) once, in address order: every IPv4 address before every IPv6 address, each family in
-  /// numeric order, then port.
+  /// numeric order, then port. Result::banner points into this merger (valid while it lives).
   std::vector<Result> results() const;
+  /// Some record carried a banner ("banner_status"): the output is a --banners one.
+  bool has_banners() const noexcept { return has_banners_; }
   /// The "proto" the records named ("tcp"), or "" when none named one.
   const std::string& protocol() const noexcept { return protocol_; }
   /// (ip, hostname) for records that carried a name, sorted by address.
@@ -44,7 +49,12 @@ class ResultMerger {
   std::uint64_t records_read() const noexcept { return records_; }
 
  private:
-  std::map<std::pair<IpAddress, std::uint16_t>, Result> results_;  // keyed on (address, port), both families
+  struct Kept {
+    Result result;
+    std::shared_ptr<const Banner> banner;  // the record's banner, or null
+  };
+  std::map<std::pair<IpAddress, std::uint16_t>, Kept> results_;  // keyed on (address, port), both families
+  bool has_banners_ = false;
   std::map<IpAddress, std::string> names_;
   std::string protocol_;
   std::uint64_t records_ = 0;

@@ -143,7 +143,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
     else
       effective[e.name] = json::array({effective[e.name], value});
   }
-  return {
+  json doc = {
       {"synscan_version", kVersion},
       {"command_line", c.command_line},
       {"options", options},
@@ -176,6 +176,18 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
        {{"pcap", r.capture.dropped}, {"interface", r.capture.if_dropped}, {"queue", s.queue_drops.load()}}},
       {"captured", r.capture.received},
   };
+  if (c.banners) {  // --banners: the stage's counters (capture/banner_stage.hpp)
+    doc["banners"] = {{"done", s.banners_done.load() - s.banners_not_done.load()},
+                      {"not_done", s.banners_not_done.load()},
+                      {"timeout", s.banners_timeout.load()},
+                      {"refused", s.banners_refused.load()},
+                      {"reset", s.banners_reset.load()},
+                      {"concurrency", c.banner_concurrency},
+                      {"rate", c.banner_rate},
+                      {"timeout_s", c.banner_timeout_s},
+                      {"max_bytes", c.banner_max_bytes}};
+  }
+  return doc;
 }
 
 void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {

@@ -58,7 +58,7 @@ std::string format_status_line(const StatusSnapshot& s) {
 std::string format_status_json(const StatusSnapshot& s) {
   const char* phase = s.final ? (s.complete ? "done" : "interrupted") : s.waiting ? "waiting" : "sending";
   auto minus = [](std::uint64_t all, std::uint64_t v6) { return all - std::min(all, v6); };
-  return fmt::format(
+  std::string json = fmt::format(
       R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
       R"("pps":{},"mean_pps":{},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
       R"("if_drops":{},"queue_drops":{},"rate_capped":{},)"
@@ -68,6 +68,12 @@ std::string format_status_json(const StatusSnapshot& s) {
       format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops,
       s.rate_capped, s.targets_v4, minus(s.open, s.open_v6), minus(s.closed, s.closed_v6),
       minus(s.filtered, s.filtered_v6), s.targets_v6, s.open_v6, s.closed_v6, s.filtered_v6);
+  if (s.banners) {  // --banners: ,"banners":{...} before the closing brace
+    json.pop_back();
+    json += fmt::format(R"(,"banners":{{"done":{},"pending":{},"timeout":{},"refused":{}}}}})", s.banners_done,
+                        s.banners_pending, s.banners_timeout, s.banners_refused);
+  }
+  return json;
 }
 
 std::string format_status_start(std::uint64_t targets_v4, std::uint64_t targets_v6, std::uint64_t ports,

@@ -22,6 +22,10 @@ _synscan() {
       mapfile -t COMPREPLY < <(compgen -W "auto sendmmsg mmap xdp libnet" -- "$cur")
       return
       ;;
+    --banner-probe)
+      mapfile -t COMPREPLY < <(compgen -W "auto none http tls generic" -- "$cur")
+      return
+      ;;
     -i | --interface)
       mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")
       return
@@ -36,7 +40,8 @@ _synscan() {
       return
       ;;
     -p | --ports | --rate | --wait | --retries | --send-threads | --seed | --shard | --source-ip | --source-port | \
-      --router-mac | --max-memory | --pcap-buffer)
+      --router-mac | --max-memory | --pcap-buffer | --banner-concurrency | --banner-rate | --banner-timeout | \
+      --banner-max-bytes)
       return  # a value the user types
       ;;
   esac

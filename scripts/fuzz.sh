@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Builds the receive-path fuzzer (tests/fuzz/fuzz_reply.cpp) with libFuzzer + ASan + UBSan straight from the engine
-# sources it needs (no CMake), then runs it for SECONDS (default 60) seeded with tests/fuzz/corpus.
-# New corpus entries go to build/fuzz/corpus (the committed seeds are never modified); crash inputs are saved as
-# build/fuzz/crash-*. Exits non-zero if the build fails or the fuzzer finds a crash, leak or property violation.
+# Builds the two libFuzzer targets with ASan + UBSan straight from the engine sources they need (no CMake) and
+# runs them for SECONDS in all (default 60), split 2:1:
+#   fuzz_reply  (tests/fuzz/fuzz_reply.cpp): the receive path, parse_reply + ReplyValidator, seeded with
+#               tests/fuzz/corpus; two thirds of the time;
+#   fuzz_banner (tests/fuzz/fuzz_banner.cpp): the --banners parsers (HTTP, greetings, TLS record framing) and
+#               the escaping of raw bytes, seeded with tests/fuzz/corpus_banner; one third.
+# FUZZ_ONLY=reply or FUZZ_ONLY=banner runs one of them for all of SECONDS.
+# New corpus entries go to build/fuzz/corpus and build/fuzz/corpus_banner (the committed seeds are never
+# modified); crash inputs are saved as build/fuzz/crash-* and build/fuzz/banner-crash-*. Exits non-zero if a
+# build fails or a fuzzer finds a crash, leak or property violation.
 # Usage: scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
 set -euo pipefail
 
@@ -10,25 +16,55 @@ seconds="${1:-60}"
 shift || true
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${root}/build/fuzz"
-mkdir -p "${out}/corpus"
+mkdir -p "${out}/corpus" "${out}/corpus_banner"
 cxx="${CXX_FUZZ:-clang++}"
+only="${FUZZ_ONLY:-}"
+flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+  -fno-sanitize-recover=undefined -I"${root}")
 
-"${cxx}" -std=c++20 -O1 -g -fno-omit-frame-pointer \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"${root}" ${FUZZ_CXXFLAGS:-} \
-  "${root}/tests/fuzz/fuzz_reply.cpp" \
-  "${root}/engine/reply_parser.cpp" \
-  "${root}/engine/reply_parser_ipv6.cpp" \
-  "${root}/engine/reply_validator.cpp" \
-  "${root}/engine/target_set.cpp" \
-  "${root}/engine/port_set.cpp" \
-  "${root}/engine/cookie.cpp" \
-  "${root}/engine/siphash_avx2.cpp" \
-  "${root}/engine/cpu_features.cpp" \
-  -lsodium -o "${out}/fuzz_reply"
+reply_s=$((seconds * 2 / 3))
+banner_s=$((seconds - reply_s))
+case "${only}" in
+  reply) reply_s=${seconds} banner_s=0 ;;
+  banner) reply_s=0 banner_s=${seconds} ;;
+  "") ;;
+  *) echo "fuzz.sh: FUZZ_ONLY must be reply or banner" >&2; exit 2 ;;
+esac
 
-# -max_len 4096: every header path (4 VLAN tags, 60-byte IPv4 and TCP headers, ICMP and ICMPv6 quotes, a chain of
-# 8 IPv6 extension headers, any single one at its longest, 2 KiB) fits, and short inputs keep the fuzzer fast; pass
-# -max_len=65600 after SECONDS to also try full 64 KiB datagrams (and 8 headers of 2 KiB each).
-exec "${out}/fuzz_reply" -max_total_time="${seconds}" -max_len=4096 -print_final_stats=1 \
-  -artifact_prefix="${out}/" "$@" "${out}/corpus" "${root}/tests/fuzz/corpus"
+if ((reply_s > 0)); then
+  # shellcheck disable=SC2086
+  "${cxx}" "${flags[@]}" ${FUZZ_CXXFLAGS:-} \
+    "${root}/tests/fuzz/fuzz_reply.cpp" \
+    "${root}/engine/reply_parser.cpp" \
+    "${root}/engine/reply_parser_ipv6.cpp" \
+    "${root}/engine/reply_validator.cpp" \
+    "${root}/engine/target_set.cpp" \
+    "${root}/engine/port_set.cpp" \
+    "${root}/engine/cookie.cpp" \
+    "${root}/engine/siphash_avx2.cpp" \
+    "${root}/engine/cpu_features.cpp" \
+    -lsodium -o "${out}/fuzz_reply"
+  # -max_len 4096: every header path (4 VLAN tags, 60-byte IPv4 and TCP headers, ICMP and ICMPv6 quotes, a chain
+  # of 8 IPv6 extension headers, any single one at its longest, 2 KiB) fits, and short inputs keep the fuzzer
+  # fast; pass -max_len=65600 after SECONDS to also try full 64 KiB datagrams (and 8 headers of 2 KiB each).
+  "${out}/fuzz_reply" -max_total_time="${reply_s}" -max_len=4096 -print_final_stats=1 \
+    -artifact_prefix="${out}/" "$@" "${out}/corpus" "${root}/tests/fuzz/corpus"
+fi
+
+if ((banner_s > 0)); then
+  # shellcheck disable=SC2086
+  "${cxx}" "${flags[@]}" ${FUZZ_CXXFLAGS:-} \
+    "${root}/tests/fuzz/fuzz_banner.cpp" \
+    "${root}/engine/banner/http_response.cpp" \
+    "${root}/engine/banner/identify.cpp" \
+    "${root}/engine/banner/tls_record.cpp" \
+    "${root}/engine/banner/hello.cpp" \
+    "${root}/engine/output/escape.cpp" \
+    "${root}/engine/address.cpp" \
+    "${root}/engine/target_parse.cpp" \
+    "${root}/engine/target_set.cpp" \
+    -lfmt -o "${out}/fuzz_banner"
+  # -max_len 8192: twice the default --banner-max-bytes, what the parsers see at most by default.
+  "${out}/fuzz_banner" -max_total_time="${banner_s}" -max_len=8192 -print_final_stats=1 \
+    -artifact_prefix="${out}/banner-" "$@" "${out}/corpus_banner" "${root}/tests/fuzz/corpus_banner"
+fi

@@ -110,6 +110,11 @@ std::vector<Documented> documented_defaults() {
       {"--user", std::string(defaults::kUser), "| `--user"},
       {"--send-backend", std::string(send_backend_name(defaults::kSendBackend)), "| `--send-backend"},
       {"--resume-file", std::string(defaults::kResumeFile), ""},
+      {"--banner-concurrency", fmt::format("{}", defaults::kBannerConcurrency), "| `--banner-concurrency"},
+      {"--banner-rate", fmt::format("{}", defaults::kBannerRate), "| `--banner-concurrency"},
+      {"--banner-timeout", fmt::format("{}", defaults::kBannerTimeoutS), "| `--banner-timeout"},
+      {"--banner-max-bytes", fmt::format("{}", defaults::kBannerMaxBytes), "| `--banner-timeout"},
+      {"--banner-probe", "auto", "| `--banner-probe"},
   };
 }
 
@@ -176,6 +181,11 @@ TEST(Defaults, OptionsNotGivenTakeTheDefaults) {
   EXPECT_EQ(c.user, defaults::kUser);
   EXPECT_EQ(c.resume_file, defaults::kResumeFile);
   EXPECT_EQ(c.max_runtime_s, defaults::kMaxRuntimeS);
+  EXPECT_FALSE(c.banners);
+  EXPECT_EQ(c.banner_concurrency, defaults::kBannerConcurrency);
+  EXPECT_EQ(c.banner_rate, defaults::kBannerRate);
+  EXPECT_EQ(c.banner_timeout_s, defaults::kBannerTimeoutS);
+  EXPECT_EQ(c.banner_max_bytes, defaults::kBannerMaxBytes);
   ASSERT_EQ(c.outputs.size(), 1U);
   EXPECT_EQ(c.outputs[0].path, defaults::kOutputPath);
   EXPECT_EQ(c.outputs[0].format, defaults::kFormat);
