@@ -37,27 +37,7 @@ scan "${targets[@]}" -p "$ports" --banners --banner-timeout 2 --no-status -o "$o
 jq -e . "$out.ndjson" >/dev/null || fail "the NDJSON is not one JSON value a line"
 jq -e 'type == "array"' "$out.json" >/dev/null || fail "the JSON is not one array"
 xmllint --noout --dtdvalid "$dtd" "$out.xml" || fail "the XML is not valid against nmap.dtd"
-# ndiff reads it. Debian 12's ndiff (7.93) cannot sort two <script> results of one port (nmap/nmap#2930, fixed
-# after 7.95: ScriptResult has no __lt__), and fails so on nmap's own -sV -sC output too: on that one error, a
-# copy that keeps each port's first <script> must be read, so that everything else in the file still is.
-if ! ndiff "$out.xml" "$out.xml" >"$E2E_WORK/ndiff.out" 2>&1; then
-  grep -q "not supported between instances of 'ScriptResult' and 'ScriptResult'" "$E2E_WORK/ndiff.out" ||
-    fail "ndiff cannot read the XML: $(cat "$E2E_WORK/ndiff.out")"
-  log "warning: this ndiff cannot sort several <script> results of a port (nmap/nmap#2930); checking a copy with one"
-  python3 - "$out.xml" "$out.one-script.xml" <<'PY' || fail "could not make the one-script copy"
-import re, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-def first_script_only(port):
-    seen = []
-    def keep(m):
-        seen.append(m)
-        return m.group(0) if len(seen) == 1 else ""
-    return re.sub(r"<script [^>]*/>|<script [^>]*>.*?</script>", keep, port.group(0), flags=re.S)
-open(sys.argv[2], "w", encoding="utf-8").write(re.sub(r"<port .*?</port>", first_script_only, text, flags=re.S))
-PY
-  ndiff "$out.one-script.xml" "$out.one-script.xml" >"$E2E_WORK/ndiff.out" 2>&1 ||
-    fail "ndiff cannot read the XML: $(cat "$E2E_WORK/ndiff.out")"
-fi
+ndiff "$out.xml" "$out.xml" >"$E2E_WORK/ndiff.out" 2>&1 || fail "ndiff cannot read the XML: $(cat "$E2E_WORK/ndiff.out")"
 python3 "$SYNSCAN_SOURCE_DIR/tests/e2e/check_banners.py" --truth "$LAB_TRUTH" --targets "${targets[@]}" \
   --ndjson "$out.ndjson" --json "$out.json" --csv "$out.csv" --xml "$out.xml" --gnmap "$out.gnmap" ||
   fail "--banners results do not match the services lab"
