@@ -1,10 +1,9 @@
 // A server of banners for scripts/bench-banner-throughput.sh: listens on PORT (0.0.0.0 and [::]), and for
-// every connection writes one greeting line at once ("SSH-2.0-bench_1.0\r\n" unless given), then waits for the
-// client to close. One thread, non-blocking sockets and epoll, so that it is not the bottleneck of the banner
-// stage it serves. Run inside a lab's target namespace, where 198.19.0.0/16 is a local route: every (address,
-// port) the stage connects to is a distinct connection to this one listener. Prints the connections served
-// on SIGTERM/SIGINT.
-// Usage: synscan_banner_sink PORT [GREETING]
+// every connection writes one greeting line at once ("SSH-2.0-bench_1.0\r\n" unless given), then waits for
+// the client to close. One thread, non-blocking sockets and epoll, so that it is not the bottleneck of the
+// banner stage it serves. Run inside a lab's target namespace, where 198.19.0.0/16 is a local route: every
+// (address, port) the stage connects to is a distinct connection to this one listener. Prints the connections
+// served on SIGTERM/SIGINT. Usage: synscan_banner_sink PORT [GREETING]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>

@@ -26,12 +26,12 @@ namespace synscan {
 namespace {
 
 constexpr std::int64_t kNsPerS = 1'000'000'000;
-constexpr std::int64_t kQuietNs = kNsPerS / 2;      // an answer whose end its bytes cannot tell ends this late
+constexpr std::int64_t kQuietNs = kNsPerS / 2;  // an answer whose end its bytes cannot tell ends this late
 constexpr std::int64_t kMaxGreetWaitNs = 2 * kNsPerS;  // a `generic` port's wait for a greeting, at most
-constexpr std::int64_t kSweepNs = 10'000'000;        // timers are checked this often
+constexpr std::int64_t kSweepNs = 10'000'000;          // timers are checked this often
 constexpr std::uint64_t kWakeKey = ~std::uint64_t{0};
 constexpr std::uint32_t kSpareFds = 64;
-constexpr int kStageNice = 10;              // descriptors kept free for the rest of the process
+constexpr int kStageNice = 10;  // descriptors kept free for the rest of the process
 // Ports whose TLS service speaks first inside TLS (smtps, ftps, telnets, imaps, pop3s): no GET there.
 constexpr std::uint16_t kTlsGreetingPorts[] = {465, 990, 992, 993, 995};
 
@@ -69,7 +69,8 @@ class BannerStage::Loop {
       : o_(o), exchange_(exchange), state_(state) {
     epfd_ = epoll_create1(EPOLL_CLOEXEC);
     evfd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (epfd_ < 0 || evfd_ < 0) throw std::runtime_error(std::string("banner stage: ") + std::strerror(errno));
+    if (epfd_ < 0 || evfd_ < 0)
+      throw std::runtime_error(std::string("banner stage: ") + std::strerror(errno));
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kWakeKey;
@@ -77,7 +78,8 @@ class BannerStage::Loop {
     concurrency_ = std::max<std::uint32_t>(1, std::min(o.concurrency, descriptor_budget()));
     conns_.resize(concurrency_);
     for (std::uint32_t i = concurrency_; i-- > 0;) free_.push_back(i);
-    greet_wait_ns_ = std::min<std::int64_t>(kMaxGreetWaitNs, static_cast<std::int64_t>(o.timeout_s * 1e9 / 2));
+    greet_wait_ns_ =
+        std::min<std::int64_t>(kMaxGreetWaitNs, static_cast<std::int64_t>(o.timeout_s * 1e9 / 2));
     exchange_.set_wakeup([fd = evfd_] {
       const std::uint64_t one = 1;
       [[maybe_unused]] ssize_t n = write(fd, &one, sizeof one);
@@ -143,8 +145,9 @@ class BannerStage::Loop {
       setrlimit(RLIMIT_NOFILE, &rl);
       getrlimit(RLIMIT_NOFILE, &rl);
     }
-    return rl.rlim_cur > 2 * kSpareFds ? static_cast<std::uint32_t>(std::min<rlim_t>(rl.rlim_cur - kSpareFds, 1u << 20))
-                                       : kSpareFds;
+    return rl.rlim_cur > 2 * kSpareFds
+               ? static_cast<std::uint32_t>(std::min<rlim_t>(rl.rlim_cur - kSpareFds, 1u << 20))
+               : kSpareFds;
   }
 
   void start_connections(std::int64_t now) {
@@ -292,7 +295,8 @@ class BannerStage::Loop {
         if (c.tls) {
           c.wire_bytes += static_cast<std::size_t>(n);
           if (c.wire.size() < o_.max_bytes)
-            c.wire.append(buf, std::min<std::size_t>(static_cast<std::size_t>(n), o_.max_bytes - c.wire.size()));
+            c.wire.append(buf,
+                          std::min<std::size_t>(static_cast<std::size_t>(n), o_.max_bytes - c.wire.size()));
           c.tls->feed({buf, static_cast<std::size_t>(n)});
           if (c.wire_bytes > o_.max_bytes + kTlsHandshakeBytes) return finish_with_bytes(idx, c);
           continue;
@@ -349,7 +353,8 @@ class BannerStage::Loop {
   void on_error(std::uint32_t idx, Conn& c, int err) {
     const bool connecting = c.phase == Phase::connecting;
     if (connecting && err == ECONNREFUSED) return finish(idx, c, BannerStatus::refused);
-    if (connecting && err != ECONNRESET) return finish(idx, c, BannerStatus::timeout);  // unreachable, timed out
+    if (connecting && err != ECONNRESET)
+      return finish(idx, c, BannerStatus::timeout);  // unreachable, timed out
     const bool nothing = c.banner->raw.empty() && c.wire_bytes == 0;
     if (nothing && !c.retried) {  // one retry on a reset before a byte arrived
       close_fd(c);
@@ -379,8 +384,8 @@ class BannerStage::Loop {
         c.greet_ns = 0;
         c.banner->probe = BannerProbe::generic;
         const std::string host = host_of(c.result.ip);
-        const std::string get =
-            http_request(host.empty() ? host_for_address(c.result.ip) : host, c.result.port, c.tls != nullptr);
+        const std::string get = http_request(host.empty() ? host_for_address(c.result.ip) : host,
+                                             c.result.port, c.tls != nullptr);
         if (c.tls) {
           c.tls->write_plain(get);
           c.tls->take_output(c.out);

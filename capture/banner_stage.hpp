@@ -10,9 +10,9 @@
 // the greeting wait, the answer), --banner-max-bytes of answer (plus up to kTlsHandshakeBytes of TLS
 // handshake), a greeting wait of min(2 s, timeout / 2) before a `generic` port gets its GET, and an end 0.5 s
 // after the last byte when the answer's end cannot be told from its bytes. At most --banner-concurrency
-// connections at a time, started at most --banner-rate a second; each open port connected once, plus one retry
-// when the connection is reset before a byte arrived. Sockets close with SO_LINGER 0 (a RST: no TIME_WAIT left
-// behind at thousands of connections a second).
+// connections at a time, started at most --banner-rate a second; each open port connected once, plus one
+// retry when the connection is reset before a byte arrived. Sockets close with SO_LINGER 0 (a RST: no
+// TIME_WAIT left behind at thousands of connections a second).
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -28,11 +28,11 @@ namespace synscan {
 
 /// The stage's options (cli/ fills them from --banner-*).
 struct BannerOptions {
-  BannerProbeSpec probes;              ///< --banner-probe
-  std::uint32_t concurrency = 1000;    ///< --banner-concurrency: open connections at most
-  double rate = 0;                     ///< --banner-rate: connections started per second; 0 = no limit
-  double timeout_s = 5;                ///< --banner-timeout: seconds per connection, connect included
-  std::uint32_t max_bytes = 4096;      ///< --banner-max-bytes: answer bytes kept (and read) per connection
+  BannerProbeSpec probes;            ///< --banner-probe
+  std::uint32_t concurrency = 1000;  ///< --banner-concurrency: open connections at most
+  double rate = 0;                   ///< --banner-rate: connections started per second; 0 = no limit
+  double timeout_s = 5;              ///< --banner-timeout: seconds per connection, connect included
+  std::uint32_t max_bytes = 4096;    ///< --banner-max-bytes: answer bytes kept (and read) per connection
   /// The hostname a target was given as, or "" (SNI and the Host header); may be empty.
   std::function<std::string_view(const IpAddress&)> hostname_of;
 };

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <ctime>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 namespace synscan {
 namespace {

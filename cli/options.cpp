@@ -253,6 +253,7 @@ void parse_banner_options(const RawOptions& raw, const po::variables_map& vm, Sc
   for (const char* name : {"banner-probe", "banner-concurrency", "banner-rate", "banner-timeout", "banner-max-bytes"}) {
     if (vm.count(name) && !c.banners) throw UsageError(fmt::format("--{} needs --banners", name));
   }
+  if (c.banners && !c.show.open) throw UsageError("--banners needs open results shown (--show with open)");
   if (!raw.banner_probe.empty()) {
     try {
       c.banner_probes = parse_banner_probe_spec(ascii_lower(raw.banner_probe));

@@ -1,7 +1,7 @@
 #pragma once
 // What the banner stage (--banners) learned about one open port: the record every writer renders beside the
-// port's Result (engine/result.hpp, Result::banner). Pure data: filled by the stage (capture/banner_stage.hpp)
-// from the parsers in this folder, read by engine/output/.
+// port's Result (engine/result.hpp, Result::banner). Pure data: filled by the stage
+// (capture/banner_stage.hpp) from the parsers in this folder, read by engine/output/.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,13 +20,20 @@ enum class BannerStatus : std::uint8_t { ok, silent, closed, reset, refused, tim
 /// "ok", "silent", "closed", "reset", "refused", "timeout", "not_done".
 constexpr std::string_view to_string(BannerStatus s) noexcept {
   switch (s) {
-    case BannerStatus::ok: return "ok";
-    case BannerStatus::silent: return "silent";
-    case BannerStatus::closed: return "closed";
-    case BannerStatus::reset: return "reset";
-    case BannerStatus::refused: return "refused";
-    case BannerStatus::timeout: return "timeout";
-    case BannerStatus::not_done: return "not_done";
+    case BannerStatus::ok:
+      return "ok";
+    case BannerStatus::silent:
+      return "silent";
+    case BannerStatus::closed:
+      return "closed";
+    case BannerStatus::reset:
+      return "reset";
+    case BannerStatus::refused:
+      return "refused";
+    case BannerStatus::timeout:
+      return "timeout";
+    case BannerStatus::not_done:
+      return "not_done";
   }
   return "?";
 }
@@ -41,17 +48,17 @@ struct ServiceInfo {
 
 /// An HTTP response's status line, Server header and <title> (RFC 9112 section 4, RFC 9110 section 10.2.4).
 struct HttpInfo {
-  int status = 0;       ///< status code, 100-999
-  std::string server;   ///< Server header value, "" when absent
-  std::string title;    ///< the document's <title> text, whitespace collapsed, "" when absent
+  int status = 0;      ///< status code, 100-999
+  std::string server;  ///< Server header value, "" when absent
+  std::string title;   ///< the document's <title> text, whitespace collapsed, "" when absent
 };
 
 /// A TLS server's certificate and the negotiated protocol (RFC 8446 / RFC 5280).
 struct TlsInfo {
-  std::string version;             ///< "TLSv1.3", "TLSv1.2", ...
-  std::string subject, issuer;     ///< RFC 2253 distinguished names
-  std::vector<std::string> sans;   ///< subjectAltName entries: DNS names as is, addresses as text
-  std::string not_after;           ///< expiry, "2027-01-01T00:00:00Z"
+  std::string version;            ///< "TLSv1.3", "TLSv1.2", ...
+  std::string subject, issuer;    ///< RFC 2253 distinguished names
+  std::vector<std::string> sans;  ///< subjectAltName entries: DNS names as is, addresses as text
+  std::string not_after;          ///< expiry, "2027-01-01T00:00:00Z"
 };
 
 /// The hello the stage sends on connect: none (read only), http (a GET), tls (a ClientHello, then a GET
@@ -62,11 +69,16 @@ enum class BannerProbe : std::uint8_t { automatic, none, http, tls, generic };
 /// "auto", "none", "http", "tls", "generic".
 constexpr std::string_view to_string(BannerProbe p) noexcept {
   switch (p) {
-    case BannerProbe::automatic: return "auto";
-    case BannerProbe::none: return "none";
-    case BannerProbe::http: return "http";
-    case BannerProbe::tls: return "tls";
-    case BannerProbe::generic: return "generic";
+    case BannerProbe::automatic:
+      return "auto";
+    case BannerProbe::none:
+      return "none";
+    case BannerProbe::http:
+      return "http";
+    case BannerProbe::tls:
+      return "tls";
+    case BannerProbe::generic:
+      return "generic";
   }
   return "?";
 }

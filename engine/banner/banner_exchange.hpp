@@ -78,7 +78,8 @@ class BannerExchange {
     submitted_.clear();
   }
 
-  /// Every submitted result has been handed back (the stage is idle; the writers may still have to take some).
+  /// Every submitted result has been handed back (the stage is idle; the writers may still have to take
+  /// some).
   bool all_finished() const {
     std::lock_guard lock(mutex_);
     return total_finished_ == total_submitted_;

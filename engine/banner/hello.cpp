@@ -6,7 +6,6 @@
 #include <charconv>
 #include <stdexcept>
 
-
 namespace synscan {
 namespace {
 

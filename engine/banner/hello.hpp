@@ -12,9 +12,9 @@
 namespace synscan {
 
 /// The hello a port gets when none is forced: TLS first on the ports TLS services use without STARTTLS
-/// (443 https, 465 smtps, 636 ldaps, 853 dns-over-tls, 990 ftps, 992 telnets, 993 imaps, 995 pop3s, 5061 sips,
-/// 6443 kubernetes, 8443 and 9443 https-alt); an HTTP GET first on the common HTTP ports (80, 81, 591, 3000,
-/// 5000, 8000, 8008, 8080, 8081, 8888); any other port is `generic`: wait for a greeting, then a GET.
+/// (443 https, 465 smtps, 636 ldaps, 853 dns-over-tls, 990 ftps, 992 telnets, 993 imaps, 995 pop3s, 5061
+/// sips, 6443 kubernetes, 8443 and 9443 https-alt); an HTTP GET first on the common HTTP ports (80, 81, 591,
+/// 3000, 5000, 8000, 8008, 8080, 8081, 8888); any other port is `generic`: wait for a greeting, then a GET.
 BannerProbe default_hello(std::uint16_t port) noexcept;
 
 /// --banner-probe as parsed: one hello for every port, or per port. `all` applies to ports without an entry.

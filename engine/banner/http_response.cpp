@@ -13,9 +13,8 @@ constexpr std::size_t kMaxTitle = 256;
 char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // Position of `needle` (lower case) in `hay`, case-insensitive; npos when absent.
@@ -138,7 +137,8 @@ bool http_response_complete(std::string_view bytes) {
   if (head.body == std::string_view::npos || head.body > bytes.size()) return false;
   if (*code < 200 || *code == 204 || *code == 304) return true;
   const std::string_view body = bytes.substr(head.body);
-  if (auto te = header(head.headers, "transfer-encoding"); te && ifind(*te, "chunked") != std::string_view::npos)
+  if (auto te = header(head.headers, "transfer-encoding");
+      te && ifind(*te, "chunked") != std::string_view::npos)
     return body.find("0\r\n\r\n") != std::string_view::npos &&
            (body.substr(0, 5) == "0\r\n\r\n" || body.find("\r\n0\r\n\r\n") != std::string_view::npos);
   if (auto cl = header(head.headers, "content-length")) {

@@ -153,7 +153,8 @@ ServiceInfo http_service(const HttpInfo& http) {
 
 bool is_reply_code(std::string_view line, char first) noexcept {
   return line.size() >= 3 && line[0] == first && std::isdigit(static_cast<unsigned char>(line[1])) &&
-         std::isdigit(static_cast<unsigned char>(line[2])) && (line.size() == 3 || line[3] == ' ' || line[3] == '-');
+         std::isdigit(static_cast<unsigned char>(line[2])) &&
+         (line.size() == 3 || line[3] == ' ' || line[3] == '-');
 }
 
 }  // namespace
@@ -192,8 +193,10 @@ ServiceInfo identify_service(std::string_view bytes, std::uint16_t port) {
   }
   if (starts_with(line, "* OK") || starts_with(line, "* PREAUTH")) {
     ServiceInfo s{"imap", "", "", false};
-    if (icontains(line, "dovecot")) s.product = "Dovecot imapd";
-    else if (icontains(line, "cyrus")) s.product = "Cyrus imapd";
+    if (icontains(line, "dovecot"))
+      s.product = "Dovecot imapd";
+    else if (icontains(line, "cyrus"))
+      s.product = "Cyrus imapd";
     return s;
   }
   if (starts_with(line, "RFB ") && line.size() >= 11) {
@@ -228,9 +231,10 @@ bool greeting_complete(std::string_view bytes) {
     pos = eol + 1;
     if (starts_with(line, "SSH-")) return true;
     if (line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
-        std::isdigit(static_cast<unsigned char>(line[1])) && std::isdigit(static_cast<unsigned char>(line[2]))) {
+        std::isdigit(static_cast<unsigned char>(line[1])) &&
+        std::isdigit(static_cast<unsigned char>(line[2]))) {
       if (line.size() == 3 || line[3] == ' ') return true;  // the last line of a (multi-line) reply
-      continue;                                              // "220-": more lines follow
+      continue;                                             // "220-": more lines follow
     }
     if (pos == eol + 1 && (starts_with(line, "+OK") || starts_with(line, "* ") || starts_with(line, "RFB ") ||
                            starts_with(line, "-")))

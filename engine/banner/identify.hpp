@@ -3,10 +3,11 @@
 // complete. Pure and bounds-checked: any bytes are data (fuzzed, tests/fuzz/fuzz_banner.cpp).
 //
 // Recognised: SSH identification strings (RFC 4253 section 4.2: OpenSSH, Dropbear, others by their software
-// version), SMTP (RFC 5321 section 4.2: 220 with ESMTP/SMTP; Postfix, Exim, Sendmail, OpenSMTPD), FTP (RFC 959:
-// 220 with FTP; vsftpd, ProFTPD, Pure-FTPd), POP3 ("+OK", RFC 1939; Dovecot), IMAP ("* OK", RFC 9051; Dovecot,
-// Cyrus), MySQL/MariaDB initial handshake (protocol 10), HTTP (RFC 9112; the product from the Server header:
-// nginx, Apache httpd, lighttpd, ...), VNC (RFB), Redis errors, telnet option negotiation (IAC), TLS records.
+// version), SMTP (RFC 5321 section 4.2: 220 with ESMTP/SMTP; Postfix, Exim, Sendmail, OpenSMTPD), FTP (RFC
+// 959: 220 with FTP; vsftpd, ProFTPD, Pure-FTPd), POP3 ("+OK", RFC 1939; Dovecot), IMAP ("* OK", RFC 9051;
+// Dovecot, Cyrus), MySQL/MariaDB initial handshake (protocol 10), HTTP (RFC 9112; the product from the Server
+// header: nginx, Apache httpd, lighttpd, ...), VNC (RFB), Redis errors, telnet option negotiation (IAC), TLS
+// records.
 #include <cstdint>
 #include <string_view>
 

@@ -24,11 +24,16 @@ std::optional<TlsRecord> parse_tls_record(std::string_view bytes) noexcept {
 
 std::string_view tls_version_name(std::uint16_t version) noexcept {
   switch (version) {
-    case 0x0300: return "SSLv3";
-    case 0x0301: return "TLSv1.0";
-    case 0x0302: return "TLSv1.1";
-    case 0x0303: return "TLSv1.2";
-    case 0x0304: return "TLSv1.3";
+    case 0x0300:
+      return "SSLv3";
+    case 0x0301:
+      return "TLSv1.0";
+    case 0x0302:
+      return "TLSv1.1";
+    case 0x0303:
+      return "TLSv1.2";
+    case 0x0304:
+      return "TLSv1.3";
   }
   return {};
 }

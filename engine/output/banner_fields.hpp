@@ -19,8 +19,8 @@ std::string_view shown_service_name(const Banner* banner, std::string_view table
 void append_json_banner(std::string& out, const Banner* banner, std::string_view table);
 
 /// XML (nmap -sV): `<service name= product= version= tunnel="ssl" method="probed" conf="10"/>`, then one
-/// script: `<script id="ssl-cert" output=..>` with nmap's layout for TLS, else `<script id="banner" output=..>`
-/// (one, because ndiff stops on a port with two); or
+/// script: `<script id="ssl-cert" output=..>` with nmap's layout for TLS, else `<script id="banner"
+/// output=..>` (one, because ndiff stops on a port with two); or
 /// `<service name= method="table" conf="3"/>` without a banner. Appends nothing when there is no name.
 void append_xml_service(std::string& out, const Banner* banner, std::string_view table);
 

@@ -1,8 +1,8 @@
 // libFuzzer target for the banner parsers (engine/banner/): what a hostile server sends reaches
-// parse_http_response, http_response_complete, identify_service, greeting_complete and parse_tls_record, and the
-// writers' escaping of raw bytes (append_json_bytes must always make valid JSON, printable_bytes printable
-// ASCII). Built and run by scripts/fuzz.sh. Input: bytes 0-1 are the port (big-endian, for identify_service's
-// tie-break), the rest is what the server sent.
+// parse_http_response, http_response_complete, identify_service, greeting_complete and parse_tls_record, and
+// the writers' escaping of raw bytes (append_json_bytes must always make valid JSON, printable_bytes
+// printable ASCII). Built and run by scripts/fuzz.sh. Input: bytes 0-1 are the port (big-endian, for
+// identify_service's tie-break), the rest is what the server sent.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)http_response_complete(bytes);
   const ServiceInfo s = identify_service(bytes, port);
-  require(s.name.size() <= 16 && s.product.size() <= bytes.size() + 32 && s.version.size() <= bytes.size() + 16);
+  require(s.name.size() <= 16 && s.product.size() <= bytes.size() + 32 &&
+          s.version.size() <= bytes.size() + 16);
   (void)greeting_complete(bytes);
   if (const auto record = parse_tls_record(bytes)) {
     require(record->type >= 20 && record->type <= 23);

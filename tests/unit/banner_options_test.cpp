@@ -33,22 +33,26 @@ TEST(BannerOptions, BadInputIsOneLineNamingTheToken) {
     return test::error_of([&] { test::run(args); });
   };
   EXPECT_EQ(error({"--banner-rate", "5"}), "--banner-rate needs --banners");
+  EXPECT_EQ(error({"--banners", "--show", "closed"}), "--banners needs open results shown (--show with open)");
   EXPECT_EQ(error({"--banner-probe", "tls"}), "--banner-probe needs --banners");
-  EXPECT_EQ(error({"--banners", "--banner-probe", "443:ssl"}),
-            "bad hello in --banner-probe: '443:ssl': unknown hello (expected auto, none, http, tls or generic)");
+  EXPECT_EQ(
+      error({"--banners", "--banner-probe", "443:ssl"}),
+      "bad hello in --banner-probe: '443:ssl': unknown hello (expected auto, none, http, tls or generic)");
   EXPECT_EQ(error({"--banners", "--banner-probe", "0:tls"}),
             "bad hello in --banner-probe: '0:tls': bad port (expected 1-65535)");
   EXPECT_EQ(error({"--banners", "--banner-timeout", "0"}),
             "bad value '0' in --banner-timeout (expected a number >= 0.001)");
   EXPECT_EQ(error({"--banners", "--banner-timeout", "4000"}),
             "bad value '4000' in --banner-timeout (at most 3600 seconds)");
-  EXPECT_NE(error({"--banners", "--banner-concurrency", "0"}).find("--banner-concurrency"), std::string::npos);
-  EXPECT_NE(error({"--banners", "--banner-max-bytes", "x"}).find("'x' in --banner-max-bytes"), std::string::npos);
+  EXPECT_NE(error({"--banners", "--banner-concurrency", "0"}).find("--banner-concurrency"),
+            std::string::npos);
+  EXPECT_NE(error({"--banners", "--banner-max-bytes", "x"}).find("'x' in --banner-max-bytes"),
+            std::string::npos);
 }
 
 TEST(BannerOptions, EchoConfigCarriesThem) {
-  const test::Parsed r =
-      test::run({"198.19.0.1", "-p", "80", "--seed", "1", "--banners", "--banner-timeout", "2.5", "--echo-config"});
+  const test::Parsed r = test::run(
+      {"198.19.0.1", "-p", "80", "--seed", "1", "--banners", "--banner-timeout", "2.5", "--echo-config"});
   EXPECT_NE(r.out.find("banners = true\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("banner-timeout = 2.5\n"), std::string::npos) << r.out;
 }

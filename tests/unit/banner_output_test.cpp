@@ -2,13 +2,12 @@
 // escaped so that each line stays valid JSON, CSV columns, nmap -sV XML valid against nmap.dtd and read by
 // ndiff, grepable and list; `synscan merge` keeping the banner of the record it keeps; the aggregator handing
 // open results to the banner stage and writing them when they come back.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -41,8 +40,8 @@ Banner https_banner() {
   b.raw = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n<title>caf\xc3\xa9 \"lab\" <&></title>\xff\x01";
   b.service = {"http", "nginx", "1.22.1", true};
   b.http = HttpInfo{200, "nginx/1.22.1", "caf\xc3\xa9 \"lab\" <&>"};
-  b.tls = TlsInfo{"TLSv1.3", "CN=lab.example", "CN=lab.example", {"lab.example", "198.19.0.1"},
-                  "2027-01-01T00:00:00Z"};
+  b.tls = TlsInfo{
+      "TLSv1.3", "CN=lab.example", "CN=lab.example", {"lab.example", "198.19.0.1"}, "2027-01-01T00:00:00Z"};
   return b;
 }
 
@@ -94,7 +93,8 @@ TEST(BannerOutput, NdjsonCarriesServiceBannerHttpTls) {
   const std::string text = render("ndjson", s.results, banner_info());
   std::istringstream in(text);
   std::vector<nlohmann::json> records;
-  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));  // all valid
+  for (std::string line; std::getline(in, line);)
+    records.push_back(nlohmann::json::parse(line));  // all valid
   ASSERT_EQ(records.size(), s.results.size());
   const auto& https = records[2];
   EXPECT_EQ(https["service"]["name"], "http");
@@ -148,7 +148,7 @@ TEST(BannerOutput, CsvHasTheBannerColumns) {
   EXPECT_EQ(https[col("http_status")], "200");
   EXPECT_EQ(https[col("tls_sans")], "lab.example 198.19.0.1");
   EXPECT_EQ(rows[8][col("banner")], "SSH-2.0-OpenSSH_9.2p1 Debian-2\\x0D\\x0A");
-  EXPECT_EQ(rows[2][col("banner_status")], "");  // closed: no banner
+  EXPECT_EQ(rows[2][col("banner_status")], "");        // closed: no banner
   EXPECT_EQ(parse_csv(render("csv"))[0].size(), 11U);  // without --banners: the columns as before
 }
 
@@ -158,7 +158,9 @@ TEST(BannerOutput, GrepableAndListAsNmapAndMasscan) {
   EXPECT_NE(g.find("Ports: 80/open/tcp//ssl|http//nginx 1.22.1/\n"), std::string::npos) << g;
   EXPECT_NE(g.find("Ports: 22/open/tcp//ssh//OpenSSH 9.2p1 Debian 2/\n"), std::string::npos) << g;
   const std::string l = render("list", s.results, banner_info());
-  EXPECT_NE(l.find("open tcp 22 198.19.0.1 ssh ok SSH-2.0-OpenSSH_9.2p1 Debian-2\\x0D\\x0A\n"), std::string::npos) << l;
+  EXPECT_NE(l.find("open tcp 22 198.19.0.1 ssh ok SSH-2.0-OpenSSH_9.2p1 Debian-2\\x0D\\x0A\n"),
+            std::string::npos)
+      << l;
   EXPECT_NE(l.find("open tcp 80 2001:2:0:1::364 http silent \n"), std::string::npos) << l;
 }
 
@@ -172,10 +174,11 @@ TEST(BannerOutput, XmlAsNmapServiceDetectionValidAgainstNmapDtd) {
       << text;
   EXPECT_NE(text.find("<script id=\"banner\" output=\"SSH-2.0-OpenSSH_9.2p1 Debian-2\\x0D\\x0A\"/>"),
             std::string::npos);
-  EXPECT_NE(text.find("<script id=\"ssl-cert\" output=\"Subject: CN=lab.example&#10;Subject Alternative Name: "
-                      "lab.example, 198.19.0.1&#10;Issuer: CN=lab.example&#10;Not valid after:  "
-                      "2027-01-01T00:00:00Z&#10;Protocol: TLSv1.3\"/>"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("<script id=\"ssl-cert\" output=\"Subject: CN=lab.example&#10;Subject Alternative Name: "
+                "lab.example, 198.19.0.1&#10;Issuer: CN=lab.example&#10;Not valid after:  "
+                "2027-01-01T00:00:00Z&#10;Protocol: TLSv1.3\"/>"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("<service name=\"http\" method=\"table\" conf=\"3\"/>"), std::string::npos);  // silent
   if (shell("command -v xmllint >/dev/null 2>&1") != 0) GTEST_SKIP() << "xmllint missing (libxml2-utils)";
@@ -226,9 +229,10 @@ TEST(BannerOutput, MergeKeepsTheBannerOfTheRecordItKeeps) {
   // Rendered again, the merged record says what the original said (its bytes that were UTF-8).
   ScanInfo again = banner_info();
   const std::string out = render("ndjson", merged, again);
-  EXPECT_NE(out.find(R"("service":{"name":"ssh","product":"OpenSSH","version":"9.2p1 Debian 2","method":"probed"},)"
-                     R"("banner_status":"ok","banner":"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(R"("service":{"name":"ssh","product":"OpenSSH","version":"9.2p1 Debian 2","method":"probed"},)"
+               R"("banner_status":"ok","banner":"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")"),
+      std::string::npos)
       << out;
 }
 

@@ -40,7 +40,8 @@ TEST(HttpResponse, HeadersOnlyNoServerBareLf) {
   EXPECT_EQ(redirect->server, "");
   EXPECT_TRUE(http_response_complete("HTTP/1.1 204 No Content\r\n\r\n"));
   EXPECT_FALSE(http_response_complete("HTTP/1.1 200 OK\r\nServer: x\r\n"));  // headers not ended
-  EXPECT_TRUE(http_response_complete("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+  EXPECT_TRUE(
+      http_response_complete("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
   EXPECT_FALSE(http_response_complete("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"));
 }
 
@@ -117,7 +118,8 @@ TEST(Identify, MysqlHandshakeAndOthers) {
 
 TEST(Identify, HttpProductFromServerHeader) {
   EXPECT_EQ(identify_service(kNginx, 8080).product, "nginx");
-  const ServiceInfo apache = identify_service("HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\n\r\n", 81);
+  const ServiceInfo apache =
+      identify_service("HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\n\r\n", 81);
   EXPECT_EQ(apache.name, "http");
   EXPECT_EQ(apache.product, "Apache httpd");
   EXPECT_EQ(apache.version, "2.4.57");
@@ -149,11 +151,11 @@ TEST(TlsRecord, Framing) {
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->complete);
   EXPECT_EQ(r->length, 4096);
-  EXPECT_FALSE(parse_tls_record("\x16\x03\x01\x10"s));             // short header
-  EXPECT_FALSE(parse_tls_record("\x18\x03\x03\x00\x01x"s));        // unknown type
-  EXPECT_FALSE(parse_tls_record("\x16\x02\x00\x00\x01x"s));        // SSLv2-era version
-  EXPECT_FALSE(parse_tls_record("\x17\x03\x03\x48\x01"s));         // longer than 2^14 + 2048
-  EXPECT_FALSE(parse_tls_record("\x16\x03\x03\x00\x00"s));         // empty fragment
+  EXPECT_FALSE(parse_tls_record("\x16\x03\x01\x10"s));       // short header
+  EXPECT_FALSE(parse_tls_record("\x18\x03\x03\x00\x01x"s));  // unknown type
+  EXPECT_FALSE(parse_tls_record("\x16\x02\x00\x00\x01x"s));  // SSLv2-era version
+  EXPECT_FALSE(parse_tls_record("\x17\x03\x03\x48\x01"s));   // longer than 2^14 + 2048
+  EXPECT_FALSE(parse_tls_record("\x16\x03\x03\x00\x00"s));   // empty fragment
   EXPECT_FALSE(parse_tls_record("SSH-2.0-x\r\n"));
   EXPECT_EQ(tls_version_name(0x0304), "TLSv1.3");
   EXPECT_EQ(tls_version_name(0x0200), "");
@@ -194,7 +196,8 @@ TEST(BannerProbeSpec, BadInputNamesTheToken) {
 
 TEST(HttpRequest, HostHeader) {
   EXPECT_EQ(http_request("198.19.0.1", 80, false),
-            "GET / HTTP/1.1\r\nHost: 198.19.0.1\r\nUser-Agent: synscan\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+            "GET / HTTP/1.1\r\nHost: 198.19.0.1\r\nUser-Agent: synscan\r\nAccept: */*\r\nConnection: "
+            "close\r\n\r\n");
   EXPECT_NE(http_request("www.example", 8443, true).find("Host: www.example:8443\r\n"), std::string::npos);
   EXPECT_NE(http_request("www.example", 443, true).find("Host: www.example\r\n"), std::string::npos);
   EXPECT_EQ(host_for_address(IpAddress::v6(make_ipv6(0x2001'0002'0000'0001ULL, 1))), "[2001:2:0:1::1]");

@@ -2,15 +2,16 @@
 // no raw packets): a greeting, HTTP, TLS with a certificate made here (SNI, SANs, HTTP inside), a silent port
 // (the generic probe reaches it), a refused and a resetting port (one retry), and hostile servers that cost
 // at most their limits: endless bytes, a byte every 100 ms, garbage for a TLS hello.
+#include "capture/banner_stage.hpp"
+
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,8 +20,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "capture/banner_stage.hpp"
 
 namespace synscan {
 namespace {
@@ -52,7 +51,8 @@ class Server {
     EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&ss), len), 0);
     EXPECT_EQ(listen(fd_, 64), 0);
     getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
-    port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                     : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
     thread_ = std::thread([this] {
       for (;;) {
         const int c = accept(fd_, nullptr, nullptr);
@@ -107,7 +107,8 @@ struct StageRun {
   const Banner& only() const { return *done.at(0).banner; }
 };
 
-StageRun run_stage(const BannerOptions& o, const std::vector<Result>& results, ScanState* state_out = nullptr) {
+StageRun run_stage(const BannerOptions& o, const std::vector<Result>& results,
+                   ScanState* state_out = nullptr) {
   ScanState state;
   BannerExchange exchange;
   StageRun run;
@@ -139,11 +140,13 @@ std::string read_some(int fd) {
 
 TEST(BannerStage, GreetingIsReadAndNamedBothFamilies) {
   for (const bool v6 : {false, true}) {
-    Server ssh([](int fd) {
-      send(fd, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", 32, MSG_NOSIGNAL);
-      read_some(fd);  // and waits for the client's line, as sshd does
-      return true;
-    }, v6);
+    Server ssh(
+        [](int fd) {
+          send(fd, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", 32, MSG_NOSIGNAL);
+          read_some(fd);  // and waits for the client's line, as sshd does
+          return true;
+        },
+        v6);
     const StageRun run = run_stage(options("none"), {open_result(v6 ? kLoop6 : kLoop4, ssh.port())});
     const Banner& b = run.only();
     EXPECT_EQ(b.status, BannerStatus::ok);
@@ -168,7 +171,8 @@ TEST(BannerStage, HttpGetsARequestWithHost) {
     send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
     return true;
   });
-  const StageRun run = run_stage(options(fmt::format("{}:http", http.port())), {open_result(kLoop4, http.port())});
+  const StageRun run =
+      run_stage(options(fmt::format("{}:http", http.port())), {open_result(kLoop4, http.port())});
   const Banner& b = run.only();
   EXPECT_EQ(b.status, BannerStatus::ok);
   EXPECT_EQ(b.probe, BannerProbe::http);
@@ -178,7 +182,8 @@ TEST(BannerStage, HttpGetsARequestWithHost) {
   EXPECT_EQ(b.service.name, "http");
   EXPECT_EQ(b.service.product, "nginx");
   std::lock_guard lock(m);
-  EXPECT_EQ(request.rfind(fmt::format("GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", http.port()), 0), 0U) << request;
+  EXPECT_EQ(request.rfind(fmt::format("GET / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", http.port()), 0), 0U)
+      << request;
 }
 
 TEST(BannerStage, SilentPortGetsTheGenericProbeThenTimesOutSilent) {
@@ -225,8 +230,8 @@ TEST(BannerStage, RefusedAndResetWithOneRetry) {
     return false;
   });
   ScanState counts;
-  const StageRun run = run_stage(options("none"), {open_result(kLoop4, closed_port), open_result(kLoop4, resetting.port())},
-                            &counts);
+  const StageRun run = run_stage(
+      options("none"), {open_result(kLoop4, closed_port), open_result(kLoop4, resetting.port())}, &counts);
   for (const FinishedBanner& f : run.done) {
     if (f.result.port == closed_port) {
       EXPECT_EQ(f.banner->status, BannerStatus::refused);
@@ -264,8 +269,9 @@ TEST(BannerStage, HostileServersCostAtMostTheirLimits) {
   });
   BannerOptions o = options(fmt::format("{}:tls,none", garbage.port()), 1.5);
   o.max_bytes = 1000;
-  const StageRun run = run_stage(o, {open_result(kLoop4, endless.port()), open_result(kLoop4, slowloris.port()),
-                                open_result(kLoop4, garbage.port())});
+  const StageRun run =
+      run_stage(o, {open_result(kLoop4, endless.port()), open_result(kLoop4, slowloris.port()),
+                    open_result(kLoop4, garbage.port())});
   quit = true;
   EXPECT_LT(run.seconds, 2.5);  // bounded by the 1.5 s timeout
   for (const FinishedBanner& f : run.done) {
@@ -287,8 +293,8 @@ TEST(BannerStage, HostileServersCostAtMostTheirLimits) {
 }
 
 TEST(BannerStage, ConnectThatNeverCompletesTimesOut) {
-  // A listener that never accepts, its accept queue full: the kernel drops further SYNs, so a connect stays in
-  // progress (the SYN retransmitted) until the stage gives up.
+  // A listener that never accepts, its accept queue full: the kernel drops further SYNs, so a connect stays
+  // in progress (the SYN retransmitted) until the stage gives up.
   const int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -324,15 +330,16 @@ struct TestCert {
     ASN1_TIME_set_string(X509_getm_notAfter(cert), "20370101000000Z");
     X509_set_pubkey(cert, key);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Lab"), -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("lab.example"), -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("Lab"), -1, -1,
+                               0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("lab.example"), -1, -1, 0);
     X509_set_issuer_name(cert, name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    X509_EXTENSION* ext =
-        X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:lab.example,DNS:www.lab.example,IP:127.0.0.1");
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name,
+                                              "DNS:lab.example,DNS:www.lab.example,IP:127.0.0.1");
     X509_add_ext(cert, ext, -1);
     X509_EXTENSION_free(ext);
     X509_sign(cert, key, EVP_sha256());
@@ -400,7 +407,7 @@ TEST(BannerStage, ConcurrencyOneStillDoesEveryPortAndStopMarksTheRestNotDone) {
   BannerOptions o = options("none");
   o.concurrency = 1;
   const StageRun run = run_stage(o, {open_result(kLoop4, greet.port()), open_result(kLoop4, greet.port()),
-                                open_result(kLoop4, greet.port())});
+                                     open_result(kLoop4, greet.port())});
   for (const FinishedBanner& f : run.done) EXPECT_EQ(f.banner->service.name, "ftp");
   EXPECT_EQ(greet.accepted.load(), 3);
 
