@@ -18,6 +18,9 @@ SYNSCAN_PACKAGES=(
   iproute2 nftables ethtool libcap2-bin python3 python3-yaml jq libxml2-utils ndiff nmap-common tcpdump
   # service names for the outputs (/etc/services); nmap-common above brings nmap.dtd for the XML checks
   netbase
+  # the services lab (lab.sh up --services, scripts/lab_services.sh): real servers run inside its target
+  # namespace from configs in the lab's state dir, and the certificate made at lab start
+  nginx dropbear-bin vsftpd socat openssl
 )
 # kubectl renders scripts/k8s (kubectl kustomize) for tests/e2e/test_shards.sh. Debian 12's kubernetes-client
 # (1.20, kustomize v2) renders it; a kubectl already on PATH (e.g. from Google's or Kubernetes' own packages, which

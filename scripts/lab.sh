@@ -8,12 +8,14 @@
 #              route 2001:2:0:1::/64 via 2001:2::2                   local route 2001:2:0:1::/64 dev lo (answer
 #                                                                    for the whole blocks), listeners, nftables
 #
-# Usage: lab.sh up [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
+# Usage: lab.sh up [--services] [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
 #        | clean [--force] [NAME...] | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
 #   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
 #                Before creating, removes stale labs (creator process gone). The creator is the process that
 #                owns the lab: $SYNSCAN_LAB_OWNER_PID (scripts and tests set it to themselves). Without it the lab
 #                is a manual one (`L=$(lab.sh up)` at a prompt): never removed as stale, only by down or clean.
+#                --services (or SYNSCAN_LAB_SERVICES=1): a services lab, real servers (nginx, Dropbear, vsftpd) on
+#                its open ports and a silent and a resetting port; scripts/lab_services.sh says which and why.
 #   down         kills the lab's processes, deletes both namespaces and the state dir; no error if gone.
 #   exec         runs CMD in the scanner namespace (exec-target: in the target namespace).
 #   truth        prints the path of the lab's truth.json.
@@ -39,6 +41,10 @@
 # target's own address toward the scanner (2001:2::2 on the veth), not from the probed address (the kernel
 # sources ICMPv6 from a configured address, and the block is only a local route; IPv4's come from the probed
 # address): match them by the probe they quote.
+#
+# A services lab (up --services) has the same filtered ports and blocks; its open ports are those of
+# scripts/lab_services.sh (21 22 80 443 8080 9000 9001) and its truth.json has "services": the expected service
+# per port (scripts/lab_services.sh documents the keys).
 #
 # truth.json: the IPv4 keys as before (scanner_ip, next_hop, block, *_ports, drop_blocks, rules), plus
 #   "families": ["ipv4", "ipv6"]     the families this lab answers in (["ipv4"] on a kernel without IPv6)
@@ -80,6 +86,8 @@ readonly LAB_VETH_SCAN=veth-scan
 readonly LAB_VETH_TGT=veth-tgt
 LAB_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly LAB_SCRIPT_DIR
+# shellcheck source=scripts/lab_services.sh
+source "$LAB_SCRIPT_DIR/lab_services.sh"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
@@ -234,9 +242,14 @@ ports_json() {
 # json_icmp TYPE CODE NAME: the JSON object of a reject's ICMP message.
 json_icmp() { printf '{"type": %s, "code": %s, "name": "%s"}' "$1" "$2" "$3"; }
 
-# write_truth NAME FILE IPV6: the IPv6 part only when IPV6 is 1.
+# write_truth NAME FILE IPV6 SERVICES: the IPv6 part only when IPV6 is 1, the services when SERVICES is 1.
 write_truth() {
-  local name=$1 file=$2 ipv6=$3 families='"ipv4"' v6=
+  local name=$1 file=$2 ipv6=$3 families='"ipv4"' v6='' open=("${LAB_OPEN_PORTS[@]}") services=
+  if (($4)); then
+    open=("${LAB_SVC_OPEN_PORTS[@]}")
+    services=",
+  \"services\": $(lab_services_truth_json "$(dirname "$file")" "$ipv6")"
+  fi
   if ((ipv6)); then
     families='"ipv4", "ipv6"'
     v6=",
@@ -257,7 +270,7 @@ write_truth() {
   "scanner_ip": "${LAB_SCAN_ADDR%/*}",
   "next_hop": "$LAB_NEXT_HOP",
   "block": "$LAB_BLOCK",
-  "open_ports": [$(ports_json "${LAB_OPEN_PORTS[@]}")],
+  "open_ports": [$(ports_json "${open[@]}")],
   "drop_ports": [$(ports_json "${LAB_DROP_PORTS[@]}")],
   "reject_ports": [$(ports_json "${LAB_REJECT_PORTS[@]}")],
   "drop_blocks": ["$LAB_DROP_BLOCK"],
@@ -268,7 +281,7 @@ write_truth() {
     {"match": "port in drop_ports", "state": "filtered", "reason": "no-response"},
     {"match": "port in reject_ports", "state": "filtered", "reason": "icmp-unreach"},
     {"match": "otherwise", "state": "closed", "reason": "rst"}
-  ]$v6
+  ]$v6$services
 }
 EOF
   mv -f "$file.tmp" "$file"
@@ -327,7 +340,7 @@ ns_sysctls() {
 
 # Builds the namespaces, link, routes, sysctls, firewall and listeners of lab NAME (state dir exists).
 build_lab() {
-  local name=$1 scan=$1-scan tgt=$1-tgt dir=$LAB_STATE_ROOT/$1 python ipv6=0 ns
+  local name=$1 scan=$1-scan tgt=$1-tgt dir=$LAB_STATE_ROOT/$1 python ipv6=0 ns services=0
   python=$(lab_python)
   lab_ipv6_wanted && ipv6=1
 
@@ -393,10 +406,15 @@ table inet synscan_lab {
 EOF
 
   # setsid: its own session, so a terminal's Ctrl-C aimed at the caller does not take the listeners down.
-  local listener_args=()
+  local listener_args=() listener_ports=("${LAB_OPEN_PORTS[@]}")
   ((ipv6)) && listener_args+=(--ipv6)
+  if lab_services_wanted; then
+    services=1
+    lab_services_start "$dir" "$tgt" "$ipv6"
+    mapfile -t listener_ports < <(lab_services_listener_specs)
+  fi
   ip netns exec "$tgt" setsid "$python" "$LAB_SCRIPT_DIR/lab_listener.py" "${listener_args[@]}" \
-    "$dir/listener.pid" "${LAB_OPEN_PORTS[@]}" </dev/null >"$dir/listener.log" 2>&1 &
+    "$dir/listener.pid" "${listener_ports[@]}" </dev/null >"$dir/listener.log" 2>&1 &
   local starter=$!
   listener_ready() {
     [[ -s $dir/listener.pid ]] && return 0
@@ -407,11 +425,16 @@ EOF
   wait_for "link $LAB_VETH_SCAN up" 50 link_up "$scan" "$LAB_VETH_SCAN"
   wait_for "link $LAB_VETH_TGT up" 50 link_up "$tgt" "$LAB_VETH_TGT"
 
-  write_truth "$name" "$dir/truth.json" "$ipv6"
+  write_truth "$name" "$dir/truth.json" "$ipv6" "$services"
 }
 
 cmd_up() {
   require_lab_support
+  if [[ ${1:-} == --services ]]; then
+    LAB_WANT_SERVICES=1
+    shift
+  fi
+  if lab_services_wanted; then lab_services_require; fi
   local name=${1:-} owner=${SYNSCAN_LAB_OWNER_PID:-manual}
   if [[ -z $name ]]; then
     name=$(printf '%s-%s-%04x%04x' "$LAB_PREFIX" "$$" "$RANDOM" "$RANDOM")

@@ -5,8 +5,9 @@
 # tests/CMakeLists.txt). Exit 0 = pass, 1 = fail, 77 = skipped (no network namespaces here).
 #
 #   skip_if_no_netns      exit 77 loudly when labs cannot be created (not root, no `ip netns`, ...)
-#   lab_up                bring up a lab with a unique name; it is always taken down when the test exits.
-#                         Sets LAB_NAME and LAB_TRUTH (path of truth.json).
+#   lab_up [--services]   bring up a lab with a unique name; it is always taken down when the test exits.
+#                         Sets LAB_NAME and LAB_TRUTH (path of truth.json). --services: a services lab (real
+#                         servers on its open ports, scripts/lab_services.sh)
 #   scan ARGS...          run the synscan under test inside the lab's scanner namespace, bounded by a timeout;
 #                         returns synscan's exit status, fails the test if synscan does not exit in time
 #   sandboxed CMD...      run CMD in a fresh, empty network namespace when we can make one (as root), else as is:
@@ -80,7 +81,7 @@ lab_up() {
   local rc=0
   # The name is chosen here so the EXIT trap knows it even if `up` is interrupted halfway.
   LAB_NAME=$(printf 'sslab-%s-%04x%04x' "$$" "$RANDOM" "$RANDOM")
-  SYNSCAN_LAB_OWNER_PID=$$ "$LAB_SH" up "$LAB_NAME" >/dev/null || rc=$?
+  SYNSCAN_LAB_OWNER_PID=$$ "$LAB_SH" up "$@" "$LAB_NAME" >/dev/null || rc=$?
   ((rc == 0)) || {
     ((rc == 77)) && skip "lab could not be created"
     fail "lab.sh up failed with exit $rc"
