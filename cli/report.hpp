@@ -18,7 +18,9 @@ struct ScanRecord {
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   std::int64_t end_ms = 0;
   double send_s = 0;                         ///< seconds from the first probe to the end of the last pass
-  std::vector<std::uint64_t> sent_per_pass;  ///< probes sent by each pass
+  /// Frames sent by level: new probes, then each retry (pass k of a probe = its k-th retry).
+  std::vector<std::uint64_t> sent_per_pass;
+  std::uint64_t window_bytes = 0;  ///< the windows' bits (engine/probe_window.hpp): the answered set's state
   bool interrupted = false;                  ///< stopped by SIGINT/SIGTERM
   std::string interface;                     ///< as resolved (route or -i)
   std::vector<IpAddress> source_ips;  ///< one per family scanned, IPv4 first
