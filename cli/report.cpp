@@ -160,7 +160,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"send_s", r.send_s},
       {"window",
        {{"bytes", r.window_bytes},
-        {"elements_per_thread", c.window.capacity},
+        {"planned_elements_per_thread", c.window.capacity},
         {"retry_gap_steps", c.window.retry_gap},
         {"late_steps", c.window.late_steps},
         {"waits", s.window_waits.load()}}},
@@ -215,9 +215,9 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
   fmt::print(out,
-             "synscan: state of the probes in flight: {} KiB ({} x {} probes); {} late replies (after "
+             "synscan: state of the probes in flight: {} bytes ({} send threads); {} late replies (after "
              "--late-replies), {} for other shards; window full {} times\n",
-             (r.window_bytes + 1023) / 1024, c.send_threads, c.window.capacity, s.replies_late.load(),
+             r.window_bytes, c.send_threads, s.replies_late.load(),
              s.replies_other_shard.load(), s.window_waits.load());
   const std::string why =
       r.send_backend_fallback.empty() ? "" : fmt::format(" (auto; not xdp: {})", r.send_backend_fallback);

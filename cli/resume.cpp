@@ -142,7 +142,7 @@ WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& r
     const double need = static_cast<double>(std::max(shape.in_flight_steps(), left)) + lag;
     shape.capacity = std::bit_ceil(static_cast<std::uint64_t>(std::clamp(need, 64.0, 1125899906842624.0)));
   }
-  const std::uint64_t bytes = shape.bytes_per_thread() * c.send_threads;
+  const std::uint64_t bytes = ProbeWindows::bytes_for(c.plan, shape);
   if (!c.dry_run && bytes > c.max_memory_bytes) {
     throw UsageError(fmt::format(
         "the probes in flight need {} MiB of state ({} pps x ({} retries x {} s + {} s of late replies)), above "

@@ -22,10 +22,16 @@ WindowShape plan_window(double thread_rate_pps, std::uint32_t retries, double re
   return s;
 }
 
+std::uint64_t ThreadWindow::capacity_for(const WindowShape& shape, std::uint64_t count) noexcept {
+  const std::uint64_t planned = std::max<std::uint64_t>(64, std::bit_ceil(shape.capacity));
+  const std::uint64_t whole = std::bit_ceil(std::max<std::uint64_t>(64, count));
+  return std::min(planned, whole);
+}
+
 ThreadWindow::ThreadWindow(const WindowShape& shape, std::uint64_t count)
     : shape_(shape),
       count_(count),
-      mask_(std::max<std::uint64_t>(64, std::bit_ceil(shape.capacity)) - 1),
+      mask_(capacity_for(shape, count) - 1),
       words_(new std::atomic<std::uint64_t>[(mask_ + 1) / 64]) {
   for (std::uint64_t w = 0; w < (mask_ + 1) / 64; ++w) words_[w].store(0, std::memory_order_relaxed);
 }
@@ -84,6 +90,12 @@ std::optional<ProbeWindows::Where> ProbeWindows::locate(ProbeIndex index) const 
   const std::uint64_t in_shard = position / shards;
   const std::uint64_t threads = windows_.size();
   return Where{static_cast<std::uint32_t>(in_shard % threads), in_shard / threads};
+}
+
+std::uint64_t ProbeWindows::bytes_for(const ScanPlan& plan, const WindowShape& shape) noexcept {
+  std::uint64_t n = 0;
+  for (std::uint32_t t = 0; t < plan.threads(); ++t) n += ThreadWindow::capacity_for(shape, plan.thread(t).count) / 8;
+  return n;
 }
 
 std::uint64_t ProbeWindows::bytes() const noexcept {

@@ -55,7 +55,12 @@ WindowShape plan_window(double thread_rate_pps, std::uint32_t retries, double re
 /// One send thread's window over its slice of `count` elements.
 class ThreadWindow {
  public:
+  /// A ring of capacity_for(shape, count) bits, all unanswered, tail 0.
   ThreadWindow(const WindowShape& shape, std::uint64_t count);
+
+  /// The ring bits a thread of `count` elements holds: shape.capacity, or fewer when the whole slice fits in
+  /// fewer (a power of two >= count, at least 64): a shard's state is bounded by its share of the space too.
+  [[nodiscard]] static std::uint64_t capacity_for(const WindowShape& shape, std::uint64_t count) noexcept;
 
   // -- the aggregator thread (the only writer) --
 
@@ -142,6 +147,8 @@ class ProbeWindows {
   [[nodiscard]] const Permutation& permutation() const noexcept { return permutation_; }
   /// Ring bytes of all threads: the scan's answered-set state.
   [[nodiscard]] std::uint64_t bytes() const noexcept;
+  /// The ring bytes ProbeWindows(plan, ., shape) holds, without building it (the plan's check of --max-memory).
+  [[nodiscard]] static std::uint64_t bytes_for(const ScanPlan& plan, const WindowShape& shape) noexcept;
 
  private:
   const ScanPlan& plan_;

@@ -181,6 +181,12 @@ TEST(ProbeWindows, PlanFollowsRateAndDelaysNotTheSpace) {
   EXPECT_LT(s.capacity, 2 * (s.in_flight_steps() + 2500));
   EXPECT_EQ(s.capacity & (s.capacity - 1), 0u);
   EXPECT_EQ(s.bytes_per_thread(), s.capacity / 8);  // 128 KiB: whatever the space
+  // A slice smaller than the plan holds only a ring the size of the slice: a shard's state follows its share.
+  EXPECT_EQ(ThreadWindow::capacity_for(s, 1000), 1024u);
+  EXPECT_EQ(ThreadWindow::capacity_for(s, 10), 64u);
+  EXPECT_EQ(ThreadWindow::capacity_for(s, 1ull << 40), s.capacity);
+  const ScanPlan plan(3000, 0, 3, 2);  // 1,000 probes, 500 per thread
+  EXPECT_EQ(ProbeWindows::bytes_for(plan, s), 2u * 512 / 8);
   const WindowShape slow = plan_window(1, 4, 1.0, 0, 1);
   EXPECT_EQ(slow.retry_gap, 1u);
   EXPECT_EQ(slow.capacity, 64u);
