@@ -123,7 +123,7 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.pps = dt_s > 0 ? static_cast<double>(sent - std::min(sent, last_sent)) / dt_s : 0.0;
   s.mean_pps = s.elapsed_s > 0 ? static_cast<double>(sent) / s.elapsed_s : 0.0;
   s.waiting = state_.sending_done.load(std::memory_order_relaxed);
-  // Between passes the pass's own figures are not moving; a pass's final verdict (rate_capped) stays.
+  // Once sending ended the figures are not moving; the senders' final verdict (rate_capped) stays.
   s.rate_capped = state_.rate_capped.load(std::memory_order_relaxed) ||
                   (!s.waiting && dt_s > 0 && sending_capped(s.pps, config_.rate_pps, s.elapsed_s));
   const double left = static_cast<double>(s.pass_total - std::min(s.pass_total, s.pass_sent));
