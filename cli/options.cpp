@@ -149,7 +149,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("retries", po::value(&o.retries)->value_name("N"),
        with_default("send a probe still unanswered N more times", defaults::kRetries).c_str())
       ("retry-delay", po::value(&o.retry_delay)->value_name("SECONDS"),
-       with_default("time between a probe's sends, at the asked rate (at least)", defaults::kRetryDelayS).c_str())
+       with_default("time between a probe's sends, counted in probes at the asked rate", defaults::kRetryDelayS).c_str())
       ("late-replies", po::value(&o.late_replies)->value_name("SECONDS"),
        with_default("a reply this long after a probe's last send is still used; later ones are counted as late",
                     defaults::kLateRepliesS).c_str())

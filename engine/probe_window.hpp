@@ -6,8 +6,8 @@
 // sequence of steps. Step s sends the new probe j = s (while s < count), then retry k = 1..R of j = s - k*D
 // (when 0 <= j < count and j is unanswered), R = --retries and D = the retry gap in steps (the thread's rate x
 // --retry-delay). Once the new probes run out the steps go on with the retries alone; a step that sends
-// nothing still takes one slot of the rate limiter, so retries stay at least D steps (>= --retry-delay at the
-// asked rate) after the previous send of their probe. "Pass k" of a probe is its k-th retry.
+// nothing still takes one slot of the rate limiter, so retries stay at least D slots after the previous send of
+// their probe (>= --retry-delay at the asked rate, less the rate limiter's catch-up backlog of at most 0.1 s). "Pass k" of a probe is its k-th retry.
 //
 // Element j is in flight from its step (head) until its fate is final: its last retry went out at step
 // j + R*D and L more steps passed (L = the thread's rate x --late-replies). Then the aggregator thread reports

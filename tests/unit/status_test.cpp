@@ -253,7 +253,11 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   ScanState s;
   s.open = 5;
   s.replies_syn_ack = 5;
+  s.replies_late = 3;
+  s.replies_other_shard = 2;
+  s.window_waits = 1;
   ScanRecord r;
+  r.window_bytes = 4096;
   r.start_ms = 1767225600000;
   r.end_ms = 1767225610000;
   r.send_s = 8;
@@ -273,6 +277,12 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   EXPECT_EQ(m["options"]["outputs"][0]["format"], "xml");
   EXPECT_EQ(m["results"]["open"], 5);
   EXPECT_EQ(m["replies"]["syn_ack"], 5);
+  EXPECT_EQ(m["replies"]["late"], 3);
+  EXPECT_EQ(m["replies"]["other_shard"], 2);
+  EXPECT_EQ(m["window"]["bytes"], 4096);
+  EXPECT_EQ(m["window"]["waits"], 1);
+  EXPECT_EQ(m["options"]["late_replies_s"], defaults::kLateRepliesS);
+  EXPECT_EQ(m["options"]["retry_delay_s"], defaults::kRetryDelayS);
   for (const char* key : {"synscan_version", "command_line", "end", "interrupted", "drops", "captured"}) {
     EXPECT_TRUE(m.contains(key)) << key;
   }
