@@ -145,7 +145,8 @@ WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& r
   const std::uint64_t bytes = ProbeWindows::bytes_for(c.plan, shape);
   if (!c.dry_run && bytes > c.max_memory_bytes) {
     throw UsageError(fmt::format(
-        "the probes in flight need {} MiB of state ({} pps x ({} retries x {} s + {} s of late replies)), above "
+        "the probes in flight need {} MiB of state ({:.10g} pps x ({} retries x {:.10g} s + {:.10g} s of late "
+        "replies)), above "
         "--max-memory {} MiB: lower --rate, --retries, --retry-delay or --late-replies, or raise --max-memory",
         (bytes + (1 << 20) - 1) >> 20, c.rate_pps, c.retries, c.retry_delay_s, c.late_replies_s,
         c.max_memory_bytes >> 20));
