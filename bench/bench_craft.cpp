@@ -51,7 +51,7 @@ void BM_TemplatePatch(benchmark::State& state) {
 }
 BENCHMARK(BM_TemplatePatch);
 
-// The whole per-probe path as run_send_pass runs it: a batch of positions through Permutation::fill, then
+// The whole per-probe path as run_sender runs it: a batch of positions through Permutation::fill, then
 // ProbeMaker::craft_batch into a frame buffer. Space: 198.19.0.0/16 x arg ports (1,000: the memory goal's
 // scan; 10: the bench-tx scan). One iteration = one batch of kBatch probes; items/s counts probes.
 void BM_CraftProbe(benchmark::State& state) {
@@ -68,7 +68,7 @@ void BM_CraftProbe(benchmark::State& state) {
   static_assert(65536 % kBatch == 0, "batches tile the space");
   std::uint64_t position = 0;
   for (auto _ : state) {
-    // Permutation::fill as run_send_pass calls it; the space (a multiple of kBatch) wraps between batches.
+    // Permutation::fill as run_sender calls it; the space (a multiple of kBatch) wraps between batches.
     permutation.fill(position, 1, kBatch, indices);
     position = position + kBatch == space.size() ? 0 : position + kBatch;
     maker.craft_batch(indices, kBatch, frames.get(), ProbeTemplate::kMaxFrame);

@@ -27,7 +27,7 @@ void BM_PermutationStep(benchmark::State& state) {
 BENCHMARK(BM_PermutationStep)->Arg(65536)->Arg((1LL << 24) * 5)->Arg((1LL << 24) + 3)->Arg((1LL << 48) - 1);
 
 // The same walk in batches of 256 through Permutation::fill (8 at a time in AVX2 registers where the CPU has
-// them), as run_send_pass and the dry run call it.
+// them), as run_sender and the dry run call it.
 void BM_PermutationFill(benchmark::State& state) {
   constexpr std::size_t kBatch = 256;
   const auto size = static_cast<std::uint64_t>(state.range(0));

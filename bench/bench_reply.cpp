@@ -8,6 +8,8 @@
 #include <span>
 #include <vector>
 
+#include "engine/permutation.hpp"
+#include "engine/probe_window.hpp"
 #include "engine/reply_parser.hpp"
 #include "engine/reply_validator.hpp"
 #include "tests/unit/frame_builder.hpp"
@@ -140,6 +142,43 @@ void BM_ParseAndValidateIpv6(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ParseAndValidateIpv6);
+
+// The aggregator's per-reply work added by the windows (engine/probe_window.hpp): the probe index back to its
+// send thread and slice element (Permutation::inverse, then the shard/thread arithmetic), then the window's
+// claim. It runs on the aggregator thread, not the receive thread, so BM_ParseAndValidate above is unchanged.
+// A /16 x 1,000 ports split over 4 shards x 2 threads; replies to the first 4,096 positions of shard 1.
+void BM_LocateAndClaim(benchmark::State& state) {
+  const std::uint64_t size = 65536ULL * 1000;
+  const ScanPlan plan(size, 1, 4, 2);
+  const Permutation perm(size, 42);
+  WindowShape shape;
+  shape.capacity = std::uint64_t{1} << 20;
+  ProbeWindows windows(plan, perm, shape);
+  std::vector<ProbeIndex> indices(4096);
+  for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = perm(slice_position(plan.shard(), i));
+  std::size_t k = 0;
+  for (auto _ : state) {
+    const auto at = windows.locate(indices[k]);
+    benchmark::DoNotOptimize(windows.thread(at->thread).claim(at->j));
+    k = (k + 1) & 4095;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LocateAndClaim);
+
+// Permutation::inverse alone, for comparison with the forward direction a send thread pays per probe.
+void BM_PermutationInverse(benchmark::State& state) {
+  const std::uint64_t size = 65536ULL * 1000;
+  const Permutation perm(size, 42);
+  std::uint64_t x = 12345;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(perm.inverse(x));  // independent calls, as BM_PermutationStep's forward ones
+    x = x + 0x9E3779B97F4A7C15ULL % size;
+    x = x >= size ? x - size : x;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PermutationInverse);
 
 }  // namespace
 }  // namespace synscan

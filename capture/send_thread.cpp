@@ -7,12 +7,14 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
 namespace synscan {
 namespace {
 
 constexpr std::int64_t kMaxSleepNs = 50'000'000;  // wake at least every 50 ms to see a stop request
 constexpr std::int64_t kSpinNs = 100'000;         // closer than this to the due time, yield instead of sleeping
+constexpr std::int64_t kWindowWaitNs = 1'000'000;  // a full window: look again after 1 ms
 
 void wait_until(std::int64_t due_ns) noexcept {
   const std::int64_t now = monotonic_ns();
@@ -40,54 +42,122 @@ void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop) {
   }
 }
 
-std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,
-                            std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop) {
-  const std::size_t stride = pass.probes.frame_stride();
+namespace {
+
+// One batch of frames being assembled: which cursor and slice element each frame is, and its level.
+struct Batch {
+  explicit Batch(std::uint32_t max)
+      : indices(new ProbeIndex[max]), j(new std::uint64_t[max]), at(new SendCursor[max]), fresh(new ProbeIndex[max]) {}
+  std::unique_ptr<ProbeIndex[]> indices;  // the probes, in send order
+  std::unique_ptr<std::uint64_t[]> j;     // each frame's slice element
+  std::unique_ptr<SendCursor[]> at;       // each frame's place in the send order (the resume point if unsent)
+  std::unique_ptr<ProbeIndex[]> fresh;    // the new probes' indices, from one Permutation::fill
+};
+
+}  // namespace
+
+SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& tx, const SendCounters& counters,
+                      const std::atomic<bool>& stop) {
+  const std::size_t stride = work.probes.frame_stride();
+  const Slice& slice = work.slice;
+  ThreadWindow& window = work.window;
+  const WindowShape& shape = window.shape();
+  const std::uint32_t retries = shape.retries;
+  const std::uint64_t gap = shape.retry_gap;
+  const std::uint64_t count = slice.count;
+  const std::uint64_t end = total_steps(count, shape);
+  const std::uint64_t capacity = window.capacity();
   // Buffers for one batch, allocated before the first probe; the loop below never allocates.
-  std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[stride * pass.max_batch]);
-  std::unique_ptr<std::uint16_t[]> lengths(new std::uint16_t[pass.max_batch]);
-  std::unique_ptr<ProbeIndex[]> indices(new ProbeIndex[pass.max_batch]);
-  // The slice element of each frame in the batch: a batch cut short by a stop resumes at its first unsent frame.
-  std::unique_ptr<std::uint64_t[]> frame_j(new std::uint64_t[pass.max_batch]);
-  std::uint64_t j = pass.start_j;
-  while (j < pass.slice.count && !stop.load(std::memory_order_relaxed)) {
+  std::unique_ptr<std::uint8_t[]> frames(new std::uint8_t[stride * work.max_batch]);
+  std::unique_ptr<std::uint16_t[]> lengths(new std::uint16_t[work.max_batch]);
+  Batch b(work.max_batch);
+  std::vector<std::uint64_t> by_level(retries + 1, 0);
+  SendCursor cur = work.start;
+  bool step_sent = cur.level > 0;  // a step resumed in its middle sent its new probe in the stopped run
+  window.publish_steps(cur.step);
+  while (cur.step < end && !stop.load(std::memory_order_relaxed)) {
     const std::uint32_t allowed = limiter.allowance(monotonic_ns());
     if (allowed == 0) {
       wait_until(limiter.next_due_ns());
       continue;
     }
+    // The new probe j may start only inside the ring: j < tail + capacity.
+    const std::uint64_t room_end = window.tail() + capacity;
     std::size_t filled = 0;
-    while (filled < allowed && j < pass.slice.count) {
-      // The next positions in one batch (Permutation::fill), then the answered ones dropped in place.
-      const auto want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(allowed - filled, pass.slice.count - j));
-      ProbeIndex* const batch = indices.get() + filled;
-      pass.permutation.fill(pass.slice.offset + pass.slice.stride * j, pass.slice.stride, want, batch);
-      for (std::size_t k = 0; k < want; ++k, ++j) {
-        if (pass.skip_answered != nullptr && pass.skip_answered->answered(batch[k])) continue;
-        frame_j[filled] = j;
-        indices[filled++] = batch[k];
+    std::uint32_t slots = 0;  // frames plus steps that sent nothing: each takes one slot of the rate
+    std::uint64_t fresh_first = 0;
+    std::size_t fresh_n = 0;
+    if (retries == 0) {
+      // No retries: the steps are the new probes, consecutive elements, one Permutation::fill.
+      const std::uint64_t stop_at = std::min(count, room_end);
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, stop_at - std::min(stop_at, cur.step)));
+      work.permutation.fill(slice_position(slice, cur.step), slice.stride, want, b.indices.get());
+      for (std::size_t i = 0; i < want; ++i) b.at[i] = SendCursor{cur.step + i, 0};
+      filled = want;
+      slots = static_cast<std::uint32_t>(want);
+      cur.step += want;
+    } else {
+      while (slots < allowed && cur.step < end) {
+        if (cur.level == 0) {
+          if (cur.step < count) {
+            if (cur.step >= room_end) break;  // back-pressure
+            if (fresh_n == 0) fresh_first = cur.step;
+            ++fresh_n;
+            b.at[filled] = cur;
+            b.j[filled++] = cur.step;
+            ++slots;
+            step_sent = true;
+          }
+        } else if (const std::uint64_t back = std::uint64_t{cur.level} * gap; cur.step >= back) {
+          const std::uint64_t j = cur.step - back;
+          if (j < count && !window.answered(j)) {
+            b.at[filled] = cur;
+            b.j[filled++] = j;
+            ++slots;
+            step_sent = true;
+          }
+        }
+        if (++cur.level > retries) {
+          if (!step_sent) ++slots;  // nothing to send in this step: still one slot, so retries keep their distance
+          ++cur.step;
+          cur.level = 0;
+          step_sent = false;
+        }
+      }
+      if (fresh_n > 0) work.permutation.fill(slice_position(slice, fresh_first), slice.stride, fresh_n, b.fresh.get());
+      for (std::size_t i = 0; i < filled; ++i) {
+        b.indices[i] = b.at[i].level == 0 ? b.fresh[b.j[i] - fresh_first] : work.permutation(slice_position(slice, b.j[i]));
       }
     }
-    pass.probes.craft_batch(indices.get(), filled, frames.get(), stride, lengths.get());
+    if (slots == 0) {  // the window is full: the aggregator must finalise before the sender goes on
+      counters.window_waits.fetch_add(1, std::memory_order_relaxed);
+      wait_until(monotonic_ns() + kWindowWaitNs);
+      continue;
+    }
     std::size_t done = 0;
-    while (done < filled) {
-      const std::size_t n = tx.send(frames.get() + stride * done, stride, lengths.get() + done, filled - done);
-      done += n;
-      if (n == 0) {
-        if (stop.load(std::memory_order_relaxed)) break;
-        sched_yield();  // the kernel queue is full: let it drain
+    if (filled > 0) {
+      work.probes.craft_batch(b.indices.get(), filled, frames.get(), stride, lengths.get());
+      while (done < filled) {
+        const std::size_t n = tx.send(frames.get() + stride * done, stride, lengths.get() + done, filled - done);
+        done += n;
+        if (n == 0) {
+          if (stop.load(std::memory_order_relaxed)) break;
+          sched_yield();  // the kernel queue is full: let it drain
+        }
       }
     }
-    limiter.consume(static_cast<std::uint32_t>(done));
-    sent.fetch_add(done, std::memory_order_relaxed);
+    limiter.consume(static_cast<std::uint32_t>(slots - (filled - done)));
+    counters.sent.fetch_add(done, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < done; ++i) ++by_level[b.at[i].level];
     if (done < filled) {  // stopped with frames the kernel never took
-      tx.flush();
-      return frame_j[done];
+      cur = b.at[done];
+      break;
     }
+    window.publish_steps(cur.step);
   }
+  for (std::uint32_t k = 0; k <= retries; ++k) counters.per_level[k].fetch_add(by_level[k], std::memory_order_relaxed);
   tx.flush();
-  return std::min(j, pass.slice.count);
+  return cur;
 }
 
 }  // namespace synscan

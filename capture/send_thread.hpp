@@ -1,41 +1,66 @@
 #pragma once
-// One transmit thread's pass: walk its slice of the permutation, craft each probe, send in batches at the pace of
-// its rate limiter.
+// One transmit thread: walk its slice of the permutation in steps (engine/probe_window.hpp: step s sends the
+// new probe j = s and the retries owed by j - k*D), craft each probe, send in batches at the pace of its rate
+// limiter.
 #include <atomic>
 #include <cstdint>
 
 #include "capture/transmitter.hpp"
 #include "engine/permutation.hpp"
 #include "engine/probe_module.hpp"
+#include "engine/probe_window.hpp"
 #include "engine/rate_limiter.hpp"
-#include "engine/result_table.hpp"
 #include "engine/shard.hpp"
 
 namespace synscan {
 
-struct SendPass {
+/// Where a sender stands in its send order: step `step`, frame `level` of it (0: the new probe j = step,
+/// k: retry k of j = step - k*D). Every frame before it was handed to the kernel exactly once (or skipped as
+/// answered or out of the slice); a sender started here neither loses nor repeats one.
+struct SendCursor {
+  std::uint64_t step = 0;
+  std::uint32_t level = 0;
+  friend bool operator==(const SendCursor&, const SendCursor&) = default;
+};
+
+/// The number of steps of a slice of `count` elements: count + R*D when count > 0 (the last retries of the
+/// last element), else 0.
+[[nodiscard]] inline std::uint64_t total_steps(std::uint64_t count, const WindowShape& shape) noexcept {
+  return count == 0 ? 0 : count + shape.retries * shape.retry_gap;
+}
+
+struct SendWork {
   const Permutation& permutation;
-  const ProbeModule& probes;       ///< crafts the frames
-  Slice slice;                      ///< this thread's positions in the permutation
-  const ResultTable* skip_answered; ///< retry passes: skip probes already answered; nullptr in the first pass
-  std::uint32_t max_batch;          ///< frames per send call
-  std::uint64_t start_j = 0;        ///< first element of the slice to send (a resumed scan's position)
+  const ProbeModule& probes;  ///< crafts the frames
+  Slice slice;                ///< this thread's positions in the permutation
+  ThreadWindow& window;       ///< this thread's answered set in flight; the sender publishes its steps
+  std::uint32_t max_batch;    ///< frames per send call
+  SendCursor start{};         ///< where to begin (a resumed scan's cursor)
+};
+
+/// What one sender did.
+struct SendCounters {
+  std::atomic<std::uint64_t>& sent;               ///< every frame the kernel accepted, added
+  std::atomic<std::uint64_t>* per_level;          ///< [R + 1]: frames accepted by level (0 = new probes)
+  std::atomic<std::uint64_t>& window_waits;       ///< times the window was full
 };
 
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
 std::int64_t monotonic_ns() noexcept;
 
-/// Sleeps `seconds` in steps of 10 ms, returning early once `stop` is set: the waits for late replies between
-/// passes and after the last one.
+/// Sleeps `seconds` in steps of 10 ms, returning early once `stop` is set: the wait for late replies after the
+/// last probe.
 void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop);
 
-/// Sends one pass. `limiter` carries over between passes, so retries count toward the rate. Returns when the slice
-/// is done or `stop` is set (checked every batch and every 50 ms of waiting). Adds every frame the kernel accepted to
-/// `sent`. Returns the resume point: the slice element j of the first probe not handed to the kernel (slice.count
-/// when the pass is done); every probe at [start_j, j) not skipped as answered was accepted exactly once, so a scan
-/// resumed at j neither loses nor repeats one, also when a stop cuts a batch short. Flushes the transmitter before
-/// returning. Throws std::runtime_error from the transmitter on a hard send error.
-std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmitter& tx,
-                            std::atomic<std::uint64_t>& sent, const std::atomic<bool>& stop);
+/// Sends the thread's whole send order from work.start: every frame (new probe or retry) and every step that
+/// sends nothing (after the new probes ran out) takes one slot of `limiter`, so retries count toward the rate
+/// (C21) and keep their distance in time. A retry is skipped when the window marks its probe answered. The
+/// sender does not start the new probe j while j >= window.tail() + capacity (back-pressure: it waits, counted
+/// in window_waits). Publishes its completed steps to the window after each batch. Returns when the order is
+/// done or `stop` is set (checked every batch and every 50 ms of waiting): the cursor of the first frame not
+/// handed to the kernel, exact also when a stop cuts a batch short. Flushes the transmitter before returning.
+/// Throws std::runtime_error from the transmitter on a hard send error.
+SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& tx, const SendCounters& counters,
+                      const std::atomic<bool>& stop);
 
 }  // namespace synscan

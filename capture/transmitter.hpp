@@ -23,7 +23,7 @@ class Transmitter {
   virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                            std::size_t count) = 0;
   /// Returns once every frame accepted by send() has been handed to the driver (backends that queue frames
-  /// themselves, like the TX ring, wait up to 1 s for it); called at the end of each pass. Throws like
+  /// themselves, like the TX ring, wait up to 1 s for it); called when a sender ends. Throws like
   /// send().
   virtual void flush() {}
   /// Frames the backend could not send and gave up on (counted, never silent).

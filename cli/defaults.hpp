@@ -18,8 +18,16 @@ namespace synscan::defaults {
 inline constexpr double kRatePps = 10000;
 /// --wait: seconds to wait for replies after the last probe.
 inline constexpr double kWaitS = 5;
-/// --retries: extra passes over the probes still unanswered.
+/// --retries: times a probe still unanswered is sent again.
 inline constexpr std::uint32_t kRetries = 0;
+/// --retry-delay: seconds (at the asked rate) between a probe's sends: D = rate x this many probes later, as the
+/// 1 s pause between the retry passes of old. Long enough for a reply over any terrestrial path.
+inline constexpr double kRetryDelayS = 1;
+/// --late-replies: seconds after a probe's last send during which a reply is still matched and deduplicated.
+/// Targets resend an unanswered SYN-ACK with exponential backoff: Linux 5 times (net.ipv4.tcp_synack_retries)
+/// at 1, 3, 7, 15 and 31 s, giving up after ~63 s; Windows twice within ~9 s. 64 s covers them all, so such a
+/// resend is a duplicate, never a late reply; the window it costs is rate x 64 bits (8 MiB at 1,000,000 pps).
+inline constexpr double kLateRepliesS = 64;
 /// --send-threads: transmit threads.
 inline constexpr std::uint32_t kSendThreads = 1;
 /// --send-backend: xdp where every send thread's socket opens, else sendmmsg (capture/transmitter.hpp).
@@ -29,7 +37,8 @@ inline constexpr SendBackend kSendBackend = SendBackend::automatic;
 /// probe.
 inline constexpr std::uint16_t kSourcePortFirst = kDefaultSourcePortFirst;  // engine/probe_module.hpp
 inline constexpr std::uint16_t kSourcePortLast = kDefaultSourcePortLast;
-/// --max-memory: bound on the result table, MiB.
+/// --max-memory: bound on the answered set of the probes in flight (engine/probe_window.hpp), MiB: the plan
+/// (rate x (retries x retry delay + late replies)) must fit.
 inline constexpr std::uint64_t kMaxMemoryMiB = 1024;
 /// --pcap-buffer: the capture ring, MiB. libpcap maps it as TPACKET_V3 blocks of 256 KiB, each closed after
 /// at most kBlockTimeoutMs (capture/pcap_receiver.hpp). A SYN-ACK or RST takes ~130 bytes of ring

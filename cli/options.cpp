@@ -22,7 +22,6 @@
 #include "cli/version.hpp"
 #include "engine/banner/hello.hpp"
 #include "engine/output/writer.hpp"
-#include "engine/result_table.hpp"
 #include "engine/target_parse.hpp"
 
 namespace po = boost::program_options;
@@ -37,6 +36,8 @@ struct RawOptions {
   std::string rate;
   std::string wait;
   std::string retries;
+  std::string retry_delay;
+  std::string late_replies;
   std::string seed;
   std::string interface;
   std::vector<std::string> source_ip;
@@ -152,7 +153,12 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("wait", po::value(&o.wait)->value_name("SECONDS"),
        with_default("wait for replies after the last probe", defaults::kWaitS).c_str())
       ("retries", po::value(&o.retries)->value_name("N"),
-       with_default("extra passes over unanswered probes", defaults::kRetries).c_str())
+       with_default("send a probe still unanswered N more times", defaults::kRetries).c_str())
+      ("retry-delay", po::value(&o.retry_delay)->value_name("SECONDS"),
+       with_default("time between a probe's sends, counted in probes at the asked rate", defaults::kRetryDelayS).c_str())
+      ("late-replies", po::value(&o.late_replies)->value_name("SECONDS"),
+       with_default("a reply this long after a probe's last send is still used; later ones are counted as late",
+                    defaults::kLateRepliesS).c_str())
       ("send-threads", po::value(&o.send_threads)->value_name("N"),
        with_default("transmit threads", defaults::kSendThreads).c_str())
       ("max-runtime", po::value(&o.max_runtime)->value_name("SECONDS"),
@@ -217,7 +223,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
        with_default("auto (xdp where it can run, else sendmmsg), sendmmsg, mmap (TX ring), xdp (AF_XDP; not "
                     "with --pcap-out) or libnet", send_backend_name(defaults::kSendBackend)).c_str())
       ("max-memory", po::value(&o.max_memory)->value_name("MIB"),
-       with_default("bound on the result table", defaults::kMaxMemoryMiB).c_str())
+       with_default("bound on the state of the probes in flight (rate x (retries x delay + late replies))",
+                    defaults::kMaxMemoryMiB).c_str())
       ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"),
        with_default("capture ring size", defaults::kPcapBufferMiB).c_str())
       ("config", po::value(&o.config)->value_name("FILE"),
@@ -486,6 +493,8 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (given("rate")) c.rate_pps = parse_positive_double(raw.rate, "--rate", 0.001);
   if (given("wait")) c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
   if (given("retries")) c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
+  if (given("retry-delay")) c.retry_delay_s = parse_positive_double(raw.retry_delay, "--retry-delay", 0.0);
+  if (given("late-replies")) c.late_replies_s = parse_positive_double(raw.late_replies, "--late-replies", 0.0);
   if (given("send-threads")) {
     c.send_threads = static_cast<std::uint32_t>(parse_u64(raw.send_threads, "--send-threads", 1, 64));
   }
@@ -562,11 +571,6 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;
   }
   if (given("pcap-buffer")) c.pcap_buffer_bytes = parse_u64(raw.pcap_buffer, "--pcap-buffer", 1, 1024) << 20;
-  if (!c.dry_run && ResultTable::bytes_for(c.space.size()) > c.max_memory_bytes) {
-    throw UsageError(fmt::format("the probe space ({} probes) needs {} MiB of result table, above --max-memory {} MiB",
-                                 c.space.size(), (ResultTable::bytes_for(c.space.size()) + (1 << 20) - 1) >> 20,
-                                 c.max_memory_bytes >> 20));
-  }
   // 0 is no limit: what lifts a stopped scan's limit when it is resumed (--resume FILE --max-runtime 0).
   if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0);
   if (!raw.resume_file.empty()) c.resume_file = raw.resume_file;

@@ -127,6 +127,8 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"outputs", outputs},
       {"show", show_text(c.show)},
       {"status", status_text(c.status)},
+      {"retry_delay_s", c.retry_delay_s},
+      {"late_replies_s", c.late_replies_s},
       {"max_memory_mib", c.max_memory_bytes >> 20},
       {"pcap_buffer_mib", c.pcap_buffer_bytes >> 20},
       {"pcap_out", c.pcap_out_path},
@@ -156,6 +158,12 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"interrupted", r.interrupted},
       {"probes", {{"total", c.space.size()}, {"sent", total_sent(r)}, {"sent_per_pass", r.sent_per_pass}}},
       {"send_s", r.send_s},
+      {"window",
+       {{"bytes", r.window_bytes},
+        {"planned_elements_per_thread", c.window.capacity},
+        {"retry_gap_steps", c.window.retry_gap},
+        {"late_steps", c.window.late_steps},
+        {"waits", s.window_waits.load()}}},
       {"mean_pps", mean_pps(r)},
       {"rate_capped", s.rate_capped.load()},
       {"sender",
@@ -167,6 +175,8 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
         {"rst", s.replies_rst.load()},
         {"icmp_unreach", s.replies_icmp.load()},
         {"duplicate", s.replies_duplicate.load()},
+        {"late", s.replies_late.load()},
+        {"other_shard", s.replies_other_shard.load()},
         {"ignored", s.replies_ignored.load()}}},
       {"results", {{"open", s.open.load()}, {"closed", s.closed.load()}, {"filtered", s.filtered.load()}}},
       {"families",
@@ -223,6 +233,11 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   }
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
+  fmt::print(out,
+             "synscan: state of the probes in flight: {} bytes ({} send threads); {} late replies (after "
+             "--late-replies), {} for other shards; window full {} times\n",
+             r.window_bytes, c.send_threads, s.replies_late.load(),
+             s.replies_other_shard.load(), s.window_waits.load());
   const std::string why =
       r.send_backend_fallback.empty() ? "" : fmt::format(" (auto; not xdp: {})", r.send_backend_fallback);
   fmt::print(out, "synscan: sent through {}{}; send errors {}\n", send_backend_name(r.send_backend), why,

@@ -17,8 +17,10 @@ namespace synscan {
 struct ScanRecord {
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   std::int64_t end_ms = 0;
-  double send_s = 0;                         ///< seconds from the first probe to the end of the last pass
-  std::vector<std::uint64_t> sent_per_pass;  ///< probes sent by each pass
+  double send_s = 0;                         ///< seconds from the first probe to the last sender's end
+  /// Frames sent by level: new probes, then each retry (pass k of a probe = its k-th retry).
+  std::vector<std::uint64_t> sent_per_pass;
+  std::uint64_t window_bytes = 0;  ///< the windows' bits (engine/probe_window.hpp): the answered set's state
   bool interrupted = false;                  ///< stopped by SIGINT/SIGTERM
   std::string interface;                     ///< as resolved (route or -i)
   std::vector<IpAddress> source_ips;  ///< one per family scanned, IPv4 first
@@ -32,7 +34,7 @@ struct ScanRecord {
 /// One address family's share of a scan: what the summary and --metadata say per family.
 struct FamilyCounts {
   std::uint64_t targets = 0;  ///< target addresses of the family
-  /// targets x ports: the family's probes in one pass of the whole space (all shards)
+  /// targets x ports: the family's probes, each once, in the whole space (all shards)
   std::uint64_t probes = 0;
   std::uint64_t open = 0, closed = 0, filtered = 0;  ///< results so far (this shard)
 };
@@ -41,7 +43,7 @@ struct FamilyCounts {
 /// is the total minus IPv6, saturating).
 FamilyCounts family_counts(const ScanConfig& config, const ScanState& state, Family f);
 
-/// The --metadata document: version, effective options, seed, times, probes per pass, replies by kind,
+/// The --metadata document: version, effective options, seed, times, frames per retry level, the window's state, replies by kind,
 /// results by state, mean rate, drop counters, and per family (`families.ipv4`, `families.ipv6`, both always
 /// present): targets, probes, source_ip ("" when the family was not scanned) and results by state. Keys are
 /// stable: scripts read them.

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -17,15 +20,15 @@
 #include "cli/scan_config.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/version.hpp"
-#include "engine/aggregator.hpp"
-#include "engine/permutation.hpp"
-#include "engine/result_table.hpp"
+#include "capture/send_passes.hpp"
+#include "engine/probe_window.hpp"
+#include "engine/rate_limiter.hpp"
 #include "engine/shard.hpp"
 
 namespace synscan {
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: cursors and windows (1 had passes and a whole-space answered set)
 // The outputs and how the run is watched may change on resume; what decides the probes may not.
 constexpr std::array<std::string_view, 25> kAllowedWithResume = {
     "output",          "format",          "show",        "rate",          "wait",       "max-runtime",
@@ -122,11 +125,44 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
   return out;
 }
 
+namespace {
+
+// The windows of scan `c`: from its rate and delays, or, resumed, with the stopped run's steps (so that the
+// same retries go out) and room for what it left in flight. Refused above --max-memory (a dry run sends
+// nothing and holds no window).
+WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& resume) {
+  const double thread_rate = c.rate_pps / c.send_threads;
+  const std::uint32_t batch = batch_for_rate(thread_rate, kMaxSendBatch);
+  WindowShape shape = plan_window(thread_rate, c.retries, c.retry_delay_s, c.late_replies_s, batch);
+  if (resume) {
+    const double lag = std::max(4.0 * batch, std::ceil(thread_rate * 0.25));
+    shape.retry_gap = std::max<std::uint64_t>(1, resume->point.retry_gap);
+    shape.late_steps = resume->point.late_steps;
+    std::uint64_t left = 0;
+    for (const ThreadResume& t : resume->point.threads) left = std::max(left, t.next.step - std::min(t.next.step, t.tail));
+    const double need = static_cast<double>(std::max(shape.in_flight_steps(), left)) + lag;
+    shape.capacity = std::bit_ceil(static_cast<std::uint64_t>(std::clamp(need, 64.0, 1125899906842624.0)));
+  }
+  const std::uint64_t bytes = ProbeWindows::bytes_for(c.plan, shape);
+  if (!c.dry_run && bytes > c.max_memory_bytes) {
+    throw UsageError(fmt::format(
+        "the probes in flight need {} MiB of state ({:.10g} pps x ({} retries x {:.10g} s + {:.10g} s of late "
+        "replies)), above "
+        "--max-memory {} MiB: lower --rate, --retries, --retry-delay or --late-replies, or raise --max-memory",
+        (bytes + (1 << 20) - 1) >> 20, c.rate_pps, c.retries, c.retry_delay_s, c.late_replies_s,
+        c.max_memory_bytes >> 20));
+  }
+  return shape;
+}
+
+}  // namespace
+
 void finish_config(ScanConfig& c, const OptionSources& sources) {
   c.plan = ScanPlan(c.space.size(), c.shard_index, c.shard_count, c.send_threads);
   c.effective = with_seed(sources.entries, c.seed);
+  if (sources.resume) check_resume_matches(c, *sources.resume, sources.resume_path);
+  c.window = plan_windows(c, sources.resume);
   if (!sources.resume) return;
-  check_resume_matches(c, *sources.resume, sources.resume_path);
   c.resume_from = sources.resume->point;
   c.resume_from->loaded_from = sources.resume_path;
   if (!sources.outputs_from_resume) return;
@@ -154,9 +190,18 @@ std::string resume_to_json(const ScanConfig& c, const ResumePoint& point) {
   j["shard_count"] = c.shard_count;
   j["send_threads"] = c.send_threads;
   j["space_size"] = c.space.size();
-  j["pass"] = point.pass;
-  j["next_j"] = point.next_j;
-  if (!point.answered.empty()) j["answered"] = encode_words(point.answered);
+  j["retry_gap"] = point.retry_gap;
+  j["late_steps"] = point.late_steps;
+  nlohmann::json next_j = nlohmann::json::array(), next_retry = nlohmann::json::array(),
+                 windows = nlohmann::json::array();
+  for (const ThreadResume& t : point.threads) {
+    next_j.push_back(t.next.step);
+    next_retry.push_back(t.next.level);
+    windows.push_back({{"tail", t.tail}, {"answered", encode_words(t.answered)}});
+  }
+  j["next_j"] = std::move(next_j);          // per thread: its step, the next new slice element j
+  j["next_retry"] = std::move(next_retry);  // per thread: the frame within that step (0: the new probe)
+  j["windows"] = std::move(windows);
   return j.dump(1) + "\n";
 }
 
@@ -182,17 +227,27 @@ ResumeFile resume_from_json(std::string_view text, const std::string& source) {
     f.shard_count = j.at("shard_count").get<std::uint64_t>();
     f.send_threads = j.at("send_threads").get<std::uint32_t>();
     f.space_size = j.at("space_size").get<std::uint64_t>();
-    f.point.pass = j.at("pass").get<std::uint32_t>();
-    f.point.next_j = j.at("next_j").get<std::vector<std::uint64_t>>();
-    if (j.contains("answered")) {
-      auto words = decode_words(j.at("answered").get<std::string>());
-      if (!words) throw bad("'answered' is not base64 of 64-bit words");
-      f.point.answered = std::move(*words);
+    f.point.retry_gap = j.at("retry_gap").get<std::uint64_t>();
+    f.point.late_steps = j.at("late_steps").get<std::uint64_t>();
+    const auto next_j = j.at("next_j").get<std::vector<std::uint64_t>>();
+    const auto next_retry = j.at("next_retry").get<std::vector<std::uint32_t>>();
+    const nlohmann::json& windows = j.at("windows");
+    if (next_j.size() != f.send_threads || next_retry.size() != f.send_threads ||
+        !windows.is_array() || windows.size() != f.send_threads) {
+      throw bad("one cursor and one window per send thread expected");
+    }
+    for (std::uint32_t t = 0; t < f.send_threads; ++t) {
+      ThreadResume r;
+      r.next = SendCursor{next_j[t], next_retry[t]};
+      r.tail = windows[t].at("tail").get<std::uint64_t>();
+      auto words = decode_words(windows[t].at("answered").get<std::string>());
+      if (!words) throw bad("a window's 'answered' is not base64 of 64-bit words");
+      r.answered = std::move(*words);
+      f.point.threads.push_back(std::move(r));
     }
   } catch (const nlohmann::json::exception& e) {
     throw bad(e.what());
   }
-  if (f.point.next_j.size() != f.send_threads) throw bad("one position per send thread expected");
   return f;
 }
 
@@ -210,12 +265,15 @@ void check_resume_matches(const ScanConfig& c, const ResumeFile& f, const std::s
   if (c.shard_index != f.shard_index || c.shard_count != f.shard_count) throw mismatch("shard");
   if (c.send_threads != f.send_threads) throw mismatch("send threads");
   if (c.space.size() != f.space_size) throw mismatch("probe space size");
-  if (f.point.pass > c.retries) throw mismatch("pass beyond the retries");
+  WindowShape shape;
+  shape.retries = c.retries;
+  shape.retry_gap = std::max<std::uint64_t>(1, f.point.retry_gap);
   for (std::uint32_t t = 0; t < c.plan.threads(); ++t) {
-    if (f.point.next_j[t] > c.plan.thread(t).count) throw mismatch("a position beyond its slice");
-  }
-  if (c.retries > 0 && f.point.answered.size() != ResultTable::bytes_for(c.space.size()) / 8) {
-    throw mismatch("answered set size");
+    const ThreadResume& r = f.point.threads[t];
+    const std::uint64_t count = c.plan.thread(t).count;
+    if (r.next.step > total_steps(count, shape) || r.next.level > c.retries) throw mismatch("a cursor beyond its slice");
+    if (r.tail > count || r.tail > r.next.step) throw mismatch("a window beyond its cursor");
+    if (r.answered.size() * 64 > r.next.step - r.tail + 64) throw mismatch("a window larger than its span");
   }
 }
 
@@ -249,58 +307,35 @@ std::string write_private_temp_file(const std::string& text) {
 
 }  // namespace
 
-std::uint32_t first_pass(const ScanConfig& c) { return c.resume_from ? c.resume_from->pass : 0; }
-
-std::uint64_t start_j(const ScanConfig& c, std::uint32_t pass, std::uint32_t thread) {
-  return c.resume_from && pass == c.resume_from->pass ? c.resume_from->next_j.at(thread) : 0;
-}
-
-std::vector<std::uint64_t> answered_words(const ResultTable& table) {
-  std::vector<std::uint64_t> words(ResultTable::bytes_for(table.size()) / 8, 0);
-  for (std::uint64_t i = 0; i < table.size(); ++i) {
-    if (table.answered(i)) words[i >> 6] |= std::uint64_t{1} << (i & 63);
+std::vector<SendCursor> start_cursors(const ScanConfig& c) {
+  std::vector<SendCursor> out;
+  if (c.resume_from) {
+    for (const ThreadResume& t : c.resume_from->threads) out.push_back(t.next);
   }
-  return words;
+  return out;
 }
 
-void preload_answered(ResultTable& table, const std::vector<std::uint64_t>& words) {
-  for (std::uint64_t w = 0; w < words.size(); ++w) {
-    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
-      const std::uint64_t index = w * 64 + static_cast<std::uint64_t>(__builtin_ctzll(bits));
-      if (index < table.size()) table.claim(index);
-    }
+void restore_windows(const ScanConfig& c, ProbeWindows& windows) {
+  if (!c.resume_from) return;
+  for (std::uint32_t t = 0; t < windows.threads(); ++t) {
+    const ThreadResume& r = c.resume_from->threads.at(t);
+    windows.thread(t).restore(r.tail, r.answered);
+    windows.thread(t).publish_steps(r.next.step);
   }
 }
 
-void report_silence(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
-                    Aggregator& aggregator, std::int64_t ts_ms) {
-  if (reached.pass < c.retries) return;  // later passes (of a resumed run) will send these again
-  const bool resumed_in_last_pass = c.resume_from && c.resume_from->pass == c.retries;
-  for (std::uint32_t t = 0; t < c.plan.threads(); ++t) {
-    // The stopped run already reported the positions before its stop in the last pass.
-    walk_slice(permutation, c.plan.thread(t), resumed_in_last_pass ? c.resume_from->next_j[t] : 0,
-               reached.next_j[t], [&](std::span<const ProbeIndex> batch) {
-                 for (const ProbeIndex index : batch) aggregator.add_silent(index, c.space, ts_ms);
-                 return true;
-               });
+ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next, const ProbeWindows& windows) {
+  ResumePoint p;
+  p.retry_gap = c.window.retry_gap;
+  p.late_steps = c.window.late_steps;
+  for (std::uint32_t t = 0; t < windows.threads(); ++t) {
+    ThreadResume r;
+    r.next = next.at(t);
+    r.tail = windows.thread(t).tail();
+    r.answered = windows.thread(t).snapshot(r.next.step + 1);
+    p.threads.push_back(std::move(r));
   }
-  aggregator.flush();
-}
-
-void report_unanswered(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
-                       bool complete, Aggregator& aggregator, std::int64_t ts_ms) {
-  if (!complete || c.resume_from) {
-    report_silence(c, permutation, reached, aggregator, ts_ms);
-  } else if (c.shard_count == 1) {
-    aggregator.finish_unanswered(c.space, ts_ms);
-  } else {
-    // A shard owns only its positions of the permutation: walk them instead of the whole table.
-    walk_slice(permutation, c.plan.shard(), 0, c.plan.shard_probes(), [&](std::span<const ProbeIndex> batch) {
-      for (const ProbeIndex index : batch) aggregator.add_silent(index, c.space, ts_ms);
-      return true;
-    });
-    aggregator.flush();
-  }
+  return p;
 }
 
 void finish_resume(const ScanConfig& c) {
@@ -310,8 +345,7 @@ void finish_resume(const ScanConfig& c) {
   }
 }
 
-void save_resume(const ScanConfig& c, ResumePoint reached, const ResultTable& table) {
-  if (c.retries > 0) reached.answered = answered_words(table);
+void save_resume(const ScanConfig& c, const ResumePoint& reached) {
   const std::string text = resume_to_json(c, reached);
   std::string path = c.resume_file;
   try {
@@ -322,9 +356,15 @@ void save_resume(const ScanConfig& c, ResumePoint reached, const ResultTable& ta
     path = write_private_temp_file(text);
     fmt::print(stderr, "synscan: {}; wrote the resume file to {} instead\n", e.what(), path);
   }
+  std::uint64_t at = 0, tail = 0;
+  for (std::uint32_t t = 0; t < reached.threads.size(); ++t) {
+    at += std::min(reached.threads[t].next.step, c.plan.thread(t).count);
+    tail += reached.threads[t].tail;
+  }
   fmt::print(stderr,
-             "synscan: stopped in pass {} of {}; resume file written to {} (continue with: synscan --resume {})\n",
-             reached.pass + 1, c.retries + 1, path, path);
+             "synscan: stopped after {} of {} new probes ({} final); resume file written to {} (continue with: "
+             "synscan --resume {})\n",
+             at, c.plan.shard_probes(), tail, path, path);
 }
 
 }  // namespace synscan

@@ -1,39 +1,44 @@
 #pragma once
 // Stopping and resuming a scan (C18). On SIGINT/SIGTERM or --max-runtime the scan driver writes a resume file
-// (JSON): the effective options (seed included, so the permutation is the same), the shard, the pass and each
-// send thread's position j in its slice (engine/shard.hpp), and, when there are retry passes, which probes
-// were answered. `synscan --resume FILE` rebuilds the ScanConfig from those options through the same option
-// parser and continues each thread at its j: stopped + resumed send every probe once and report every result
-// once.
+// (JSON): the effective options (seed included, so the permutation is the same), the shard, and per send
+// thread its cursor in its send order (capture/send_thread.hpp: the step, i.e. the next new slice element j,
+// and the frame within the step) and its window (engine/probe_window.hpp): the tail (every element before it
+// is final and was reported by the stopped run) and which elements from the tail on were answered. It also
+// records the window's retry gap and late steps, so that a resumed run with another --rate sends the same
+// retries. `synscan --resume FILE` rebuilds the ScanConfig from those options through the same option parser,
+// restores the windows and continues each thread at its cursor: stopped + resumed send every probe once per
+// retry it is owed and report every result once.
 //
-// Filtered-by-silence: a probe is reported filtered (no-response) by the run that sent it for the last time.
-// A run stopped in the last pass reports the probes it sent in that pass and got no answer for; the resumed
-// run reports only the rest. A run stopped before its last pass reports no silence: the resumed run's later
-// passes decide.
+// Filtered-by-silence: a probe is reported filtered (no-response) by the run in which its fate became final
+// (the window's tail moved past it, or the end of a complete scan).
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "capture/send_thread.hpp"
 #include "cli/config_file.hpp"
 
 namespace synscan {
 
 struct ScanConfig;
-class ResultTable;
-class Permutation;
-class Aggregator;
+class ProbeWindows;
 
-/// Where a scan stands: the pass being sent and, per send thread, the slice element j of its first probe not
-/// yet handed to the kernel (j = slice.count: the thread is done with the pass).
-struct ResumePoint {
-  std::uint32_t pass = 0;
-  std::vector<std::uint64_t> next_j;
-  /// ResultTable words (bit i = probe index i answered) when the scan has retry passes, else empty: the
-  /// resumed retry passes skip what the stopped run already had answered, and never report it again.
+/// One send thread's state in a resume file.
+struct ThreadResume {
+  SendCursor next;      ///< the first frame of its send order not handed to the kernel
+  std::uint64_t tail = 0;  ///< its window's tail: elements before it are final (reported by the stopped run)
+  /// Bit i = element tail + i answered (reported by the stopped run), for the elements up to next.step.
   std::vector<std::uint64_t> answered;
-  std::string loaded_from;  ///< the file a --resume read it from (not written to the file)
+};
+
+/// Where a scan stands: every send thread's cursor and window, and the window's shape in steps.
+struct ResumePoint {
+  std::vector<ThreadResume> threads;
+  std::uint64_t retry_gap = 1;   ///< WindowShape::retry_gap of the stopped run
+  std::uint64_t late_steps = 0;  ///< WindowShape::late_steps of the stopped run
+  std::string loaded_from;       ///< the file a --resume read it from (not written to the file)
 };
 
 /// A resume file's contents.
@@ -62,7 +67,8 @@ struct OptionSources {
 OptionSources gather_options(const boost::program_options::parsed_options& command_line,
                              const boost::program_options::options_description& desc);
 
-/// The last step of building a ScanConfig: records the effective options (with the seed in use), and for a
+/// The last step of building a ScanConfig: plans the windows (engine/probe_window.hpp; UsageError when they
+/// exceed --max-memory, unless a dry run), records the effective options (with the seed in use), and for a
 /// resumed scan checks the file against the config, sets the resume point, and appends to the stopped run's
 /// output files (line formats: list, ndjson, grepable) or, for formats that cannot be appended to, writes
 /// PATH.resumed instead of overwriting what the stopped run wrote. Throws UsageError on a mismatch.
@@ -76,7 +82,7 @@ bool allowed_with_resume(std::string_view name);
 std::string resume_to_json(const ScanConfig& c, const ResumePoint& point);
 
 /// Parses a resume file's text. Throws UsageError naming `source` and what is wrong (not JSON, missing key,
-/// wrong type, positions inconsistent with the thread count).
+/// wrong type, cursors or windows inconsistent with the thread count).
 ResumeFile resume_from_json(std::string_view text, const std::string& source);
 
 /// Reads and parses a resume file. Throws std::runtime_error when it cannot be read (a directory included;
@@ -84,44 +90,30 @@ ResumeFile resume_from_json(std::string_view text, const std::string& source);
 ResumeFile read_resume_file(const std::string& path);
 
 /// Checks that `c` (built from file.options plus allowed overrides) has the seed, shard, thread count and
-/// probe space recorded in the file; UsageError otherwise.
+/// probe space recorded in the file, and that each cursor and window lies inside its slice; UsageError
+/// otherwise.
 void check_resume_matches(const ScanConfig& c, const ResumeFile& file, const std::string& path);
 
 /// Writes `text` to `path` atomically (a temporary file renamed over it). Throws std::runtime_error with the
 /// system's reason.
 void write_file_atomically(const std::string& path, const std::string& text);
 
-/// The first pass a scan sends (the resume point's pass, else 0).
-std::uint32_t first_pass(const ScanConfig& c);
+/// Where each send thread starts: the resume point's cursors, else empty (every thread from the start).
+std::vector<SendCursor> start_cursors(const ScanConfig& c);
 
-/// Where send thread `thread` starts in `pass`: the resume point's j in the pass the scan resumes in, else 0.
-std::uint64_t start_j(const ScanConfig& c, std::uint32_t pass, std::uint32_t thread);
+/// Restores the stopped run's windows (tails and answered bits) into `windows`, for a resumed scan.
+void restore_windows(const ScanConfig& c, ProbeWindows& windows);
 
-/// The answered set of `table` as words (see ResumePoint::answered).
-std::vector<std::uint64_t> answered_words(const ResultTable& table);
-
-/// Marks every probe answered in `words` as answered in `table` (claimed: never reported again).
-void preload_answered(ResultTable& table, const std::vector<std::uint64_t>& words);
-
-/// Reports as filtered (no-response) every unanswered probe whose last sending was in this run, given that
-/// the run started at c's resume point (or the beginning) and stopped at `reached` (see the rule at the top).
-void report_silence(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
-                    Aggregator& aggregator, std::int64_t ts_ms);
-
-/// Reports every probe this run leaves unanswered as filtered (no-response) at its end: a complete scan that
-/// was not resumed reports every silent probe of its shard (a single shard by ResultTable's own walk, faster
-/// than the permutation's); any other run reports by the rule at the top (report_silence). `reached` is where
-/// the run stopped; `complete` says that it sent every pass and waited to the end.
-void report_unanswered(const ScanConfig& c, const Permutation& permutation, const ResumePoint& reached,
-                       bool complete, Aggregator& aggregator, std::int64_t ts_ms);
+/// The resume point of a run stopped with the senders at `next` and the windows as they are now (call after
+/// the aggregator thread stopped).
+ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next, const ProbeWindows& windows);
 
 /// A resumed scan `c` completed: removes the resume file it continued from (so that running it again cannot
 /// send the probes a second time) and says so on stderr.
 void finish_resume(const ScanConfig& c);
 
-/// Writes the resume file of scan `c` stopped at `reached` to c.resume_file and says so on stderr. Records
-/// the answered set from `table` when the scan has retry passes. Throws std::runtime_error when it cannot be
-/// written.
-void save_resume(const ScanConfig& c, ResumePoint reached, const ResultTable& table);
+/// Writes the resume file of scan `c` stopped at `reached` to c.resume_file and says so on stderr. Throws
+/// std::runtime_error when it cannot be written.
+void save_resume(const ScanConfig& c, const ResumePoint& reached);
 
 }  // namespace synscan

@@ -13,6 +13,7 @@
 #include "cli/resume.hpp"
 #include "engine/banner/hello.hpp"
 #include "engine/probe_space.hpp"
+#include "engine/probe_window.hpp"
 #include "engine/result.hpp"
 #include "engine/shard.hpp"
 #include "engine/types.hpp"
@@ -34,7 +35,13 @@ struct ScanConfig {
   ProbeSpace space;                  ///< targets x ports, overlaps merged
   double rate_pps = defaults::kRatePps;        ///< probes per second over all send threads, retries included
   double wait_s = defaults::kWaitS;            ///< seconds to wait for replies after the last probe
-  std::uint32_t retries = defaults::kRetries;  ///< extra passes over unanswered probes
+  std::uint32_t retries = defaults::kRetries;  ///< times an unanswered probe is sent again
+  double retry_delay_s = defaults::kRetryDelayS;     ///< seconds between a probe's sends (at the asked rate)
+  double late_replies_s = defaults::kLateRepliesS;   ///< seconds after a probe's last send a reply still counts
+  /// The window of probes in flight per send thread (engine/probe_window.hpp), planned from the rate, the
+  /// retries, the two delays above and --max-memory in finish_config; a resumed scan keeps the stopped run's
+  /// retry gap and late steps.
+  WindowShape window;
   std::uint64_t seed = 0;            ///< permutation seed (random unless --seed)
   bool seed_given = false;
   std::uint64_t shard_index = 0;     ///< 0-based
@@ -60,14 +67,14 @@ struct ScanConfig {
   bool count_only = false;           ///< --count: the dry run prints only the number of probes
   std::vector<std::pair<IpAddress, std::string>> hostnames;  ///< names targets were given as, sorted by address
   std::string user{defaults::kUser};  ///< --user: who synscan becomes after set-up when started as root
-  std::uint64_t max_memory_bytes = defaults::kMaxMemoryMiB << 20;    ///< bound on the result table, bytes
+  std::uint64_t max_memory_bytes = defaults::kMaxMemoryMiB << 20;    ///< bound on the windows' bits, bytes
   std::uint64_t pcap_buffer_bytes = defaults::kPcapBufferMiB << 20;  ///< the capture ring, bytes
   std::string command_line;          ///< as typed, for metadata
   ConfigEntries effective;           ///< every option (file + command line) with the seed used: echo, resume file
   std::string resume_file{defaults::kResumeFile};  ///< where a stopped scan writes its resume file
   double max_runtime_s =
       defaults::kMaxRuntimeS;              ///< --max-runtime: stop, write the resume file; 0 = no limit
-  std::optional<ResumePoint> resume_from;  ///< --resume: the pass and each send thread's position to continue at
+  std::optional<ResumePoint> resume_from;  ///< --resume: each send thread's cursor and window to continue with
   bool banners = false;                    ///< --banners: the banner stage takes every open port
   BannerProbeSpec banner_probes;           ///< --banner-probe: the hello per port (auto: default_hello)
   std::uint32_t banner_concurrency = defaults::kBannerConcurrency;  ///< --banner-concurrency

@@ -31,7 +31,6 @@ namespace synscan {
 namespace {
 
 constexpr auto kNeighbourTimeout = std::chrono::milliseconds(1500);
-constexpr double kRetryGapS = 1.0;   // wait between passes for the previous pass's replies
 constexpr double kStopDrainS = 1.0;  // after a stop request, replies in flight still count for this long
 constexpr std::size_t kQueueCapacity = 1 << 16;  // verdicts between the receive and the aggregator thread
 
@@ -119,18 +118,15 @@ std::jthread stop_at_deadline(const ScanConfig& c, std::int64_t start_ns, ScanSt
   });
 }
 
-PassSchedule pass_schedule(const ScanConfig& c, std::int64_t start_ns) {
-  PassSchedule s;
+SendSchedule send_schedule(const ScanConfig& c, std::int64_t start_ns) {
+  SendSchedule s;
   s.rate_pps = c.rate_pps;
-  s.first_pass = first_pass(c);
-  s.last_pass = c.retries;
-  for (std::uint32_t t = 0; t < c.plan.threads(); ++t) s.start_j.push_back(start_j(c, s.first_pass, t));
-  s.pass_gap_s = std::min(kRetryGapS, c.wait_s);
+  s.start = start_cursors(c);
   s.start_ns = start_ns;
   return s;
 }
 
-// After the last pass: --wait seconds for late replies; after a stop request (before or during that wait) at
+// After the last probe: --wait seconds for late replies; after a stop request (before or during that wait) at
 // most kStopDrainS for the replies in flight.
 void wait_for_late_replies(const ScanConfig& c, ScanState& state, bool interrupted, bool outputs_gone) {
   const std::atomic<bool> never{false};
@@ -158,9 +154,9 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   outputs.watch(state.stop);  // a failed output warns; with none left the scan stops, its results being lost
   MetadataFile metadata(c.metadata_path);
   const ServiceNames services = ServiceNames::load();
-  ResultTable table(c.space.size());
-  if (c.resume_from) preload_answered(table, c.resume_from->answered);  // reported by the stopped run
-  Aggregator aggregator(table, c.show, outputs.writers());
+  ProbeWindows windows(c.plan, permutation, c.window);
+  restore_windows(c, windows);  // a resumed scan: the stopped run's tails and answered bits
+  Aggregator aggregator(windows, c.space, c.show, outputs.writers());
   SpscQueue<Result> queue(kQueueCapacity);
 
   // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
@@ -191,8 +187,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
   std::jthread deadline = stop_at_deadline(c, start_ns, state);
-  const PassesSent sent = run_send_passes(c.plan, permutation, *probes, table, sender.transmitters,
-                                          pass_schedule(c, start_ns), state);
+  const SendersDone sent = run_senders(c.plan, permutation, *probes, windows, sender.transmitters,
+                                      send_schedule(c, start_ns), state);
   const bool interrupted = state.stop.load();
   wait_for_late_replies(c, state, interrupted, outputs.all_failed());
   receiving.stop();    // every verdict is queued,
@@ -215,12 +211,14 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   }
   receiving.rethrow_error();
 
-  // Filtered-by-silence is reported by the run that sent a probe for the last time (cli/resume.hpp).
-  const ResumePoint reached{sent.pass, sent.next_j, {}, {}};
-  if (!complete && !outputs.all_failed()) save_resume(c, reached, table);  // with no output left, no resume
+  // Filtered-by-silence is reported by the run in which a probe's fate became final (cli/resume.hpp): the
+  // windows moved while the scan ran; a complete scan makes the rest final now, after --wait.
+  if (!complete && !outputs.all_failed()) {  // with no output left, no resume
+    save_resume(c, resume_point(c, sent.next, windows));
+  }
   if (complete && c.resume_from)
     finish_resume(c);  // the resume file is spent: running it again would repeat probes
-  report_unanswered(c, permutation, reached, complete, aggregator, unix_ms_now());
+  if (complete) aggregator.finalise_all(unix_ms_now());
   publish_counts(aggregator, state);
   const ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open),
                           aggregator.count(PortState::closed), aggregator.count(PortState::filtered),
@@ -231,7 +229,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.start_ms = info.start_ms;
   record.end_ms = totals.end_ms;
   record.send_s = static_cast<double>(sent.end_ns - start_ns) / 1e9;
-  record.sent_per_pass = sent.sent_per_pass;
+  record.sent_per_pass = sent.sent_per_level;
+  record.window_bytes = windows.bytes();
   record.interrupted = interrupted;
   record.interface = hop.interface;
   if (route.v4) record.source_ips.push_back(route.v4->source_ip);

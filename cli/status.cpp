@@ -117,15 +117,22 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   StatusSnapshot s;
   const std::int64_t now = monotonic_ns();
   s.elapsed_s = static_cast<double>(now - start_ns_) / 1e9;
-  s.pass = state_.pass.load(std::memory_order_relaxed);
-  s.passes = config_.retries + 1;
+  // Retries are interleaved with the new probes (engine/probe_window.hpp): no passes, one progress over the
+  // new probes plus the retries still owed; an answered probe owes none.
+  s.pass = 0;
+  s.passes = 1;
   const std::uint64_t sent = state_.sent.load(std::memory_order_relaxed);
   s.pass_sent = sent - std::min(sent, state_.pass_first_sent.load(std::memory_order_relaxed));
-  s.pass_total = state_.pass_probes.load(std::memory_order_relaxed);
+  const std::uint64_t answered = state_.replies_syn_ack.load(std::memory_order_relaxed) +
+                                 state_.replies_rst.load(std::memory_order_relaxed) +
+                                 state_.replies_icmp.load(std::memory_order_relaxed);
+  const std::uint64_t most = state_.pass_probes.load(std::memory_order_relaxed);
+  const std::uint64_t not_owed = std::min(most, answered * config_.retries);
+  s.pass_total = std::max(most - not_owed, s.pass_sent);
   s.pps = dt_s > 0 ? static_cast<double>(sent - std::min(sent, last_sent)) / dt_s : 0.0;
   s.mean_pps = s.elapsed_s > 0 ? static_cast<double>(sent) / s.elapsed_s : 0.0;
   s.waiting = state_.sending_done.load(std::memory_order_relaxed);
-  // Between passes the pass's own figures are not moving; a pass's final verdict (rate_capped) stays.
+  // Once sending ended the figures are not moving; the senders' final verdict (rate_capped) stays.
   s.rate_capped = state_.rate_capped.load(std::memory_order_relaxed) ||
                   (!s.waiting && dt_s > 0 && sending_capped(s.pps, config_.rate_pps, s.elapsed_s));
   const double left = static_cast<double>(s.pass_total - std::min(s.pass_total, s.pass_sent));

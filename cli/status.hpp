@@ -17,13 +17,13 @@ namespace synscan {
 /// One moment of a scan, as the status line shows it.
 struct StatusSnapshot {
   double elapsed_s = 0;          ///< since the scan started
-  std::uint32_t pass = 0;        ///< 0-based pass being sent
-  std::uint32_t passes = 1;      ///< 1 + retries
-  std::uint64_t pass_sent = 0;   ///< probes sent in this pass
-  std::uint64_t pass_total = 0;  ///< probes this pass sends at most
+  std::uint32_t pass = 0;        ///< always 0: retries are interleaved (engine/probe_window.hpp)
+  std::uint32_t passes = 1;      ///< always 1 (kept for the JSON fields)
+  std::uint64_t pass_sent = 0;   ///< frames sent
+  std::uint64_t pass_total = 0;  ///< frames owed at most: the new probes plus the retries still owed
   double pps = 0;                ///< over the last interval
   double mean_pps = 0;           ///< since the start
-  double eta_s = 0;              ///< until the end of this pass plus --wait (the wait left, once sent)
+  double eta_s = 0;              ///< until the last frame plus --wait (the wait left, once sent)
   bool waiting = false;          ///< every probe sent; waiting for late replies
   bool final = false;            ///< the last line of the scan
   bool complete = false;         ///< with final: the scan ran to its end (not interrupted)
@@ -36,7 +36,7 @@ struct StatusSnapshot {
   std::uint64_t banners_done = 0, banners_pending = 0, banners_timeout = 0, banners_refused = 0;
   bool rate_capped = false;  ///< the senders cannot keep up with --rate: pps is the machine's maximum
 
-  /// Percent of this pass sent, 0-100: never above 100, and 100 only once the pass is sent (or on the final
+  /// Percent of the frames owed sent, 0-100: never above 100, and 100 only once sending ended (or on the final
   /// line of a complete scan).
   double percent() const noexcept;
 };
@@ -52,7 +52,7 @@ std::string format_pps(double pps);
 bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noexcept;
 
 /// "synscan: 0:00:05 | 500/1000 sent 50.0% | 100 pps (mean 99) | ETA 0:00:10 | open 3 closed 497 filtered 0 |
-/// drops 0" (pass k/n appears when there are retries; "waiting" replaces the ETA after the last probe;
+/// drops 0" ("pass k/n" only for passes > 1, which the scan driver no longer sets; "waiting" replaces the ETA after the last probe;
 /// "(mean 99, rate capped)" when the senders cannot keep up with --rate).
 std::string format_status_line(const StatusSnapshot& s);
 

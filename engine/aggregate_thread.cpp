@@ -23,6 +23,15 @@ void count_reply(Reason reason, ScanState& state) noexcept {
   }
 }
 
+// Under a steady stream of verdicts the queue never runs dry: move the windows every this many verdicts too,
+// so that the senders are not held back (ThreadWindow back-pressure).
+constexpr std::uint32_t kFinaliseEvery = 1024;
+
+std::int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept {
@@ -47,23 +56,43 @@ void AggregateThread::stop() noexcept {
 }
 
 void AggregateThread::run() {
-  // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found.
+  // Drain; flush whenever idle so each result reaches a pipe within milliseconds of being found. The windows
+  // move (silence reported as filtered) whenever idle and every kFinaliseEvery verdicts under load.
   bool dirty = false;
+  std::uint32_t since_finalise = 0;
+  const auto finalise = [&] {
+    since_finalise = 0;
+    if (aggregator_.finalise_ready(unix_ms()) > 0) {
+      dirty = true;
+      publish_counts(aggregator_, state_);
+    }
+  };
   for (;;) {
     // Read the flag before popping: the receive thread has stopped before it is set, so an empty queue seen
     // after it means every verdict was taken.
     const bool stopping = stop_.load(std::memory_order_acquire);
     if (std::optional<Result> f = queue_.pop()) {
-      if (aggregator_.add(*f)) {
-        dirty = true;
-        count_reply(f->reason, state_);
-        publish_counts(aggregator_, state_);
-      } else {
-        state_.replies_duplicate.fetch_add(1, std::memory_order_relaxed);
+      switch (aggregator_.add(*f)) {
+        case Aggregator::Taken::reported:
+          dirty = true;
+          count_reply(f->reason, state_);
+          publish_counts(aggregator_, state_);
+          break;
+        case Aggregator::Taken::duplicate:
+          state_.replies_duplicate.fetch_add(1, std::memory_order_relaxed);
+          break;
+        case Aggregator::Taken::late:
+          state_.replies_late.fetch_add(1, std::memory_order_relaxed);
+          break;
+        case Aggregator::Taken::other_shard:
+          state_.replies_other_shard.fetch_add(1, std::memory_order_relaxed);
+          break;
       }
+      if (++since_finalise >= kFinaliseEvery) finalise();
       continue;
     }
     if (aggregator_.write_finished_banners() > 0) dirty = true;  // --banners: results back from the stage
+    finalise();
     if (dirty) {
       aggregator_.flush();
       dirty = false;

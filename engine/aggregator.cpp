@@ -2,30 +2,47 @@
 
 namespace synscan {
 
-bool Aggregator::add(const Result& result) {
-  if (!table_.claim(result.index)) return false;
-  emit(result);
-  return true;
+Aggregator::Taken Aggregator::add(const Result& result) {
+  const std::optional<ProbeWindows::Where> at = windows_.locate(result.index);
+  if (!at) return Taken::other_shard;
+  switch (windows_.thread(at->thread).claim(at->j)) {
+    case ThreadWindow::Claim::first:
+      emit(result);
+      return Taken::reported;
+    case ThreadWindow::Claim::duplicate:
+      return Taken::duplicate;
+    case ThreadWindow::Claim::late:
+      break;
+  }
+  return Taken::late;
 }
 
-void Aggregator::finish_unanswered(const ProbeSpace& space, std::int64_t ts_ms) {
-  table_.for_each_unanswered([&](ProbeIndex index) { emit(silent_result(index, space.at(index), ts_ms)); });
+std::uint64_t Aggregator::finalise(std::uint32_t thread, std::uint64_t limit, std::int64_t ts_ms) {
+  const Slice& slice = windows_.plan().thread(thread);
+  const Permutation& permutation = windows_.permutation();
+  return windows_.thread(thread).advance(limit, [&](std::uint64_t j) {
+    const ProbeIndex index = permutation(slice_position(slice, j));
+    const Probe p = space_.at(index);
+    Result r;
+    r.index = index;
+    r.ip = p.ip;
+    r.port = p.port;
+    r.state = PortState::filtered;
+    r.reason = Reason::no_response;
+    r.ts_ms = ts_ms;
+    emit(r);
+  });
+}
+
+std::uint64_t Aggregator::finalise_ready(std::int64_t ts_ms) {
+  std::uint64_t n = 0;
+  for (std::uint32_t t = 0; t < windows_.threads(); ++t) n += finalise(t, windows_.thread(t).final_limit(), ts_ms);
+  return n;
+}
+
+void Aggregator::finalise_all(std::int64_t ts_ms) {
+  for (std::uint32_t t = 0; t < windows_.threads(); ++t) finalise(t, windows_.thread(t).count(), ts_ms);
   flush();
-}
-
-void Aggregator::add_silent(ProbeIndex index, const ProbeSpace& space, std::int64_t ts_ms) {
-  if (table_.claim(index)) emit(silent_result(index, space.at(index), ts_ms));
-}
-
-Result Aggregator::silent_result(ProbeIndex index, Probe p, std::int64_t ts_ms) {
-  Result r;
-  r.index = index;
-  r.ip = p.ip;
-  r.port = p.port;
-  r.state = PortState::filtered;
-  r.reason = Reason::no_response;
-  r.ts_ms = ts_ms;
-  return r;
 }
 
 void Aggregator::flush() {

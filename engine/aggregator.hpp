@@ -1,7 +1,8 @@
 #pragma once
-// The results aggregator: the single consumer of verdicts. It deduplicates by probe index (each (ip, port) is
-// reported once, the first valid reply wins), counts every state per address family, and hands the shown
-// results to the writers.
+// The results aggregator: the single consumer of verdicts. It deduplicates by probe over the window of probes
+// in flight (engine/probe_window.hpp: each (ip, port) is reported once, the first valid reply wins), reports
+// the probes whose fate became final without a reply as filtered (no-response) as the windows move, counts
+// every state per address family, and hands the shown results to the writers.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -9,16 +10,16 @@
 #include "engine/banner/banner_exchange.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/probe_space.hpp"
+#include "engine/probe_window.hpp"
 #include "engine/result.hpp"
-#include "engine/result_table.hpp"
 
 namespace synscan {
 
 class Aggregator {
  public:
-  /// `table` and the writers must outlive the aggregator.
-  Aggregator(ResultTable& table, ShowMask show, std::vector<ResultWriter*> writers)
-      : table_(table), show_(show), writers_(std::move(writers)) {}
+  /// `windows`, `space` and the writers must outlive the aggregator.
+  Aggregator(ProbeWindows& windows, const ProbeSpace& space, ShowMask show, std::vector<ResultWriter*> writers)
+      : windows_(windows), space_(space), show_(show), writers_(std::move(writers)) {}
 
   /// --banners: an open result that is shown goes to `exchange` instead of the writers, and is written when
   /// write_finished_banners() takes it back with its banner. Counted when added, as every result. Set before
@@ -29,16 +30,24 @@ class Aggregator {
   /// frees the banners. Returns how many. Call from the thread that calls add().
   std::size_t write_finished_banners();
 
-  /// Takes one verdict. Returns false for a duplicate (the probe was already answered): nothing is written.
-  bool add(const Result& result);
+  /// What became of one verdict.
+  enum class Taken : std::uint8_t {
+    reported,     ///< the probe's first valid reply: counted and written
+    duplicate,    ///< the probe was already answered
+    late,         ///< the probe's fate was already final (before its window's tail): no state left
+    other_shard,  ///< another shard sends this probe
+  };
+  /// Takes one verdict (its probe mapped to a send thread's window with Permutation::inverse).
+  Taken add(const Result& result);
 
-  /// Ends the scan: every probe never answered is filtered (reason no-response), counted, and written when
-  /// filtered results are shown. Call once, after the last reply was taken, and only for a complete scan.
-  void finish_unanswered(const ProbeSpace& space, std::int64_t ts_ms);
+  /// Makes final every element the senders' progress allows (ThreadWindow::final_limit): each one no reply
+  /// claimed is reported filtered (no-response) with time `ts_ms`. Returns how many became final. The
+  /// aggregator thread calls it while the scan runs, so silence streams out as the windows move.
+  std::uint64_t finalise_ready(std::int64_t ts_ms);
 
-  /// Reports one probe that got no valid reply as filtered (no-response), unless it was answered. For shards,
-  /// which own only part of the space.
-  void add_silent(ProbeIndex index, const ProbeSpace& space, std::int64_t ts_ms);
+  /// Ends a complete scan: every element still in flight becomes final (filtered when unanswered). Call once,
+  /// after the last reply was taken.
+  void finalise_all(std::int64_t ts_ms);
 
   /// Pushes buffered output to every writer's file.
   void flush();
@@ -52,11 +61,12 @@ class Aggregator {
   }
 
  private:
+  std::uint64_t finalise(std::uint32_t thread, std::uint64_t limit, std::int64_t ts_ms);
   void emit(const Result& r);
-  static Result silent_result(ProbeIndex index, Probe p, std::int64_t ts_ms);
   static constexpr std::size_t family_slot(Family f) noexcept { return f == Family::ipv6 ? 1 : 0; }
 
-  ResultTable& table_;
+  ProbeWindows& windows_;
+  const ProbeSpace& space_;
   ShowMask show_;
   std::vector<ResultWriter*> writers_;
   std::array<std::array<std::uint64_t, 3>, 2> counts_{};  // [IPv4, IPv6][PortState]

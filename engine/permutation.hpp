@@ -76,6 +76,21 @@ class Permutation {
     return x;
   }
 
+  /// The position whose index is `value`: inverse(operator()(p)) == p for every p < size(). Runs the Feistel
+  /// rounds backwards (each round is undone by subtracting mod A or xoring again, header comment 1) and walks
+  /// the cycle backwards until the value lies below size (the inverse of the cycle walk, 2). Costs about one
+  /// operator() call. Used by the aggregator to map a reply's probe index back to its shard, send thread and
+  /// slice element (engine/probe_window.hpp). Precondition: value < size().
+  [[nodiscard]] std::uint64_t inverse(std::uint64_t value) const noexcept {
+    assert(value < size_);
+    if (size_ == 1) return 0;
+    std::uint64_t x = value;
+    do {
+      x = decrypt(x);
+    } while (x >= size_);
+    return x;
+  }
+
   /// out[i] = (*this)(first + stride * i) for i in [0, n): the positions a send thread walks
   /// (engine/shard.hpp), as one batch. Precondition: first + stride * (n - 1) < size(). The same values as n
   /// calls of operator(), faster: where the CPU has AVX2 (checked at construction) 8 indices go through the
@@ -96,6 +111,18 @@ class Permutation {
       left += multiply_high(hash(right, keys_[r]), high_size_);  // F(R) in [0, A): left < 2A
       left = left >= high_size_ ? left - high_size_ : left;      // mod A, branch-free (cmov)
       right ^= hash(left, keys_[r + 1]) >> low_shift_;           // G(L) in [0, 2^m)
+    }
+    return (left << low_bits_) | right;
+  }
+
+  /// encrypt()'s inverse: the same rounds in reverse order, each undone.
+  [[nodiscard]] std::uint64_t decrypt(std::uint64_t x) const noexcept {
+    std::uint64_t left = x >> low_bits_;
+    std::uint64_t right = x & low_mask_;
+    for (int r = kRounds - 2; r >= 0; r -= 2) {
+      right ^= hash(left, keys_[r + 1]) >> low_shift_;
+      const std::uint64_t f = multiply_high(hash(right, keys_[r]), high_size_);  // in [0, A)
+      left = left >= f ? left - f : left + high_size_ - f;                       // (L - F(R)) mod A
     }
     return (left << low_bits_) | right;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // What changes while a scan runs: counters and the stop request, kept apart from the immutable ScanConfig
 // (cli/scan_config.hpp). Pure atomics, so that every thread may read it and each writes its own fields: the
-// send threads `sent` (capture/send_thread.hpp), the pass loop `pass`, `pass_*`, `rate_capped` and
+// send threads `sent` (capture/send_thread.hpp), the sender loop `pass_*`, `rate_capped`, `window_waits` and
 // `sending_done` (capture/send_passes.hpp), the receive thread `replies_ignored`, `queue_drops` and the
 // capture counters (capture/receive_thread.hpp), the aggregator thread the results and replies by kind
 // (engine/aggregate_thread.hpp), signal handlers and --max-runtime `stop`. The status line and the summary
@@ -32,6 +32,11 @@ struct ScanState {
 
   // Replies by kind, first valid reply per probe (aggregator thread), and later replies to answered probes.
   std::atomic<std::uint64_t> replies_syn_ack{0}, replies_rst{0}, replies_icmp{0}, replies_duplicate{0};
+  /// Valid replies for probes whose fate was already final (past --late-replies, engine/probe_window.hpp):
+  /// not reported, no state is left to deduplicate them. And valid replies for another shard's probes.
+  std::atomic<std::uint64_t> replies_late{0}, replies_other_shard{0};
+  /// Times a sender waited because its window was full (the aggregator behind): back-pressure.
+  std::atomic<std::uint64_t> window_waits{0};
 
   /// Kernel capture counters (pcap_stats), refreshed about once a second by the receive thread: frames that
   /// passed the filter, frames dropped because the ring was full, frames the interface dropped. A non-zero

@@ -107,7 +107,7 @@ run_case() {
   fi
   [[ -s $dir/scan.resume ]] || fail "($name) no resume file written"
   jq -e '.next_j | length > 0' "$dir/scan.resume" >/dev/null || fail "($name) resume file lacks positions"
-  log "($name) stopped at pass $(jq .pass "$dir/scan.resume"), positions $(jq -c .next_j "$dir/scan.resume"); $(
+  log "($name) stopped at positions $(jq -c .next_j "$dir/scan.resume"); $(
     wc -l <"$dir/result.ndjson") results so far"
 
   # The resume file round-trips: its options echo the same as the stopped run's own --echo-config.

@@ -89,11 +89,24 @@ sort -t' ' -k1,1V -k2,2n "$E2E_WORK/order" | cmp -s - "$E2E_WORK/order" ||
 
 # One unsharded scan from the lab's first scanner, same options and seed.
 # shellcheck disable=SC2086  # $targets and $scan_args are word lists
-scan $targets -p "$ports" --seed 424242 $scan_args --format ndjson -o "$E2E_WORK/whole.ndjson" ||
-  fail "unsharded scan exited $?"
+scan $targets -p "$ports" --seed 424242 $scan_args --format ndjson -o "$E2E_WORK/whole.ndjson" \
+  2>"$E2E_WORK/whole.err" || fail "unsharded scan exited $?: $(cat "$E2E_WORK/whole.err")"
 key='"\(.ip) \(.port) \(.state) \(.reason)"'
 diff <(jq -r "$key" "$E2E_WORK/merged.ndjson" | sort) <(jq -r "$key" "$E2E_WORK/whole.ndjson" | sort) \
   >"$E2E_WORK/diff" || fail "merged shards differ from the unsharded scan: $(head -n 10 "$E2E_WORK/diff")"
+
+# Memory per shard follows its share: each shard's window (the answered set of its probes in flight, the summary's
+# "state of the probes in flight") is at most 2/N of the unsharded scan's (power-of-two rings) and not all of it;
+# the shards used to allocate the whole space's table each.
+whole_state=$(sed -n 's/.*state of the probes in flight: \([0-9]*\) bytes.*/\1/p' "$E2E_WORK/whole.err")
+[[ -n $whole_state ]] || fail "no state line in the unsharded summary: $(cat "$E2E_WORK/whole.err")"
+for index in 0 1 2; do
+  state=$(sed -n 's/.*state of the probes in flight: \([0-9]*\) bytes.*/\1/p' "$E2E_WORK/shard-$index.err")
+  [[ -n $state ]] || fail "no state line in shard $((index + 1))'s summary"
+  ((state * 3 <= whole_state * 2 && state < whole_state)) ||
+    fail "shard $((index + 1))/3 holds $state bytes of state, the whole scan $whole_state: not about 1/3"
+done
+log "state per shard: $(sed -n 's/.*in flight: \([0-9]*\) bytes.*/\1/p' "$E2E_WORK"/shard-*.err | tr '\n' ' ')bytes; unsharded $whole_state bytes"
 
 # merge writes the other formats too.
 "$SYNSCAN_BIN" merge --format list "${shard_files[@]}" 2>/dev/null >"$E2E_WORK/merged.list"

@@ -16,6 +16,10 @@
 #include "engine/aggregator.hpp"
 #include "engine/banner/banner_exchange.hpp"
 #include "engine/output/escape.hpp"
+#include "engine/permutation.hpp"
+#include "engine/probe_window.hpp"
+#include "engine/shard.hpp"
+#include "engine/target_parse.hpp"
 #include "writer_fixture.hpp"
 
 namespace synscan {
@@ -248,10 +252,16 @@ struct Recorder final : ResultWriter {
 };
 
 TEST(BannerAggregator, OpenResultsWaitForTheirBannerOthersAreWrittenAtOnce) {
-  ResultTable table(16);
+  // A space of 16 probes, one shard and send thread, whose window holds all of them: any index may be claimed.
+  AddressRanges targets;
+  parse_target_list("192.0.2.0/30", targets);
+  const ProbeSpace space(TargetSet(targets), PortSet(parse_port_list("21-24")));
+  const ScanPlan plan(space.size(), 0, 1, 1);
+  const Permutation perm(space.size(), 7);
+  ProbeWindows windows(plan, perm, WindowShape{});
   Recorder rec;
   ShowMask all{true, true, true};
-  Aggregator agg(table, all, {&rec});
+  Aggregator agg(windows, space, all, {&rec});
   BannerExchange exchange;
   int wakeups = 0;
   exchange.set_wakeup([&] { ++wakeups; });
@@ -260,7 +270,7 @@ TEST(BannerAggregator, OpenResultsWaitForTheirBannerOthersAreWrittenAtOnce) {
   for (std::size_t i = 0; i < in.size(); ++i) {
     Result r = in[i];
     r.index = i;
-    EXPECT_TRUE(agg.add(r));
+    EXPECT_EQ(agg.add(r), Aggregator::Taken::reported);
   }
   EXPECT_EQ(agg.count(PortState::open), 3U);  // counted at once
   EXPECT_EQ(rec.results.size(), 5U);          // closed and filtered written at once, open held
@@ -286,7 +296,7 @@ TEST(BannerAggregator, OpenResultsWaitForTheirBannerOthersAreWrittenAtOnce) {
   Result late = in[2];
   late.index = 12;
   late.port = 8080;
-  EXPECT_TRUE(agg.add(late));
+  EXPECT_EQ(agg.add(late), Aggregator::Taken::reported);
   EXPECT_EQ(agg.write_finished_banners(), 1U);
   EXPECT_EQ(rec.results.back().port, 8080);
 }

@@ -101,6 +101,8 @@ std::vector<Documented> documented_defaults() {
       {"--rate", fmt::format("{}", defaults::kRatePps), "| `--rate"},
       {"--wait", fmt::format("{}", defaults::kWaitS), "| `--wait"},
       {"--retries", fmt::format("{}", defaults::kRetries), "| `--retries"},
+      {"--retry-delay", fmt::format("{}", defaults::kRetryDelayS), "| `--retry-delay"},
+      {"--late-replies", fmt::format("{}", defaults::kLateRepliesS), "| `--late-replies"},
       {"--send-threads", fmt::format("{}", defaults::kSendThreads), "| `--send-threads"},
       {"--source-port", fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast),
        "| `-i, --interface"},
@@ -169,6 +171,8 @@ TEST(Defaults, OptionsNotGivenTakeTheDefaults) {
   EXPECT_EQ(c.rate_pps, defaults::kRatePps);
   EXPECT_EQ(c.wait_s, defaults::kWaitS);
   EXPECT_EQ(c.retries, defaults::kRetries);
+  EXPECT_EQ(c.retry_delay_s, defaults::kRetryDelayS);
+  EXPECT_EQ(c.late_replies_s, defaults::kLateRepliesS);
   EXPECT_EQ(c.send_threads, defaults::kSendThreads);
   EXPECT_EQ(c.send_backend, defaults::kSendBackend);
   EXPECT_EQ(c.source_port_first, defaults::kSourcePortFirst);

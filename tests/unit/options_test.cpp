@@ -1,9 +1,12 @@
 // Command-line mistakes users make (../shared/cases.md, "also seen"): each is one clear UsageError, exit 2.
 #include <gtest/gtest.h>
 
+#include "engine/probe_window.hpp"
+
 #include <sstream>
 
 #include "cli/options.hpp"
+#include "tests/unit/cli_test_helpers.hpp"
 
 namespace synscan {
 namespace {
@@ -97,6 +100,21 @@ TEST(Options, MaxRuntimeZeroIsNoLimit) {
   EXPECT_EQ(cl.config->max_runtime_s, 0.0);
   EXPECT_EQ(usage_error({"198.19.0.1", "-p", "80", "--max-runtime", "-1", "--dry-run"}),
             "bad value '-1' in --max-runtime (expected a number >= 0)");
+}
+
+// --max-memory bounds the window of probes in flight (rate x (retries x delay + late replies)), not the space:
+// 10.0.0.0/8 x 0-65535 (2^40 probes) plans at the defaults; a rate whose window does not fit is refused.
+TEST(Options, MaxMemoryBoundsTheWindowNotTheSpace) {
+  const test::Parsed big = test::run({"10.0.0.0/8", "-p", "0-65535", "--rate", "100000"});
+  ASSERT_TRUE(big.config);
+  EXPECT_EQ(big.config->space.size(), std::uint64_t{1} << 40);
+  EXPECT_EQ(ProbeWindows::bytes_for(big.config->plan, big.config->window), 1U << 20);  // 100,000 pps x 64 s
+  const std::string e = usage_error({"10.0.0.0/8", "-p", "0-65535", "--rate", "100000000", "--retries", "2",
+                                     "--retry-delay", "10", "--max-memory", "64"});
+  EXPECT_NE(e.find("above --max-memory 64 MiB"), std::string::npos) << e;
+  EXPECT_NE(e.find("100000000 pps x (2 retries x 10 s + 64 s of late replies)"), std::string::npos) << e;
+  // A dry run holds no window: not refused.
+  EXPECT_TRUE(test::run({"198.18.0.0/24", "-p", "80", "--rate", "100000000", "--max-memory", "1", "--dry-run"}).config);
 }
 
 }  // namespace

@@ -188,6 +188,26 @@ TEST(Permutation, HugeSizeMapsIntoRangeAndIsInjectiveOnASample) {
   }
 }
 
+TEST(Permutation, InverseUndoesEveryPositionOfSmallAndOddSizes) {
+  for (std::uint64_t size : {1ull, 2ull, 3ull, 63ull, 64ull, 65ull, 1000ull, 4097ull, 65537ull}) {
+    const Permutation p(size, 99 + size);
+    for (std::uint64_t i = 0; i < size; ++i) {
+      ASSERT_EQ(p.inverse(p(i)), i) << "size " << size;
+      ASSERT_EQ(p(p.inverse(i)), i) << "size " << size;
+    }
+  }
+}
+
+TEST(Permutation, InverseUndoesPositionsOfHugeSizes) {
+  for (std::uint64_t size : {std::uint64_t{1} << 40, (std::uint64_t{1} << 48) - 12345, Permutation::kMaxSize}) {
+    const Permutation p(size, 7);
+    for (std::uint64_t i = 0; i < 20000; ++i) {
+      const std::uint64_t pos = (i * 0x9E3779B97F4A7C15ULL) % size;
+      ASSERT_EQ(p.inverse(p(pos)), pos) << "size " << size;
+    }
+  }
+}
+
 TEST(Permutation, RejectsZeroAndTooLargeSizes) {
   EXPECT_THROW(Permutation(0, 1), std::invalid_argument);
   EXPECT_THROW(Permutation(Permutation::kMaxSize + 1, 1), std::invalid_argument);

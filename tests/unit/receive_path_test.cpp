@@ -3,6 +3,10 @@
 // counts).
 #include <gtest/gtest.h>
 
+#include "engine/probe_window.hpp"
+
+#include "engine/target_parse.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -12,7 +16,6 @@
 #include "capture/receive_thread.hpp"
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
-#include "engine/result_table.hpp"
 
 namespace synscan {
 namespace {
@@ -106,9 +109,14 @@ bool eventually(Done done) {
 }
 
 TEST(ReceivePath, AggregatorThreadStreamsDeduplicatesAndPublishes) {
-  ResultTable table(16);
+  AddressRanges targets;
+  parse_target_list("192.0.2.0/30", targets);
+  const ProbeSpace space(TargetSet(targets), PortSet(parse_port_list("1-4")));  // 16 probes
+  const ScanPlan plan(space.size(), 0, 1, 1);
+  const Permutation perm(space.size(), 5);
+  ProbeWindows windows(plan, perm, WindowShape{});
   WatchedWriter writer;
-  Aggregator aggregator(table, ShowMask{true, true, true}, {&writer});
+  Aggregator aggregator(windows, space, ShowMask{true, true, true}, {&writer});
   SpscQueue<Result> queue(64);
   ScanState state;
   const TaggedModule module;
@@ -134,6 +142,39 @@ TEST(ReceivePath, AggregatorThreadStreamsDeduplicatesAndPublishes) {
   EXPECT_EQ(state.closed.load(), 1U);
   EXPECT_EQ(state.filtered.load(), 1U);
   EXPECT_EQ(aggregator.count(PortState::closed), 1U);
+}
+
+// Silence streams: once the sender's steps pass a probe (no retries, no late steps here), the aggregator thread
+// reports it filtered while the scan still runs, each probe once, the answered ones never.
+TEST(ReceivePath, AggregatorThreadReportsSilenceAsTheWindowMoves) {
+  AddressRanges targets;
+  parse_target_list("192.0.2.0/30", targets);
+  const ProbeSpace space(TargetSet(targets), PortSet(parse_port_list("1-4")));
+  const ScanPlan plan(space.size(), 0, 1, 1);
+  const Permutation perm(space.size(), 5);
+  ProbeWindows windows(plan, perm, WindowShape{});
+  WatchedWriter writer;
+  Aggregator aggregator(windows, space, ShowMask{true, true, true}, {&writer});
+  SpscQueue<Result> queue(64);
+  ScanState state;
+  AggregateThread aggregating(queue, aggregator, state);
+  Result r;
+  r.index = perm(3);  // slice element 3
+  r.ip = space.at(r.index).ip;
+  r.port = space.at(r.index).port;
+  r.state = PortState::open;
+  r.reason = Reason::syn_ack;
+  ASSERT_TRUE(queue.push(r));
+  ASSERT_TRUE(eventually([&] { return state.open.load() == 1; }));
+  windows.thread(0).publish_steps(8);  // elements 0..7 sent
+  ASSERT_TRUE(eventually([&] { return state.filtered.load() == 7; }));
+  EXPECT_EQ(windows.thread(0).tail(), 8U);
+  r.index = perm(2);  // element 2 is final: a reply now is late
+  ASSERT_TRUE(queue.push(r));
+  ASSERT_TRUE(eventually([&] { return state.replies_late.load() == 1; }));
+  aggregating.stop();
+  EXPECT_EQ(writer.flushed().size(), 8U);
+  EXPECT_EQ(state.open.load(), 1U);
 }
 
 }  // namespace

@@ -63,9 +63,11 @@ std::string write_resume(const ScanConfig& c, const ResumePoint& point) {
 }
 
 ResumePoint some_point(const ScanConfig& c) {
-  ResumePoint p{1, {5, 0, 17}, std::vector<std::uint64_t>(ResultTable::bytes_for(c.space.size()) / 8, 0), {}};
-  p.answered[0] = 0x8000000000000001ull;
-  p.answered[3] = 0x00F0F0F0F0F0F0F0ull;
+  ResumePoint p;
+  p.retry_gap = c.window.retry_gap;
+  p.late_steps = c.window.late_steps;
+  p.threads = {ThreadResume{SendCursor{5, 0}, 2, {0x8000000000000005ull}}, ThreadResume{SendCursor{0, 0}, 0, {}},
+               ThreadResume{SendCursor{17, 1}, 10, {0xF0ull}}};
   return p;
 }
 
@@ -79,9 +81,14 @@ TEST(Resume, JsonRoundTrip) {
   EXPECT_EQ(f.seed, c.seed);
   EXPECT_EQ(f.send_threads, 3U);
   EXPECT_EQ(f.space_size, c.space.size());
-  EXPECT_EQ(f.point.pass, 1U);
-  EXPECT_EQ(f.point.next_j, p.next_j);
-  EXPECT_EQ(f.point.answered, p.answered);
+  EXPECT_EQ(f.point.retry_gap, p.retry_gap);
+  EXPECT_EQ(f.point.late_steps, p.late_steps);
+  ASSERT_EQ(f.point.threads.size(), 3U);
+  for (std::size_t t = 0; t < 3; ++t) {
+    EXPECT_EQ(f.point.threads[t].next, p.threads[t].next);
+    EXPECT_EQ(f.point.threads[t].tail, p.threads[t].tail);
+    EXPECT_EQ(f.point.threads[t].answered, p.threads[t].answered);
+  }
 }
 
 TEST(Resume, ResumeRebuildsTheSameConfigAndEchoesTheSameOptions) {
@@ -98,11 +105,9 @@ TEST(Resume, ResumeRebuildsTheSameConfigAndEchoesTheSameOptions) {
   EXPECT_EQ(c.retries, 2U);
   EXPECT_EQ(c.resume_file, "r.json");
   ASSERT_TRUE(c.resume_from);
-  EXPECT_EQ(c.resume_from->next_j, (std::vector<std::uint64_t>{5, 0, 17}));
   EXPECT_EQ(c.resume_from->loaded_from, path);
-  EXPECT_EQ(first_pass(c), 1U);
-  EXPECT_EQ(start_j(c, 1, 2), 17U);
-  EXPECT_EQ(start_j(c, 2, 2), 0U);  // later passes start at the beginning
+  EXPECT_EQ(start_cursors(c), (std::vector<SendCursor>{{5, 0}, {0, 0}, {17, 1}}));
+  EXPECT_EQ(c.window.retry_gap, original.config->window.retry_gap);
   // The stopped run's outputs are appended to, not truncated.
   ASSERT_EQ(c.outputs.size(), 1U);
   EXPECT_EQ(c.outputs[0].path, "out.ndjson");
@@ -147,16 +152,16 @@ TEST(Resume, BadFilesAreUsageErrors) {
       error_of([] { resume_from_json("{\"synscan_resume\":9}", "f"); }).find("not a synscan resume file"),
       std::string::npos);
   ResumePoint p = some_point(c);
-  p.next_j.pop_back();
-  EXPECT_NE(
-      error_of([&] { resume_from_json(resume_to_json(c, p), "f"); }).find("one position per send thread"),
-      std::string::npos);
-  // A position past the end of its slice, a pass past the retries, a different space: refused on load.
+  p.threads.pop_back();
+  EXPECT_NE(error_of([&] { resume_from_json(resume_to_json(c, p), "f"); })
+                .find("one cursor and one window per send thread"),
+            std::string::npos);
+  // A cursor past the end of its order, a tail past its cursor, a different space: refused on load.
   for (int k = 0; k < 3; ++k) {
     ResumePoint q = some_point(c);
     std::string text = resume_to_json(c, q);
-    if (k == 0) q.next_j[1] = c.space.size();
-    if (k == 1) q.pass = 3;
+    if (k == 0) q.threads[1].next.step = c.space.size() * 1000;
+    if (k == 1) q.threads[0].tail = 6;
     text = resume_to_json(c, q);
     if (k == 2) text.replace(text.find("\"space_size\": "), 14, "\"space_size\": 1");
     const std::string path = temp_path("bad");
@@ -166,16 +171,6 @@ TEST(Resume, BadFilesAreUsageErrors) {
   }
   // Unreadable: the environment (std::runtime_error, exit 1), not bad input (tests/unit/input_file_test.cpp).
   EXPECT_THROW(run({"--resume", "/nonexistent/r.json"}), std::runtime_error);
-}
-
-TEST(Resume, AnsweredWordsRoundTripThroughTheTable) {
-  ResultTable a(200);
-  for (ProbeIndex i : {0ULL, 63ULL, 64ULL, 150ULL, 199ULL}) a.claim(i);
-  const std::vector<std::uint64_t> words = answered_words(a);
-  ResultTable b(200);
-  preload_answered(b, words);
-  for (ProbeIndex i = 0; i < 200; ++i) EXPECT_EQ(a.answered(i), b.answered(i)) << i;
-  EXPECT_FALSE(b.claim(150));  // preloaded = already reported
 }
 
 // A transmitter that reads (dst ip, dst port) of each frame it accepts, takes at most `budget` frames in all,
@@ -202,7 +197,8 @@ class FakeTransmitter : public Transmitter {
 };
 
 TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
-  const Parsed r = run({"198.18.0.0/24", "-p", "22,80,443", "--seed", "3"});
+  const Parsed r = run({"198.18.0.0/24", "-p", "22,80,443", "--seed", "3", "--retries", "1", "--retry-delay", "0.003",
+                        "--send-threads", "2"});
   ASSERT_TRUE(r.config);
   const ScanConfig& c = *r.config;
   ProbeSetup setup;
@@ -211,94 +207,76 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
   setup.v4 = LocalEndpoint{LinkType::ethernet, {}, {}, IpAddress::v4(0xC6120001)};
   const std::unique_ptr<ProbeModule> maker = make_probe_module("tcp_syn", setup);
   const Permutation perm(c.space.size(), c.seed);
-  ResultTable answered(c.space.size());
-  for (ProbeIndex i = 0; i < c.space.size(); i += 5) answered.claim(i);  // a retry pass skips these
-  for (const ResultTable* skip : std::vector<const ResultTable*>{nullptr, &answered}) {
-    for (std::uint64_t budget : {0ULL, 1ULL, 37ULL, 100ULL, 500ULL}) {
-      const Slice slice = make_slice(c.space.size(), 0, 1, 1, 2);  // thread 1 of 2
-      std::atomic<bool> stop{false};
-      std::atomic<std::uint64_t> sent{0};
-      FakeTransmitter first(budget, stop);
-      RateLimiter fast(1e9, 64, 0);
-      const std::uint64_t j = run_send_pass({perm, *maker, slice, skip, 64, 0}, fast, first, sent, stop);
-      std::uint64_t accepted = 0;
-      for (const auto& [k, n] : first.seen) accepted += static_cast<std::uint64_t>(n);
-      EXPECT_EQ(sent.load(), accepted);
-      EXPECT_LE(accepted, budget);
-      std::atomic<bool> no_stop{false};
-      FakeTransmitter second(~0ULL, no_stop);
-      RateLimiter fast2(1e9, 64, 0);
-      EXPECT_EQ(run_send_pass({perm, *maker, slice, skip, 64, j}, fast2, second, sent, no_stop), slice.count);
-      // Together: every probe of the slice not skipped, exactly once.
-      std::map<std::pair<Ipv4, std::uint16_t>, int> all = first.seen;
-      for (const auto& [k, n] : second.seen) all[k] += n;
-      std::uint64_t expected = 0;
-      for (std::uint64_t k = 0; k < slice.count; ++k) {
-        const ProbeIndex index = perm(slice_position(slice, k));
-        if (skip != nullptr && skip->answered(index)) continue;
-        ++expected;
-        const Probe p = c.space.at(index);
-        EXPECT_EQ((all[{p.ip.ipv4(), p.port}]), 1) << "budget " << budget << " position " << k;
-      }
-      EXPECT_EQ(all.size(), expected) << "budget " << budget;
+  const Slice slice = c.plan.thread(1);
+  for (std::uint64_t budget : {0ULL, 1ULL, 37ULL, 100ULL, 500ULL}) {
+    ThreadWindow window(c.window, slice.count);
+    for (std::uint64_t j = 0; j < slice.count; j += 5) window.claim(j);  // answered: no retry
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> sent{0}, waits{0};
+    std::vector<std::atomic<std::uint64_t>> levels(2);
+    FakeTransmitter first(budget, stop);
+    RateLimiter fast(1e9, 64, 0);
+    const SendCursor at =
+        run_sender({perm, *maker, slice, window, 64, {}}, fast, first, {sent, levels.data(), waits}, stop);
+    std::uint64_t accepted = 0;
+    for (const auto& [k, n] : first.seen) accepted += static_cast<std::uint64_t>(n);
+    EXPECT_EQ(sent.load(), accepted);
+    EXPECT_LE(accepted, budget);
+    std::atomic<bool> no_stop{false};
+    FakeTransmitter second(~0ULL, no_stop);
+    RateLimiter fast2(1e9, 64, 0);
+    const SendCursor end =
+        run_sender({perm, *maker, slice, window, 64, at}, fast2, second, {sent, levels.data(), waits}, no_stop);
+    EXPECT_EQ(end.step, total_steps(slice.count, c.window));
+    EXPECT_EQ(levels[0].load(), slice.count);
+    // Together: every probe of the slice once, and once more when unanswered.
+    std::map<std::pair<Ipv4, std::uint16_t>, int> all = first.seen;
+    for (const auto& [k, n] : second.seen) all[k] += n;
+    for (std::uint64_t k = 0; k < slice.count; ++k) {
+      const Probe p = c.space.at(perm(slice_position(slice, k)));
+      EXPECT_EQ((all[{p.ip.ipv4(), p.port}]), k % 5 == 0 ? 1 : 2) << "budget " << budget << " element " << k;
     }
+    EXPECT_EQ(all.size(), slice.count) << "budget " << budget;
   }
 }
 
 class CollectingWriter : public ResultWriter {
  public:
-  void write(const Result& r) override { got.insert({r.ip, r.port}); }
+  void write(const Result& r) override { EXPECT_TRUE(got.insert({r.ip, r.port}).second); }
   void flush() override {}
   std::set<std::pair<IpAddress, std::uint16_t>> got;
 };
 
-// Silence is reported by the run that sent a probe for the last time: stopped + resumed = the whole space
-// once.
+// Silence is reported by the run in which a probe's fate became final: the stopped run up to each window's
+// tail, the resumed run (its windows restored from the resume point) the rest; together the whole shard once.
 TEST(Resume, SilenceIsReportedOnceAcrossStopAndResume) {
   for (const char* retries : {"0", "1"}) {
-    const Parsed r =
-        run({"198.18.0.0/26", "-p", "22,80", "--send-threads", "2", "--retries", retries, "--show", "all"});
+    const Parsed r = run({"198.18.0.0/26", "-p", "22,80", "--send-threads", "2", "--retries", retries, "--show", "all",
+                          "--retry-delay", "0.001", "--late-replies", "0"});
     ASSERT_TRUE(r.config);
     const ScanConfig& c = *r.config;
     const Permutation perm(c.space.size(), c.seed);
-    const ResumePoint stopped{c.retries, {10, 31}, {}, {}};  // in the last pass
-    ResultTable t1(c.space.size());
-    CollectingWriter w1;
-    Aggregator a1(t1, c.show, {&w1});
-    report_silence(c, perm, stopped, a1, 0);
-    EXPECT_EQ(w1.got.size(), 41U);
+    ProbeWindows w1(c.plan, perm, c.window);
+    w1.thread(0).publish_steps(20);
+    w1.thread(1).publish_steps(40);
+    CollectingWriter out1;
+    Aggregator a1(w1, c.space, c.show, {&out1});
+    a1.finalise_ready(0);
+    const std::uint64_t back = c.retries * c.window.retry_gap;
+    EXPECT_EQ(out1.got.size(), 60 - 2 * back);
+    const ResumePoint stopped = resume_point(c, {SendCursor{20, 0}, SendCursor{40, 0}}, w1);
+    EXPECT_EQ(stopped.threads[1].tail, 40 - back);
 
     ScanConfig resumed = c;
     resumed.resume_from = stopped;
-    const ResumePoint done{c.retries, {64, 64}, {}, {}};
-    ResultTable t2(c.space.size());
-    CollectingWriter w2;
-    Aggregator a2(t2, c.show, {&w2});
-    report_silence(resumed, perm, done, a2, 0);
-    EXPECT_EQ(w2.got.size(), c.space.size() - 41);
-    for (const auto& k : w1.got) EXPECT_EQ(w2.got.count(k), 0U);
+    ProbeWindows w2(resumed.plan, perm, resumed.window);
+    restore_windows(resumed, w2);
+    CollectingWriter out2;
+    Aggregator a2(w2, resumed.space, resumed.show, {&out2});
+    a2.finalise_all(0);
+    EXPECT_EQ(out2.got.size(), c.space.size() - out1.got.size());
+    for (const auto& k : out1.got) EXPECT_EQ(out2.got.count(k), 0U);
   }
-  // Stopped before the last pass: nothing is final yet, the resumed run reports it all.
-  const Parsed r = run({"198.18.0.0/26", "-p", "22,80", "--retries", "1", "--show", "all"});
-  ASSERT_TRUE(r.config);
-  const Permutation perm(r.config->space.size(), r.config->seed);
-  ResultTable t(r.config->space.size());
-  CollectingWriter w;
-  Aggregator a(t, r.config->show, {&w});
-  report_silence(*r.config, perm, ResumePoint{0, {100}, {}, {}}, a, 0);
-  EXPECT_TRUE(w.got.empty());
-}
-
-TEST(Resume, WritesAtomically) {
-  const std::string path = temp_path("atomic");
-  write_file_atomically(path, "{}\n");
-  write_file_atomically(path, "{\"a\":1}\n");
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "{\"a\":1}\n");
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
-  std::remove(path.c_str());
-  EXPECT_THROW(write_file_atomically("/nonexistent/dir/r.json", "x"), std::runtime_error);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
-// The pass loop (capture/send_passes.hpp) over fake transmitters that read each frame's destination back:
-// every probe once per pass, retry passes skip the answered ones (C19), and a stop leaves exact resume points
-// that a second run continues from without losing or repeating a probe (C18).
+// The send threads (capture/send_passes.hpp) over fake transmitters that read each frame's destination back:
+// every probe once plus once per retry, retries skip the answered ones (C19), a full window holds the sender,
+// and a stop leaves exact cursors that a second run continues from without losing or repeating a probe (C18).
 #include "capture/send_passes.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -70,27 +72,30 @@ Probes sent_by(const std::vector<std::unique_ptr<Transmitter>>& txs) {
   return all;
 }
 
-PassSchedule fast(std::uint32_t retries) {
-  PassSchedule s;
+SendSchedule fast() {
+  SendSchedule s;
   s.rate_pps = 1e9;
-  s.last_pass = retries;
   return s;
 }
 
-// C19: 1 host x 3 ports with --retries 3 is 4 passes; a probe answered after the first pass is not sent
-// again.
-TEST(SendPasses, EveryProbeOncePerPassAndRetriesSkipTheAnswered) {
-  Scan scan({"198.18.0.9", "-p", "22,80,443", "--retries", "3", "--send-threads", "2", "--seed", "4"});
+// C19: 1 host x 3 ports with --retries 3: each probe new once and retried 3 times, interleaved; a probe answered
+// after its first send is not sent again.
+TEST(SendPasses, EveryProbeOncePerRetryAndRetriesSkipTheAnswered) {
+  Scan scan({"198.18.0.9", "-p", "22,80,443", "--retries", "3", "--send-threads", "2", "--seed", "4",
+             "--retry-delay", "0.01"});
   ScanState state;
   const auto txs = transmitters(2, ~0ULL, state.stop);
-  ResultTable answered(scan.config.space.size());
-  ASSERT_TRUE(answered.claim(1));  // e.g. port 80 answered during the first pass
-  const PassesSent sent =
-      run_send_passes(scan.config.plan, scan.permutation, *scan.module, answered, txs, fast(3), state);
-  EXPECT_EQ(sent.pass, 3U);
-  EXPECT_EQ(sent.sent_per_pass, (std::vector<std::uint64_t>{3, 2, 2, 2}));
+  ProbeWindows windows(scan.config.plan, scan.permutation, scan.config.window);
+  const auto at = windows.locate(1);  // e.g. port 80 answered right after its first send
+  ASSERT_TRUE(at.has_value());
+  ASSERT_EQ(windows.thread(at->thread).claim(at->j), ThreadWindow::Claim::first);
+  const SendersDone sent = run_senders(scan.config.plan, scan.permutation, *scan.module, windows, txs, fast(), state);
+  EXPECT_EQ(sent.sent_per_level, (std::vector<std::uint64_t>{3, 2, 2, 2}));
   EXPECT_EQ(state.sent.load(), 9U);
-  for (std::uint32_t t = 0; t < 2; ++t) EXPECT_EQ(sent.next_j[t], scan.config.plan.thread(t).count);
+  for (std::uint32_t t = 0; t < 2; ++t) {
+    EXPECT_EQ(sent.next[t].step, total_steps(scan.config.plan.thread(t).count, scan.config.window));
+    EXPECT_EQ(windows.thread(t).steps(), sent.next[t].step);  // published for the aggregator
+  }
   const Probe skipped = scan.config.space.at(1);
   for (const auto& [probe, n] : sent_by(txs)) {
     EXPECT_EQ(probe.first, 0xC6120009U);
@@ -98,32 +103,32 @@ TEST(SendPasses, EveryProbeOncePerPassAndRetriesSkipTheAnswered) {
   }
   EXPECT_EQ(sent_by(txs).size(), 3U);
   EXPECT_TRUE(state.sending_done.load());
-  EXPECT_EQ(state.pass.load(), 3U);
-  EXPECT_EQ(state.pass_probes.load(), 3U);  // the counts ScanState had (none): at most all three
+  EXPECT_EQ(state.pass_probes.load(), 12U);  // at most every probe 4 times
 }
 
-// C18: a stop in the first pass, then a second run from the points the first returned (what a resume file
-// holds): every probe exactly once per pass over both runs.
-TEST(SendPasses, StoppedAndContinuedIsOneRunOfEveryPass) {
-  Scan scan({"198.18.0.0/24", "-p", "22,80,443", "--retries", "1", "--send-threads", "3", "--seed", "7"});
+// C18: a stop anywhere, then a second run from the cursors the first returned and its windows restored (what a
+// resume file holds): every probe exactly once per send it is owed over both runs.
+TEST(SendPasses, StoppedAndContinuedIsOneRun) {
+  Scan scan({"198.18.0.0/24", "-p", "22,80,443", "--retries", "1", "--send-threads", "3", "--seed", "7",
+             "--retry-delay", "0.002"});
   const ScanPlan& plan = scan.config.plan;
-  ResultTable none(scan.config.space.size());
-  for (const std::uint64_t budget : {0ULL, 1ULL, 100ULL, 255ULL}) {
+  ASSERT_EQ(scan.config.window.retry_gap, 7U);  // 3,333 pps per thread x 2 ms
+  for (const std::uint64_t budget : {0ULL, 1ULL, 5ULL, 100ULL, 255ULL, 258ULL}) {
     ScanState first;
     const auto txs1 = transmitters(3, budget, first.stop);
-    const PassesSent stopped =
-        run_send_passes(plan, scan.permutation, *scan.module, none, txs1, fast(1), first);
-    EXPECT_EQ(stopped.pass, 0U) << "budget " << budget;
-    EXPECT_EQ(stopped.sent_per_pass.size(), 1U);
+    ProbeWindows w1(plan, scan.permutation, scan.config.window);
+    const SendersDone stopped = run_senders(plan, scan.permutation, *scan.module, w1, txs1, fast(), first);
     EXPECT_LE(first.sent.load(), 3 * budget);  // the first thread out of budget stops the others
 
     ScanState second;
     const auto txs2 = transmitters(3, ~0ULL, second.stop);
-    PassSchedule rest = fast(1);
-    rest.first_pass = stopped.pass;
-    rest.start_j = stopped.next_j;
-    const PassesSent done = run_send_passes(plan, scan.permutation, *scan.module, none, txs2, rest, second);
-    EXPECT_EQ(done.pass, 1U);
+    ProbeWindows w2(plan, scan.permutation, scan.config.window);
+    for (std::uint32_t t = 0; t < 3; ++t) {
+      w2.thread(t).restore(w1.thread(t).tail(), w1.thread(t).snapshot(stopped.next[t].step + 1));
+    }
+    SendSchedule rest = fast();
+    rest.start = stopped.next;
+    run_senders(plan, scan.permutation, *scan.module, w2, txs2, rest, second);
     Probes all = sent_by(txs1);
     for (const auto& [probe, n] : sent_by(txs2)) all[probe] += n;
     ASSERT_EQ(all.size(), scan.config.space.size());
@@ -131,17 +136,42 @@ TEST(SendPasses, StoppedAndContinuedIsOneRunOfEveryPass) {
   }
 }
 
-TEST(SendPasses, RefusesTooFewTransmittersOrStartPositions) {
+// Back-pressure: a window of 64 elements over a slice of 300 holds the sender until the tail moves; moved
+// here as the aggregator thread would, the sender then finishes, every probe once.
+TEST(SendPasses, FullWindowHoldsTheSenderUntilTheTailMoves) {
+  Scan scan({"198.18.0.0/24", "-p", "22,80", "--seed", "3"});
+  ScanState state;
+  const auto txs = transmitters(1, ~0ULL, state.stop);
+  WindowShape shape;
+  shape.capacity = 64;
+  shape.late_steps = 10;
+  ProbeWindows windows(scan.config.plan, scan.permutation, shape);
+  std::jthread sender([&] {
+    run_senders(scan.config.plan, scan.permutation, *scan.module, windows, txs, fast(), state);
+  });
+  for (int i = 0; i < 1000 && state.window_waits.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_GT(state.window_waits.load(), 0U);
+  EXPECT_LE(state.sent.load(), 64U);
+  while (!state.sending_done.load()) {
+    windows.thread(0).advance(windows.thread(0).final_limit(), [](std::uint64_t) {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  sender.join();
+  EXPECT_EQ(state.sent.load(), scan.config.space.size());
+  EXPECT_EQ(sent_by(txs).size(), scan.config.space.size());
+}
+
+TEST(SendPasses, RefusesTooFewTransmittersOrStartCursors) {
   Scan scan({"198.18.0.0/30", "-p", "80", "--send-threads", "2"});
   ScanState state;
-  ResultTable none(scan.config.space.size());
-  EXPECT_THROW(run_send_passes(scan.config.plan, scan.permutation, *scan.module, none,
-                               transmitters(1, ~0ULL, state.stop), fast(0), state),
+  ProbeWindows windows(scan.config.plan, scan.permutation, scan.config.window);
+  EXPECT_THROW(run_senders(scan.config.plan, scan.permutation, *scan.module, windows,
+                           transmitters(1, ~0ULL, state.stop), fast(), state),
                std::invalid_argument);
-  PassSchedule odd = fast(0);
-  odd.start_j = {0};
-  EXPECT_THROW(run_send_passes(scan.config.plan, scan.permutation, *scan.module, none,
-                               transmitters(2, ~0ULL, state.stop), odd, state),
+  SendSchedule odd = fast();
+  odd.start = {SendCursor{}};
+  EXPECT_THROW(run_senders(scan.config.plan, scan.permutation, *scan.module, windows,
+                           transmitters(2, ~0ULL, state.stop), odd, state),
                std::invalid_argument);
 }
 

@@ -218,16 +218,17 @@ TEST(Status, SlowRatesAreNotZero) {
   std::fclose(out);
 }
 
-// A retry pass starts at 0%, also while it waits for the previous pass's replies; it showed 100% (the
-// previous pass's figures under the new pass's number) until its first probe.
-TEST(Status, ANewPassStartsAtZeroPercent) {
+// Retries are interleaved with the new probes: one progress, whose total is the new probes plus the retries
+// still owed; an answered probe owes none, so the total shrinks as replies come.
+TEST(Status, ProgressCountsTheRetriesStillOwed) {
   ScanConfig c;
   c.retries = 1;
   c.status = StatusMode::json;
   ScanState state;
-  begin_pass(state, 0, 768);
-  state.sent = 768;  // the first pass is sent; 756 probes were answered
-  begin_pass(state, 1, 12);
+  begin_pass(state, 0, 2 * 768);  // 768 probes, each at most twice
+  state.sent = 768;               // the new probes are out; 756 were answered
+  state.replies_rst = 700;
+  state.replies_syn_ack = 56;
   std::FILE* out = std::tmpfile();
   {
     StatusReporter status(c, state, {}, out);
@@ -237,10 +238,10 @@ TEST(Status, ANewPassStartsAtZeroPercent) {
   char line[1024] = {};
   ASSERT_NE(std::fgets(line, sizeof line, out), nullptr);
   const auto j = nlohmann::json::parse(line);
-  EXPECT_EQ(j["pass"], 2);
-  EXPECT_EQ(j["sent"], 0);
-  EXPECT_EQ(j["total"], 12);
-  EXPECT_EQ(j["percent"], 0.0);
+  EXPECT_EQ(j["passes"], 1);
+  EXPECT_EQ(j["sent"], 768);
+  EXPECT_EQ(j["total"], 768 + 12);
+  EXPECT_LT(j["percent"].get<double>(), 100.0);
   std::fclose(out);
 }
 
@@ -252,7 +253,11 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   ScanState s;
   s.open = 5;
   s.replies_syn_ack = 5;
+  s.replies_late = 3;
+  s.replies_other_shard = 2;
+  s.window_waits = 1;
   ScanRecord r;
+  r.window_bytes = 4096;
   r.start_ms = 1767225600000;
   r.end_ms = 1767225610000;
   r.send_s = 8;
@@ -272,6 +277,12 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   EXPECT_EQ(m["options"]["outputs"][0]["format"], "xml");
   EXPECT_EQ(m["results"]["open"], 5);
   EXPECT_EQ(m["replies"]["syn_ack"], 5);
+  EXPECT_EQ(m["replies"]["late"], 3);
+  EXPECT_EQ(m["replies"]["other_shard"], 2);
+  EXPECT_EQ(m["window"]["bytes"], 4096);
+  EXPECT_EQ(m["window"]["waits"], 1);
+  EXPECT_EQ(m["options"]["late_replies_s"], defaults::kLateRepliesS);
+  EXPECT_EQ(m["options"]["retry_delay_s"], defaults::kRetryDelayS);
   for (const char* key : {"synscan_version", "command_line", "end", "interrupted", "drops", "captured"}) {
     EXPECT_TRUE(m.contains(key)) << key;
   }
