@@ -45,7 +45,7 @@ bool RateController::fell(const Window& w, double tolerance) const noexcept {
 bool RateController::fell(const Window& w) const noexcept {
   if (fell(w, p_.tolerance)) return true;
   // A smaller loss, too small for one window, shows in the windows of this rate together.
-  return level_.k >= 2.0 * static_cast<double>(p_.hold_replies) && fell(level_, p_.tolerance / 2);
+  return level_.k >= 2.0 * static_cast<double>(p_.hold_replies) && fell(level_, p_.level_tolerance);
 }
 
 bool RateController::rose(const Window& w) const noexcept {
@@ -58,7 +58,9 @@ void RateController::pool(const Window& w) noexcept {
   // window would otherwise drag the reference down until that loss is the new normal. By the permutation
   // argument the loss-free ratio does not move within a pass, so the reference needs no tracking beyond
   // rose() (the reference was measured with loss) and a rate-independent loss step (backing_off).
-  if (w.k / w.n < ref_k_ / ref_n_ * (1 - p_.tolerance / 2)) return;
+  // "Close": not below it by tolerance / 2 at z >= 2. While the reference is young (100 replies) hardly any
+  // window is significantly below it, so it grows quickly; once it is precise, lossy windows stay out.
+  if (w.k / w.n < ref_k_ / ref_n_ * (1 - p_.tolerance / 2) && z_of(ref_k_, ref_n_, w.k, w.n) >= 2) return;
   ref_n_ = ref_n_ * p_.reference_decay + w.n;
   ref_k_ = ref_k_ * p_.reference_decay + w.k;
 }
@@ -68,6 +70,7 @@ void RateController::set_rate(double pps, double now_s) noexcept {
   if (pps == rate_) return;
   rate_ = pps;
   level_ = {};
+  level_s_ = 0;
   last_change_s_ = now_s;
   open_ = false;  // the next window waits the lag out
 }
@@ -121,15 +124,15 @@ double RateController::update(double now_s, std::uint64_t sent, std::uint64_t re
   return rate_;
 }
 
-void RateController::back_off(const Window& w, double now_s) noexcept {
+void RateController::back_off(const Window& w, double measured_pps, double now_s) noexcept {
   const Window& seen = fell(w, p_.tolerance) ? w : level_;  // the evidence that fell
   const double q = seen.k / seen.n, p = ref_k_ / ref_n_;
   fall_ = seen;
   fall_pps_ = rate_;
   probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
   since_probe_ = 0;
-  // The path delivered about rate * q / p probes a second: sit a margin below that.
-  set_rate(rate_ * (q / p) * p_.backoff_margin, now_s);
+  // The path delivered about (rate sent) * q / p probes a second: sit a margin below that.
+  set_rate(std::min(rate_, measured_pps) * (q / p) * p_.backoff_margin, now_s);
   state_ = RateState::backing_off;
 }
 
@@ -140,34 +143,37 @@ void RateController::hold() noexcept {
 }
 
 void RateController::after_good(double measured_pps, double now_s) noexcept {
-  if (measured_pps < 0.9 * rate_) {  // the senders cannot keep up: follow what they send
-    set_rate(measured_pps * 1.1, now_s);
+  // The senders cannot keep up (a machine slower than the rate asked): asking more would only show a rate
+  // that is not sent. One short window (a descheduled sender) stops slow start; lowering the rate needs a
+  // second of evidence at this rate.
+  const double level_pps = level_s_ > 0 ? level_.n / level_s_ : rate_;
+  const bool limited_now = measured_pps < 0.8 * rate_;
+  const bool limited_long = level_s_ >= 1.0 && level_pps < 0.85 * rate_;
+  if (state_ == RateState::slow_start && !limited_now) {
+    if (rate_ >= p_.max_pps)
+      hold();
+    else
+      set_rate(rate_ * 2, now_s);
+    return;
+  }
+  if (limited_now || limited_long) {
+    if (limited_long) set_rate(level_pps * 1.1, now_s);
     state_ = RateState::sender_limited;
     held_pps_ = rate_;
     since_probe_ = 0;
-    probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);  // as a failed probe
     return;
   }
-  switch (state_) {
-    case RateState::slow_start:
-      if (rate_ >= p_.max_pps)
-        hold();
-      else
-        set_rate(rate_ * 2, now_s);
-      return;
-    case RateState::probing_up:  // the higher rate holds: keep it, probe again sooner
-      probe_interval_ = std::max<std::uint32_t>(1, probe_interval_ / 2);
-      hold();
-      return;
-    default:
-      state_ = RateState::holding;
-      held_pps_ = rate_;
-      if (++since_probe_ >= probe_interval_ && rate_ < p_.max_pps) {
-        since_probe_ = 0;
-        state_ = RateState::probing_up;
-        set_rate(rate_ * p_.probe_factor, now_s);
-      }
-      return;
+  if (state_ == RateState::probing_up) {  // the higher rate holds: keep it, probe again sooner
+    probe_interval_ = std::max<std::uint32_t>(1, probe_interval_ / 2);
+    hold();
+    return;
+  }
+  state_ = RateState::holding;
+  held_pps_ = rate_;
+  if (++since_probe_ >= probe_interval_ && rate_ < p_.max_pps) {
+    since_probe_ = 0;
+    state_ = RateState::probing_up;
+    set_rate(rate_ * p_.probe_factor, now_s);
   }
 }
 
@@ -176,6 +182,7 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
   last_q_ = w.k / w.n;
   level_.n += w.n;
   level_.k += w.k;
+  level_s_ += w.n / std::max(measured_pps, 1e-9);
   if (ref_n_ <= 0) {  // the first window of a pass defines the reference
     ref_n_ = w.n;
     ref_k_ = w.k;
@@ -188,7 +195,7 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
         last_q_ > q_fall * (1 + p_.tolerance / 2) && z_of(w.k, w.n, fall_.k, fall_.n) >= p_.z_crit;
     if (better) {  // the loss answered the lower rate: it was the rate's
       if (fell(w)) {
-        back_off(w, now_s);
+        back_off(w, measured_pps, now_s);
         return;
       }
       if (rose(w)) {
@@ -198,6 +205,12 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
         pool(w);
       }
       hold();
+      return;
+    }
+    const bool worse =
+        last_q_ < q_fall * (1 - p_.tolerance / 2) && z_of(fall_.k, fall_.n, w.k, w.n) >= p_.z_crit;
+    if (worse) {  // the path got worse still (or the fall was seen half-way): lower again
+      back_off(w, measured_pps, now_s);
       return;
     }
     if (fell(w, p_.tolerance)) {
@@ -219,7 +232,7 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
       hold();
       return;
     }
-    back_off(w, now_s);
+    back_off(w, measured_pps, now_s);
     return;
   }
   if (rose(w)) {  // the reference was measured with loss (or the path improved): this is the better one

@@ -57,8 +57,9 @@
 // Start and ceiling. Slow start begins at start_pps (1,000 pps) and doubles every window whose ratio holds; it
 // must start below the bottleneck, because the first window defines the loss-free reference. max_pps
 // (`--rate auto:MAX`) caps every rate. When the senders cannot keep up (sent less than 90% of the rate asked
-// over a window), the asked rate is lowered to 110% of what they sent (sender_limited) so that the rate shown
-// is real; probing upward continues from there.
+// over a 1 s at one rate; a single short window below 80% only stops slow start), the asked rate is lowered to
+// 110% of what they sent (sender_limited) so that the rate shown is nearly real; probing upward continues
+// from there.
 //
 // zmap #804 asks for this ("slow start when the link bandwidth is unknown"); masscan #757 and #546/#588 and
 // zmap #903 report the silent loss it prevents.
@@ -86,16 +87,19 @@ struct RateControllerParams {
   double start_pps = 1000;                ///< first rate (clamped to [min_pps, max_pps])
   double min_pps = 100;                   ///< never below
   double max_pps = 1e7;                   ///< never above (--rate auto:MAX)
-  std::uint64_t min_replies = 200;        ///< validated replies a slow-start window needs before a decision
+  std::uint64_t min_replies = 100;        ///< validated replies a slow-start window needs before a decision
   std::uint64_t hold_replies = 1000;      ///< and any other window (a 10% fall is then ~3 standard errors)
-  double tolerance = 0.10;                ///< relative fall of the ratio that counts as loss
+  double tolerance = 0.10;                ///< relative fall of the ratio that counts as loss in one window
+  double level_tolerance = 0.04;          ///< and in all windows at one rate together (more replies)
   double z_crit = 3.0;                    ///< significance of a fall or rise (two-proportion z)
   double probe_factor = 1.25;             ///< probing upward: held rate x this
-  double backoff_margin = 0.9;            ///< after a fall: this x the estimated capacity
+  double backoff_margin = 0.85;           ///< after a fall: this x the estimated capacity
   std::uint32_t max_probe_interval = 32;  ///< windows between probes at most
-  double settle_min_s = 0.1;              ///< wait after a rate change at least
+  double settle_min_s = 0.04;             ///< wait after a rate change at least
   double settle_max_s = 2.0;              ///< and at most (2 x the measured lag in between)
-  double reference_decay = 0.8;           ///< weight of the older reference per window pooled in
+  /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
+  /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
+  double reference_decay = 1.0;
 };
 
 /// The `--rate auto` controller. Not thread-safe: one caller (the rate thread, engine/rate_control.hpp).
@@ -126,7 +130,7 @@ class RateController {
   };
   void decide(const Window& w, double measured_pps, double now_s) noexcept;
   void after_good(double measured_pps, double now_s) noexcept;
-  void back_off(const Window& w, double now_s) noexcept;
+  void back_off(const Window& w, double measured_pps, double now_s) noexcept;
   void hold() noexcept;
   void set_rate(double pps, double now_s) noexcept;
   double settle_s() const noexcept;
@@ -158,6 +162,7 @@ class RateController {
   Window fall_;
   // Every window decided at the current rate, together.
   Window level_;
+  double level_s_ = 0;  // seconds of sending those windows took
   double fall_pps_ = 0;
   double last_q_ = -1;
   std::uint64_t decisions_ = 0;

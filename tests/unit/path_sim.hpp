@@ -48,7 +48,7 @@ class PathSim {
   SimResult run(RateController& controller, std::uint64_t probes, double max_s,
                 const std::function<void(double, PathParams&)>& change = {}) {
     constexpr double kStep = 0.001;
-    constexpr double kTick = 0.05;
+    constexpr double kTick = 0.02;  // as the rate thread (engine/rate_control.hpp)
     const std::size_t ring = 4096;  // arrivals up to 4 s ahead
     std::vector<double> arriving(ring, 0);
     SimResult r;
