@@ -89,13 +89,21 @@ struct RateControllerParams {
   double max_pps = 1e7;                   ///< never above (--rate auto:MAX)
   std::uint64_t min_replies = 100;        ///< validated replies a slow-start window needs before a decision
   std::uint64_t hold_replies = 1000;      ///< and any other window (a 10% fall is then ~3 standard errors)
+  /// A window also lasts at least this long (slow start, other states), seconds: replies come in batches (the
+  /// capture's blocks, 50 ms at most, capture/pcap_receiver.hpp) and with a lag that grows when the machine
+  /// is busy; a window much longer than both is not fooled by them.
+  double min_window_ss_s = 0.15;
+  double min_window_s = 0.5;
   double tolerance = 0.10;                ///< relative fall of the ratio that counts as loss in one window
   double level_tolerance = 0.04;          ///< and in all windows at one rate together (more replies)
+  /// In slow start: a doubling far past the bottleneck loses a quarter or more, and short windows on a busy
+  /// machine see more jitter; a smaller overshoot is found once holding (level_tolerance).
+  double slow_start_tolerance = 0.25;
   double z_crit = 3.0;                    ///< significance of a fall or rise (two-proportion z)
   double probe_factor = 1.25;             ///< probing upward: held rate x this
   double backoff_margin = 0.85;           ///< after a fall: this x the estimated capacity
-  std::uint32_t max_probe_interval = 32;  ///< windows between probes at most
-  double settle_min_s = 0.04;             ///< wait after a rate change at least
+  std::uint32_t max_probe_interval = 16;  ///< windows between probes at most (~8 s of 0.5 s windows)
+  double settle_min_s = 0.1;              ///< wait after a rate change at least (> the capture's 50 ms blocks)
   double settle_max_s = 2.0;              ///< and at most (2 x the measured lag in between)
   /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
   /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
@@ -139,6 +147,7 @@ class RateController {
   static double z_of(double ka, double na, double kb, double nb) noexcept;
   bool fell(const Window& w) const noexcept;  // the window, or all windows at this rate, fell
   bool fell(const Window& w, double tolerance) const noexcept;
+  double tolerance() const noexcept;  // a window's, in the current state
   bool rose(const Window& w) const noexcept;
 
   RateControllerParams p_;
@@ -160,6 +169,9 @@ class RateController {
   std::uint32_t probe_interval_ = 2, since_probe_ = 0;
   // Backing off: the window that fell and the rate it fell at.
   Window fall_;
+  // A window that fell, waiting for the next window at the same rate to confirm it.
+  bool pending_ = false;
+  Window pending_fall_;
   // Every window decided at the current rate, together.
   Window level_;
   double level_s_ = 0;  // seconds of sending those windows took
