@@ -136,6 +136,7 @@ void RateController::back_off(const Window& w, double measured_pps, double now_s
   const double q = seen.k / seen.n, p = ref_k_ / ref_n_;
   fall_ = seen;
   fall_pps_ = rate_;
+  probe_successes_ = 0;
   probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
   since_probe_ = 0;
   // The path delivered about (rate sent) * q / p probes a second: sit a margin below that.
@@ -172,7 +173,14 @@ void RateController::after_good(double measured_pps, double now_s) noexcept {
   }
   if (state_ == RateState::probing_up) {  // the higher rate holds: keep it, probe again sooner
     probe_interval_ = std::max<std::uint32_t>(1, probe_interval_ / 2);
+    ++probe_successes_;
     hold();
+    if (probe_interval_ == 1 && rate_ < p_.max_pps) {
+      // Probes keep succeeding (the bottleneck moved up, or a back-off was too deep): go on at once, in
+      // growing steps (x1.25, x1.5, x1.75, x2 at most), as CUBIC grows faster the longer it sees no loss.
+      state_ = RateState::probing_up;
+      set_rate(rate_ * probe_factor(), now_s);
+    }
     return;
   }
   state_ = RateState::holding;
@@ -180,8 +188,12 @@ void RateController::after_good(double measured_pps, double now_s) noexcept {
   if (++since_probe_ >= probe_interval_ && rate_ < p_.max_pps) {
     since_probe_ = 0;
     state_ = RateState::probing_up;
-    set_rate(rate_ * p_.probe_factor, now_s);
+    set_rate(rate_ * probe_factor(), now_s);
   }
+}
+
+double RateController::probe_factor() const noexcept {
+  return std::min(2.0, p_.probe_factor + 0.25 * static_cast<double>(probe_successes_));
 }
 
 void RateController::decide(const Window& w, double measured_pps, double now_s) noexcept {
@@ -242,6 +254,7 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
     const Window both{pending_fall_.n + w.n, pending_fall_.k + w.k};
     if (fell(both, tolerance()) || fell(w)) {
       if (state_ == RateState::probing_up) {  // the probe found the ceiling: back to the held rate
+        probe_successes_ = 0;
         set_rate(held_pps_, now_s);
         probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
         hold();

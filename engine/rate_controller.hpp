@@ -43,9 +43,11 @@
 // second window; a rise of the reference the same upward; everything in between holds. (2) After a back-off
 // the rate sits at 85% of the estimated capacity (backoff_margin), below the knee, not on it. (3) Probing
 // upward (x probe_factor, 1.25) happens only every probe_interval windows; each failed probe or back-off
-// doubles that interval (up to max_probe_interval, 16 windows: ~8 s), each successful probe halves it: in a
-// steady path the probes become rare and the direction changes bounded (the simulation: ~20 in 100 s behind a
-// policer, rate variation ~6-8%), while a bottleneck that moved up is found again geometrically. (4) After a
+// doubles that interval (up to max_probe_interval, 16 windows: ~8 s), each successful probe halves it, and
+// once it is 1 the next probe follows at once in a growing step (x1.25, x1.5, x1.75, x2: CUBIC's idea that a
+// long time without loss allows a faster climb): in a steady path the probes become rare and the direction
+// changes bounded, while a bottleneck that moved up (or a back-off that went too deep, a false alarm on a busy
+// machine) is found again geometrically. (4) After a
 // back-off the next window checks that the lower rate answered better (backing_off state): if it answered as
 // badly, the loss was not the rate's (a sudden step in random loss) and the rate is restored with a new
 // reference, instead of spiralling down; if worse still, it backs off again. (5) The reference only takes in
@@ -153,6 +155,7 @@ class RateController {
   void hold() noexcept;
   void set_rate(double pps, double now_s) noexcept;
   double settle_s() const noexcept;
+  double probe_factor() const noexcept;  // grows with probe_successes_
   void pool(const Window& w) noexcept;
   /// z of (a - b) for two binomial ratios; > 0 when a > b.
   static double z_of(double ka, double na, double kb, double nb) noexcept;
@@ -178,6 +181,7 @@ class RateController {
   // Holding/probing.
   double held_pps_ = 0;  // the rate probing_up returns to on a fall
   std::uint32_t probe_interval_ = 2, since_probe_ = 0;
+  std::uint32_t probe_successes_ = 0;  // probes in a row that held
   // Backing off: the window that fell and the rate it fell at.
   Window fall_;
   // A window that fell, waiting for the next window at the same rate to confirm it.
