@@ -75,7 +75,18 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
   SendCursor cur = work.start;
   bool step_sent = cur.level > 0;  // a step resumed in its middle sent its new probe in the stopped run
   window.publish_steps(cur.step);
+  const double planned_rate = limiter.rate();  // the rate the window's steps were planned for, this thread's
+  double shared_rate = 0;  // the last ScanState::rate_pps applied (--rate auto)
+  double empty_cost = 1;   // slots an empty step costs: rate now / planned rate
+  double empty_owed = 0;   // empty steps' slots not yet taken from the limiter
   while (cur.step < end && !stop.load(std::memory_order_relaxed)) {
+    if (work.shared_rate_pps != nullptr) {
+      if (const double r = work.shared_rate_pps->load(std::memory_order_relaxed); r > 0 && r != shared_rate) {
+        shared_rate = r;
+        limiter.set_rate(r / work.threads, monotonic_ns());
+        empty_cost = limiter.rate() / planned_rate;
+      }
+    }
     const std::uint32_t allowed = limiter.allowance(monotonic_ns());
     if (allowed == 0) {
       wait_until(limiter.next_due_ns());
@@ -118,7 +129,14 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
           }
         }
         if (++cur.level > retries) {
-          if (!step_sent) ++slots;  // nothing to send in this step: still one slot, so retries keep their distance
+          if (!step_sent) {  // nothing to send in this step: still a slot, so retries keep their distance
+            empty_owed += empty_cost;
+            if (empty_owed >= 1) {
+              const auto whole = static_cast<std::uint32_t>(empty_owed);
+              slots += whole;
+              empty_owed -= whole;
+            }
+          }
           ++cur.step;
           cur.level = 0;
           step_sent = false;
@@ -129,7 +147,7 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
         b.indices[i] = b.at[i].level == 0 ? b.fresh[b.j[i] - fresh_first] : work.permutation(slice_position(slice, b.j[i]));
       }
     }
-    if (slots == 0) {  // the window is full: the aggregator must finalise before the sender goes on
+    if (slots == 0 && cur.step < end) {  // the window is full: the aggregator must finalise before the sender goes on
       counters.window_waits.fetch_add(1, std::memory_order_relaxed);
       wait_until(monotonic_ns() + kWindowWaitNs);
       continue;
@@ -148,7 +166,12 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
     }
     limiter.consume(static_cast<std::uint32_t>(slots - (filled - done)));
     counters.sent.fetch_add(done, std::memory_order_relaxed);
-    for (std::size_t i = 0; i < done; ++i) ++by_level[b.at[i].level];
+    std::uint64_t fresh_done = 0;
+    for (std::size_t i = 0; i < done; ++i) {
+      ++by_level[b.at[i].level];
+      fresh_done += b.at[i].level == 0;
+    }
+    counters.sent_new.fetch_add(fresh_done, std::memory_order_relaxed);
     if (done < filled) {  // stopped with frames the kernel never took
       cur = b.at[done];
       break;

@@ -36,6 +36,10 @@ struct SendWork {
   ThreadWindow& window;       ///< this thread's answered set in flight; the sender publishes its steps
   std::uint32_t max_batch;    ///< frames per send call
   SendCursor start{};         ///< where to begin (a resumed scan's cursor)
+  /// --rate auto: the rate over all send threads (ScanState::rate_pps), read once a batch; this thread sends
+  /// its share, rate / threads (RateLimiter::set_rate). nullptr: the limiter's rate is fixed.
+  const std::atomic<double>* shared_rate_pps = nullptr;
+  std::uint32_t threads = 1;
 };
 
 /// What one sender did.
@@ -43,6 +47,7 @@ struct SendCounters {
   std::atomic<std::uint64_t>& sent;               ///< every frame the kernel accepted, added
   std::atomic<std::uint64_t>* per_level;          ///< [R + 1]: frames accepted by level (0 = new probes)
   std::atomic<std::uint64_t>& window_waits;       ///< times the window was full
+  std::atomic<std::uint64_t>& sent_new;           ///< new probes (level 0) the kernel accepted, live (--rate auto)
 };
 
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
@@ -54,7 +59,10 @@ void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop);
 
 /// Sends the thread's whole send order from work.start: every frame (new probe or retry) and every step that
 /// sends nothing (after the new probes ran out) takes one slot of `limiter`, so retries count toward the rate
-/// (C21) and keep their distance in time. A retry is skipped when the window marks its probe answered. The
+/// (C21) and keep their distance in time. With --rate auto (work.shared_rate_pps) the rate follows the rate
+/// thread, and a step that sends nothing costs rate / planned rate of a slot (the limiter's first rate is the
+/// planned one): the retry delay and the late bound are counted in steps at the planned rate, so the steps
+/// after the last new probe still last --retry-delay per retry in time, not in probes at a lower rate. A retry is skipped when the window marks its probe answered. The
 /// sender does not start the new probe j while j >= window.tail() + capacity (back-pressure: it waits, counted
 /// in window_waits). Publishes its completed steps to the window after each batch. Returns when the order is
 /// done or `stop` is set (checked every batch and every 50 ms of waiting): the cursor of the first frame not

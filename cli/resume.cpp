@@ -131,7 +131,7 @@ namespace {
 // same retries go out) and room for what it left in flight. Refused above --max-memory (a dry run sends
 // nothing and holds no window).
 WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& resume) {
-  const double thread_rate = c.rate_pps / c.send_threads;
+  const double thread_rate = planned_rate_pps(c) / c.send_threads;
   const std::uint32_t batch = batch_for_rate(thread_rate, kMaxSendBatch);
   WindowShape shape = plan_window(thread_rate, c.retries, c.retry_delay_s, c.late_replies_s, batch);
   if (resume) {
@@ -149,7 +149,7 @@ WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& r
         "the probes in flight need {} MiB of state ({:.10g} pps x ({} retries x {:.10g} s + {:.10g} s of late "
         "replies)), above "
         "--max-memory {} MiB: lower --rate, --retries, --retry-delay or --late-replies, or raise --max-memory",
-        (bytes + (1 << 20) - 1) >> 20, c.rate_pps, c.retries, c.retry_delay_s, c.late_replies_s,
+        (bytes + (1 << 20) - 1) >> 20, planned_rate_pps(c), c.retries, c.retry_delay_s, c.late_replies_s,
         c.max_memory_bytes >> 20));
   }
   return shape;
@@ -162,6 +162,11 @@ void finish_config(ScanConfig& c, const OptionSources& sources) {
   c.effective = with_seed(sources.entries, c.seed);
   if (sources.resume) check_resume_matches(c, *sources.resume, sources.resume_path);
   c.window = plan_windows(c, sources.resume);
+  // --rate auto implies its --retries: written out, so that a resume file (and --echo-config) keeps the
+  // passes even when the resumed run asks for a fixed --rate.
+  const auto is_retries = [](const ConfigEntry& e) { return e.name == "retries"; };
+  if (c.rate_auto && std::none_of(c.effective.begin(), c.effective.end(), is_retries))
+    c.effective.push_back({"retries", std::to_string(c.retries), false, "", 0});
   if (!sources.resume) return;
   c.resume_from = sources.resume->point;
   c.resume_from->loaded_from = sources.resume_path;

@@ -1,6 +1,7 @@
 #pragma once
 // ScanConfig: every option resolved and validated, built once by cli/options.cpp and then only read
 // (threads get a const ScanConfig&). What changes at run time lives in ScanState (engine/scan_state.hpp).
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,9 +32,18 @@ struct OutputSpec {
 /// object a second (for machines).
 enum class StatusMode : std::uint8_t { automatic, on, off, json };
 
+struct ScanConfig;
+/// The rate (pps over all send threads) the windows are planned for and the senders' limiters start at:
+/// --rate, or with --rate auto its ceiling up to defaults::kAutoPlanPps (the rate thread then moves the
+/// limiters, capture/send_thread.hpp).
+double planned_rate_pps(const ScanConfig& c) noexcept;
+
 struct ScanConfig {
   ProbeSpace space;                  ///< targets x ports, overlaps merged
   double rate_pps = defaults::kRatePps;        ///< probes per second over all send threads, retries included
+  /// --rate auto[:MAX]: the rate is searched during the scan (engine/rate_controller.hpp); rate_pps is then its
+  /// ceiling (MAX, or defaults::kAutoMaxPps).
+  bool rate_auto = false;
   double wait_s = defaults::kWaitS;            ///< seconds to wait for replies after the last probe
   std::uint32_t retries = defaults::kRetries;  ///< times an unanswered probe is sent again
   double retry_delay_s = defaults::kRetryDelayS;     ///< seconds between a probe's sends (at the asked rate)
@@ -82,5 +92,9 @@ struct ScanConfig {
   double banner_timeout_s = defaults::kBannerTimeoutS;              ///< --banner-timeout, seconds
   std::uint32_t banner_max_bytes = defaults::kBannerMaxBytes;       ///< --banner-max-bytes
 };
+
+inline double planned_rate_pps(const ScanConfig& c) noexcept {
+  return c.rate_auto ? std::min(c.rate_pps, defaults::kAutoPlanPps) : c.rate_pps;
+}
 
 }  // namespace synscan

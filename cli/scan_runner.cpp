@@ -25,6 +25,7 @@
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/probe_module.hpp"
+#include "engine/rate_control.hpp"
 #include "engine/spsc_queue.hpp"
 
 namespace synscan {
@@ -118,10 +119,21 @@ std::jthread stop_at_deadline(const ScanConfig& c, std::int64_t start_ns, ScanSt
   });
 }
 
+RateControlSetup rate_control_setup(const ScanConfig& c) {
+  RateControlSetup s;
+  s.automatic = c.rate_auto;
+  s.fixed_pps = c.rate_pps;
+  s.params.max_pps = c.rate_pps;  // with auto: its ceiling
+  s.params.start_pps = std::min(defaults::kAutoStartPps, c.rate_pps);
+  s.params.min_pps = std::min(s.params.min_pps, c.rate_pps);
+  return s;
+}
+
 SendSchedule send_schedule(const ScanConfig& c, std::int64_t start_ns) {
   SendSchedule s;
-  s.rate_pps = c.rate_pps;
+  s.rate_pps = planned_rate_pps(c);
   s.start = start_cursors(c);
+  s.auto_rate = c.rate_auto;
   s.start_ns = start_ns;
   return s;
 }
@@ -184,11 +196,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   ReceiveThread receiving(receiver, *probes, queue, state);
   // `| head` gone: known at once, not at the next result.
   AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); });
+  RateControlThread rating(state, rate_control_setup(c));  // sets the first rate before any probe
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
   std::jthread deadline = stop_at_deadline(c, start_ns, state);
   const SendersDone sent = run_senders(c.plan, permutation, *probes, windows, sender.transmitters,
                                       send_schedule(c, start_ns), state);
+  rating.stop();
   const bool interrupted = state.stop.load();
   wait_for_late_replies(c, state, interrupted, outputs.all_failed());
   receiving.stop();    // every verdict is queued,
@@ -240,6 +254,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.send_backend = sender.backend;
   record.send_backend_fallback = sender.fallback;
   for (const auto& t : sender.transmitters) record.send_errors += t->errors();
+  record.rate_history = rating.history();
+  record.loss_warning = rating.loss_warning();
   publish_capture_stats(record.capture, state);
   status.finish(complete);
   print_summary(c, state, record, stderr);

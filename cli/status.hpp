@@ -35,6 +35,10 @@ struct StatusSnapshot {
   bool banners = false;
   std::uint64_t banners_done = 0, banners_pending = 0, banners_timeout = 0, banners_refused = 0;
   bool rate_capped = false;  ///< the senders cannot keep up with --rate: pps is the machine's maximum
+  bool rate_auto = false;            ///< --rate auto: the next three are the controller's
+  double rate_pps = 0;               ///< the rate asked now (fixed: --rate)
+  std::string_view rate_state = "fixed";  ///< rate_state_name(): "slow start", "holding", ...
+  double reply_ratio = -1;           ///< validated replies per probe of the last window measured; -1: none yet
 
   /// Percent of the frames owed sent, 0-100: never above 100, and 100 only once sending ended (or on the final
   /// line of a complete scan).
@@ -53,10 +57,12 @@ bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noe
 
 /// "synscan: 0:00:05 | 500/1000 sent 50.0% | 100 pps (mean 99) | ETA 0:00:10 | open 3 closed 497 filtered 0 |
 /// drops 0" ("pass k/n" only for passes > 1, which the scan driver no longer sets; "waiting" replaces the ETA after the last probe;
-/// "(mean 99, rate capped)" when the senders cannot keep up with --rate).
+/// "(mean 99, rate capped)" when the senders cannot keep up with --rate; with --rate auto, "rate auto 8000
+/// pps, probing up, 0.31 replies/probe | " follows the pps).
 std::string format_status_line(const StatusSnapshot& s);
 
-/// The same facts as one JSON object (no newline), plus per family
+/// The same facts as one JSON object (no newline), with "rate_mode" ("auto" or "fixed"), "rate_pps" (asked
+/// now), "rate_state" and "reply_ratio" (null before the first window), plus per family
 /// "ipv4":{"targets":N,"open":N,"closed":N,"filtered":N} and "ipv6":{...} (both always present).
 std::string format_status_json(const StatusSnapshot& s);
 

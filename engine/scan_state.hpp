@@ -14,6 +14,9 @@ namespace synscan {
 struct ScanState {
   std::atomic<bool> stop{false};       ///< set by SIGINT/SIGTERM: stop sending, drain, close outputs
   std::atomic<std::uint64_t> sent{0};  ///< frames on the wire, all passes and threads
+  /// Of those, the new probes (not retries): the reply ratio's denominator (engine/rate_control.hpp), which
+  /// interleaved retries would otherwise lower as soon as they begin.
+  std::atomic<std::uint64_t> sent_new{0};
   std::atomic<std::uint32_t> pass{0};  ///< 0-based pass being sent
   /// Set after a pass when the rate asked was above what the senders could send (RateLimiter::capped()): the
   /// scan runs at the machine's maximum instead, and the summary says so.
@@ -48,7 +51,20 @@ struct ScanState {
   /// queued - done are pending; done includes the ones cut short by a stop (not_done).
   std::atomic<std::uint64_t> banners_queued{0}, banners_done{0}, banners_timeout{0}, banners_refused{0},
       banners_reset{0}, banners_not_done{0};
+  // The rate (engine/rate_control.hpp, the rate thread writes them): what the senders are asked now (pps over
+  // all send threads; with --rate auto each send thread reads it once a batch), what the controller is doing
+  // (a RateState, engine/rate_controller.hpp) and the validated replies per probe of the last window measured
+  // (-1 before the first).
+  std::atomic<double> rate_pps{0};
+  std::atomic<std::uint8_t> rate_state{0};
+  std::atomic<double> reply_ratio{-1};
 };
+
+/// Validated replies so far: the first reply of each probe (SYN-ACK, RST, ICMP unreachable), no duplicates.
+inline std::uint64_t validated_replies(const ScanState& s) noexcept {
+  return s.replies_syn_ack.load(std::memory_order_relaxed) + s.replies_rst.load(std::memory_order_relaxed) +
+         s.replies_icmp.load(std::memory_order_relaxed);
+}
 
 /// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from
 /// here, at 0%, also while the pass still waits for the previous one's replies (it showed the new pass at

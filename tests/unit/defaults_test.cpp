@@ -2,6 +2,7 @@
 // README state it. The expected texts are formatted from the constants, so changing a default without the
 // documents (or the documents without the default) fails here.
 #include "cli/defaults.hpp"
+#include "cli/usage_text.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -135,6 +136,17 @@ TEST(Defaults, HelpStatesEachDefaultFromDefaultsHpp) {
   }
 }
 
+// --rate auto's words (cli/usage_text.hpp) in --help, the man page and README's --rate row.
+TEST(Defaults, RateAutoIsDescribedInTheSameWordsEverywhere) {
+  const std::string text = rate_auto_text();
+  EXPECT_NE(text.find(fmt::format("from {} pps", defaults::kAutoStartPps)), std::string::npos);
+  EXPECT_NE(text.find(fmt::format("--retries {} unless given", defaults::kAutoRetries)), std::string::npos);
+  EXPECT_NE(help_entry(test::run({"--help"}).out, "--rate").find(text), std::string::npos);
+  EXPECT_NE(man_entry(test::run({"--help-man"}).out, roff_hyphens("--rate")).find(roff_hyphens(text)),
+            std::string::npos);
+  EXPECT_NE(readme_row(read_readme(), "| `--rate").find(text), std::string::npos);
+}
+
 TEST(Defaults, ManPageStatesTheSameDefaults) {
   const std::string man = test::run({"--help-man"}).out;
   ASSERT_FALSE(man.empty());
@@ -198,7 +210,7 @@ TEST(Defaults, OptionsNotGivenTakeTheDefaults) {
   EXPECT_EQ(test::error_of([] {
               test::run({"198.19.0.1", "-p", "80", "--rate", ""});
             }),
-            "bad value '' in --rate (expected a number >= 0.001)");
+            "bad value '' in --rate (expected a number >= 0.001, auto or auto:MAX)");
   EXPECT_EQ(test::error_of([] {
               test::run({"198.19.0.1", "-p", "80", "--user", ""});
             }),

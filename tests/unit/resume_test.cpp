@@ -196,6 +196,47 @@ class FakeTransmitter : public Transmitter {
   std::atomic<bool>& stop_;
 };
 
+// --rate auto: the senders follow the shared rate, and a step that sends nothing costs rate / planned rate of
+// a limiter slot, so the steps after the last new probe last --retry-delay in time at any rate found. Every
+// probe answered: no retry is sent, every step after the new probes is empty.
+TEST(SendLoop, EmptyStepsCostTheFoundRateOverThePlannedOne) {
+  const Parsed r = run({"198.18.0.0/25", "-p", "80", "--seed", "5", "--retries", "1"});
+  ASSERT_TRUE(r.config);
+  const ScanConfig& c = *r.config;
+  ProbeSetup setup;
+  setup.space = &c.space;
+  setup.key = CookieKey{1, 2};
+  setup.v4 = LocalEndpoint{LinkType::ethernet, {}, {}, IpAddress::v4(0xC6120001)};
+  const std::unique_ptr<ProbeModule> maker = make_probe_module("tcp_syn", setup);
+  const Permutation perm(c.space.size(), c.seed);
+  const Slice slice = c.plan.thread(0);
+  ASSERT_EQ(slice.count, 128U);
+  WindowShape shape;
+  shape.retries = 1;
+  shape.retry_gap = 1000;  // 1,000 steps after the 128 new probes, all empty
+  shape.capacity = 2048;
+  for (const double found_over_planned : {1.0, 0.1}) {
+    ThreadWindow window(shape, slice.count);
+    for (std::uint64_t j = 0; j < slice.count; ++j) window.claim(j);
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> sent{0}, waits{0}, fresh{0};
+    std::vector<std::atomic<std::uint64_t>> levels(2);
+    FakeTransmitter tx(~0ULL, stop);
+    const double planned = 1e9;
+    const std::atomic<double> shared{planned * found_over_planned};
+    RateLimiter limiter(planned, 64, 0);
+    SendWork work{perm, *maker, slice, window, 64, {}};
+    work.shared_rate_pps = &shared;
+    const SendCursor end = run_sender(work, limiter, tx, {sent, levels.data(), waits, fresh}, stop);
+    EXPECT_EQ(end.step, 128U + 1000U);
+    EXPECT_EQ(sent.load(), 128U);
+    EXPECT_EQ(fresh.load(), 128U);  // the new probes, the rate thread's denominator
+    EXPECT_EQ(limiter.rate(), planned * found_over_planned);
+    // 128 frames, then 1,000 empty steps at 1 slot each (the planned rate) or 0.1 slot each (a tenth of it).
+    EXPECT_NEAR(static_cast<double>(limiter.sent()), 128 + 1000 * found_over_planned, 1.0) << found_over_planned;
+  }
+}
+
 TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
   const Parsed r = run({"198.18.0.0/24", "-p", "22,80,443", "--seed", "3", "--retries", "1", "--retry-delay", "0.003",
                         "--send-threads", "2"});
@@ -212,12 +253,12 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
     ThreadWindow window(c.window, slice.count);
     for (std::uint64_t j = 0; j < slice.count; j += 5) window.claim(j);  // answered: no retry
     std::atomic<bool> stop{false};
-    std::atomic<std::uint64_t> sent{0}, waits{0};
+    std::atomic<std::uint64_t> sent{0}, waits{0}, fresh{0};
     std::vector<std::atomic<std::uint64_t>> levels(2);
     FakeTransmitter first(budget, stop);
     RateLimiter fast(1e9, 64, 0);
     const SendCursor at =
-        run_sender({perm, *maker, slice, window, 64, {}}, fast, first, {sent, levels.data(), waits}, stop);
+        run_sender({perm, *maker, slice, window, 64, {}}, fast, first, {sent, levels.data(), waits, fresh}, stop);
     std::uint64_t accepted = 0;
     for (const auto& [k, n] : first.seen) accepted += static_cast<std::uint64_t>(n);
     EXPECT_EQ(sent.load(), accepted);
@@ -226,7 +267,7 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
     FakeTransmitter second(~0ULL, no_stop);
     RateLimiter fast2(1e9, 64, 0);
     const SendCursor end =
-        run_sender({perm, *maker, slice, window, 64, at}, fast2, second, {sent, levels.data(), waits}, no_stop);
+        run_sender({perm, *maker, slice, window, 64, at}, fast2, second, {sent, levels.data(), waits, fresh}, no_stop);
     EXPECT_EQ(end.step, total_steps(slice.count, c.window));
     EXPECT_EQ(levels[0].load(), slice.count);
     // Together: every probe of the slice once, and once more when unanswered.
