@@ -222,7 +222,7 @@ main() {
   [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$ ]] || bad "bad lab name '$name'"
   TGT=$name-tgt
   STATE=$IMPAIR_STATE_ROOT/$name
-  [[ -d $STATE ]] && ip netns exec "$TGT" true 2>/dev/null || die "no lab named $name"
+  if [[ ! -d $STATE ]] || ! ip netns exec "$TGT" true 2>/dev/null; then die "no lab named $name"; fi
   case $kind in
     loss) impair_loss "$@" ;;
     policer) impair_policer "$@" ;;
