@@ -63,7 +63,10 @@ def read_results(fmt, paths, ports):
                 else:
                     fields = line.split()
                     if len(fields) >= 4 and fields[0] == "open" and fields[1] == "tcp":
-                        yield ipaddress.ip_address(fields[3]), int(fields[2]), "open"
+                        try:
+                            yield ipaddress.ip_address(fields[3]), int(fields[2]), "open"
+                        except ValueError:
+                            continue  # a line cut short by a scanner that was stopped
 
 
 def main():
