@@ -62,7 +62,8 @@ PassesSent run_send_passes(const ScanPlan& plan, const Permutation& permutation,
       senders.emplace_back([&, t] {
         const bool resumed = pass == schedule.first_pass && !schedule.start_j.empty();
         const std::uint64_t start = resumed ? schedule.start_j[t] : 0;
-        const SendPass sp{permutation, probes, plan.thread(t), pass > 0 ? &answered : nullptr, batch, start};
+        const SendPass sp{permutation, probes, plan.thread(t), pass > 0 ? &answered : nullptr, batch, start,
+                          schedule.auto_rate ? &state.rate_pps : nullptr, threads};
         reached.next_j[t] = run_send_pass(sp, limiters[t], *transmitters[t], state.sent, state.stop);
       });
     }

@@ -21,6 +21,9 @@ namespace synscan {
 /// When and how fast the passes go out.
 struct PassSchedule {
   double rate_pps = 0;           ///< probes per second over all threads, retries included; > 0
+  /// --rate auto: the senders follow ScanState::rate_pps (the rate thread's), rate_pps being only its ceiling
+  /// (the batch size and the threads' stagger are computed from it).
+  bool auto_rate = false;
   std::uint32_t first_pass = 0;  ///< 0-based: 0, or the pass a resumed scan continues in
   std::uint32_t last_pass = 0;   ///< 0-based: --retries
   /// Per send thread, the slice element it starts at in first_pass (a resumed scan's positions); empty: all

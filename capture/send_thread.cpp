@@ -50,7 +50,14 @@ std::uint64_t run_send_pass(const SendPass& pass, RateLimiter& limiter, Transmit
   // The slice element of each frame in the batch: a batch cut short by a stop resumes at its first unsent frame.
   std::unique_ptr<std::uint64_t[]> frame_j(new std::uint64_t[pass.max_batch]);
   std::uint64_t j = pass.start_j;
+  double shared_rate = 0;  // the last ScanState::rate_pps applied (--rate auto)
   while (j < pass.slice.count && !stop.load(std::memory_order_relaxed)) {
+    if (pass.shared_rate_pps != nullptr) {
+      if (const double r = pass.shared_rate_pps->load(std::memory_order_relaxed); r > 0 && r != shared_rate) {
+        shared_rate = r;
+        limiter.set_rate(r / pass.threads, monotonic_ns());
+      }
+    }
     const std::uint32_t allowed = limiter.allowance(monotonic_ns());
     if (allowed == 0) {
       wait_until(limiter.next_due_ns());

@@ -20,6 +20,10 @@ struct SendPass {
   const ResultTable* skip_answered; ///< retry passes: skip probes already answered; nullptr in the first pass
   std::uint32_t max_batch;          ///< frames per send call
   std::uint64_t start_j = 0;        ///< first element of the slice to send (a resumed scan's position)
+  /// --rate auto: the rate over all send threads (ScanState::rate_pps), read once a batch; this thread sends
+  /// its share, rate / threads (RateLimiter::set_rate). nullptr: the limiter's rate is fixed.
+  const std::atomic<double>* shared_rate_pps = nullptr;
+  std::uint32_t threads = 1;
 };
 
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).

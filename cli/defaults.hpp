@@ -16,6 +16,15 @@ namespace synscan::defaults {
 
 /// --rate: probes per second over all send threads, retries included.
 inline constexpr double kRatePps = 10000;
+/// --rate auto: the first rate of the search (slow start doubles it while the replies per probe hold; it must
+/// start below the path's bottleneck, engine/rate_controller.hpp) and the ceiling without auto:MAX (above any
+/// machine's send rate: the senders' own maximum is the limit, which the controller follows).
+inline constexpr double kAutoStartPps = 1000;
+inline constexpr double kAutoMaxPps = 10'000'000;
+/// --retries with --rate auto when --retries is not given: one retry pass re-sends what the search lost (the
+/// probes sent while a probe upward overshot, or before a back-off), at the rate found; a scan that users
+/// expect to be accurate without tuning should not lose them. Explicit --retries wins (0 included).
+inline constexpr std::uint32_t kAutoRetries = 1;
 /// --wait: seconds to wait for replies after the last probe.
 inline constexpr double kWaitS = 5;
 /// --retries: extra passes over the probes still unanswered.

@@ -141,8 +141,13 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("count", "print only the number of probes (of this shard) and exit; sends nothing");
   po::options_description pace("Pace");
   pace.add_options()
-      ("rate", po::value(&o.rate)->value_name("PPS"),
-       with_default("probes per second, retries included", defaults::kRatePps).c_str())
+      ("rate", po::value(&o.rate)->value_name("PPS|auto[:MAX]"),
+       with_default(fmt::format("probes per second, retries included; auto: find the fastest rate the path "
+                                "carries while scanning (from {} pps, up to MAX, and --retries {} unless "
+                                "given)",
+                                defaults::kAutoStartPps, defaults::kAutoRetries),
+                    defaults::kRatePps)
+           .c_str())
       ("wait", po::value(&o.wait)->value_name("SECONDS"),
        with_default("wait for replies after the last probe", defaults::kWaitS).c_str())
       ("retries", po::value(&o.retries)->value_name("N"),
@@ -233,6 +238,32 @@ double parse_positive_double(const std::string& text, std::string_view option, d
     bad("value", text, option, fmt::format("expected a number >= {}", min_value));
   }
   return v;
+}
+
+// --rate PPS, auto or auto:MAX (MAX >= 1 pps).
+void parse_rate(const std::string& text, ScanConfig& c) {
+  const std::string lower = ascii_lower(text);
+  if (lower == "auto") {
+    c.rate_auto = true;
+    c.rate_pps = defaults::kAutoMaxPps;
+    return;
+  }
+  if (lower.starts_with("auto:")) {
+    c.rate_auto = true;
+    c.rate_pps = parse_positive_double(text.substr(5), "--rate auto:MAX", 1);
+    return;
+  }
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !(v >= 0.001) || v > 1e12) {
+    bad("value", text, "--rate", "expected a number >= 0.001, auto or auto:MAX");
+  }
+  c.rate_pps = v;
 }
 
 std::uint64_t parse_u64(const std::string& text, std::string_view option, std::uint64_t min_value,
@@ -430,9 +461,12 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   c.count_only = vm.count("count") > 0;
   // An option not given keeps its default (cli/defaults.hpp, ScanConfig's initialisers).
   const auto given = [&vm](const char* name) { return vm.count(name) > 0; };
-  if (given("rate")) c.rate_pps = parse_positive_double(raw.rate, "--rate", 0.001);
+  if (given("rate")) parse_rate(raw.rate, c);
   if (given("wait")) c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
-  if (given("retries")) c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
+  if (given("retries"))
+    c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
+  else if (c.rate_auto)
+    c.retries = defaults::kAutoRetries;
   if (given("send-threads")) {
     c.send_threads = static_cast<std::uint32_t>(parse_u64(raw.send_threads, "--send-threads", 1, 64));
   }

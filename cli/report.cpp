@@ -82,6 +82,22 @@ const char* status_text(StatusMode m) {
   return "?";
 }
 
+// What the rate did: the mode, each change as [seconds since the start, pps], the controller's last state and
+// ratio, and the fixed rate's loss warning (null without one).
+nlohmann::json rate_json(const ScanConfig& c, const ScanState& s, const ScanRecord& r) {
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& [t, pps] : r.rate_history) history.push_back({t, pps});
+  const double ratio = s.reply_ratio.load();
+  return {
+      {"mode", c.rate_auto ? "auto" : "fixed"},
+      {c.rate_auto ? "max_pps" : "asked_pps", c.rate_pps},
+      {"history", history},
+      {"state", std::string(rate_state_name(static_cast<RateState>(s.rate_state.load())))},
+      {"reply_ratio", ratio >= 0 ? nlohmann::json(ratio) : nlohmann::json(nullptr)},
+      {"loss_warning", r.loss_warning.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.loss_warning)},
+  };
+}
+
 }  // namespace
 
 FamilyCounts family_counts(const ScanConfig& c, const ScanState& s, Family f) {
@@ -114,6 +130,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"ports", format_port_ranges(c.space.ports().ports())},
       {"port_count", c.space.ports().size()},
       {"rate_pps", c.rate_pps},
+      {"rate_auto", c.rate_auto},
       {"wait_s", c.wait_s},
       {"retries", c.retries},
       {"shard", fmt::format("{}/{}", c.shard_index + 1, c.shard_count)},
@@ -158,6 +175,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"send_s", r.send_s},
       {"mean_pps", mean_pps(r)},
       {"rate_capped", s.rate_capped.load()},
+      {"rate", rate_json(c, s, r)},
       {"sender",
        {{"backend", std::string(send_backend_name(r.send_backend))},
         {"fallback", r.send_backend_fallback},
@@ -184,10 +202,17 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
              r.send_s, format_pps(mean_pps(r)), fmt::join(r.sent_per_pass, "+"),
              r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
-  if (s.rate_capped) {
+  if (c.rate_auto && !r.rate_history.empty()) {
+    double top = 0;
+    for (const auto& change : r.rate_history) top = std::max(top, change.second);
+    fmt::print(out, "synscan: rate auto: {} changes, highest {} pps, last {} pps ({})\n",
+               r.rate_history.size() - 1, format_pps(top), format_pps(r.rate_history.back().second),
+               rate_state_name(static_cast<RateState>(s.rate_state.load())));
+  } else if (s.rate_capped) {
     fmt::print(out, "synscan: rate capped by the sender: {} pps achieved of {} asked\n",
                format_pps(mean_pps(r)), format_pps(c.rate_pps));
   }
+  if (!r.loss_warning.empty()) fmt::print(out, "synscan: {}\n", r.loss_warning);
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
              s.filtered.load());
   if (c.space.targets().v4_size() > 0 && c.space.targets().v6_size() > 0) {

@@ -9,6 +9,7 @@
 
 #include "capture/pcap_receiver.hpp"
 #include "cli/scan_config.hpp"
+#include "engine/rate_control.hpp"
 #include "engine/scan_state.hpp"
 
 namespace synscan {
@@ -27,6 +28,8 @@ struct ScanRecord {
   SendBackend send_backend = SendBackend::sendmmsg;  ///< the backend that sent (never automatic)
   std::string send_backend_fallback;  ///< with --send-backend auto: why not xdp (empty if xdp was taken)
   std::uint64_t send_errors = 0;      ///< frames the transmitters gave up on (Transmitter::errors)
+  RateHistory rate_history;           ///< [seconds since the start, pps] at each change (the first at 0)
+  std::string loss_warning;           ///< a fixed rate's watch saw the replies per probe fall (else empty)
 };
 
 /// One address family's share of a scan: what the summary and --metadata say per family.

@@ -32,6 +32,9 @@ enum class StatusMode : std::uint8_t { automatic, on, off, json };
 struct ScanConfig {
   ProbeSpace space;                  ///< targets x ports, overlaps merged
   double rate_pps = defaults::kRatePps;        ///< probes per second over all send threads, retries included
+  /// --rate auto[:MAX]: the rate is searched during the scan (engine/rate_controller.hpp); rate_pps is then its
+  /// ceiling (MAX, or defaults::kAutoMaxPps).
+  bool rate_auto = false;
   double wait_s = defaults::kWaitS;            ///< seconds to wait for replies after the last probe
   std::uint32_t retries = defaults::kRetries;  ///< extra passes over unanswered probes
   std::uint64_t seed = 0;            ///< permutation seed (random unless --seed)

@@ -24,6 +24,7 @@
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/probe_module.hpp"
+#include "engine/rate_control.hpp"
 #include "engine/spsc_queue.hpp"
 
 namespace synscan {
@@ -106,9 +107,20 @@ std::jthread stop_at_deadline(const ScanConfig& c, std::int64_t start_ns, ScanSt
   });
 }
 
+RateControlSetup rate_control_setup(const ScanConfig& c) {
+  RateControlSetup s;
+  s.automatic = c.rate_auto;
+  s.fixed_pps = c.rate_pps;
+  s.params.max_pps = c.rate_pps;  // with auto: its ceiling
+  s.params.start_pps = std::min(defaults::kAutoStartPps, c.rate_pps);
+  s.params.min_pps = std::min(s.params.min_pps, c.rate_pps);
+  return s;
+}
+
 PassSchedule pass_schedule(const ScanConfig& c, std::int64_t start_ns) {
   PassSchedule s;
   s.rate_pps = c.rate_pps;
+  s.auto_rate = c.rate_auto;
   s.first_pass = first_pass(c);
   s.last_pass = c.retries;
   for (std::uint32_t t = 0; t < c.plan.threads(); ++t) s.start_j.push_back(start_j(c, s.first_pass, t));
@@ -168,11 +180,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   ReceiveThread receiving(receiver, *probes, queue, state);
   // `| head` gone: known at once, not at the next result.
   AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); });
+  RateControlThread rating(state, rate_control_setup(c));  // sets the first rate before any probe
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
   std::jthread deadline = stop_at_deadline(c, start_ns, state);
   const PassesSent sent = run_send_passes(c.plan, permutation, *probes, table, sender.transmitters,
                                           pass_schedule(c, start_ns), state);
+  rating.stop();
   const bool interrupted = state.stop.load();
   wait_for_late_replies(c, state, interrupted, outputs.all_failed());
   receiving.stop();    // every verdict is queued,
@@ -215,6 +229,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.send_backend = sender.backend;
   record.send_backend_fallback = sender.fallback;
   for (const auto& t : sender.transmitters) record.send_errors += t->errors();
+  record.rate_history = rating.history();
+  record.loss_warning = rating.loss_warning();
   publish_capture_stats(record.capture, state);
   status.finish(complete);
   print_summary(c, state, record, stderr);

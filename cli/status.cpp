@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "capture/send_thread.hpp"
+#include "engine/rate_controller.hpp"
 #include "engine/shard.hpp"
 
 namespace synscan {
@@ -41,6 +42,10 @@ std::string format_status_line(const StatusSnapshot& s) {
   if (s.passes > 1) line += fmt::format("pass {}/{} ", s.pass + 1, s.passes);
   line += fmt::format("{}/{} sent {:.1f}% | {} pps (mean {}{}) | ", s.pass_sent, s.pass_total, s.percent(),
                       format_pps(s.pps), format_pps(s.mean_pps), s.rate_capped ? ", rate capped" : "");
+  if (s.rate_auto) {
+    line += fmt::format("rate auto {} pps, {}{} | ", format_pps(s.rate_pps), s.rate_state,
+                        s.reply_ratio >= 0 ? fmt::format(", {:.3g} replies/probe", s.reply_ratio) : "");
+  }
   if (s.final)
     line += s.complete ? "done" : "interrupted";
   else if (s.waiting)
@@ -58,12 +63,14 @@ std::string format_status_json(const StatusSnapshot& s) {
   return fmt::format(
       R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
       R"("pps":{},"mean_pps":{},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
-      R"("if_drops":{},"queue_drops":{},"rate_capped":{},)"
+      R"("if_drops":{},"queue_drops":{},"rate_capped":{},"rate_mode":"{}","rate_pps":{},"rate_state":"{}",)"
+      R"("reply_ratio":{},)"
       R"("ipv4":{{"targets":{},"open":{},"closed":{},"filtered":{}}},)"
       R"("ipv6":{{"targets":{},"open":{},"closed":{},"filtered":{}}}}})",
       s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), format_pps(s.pps),
       format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops,
-      s.rate_capped, s.targets_v4, minus(s.open, s.open_v6), minus(s.closed, s.closed_v6),
+      s.rate_capped, s.rate_auto ? "auto" : "fixed", format_pps(s.rate_pps), s.rate_state,
+      s.reply_ratio >= 0 ? fmt::format("{:.4g}", s.reply_ratio) : "null", s.targets_v4, minus(s.open, s.open_v6), minus(s.closed, s.closed_v6),
       minus(s.filtered, s.filtered_v6), s.targets_v6, s.open_v6, s.closed_v6, s.filtered_v6);
 }
 
@@ -117,10 +124,17 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.mean_pps = s.elapsed_s > 0 ? static_cast<double>(sent) / s.elapsed_s : 0.0;
   s.waiting = state_.sending_done.load(std::memory_order_relaxed);
   // Between passes the pass's own figures are not moving; a pass's final verdict (rate_capped) stays.
-  s.rate_capped = state_.rate_capped.load(std::memory_order_relaxed) ||
-                  (!s.waiting && dt_s > 0 && sending_capped(s.pps, config_.rate_pps, s.elapsed_s));
+  s.rate_auto = config_.rate_auto;
+  s.rate_pps = state_.rate_pps.load(std::memory_order_relaxed);
+  if (!(s.rate_pps > 0)) s.rate_pps = config_.rate_pps;
+  s.rate_state = rate_state_name(static_cast<RateState>(state_.rate_state.load(std::memory_order_relaxed)));
+  s.reply_ratio = state_.reply_ratio.load(std::memory_order_relaxed);
+  // With --rate auto the controller follows the senders' maximum itself (sender-limited), so "capped" would
+  // only repeat it.
+  s.rate_capped = !s.rate_auto && (state_.rate_capped.load(std::memory_order_relaxed) ||
+                                   (!s.waiting && dt_s > 0 && sending_capped(s.pps, s.rate_pps, s.elapsed_s)));
   const double left = static_cast<double>(s.pass_total - std::min(s.pass_total, s.pass_sent));
-  const double rate = s.rate_capped && s.pps > 0 ? s.pps : config_.rate_pps;  // capped: at what it achieves
+  const double rate = s.rate_capped && s.pps > 0 ? s.pps : s.rate_pps;  // capped: at what it achieves
   s.eta_s = left / rate + config_.wait_s;
   s.open = state_.open.load(std::memory_order_relaxed);
   s.closed = state_.closed.load(std::memory_order_relaxed);

@@ -32,6 +32,10 @@ struct StatusSnapshot {
   std::uint64_t targets_v4 = 0, targets_v6 = 0;  ///< target addresses of each family (the whole space)
   std::uint64_t pcap_drops = 0, if_drops = 0, queue_drops = 0;
   bool rate_capped = false;  ///< the senders cannot keep up with --rate: pps is the machine's maximum
+  bool rate_auto = false;            ///< --rate auto: the next three are the controller's
+  double rate_pps = 0;               ///< the rate asked now (fixed: --rate)
+  std::string_view rate_state = "fixed";  ///< rate_state_name(): "slow start", "holding", ...
+  double reply_ratio = -1;           ///< validated replies per probe of the last window measured; -1: none yet
 
   /// Percent of this pass sent, 0-100: never above 100, and 100 only once the pass is sent (or on the final
   /// line of a complete scan).
@@ -50,10 +54,12 @@ bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noe
 
 /// "synscan: 0:00:05 | 500/1000 sent 50.0% | 100 pps (mean 99) | ETA 0:00:10 | open 3 closed 497 filtered 0 |
 /// drops 0" (pass k/n appears when there are retries; "waiting" replaces the ETA after the last probe;
-/// "(mean 99, rate capped)" when the senders cannot keep up with --rate).
+/// "(mean 99, rate capped)" when the senders cannot keep up with --rate; with --rate auto, "rate auto 8000
+/// pps, probing up, 0.31 replies/probe | " follows the pps).
 std::string format_status_line(const StatusSnapshot& s);
 
-/// The same facts as one JSON object (no newline), plus per family
+/// The same facts as one JSON object (no newline), with "rate_mode" ("auto" or "fixed"), "rate_pps" (asked
+/// now), "rate_state" and "reply_ratio" (null before the first window), plus per family
 /// "ipv4":{"targets":N,"open":N,"closed":N,"filtered":N} and "ipv6":{...} (both always present).
 std::string format_status_json(const StatusSnapshot& s);
 

@@ -57,6 +57,24 @@ class RateLimiter {
     if (late > 0) origin_ns_ += late;
   }
 
+  /// Changes the rate to `rate_pps` (> 0) at `now_ns` (`--rate auto`, engine/rate_control.hpp), keeping the
+  /// schedule continuous: the next probe is due at the old schedule's next due time, but no earlier than
+  /// `now_ns` and no later than one new interval after it; the probes after it follow at the new rate. So a
+  /// higher rate sends no burst, a lower one takes effect at once, and a backlog owed at the old rate is
+  /// dropped (not counted as forgiven: the sender was not too slow, the rate moved).
+  void set_rate(double rate_pps, std::int64_t now_ns) noexcept {
+    const double old_next = static_cast<double>(origin_ns_) + static_cast<double>(sent_) * ns_per_probe_;
+    ns_per_probe_ = 1e9 / rate_pps;
+    max_backlog_ = std::max<double>(2.0 * max_batch_, std::min(rate_pps * kMaxBacklogS, kMaxBacklogProbes));
+    const double now = static_cast<double>(now_ns);
+    const double anchor = std::clamp(old_next, now, now + ns_per_probe_);
+    origin_ns_ = static_cast<std::int64_t>(anchor - static_cast<double>(sent_) * ns_per_probe_);
+    not_before_ns_ = std::min(not_before_ns_, static_cast<std::int64_t>(anchor));
+  }
+
+  /// The rate in use, pps.
+  double rate() const noexcept { return 1e9 / ns_per_probe_; }
+
   /// Records `n` probes as sent.
   void consume(std::uint32_t n) noexcept { sent_ += n; }
 

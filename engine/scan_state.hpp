@@ -37,7 +37,21 @@ struct ScanState {
   /// passed the filter, frames dropped because the ring was full, frames the interface dropped. A non-zero
   /// drop count means replies were lost: the status line and the summary show it.
   std::atomic<std::uint64_t> pcap_received{0}, pcap_drops{0}, pcap_if_drops{0};
+
+  // The rate (engine/rate_control.hpp, the rate thread writes them): what the senders are asked now (pps over
+  // all send threads; with --rate auto each send thread reads it once a batch), what the controller is doing
+  // (a RateState, engine/rate_controller.hpp) and the validated replies per probe of the last window measured
+  // (-1 before the first).
+  std::atomic<double> rate_pps{0};
+  std::atomic<std::uint8_t> rate_state{0};
+  std::atomic<double> reply_ratio{-1};
 };
+
+/// Validated replies so far: the first reply of each probe (SYN-ACK, RST, ICMP unreachable), no duplicates.
+inline std::uint64_t validated_replies(const ScanState& s) noexcept {
+  return s.replies_syn_ack.load(std::memory_order_relaxed) + s.replies_rst.load(std::memory_order_relaxed) +
+         s.replies_icmp.load(std::memory_order_relaxed);
+}
 
 /// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from
 /// here, at 0%, also while the pass still waits for the previous one's replies (it showed the new pass at

@@ -165,7 +165,8 @@ TEST(ConfigFile, BadValueInFileNamesItsLine) {
   EXPECT_EQ(error_of([&] {
               run({"--config", f.path});
             }),
-            "bad value 'fast' in --rate (expected a number >= 0.001) (config " + f.path + " line 3)");
+            "bad value 'fast' in --rate (expected a number >= 0.001, auto or auto:MAX) (config " + f.path +
+                " line 3)");
   TempFile g("target = 192.0.2.0/29\ntarget = 192.0.2.999\nports = 22\n");
   const std::string msg = error_of([&] { run({"--config", g.path}); });
   EXPECT_NE(msg.find("'192.0.2.999'"), std::string::npos) << msg;

@@ -184,7 +184,7 @@ TEST(Defaults, OptionsNotGivenTakeTheDefaults) {
   EXPECT_EQ(test::error_of([] {
               test::run({"198.19.0.1", "-p", "80", "--rate", ""});
             }),
-            "bad value '' in --rate (expected a number >= 0.001)");
+            "bad value '' in --rate (expected a number >= 0.001, auto or auto:MAX)");
   EXPECT_EQ(test::error_of([] {
               test::run({"198.19.0.1", "-p", "80", "--user", ""});
             }),

@@ -1,9 +1,11 @@
 // Command-line mistakes users make (../shared/cases.md, "also seen"): each is one clear UsageError, exit 2.
+#include "cli/options.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "cli/options.hpp"
+#include "cli/defaults.hpp"
 
 namespace synscan {
 namespace {
@@ -29,10 +31,12 @@ TEST(Options, AnOptionWhereAValueShouldBeIsAMissingValue) {
 
 TEST(Options, ANegativeNumberIsABadValueNotAMissingOne) {
   EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "--rate", "-1", "--dry-run"}),
-            "bad value '-1' in --rate (expected a number >= 0.001)");
-  EXPECT_NE(usage_error({"192.0.2.1", "-p", "80", "--wait", "-3", "--dry-run"}).find("bad value '-3' in --wait"),
+            "bad value '-1' in --rate (expected a number >= 0.001, auto or auto:MAX)");
+  EXPECT_NE(
+      usage_error({"192.0.2.1", "-p", "80", "--wait", "-3", "--dry-run"}).find("bad value '-3' in --wait"),
+      std::string::npos);
+  EXPECT_NE(usage_error({"192.0.2.1", "-p", "80", "--retries", "-1", "--dry-run"}).find("'-1'"),
             std::string::npos);
-  EXPECT_NE(usage_error({"192.0.2.1", "-p", "80", "--retries", "-1", "--dry-run"}).find("'-1'"), std::string::npos);
 }
 
 TEST(Options, NmapOpenPortRangesReachThePortParser) {
@@ -53,7 +57,7 @@ TEST(Options, NmapOpenPortRangesReachThePortParser) {
 
 TEST(Options, AValueThatSwallowedTheOnlyTargetIsNamed) {
   EXPECT_EQ(usage_error({"--rate", "192.0.2.1", "-p", "80", "--dry-run"}),
-            "bad value '192.0.2.1' in --rate (expected a number >= 0.001)");
+            "bad value '192.0.2.1' in --rate (expected a number >= 0.001, auto or auto:MAX)");
   EXPECT_EQ(usage_error({"--dry-run", "-p", "192.0.2.1"}),
             "bad port '192.0.2.1' in --ports (ports are 0-65535, as N, N-M, -M or N-)");
   EXPECT_NE(usage_error({"-o", "192.0.2.1", "198.51.100.1", "-p", "80", "--dry-run"})
@@ -97,6 +101,46 @@ TEST(Options, MaxRuntimeZeroIsNoLimit) {
   EXPECT_EQ(cl.config->max_runtime_s, 0.0);
   EXPECT_EQ(usage_error({"198.19.0.1", "-p", "80", "--max-runtime", "-1", "--dry-run"}),
             "bad value '-1' in --max-runtime (expected a number >= 0)");
+}
+
+}  // namespace
+}  // namespace synscan
+
+namespace synscan {
+namespace {
+
+ScanConfig config_of(std::vector<const char*> args) {
+  args.insert(args.begin(), {"synscan", "192.0.2.1", "-p", "80", "--no-default-excludes", "--dry-run"});
+  std::ostringstream out;
+  CommandLine cl = parse_command_line(static_cast<int>(args.size()), args.data(), out);
+  return std::move(*cl.config);
+}
+
+TEST(Options, RateAutoSearchesUpToItsCeilingAndRetriesOnceUnlessTold) {
+  const ScanConfig fixed = config_of({"--rate", "5000"});
+  EXPECT_FALSE(fixed.rate_auto);
+  EXPECT_EQ(fixed.rate_pps, 5000);
+  EXPECT_EQ(fixed.retries, defaults::kRetries);
+  const ScanConfig automatic = config_of({"--rate", "auto"});
+  EXPECT_TRUE(automatic.rate_auto);
+  EXPECT_EQ(automatic.rate_pps, defaults::kAutoMaxPps);
+  EXPECT_EQ(automatic.retries, defaults::kAutoRetries);
+  const ScanConfig capped = config_of({"--rate", "AUTO:50000", "--retries", "0"});
+  EXPECT_TRUE(capped.rate_auto);
+  EXPECT_EQ(capped.rate_pps, 50000);
+  EXPECT_EQ(capped.retries, 0u);  // an explicit --retries wins, 0 included
+  EXPECT_EQ(config_of({"--retries", "3", "--rate", "auto"}).retries, 3u);
+}
+
+TEST(Options, BadRateAutoFormsNameTheirToken) {
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "--rate", "auto:", "--dry-run"}),
+            "bad value '' in --rate auto:MAX (expected a number >= 1)");
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "--rate", "auto:fast", "--dry-run"}),
+            "bad value 'fast' in --rate auto:MAX (expected a number >= 1)");
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "--rate", "auto:0.5", "--dry-run"}),
+            "bad value '0.5' in --rate auto:MAX (expected a number >= 1)");
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "--rate", "automatic", "--dry-run"}),
+            "bad value 'automatic' in --rate (expected a number >= 0.001, auto or auto:MAX)");
 }
 
 }  // namespace

@@ -298,3 +298,45 @@ TEST(RateLimiter, EveryPassIsStaggeredAsTheFirst) {
 
 }  // namespace
 }  // namespace synscan
+
+namespace synscan {
+namespace {
+
+// set_rate keeps the schedule continuous: 1,000 pps for 1 s, then 4,000 pps for 1 s, then 500 pps for 1 s;
+// each second sends its rate (no burst at the change, no backlog owed from the old rate).
+TEST(RateLimiter, SetRateChangesThePaceWithoutBurstOrBacklog) {
+  constexpr std::int64_t kMs = 1'000'000;
+  RateLimiter limiter(1000, 64, 0);
+  std::vector<std::uint64_t> per_second(3, 0);
+  std::int64_t last_send = -1;
+  std::int64_t min_gap_after_change = kSecond;
+  for (std::int64_t now = 0; now < 3 * kSecond; now += kMs / 10) {
+    if (now == kSecond) limiter.set_rate(4000, now);
+    if (now == 2 * kSecond) limiter.set_rate(500, now);
+    const std::uint32_t n = limiter.allowance(now);
+    limiter.consume(n);
+    per_second[static_cast<std::size_t>(now / kSecond)] += n;
+    if (n > 0 && now > kSecond && now < kSecond + 10 * kMs && last_send >= 0)
+      min_gap_after_change = std::min(min_gap_after_change, now - last_send);
+    if (n > 0) last_send = now;
+    EXPECT_LE(n, 1u);  // polled every 0.1 ms, on schedule: one probe at a time, never a burst
+  }
+  EXPECT_NEAR(static_cast<double>(per_second[0]), 1000, 2);
+  EXPECT_NEAR(static_cast<double>(per_second[1]), 4000, 2);
+  EXPECT_NEAR(static_cast<double>(per_second[2]), 500, 2);
+  EXPECT_GE(min_gap_after_change, kSecond / 4000 - kMs / 10);
+  EXPECT_EQ(limiter.forgiven(), 0u);
+  EXPECT_NEAR(limiter.rate(), 500, 1e-9);
+}
+
+// A sender that was stalled (owes a backlog at the old rate) does not send it after a rate change.
+TEST(RateLimiter, SetRateDropsTheOldBacklog) {
+  RateLimiter limiter(10000, 256, 0);
+  limiter.consume(limiter.allowance(0));
+  const std::int64_t later = kSecond / 20;  // 50 ms stalled: ~500 probes owed at 10,000 pps
+  limiter.set_rate(1000, later);
+  EXPECT_LE(limiter.allowance(later), 1u);
+}
+
+}  // namespace
+}  // namespace synscan

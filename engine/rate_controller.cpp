@@ -1,0 +1,247 @@
+#include "engine/rate_controller.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace synscan {
+
+std::string_view rate_state_name(RateState s) noexcept {
+  switch (s) {
+    case RateState::slow_start:
+      return "slow start";
+    case RateState::holding:
+      return "holding";
+    case RateState::probing_up:
+      return "probing up";
+    case RateState::backing_off:
+      return "backing off";
+    case RateState::sender_limited:
+      return "sender-limited";
+    case RateState::fixed:
+      return "fixed";
+  }
+  return "?";
+}
+
+RateController::RateController(const RateControllerParams& params) noexcept
+    : p_(params), rate_(std::clamp(params.start_pps, params.min_pps, params.max_pps)) {
+  held_pps_ = rate_;
+}
+
+double RateController::z_of(double ka, double na, double kb, double nb) noexcept {
+  if (na <= 0 || nb <= 0) return 0;
+  const double pa = ka / na, pb = kb / nb;
+  const double pooled = (ka + kb) / (na + nb);
+  const double se = std::sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb));
+  if (se <= 0) return pa > pb ? 1e9 : pa < pb ? -1e9 : 0;
+  return (pa - pb) / se;
+}
+
+bool RateController::fell(const Window& w, double tolerance) const noexcept {
+  const double q = w.k / w.n, p = ref_k_ / ref_n_;
+  return q < p * (1 - tolerance) && z_of(ref_k_, ref_n_, w.k, w.n) >= p_.z_crit;
+}
+
+bool RateController::fell(const Window& w) const noexcept {
+  if (fell(w, p_.tolerance)) return true;
+  // A smaller loss, too small for one window, shows in the windows of this rate together.
+  return level_.k >= 2.0 * static_cast<double>(p_.hold_replies) && fell(level_, p_.level_tolerance);
+}
+
+bool RateController::rose(const Window& w) const noexcept {
+  const double q = w.k / w.n, p = ref_k_ / ref_n_;
+  return q > p * (1 + p_.tolerance) && z_of(w.k, w.n, ref_k_, ref_n_) >= p_.z_crit;
+}
+
+void RateController::pool(const Window& w) noexcept {
+  // Only windows close to the reference join it: a rate with a loss too small to be significant in one
+  // window would otherwise drag the reference down until that loss is the new normal. By the permutation
+  // argument the loss-free ratio does not move within a pass, so the reference needs no tracking beyond
+  // rose() (the reference was measured with loss) and a rate-independent loss step (backing_off).
+  // "Close": not below it by tolerance / 2 at z >= 2. While the reference is young (100 replies) hardly any
+  // window is significantly below it, so it grows quickly; once it is precise, lossy windows stay out.
+  if (w.k / w.n < ref_k_ / ref_n_ * (1 - p_.tolerance / 2) && z_of(ref_k_, ref_n_, w.k, w.n) >= 2) return;
+  ref_n_ = ref_n_ * p_.reference_decay + w.n;
+  ref_k_ = ref_k_ * p_.reference_decay + w.k;
+}
+
+void RateController::set_rate(double pps, double now_s) noexcept {
+  pps = std::clamp(pps, p_.min_pps, p_.max_pps);
+  if (pps == rate_) return;
+  rate_ = pps;
+  level_ = {};
+  level_s_ = 0;
+  last_change_s_ = now_s;
+  open_ = false;  // the next window waits the lag out
+}
+
+double RateController::settle_s() const noexcept {
+  if (lag_s_ < 0) return p_.settle_max_s;
+  return std::clamp(2 * lag_s_, p_.settle_min_s, p_.settle_max_s);
+}
+
+void RateController::restart_reference(double now_s) noexcept {
+  ref_n_ = ref_k_ = 0;
+  open_ = false;
+  wait_flow_ = true;  // the pass may pause first (waiting for the previous pass's replies)
+  last_change_s_ = now_s;
+  if (state_ == RateState::probing_up) set_rate(held_pps_, now_s);
+  if (state_ != RateState::slow_start) state_ = RateState::holding;
+  since_probe_ = 0;
+}
+
+double RateController::update(double now_s, std::uint64_t sent, std::uint64_t replies) noexcept {
+  if (first_sent_s_ < 0 && sent > 0) {
+    first_sent_s_ = now_s;
+    last_change_s_ = now_s;
+  }
+  if (lag_s_ < 0 && replies > 0 && first_sent_s_ >= 0) lag_s_ = now_s - first_sent_s_;
+  if (wait_flow_ && sent > last_sent_) {  // probes flow again: the settle time counts from here
+    wait_flow_ = false;
+    last_change_s_ = now_s;
+  }
+  last_sent_ = sent;
+  if (lag_s_ < 0 || wait_flow_) return rate_;
+  if (!open_) {
+    if (now_s < last_change_s_ + settle_s()) return rate_;
+    open_ = true;
+    win_start_s_ = now_s;
+    win_sent_ = sent;
+    win_replies_ = replies;
+    return rate_;
+  }
+  const Window w{static_cast<double>(sent - std::min(sent, win_sent_)),
+                 static_cast<double>(replies - std::min(replies, win_replies_))};
+  const std::uint64_t needed = state_ == RateState::slow_start ? p_.min_replies : p_.hold_replies;
+  if (w.k < static_cast<double>(needed) || w.n <= 0) return rate_;
+  const double dt = now_s - win_start_s_;
+  decide(w, dt > 0 ? w.n / dt : rate_, now_s);
+  if (open_) {  // the rate did not change: the next window starts here
+    win_start_s_ = now_s;
+    win_sent_ = sent;
+    win_replies_ = replies;
+  }
+  return rate_;
+}
+
+void RateController::back_off(const Window& w, double measured_pps, double now_s) noexcept {
+  const Window& seen = fell(w, p_.tolerance) ? w : level_;  // the evidence that fell
+  const double q = seen.k / seen.n, p = ref_k_ / ref_n_;
+  fall_ = seen;
+  fall_pps_ = rate_;
+  probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
+  since_probe_ = 0;
+  // The path delivered about (rate sent) * q / p probes a second: sit a margin below that.
+  set_rate(std::min(rate_, measured_pps) * (q / p) * p_.backoff_margin, now_s);
+  state_ = RateState::backing_off;
+}
+
+void RateController::hold() noexcept {
+  state_ = RateState::holding;
+  held_pps_ = rate_;
+  since_probe_ = 0;
+}
+
+void RateController::after_good(double measured_pps, double now_s) noexcept {
+  // The senders cannot keep up (a machine slower than the rate asked): asking more would only show a rate
+  // that is not sent. One short window (a descheduled sender) stops slow start; lowering the rate needs a
+  // second of evidence at this rate.
+  const double level_pps = level_s_ > 0 ? level_.n / level_s_ : rate_;
+  const bool limited_now = measured_pps < 0.8 * rate_;
+  const bool limited_long = level_s_ >= 1.0 && level_pps < 0.85 * rate_;
+  if (state_ == RateState::slow_start && !limited_now) {
+    if (rate_ >= p_.max_pps)
+      hold();
+    else
+      set_rate(rate_ * 2, now_s);
+    return;
+  }
+  if (limited_now || limited_long) {
+    if (limited_long) set_rate(level_pps * 1.1, now_s);
+    state_ = RateState::sender_limited;
+    held_pps_ = rate_;
+    since_probe_ = 0;
+    return;
+  }
+  if (state_ == RateState::probing_up) {  // the higher rate holds: keep it, probe again sooner
+    probe_interval_ = std::max<std::uint32_t>(1, probe_interval_ / 2);
+    hold();
+    return;
+  }
+  state_ = RateState::holding;
+  held_pps_ = rate_;
+  if (++since_probe_ >= probe_interval_ && rate_ < p_.max_pps) {
+    since_probe_ = 0;
+    state_ = RateState::probing_up;
+    set_rate(rate_ * p_.probe_factor, now_s);
+  }
+}
+
+void RateController::decide(const Window& w, double measured_pps, double now_s) noexcept {
+  ++decisions_;
+  last_q_ = w.k / w.n;
+  level_.n += w.n;
+  level_.k += w.k;
+  level_s_ += w.n / std::max(measured_pps, 1e-9);
+  if (ref_n_ <= 0) {  // the first window of a pass defines the reference
+    ref_n_ = w.n;
+    ref_k_ = w.k;
+    after_good(measured_pps, now_s);
+    return;
+  }
+  if (state_ == RateState::backing_off) {
+    const double q_fall = fall_.k / fall_.n;
+    const bool better =
+        last_q_ > q_fall * (1 + p_.tolerance / 2) && z_of(w.k, w.n, fall_.k, fall_.n) >= p_.z_crit;
+    if (better) {  // the loss answered the lower rate: it was the rate's
+      if (fell(w)) {
+        back_off(w, measured_pps, now_s);
+        return;
+      }
+      if (rose(w)) {
+        ref_n_ = w.n;
+        ref_k_ = w.k;
+      } else {
+        pool(w);
+      }
+      hold();
+      return;
+    }
+    const bool worse =
+        last_q_ < q_fall * (1 - p_.tolerance / 2) && z_of(fall_.k, fall_.n, w.k, w.n) >= p_.z_crit;
+    if (worse) {  // the path got worse still (or the fall was seen half-way): lower again
+      back_off(w, measured_pps, now_s);
+      return;
+    }
+    if (fell(w, p_.tolerance)) {
+      // As lossy at the lower rate as at the higher: the loss does not depend on the rate (a step in random
+      // loss). It is the new normal: the reference, and back to the rate before.
+      ref_n_ = fall_.n + w.n;
+      ref_k_ = fall_.k + w.k;
+      set_rate(fall_pps_, now_s);
+    } else {
+      pool(w);  // near the reference: the lower rate is fine (the fall was small, or noise); probing resumes
+    }
+    hold();
+    return;
+  }
+  if (fell(w)) {
+    if (state_ == RateState::probing_up) {  // the probe found the ceiling: back to the held rate
+      set_rate(held_pps_, now_s);
+      probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
+      hold();
+      return;
+    }
+    back_off(w, measured_pps, now_s);
+    return;
+  }
+  if (rose(w)) {  // the reference was measured with loss (or the path improved): this is the better one
+    ref_n_ = w.n;
+    ref_k_ = w.k;
+  } else {
+    pool(w);
+  }
+  after_good(measured_pps, now_s);
+}
+
+}  // namespace synscan

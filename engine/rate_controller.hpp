@@ -1,0 +1,171 @@
+#pragma once
+// `--rate auto`: the fastest rate the path really carries, found while the scan runs. Pure logic with no clock
+// of its own: the caller feeds it, every 50-100 ms, the time and two running totals (probes sent, validated
+// replies) and sends at the rate it returns. tests/unit/rate_controller_test.cpp drives it with a simulated path
+// (engine/path_sim.hpp) on a fake clock.
+//
+// Why the reply ratio is a sound signal. The probes go out in the order of a keyed uniform random permutation
+// of the probe space (engine/permutation.hpp). So every probe, whenever it is sent, is a uniform draw from the
+// space, and the probability that it is answered, p0 (the share of (target, port) pairs that answer at all), is
+// the same at every moment of the pass: the targets cannot make the ratio replies/probes move with time or
+// with the rate. If the ratio measured at rate r is significantly below the ratio measured at a lower rate, the
+// difference is the path's: a policer dropping the excess, a full bottleneck queue, a target or firewall
+// limiting SYNs or ICMP, our own capture ring overflowing. A path that delivers at most C probes/s answers a
+// share p0 * min(1, C / r), so r * q / p_ref (q the ratio measured at r, p_ref the loss-free one) estimates C.
+// Loss that does not depend on the rate (2% random loss each way) lowers q at every rate alike: it is part of
+// p_ref and causes no back-off.
+//
+// The counts are validated replies: the first SYN-ACK, RST or ICMP unreachable of each probe (ScanState's
+// replies_syn_ack + replies_rst + replies_icmp). Duplicates are not counted: a target that answers twice (or a
+// retry and its original both answered) would raise the ratio without telling anything about delivery. A
+// retry pass sends only the probes still unanswered, a population that answers far less often (most of it is
+// filtered): each pass is a fresh experiment, so restart_reference() forgets the reference at a pass boundary
+// and the controller learns the retry pass's own ratio while keeping its rate.
+//
+// How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial standard
+// error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends on the
+// number of replies, not on the number of probes or the time. A decision waits for min_replies (default 200:
+// the relative error is ~7%) and then compares q with the reference by a two-proportion z-test; a fall counts
+// only when it is both significant (z >= z_crit, 2.5: about 0.6% false alarms a window) and larger than
+// `tolerance` (10%, a loss worth a back-off). With 1% of probes answering, 200 replies take 20,000 probes: at
+// 1,000 pps a decision every 20 s. So with rare responders the controller decides slowly and stays low, which
+// is right: it cannot tell loss from noise faster, and a rate it cannot justify is a rate it does not take.
+// The decision is never made on time alone.
+//
+// Avoiding oscillation. (1) Hysteresis: a fall needs z >= z_crit and a >= tolerance drop, a rise of the
+// reference the same upward; everything in between holds. (2) After a back-off the rate sits at 90% of the
+// estimated capacity (backoff_margin), below the knee, not on it. (3) Probing upward (x probe_factor, 1.25)
+// happens only every probe_interval windows; each failed probe or back-off doubles that interval (up to
+// max_probe_interval), each successful probe halves it: in a steady path the probes become rare and the
+// direction changes are bounded (about log2(max_probe_interval) per level), while a bottleneck that moved up
+// is found again geometrically. (4) After a back-off the next window checks that the lower rate answered
+// better (backing_off state): if it did not, the loss was not the rate's (a sudden change in random loss) and
+// the rate is restored with the new reference, instead of spiralling down. This is TCP's AIMD in spirit
+// (RFC 5681 slow start and congestion avoidance), with the window replaced by a rate and the loss signal by a
+// statistical test; the delivered-rate estimate C = r * q / p_ref is BBR's (Cardwell et al., "BBR:
+// Congestion-Based Congestion Control", ACM Queue 2016) and the multiplicative probing CUBIC's (RFC 9438)
+// concern: return to the previous good rate fast, probe beyond it carefully.
+//
+// The RTT lag. Replies arrive an RTT (plus any queueing delay) after their probes, so right after a rate
+// change the replies counted are still those of the old rate. The controller waits the lag out: after each
+// rate change it opens the next window only `settle` seconds later, and measures sent and replies over the
+// same interval; at a constant rate the interval's replies answer probes sent at that rate, so the counts are
+// aligned although no reply is matched to its probe. The lag is estimated once, as the time from the first
+// probe to the first reply (resolution: the caller's period), and settle = clamp(2 x lag, settle_min_s,
+// settle_max_s); until the first reply no window opens.
+//
+// Start and ceiling. Slow start begins at start_pps (1,000 pps) and doubles every window whose ratio holds; it
+// must start below the bottleneck, because the first window defines the loss-free reference. max_pps
+// (`--rate auto:MAX`) caps every rate. When the senders cannot keep up (sent less than 90% of the rate asked
+// over a 1 s at one rate; a single short window below 80% only stops slow start), the asked rate is lowered to
+// 110% of what they sent (sender_limited) so that the rate shown is nearly real; probing upward continues
+// from there.
+//
+// zmap #804 asks for this ("slow start when the link bandwidth is unknown"); masscan #757 and #546/#588 and
+// zmap #903 report the silent loss it prevents.
+#include <cstdint>
+#include <string_view>
+
+namespace synscan {
+
+/// What the controller is doing (status line, --status-json, --metadata).
+enum class RateState : std::uint8_t {
+  slow_start,      ///< doubling the rate every window while the reply ratio holds
+  holding,         ///< at a rate the path carries; probing upward every probe_interval windows
+  probing_up,      ///< trying probe_factor x the held rate for one window
+  backing_off,     ///< just lowered the rate after a fall; checking that the lower rate answers better
+  sender_limited,  ///< the senders send less than asked: the rate follows what they achieve
+  fixed,           ///< not controlled (a fixed --rate): the watch-only detector (RateWatch) may still warn
+};
+
+/// "slow start", "holding", "probing up", "backing off", "sender-limited", "fixed".
+std::string_view rate_state_name(RateState s) noexcept;
+
+/// The controller's tuning. Rates in probes per second over all send threads, retries included; times in
+/// seconds. The defaults are the ones `--rate auto` uses (the header comment says why each is what it is).
+struct RateControllerParams {
+  double start_pps = 1000;                ///< first rate (clamped to [min_pps, max_pps])
+  double min_pps = 100;                   ///< never below
+  double max_pps = 1e7;                   ///< never above (--rate auto:MAX)
+  std::uint64_t min_replies = 100;        ///< validated replies a slow-start window needs before a decision
+  std::uint64_t hold_replies = 1000;      ///< and any other window (a 10% fall is then ~3 standard errors)
+  double tolerance = 0.10;                ///< relative fall of the ratio that counts as loss in one window
+  double level_tolerance = 0.04;          ///< and in all windows at one rate together (more replies)
+  double z_crit = 3.0;                    ///< significance of a fall or rise (two-proportion z)
+  double probe_factor = 1.25;             ///< probing upward: held rate x this
+  double backoff_margin = 0.85;           ///< after a fall: this x the estimated capacity
+  std::uint32_t max_probe_interval = 32;  ///< windows between probes at most
+  double settle_min_s = 0.04;             ///< wait after a rate change at least
+  double settle_max_s = 2.0;              ///< and at most (2 x the measured lag in between)
+  /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
+  /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
+  double reference_decay = 1.0;
+};
+
+/// The `--rate auto` controller. Not thread-safe: one caller (the rate thread, engine/rate_control.hpp).
+class RateController {
+ public:
+  explicit RateController(const RateControllerParams& params) noexcept;
+
+  /// Feeds the totals at `now_s` (seconds, any epoch, non-decreasing): probes sent so far and validated
+  /// replies so far (both non-decreasing). Returns the rate to send at from now on, pps.
+  double update(double now_s, std::uint64_t sent, std::uint64_t replies) noexcept;
+
+  /// A new pass begins (its probes answer at another ratio): forget the reference and the open window, keep
+  /// the rate; the next window opens after the settle time.
+  void restart_reference(double now_s) noexcept;
+
+  double rate() const noexcept { return rate_; }
+  RateState state() const noexcept { return state_; }
+  /// The reference reply ratio (validated replies per probe sent), or -1 before the first window.
+  double reference_ratio() const noexcept { return ref_n_ > 0 ? ref_k_ / ref_n_ : -1.0; }
+  /// The ratio of the last window decided, or -1.
+  double last_ratio() const noexcept { return last_q_; }
+  /// Windows decided so far.
+  std::uint64_t decisions() const noexcept { return decisions_; }
+
+ private:
+  struct Window {
+    double n = 0, k = 0;  // probes, replies
+  };
+  void decide(const Window& w, double measured_pps, double now_s) noexcept;
+  void after_good(double measured_pps, double now_s) noexcept;
+  void back_off(const Window& w, double measured_pps, double now_s) noexcept;
+  void hold() noexcept;
+  void set_rate(double pps, double now_s) noexcept;
+  double settle_s() const noexcept;
+  void pool(const Window& w) noexcept;
+  /// z of (a - b) for two binomial ratios; > 0 when a > b.
+  static double z_of(double ka, double na, double kb, double nb) noexcept;
+  bool fell(const Window& w) const noexcept;  // the window, or all windows at this rate, fell
+  bool fell(const Window& w, double tolerance) const noexcept;
+  bool rose(const Window& w) const noexcept;
+
+  RateControllerParams p_;
+  double rate_;
+  RateState state_ = RateState::slow_start;
+  // Lag estimate: first probe and first reply seen.
+  double first_sent_s_ = -1, lag_s_ = -1;
+  // The next window opens settle_s() after the last rate change (or after probes flow again, wait_flow_).
+  double last_change_s_ = 0;
+  bool open_ = false;
+  bool wait_flow_ = false;
+  std::uint64_t last_sent_ = 0;
+  double win_start_s_ = 0;
+  std::uint64_t win_sent_ = 0, win_replies_ = 0;
+  // The reference: pooled good windows, older ones decayed.
+  double ref_n_ = 0, ref_k_ = 0;
+  // Holding/probing.
+  double held_pps_ = 0;  // the rate probing_up returns to on a fall
+  std::uint32_t probe_interval_ = 2, since_probe_ = 0;
+  // Backing off: the window that fell and the rate it fell at.
+  Window fall_;
+  // Every window decided at the current rate, together.
+  Window level_;
+  double level_s_ = 0;  // seconds of sending those windows took
+  double fall_pps_ = 0;
+  double last_q_ = -1;
+  std::uint64_t decisions_ = 0;
+};
+
+}  // namespace synscan

@@ -1,0 +1,223 @@
+// The --rate auto controller on a simulated path (tests/unit/path_sim.hpp), deterministic: a fixed seed and a
+// fake clock. Each case states the band it must converge to and how much it may move once there.
+#include "engine/rate_controller.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "path_sim.hpp"
+
+namespace synscan {
+namespace {
+
+// The band a converged rate must be in: 70% to 105% of the bottleneck. Above it by up to 5% the path loses up
+// to 5% of the probes, which one window cannot tell from noise (and the retry pass re-sends); the controller
+// finds it over several windows (level_tolerance) and backs off.
+constexpr double kLow = 0.7, kHigh = 1.05;
+
+using test::PathParams;
+using test::PathSim;
+using test::SimResult;
+
+RateControllerParams auto_params(double max_pps = 1e6) {
+  RateControllerParams p;
+  p.max_pps = max_pps;
+  return p;
+}
+
+struct Stats {
+  double mean = 0;              ///< time-weighted mean rate over [from, to)
+  double in_band = 0;           ///< share of that time within [lo, hi]
+  int direction_changes = 0;    ///< sign changes of the rate's moves
+  int decreases = 0;            ///< moves down
+  double first_in_band_s = -1;  ///< seconds from `from` to the first sample within the band
+  double cv = 0;                ///< coefficient of variation of the rate (standard deviation / mean)
+};
+
+Stats stats(const SimResult& r, double from, double to, double lo, double hi) {
+  Stats s;
+  int samples = 0, in = 0, last_dir = 0;
+  double prev = -1, sq = 0;
+  for (const auto& x : r.trace) {
+    if (x.t_s < from || x.t_s >= to) continue;
+    if (s.first_in_band_s < 0 && x.rate_pps >= lo && x.rate_pps <= hi) s.first_in_band_s = x.t_s - from;
+    ++samples;
+    s.mean += x.rate_pps;
+    sq += x.rate_pps * x.rate_pps;
+    if (x.rate_pps >= lo && x.rate_pps <= hi) ++in;
+    if (prev >= 0 && x.rate_pps != prev) {
+      const int dir = x.rate_pps > prev ? 1 : -1;
+      if (dir < 0) ++s.decreases;
+      if (last_dir != 0 && dir != last_dir) ++s.direction_changes;
+      last_dir = dir;
+    }
+    prev = x.rate_pps;
+  }
+  if (samples > 0) {
+    s.mean /= samples;
+    s.cv = std::sqrt(std::max(0.0, sq / samples - s.mean * s.mean)) / s.mean;
+    s.in_band = static_cast<double>(in) / samples;
+  }
+  return s;
+}
+
+void print(const char* name, const Stats& s, const SimResult& r) {
+  std::printf("%s: mean %.0f pps, %.0f%% of the time in band, first in band at %.1f s, %d direction changes, "
+              "%d decreases, variation %.1f%%; %.2f%% of probes dropped; last probe at %.1f s\n",
+              name, s.mean, 100 * s.in_band, s.first_in_band_s, s.direction_changes, s.decreases, 100 * s.cv,
+              100.0 * static_cast<double>(r.dropped) / static_cast<double>(std::max<std::uint64_t>(1, r.sent)),
+              r.end_s);
+}
+
+// A policer at 20,000 pps (token bucket, excess dropped), 30% of probes answered, 20 ms RTT.
+TEST(RateController, ConvergesBelowAPolicerAndStaysThere) {
+  PathParams path;
+  path.policer_pps = 20000;
+  RateController c(auto_params());
+  const SimResult r = PathSim(path, 1).run(c, ~0ull, 120);
+  const Stats start = stats(r, 0, 120, kLow * 20000, kHigh * 20000);
+  const Stats s = stats(r, 20, 120, kLow * 20000, kHigh * 20000);
+  print("policer 20k", s, r);
+  EXPECT_GE(start.first_in_band_s, 0);
+  EXPECT_LE(start.first_in_band_s, 5);
+  EXPECT_GE(s.mean, 0.75 * 20000);
+  EXPECT_LE(s.mean, kHigh * 20000);
+  EXPECT_GE(s.in_band, 0.8);
+  // Over 100 s: a probe upward (up, then down) every few seconds at most, not a saw-tooth.
+  EXPECT_LE(s.direction_changes, 40);
+  EXPECT_LE(s.cv, 0.12);
+  EXPECT_LE(static_cast<double>(r.dropped), 0.03 * static_cast<double>(r.sent));
+}
+
+// A shaped bottleneck at 30,000 pps with a queue of 1,500 probes (50 ms), 1% of probes answered, 50 ms RTT.
+TEST(RateController, ConvergesBelowAQueuedBottleneckWithRareResponders) {
+  PathParams path;
+  path.bottleneck_pps = 30000;
+  path.queue = 1500;
+  path.responders = 0.01;
+  path.rtt_s = 0.05;
+  RateController c(auto_params());
+  const SimResult r = PathSim(path, 2).run(c, ~0ull, 300);
+  const Stats s = stats(r, 100, 300, kLow * 30000, kHigh * 30000);
+  print("tbf 30k, 1% responders", s, r);
+  EXPECT_GE(s.mean, 0.7 * 30000);
+  EXPECT_LE(s.mean, kHigh * 30000);
+  EXPECT_GE(s.in_band, 0.7);
+  EXPECT_LE(s.direction_changes, 20);
+  EXPECT_LE(s.cv, 0.12);
+  EXPECT_LE(static_cast<double>(r.dropped), 0.05 * static_cast<double>(r.sent));
+}
+
+// The bottleneck moves: 20,000 pps, then 50,000 at 60 s, then 10,000 at 120 s. The controller follows each
+// move within 15 s.
+TEST(RateController, FollowsABottleneckThatMovesUpAndDown) {
+  PathParams path;
+  path.policer_pps = 20000;
+  RateController c(auto_params());
+  const SimResult r = PathSim(path, 3).run(c, ~0ull, 180, [](double t, PathParams& p) {
+    p.policer_pps = t < 60 ? 20000 : t < 120 ? 50000 : 10000;
+  });
+  const Stats before = stats(r, 20, 60, kLow * 20000, kHigh * 20000);
+  const Stats up = stats(r, 60, 120, kLow * 50000, kHigh * 50000);
+  const Stats down = stats(r, 120, 180, kLow * 10000, kHigh * 10000);
+  const Stats up_late = stats(r, 75, 120, kLow * 50000, kHigh * 50000);
+  const Stats down_late = stats(r, 135, 180, kLow * 10000, kHigh * 10000);
+  print("20k", before, r);
+  print("moved up to 50k", up, r);
+  print("moved down to 10k", down, r);
+  EXPECT_GE(before.in_band, 0.8);
+  EXPECT_GE(up.first_in_band_s, 0);
+  EXPECT_LE(up.first_in_band_s, 15);
+  EXPECT_GE(up_late.in_band, 0.7);
+  EXPECT_GE(up_late.mean, 0.7 * 50000);
+  EXPECT_GE(down.first_in_band_s, 0);
+  EXPECT_LE(down.first_in_band_s, 15);
+  EXPECT_GE(down_late.in_band, 0.8);
+  EXPECT_LE(down_late.mean, kHigh * 10000);
+}
+
+// 2% random loss each way and no bottleneck below the cap: the loss does not depend on the rate, so the
+// controller must not back off; it climbs to the cap (auto:50000) and stays.
+TEST(RateController, DoesNotBackOffOnRandomLoss) {
+  PathParams path;
+  path.loss_fwd = 0.02;
+  path.loss_rev = 0.02;
+  RateController c(auto_params(50000));
+  const SimResult r = PathSim(path, 4).run(c, ~0ull, 60);
+  const Stats start = stats(r, 0, 60, 0.95 * 50000, 50000);
+  const Stats s = stats(r, 10, 60, 0.95 * 50000, 50000);
+  print("2% loss each way, cap 50k", s, r);
+  EXPECT_GE(start.first_in_band_s, 0);
+  EXPECT_LE(start.first_in_band_s, 5);
+  EXPECT_EQ(s.decreases, 0);
+  EXPECT_GE(s.in_band, 0.99);
+}
+
+// A sudden change in random loss (0 -> 20% forward at 30 s) lowers the ratio at every rate: a back-off or two
+// are allowed (the window that straddles the step falls only part of the way, so the next looks worse still),
+// but the controller must find out that the lower rate answers no better and return within 10 s.
+TEST(RateController, ReturnsWhenALossStepDoesNotDependOnTheRate) {
+  PathParams path;
+  RateController c(auto_params(40000));
+  const SimResult r = PathSim(path, 5).run(c, ~0ull, 60, [](double t, PathParams& p) {
+    p.loss_fwd = t < 30 ? 0 : 0.2;
+  });
+  const Stats step = stats(r, 30, 60, 0.95 * 40000, 40000);
+  const Stats s = stats(r, 40, 60, 0.95 * 40000, 40000);
+  print("loss step to 20% at 30 s, cap 40k", step, r);
+  EXPECT_LE(step.decreases, 2);
+  EXPECT_GE(s.in_band, 0.9);
+}
+
+// Rare responders (0.1%: one probe in a thousand answers) behind a policer at 20,000 pps: decisions need 200
+// replies, 200,000 probes, so the controller moves slowly and stays low; the scan of 3,000,000 probes still
+// finishes, losing little.
+TEST(RateController, StaysLowWithRareRespondersAndStillFinishes) {
+  PathParams path;
+  path.policer_pps = 20000;
+  path.responders = 0.001;
+  RateController c(auto_params());
+  const SimResult r = PathSim(path, 6).run(c, 3'000'000, 3600);
+  const Stats s = stats(r, 0, r.end_s, 0, 20000);
+  print("0.1% responders, policer 20k", s, r);
+  EXPECT_GT(r.end_s, 0);  // finished
+  EXPECT_LE(r.end_s, 600);
+  EXPECT_LE(static_cast<double>(r.dropped), 0.10 * static_cast<double>(r.sent));
+}
+
+// The sender cannot send more than 40,000 pps (the machine's maximum) on a clean path: the rate follows what
+// it sends instead of climbing to the cap.
+TEST(RateController, FollowsTheSenderWhenItIsTheLimit) {
+  PathParams path;
+  path.sender_max_pps = 40000;
+  RateController c(auto_params());
+  const SimResult r = PathSim(path, 7).run(c, ~0ull, 30);
+  const Stats s = stats(r, 10, 30, 0.9 * 40000, 1.4 * 40000);
+  print("sender max 40k", s, r);
+  EXPECT_GE(s.in_band, 0.9);
+  EXPECT_EQ(c.state() == RateState::sender_limited || c.state() == RateState::probing_up ||
+                c.state() == RateState::holding,
+            true);
+}
+
+TEST(RateController, StartsLowAndNeverLeavesItsBounds) {
+  RateControllerParams p = auto_params(5000);
+  p.start_pps = 1000;
+  PathParams path;
+  RateController c(p);
+  EXPECT_EQ(c.rate(), 1000);
+  EXPECT_EQ(c.state(), RateState::slow_start);
+  const SimResult r = PathSim(path, 8).run(c, ~0ull, 20);
+  for (const auto& x : r.trace) {
+    EXPECT_GE(x.rate_pps, p.min_pps);
+    EXPECT_LE(x.rate_pps, 5000);
+  }
+  EXPECT_EQ(r.trace.back().rate_pps, 5000);
+  EXPECT_EQ(rate_state_name(RateState::backing_off), "backing off");
+}
+
+}  // namespace
+}  // namespace synscan
