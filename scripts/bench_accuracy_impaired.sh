@@ -172,12 +172,30 @@ imp_goals() {
   fi
 }
 
-# imp_markdown: the table for README.md, one row per case and scanner run.
+# imp_markdown: the table for README.md, one row per case: synscan's best fixed rate with hindsight, its max
+# rate, --rate auto (the worst state's recall, false positives, time and its ratio to the best fixed rate's;
+# clean: to the max rate's), zmap's and masscan's open recall and time at the best rate and at max.
 imp_markdown() {
-  echo "| impairment | scanner | asked pps | open % | closed % | filtered % | false pos. | lost | time s |"
-  echo "|---|---|---|---|---|---|---|---|---|"
-  awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' \
-    "$imp_table"
+  echo "| impairment | synscan best fixed rate (hindsight) | synscan max rate: worst state, time | synscan \`--rate auto\`: worst state, false pos., time, / best | zmap open: at the best rate; at max | masscan open: at the best rate; at max |"
+  echo "|---|---|---|---|---|---|"
+  awk -F'\t' '
+    function worst(i,   w) { w = $4 + 0; if ($5 != "-" && $5 + 0 < w) w = $5 + 0; if ($6 != "-" && $6 + 0 < w) w = $6 + 0; return w }
+    { c = $1; if (!(c in seen)) { seen[c] = 1; order[++n] = c }
+      if ($2 == "synscan" && $3 == "auto") { auto[c] = sprintf("%.2f%%, %s, %s s", worst(), $7, $9); autot[c] = $9 }
+      else if ($2 == "synscan") {
+        if ($3 == "max") { maxr[c] = sprintf("%.2f%%, %s s", worst(), $9); maxt[c] = $9 }
+        if ($10 == 1 && (!(c in bestt) || $9 + 0 < bestt[c] + 0)) { bestt[c] = $9; bestr[c] = $3 }
+      } else { key = c SUBSEP $2 SUBSEP $3; other[key] = sprintf("%s%% (%s s)", $4, $9) } }
+    END { for (i = 1; i <= n; i++) { c = order[i]
+        best = (c in bestt) ? sprintf("%s pps, %s s", bestr[c], bestt[c]) : "none >= 99.9%"
+        ref = (c == "clean") ? maxt[c] : bestt[c]
+        a = (c in auto) ? auto[c] : "not run"
+        if ((c in auto) && ref + 0 > 0) a = a sprintf(", %.2f x%s", autot[c] / ref, (c == "clean") ? " max" : "")
+        z = ((c SUBSEP "zmap" SUBSEP bestr[c]) in other ? other[c SUBSEP "zmap" SUBSEP bestr[c]] : "-") "; " \
+            ((c SUBSEP "zmap" SUBSEP "max") in other ? other[c SUBSEP "zmap" SUBSEP "max"] : "-")
+        m = ((c SUBSEP "masscan" SUBSEP bestr[c]) in other ? other[c SUBSEP "masscan" SUBSEP bestr[c]] : "-") "; " \
+            ((c SUBSEP "masscan" SUBSEP "max") in other ? other[c SUBSEP "masscan" SUBSEP "max"] : "-")
+        printf "| %s | %s | %s | %s | %s | %s |\n", c, best, (c in maxr) ? maxr[c] : "-", a, z, m } }' "$imp_table"
 }
 
 run_impaired_cases() {
