@@ -142,11 +142,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
   po::options_description pace("Pace");
   pace.add_options()
       ("rate", po::value(&o.rate)->value_name("PPS|auto[:MAX]"),
-       with_default(fmt::format("probes per second, retries included; auto: find the fastest rate the path "
-                                "carries while scanning (from {} pps, up to MAX, and --retries {} unless "
-                                "given)",
-                                defaults::kAutoStartPps, defaults::kAutoRetries),
-                    defaults::kRatePps)
+       fmt::format("probes per second, retries included (default {}); {}", defaults::kRatePps, rate_auto_text())
            .c_str())
       ("wait", po::value(&o.wait)->value_name("SECONDS"),
        with_default("wait for replies after the last probe", defaults::kWaitS).c_str())

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -124,6 +125,11 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
 void finish_config(ScanConfig& c, const OptionSources& sources) {
   c.plan = ScanPlan(c.space.size(), c.shard_index, c.shard_count, c.send_threads);
   c.effective = with_seed(sources.entries, c.seed);
+  // --rate auto implies its --retries: written out, so that a resume file (and --echo-config) keeps the
+  // passes even when the resumed run asks for a fixed --rate.
+  const auto is_retries = [](const ConfigEntry& e) { return e.name == "retries"; };
+  if (c.rate_auto && std::none_of(c.effective.begin(), c.effective.end(), is_retries))
+    c.effective.push_back({"retries", std::to_string(c.retries), false, "", 0});
   if (!sources.resume) return;
   check_resume_matches(c, *sources.resume, sources.resume_path);
   c.resume_from = sources.resume->point;

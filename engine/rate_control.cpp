@@ -18,7 +18,7 @@ bool RateWatch::update(double now_s, std::uint64_t sent, std::uint64_t replies) 
   }
   const double n = static_cast<double>(sent - std::min(sent, win_sent_));
   const double k = static_cast<double>(replies - std::min(replies, win_replies_));
-  if (k < static_cast<double>(p_.min_replies) || n <= 0) return false;
+  if (k < static_cast<double>(p_.min_replies) || n <= 0 || now_s - win_s_ < p_.min_window_s) return false;
   const double pps = now_s > win_s_ ? n / (now_s - win_s_) : 0;
   win_s_ = now_s;
   win_sent_ = sent;

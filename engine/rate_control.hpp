@@ -19,16 +19,18 @@ namespace synscan {
 
 /// A fixed rate's watch (zmap #804): the same statistics as RateController, deciding nothing. By the
 /// permutation argument (engine/rate_controller.hpp) the validated replies per probe are constant within a
-/// pass; windows of at least `min_replies` replies are compared with the pass's first window, and two windows
-/// in a row that fell by more than `tolerance` with z >= `z_crit` while sending at least as fast as the first
-/// (the ratio fell as the rate held or rose) mean the path drops probes or replies. The test is stricter than
-/// the controller's (z 4, 1,000 replies a window): it speaks to the user, so a false alarm costs more than a
-/// late one. A loss that is constant from the first probe (a policer already below the rate at the start)
-/// does not change the ratio and is not seen: only a rate change would show it, and a fixed rate has none.
+/// pass; windows of at least `min_replies` replies and `min_window_s` seconds are compared with the pass's
+/// first window, and two windows in a row that fell by more than `tolerance` with z >= `z_crit` while sending
+/// at least 90% as fast as the first (the ratio fell as the rate held or rose) mean that the path drops
+/// probes or replies. The test is stricter than the controller's (z 4, 1,000 replies and 0.5 s a window): it
+/// speaks to the user, so a false alarm costs more than a late one. A loss that is constant from the first
+/// probe (a policer already below the rate at the start, with no burst) does not change the ratio and is not
+/// seen: only a rate change would show it, and a fixed rate has none.
 class RateWatch {
  public:
   struct Params {
     std::uint64_t min_replies = 1000;
+    double min_window_s = 0.5;  ///< replies come in 50 ms capture blocks, late on a busy machine
     double tolerance = 0.10;
     double z_crit = 4.0;
   };

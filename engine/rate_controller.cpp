@@ -42,8 +42,12 @@ bool RateController::fell(const Window& w, double tolerance) const noexcept {
   return q < p * (1 - tolerance) && z_of(ref_k_, ref_n_, w.k, w.n) >= p_.z_crit;
 }
 
+double RateController::tolerance() const noexcept {
+  return state_ == RateState::slow_start ? p_.slow_start_tolerance : p_.tolerance;
+}
+
 bool RateController::fell(const Window& w) const noexcept {
-  if (fell(w, p_.tolerance)) return true;
+  if (fell(w, tolerance())) return true;
   // A smaller loss, too small for one window, shows in the windows of this rate together.
   return level_.k >= 2.0 * static_cast<double>(p_.hold_replies) && fell(level_, p_.level_tolerance);
 }
@@ -69,6 +73,7 @@ void RateController::set_rate(double pps, double now_s) noexcept {
   pps = std::clamp(pps, p_.min_pps, p_.max_pps);
   if (pps == rate_) return;
   rate_ = pps;
+  pending_ = false;
   level_ = {};
   level_s_ = 0;
   last_change_s_ = now_s;
@@ -112,9 +117,11 @@ double RateController::update(double now_s, std::uint64_t sent, std::uint64_t re
   }
   const Window w{static_cast<double>(sent - std::min(sent, win_sent_)),
                  static_cast<double>(replies - std::min(replies, win_replies_))};
-  const std::uint64_t needed = state_ == RateState::slow_start ? p_.min_replies : p_.hold_replies;
-  if (w.k < static_cast<double>(needed) || w.n <= 0) return rate_;
+  const bool starting = state_ == RateState::slow_start;
+  const std::uint64_t needed = starting ? p_.min_replies : p_.hold_replies;
   const double dt = now_s - win_start_s_;
+  if (w.k < static_cast<double>(needed) || w.n <= 0 || dt < (starting ? p_.min_window_ss_s : p_.min_window_s))
+    return rate_;
   decide(w, dt > 0 ? w.n / dt : rate_, now_s);
   if (open_) {  // the rate did not change: the next window starts here
     win_start_s_ = now_s;
@@ -125,10 +132,11 @@ double RateController::update(double now_s, std::uint64_t sent, std::uint64_t re
 }
 
 void RateController::back_off(const Window& w, double measured_pps, double now_s) noexcept {
-  const Window& seen = fell(w, p_.tolerance) ? w : level_;  // the evidence that fell
+  const Window seen = fell(w, tolerance()) ? w : level_;  // the evidence that fell (one window, or the level)
   const double q = seen.k / seen.n, p = ref_k_ / ref_n_;
   fall_ = seen;
   fall_pps_ = rate_;
+  probe_successes_ = 0;
   probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
   since_probe_ = 0;
   // The path delivered about (rate sent) * q / p probes a second: sit a margin below that.
@@ -165,7 +173,14 @@ void RateController::after_good(double measured_pps, double now_s) noexcept {
   }
   if (state_ == RateState::probing_up) {  // the higher rate holds: keep it, probe again sooner
     probe_interval_ = std::max<std::uint32_t>(1, probe_interval_ / 2);
+    ++probe_successes_;
     hold();
+    if (probe_interval_ == 1 && rate_ < p_.max_pps) {
+      // Probes keep succeeding (the bottleneck moved up, or a back-off was too deep): go on at once, in
+      // growing steps (x1.25, x1.5, x1.75, x2 at most), as CUBIC grows faster the longer it sees no loss.
+      state_ = RateState::probing_up;
+      set_rate(rate_ * probe_factor(), now_s);
+    }
     return;
   }
   state_ = RateState::holding;
@@ -173,8 +188,12 @@ void RateController::after_good(double measured_pps, double now_s) noexcept {
   if (++since_probe_ >= probe_interval_ && rate_ < p_.max_pps) {
     since_probe_ = 0;
     state_ = RateState::probing_up;
-    set_rate(rate_ * p_.probe_factor, now_s);
+    set_rate(rate_ * probe_factor(), now_s);
   }
+}
+
+double RateController::probe_factor() const noexcept {
+  return std::min(2.0, p_.probe_factor + 0.25 * static_cast<double>(probe_successes_));
 }
 
 void RateController::decide(const Window& w, double measured_pps, double now_s) noexcept {
@@ -225,14 +244,28 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
     hold();
     return;
   }
-  if (fell(w)) {
-    if (state_ == RateState::probing_up) {  // the probe found the ceiling: back to the held rate
-      set_rate(held_pps_, now_s);
-      probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
-      hold();
+  // A fall is acted on only when the next window at the same rate confirms it, judged on both together.
+  // Replies reach us in batches (the capture hands over a block when it is full or 50 ms old) and with a lag
+  // that grows when the machine is busy: a window that missed replies that arrive late has a successor that
+  // holds them, so the two together are off by the lag's change only once, over twice the time. A real loss
+  // shows in both.
+  if (pending_) {
+    pending_ = false;
+    const Window both{pending_fall_.n + w.n, pending_fall_.k + w.k};
+    if (fell(both, tolerance()) || fell(w)) {
+      if (state_ == RateState::probing_up) {  // the probe found the ceiling: back to the held rate
+        probe_successes_ = 0;
+        set_rate(held_pps_, now_s);
+        probe_interval_ = std::min(probe_interval_ * 2, p_.max_probe_interval);
+        hold();
+        return;
+      }
+      back_off(fell(both, tolerance()) ? both : w, measured_pps, now_s);
       return;
     }
-    back_off(w, measured_pps, now_s);
+  } else if (fell(w)) {
+    pending_ = true;
+    pending_fall_ = w;
     return;
   }
   if (rose(w)) {  // the reference was measured with loss (or the path improved): this is the better one

@@ -1,8 +1,8 @@
 #pragma once
 // `--rate auto`: the fastest rate the path really carries, found while the scan runs. Pure logic with no clock
-// of its own: the caller feeds it, every 50-100 ms, the time and two running totals (probes sent, validated
-// replies) and sends at the rate it returns. tests/unit/rate_controller_test.cpp drives it with a simulated path
-// (engine/path_sim.hpp) on a fake clock.
+// of its own: the caller (the rate thread, engine/rate_control.hpp) feeds it every 20 ms the time and two
+// running totals (probes sent, validated replies) and sends at the rate it returns.
+// tests/unit/rate_controller_test.cpp drives it with a simulated path (tests/unit/path_sim.hpp) on a fake clock.
 //
 // Why the reply ratio is a sound signal. The probes go out in the order of a keyed uniform random permutation
 // of the probe space (engine/permutation.hpp). So every probe, whenever it is sent, is a uniform draw from the
@@ -24,42 +24,55 @@
 //
 // How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial standard
 // error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends on the
-// number of replies, not on the number of probes or the time. A decision waits for min_replies (default 200:
-// the relative error is ~7%) and then compares q with the reference by a two-proportion z-test; a fall counts
-// only when it is both significant (z >= z_crit, 2.5: about 0.6% false alarms a window) and larger than
-// `tolerance` (10%, a loss worth a back-off). With 1% of probes answering, 200 replies take 20,000 probes: at
-// 1,000 pps a decision every 20 s. So with rare responders the controller decides slowly and stays low, which
-// is right: it cannot tell loss from noise faster, and a rate it cannot justify is a rate it does not take.
-// The decision is never made on time alone.
+// number of replies, not on the number of probes or the time. A slow-start window waits for min_replies (100:
+// ~10% relative error, enough to see the >= 25% fall of a doubling far past the bottleneck,
+// slow_start_tolerance); every other window for hold_replies (1,000: ~3%, so a 10% fall is ~3 standard
+// errors). A window is compared with the reference by a two-proportion z-test, and a fall counts only when it
+// is both significant (z >= z_crit = 3: ~0.1% false alarms a window) and larger than `tolerance` (10%). The
+// windows at one rate also add up (level_): a smaller loss (>= level_tolerance, 4%) becomes significant after
+// a few windows. With 1% of probes answering, 1,000 replies take 100,000 probes: at 10,000 pps a decision
+// every 10 s; with 0.1%, slow start alone takes minutes. So with rare responders the controller decides slowly
+// and stays low, which is right: it cannot tell loss from noise faster, and a rate it cannot justify is a rate
+// it does not take. A decision is never made on time alone; windows also last at least min_window_s (0.5 s;
+// 0.15 s in slow start), because replies reach us in batches (the capture hands over a block when it is full
+// or 50 ms old) and later when the machine is busy, and a window much longer than that jitter is not fooled by
+// it. For the same reason a fall is acted on only when the next window at the same rate confirms it, judged
+// on both together: replies that came late to one window are in the next.
 //
-// Avoiding oscillation. (1) Hysteresis: a fall needs z >= z_crit and a >= tolerance drop, a rise of the
-// reference the same upward; everything in between holds. (2) After a back-off the rate sits at 90% of the
-// estimated capacity (backoff_margin), below the knee, not on it. (3) Probing upward (x probe_factor, 1.25)
-// happens only every probe_interval windows; each failed probe or back-off doubles that interval (up to
-// max_probe_interval), each successful probe halves it: in a steady path the probes become rare and the
-// direction changes are bounded (about log2(max_probe_interval) per level), while a bottleneck that moved up
-// is found again geometrically. (4) After a back-off the next window checks that the lower rate answered
-// better (backing_off state): if it did not, the loss was not the rate's (a sudden change in random loss) and
-// the rate is restored with the new reference, instead of spiralling down. This is TCP's AIMD in spirit
-// (RFC 5681 slow start and congestion avoidance), with the window replaced by a rate and the loss signal by a
-// statistical test; the delivered-rate estimate C = r * q / p_ref is BBR's (Cardwell et al., "BBR:
-// Congestion-Based Congestion Control", ACM Queue 2016) and the multiplicative probing CUBIC's (RFC 9438)
-// concern: return to the previous good rate fast, probe beyond it carefully.
+// Avoiding oscillation. (1) Hysteresis: a fall needs z >= z_crit and a >= tolerance drop, confirmed by a
+// second window; a rise of the reference the same upward; everything in between holds. (2) After a back-off
+// the rate sits at 85% of the estimated capacity (backoff_margin), below the knee, not on it. (3) Probing
+// upward (x probe_factor, 1.25) happens only every probe_interval windows; each failed probe or back-off
+// doubles that interval (up to max_probe_interval, 16 windows: ~8 s), each successful probe halves it, and
+// once it is 1 the next probe follows at once in a growing step (x1.25, x1.5, x1.75, x2: CUBIC's idea that a
+// long time without loss allows a faster climb): in a steady path the probes become rare and the direction
+// changes bounded, while a bottleneck that moved up (or a back-off that went too deep, a false alarm on a busy
+// machine) is found again geometrically. (4) After a
+// back-off the next window checks that the lower rate answered better (backing_off state): if it answered as
+// badly, the loss was not the rate's (a sudden step in random loss) and the rate is restored with a new
+// reference, instead of spiralling down; if worse still, it backs off again. (5) The reference only takes in
+// windows close to it, so a loss too small for one window cannot drag it down until it looks normal. This is
+// TCP's AIMD in spirit (RFC 5681 slow start and congestion avoidance), with the window replaced by a rate and
+// the loss signal by a statistical test; the delivered-rate estimate C = r * q / p_ref is BBR's (Cardwell et
+// al., "BBR: Congestion-Based Congestion Control", ACM Queue 2016), and CUBIC's (RFC 9438) concern shapes the
+// probing: return to the last good rate fast, probe beyond it carefully.
 //
 // The RTT lag. Replies arrive an RTT (plus any queueing delay) after their probes, so right after a rate
 // change the replies counted are still those of the old rate. The controller waits the lag out: after each
 // rate change it opens the next window only `settle` seconds later, and measures sent and replies over the
 // same interval; at a constant rate the interval's replies answer probes sent at that rate, so the counts are
 // aligned although no reply is matched to its probe. The lag is estimated once, as the time from the first
-// probe to the first reply (resolution: the caller's period), and settle = clamp(2 x lag, settle_min_s,
-// settle_max_s); until the first reply no window opens.
+// probe to the first reply (resolution: the caller's period), and settle = clamp(2 x lag, settle_min_s 0.1,
+// settle_max_s 2); until the first reply no window opens. A pass that pauses first (retry passes wait for the
+// previous pass's replies) starts its settle when probes flow again.
 //
 // Start and ceiling. Slow start begins at start_pps (1,000 pps) and doubles every window whose ratio holds; it
-// must start below the bottleneck, because the first window defines the loss-free reference. max_pps
-// (`--rate auto:MAX`) caps every rate. When the senders cannot keep up (sent less than 90% of the rate asked
-// over a 1 s at one rate; a single short window below 80% only stops slow start), the asked rate is lowered to
-// 110% of what they sent (sender_limited) so that the rate shown is nearly real; probing upward continues
-// from there.
+// must start below the bottleneck, because the first window defines the loss-free reference (a rise of the
+// ratio later replaces it, but a start above the bottleneck is only partly repaired). max_pps
+// (`--rate auto:MAX`) caps every rate. When the senders cannot keep up (a slow-start window sent less than
+// 80% of the rate asked, or a second at one rate less than 85%), the state is sender_limited: no probing
+// upward from there, and after a second of evidence the asked rate is lowered to 110% of what they sent, so
+// that the rate shown is nearly real.
 //
 // zmap #804 asks for this ("slow start when the link bandwidth is unknown"); masscan #757 and #546/#588 and
 // zmap #903 report the silent loss it prevents.
@@ -89,13 +102,21 @@ struct RateControllerParams {
   double max_pps = 1e7;                   ///< never above (--rate auto:MAX)
   std::uint64_t min_replies = 100;        ///< validated replies a slow-start window needs before a decision
   std::uint64_t hold_replies = 1000;      ///< and any other window (a 10% fall is then ~3 standard errors)
+  /// A window also lasts at least this long (slow start, other states), seconds: replies come in batches (the
+  /// capture's blocks, 50 ms at most, capture/pcap_receiver.hpp) and with a lag that grows when the machine
+  /// is busy; a window much longer than both is not fooled by them.
+  double min_window_ss_s = 0.15;
+  double min_window_s = 0.5;
   double tolerance = 0.10;                ///< relative fall of the ratio that counts as loss in one window
   double level_tolerance = 0.04;          ///< and in all windows at one rate together (more replies)
+  /// In slow start: a doubling far past the bottleneck loses a quarter or more, and short windows on a busy
+  /// machine see more jitter; a smaller overshoot is found once holding (level_tolerance).
+  double slow_start_tolerance = 0.25;
   double z_crit = 3.0;                    ///< significance of a fall or rise (two-proportion z)
   double probe_factor = 1.25;             ///< probing upward: held rate x this
   double backoff_margin = 0.85;           ///< after a fall: this x the estimated capacity
-  std::uint32_t max_probe_interval = 32;  ///< windows between probes at most
-  double settle_min_s = 0.04;             ///< wait after a rate change at least
+  std::uint32_t max_probe_interval = 16;  ///< windows between probes at most (~8 s of 0.5 s windows)
+  double settle_min_s = 0.1;              ///< wait after a rate change at least (> the capture's 50 ms blocks)
   double settle_max_s = 2.0;              ///< and at most (2 x the measured lag in between)
   /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
   /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
@@ -134,11 +155,13 @@ class RateController {
   void hold() noexcept;
   void set_rate(double pps, double now_s) noexcept;
   double settle_s() const noexcept;
+  double probe_factor() const noexcept;  // grows with probe_successes_
   void pool(const Window& w) noexcept;
   /// z of (a - b) for two binomial ratios; > 0 when a > b.
   static double z_of(double ka, double na, double kb, double nb) noexcept;
   bool fell(const Window& w) const noexcept;  // the window, or all windows at this rate, fell
   bool fell(const Window& w, double tolerance) const noexcept;
+  double tolerance() const noexcept;  // a window's, in the current state
   bool rose(const Window& w) const noexcept;
 
   RateControllerParams p_;
@@ -158,8 +181,12 @@ class RateController {
   // Holding/probing.
   double held_pps_ = 0;  // the rate probing_up returns to on a fall
   std::uint32_t probe_interval_ = 2, since_probe_ = 0;
+  std::uint32_t probe_successes_ = 0;  // probes in a row that held
   // Backing off: the window that fell and the rate it fell at.
   Window fall_;
+  // A window that fell, waiting for the next window at the same rate to confirm it.
+  bool pending_ = false;
+  Window pending_fall_;
   // Every window decided at the current rate, together.
   Window level_;
   double level_s_ = 0;  // seconds of sending those windows took

@@ -2,6 +2,7 @@
 // README state it. The expected texts are formatted from the constants, so changing a default without the
 // documents (or the documents without the default) fails here.
 #include "cli/defaults.hpp"
+#include "cli/usage_text.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -126,6 +127,17 @@ TEST(Defaults, HelpStatesEachDefaultFromDefaultsHpp) {
     EXPECT_NE(help_entry(help, option).find(fmt::format("else {}", defaults::kFormat)), std::string::npos)
         << help_entry(help, option);
   }
+}
+
+// --rate auto's words (cli/usage_text.hpp) in --help, the man page and README's --rate row.
+TEST(Defaults, RateAutoIsDescribedInTheSameWordsEverywhere) {
+  const std::string text = rate_auto_text();
+  EXPECT_NE(text.find(fmt::format("from {} pps", defaults::kAutoStartPps)), std::string::npos);
+  EXPECT_NE(text.find(fmt::format("--retries {} unless given", defaults::kAutoRetries)), std::string::npos);
+  EXPECT_NE(help_entry(test::run({"--help"}).out, "--rate").find(text), std::string::npos);
+  EXPECT_NE(man_entry(test::run({"--help-man"}).out, roff_hyphens("--rate")).find(roff_hyphens(text)),
+            std::string::npos);
+  EXPECT_NE(readme_row(read_readme(), "| `--rate").find(text), std::string::npos);
 }
 
 TEST(Defaults, ManPageStatesTheSameDefaults) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "cli/defaults.hpp"
@@ -141,6 +142,26 @@ TEST(Options, BadRateAutoFormsNameTheirToken) {
             "bad value '0.5' in --rate auto:MAX (expected a number >= 1)");
   EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "--rate", "automatic", "--dry-run"}),
             "bad value 'automatic' in --rate (expected a number >= 0.001, auto or auto:MAX)");
+}
+
+}  // namespace
+}  // namespace synscan
+
+namespace synscan {
+namespace {
+
+// The implied --retries is written out with the effective options (resume files, --echo-config): a resumed
+// scan that asks for a fixed --rate keeps the stopped scan's passes.
+TEST(Options, RateAutoWritesItsImpliedRetriesOut) {
+  const ScanConfig c = config_of({"--rate", "auto"});
+  const auto retries = std::find_if(c.effective.begin(), c.effective.end(),
+                                    [](const ConfigEntry& e) { return e.name == "retries"; });
+  ASSERT_NE(retries, c.effective.end());
+  EXPECT_EQ(retries->value, std::to_string(defaults::kAutoRetries));
+  const ScanConfig told = config_of({"--rate", "auto", "--retries", "0"});
+  EXPECT_EQ(std::count_if(told.effective.begin(), told.effective.end(),
+                          [](const ConfigEntry& e) { return e.name == "retries"; }),
+            1);
 }
 
 }  // namespace

@@ -44,9 +44,11 @@ class PathSim {
   PathSim(PathParams path, std::uint64_t seed) : path_(path), rng_(seed) {}
 
   /// Runs `controller` until `probes` are sent or `max_s` passes. `change(t_s, path)` may move the path's
-  /// parameters at each tick (a bottleneck that moves).
+  /// parameters at each tick (a bottleneck that moves); `observe(t_s, sent, replies)` sees each tick's totals
+  /// (a RateWatch). A controller whose start, minimum and maximum are one rate sends at that fixed rate.
   SimResult run(RateController& controller, std::uint64_t probes, double max_s,
-                const std::function<void(double, PathParams&)>& change = {}) {
+                const std::function<void(double, PathParams&)>& change = {},
+                const std::function<void(double, std::uint64_t, std::uint64_t)>& observe = {}) {
     constexpr double kStep = 0.001;
     constexpr double kTick = 0.02;  // as the rate thread (engine/rate_control.hpp)
     const std::size_t ring = 4096;  // arrivals up to 4 s ahead
@@ -61,6 +63,7 @@ class PathSim {
         if (change) change(t, path_);
         rate = controller.update(t, r.sent, static_cast<std::uint64_t>(replies));
         r.trace.push_back({t, rate, controller.state()});
+        if (observe) observe(t, r.sent, static_cast<std::uint64_t>(replies));
         next_tick += kTick;
       }
       replies += arriving[step % ring];

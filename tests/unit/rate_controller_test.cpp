@@ -112,7 +112,7 @@ TEST(RateController, ConvergesBelowAQueuedBottleneckWithRareResponders) {
 }
 
 // The bottleneck moves: 20,000 pps, then 50,000 at 60 s, then 10,000 at 120 s. The controller follows each
-// move within 15 s.
+// move within 20 s.
 TEST(RateController, FollowsABottleneckThatMovesUpAndDown) {
   PathParams path;
   path.policer_pps = 20000;
@@ -123,18 +123,18 @@ TEST(RateController, FollowsABottleneckThatMovesUpAndDown) {
   const Stats before = stats(r, 20, 60, kLow * 20000, kHigh * 20000);
   const Stats up = stats(r, 60, 120, kLow * 50000, kHigh * 50000);
   const Stats down = stats(r, 120, 180, kLow * 10000, kHigh * 10000);
-  const Stats up_late = stats(r, 75, 120, kLow * 50000, kHigh * 50000);
-  const Stats down_late = stats(r, 135, 180, kLow * 10000, kHigh * 10000);
+  const Stats up_late = stats(r, 80, 120, kLow * 50000, kHigh * 50000);
+  const Stats down_late = stats(r, 140, 180, kLow * 10000, kHigh * 10000);
   print("20k", before, r);
   print("moved up to 50k", up, r);
   print("moved down to 10k", down, r);
   EXPECT_GE(before.in_band, 0.8);
   EXPECT_GE(up.first_in_band_s, 0);
-  EXPECT_LE(up.first_in_band_s, 15);
+  EXPECT_LE(up.first_in_band_s, 20);
   EXPECT_GE(up_late.in_band, 0.7);
   EXPECT_GE(up_late.mean, 0.7 * 50000);
   EXPECT_GE(down.first_in_band_s, 0);
-  EXPECT_LE(down.first_in_band_s, 15);
+  EXPECT_LE(down.first_in_band_s, 20);
   EXPECT_GE(down_late.in_band, 0.8);
   EXPECT_LE(down_late.mean, kHigh * 10000);
 }
