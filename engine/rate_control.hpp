@@ -1,8 +1,9 @@
 #pragma once
 // The rate thread: every 20 ms it reads ScanState (probes sent, validated replies, the pass) and either
-// controls the rate (`--rate auto`: RateController, engine/rate_controller.hpp, publishing ScanState::rate_pps,
-// which each send thread reads once a batch and applies with RateLimiter::set_rate) or only watches a fixed
-// rate (RateWatch below). Pure logic and std::thread, like the aggregator thread: no kernel, so in engine/.
+// controls the rate (`--rate auto`: RateController, engine/rate_controller.hpp, publishing
+// ScanState::rate_pps, which each send thread reads once a batch and applies with RateLimiter::set_rate) or
+// only watches a fixed rate (RateWatch below). Pure logic and std::thread, like the aggregator thread: no
+// kernel, so in engine/.
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -62,10 +63,10 @@ class RateWatch {
 
 /// How the rate thread runs.
 struct RateControlSetup {
-  bool automatic = false;         ///< --rate auto: control; otherwise watch the fixed rate
-  double fixed_pps = 0;           ///< the fixed --rate
-  RateControllerParams params;    ///< --rate auto's (max_pps from auto:MAX)
-  double period_s = 0.02;         ///< how often it reads ScanState (a slow start step takes a few)
+  bool automatic = false;       ///< --rate auto: control; otherwise watch the fixed rate
+  double fixed_pps = 0;         ///< the fixed --rate
+  RateControllerParams params;  ///< --rate auto's (max_pps from auto:MAX)
+  double period_s = 0.02;       ///< how often it reads ScanState (a slow start step takes a few)
 };
 
 /// The rate as it changed: [seconds since the start, pps].

@@ -1,43 +1,44 @@
 #pragma once
-// `--rate auto`: the fastest rate the path really carries, found while the scan runs. Pure logic with no clock
-// of its own: the caller (the rate thread, engine/rate_control.hpp) feeds it every 20 ms the time and two
-// running totals (probes sent, validated replies) and sends at the rate it returns.
-// tests/unit/rate_controller_test.cpp drives it with a simulated path (tests/unit/path_sim.hpp) on a fake clock.
+// `--rate auto`: the fastest rate the path really carries, found while the scan runs. Pure logic with no
+// clock of its own: the caller (the rate thread, engine/rate_control.hpp) feeds it every 20 ms the time and
+// two running totals (probes sent, validated replies) and sends at the rate it returns.
+// tests/unit/rate_controller_test.cpp drives it with a simulated path (tests/unit/path_sim.hpp) on a fake
+// clock.
 //
 // Why the reply ratio is a sound signal. The probes go out in the order of a keyed uniform random permutation
-// of the probe space (engine/permutation.hpp). So every probe, whenever it is sent, is a uniform draw from the
-// space, and the probability that it is answered, p0 (the share of (target, port) pairs that answer at all), is
-// the same at every moment of the pass: the targets cannot make the ratio replies/probes move with time or
-// with the rate. If the ratio measured at rate r is significantly below the ratio measured at a lower rate, the
-// difference is the path's: a policer dropping the excess, a full bottleneck queue, a target or firewall
-// limiting SYNs or ICMP, our own capture ring overflowing. A path that delivers at most C probes/s answers a
-// share p0 * min(1, C / r), so r * q / p_ref (q the ratio measured at r, p_ref the loss-free one) estimates C.
-// Loss that does not depend on the rate (2% random loss each way) lowers q at every rate alike: it is part of
-// p_ref and causes no back-off.
+// of the probe space (engine/permutation.hpp). So every probe, whenever it is sent, is a uniform draw from
+// the space, and the probability that it is answered, p0 (the share of (target, port) pairs that answer at
+// all), is the same at every moment of the pass: the targets cannot make the ratio replies/probes move with
+// time or with the rate. If the ratio measured at rate r is significantly below the ratio measured at a lower
+// rate, the difference is the path's: a policer dropping the excess, a full bottleneck queue, a target or
+// firewall limiting SYNs or ICMP, our own capture ring overflowing. A path that delivers at most C probes/s
+// answers a share p0 * min(1, C / r), so r * q / p_ref (q the ratio measured at r, p_ref the loss-free one)
+// estimates C. Loss that does not depend on the rate (2% random loss each way) lowers q at every rate alike:
+// it is part of p_ref and causes no back-off.
 //
 // The counts are validated replies: the first SYN-ACK, RST or ICMP unreachable of each probe (ScanState's
-// replies_syn_ack + replies_rst + replies_icmp). Duplicates are not counted: a target that answers twice (or a
-// retry and its original both answered) would raise the ratio without telling anything about delivery. A
+// replies_syn_ack + replies_rst + replies_icmp). Duplicates are not counted: a target that answers twice (or
+// a retry and its original both answered) would raise the ratio without telling anything about delivery. A
 // retry pass sends only the probes still unanswered, a population that answers far less often (most of it is
 // filtered): each pass is a fresh experiment, so restart_reference() forgets the reference at a pass boundary
 // and the controller learns the retry pass's own ratio while keeping its rate.
 //
-// How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial standard
-// error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends on the
-// number of replies, not on the number of probes or the time. A slow-start window waits for min_replies (100:
-// ~10% relative error, enough to see the >= 25% fall of a doubling far past the bottleneck,
+// How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial
+// standard error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends
+// on the number of replies, not on the number of probes or the time. A slow-start window waits for
+// min_replies (100: ~10% relative error, enough to see the >= 25% fall of a doubling far past the bottleneck,
 // slow_start_tolerance); every other window for hold_replies (1,000: ~3%, so a 10% fall is ~3 standard
 // errors). A window is compared with the reference by a two-proportion z-test, and a fall counts only when it
 // is both significant (z >= z_crit = 3: ~0.1% false alarms a window) and larger than `tolerance` (10%). The
 // windows at one rate also add up (level_): a smaller loss (>= level_tolerance, 4%) becomes significant after
 // a few windows. With 1% of probes answering, 1,000 replies take 100,000 probes: at 10,000 pps a decision
-// every 10 s; with 0.1%, slow start alone takes minutes. So with rare responders the controller decides slowly
-// and stays low, which is right: it cannot tell loss from noise faster, and a rate it cannot justify is a rate
-// it does not take. A decision is never made on time alone; windows also last at least min_window_s (0.5 s;
-// 0.15 s in slow start), because replies reach us in batches (the capture hands over a block when it is full
-// or 50 ms old) and later when the machine is busy, and a window much longer than that jitter is not fooled by
-// it. For the same reason a fall is acted on only when the next window at the same rate confirms it, judged
-// on both together: replies that came late to one window are in the next.
+// every 10 s; with 0.1%, slow start alone takes minutes. So with rare responders the controller decides
+// slowly and stays low, which is right: it cannot tell loss from noise faster, and a rate it cannot justify
+// is a rate it does not take. A decision is never made on time alone; windows also last at least min_window_s
+// (0.5 s; 0.15 s in slow start), because replies reach us in batches (the capture hands over a block when it
+// is full or 50 ms old) and later when the machine is busy, and a window much longer than that jitter is not
+// fooled by it. For the same reason a fall is acted on only when the next window at the same rate confirms
+// it, judged on both together: replies that came late to one window are in the next.
 //
 // Avoiding oscillation. (1) Hysteresis: a fall needs z >= z_crit and a >= tolerance drop, confirmed by a
 // second window; a rise of the reference the same upward; everything in between holds. (2) After a back-off
@@ -46,16 +47,16 @@
 // doubles that interval (up to max_probe_interval, 16 windows: ~8 s), each successful probe halves it, and
 // once it is 1 the next probe follows at once in a growing step (x1.25, x1.5, x1.75, x2: CUBIC's idea that a
 // long time without loss allows a faster climb): in a steady path the probes become rare and the direction
-// changes bounded, while a bottleneck that moved up (or a back-off that went too deep, a false alarm on a busy
-// machine) is found again geometrically. (4) After a
-// back-off the next window checks that the lower rate answered better (backing_off state): if it answered as
-// badly, the loss was not the rate's (a sudden step in random loss) and the rate is restored with a new
-// reference, instead of spiralling down; if worse still, it backs off again. (5) The reference only takes in
-// windows close to it, so a loss too small for one window cannot drag it down until it looks normal. This is
-// TCP's AIMD in spirit (RFC 5681 slow start and congestion avoidance), with the window replaced by a rate and
-// the loss signal by a statistical test; the delivered-rate estimate C = r * q / p_ref is BBR's (Cardwell et
-// al., "BBR: Congestion-Based Congestion Control", ACM Queue 2016), and CUBIC's (RFC 9438) concern shapes the
-// probing: return to the last good rate fast, probe beyond it carefully.
+// changes bounded, while a bottleneck that moved up (or a back-off that went too deep, a false alarm on a
+// busy machine) is found again geometrically. (4) After a back-off the next window checks that the lower rate
+// answered better (backing_off state): if it answered as badly, the loss was not the rate's (a sudden step in
+// random loss) and the rate is restored with a new reference, instead of spiralling down; if worse still, it
+// backs off again. (5) The reference only takes in windows close to it, so a loss too small for one window
+// cannot drag it down until it looks normal. This is TCP's AIMD in spirit (RFC 5681 slow start and congestion
+// avoidance), with the window replaced by a rate and the loss signal by a statistical test; the
+// delivered-rate estimate C = r * q / p_ref is BBR's (Cardwell et al., "BBR: Congestion-Based Congestion
+// Control", ACM Queue 2016), and CUBIC's (RFC 9438) concern shapes the probing: return to the last good rate
+// fast, probe beyond it carefully.
 //
 // The RTT lag. Replies arrive an RTT (plus any queueing delay) after their probes, so right after a rate
 // change the replies counted are still those of the old rate. The controller waits the lag out: after each
@@ -66,8 +67,8 @@
 // settle_max_s 2); until the first reply no window opens. A pass that pauses first (retry passes wait for the
 // previous pass's replies) starts its settle when probes flow again.
 //
-// Start and ceiling. Slow start begins at start_pps (1,000 pps) and doubles every window whose ratio holds; it
-// must start below the bottleneck, because the first window defines the loss-free reference (a rise of the
+// Start and ceiling. Slow start begins at start_pps (1,000 pps) and doubles every window whose ratio holds;
+// it must start below the bottleneck, because the first window defines the loss-free reference (a rise of the
 // ratio later replaces it, but a start above the bottleneck is only partly repaired). max_pps
 // (`--rate auto:MAX`) caps every rate. When the senders cannot keep up (a slow-start window sent less than
 // 80% of the rate asked, or a second at one rate less than 85%), the state is sender_limited: no probing
@@ -97,18 +98,18 @@ std::string_view rate_state_name(RateState s) noexcept;
 /// The controller's tuning. Rates in probes per second over all send threads, retries included; times in
 /// seconds. The defaults are the ones `--rate auto` uses (the header comment says why each is what it is).
 struct RateControllerParams {
-  double start_pps = 1000;                ///< first rate (clamped to [min_pps, max_pps])
-  double min_pps = 100;                   ///< never below
-  double max_pps = 1e7;                   ///< never above (--rate auto:MAX)
-  std::uint64_t min_replies = 100;        ///< validated replies a slow-start window needs before a decision
-  std::uint64_t hold_replies = 1000;      ///< and any other window (a 10% fall is then ~3 standard errors)
+  double start_pps = 1000;            ///< first rate (clamped to [min_pps, max_pps])
+  double min_pps = 100;               ///< never below
+  double max_pps = 1e7;               ///< never above (--rate auto:MAX)
+  std::uint64_t min_replies = 100;    ///< validated replies a slow-start window needs before a decision
+  std::uint64_t hold_replies = 1000;  ///< and any other window (a 10% fall is then ~3 standard errors)
   /// A window also lasts at least this long (slow start, other states), seconds: replies come in batches (the
   /// capture's blocks, 50 ms at most, capture/pcap_receiver.hpp) and with a lag that grows when the machine
   /// is busy; a window much longer than both is not fooled by them.
   double min_window_ss_s = 0.15;
   double min_window_s = 0.5;
-  double tolerance = 0.10;                ///< relative fall of the ratio that counts as loss in one window
-  double level_tolerance = 0.04;          ///< and in all windows at one rate together (more replies)
+  double tolerance = 0.10;        ///< relative fall of the ratio that counts as loss in one window
+  double level_tolerance = 0.04;  ///< and in all windows at one rate together (more replies)
   /// In slow start: a doubling far past the bottleneck loses a quarter or more, and short windows on a busy
   /// machine see more jitter; a smaller overshoot is found once holding (level_tolerance).
   double slow_start_tolerance = 0.25;
@@ -116,8 +117,8 @@ struct RateControllerParams {
   double probe_factor = 1.25;             ///< probing upward: held rate x this
   double backoff_margin = 0.85;           ///< after a fall: this x the estimated capacity
   std::uint32_t max_probe_interval = 16;  ///< windows between probes at most (~8 s of 0.5 s windows)
-  double settle_min_s = 0.1;              ///< wait after a rate change at least (> the capture's 50 ms blocks)
-  double settle_max_s = 2.0;              ///< and at most (2 x the measured lag in between)
+  double settle_min_s = 0.1;  ///< wait after a rate change at least (> the capture's 50 ms blocks)
+  double settle_max_s = 2.0;  ///< and at most (2 x the measured lag in between)
   /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
   /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
   double reference_decay = 1.0;

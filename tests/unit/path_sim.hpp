@@ -4,8 +4,8 @@
 // policer (token bucket: the excess is dropped at once), a shaped bottleneck (tbf-like: a FIFO of `queue`
 // probes drained at `bottleneck_pps`, the excess dropped when it is full; the queue adds delay), reach a
 // population where each probe answers with probability `responders`, and the replies cross random reverse
-// loss and come back after `rtt_s` plus the queueing delay. Every draw is binomial from a seeded generator, so
-// a run is deterministic. The controller is fed every `tick_s`, as the rate thread feeds it.
+// loss and come back after `rtt_s` plus the queueing delay. Every draw is binomial from a seeded generator,
+// so a run is deterministic. The controller is fed every `tick_s`, as the rate thread feeds it.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -18,12 +18,12 @@
 namespace synscan::test {
 
 struct PathParams {
-  double responders = 0.3;      ///< share of probes whose target answers (p0)
+  double responders = 0.3;  ///< share of probes whose target answers (p0)
   double loss_fwd = 0, loss_rev = 0;
-  double policer_pps = 0;       ///< 0: none
-  double policer_burst = 100;   ///< probes
-  double bottleneck_pps = 0;    ///< 0: none
-  double queue = 1000;          ///< probes the bottleneck queue holds
+  double policer_pps = 0;      ///< 0: none
+  double policer_burst = 100;  ///< probes
+  double bottleneck_pps = 0;   ///< 0: none
+  double queue = 1000;         ///< probes the bottleneck queue holds
   double rtt_s = 0.02;
   double sender_max_pps = 1e9;  ///< what the sender can send at most
 };
@@ -34,7 +34,7 @@ struct SimSample {
 };
 
 struct SimResult {
-  std::vector<SimSample> trace;  ///< one sample per tick
+  std::vector<SimSample> trace;                      ///< one sample per tick
   std::uint64_t sent = 0, replies = 0, dropped = 0;  ///< dropped: by the policer or the full queue
   double end_s = 0;                                  ///< when the last probe was sent
 };
@@ -102,7 +102,8 @@ class PathSim {
       const auto answered = binomial(static_cast<std::uint64_t>(alive), path_.responders);
       const auto back = binomial(answered, 1 - path_.loss_rev);
       const auto lag = static_cast<std::size_t>(std::lround((path_.rtt_s + delay) / kStep));
-      arriving[(step + std::max<std::size_t>(1, std::min(lag, ring - 1))) % ring] += static_cast<double>(back);
+      arriving[(step + std::max<std::size_t>(1, std::min(lag, ring - 1))) % ring] +=
+          static_cast<double>(back);
       r.replies += back;
       if (r.sent >= probes && t > r.end_s + 1) break;
     }

@@ -65,11 +65,12 @@ Stats stats(const SimResult& r, double from, double to, double lo, double hi) {
 }
 
 void print(const char* name, const Stats& s, const SimResult& r) {
-  std::printf("%s: mean %.0f pps, %.0f%% of the time in band, first in band at %.1f s, %d direction changes, "
-              "%d decreases, variation %.1f%%; %.2f%% of probes dropped; last probe at %.1f s\n",
-              name, s.mean, 100 * s.in_band, s.first_in_band_s, s.direction_changes, s.decreases, 100 * s.cv,
-              100.0 * static_cast<double>(r.dropped) / static_cast<double>(std::max<std::uint64_t>(1, r.sent)),
-              r.end_s);
+  std::printf(
+      "%s: mean %.0f pps, %.0f%% of the time in band, first in band at %.1f s, %d direction changes, "
+      "%d decreases, variation %.1f%%; %.2f%% of probes dropped; last probe at %.1f s\n",
+      name, s.mean, 100 * s.in_band, s.first_in_band_s, s.direction_changes, s.decreases, 100 * s.cv,
+      100.0 * static_cast<double>(r.dropped) / static_cast<double>(std::max<std::uint64_t>(1, r.sent)),
+      r.end_s);
 }
 
 // A policer at 20,000 pps (token bucket, excess dropped), 30% of probes answered, 20 ms RTT.
@@ -162,9 +163,8 @@ TEST(RateController, DoesNotBackOffOnRandomLoss) {
 TEST(RateController, ReturnsWhenALossStepDoesNotDependOnTheRate) {
   PathParams path;
   RateController c(auto_params(40000));
-  const SimResult r = PathSim(path, 5).run(c, ~0ull, 60, [](double t, PathParams& p) {
-    p.loss_fwd = t < 30 ? 0 : 0.2;
-  });
+  const SimResult r =
+      PathSim(path, 5).run(c, ~0ull, 60, [](double t, PathParams& p) { p.loss_fwd = t < 30 ? 0 : 0.2; });
   const Stats step = stats(r, 30, 60, 0.95 * 40000, 40000);
   const Stats s = stats(r, 40, 60, 0.95 * 40000, 40000);
   print("loss step to 20% at 30 s, cap 40k", step, r);

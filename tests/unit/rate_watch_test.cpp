@@ -1,6 +1,6 @@
 // A fixed rate's watch (RateWatch, engine/rate_control.hpp) on the simulated path (tests/unit/path_sim.hpp):
-// it warns when the replies per probe fall during the scan, and stays silent on a clean path and on a scan too
-// small to tell.
+// it warns when the replies per probe fall during the scan, and stays silent on a clean path and on a scan
+// too small to tell.
 #include <gtest/gtest.h>
 
 #include "engine/rate_control.hpp"
@@ -10,15 +10,15 @@ namespace synscan {
 namespace {
 
 // Runs a fixed `pps` over `path` for `seconds` (or `probes`) and returns the watch.
-RateWatch watch_fixed(const test::PathParams& path, double pps, double seconds, std::uint64_t probes = ~0ull) {
+RateWatch watch_fixed(const test::PathParams& path, double pps, double seconds,
+                      std::uint64_t probes = ~0ull) {
   RateControllerParams fixed;
   fixed.start_pps = fixed.min_pps = fixed.max_pps = pps;
   RateController controller(fixed);
   RateWatch watch;
-  test::PathSim(path, 11).run(controller, probes, seconds, {},
-                              [&](double t, std::uint64_t sent, std::uint64_t replies) {
-                                watch.update(t, sent, replies);
-                              });
+  test::PathSim(path, 11).run(
+      controller, probes, seconds, {},
+      [&](double t, std::uint64_t sent, std::uint64_t replies) { watch.update(t, sent, replies); });
   return watch;
 }
 

@@ -277,5 +277,54 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   }
 }
 
+// --rate auto: the line shows the rate asked now, the controller's state and the reply ratio; the JSON the same
+// (reply_ratio null before the first window); a fixed rate's line is unchanged.
+TEST(Status, RateAutoShowsItsRateStateAndRatio) {
+  StatusSnapshot s = sample();
+  EXPECT_EQ(format_status_line(s).find("rate auto"), std::string::npos);
+  const auto fixed = nlohmann::json::parse(format_status_json(s));
+  EXPECT_EQ(fixed["rate_mode"], "fixed");
+  EXPECT_TRUE(fixed["reply_ratio"].is_null());
+  s.rate_auto = true;
+  s.rate_pps = 52822;
+  s.rate_state = "probing up";
+  s.reply_ratio = 0.31234;
+  EXPECT_NE(format_status_line(s).find("| 100 pps (mean 100) | rate auto 52822 pps, probing up, 0.312 "
+                                       "replies/probe | ETA"),
+            std::string::npos)
+      << format_status_line(s);
+  const auto j = nlohmann::json::parse(format_status_json(s));
+  EXPECT_EQ(j["rate_mode"], "auto");
+  EXPECT_EQ(j["rate_pps"], 52822);
+  EXPECT_EQ(j["rate_state"], "probing up");
+  EXPECT_NEAR(j["reply_ratio"].get<double>(), 0.3123, 1e-4);
+}
+
+// --metadata's rate: the mode, the history as [seconds, pps] pairs, the state, and the fixed rate's warning.
+TEST(Report, MetadataRecordsTheRateOverTime) {
+  ScanConfig c;
+  c.space = ProbeSpace(TargetSet(std::vector<Interval>{{0xC6130000, 0xC61300FF}}), PortSet({80}));
+  c.rate_auto = true;
+  c.rate_pps = 50000;
+  ScanState s;
+  s.rate_state = static_cast<std::uint8_t>(RateState::holding);
+  s.reply_ratio = 0.5;
+  ScanRecord r;
+  r.rate_history = {{0, 1000}, {0.3, 2000}, {1.5, 1700}};
+  const nlohmann::json m = scan_metadata(c, s, r)["rate"];
+  EXPECT_EQ(m["mode"], "auto");
+  EXPECT_EQ(m["max_pps"], 50000.0);
+  EXPECT_EQ(m["history"], nlohmann::json::parse("[[0,1000],[0.3,2000],[1.5,1700]]"));
+  EXPECT_EQ(m["state"], "holding");
+  EXPECT_EQ(m["reply_ratio"], 0.5);
+  EXPECT_TRUE(m["loss_warning"].is_null());
+  c.rate_auto = false;
+  r.loss_warning = "warning: the replies per probe fell";
+  const nlohmann::json f = scan_metadata(c, s, r)["rate"];
+  EXPECT_EQ(f["mode"], "fixed");
+  EXPECT_EQ(f["asked_pps"], 50000.0);
+  EXPECT_EQ(f["loss_warning"], "warning: the replies per probe fell");
+}
+
 }  // namespace
 }  // namespace synscan
