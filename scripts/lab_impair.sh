@@ -41,6 +41,12 @@
 # The forward and reply impairments act on the first scanner's link (veth-tgt); extra scanners (add-scanner)
 # see only the per-target ones (synlimit, icmp, rstlimit).
 #
+# What this kernel (6.18, no modules) has, tried in a throwaway namespace: the qdiscs tbf, htb, pfifo, bfifo and
+# clsact, but no netem, fq, fq_codel, sfq, red, codel, cake, prio or hfsc, and no tc classifier or action (u32,
+# matchall, police, mirred, gact); ifb links exist, but without mirred nothing reaches them. So: loss and
+# policing by nftables, a queue by tbf, and no fixed added delay, reordering or duplication (netem's work): the
+# only delay here is the tbf queue's, up to LATENCY when the bottleneck is full.
+#
 # Safety: every rule, qdisc and sysctl is set inside the lab's target namespace NAME-tgt; nothing in the root
 # namespace changes (the ICMP defaults are read from a throwaway namespace, `unshare --net`).
 set -euo pipefail
