@@ -22,10 +22,16 @@
 #   zmap 2.1.1 has no IPv6.
 # Prints one result line per scanner and family, with its wall time; exits non-zero when synscan misses anything
 # or reports a false positive (in IPv6 too, once it takes IPv6 targets).
+# Then the impaired cases (issue 12, scripts/bench_accuracy_impaired.sh, which describes them): the same lab with
+# loss, a policer, a shaped bottleneck, per-target SYN limits or ICMP limits; synscan at fixed rates and
+# --rate auto, zmap and masscan at the same rates; exits non-zero when --rate auto misses a goal.
 #
 # Usage: scripts/bench-accuracy.sh [SYNSCAN_BINARY]   (root; default build/cli/synscan)
 #   SKIP_OTHERS=1  only synscan
-#   FAMILIES="4 6" the cases to run (default both; "4" or "6" for one)
+#   FAMILIES="4 6" the clean full-speed cases to run (default both; "4" or "6" for one, "" for none)
+#   IMPAIRMENTS="clean loss2 policer tbf synlimit icmp"  the impaired cases (the default; also rstlimit; "" none)
+#   IMPAIRED_RATES="2500 5000 10000 20000 40000 max"     their fixed rates (pps; max: as fast as it sends)
+#   IMPAIRED_TABLE=FILE  also write the impaired cases' table there (Markdown, for README.md)
 # zmap, masscan and nmap are installed with apt-get when missing (unless SKIP_OTHERS=1).
 # Safety: every packet stays inside the lab's namespaces, 198.18.0.0/15 and 2001:2::/48 only (scripts/lab.sh).
 set -euo pipefail
@@ -35,9 +41,10 @@ synscan=$(realpath "${1:-$root/build/cli/synscan}")
 [[ -x $synscan ]] || { echo "bench-accuracy: $synscan not found (scripts/build.sh)" >&2; exit 2; }
 lab_sh=$root/scripts/lab.sh
 score=$root/scripts/bench_accuracy_score.py
-families=${FAMILIES:-4 6}
-[[ $families =~ ^[[:space:]]*[46]([[:space:]]+[46])?[[:space:]]*$ ]] ||
-  { echo "bench-accuracy: FAMILIES is '4', '6' or '4 6', not '$families'" >&2; exit 2; }
+families=${FAMILIES-4 6}
+[[ $families =~ ^[[:space:]]*([46]([[:space:]]+[46])?)?[[:space:]]*$ ]] ||
+  { echo "bench-accuracy: FAMILIES is '4', '6', '4 6' or '', not '$families'" >&2; exit 2; }
+IMPAIRMENTS=${IMPAIRMENTS-clean loss2 policer tbf synlimit icmp}
 want_family() { [[ " $families " == *" $1 "* ]]; }
 
 targets=198.19.0.0/16
@@ -236,12 +243,26 @@ print(sum(ipaddress.ip_network(t).num_addresses for t in sys.argv[1:]))' "${v6_t
   fi
 fi
 
+impaired_rc=0
+if [[ -n ${IMPAIRMENTS// /} ]]; then
+  # shellcheck source=scripts/bench_accuracy_impaired.sh
+  source "$root/scripts/bench_accuracy_impaired.sh"
+  run_impaired_cases || impaired_rc=$?
+  ((impaired_rc != 0)) || impaired_rc=$imp_goals_missed
+fi
+
 if ((synscan_rc != 0)); then
   echo "bench-accuracy: synscan failed, missed probes or reported false positives" >&2
   exit 1
 fi
-if ((${#synscan_cases[@]} == 0)); then
-  echo "bench-accuracy: synscan scanned no case"
+if [[ -n ${families// /} ]]; then
+  if ((${#synscan_cases[@]} == 0)); then
+    echo "bench-accuracy: synscan scanned no case"
+    exit 1
+  fi
+  echo "bench-accuracy: synscan 100% open/closed/filtered, no false positives (${synscan_cases[*]})"
+fi
+if ((impaired_rc != 0)); then
+  echo "bench-accuracy: the impaired cases failed or --rate auto missed a goal" >&2
   exit 1
 fi
-echo "bench-accuracy: synscan 100% open/closed/filtered, no false positives (${synscan_cases[*]})"

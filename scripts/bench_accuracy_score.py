@@ -13,8 +13,10 @@ Usage:
   nmap-xml      nmap -oX: every <port> of every <host>, with nmap's state (open, closed, filtered; a state
                 nmap could not decide, such as open|filtered, counts as a false positive)
 
-Prints one line of key=value pairs: for each scored state S, S_found/S_truth (recall, %), and fp (results whose
-(ip, port) was not probed or whose state differs from the truth) and dup (results reported more than once).
+Prints one line of key=value pairs: for each scored state S, S_found/S_truth (recall, %), fp (false positives:
+results whose (ip, port) was not probed, or whose state is not filtered and differs from the truth: an answer
+that is not there, or the wrong one), lost (results filtered where the truth is open or closed: an answer lost
+on the way, which recall counts too) and dup (results reported more than once).
 The truth rules are the ones tests/e2e/check_truth.py applies (imported from there).
 """
 
@@ -61,7 +63,10 @@ def read_results(fmt, paths, ports):
                 else:
                     fields = line.split()
                     if len(fields) >= 4 and fields[0] == "open" and fields[1] == "tcp":
-                        yield ipaddress.ip_address(fields[3]), int(fields[2]), "open"
+                        try:
+                            yield ipaddress.ip_address(fields[3]), int(fields[2]), "open"
+                        except ValueError:
+                            continue  # a line cut short by a scanner that was stopped
 
 
 def main():
@@ -90,14 +95,19 @@ def main():
 
     found = {s: 0 for s in states}
     seen = set()
-    fp = dup = 0
+    fp = lost = dup = 0
     for ip, port, state in read_results(args.format, args.files, ports):
         if (ip, port) in seen:
             dup += 1
             continue
         seen.add((ip, port))
-        if ip not in target_set or port not in port_set or truth.expect(ip, port)[0] != state:
+        if ip not in target_set or port not in port_set:
             fp += 1
+        elif truth.expect(ip, port)[0] != state:
+            if state == "filtered":
+                lost += 1
+            else:
+                fp += 1
         elif state in found:
             found[state] += 1
 
@@ -106,9 +116,10 @@ def main():
         recall = 100.0 * found[s] / expected[s] if expected[s] else 100.0
         parts.append(f"{s}={found[s]}/{expected[s]} ({recall:.2f}%)")
     parts.append(f"fp={fp}")
+    parts.append(f"lost={lost}")
     parts.append(f"dup={dup}")
     print(" ".join(parts))
-    ok = all(found[s] == expected[s] for s in states) and fp == 0 and dup == 0
+    ok = all(found[s] == expected[s] for s in states) and fp == 0 and lost == 0 and dup == 0
     return 0 if ok else 1
 
 

@@ -10,6 +10,7 @@
 #
 # Usage: lab.sh up [--services] [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
 #        | clean [--force] [NAME...] | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
+#        | impair NAME KIND [ARGS]
 #   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
 #                Before creating, removes stale labs (creator process gone). The creator is the process that
 #                owns the lab: $SYNSCAN_LAB_OWNER_PID (scripts and tests set it to themselves). Without it the lab
@@ -28,6 +29,8 @@
 #                address 198.18.0.(10+IDX)/24 and 2001:2::(10+IDX)/64 (the same digits: IDX 1 is 198.18.0.11 and
 #                2001:2::11), the same routes to both blocks; several scanners, one lab (shards).
 #   exec-scanner runs CMD in scanner namespace NAME-scanIDX.
+#   impair       loss, a policer, a shaped bottleneck, per-target SYN limits, ICMP and RST rate limits on the
+#                lab's path, or clear / show them (scripts/lab_impair.sh, which documents each kind).
 # Exit 77 (with a loud message on stderr) when namespaces cannot be created here, so tests can skip.
 #
 # The ground truth (below, and truth.json): the same ports and rules in both families.
@@ -580,6 +583,7 @@ main() {
       cmd_exec "scan$idx" "$lab" "$@"
       ;;
     truth) cmd_truth "$@" ;;
+    impair) exec "$LAB_SCRIPT_DIR/lab_impair.sh" "$@" ;;
     list) cmd_list ;;
     clean)
       require_lab_support
