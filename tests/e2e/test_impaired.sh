@@ -32,11 +32,22 @@ drops() {
 # field LINE KEY: the number after KEY= in a score line.
 field() { sed -n "s/.* $2=\\([0-9]\\+\\).*/\\1/p" <<<" $1"; }
 
+# Source ports per scan, each scan its own: a policer drops the scanner kernel's RSTs too, so a target keeps
+# the half-open connections of an earlier scan (SYN_RECV, about a minute), and a later SYN on the same 4-tuple
+# with another sequence number gets a bare ACK for the old one, which no SYN cookie validates: that open port
+# would look filtered. Real scans repeated within a minute meet the same; here each scan takes fresh tuples.
+source_ports() {
+  case $1 in
+    r0) echo 61000-61255 ;; r2) echo 61300-61555 ;; fixed) echo 61600-61855 ;; *) echo 61900-62155 ;;
+  esac
+}
+
 # run_scored TAG TARGETS SYNSCAN_ARGS...: one scan of TARGETS x ports, scored; prints the score line.
 run_scored() {
   local tag=$1 scan_targets=$2 out=$E2E_WORK/$1.ndjson line rc=0
   shift 2
-  scan "$scan_targets" -p "$ports" "$@" --wait 2 --show open,closed,filtered --format ndjson -o "$out" \
+  scan "$scan_targets" -p "$ports" "$@" --source-port "$(source_ports "$tag")" --wait 2 \
+    --show open,closed,filtered --format ndjson -o "$out" \
     2>"$E2E_WORK/$tag.err" || fail "synscan $* exited with $?: $(cat "$E2E_WORK/$tag.err")"
   line=$(python3 "$score" --truth "$LAB_TRUTH" --targets "$scan_targets" --ports "$ports" --format ndjson \
     --states open,closed,filtered "$out") || rc=$?
