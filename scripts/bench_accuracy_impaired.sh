@@ -61,12 +61,26 @@ imp_row() {
     "$(imp_num fp "$4")" "$(imp_lost "$4")" "$5" "$ok" >>"$imp_table"
 }
 
+# Each run takes source ports no earlier run used (imp_next_ports): a policer drops the scanner kernel's RSTs,
+# so the targets keep an earlier run's half-open connections (SYN_RECV, about a minute) and answer a new SYN on
+# the same 4-tuple with a bare ACK for the old one, which validates for no scanner: an open port would look
+# filtered because of the run before, not this one. 128 ports a run from 10000, below the kernel's ephemeral
+# range (the banner stage and the lab's own connections).
+imp_port_base=10000
+imp_next_ports() {
+  imp_ports_range="$imp_port_base-$((imp_port_base + 127))"
+  imp_ports_first=$imp_port_base
+  imp_port_base=$((imp_port_base + 128))
+  ((imp_port_base + 128 <= 32768)) || imp_port_base=10000
+}
+
 # imp_synscan CASE ASKED ARGS...: one synscan run, scored.
 imp_synscan() {
   local name=$1 asked=$2 tag=$1-synscan-$2 start rc=0 elapsed line sent
   shift 2
+  imp_next_ports
   start=$(date +%s.%N)
-  in_lab "$synscan" "$imp_targets" -p "$imp_ports" "$@" --wait "$imp_wait" --show open,closed,filtered \
+  in_lab "$synscan" "$imp_targets" -p "$imp_ports" "$@" --source-port "$imp_ports_range" --wait "$imp_wait" --show open,closed,filtered \
     --format ndjson -o "$work/$tag.ndjson" 2>"$work/$tag.err" || rc=$?
   elapsed=$(seconds_since "$start")
   if ((rc != 0)); then
@@ -84,7 +98,8 @@ imp_zmap() {
   local name=$1 asked=$2 start found=0 total=0 port part elapsed fp=0
   start=$(date +%s.%N)
   for port in "${imp_open_ports[@]}"; do
-    in_lab zmap -q -i veth-scan -S 198.18.0.1 -G "$next_hop_mac" -b "$work/zmap.blocklist" -p "$port" \
+    imp_next_ports
+    in_lab zmap -q -s "$imp_ports_range" -i veth-scan -S 198.18.0.1 -G "$next_hop_mac" -b "$work/zmap.blocklist" -p "$port" \
       -r "$(imp_rate_arg "$asked")" -P 1 -c "$imp_wait" -o "$work/zmap-$name-$asked-$port.txt" "$imp_targets" \
       >"$work/zmap-$name.log" 2>&1 || { tail -n 3 "$work/zmap-$name.log" >&2; echo "bench-accuracy: zmap failed" >&2; }
     part=$(python3 "$score" --truth "$truth" --targets "$imp_targets" --ports "$port" --format ips \
@@ -103,8 +118,10 @@ imp_zmap() {
 # then SIGINT and one TCP connection to the lab's next hop (a packet to wake it) make it write its output and exit.
 imp_masscan() {
   local name=$1 asked=$2 start part elapsed='' out=$work/masscan-$1-$2.txt log=$work/masscan-$1-$2.log pid='' p i
+  imp_next_ports
   start=$(date +%s.%N)
   (cd "$work" && timeout -k 5 120 "$lab_sh" exec "$lab" masscan "$imp_targets" -p "$imp_ports" \
+    --source-port "$imp_ports_first" \
     --rate "$(imp_rate_arg "$asked")" --wait "$imp_wait" -e veth-scan --adapter-ip 198.18.0.1 \
     --router-mac "$next_hop_mac" -oL "$out" >"$log" 2>&1) &
   for ((i = 0; i < 1200; i++)); do
