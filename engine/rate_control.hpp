@@ -1,5 +1,5 @@
 #pragma once
-// The rate thread: every 20 ms it reads ScanState (frames sent, new probes sent, validated replies) and either
+// The rate thread: every 20 ms it reads ScanState (frames sent, new probes sent, validated TCP replies) and either
 // controls the rate (`--rate auto`: RateController, engine/rate_controller.hpp, publishing
 // ScanState::rate_pps, which each send thread reads once a batch and applies with RateLimiter::set_rate) or
 // only watches a fixed rate (RateWatch below). Pure logic and std::thread, like the aggregator thread: no
@@ -19,8 +19,8 @@
 namespace synscan {
 
 /// A fixed rate's watch (zmap #804): the same statistics as RateController, deciding nothing. By the
-/// permutation argument (engine/rate_controller.hpp) the validated replies per probe are constant within a
-/// pass; windows of at least `min_replies` replies and `min_window_s` seconds are compared with the pass's
+/// permutation argument (engine/rate_controller.hpp) the validated TCP replies per new probe are constant
+/// over the scan; windows of at least `min_replies` replies and `min_window_s` seconds are compared with the
 /// first window, and two windows in a row that fell by more than `tolerance` with z >= `z_crit` while sending
 /// at least 90% as fast as the first (the ratio fell as the rate held or rose) mean that the path drops
 /// probes or replies. The test is stricter than the controller's (z 4, 1,000 replies and 0.5 s a window): it

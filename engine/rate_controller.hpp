@@ -1,14 +1,14 @@
 #pragma once
 // `--rate auto`: the fastest rate the path really carries, found while the scan runs. Pure logic with no
 // clock of its own: the caller (the rate thread, engine/rate_control.hpp) feeds it every 20 ms the time and
-// two running totals (probes sent, validated replies) and sends at the rate it returns.
+// running totals (frames sent, new probes sent, validated TCP replies) and sends at the rate it returns.
 // tests/unit/rate_controller_test.cpp drives it with a simulated path (tests/unit/path_sim.hpp) on a fake
 // clock.
 //
 // Why the reply ratio is a sound signal. The probes go out in the order of a keyed uniform random permutation
 // of the probe space (engine/permutation.hpp). So every probe, whenever it is sent, is a uniform draw from
 // the space, and the probability that it is answered, p0 (the share of (target, port) pairs that answer at
-// all), is the same at every moment of the pass: the targets cannot make the ratio replies/probes move with
+// all), is the same at every moment of the scan: the targets cannot make the ratio replies/probes move with
 // time or with the rate. If the ratio measured at rate r is significantly below the ratio measured at a lower
 // rate, the difference is the path's: a policer dropping the excess, a full bottleneck queue, a target or
 // firewall limiting SYNs or ICMP, our own capture ring overflowing. A path that delivers at most C probes/s
@@ -16,12 +16,16 @@
 // estimates C. Loss that does not depend on the rate (2% random loss each way) lowers q at every rate alike:
 // it is part of p_ref and causes no back-off.
 //
-// The counts are validated replies: the first SYN-ACK, RST or ICMP unreachable of each probe (ScanState's
-// replies_syn_ack + replies_rst + replies_icmp). Duplicates are not counted: a target that answers twice (or
-// a retry and its original both answered) would raise the ratio without telling anything about delivery. A
-// retry pass sends only the probes still unanswered, a population that answers far less often (most of it is
-// filtered): each pass is a fresh experiment, so restart_reference() forgets the reference at a pass boundary
-// and the controller learns the retry pass's own ratio while keeping its rate.
+// The counts are validated TCP replies: the first SYN-ACK or RST of each probe (ScanState's replies_syn_ack +
+// replies_rst, `tcp_replies`). Not ICMP unreachables: hosts and routers limit them by default, so their share
+// falls as the rate rises on a path that carries every probe, and a lost one changes no result (an
+// unreachable and silence are both filtered). Duplicates are not counted: a target that answers twice (or a
+// retry and its original both answered) would raise the ratio without telling anything about delivery. The
+// denominator is the new probes (ScanState::sent_new, the `fresh` argument of update()): retries are
+// interleaved with new probes (capture/send_thread.hpp) and go only to probes that did not answer, a
+// population that answers far less often; counting them would lower the ratio the moment they begin. The
+// replies to retries stay in the numerator, a small share that only rises when the path loses.
+// restart_reference() forgets the reference (for a caller whose population changes; the scan has none now).
 //
 // How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial
 // standard error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends
