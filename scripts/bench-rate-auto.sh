@@ -4,7 +4,7 @@
 # ports (22 80 443 8080 open, 1000 closed; the drop block filtered) = 327,680 probes, ROUNDS rounds (default 3),
 # alternating:
 #   fixed  --rate 100000000 (as fast as the machine sends) --retries 1
-#   auto   --rate auto (which implies --retries 1)
+#   auto   --rate auto --retries 1 (the same retries as the fixed run; auto alone implies --retries 2)
 # both --wait 1, the same seed. Prints each run's send time (the summary's "sent in") and wall time, whether it
 # was exact against the truth, the median of each and their ratio, and auto's rate history.
 # Usage: scripts/bench-rate-auto.sh [SYNSCAN_BINARY]   (root; default build/cli/synscan)
