@@ -20,9 +20,9 @@ scan "${targets[@]}" -p "$ports" --rate auto --wait 1 --show open,closed,filtere
   fail "synscan --rate auto exited with $?: $(tail -5 "$E2E_WORK/auto.err")"
 check_truth --targets "${targets[@]}" --ports "$ports" --all "$E2E_WORK/auto.ndjson" ||
   fail "(a) --rate auto: reported states differ from the truth"
-jq -e '.rate.mode == "auto" and .rate.max_pps == 10000000 and .options.retries == 1
+jq -e '.rate.mode == "auto" and .rate.max_pps == 10000000 and .options.retries == 2
        and .rate.history[0] == [0, 1000] and (.rate.history | length) >= 3
-       and ([.rate.history[][1]] | max) >= 8000 and (.probes.sent_per_pass | length) == 2' \
+       and ([.rate.history[][1]] | max) >= 8000 and (.probes.sent_per_pass | length) == 3' \
   "$E2E_WORK/auto.json" >/dev/null ||
   fail "(a) --metadata does not record the search: $(jq -c '{rate, options: .options.retries, probes}' "$E2E_WORK/auto.json")"
 grep '^{' "$E2E_WORK/auto.err" | jq -e -s 'map(select(.phase == "sending")) | length > 0 and
