@@ -45,6 +45,11 @@ inline constexpr double kRetryDelayS = 1;
 /// at 1, 3, 7, 15 and 31 s, giving up after ~63 s; Windows twice within ~9 s. 64 s covers them all, so such a
 /// resend is a duplicate, never a late reply; the window it costs is rate x 64 bits (8 MiB at 1,000,000 pps).
 inline constexpr double kLateRepliesS = 64;
+/// --late-replies at least (seconds): a reply takes a round trip, then up to 50 ms in the capture's blocks and
+/// its turn in the aggregator's queue; below that every reply would be late and its result lost.
+inline constexpr double kMinLateRepliesS = 1;
+/// --retry-delay at most (seconds).
+inline constexpr double kMaxRetryDelayS = 3600;
 /// --send-threads: transmit threads.
 inline constexpr std::uint32_t kSendThreads = 1;
 /// --send-backend: xdp where every send thread's socket opens, else sendmmsg (capture/transmitter.hpp).

@@ -523,8 +523,16 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
   else if (c.rate_auto)
     c.retries = defaults::kAutoRetries;
-  if (given("retry-delay")) c.retry_delay_s = parse_positive_double(raw.retry_delay, "--retry-delay", 0.0);
-  if (given("late-replies")) c.late_replies_s = parse_positive_double(raw.late_replies, "--late-replies", 0.0);
+  if (given("retry-delay")) {
+    c.retry_delay_s = parse_positive_double(raw.retry_delay, "--retry-delay", 0.0);
+    // A delay of hours would keep a scan sending its last retries for that long.
+    if (c.retry_delay_s > defaults::kMaxRetryDelayS)
+      bad("value", raw.retry_delay, "--retry-delay", fmt::format("expected at most {} seconds", defaults::kMaxRetryDelayS));
+  }
+  // Below a reply's own delay (a round trip, the capture's 50 ms blocks, the aggregator's queue) every reply
+  // would come "late": the results would be lost, only counted.
+  if (given("late-replies"))
+    c.late_replies_s = parse_positive_double(raw.late_replies, "--late-replies", defaults::kMinLateRepliesS);
   if (given("send-threads")) {
     c.send_threads = static_cast<std::uint32_t>(parse_u64(raw.send_threads, "--send-threads", 1, 64));
   }

@@ -1,6 +1,7 @@
 // Command-line mistakes users make (../shared/cases.md, "also seen"): each is one clear UsageError, exit 2.
 #include "cli/options.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -89,6 +90,21 @@ TEST(Options, MoreShardsThanProbesIsBadInput) {
             "(no error)");
 }
 
+
+// A late-reply bound below a reply's own delay would lose every result as "late"; a retry delay of hours would
+// keep the scan sending for hours: both refused naming the value (found by a new user: --late-replies 0 lost
+// 20,296 of 20,480 results, --retry-delay 1e12 never ended).
+TEST(Options, LateRepliesAndRetryDelayBounds) {
+  const std::string late = usage_error({"198.18.0.0/24", "-p", "80", "--late-replies", "0.5"});
+  EXPECT_NE(late.find("'0.5' in --late-replies"), std::string::npos) << late;
+  EXPECT_NE(late.find(fmt::format(">= {}", defaults::kMinLateRepliesS)), std::string::npos) << late;
+  const std::string delay = usage_error({"198.18.0.0/24", "-p", "80", "--retry-delay", "1e12"});
+  EXPECT_NE(delay.find("'1e12' in --retry-delay"), std::string::npos) << delay;
+  EXPECT_NE(delay.find(fmt::format("at most {} seconds", defaults::kMaxRetryDelayS)), std::string::npos) << delay;
+  const test::Parsed ok = test::run({"198.18.0.0/24", "-p", "80", "--late-replies", "1", "--retry-delay", "3600"});
+  ASSERT_TRUE(ok.config);
+  EXPECT_EQ(ok.config->late_replies_s, 1.0);
+}
 }  // namespace
 }  // namespace synscan
 
