@@ -49,12 +49,6 @@ bool RateWatch::update(double now_s, std::uint64_t sent, std::uint64_t replies) 
   return false;
 }
 
-void RateWatch::restart() noexcept {
-  have_start_ = false;
-  ref_n_ = ref_k_ = 0;
-  falls_in_row_ = 0;
-}
-
 RateControlThread::RateControlThread(ScanState& state, const RateControlSetup& setup)
     : state_(state), setup_(setup) {
   const double first = setup.automatic ? RateController(setup.params).rate() : setup.fixed_pps;

@@ -40,8 +40,6 @@ class RateWatch {
 
   /// Feeds the totals at `now_s` (as RateController::update). Returns true once, when the fall is found.
   bool update(double now_s, std::uint64_t sent, std::uint64_t replies) noexcept;
-  /// A new pass: a new reference (its probes answer at another ratio).
-  void restart() noexcept;
 
   bool fired() const noexcept { return fired_; }
   /// The reference ratio and the ratio that fell, and the send rate (pps) at the fall; valid once fired().

@@ -85,16 +85,6 @@ double RateController::settle_s() const noexcept {
   return std::clamp(2 * lag_s_, p_.settle_min_s, p_.settle_max_s);
 }
 
-void RateController::restart_reference(double now_s) noexcept {
-  ref_n_ = ref_k_ = 0;
-  open_ = false;
-  wait_flow_ = true;  // the pass may pause first (waiting for the previous pass's replies)
-  last_change_s_ = now_s;
-  if (state_ == RateState::probing_up) set_rate(held_pps_, now_s);
-  if (state_ != RateState::slow_start) state_ = RateState::holding;
-  since_probe_ = 0;
-}
-
 double RateController::update(double now_s, std::uint64_t sent, std::uint64_t fresh,
                               std::uint64_t replies) noexcept {
   if (first_sent_s_ < 0 && sent > 0) {
@@ -102,12 +92,7 @@ double RateController::update(double now_s, std::uint64_t sent, std::uint64_t fr
     last_change_s_ = now_s;
   }
   if (lag_s_ < 0 && replies > 0 && first_sent_s_ >= 0) lag_s_ = now_s - first_sent_s_;
-  if (wait_flow_ && sent > last_sent_) {  // probes flow again: the settle time counts from here
-    wait_flow_ = false;
-    last_change_s_ = now_s;
-  }
-  last_sent_ = sent;
-  if (lag_s_ < 0 || wait_flow_) return rate_;
+  if (lag_s_ < 0) return rate_;
   if (!open_) {
     if (now_s < last_change_s_ + settle_s()) return rate_;
     open_ = true;

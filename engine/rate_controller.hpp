@@ -25,7 +25,6 @@
 // interleaved with new probes (capture/send_thread.hpp) and go only to probes that did not answer, a
 // population that answers far less often; counting them would lower the ratio the moment they begin. The
 // replies to retries stay in the numerator, a small share that only rises when the path loses.
-// restart_reference() forgets the reference (for a caller whose population changes; the scan has none now).
 //
 // How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial
 // standard error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends
@@ -144,10 +143,6 @@ class RateController {
   /// that is the scan's, not the network's. The few replies to retries stay in `replies`.
   double update(double now_s, std::uint64_t sent, std::uint64_t fresh, std::uint64_t replies) noexcept;
 
-  /// A new pass begins (its probes answer at another ratio): forget the reference and the open window, keep
-  /// the rate; the next window opens after the settle time.
-  void restart_reference(double now_s) noexcept;
-
   double rate() const noexcept { return rate_; }
   RateState state() const noexcept { return state_; }
   /// The reference reply ratio (validated replies per probe sent), or -1 before the first window.
@@ -181,11 +176,9 @@ class RateController {
   RateState state_ = RateState::slow_start;
   // Lag estimate: first probe and first reply seen.
   double first_sent_s_ = -1, lag_s_ = -1;
-  // The next window opens settle_s() after the last rate change (or after probes flow again, wait_flow_).
+  // The next window opens settle_s() after the last rate change.
   double last_change_s_ = 0;
   bool open_ = false;
-  bool wait_flow_ = false;
-  std::uint64_t last_sent_ = 0;
   double win_start_s_ = 0;
   std::uint64_t win_sent_ = 0, win_fresh_ = 0, win_replies_ = 0;
   // The reference: pooled good windows, older ones decayed.
