@@ -61,7 +61,7 @@ void BM_CraftProbe(benchmark::State& state) {
   const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC613FFFF}}), PortSet(ports));
   const ProbeTemplate tmpl(bench_params());
   const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
-  const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);
+  const ProbeMaker maker(space.blocks().front(), tmpl, cookie, 0xC6120001, 61000, 61255);
   const Permutation permutation(space.size(), 0x5eed);
   auto frames = std::make_unique<std::uint8_t[]>(ProbeTemplate::kMaxFrame * kBatch);
   ProbeIndex indices[kBatch];
@@ -85,7 +85,7 @@ void BM_CraftOne(benchmark::State& state) {
                          PortSet({60000, 60001, 60002, 60003, 60004}));
   const ProbeTemplate tmpl(bench_params());
   const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
-  const ProbeMaker maker(space, tmpl, cookie, 0xC6120001, 61000, 61255);
+  const ProbeMaker maker(space.blocks().front(), tmpl, cookie, 0xC6120001, 61000, 61255);
   alignas(64) std::uint8_t out[ProbeTemplate::kMaxFrame];
   ProbeIndex index = 0;
   for (auto _ : state) {
@@ -145,7 +145,7 @@ void BM_CraftProbe6(benchmark::State& state) {
                          PortSet(bench_ports(state.range(0))));
   const ProbeTemplate6 tmpl6(bench_params6());
   const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
-  const MixedProbeMaker maker(space, std::nullopt, tmpl6, cookie, 0, bench_params6().source_ip, 61000, 61255);
+  const MixedProbeMaker maker(space.blocks().front(), std::nullopt, tmpl6, cookie, 0, bench_params6().source_ip, 61000, 61255);
   const Permutation permutation(space.size(), 0x5eed);
   auto frames = std::make_unique<std::uint8_t[]>(kStride * kBatch);
   std::uint16_t lengths[kBatch];

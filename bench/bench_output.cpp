@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
 
 namespace synscan {
@@ -27,8 +28,8 @@ std::vector<Result> make_results(Family family) {
                : IpAddress::v6(make_ipv6(0x2001'0002'0000'0000ULL | (i % 256), i * 7919 % 65536));
     r.port = static_cast<std::uint16_t>(1 + i % 1024);
     r.state = i % 3 == 0 ? PortState::open : i % 3 == 1 ? PortState::closed : PortState::filtered;
-    r.reason = r.state == PortState::open     ? Reason::syn_ack
-               : r.state == PortState::closed ? Reason::rst
+    r.reason = r.state == PortState::open     ? tcp_reason::syn_ack
+               : r.state == PortState::closed ? tcp_reason::rst
                                               : Reason::no_response;
     r.ttl = 64;
     r.window = r.state == PortState::open ? 64240 : 0;

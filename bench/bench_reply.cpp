@@ -10,8 +10,8 @@
 
 #include "engine/permutation.hpp"
 #include "engine/probe_window.hpp"
-#include "engine/reply_parser.hpp"
-#include "engine/reply_validator.hpp"
+#include "engine/probes/tcp_reply.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "tests/unit/frame_builder.hpp"
 
 namespace synscan {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "capture/pcap_receiver.hpp"
-#include "engine/probe_module.hpp"
+#include "engine/probe_set.hpp"
 #include "engine/result.hpp"
 #include "engine/scan_state.hpp"
 #include "engine/spsc_queue.hpp"
@@ -22,18 +22,28 @@ namespace synscan {
 /// verdict to the aggregator thread. No allocation, no lock, no syscall.
 struct ReplyHandler {
   LinkType link;              ///< the capture's link framing (PcapReceiver::link())
-  const ProbeModule& probes;  ///< a Result only for a reply to one of this scan's probes
+  const ProbeSet& probes;  ///< a Result only for a reply to one of this scan's probes
   SpscQueue<Result>& queue;   ///< to the aggregator thread; the receive thread is its only producer
   /// Counts `replies_ignored` (frames that answer no probe of ours) and `queue_drops` (verdicts lost because
   /// the queue was full: the aggregator fell behind).
   ScanState& state;
+  /// What the modules read in answers (Result::has_answer), to the aggregator thread beside `queue`: pushed
+  /// before its result, so the aggregator pops it when it pops a result that has one. Null: nothing is
+  /// described. A full queue drops the description (the result goes on without it, counted in
+  /// `answer_drops`), never the result.
+  SpscQueue<AnswerInfo>* answers = nullptr;
 
   /// `frame` starts at the link-layer header; `ts_ms` is its capture time, Unix milliseconds.
   void operator()(std::span<const std::uint8_t> frame, std::int64_t ts_ms) const {
-    const std::optional<Result> verdict = probes.classify(frame, link, ts_ms);
+    AnswerInfo info;
+    std::optional<Result> verdict = probes.classify(frame, link, ts_ms, answers ? &info : nullptr);
     if (!verdict) {
       state.replies_ignored.fetch_add(1, std::memory_order_relaxed);
       return;
+    }
+    if (verdict->has_answer && !answers->push(info)) {
+      verdict->has_answer = false;
+      state.answer_drops.fetch_add(1, std::memory_order_relaxed);
     }
     if (!queue.push(*verdict)) state.queue_drops.fetch_add(1, std::memory_order_relaxed);
   }
@@ -48,8 +58,8 @@ void publish_capture_stats(const CaptureStats& stats, ScanState& state) noexcept
 /// error for rethrow_error(). The receiver, module, queue and state must outlive the thread.
 class ReceiveThread {
  public:
-  ReceiveThread(PcapReceiver& receiver, const ProbeModule& probes, SpscQueue<Result>& queue,
-                ScanState& state);
+  ReceiveThread(PcapReceiver& receiver, const ProbeSet& probes, SpscQueue<Result>& queue,
+                ScanState& state, SpscQueue<AnswerInfo>* answers = nullptr);
   ~ReceiveThread() { stop(); }
   ReceiveThread(const ReceiveThread&) = delete;
   ReceiveThread& operator=(const ReceiveThread&) = delete;

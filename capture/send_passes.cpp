@@ -20,7 +20,7 @@ bool rate_capped(const std::vector<RateLimiter>& limiters) {
 
 }  // namespace
 
-SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, const ProbeModule& probes,
+SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, const ProbeSet& probes,
                         ProbeWindows& windows, const std::vector<std::unique_ptr<Transmitter>>& transmitters,
                         const SendSchedule& schedule, ScanState& state) {
   const std::uint32_t threads = plan.threads();

@@ -12,7 +12,7 @@
 #include "capture/send_thread.hpp"
 #include "capture/transmitter.hpp"
 #include "engine/permutation.hpp"
-#include "engine/probe_module.hpp"
+#include "engine/probe_set.hpp"
 #include "engine/probe_window.hpp"
 #include "engine/scan_state.hpp"
 #include "engine/shard.hpp"
@@ -48,7 +48,7 @@ inline constexpr std::uint32_t kMaxSendBatch = 256;
 /// std::invalid_argument when there are fewer transmitters than threads or start is neither empty nor one per
 /// thread; a transmitter's hard send error (std::runtime_error) inside a send thread ends the process, as any
 /// uncaught exception on a thread does.
-SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, const ProbeModule& probes,
+SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, const ProbeSet& probes,
                         ProbeWindows& windows, const std::vector<std::unique_ptr<Transmitter>>& transmitters,
                         const SendSchedule& schedule, ScanState& state);
 

@@ -7,7 +7,7 @@
 
 #include "capture/transmitter.hpp"
 #include "engine/permutation.hpp"
-#include "engine/probe_module.hpp"
+#include "engine/probe_set.hpp"
 #include "engine/probe_window.hpp"
 #include "engine/rate_limiter.hpp"
 #include "engine/shard.hpp"
@@ -31,7 +31,7 @@ struct SendCursor {
 
 struct SendWork {
   const Permutation& permutation;
-  const ProbeModule& probes;  ///< crafts the frames
+  const ProbeSet& probes;  ///< crafts the frames
   Slice slice;                ///< this thread's positions in the permutation
   ThreadWindow& window;       ///< this thread's answered set in flight; the sender publishes its steps
   std::uint32_t max_batch;    ///< frames per send call

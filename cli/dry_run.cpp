@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -11,6 +12,7 @@
 
 #include "engine/address.hpp"
 #include "engine/permutation.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/shard.hpp"
 
 namespace synscan {
@@ -41,7 +43,18 @@ char* put_probe(char* p, Probe probe) noexcept {
     p = std::copy(text.begin(), text.end(), p);
     *p++ = ' ';
   }
-  p = put_decimal(p, probe.port);
+  // The default module's probes as "IP PORT" (as they always were); another module's ports under its -p
+  // prefix ("IP U:53"), a module without ports by its protocol word ("IP icmp").
+  const Vocabulary& v = vocabulary(probe.proto);
+  if (!v.has_ports) {
+    p = std::copy(v.protocol.begin(), v.protocol.end(), p);
+  } else {
+    if (probe.proto != kDefaultProtocol) {
+      p = std::copy(v.port_prefix.begin(), v.port_prefix.end(), p);
+      *p++ = ':';
+    }
+    p = put_decimal(p, probe.port);
+  }
   *p++ = '\n';
   return p;
 }
@@ -79,15 +92,24 @@ std::uint64_t run_dry_run(const ScanConfig& c, ScanState& state, std::FILE* out,
   }
   const Permutation perm(c.space.size(), c.seed);
   constexpr std::size_t kBuffer = 1 << 16;
-  constexpr std::size_t kLine = 52;  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255 65535\n"
+  constexpr std::size_t kLine = 64;  // "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255 U:65535\n" and room
   std::vector<char> buffer(kBuffer);
   char* p = buffer.data();
   std::uint64_t written = 0;
   bool reader_gone = false;
-  const ProbeLocator locator = c.space.locator();
+  // One block: its locator, copied once; several: each index finds its block.
+  const bool one_block = c.space.blocks().size() == 1;
+  const ProbeBlock* only = one_block ? &c.space.blocks().front() : nullptr;
+  if (c.space.blocks().empty()) {  // nothing to probe
+    flush_all(out, out_name);
+    return 0;
+  }
+  const ProbeLocator locator = c.space.blocks().front().locator();
   walk_slice(perm, shard, 0, shard.count, [&](std::span<const ProbeIndex> batch) {
     for (const ProbeIndex index : batch) {
-      p = put_probe(p, locator.at(index));
+      Probe probe = only ? locator.at(index) : c.space.at(index);
+      if (only) probe.proto = only->proto();
+      p = put_probe(p, probe);
       ++written;
       if (static_cast<std::size_t>(p - buffer.data()) > kBuffer - kLine) {
         if (!write_all(buffer.data(), p, out, out_name)) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "cli/case_fold.hpp"
@@ -22,6 +23,7 @@
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/parse_error.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 
 namespace po = boost::program_options;
@@ -29,41 +31,19 @@ namespace po = boost::program_options;
 namespace synscan {
 namespace {
 
+// open > closed > filtered > open|filtered: the state that says most wins a disagreement.
 int state_rank(PortState s) {
   switch (s) {
     case PortState::open:
-      return 3;
+      return 4;
     case PortState::closed:
-      return 2;
+      return 3;
     case PortState::filtered:
+      return 2;
+    case PortState::open_filtered:
       return 1;
   }
   return 0;
-}
-
-bool parse_state(std::string_view text, PortState& out) {
-  for (PortState s : {PortState::open, PortState::closed, PortState::filtered}) {
-    if (to_string(s) == text) {
-      out = s;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool parse_reason(std::string_view text, Reason& out) {
-  for (Reason r : {Reason::syn_ack, Reason::rst, Reason::icmp_unreach, Reason::no_response}) {
-    if (to_string(r) == text) {
-      out = r;
-      return true;
-    }
-  }
-  return false;
-}
-
-// The reason a record without one implies: the usual cause of its state.
-Reason default_reason(PortState s) {
-  return s == PortState::open ? Reason::syn_ack : s == PortState::closed ? Reason::rst : Reason::no_response;
 }
 
 // An unsigned field no larger than `max`, or `fallback` when absent. Throws the bad field's name.
@@ -196,55 +176,63 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       throw UsageError(fmt::format("{}: not a JSON record ({})", where(), e.what()));
     }
     if (!record.is_object()) throw UsageError(fmt::format("{}: not a JSON object", where()));
-    if (!record.contains("ip") || !record.contains("port")) continue;
+    if (!record.contains("ip") || (!record.contains("port") && !record.contains("state"))) continue;
     Result r;
     std::string hostname;
     std::shared_ptr<const Banner> banner;
     try {
       r.ip = parse_address(string_field(record, "ip"));
-      r.port = static_cast<std::uint16_t>(number_field(record, "port", 65535, 0));
-      if (!parse_state(string_field(record, "state"), r.state)) {
-        throw std::invalid_argument("\"state\" must be open, closed or filtered");
+      r.proto = kDefaultProtocol;
+      if (record.contains("proto")) {
+        const std::string& proto = string_field(record, "proto");
+        const std::optional<ProtocolId> id = protocol_by_name(proto);
+        if (!id) throw std::invalid_argument(fmt::format("\"proto\" '{}' is no protocol synscan scans (tcp, udp, icmp)", proto));
+        r.proto = *id;
       }
-      r.reason = default_reason(r.state);
-      if (record.contains("reason") && !parse_reason(string_field(record, "reason"), r.reason)) {
-        throw std::invalid_argument("\"reason\" must be syn-ack, rst, icmp-unreach or no-response");
+      const Vocabulary& v = vocabulary(r.proto);
+      if (v.has_ports) {
+        if (!record.contains("port")) throw std::invalid_argument(fmt::format("a {} record needs \"port\"", v.protocol));
+        r.port = static_cast<std::uint16_t>(number_field(record, "port", 65535, 0));
       }
-      if (r.reason == Reason::icmp_unreach) {
+      const std::optional<PortState> state = v.state_by_name(string_field(record, "state"));
+      if (!state) {
+        throw std::invalid_argument(fmt::format("\"state\" '{}' is not a {} state", string_field(record, "state"),
+                                                v.protocol));
+      }
+      r.state = *state;
+      if (record.contains("reason")) {
+        const std::optional<Reason> reason = v.reason_by_name(string_field(record, "reason"));
+        if (!reason) {
+          throw std::invalid_argument(fmt::format("\"reason\" must be one of {}", fmt::join(v.reason_names, ", ")));
+        }
+        r.reason = *reason;
+      } else {
+        r.reason = v.usual_reason[static_cast<std::size_t>(r.state)];  // the usual cause of its state
+      }
+      if (record.contains("icmp_code")) {
+        r.from_icmp = true;
         r.icmp_code = static_cast<std::uint8_t>(number_field(record, "icmp_code", 255, 0));
       }
       r.ttl = static_cast<std::uint8_t>(number_field(record, "ttl", 255, 0));
-      r.window = static_cast<std::uint16_t>(number_field(record, "window", 65535, 0));
+      if (!v.extra_field.empty()) {
+        r.extra = static_cast<std::uint16_t>(number_field(record, std::string(v.extra_field).c_str(), 65535, 0));
+      }
       if (record.contains("ts") && !parse_timestamp(string_field(record, "ts"), r.ts_ms)) {
         throw std::invalid_argument("\"ts\" must read like 2026-01-01T00:00:00.000Z");
       }
       banner = banner_fields(record);
       if (record.contains("hostname") && !record["hostname"].is_null())
         hostname = string_field(record, "hostname");
-      if (record.contains("proto")) {
-        const std::string& proto = string_field(record, "proto");
-        // The writers print it unescaped (a protocol name is a lower-case word): refuse anything else.
-        if (proto.empty() ||
-            proto.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
-          throw std::invalid_argument("\"proto\" must be a protocol name such as tcp");
-        if (protocol_.empty()) {
-          protocol_ = proto;
-        } else if (proto != protocol_) {
-          throw std::invalid_argument(fmt::format(
-              "\"proto\" is '{}' but earlier records are '{}': results of two protocols cannot be merged",
-              proto, protocol_));
-        }
-      }
     } catch (const ParseError& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     } catch (const nlohmann::json::exception&) {
-      throw UsageError(fmt::format("{}: a result record needs \"ip\", \"port\" and \"state\"", where()));
+      throw UsageError(fmt::format("{}: a result record needs \"ip\", \"state\" and, with ports, \"port\"", where()));
     } catch (const std::invalid_argument& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     }
     ++records_;
     has_banners_ = has_banners_ || banner != nullptr;
-    auto [it, inserted] = results_.try_emplace({r.ip, r.port}, Kept{r, banner});
+    auto [it, inserted] = results_.try_emplace({r.ip, r.proto, r.port}, Kept{r, banner});
     if (!inserted && state_rank(r.state) > state_rank(it->second.result.state)) it->second = Kept{r, banner};
     if (!hostname.empty()) names_.try_emplace(r.ip, std::move(hostname));
   }
@@ -254,10 +242,21 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
 std::vector<Result> ResultMerger::results() const {
   std::vector<Result> out;
   out.reserve(results_.size());
-  for (const auto& [key, kept] : results_) {  // the map's order: address (IPv4 first), then port
+  for (const auto& [key, kept] : results_) {  // the map's order: address (IPv4 first), protocol, port
     out.push_back(kept.result);
     out.back().banner = kept.banner.get();
   }
+  return out;
+}
+
+std::vector<ProtocolId> ResultMerger::protocols() const {
+  std::vector<bool> seen(probe_registry().size(), false);
+  for (const auto& [key, kept] : results_) seen[std::get<1>(key)] = true;
+  std::vector<ProtocolId> out;
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    if (seen[i]) out.push_back(static_cast<ProtocolId>(i));
+  }
+  if (out.empty()) out.push_back(kDefaultProtocol);
   return out;
 }
 
@@ -318,9 +317,17 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   Outputs outputs({OutputSpec{output, format}});
   ScanInfo info;
   info.version = kVersion;
-  // The records' protocol; when none named one (no records, or hand-made minimal ones), "tcp": the protocol
-  // of the default probe module (tcp_syn), which every synscan output without a "proto" key came from.
-  info.protocol = merger.protocol().empty() ? "tcp" : merger.protocol();
+  // The records' protocols, each with the ports its records hold (the XML writer's <scaninfo>); with no
+  // records, the default module's (tcp_syn), which every synscan output without a "proto" key came from.
+  for (const ProtocolId p : merger.protocols()) {
+    std::vector<std::uint16_t> ports;
+    for (const Result& r : results) {
+      if (r.proto == p && vocabulary(p).has_ports) ports.push_back(r.port);
+    }
+    std::sort(ports.begin(), ports.end());
+    ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+    info.probed.push_back({p, format_port_ranges(ports), ports.size()});
+  }
   for (int i = 0; i < argc; ++i) info.command_line += (i ? " " : "") + std::string(argv[i]);
   info.start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -337,6 +344,7 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
     totals.open += r.state == PortState::open;
     totals.closed += r.state == PortState::closed;
     totals.filtered += r.state == PortState::filtered;
+    totals.open_filtered += r.state == PortState::open_filtered;
     v6 += r.ip.is_v6();
   }
   totals.end_ms = info.start_ms;

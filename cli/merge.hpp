@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -27,22 +28,25 @@ namespace synscan {
 class ResultMerger {
  public:
   /// Reads NDJSON from `in`: one JSON object a line with at least "ip" (a dotted quad, or an IPv6 address in
-  /// any RFC 4291 text form, either case; ::ffff:a.b.c.d is the IPv4 address a.b.c.d), "port" (0-65535) and
-  /// "state" (open, closed, filtered); "proto", "reason", "ttl", "window", "ts" (ISO 8601 UTC) and "hostname"
-  /// are read when present, and so are the --banners fields ("banner_status", "banner", a "service" object
-  /// with "method":"probed", "http", "tls"): the record kept keeps its banner. Blank lines and objects without "ip" and "port" (headers, summaries) are skipped.
+  /// any RFC 4291 text form, either case; ::ffff:a.b.c.d is the IPv4 address a.b.c.d), "state" and, for a
+  /// protocol with ports, "port" (0-65535); "proto" names the probe module's protocol (tcp, udp, icmp; absent:
+  /// tcp, the default module's), whose Vocabulary (engine/probes/registry.hpp) reads "state" and "reason"
+  /// (nmap's words, or the module's: up/down for icmp) and names its extra field ("window"); "ttl", "icmp_code",
+  /// "ts" (ISO 8601 UTC) and "hostname" are read when present, and so are the --banners fields
+  /// ("banner_status", "banner", a "service" object with "method":"probed", "http", "tls"): the record kept
+  /// keeps its banner. Blank lines and objects without "ip" and "state" (headers, summaries) are skipped.
   /// `source` names the input in errors. Throws UsageError naming source and line for a line that is not
-  /// JSON, a record with a bad field, or a "proto" other than the one earlier records named (the key has no
-  /// protocol, so results of two protocols cannot be merged).
+  /// JSON or a record with a bad field (an unknown protocol, state or reason included).
   void add(std::istream& in, std::string_view source);
 
-  /// Every (ip, port) once, in address order: every IPv4 address before every IPv6 address, each family in
-  /// numeric order, then port. Result::banner points into this merger (valid while it lives).
+  /// Every (ip, protocol, port) once, in address order: every IPv4 address before every IPv6 address, each
+  /// family in numeric order, then the registry's protocol order, then port. Result::banner points into this
+  /// merger (valid while it lives).
   std::vector<Result> results() const;
   /// Some record carried a banner ("banner_status"): the output is a --banners one.
   bool has_banners() const noexcept { return has_banners_; }
-  /// The "proto" the records named ("tcp"), or "" when none named one.
-  const std::string& protocol() const noexcept { return protocol_; }
+  /// The protocols the records named, in registry order (the default module's when none named one).
+  std::vector<ProtocolId> protocols() const;
   /// (ip, hostname) for records that carried a name, sorted by address.
   std::vector<std::pair<IpAddress, std::string>> hostnames() const;
   /// Records read (before de-duplication).
@@ -53,10 +57,9 @@ class ResultMerger {
     Result result;
     std::shared_ptr<const Banner> banner;  // the record's banner, or null
   };
-  std::map<std::pair<IpAddress, std::uint16_t>, Kept> results_;  // keyed on (address, port), both families
+  std::map<std::tuple<IpAddress, ProtocolId, std::uint16_t>, Kept> results_;  // (address, protocol, port)
   bool has_banners_ = false;
   std::map<IpAddress, std::string> names_;
-  std::string protocol_;
   std::uint64_t records_ = 0;
 };
 

@@ -22,6 +22,7 @@
 #include "cli/version.hpp"
 #include "engine/banner/hello.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 
 namespace po = boost::program_options;
@@ -55,6 +56,7 @@ struct RawOptions {
   TargetOptions target_input;  // the "Targets" group (cli/targets_input.hpp)
   std::string top_ports;
   std::vector<std::string> exclude_ports;
+  std::vector<std::string> scan_types;
   std::string max_runtime;
   std::string config;
   std::string resume;
@@ -117,11 +119,33 @@ std::string help_exit_status() {
   return text;
 }
 
+// The probe modules' switches and options (engine/probes/registry.hpp), each declared by its module.
+void describe_modules(po::options_description& group) {
+  for (const ModuleInfo& m : probe_registry()) {
+    if (!m.add_switch.empty()) {
+      group.add_options()(m.add_switch.data(), po::bool_switch(),
+                          fmt::format("add {} probes ({}) to the scan: a field per target beside its ports",
+                                      m.vocabulary->protocol, m.vocabulary->module)
+                              .c_str());
+    }
+    for (const ModuleOption& opt : m.options) {
+      po::typed_value<std::vector<std::string>>* value = po::value<std::vector<std::string>>();
+      value->value_name(std::string(opt.value_name));
+      group.add_options()(opt.name.data(), value, opt.help.data());
+    }
+  }
+}
+
 po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) {
   po::options_description targets("Ports");
   targets.add_options()
       ("ports,p", po::value(&o.ports)->value_name("PORTS"),
-       "ports to probe: 80, 1-1024, 22,80,443 (0-65535); as in nmap, -1024 is 1-1024, 60000- to 65535");
+       "ports to probe: 80, 1-1024, 22,80,443 (0-65535); as in nmap, -1024 is 1-1024, 60000- to 65535, -p- is "
+       "1-65535; U:53 a UDP port, T:80 a TCP one (a prefix holds for the items after it: -p 22,U:53,161,T:80)")
+      ("scan-type,s", po::value(&o.scan_types)->value_name("TYPE"),
+       "the probes, as nmap's -s: -sS TCP SYN (the default), -sU UDP, -sn ICMP echo alone (host discovery, no "
+       "ports); repeatable: -sS -sU gives the -p ports to both");
+  describe_modules(targets);
   po::options_description target_group("Targets");
   TargetOptions& t = o.target_input;
   target_group.add_options()
@@ -143,7 +167,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
        "scan more than 2^24 addresses without an exclusion list (a scan is at most 2^48 probes: an IPv6 /64 "
        "is refused)")
       ("top-ports", po::value(&o.top_ports)->value_name("N"),
-       "add the N most common TCP ports (nmap-services)")
+       "add the N most common ports of each protocol scanned (nmap-services: TCP, and UDP with -sU)")
       ("exclude-ports", po::value(&o.exclude_ports)->value_name("PORTS"), "never probe these ports")
       ("count", "print only the number of probes (of this shard) and exit; sends nothing");
   po::options_description pace("Pace");
@@ -580,12 +604,27 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   reject_target_like_outputs(c.outputs);
   // Targets last: an option that swallowed the only target ("--rate 192.0.2.1 -p 80", "-p 192.0.2.1") is named
   // above as a bad value, not reported as "no targets given".
-  PortSet ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports});
+  std::vector<ProtocolId> added;
+  for (std::size_t m = 0; m < probe_registry().size(); ++m) {
+    const std::string_view sw = probe_registry()[m].add_switch;
+    if (!sw.empty() && vm.count(sw.data()) && vm[sw.data()].as<bool>()) added.push_back(static_cast<ProtocolId>(m));
+  }
+  std::vector<ProtocolPorts> ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports, raw.scan_types, added});
+  for (const ModuleInfo& m : probe_registry()) {
+    for (const ModuleOption& opt : m.options) {
+      if (!vm.count(opt.name.data())) continue;
+      for (const std::string& v : vm[opt.name.data()].as<std::vector<std::string>>()) {
+        c.module_args.emplace_back(std::string(opt.name), v);
+      }
+    }
+  }
+  std::uint64_t probes_per_target = 0;
+  for (const ProtocolPorts& p : ports) probes_per_target += p.ports.size();
   raw.target_input.targets = raw.targets;
   raw.target_input.default_excludes = !vm["no-default-excludes"].as<bool>();
   // The large-scan guard is against sending by a typo; a dry run sends nothing.
   raw.target_input.guard_large = !c.dry_run;
-  raw.target_input.port_count = ports.size();
+  raw.target_input.port_count = probes_per_target;
   ResolvedTargets resolved = resolve_targets(raw.target_input, resolve_host, std::cin);
   c.space = ProbeSpace(std::move(resolved.targets), std::move(ports));
   if (c.shard_count > c.space.size()) {  // a shard with no probe at all is a mistake in N, not a share

@@ -5,15 +5,17 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
 #include "cli/usage_error.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
 
-std::vector<std::uint16_t> top_ports_from(std::istream& services, std::uint32_t count) {
+std::vector<std::uint16_t> top_ports_from(std::istream& services, std::uint32_t count, std::string_view protocol) {
   struct Entry {
     double frequency;
     std::uint16_t port;
@@ -28,7 +30,7 @@ std::vector<std::uint16_t> top_ports_from(std::istream& services, std::uint32_t 
     if (t2 == std::string::npos) continue;
     const std::string_view port_proto = std::string_view(line).substr(t1 + 1, t2 - t1 - 1);
     const std::size_t slash = port_proto.find('/');
-    if (slash == std::string_view::npos || port_proto.substr(slash + 1) != "tcp") continue;
+    if (slash == std::string_view::npos || port_proto.substr(slash + 1) != protocol) continue;
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_proto.data(), port_proto.data() + slash, port);
     if (ec != std::errc() || end != port_proto.data() + slash || port > 65535) continue;
@@ -54,10 +56,10 @@ std::vector<std::uint16_t> top_ports_from(std::istream& services, std::uint32_t 
   return out;
 }
 
-std::vector<std::uint16_t> top_ports(std::uint32_t count) {
+std::vector<std::uint16_t> top_ports(std::uint32_t count, std::string_view protocol) {
   for (const char* path : kNmapServicesPaths) {
     std::ifstream file(path);
-    if (file) return top_ports_from(file, count);
+    if (file) return top_ports_from(file, count, protocol);
   }
   throw std::runtime_error(fmt::format(
       "--top-ports needs nmap's port frequency table (nmap-services, from the nmap package), not found at {}",
@@ -75,14 +77,85 @@ void add_port_list(const std::string& list, std::string_view option, std::vector
   }
 }
 
+// A port list split by nmap's protocol prefixes: "22,U:53,111,T:80" gives {all: "22"}, {U: "53,111"},
+// {T: "80"}. Items before any prefix belong to every module the scan selects (`proto` nullopt).
+struct PrefixedList {
+  std::optional<ProtocolId> proto;
+  std::string list;
+};
+
+std::vector<PrefixedList> split_prefixes(const std::string& text, std::string_view option) {
+  std::vector<PrefixedList> out{{std::nullopt, {}}};
+  std::size_t i = 0;
+  while (i <= text.size()) {
+    std::size_t comma = text.find(',', i);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(i, comma - i);
+    if (const std::size_t colon = item.find(':'); colon != std::string::npos) {
+      const std::string prefix = item.substr(0, colon);
+      const std::optional<ProtocolId> proto = protocol_by_prefix(prefix);
+      if (!proto) {
+        throw UsageError(fmt::format("bad port '{}' in {} (unknown protocol prefix '{}:'; use T: or U:)", item,
+                                     option, prefix));
+      }
+      out.push_back({proto, {}});
+      item.erase(0, colon + 1);
+    }
+    if (!item.empty()) {
+      if (!out.back().list.empty()) out.back().list += ',';
+      out.back().list += item;
+    } else if (comma < text.size() || i == 0) {
+      // An empty item ("80,,81", a trailing comma) is for parse_port_list to name.
+      out.back().list += ',';
+    }
+    i = comma + 1;
+  }
+  return out;
+}
+
+// Adds `text`'s ports to each selected module (unprefixed items) or to its prefix's module (which the prefix
+// selects, as masscan's -pU:53 does).
+void add_prefixed(const std::string& text, std::string_view option, std::vector<bool>& selected,
+                  std::vector<std::vector<std::uint16_t>>& by_proto) {
+  for (const PrefixedList& part : split_prefixes(text, option)) {
+    if (part.list.empty()) continue;
+    std::vector<std::uint16_t> ports;
+    add_port_list(part.list, option, ports);
+    for (std::size_t m = 0; m < by_proto.size(); ++m) {
+      const bool mine = part.proto ? *part.proto == m : selected[m] && vocabulary(static_cast<ProtocolId>(m)).has_ports;
+      if (!mine) continue;
+      selected[m] = true;
+      by_proto[m].insert(by_proto[m].end(), ports.begin(), ports.end());
+    }
+  }
+}
+
 }  // namespace
 
-PortSet resolve_ports(const PortOptions& o) {
-  if (o.ports.empty() && o.top_ports.empty()) {
-    throw UsageError("no ports given (use -p/--ports, e.g. -p 80,443, or --top-ports N)");
+std::vector<ProtocolPorts> resolve_ports(const PortOptions& o) {
+  const std::size_t modules = probe_registry().size();
+  std::vector<bool> selected(modules, false);
+  bool any_type = false;
+  for (const std::string& letter : o.scan_types) {
+    const std::optional<ProtocolId> proto = protocol_by_scan_letter(letter);
+    if (!proto) {
+      throw UsageError(fmt::format("bad scan type '-s{}' (expected one of -sS, -sU, -sn)", letter));
+    }
+    selected[*proto] = true;
+    any_type = true;
   }
-  std::vector<std::uint16_t> ports;
-  for (const std::string& p : o.ports) add_port_list(p, "--ports", ports);
+  bool ports_given = !o.ports.empty() || !o.top_ports.empty();
+  const bool discovery_only = any_type && std::none_of(o.scan_types.begin(), o.scan_types.end(), [](const std::string& l) {
+    return vocabulary(*protocol_by_scan_letter(l)).has_ports;
+  });
+  if (discovery_only && ports_given) {
+    throw UsageError("-sn is host discovery alone and takes no ports (add --ping to a port scan instead)");
+  }
+  // No scan type given: the default module, unless the only thing asked is host discovery (--ping alone).
+  if (!any_type && (ports_given || o.added.empty())) selected[kDefaultProtocol] = true;
+  for (const ProtocolId p : o.added) selected[p] = true;
+  std::vector<std::vector<std::uint16_t>> by_proto(modules);
+  for (const std::string& p : o.ports) add_prefixed(p, "--ports", selected, by_proto);
   if (!o.top_ports.empty()) {
     const std::string& n = o.top_ports;
     unsigned count = 0;
@@ -90,16 +163,47 @@ PortSet resolve_ports(const PortOptions& o) {
     if (ec != std::errc() || end != n.data() + n.size() || count < 1 || count > 65536) {
       throw UsageError(fmt::format("bad value '{}' in --top-ports (expected a whole number 1-65536)", n));
     }
-    const std::vector<std::uint16_t> top = top_ports(count);
-    ports.insert(ports.end(), top.begin(), top.end());
+    for (std::size_t m = 0; m < modules; ++m) {
+      const Vocabulary& v = vocabulary(static_cast<ProtocolId>(m));
+      if (!selected[m] || !v.has_ports || v.service_table.empty()) continue;
+      const std::vector<std::uint16_t> top = top_ports(count, v.service_table);
+      by_proto[m].insert(by_proto[m].end(), top.begin(), top.end());
+    }
   }
-  std::vector<std::uint16_t> excluded;
-  for (const std::string& p : o.exclude_ports) add_port_list(p, "--exclude-ports", excluded);
-  std::sort(excluded.begin(), excluded.end());
-  std::erase_if(ports,
-                [&](std::uint16_t p) { return std::binary_search(excluded.begin(), excluded.end(), p); });
-  if (ports.empty()) throw UsageError("no ports left: --exclude-ports removes every port");
-  return PortSet(std::move(ports));
+  std::vector<std::vector<std::uint16_t>> excluded(modules);
+  for (const std::string& p : o.exclude_ports) {
+    std::vector<bool> all(modules, true);  // an unprefixed exclusion applies to every protocol
+    add_prefixed(p, "--exclude-ports", all, excluded);
+  }
+  // The default module came in for unprefixed ports: with only prefixed ones ("-p U:53"), it drops out.
+  const bool others_have_ports = std::any_of(by_proto.begin(), by_proto.end(), [&](const auto& v) {
+    return !v.empty() && &v != &by_proto[kDefaultProtocol];
+  });
+  if (!any_type && by_proto[kDefaultProtocol].empty() && others_have_ports) selected[kDefaultProtocol] = false;
+  std::vector<ProtocolPorts> out;
+  for (std::size_t m = 0; m < modules; ++m) {
+    if (!selected[m]) continue;
+    const auto proto = static_cast<ProtocolId>(m);
+    const Vocabulary& v = vocabulary(proto);
+    if (!v.has_ports) {
+      out.push_back({proto, PortSet({0})});
+      continue;
+    }
+    std::vector<std::uint16_t>& ports = by_proto[m];
+    if (ports.empty()) {
+      if (!ports_given && o.exclude_ports.empty()) {
+        throw UsageError("no ports given (use -p/--ports, e.g. -p 80,443, or --top-ports N)");
+      }
+      throw UsageError(fmt::format("no {} ports given (e.g. -p {}:53)", v.protocol, v.port_prefix));
+    }
+    std::sort(excluded[m].begin(), excluded[m].end());
+    std::erase_if(ports, [&](std::uint16_t p) { return std::binary_search(excluded[m].begin(), excluded[m].end(), p); });
+    if (ports.empty()) {
+      throw UsageError(fmt::format("no ports left: --exclude-ports removes every {} port", v.protocol));
+    }
+    out.push_back({proto, PortSet(std::move(ports))});
+  }
+  return out;
 }
 
 }  // namespace synscan

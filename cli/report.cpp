@@ -1,5 +1,7 @@
 #include "cli/report.hpp"
 
+#include "engine/probes/registry.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -50,6 +52,19 @@ nlohmann::json family_json(const FamilyCounts& n, const std::string& source_ip) 
           {"probes", n.probes},
           {"source_ip", source_ip},
           {"results", {{"open", n.open}, {"closed", n.closed}, {"filtered", n.filtered}}}};
+}
+
+// What each probe module of the scan probes: module, protocol, ports (nmap syntax) and their count.
+nlohmann::json probes_json(const ProbeSpace& space) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ProbeBlock& b : space.blocks()) {
+    const Vocabulary& v = vocabulary(b.proto());
+    out.push_back({{"module", std::string(v.module)},
+                   {"protocol", std::string(v.protocol)},
+                   {"ports", v.has_ports ? format_port_ranges(b.ports().ports()) : std::string()},
+                   {"port_count", v.has_ports ? b.ports().size() : 0}});
+  }
+  return out;
 }
 
 nlohmann::json addresses_json(const std::vector<IpAddress>& addresses) {
@@ -104,7 +119,7 @@ FamilyCounts family_counts(const ScanConfig& c, const ScanState& s, Family f) {
   const TargetSet& targets = c.space.targets();
   FamilyCounts n;
   n.targets = f == Family::ipv4 ? targets.v4_size() : targets.v6_size();
-  n.probes = n.targets * c.space.ports().size();
+  n.probes = n.targets * probes_per_target(c.space);
   const std::uint64_t open6 = s.open_v6.load(), closed6 = s.closed_v6.load(),
                       filtered6 = s.filtered_v6.load();
   if (f == Family::ipv6) {
@@ -127,8 +142,9 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
   json options = {
       {"targets", targets_text(c)},
       {"target_count", c.space.targets().size()},
-      {"ports", format_port_ranges(c.space.ports().ports())},
-      {"port_count", c.space.ports().size()},
+      {"ports", describe_ports(c.space)},
+      {"port_count", probes_per_target(c.space)},
+      {"probes", probes_json(c.space)},
       {"rate_pps", c.rate_pps},
       {"rate_auto", c.rate_auto},
       {"wait_s", c.wait_s},
@@ -189,14 +205,16 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
         {"fallback", r.send_backend_fallback},
         {"errors", r.send_errors}}},
       {"replies",
-       {{"syn_ack", s.replies_syn_ack.load()},
-        {"rst", s.replies_rst.load()},
-        {"icmp_unreach", s.replies_icmp.load()},
+       {{"answered", s.replies_answered.load()},
         {"duplicate", s.replies_duplicate.load()},
         {"late", s.replies_late.load()},
         {"other_shard", s.replies_other_shard.load()},
         {"ignored", s.replies_ignored.load()}}},
-      {"results", {{"open", s.open.load()}, {"closed", s.closed.load()}, {"filtered", s.filtered.load()}}},
+      {"results",
+       {{"open", s.open.load()},
+        {"closed", s.closed.load()},
+        {"filtered", s.filtered.load()},
+        {"open_filtered", s.open_filtered.load()}}},
       {"families",
        {{"ipv4", family_json(family_counts(c, s, Family::ipv4), source_of(r, Family::ipv4))},
         {"ipv6", family_json(family_counts(c, s, Family::ipv6), source_of(r, Family::ipv6))}}},
@@ -204,6 +222,14 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
        {{"pcap", r.capture.dropped}, {"interface", r.capture.if_dropped}, {"queue", s.queue_drops.load()}}},
       {"captured", r.capture.received},
   };
+  for (const ProbeBlock& b : c.space.blocks()) {  // replies by kind, each module's reasons by name
+    const Vocabulary& v = vocabulary(b.proto());
+    for (std::size_t i = 1; i < v.reason_names.size() && i < ScanState::kMaxReasons; ++i) {
+      doc["replies"][reply_counter_name(c.space, b.proto(), static_cast<Reason>(i))] =
+          s.replies_by_reason[b.proto()][i].load();
+    }
+  }
+  doc["drops"]["answers"] = s.answer_drops.load();
   if (c.banners) {  // --banners: the stage's counters (capture/banner_stage.hpp)
     doc["banners"] = {{"done", s.banners_done.load() - s.banners_not_done.load()},
                       {"not_done", s.banners_not_done.load()},
@@ -235,20 +261,31 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
                format_pps(mean_pps(r)), format_pps(c.rate_pps));
   }
   if (!r.loss_warning.empty()) fmt::print(out, "synscan: {}\n", r.loss_warning);
-  fmt::print(out, "synscan: results: {} open, {} closed, {} filtered\n", s.open.load(), s.closed.load(),
-             s.filtered.load());
+  const bool maybe_open_filtered = std::any_of(c.space.blocks().begin(), c.space.blocks().end(), [](const ProbeBlock& b) {
+    return vocabulary(b.proto()).silence == PortState::open_filtered;
+  });
+  fmt::print(out, "synscan: results: {} open, {} closed, {} filtered{}\n", s.open.load(), s.closed.load(),
+             s.filtered.load(),
+             maybe_open_filtered ? fmt::format(", {} open|filtered", s.open_filtered.load()) : std::string());
   if (c.space.targets().v4_size() > 0 && c.space.targets().v6_size() > 0) {
     for (const Family f : {Family::ipv4, Family::ipv6}) {
       const FamilyCounts n = family_counts(c, s, f);
       fmt::print(out, "synscan: {}: {} targets x {} ports = {} probes{}; {} open, {} closed, {} filtered\n",
-                 f == Family::ipv4 ? "IPv4" : "IPv6", n.targets, c.space.ports().size(), n.probes,
+                 f == Family::ipv4 ? "IPv4" : "IPv6", n.targets, probes_per_target(c.space), n.probes,
                  c.shard_count > 1 ? " in all shards" : "", n.open, n.closed, n.filtered);
     }
   }
-  fmt::print(out,
-             "synscan: replies: {} syn-ack, {} rst, {} icmp-unreach; {} duplicates; {} replies ignored\n",
-             s.replies_syn_ack.load(), s.replies_rst.load(), s.replies_icmp.load(),
-             s.replies_duplicate.load(), s.replies_ignored.load());
+  // "replies: 5 syn-ack, 7 rst, 0 icmp-unreach; udp: 3 udp-response, ...; 0 duplicates; 2 replies ignored"
+  std::string kinds;
+  for (const ProbeBlock& b : c.space.blocks()) {
+    const Vocabulary& v = vocabulary(b.proto());
+    if (!kinds.empty()) kinds += fmt::format("; {}: ", v.protocol);
+    for (std::size_t i = 1; i < v.reason_names.size() && i < ScanState::kMaxReasons; ++i) {
+      kinds += fmt::format("{}{} {}", i > 1 ? ", " : "", s.replies_by_reason[b.proto()][i].load(), v.reason_names[i]);
+    }
+  }
+  fmt::print(out, "synscan: replies: {}; {} duplicates; {} replies ignored\n", kinds, s.replies_duplicate.load(),
+             s.replies_ignored.load());
   if (c.banners) {
     // Every open result went to the banner stage; those it could not finish (Ctrl-C) are not done.
     const std::uint64_t done = s.banners_done.load() - s.banners_not_done.load();

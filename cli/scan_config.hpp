@@ -39,7 +39,9 @@ struct ScanConfig;
 double planned_rate_pps(const ScanConfig& c) noexcept;
 
 struct ScanConfig {
-  ProbeSpace space;                  ///< targets x ports, overlaps merged
+  ProbeSpace space;                  ///< targets x (protocol, port), overlaps merged
+  /// The probe modules' own options as given (engine/probe_module.hpp's ModuleArgs); each module reads its own.
+  ModuleArgs module_args;
   double rate_pps = defaults::kRatePps;        ///< probes per second over all send threads, retries included
   /// --rate auto[:MAX]: the rate is searched during the scan (engine/rate_controller.hpp); rate_pps is then its
   /// ceiling (MAX, or defaults::kAutoMaxPps).

@@ -24,7 +24,8 @@
 #include "cli/version.hpp"
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
-#include "engine/probe_module.hpp"
+#include "engine/probe_set.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/rate_control.hpp"
 #include "engine/spsc_queue.hpp"
 
@@ -34,6 +35,8 @@ namespace {
 constexpr auto kNeighbourTimeout = std::chrono::milliseconds(1500);
 constexpr double kStopDrainS = 1.0;  // after a stop request, replies in flight still count for this long
 constexpr std::size_t kQueueCapacity = 1 << 16;  // verdicts between the receive and the aggregator thread
+// Answer descriptions beside them (AnswerInfo, ~270 bytes each): only open UDP services have one.
+constexpr std::size_t kAnswerQueueCapacity = 1 << 12;
 
 std::int64_t unix_ms_now() {
   using namespace std::chrono;
@@ -78,22 +81,26 @@ ProbeSetup probe_setup(const ScanConfig& c, const Route& route) {
   if (route.v6) setup.v6 = endpoint(*route.v6);
   setup.source_port_first = c.source_port_first;
   setup.source_port_last = c.source_port_last;
+  setup.args = c.module_args;
   return setup;
 }
 
 // What the writers' begin() is told about the scan.
-ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services, const ProbeModule& probes) {
+ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services) {
   ScanInfo info;
   info.version = kVersion;
   info.command_line = c.command_line;
-  info.protocol = std::string(probes.protocol());
   info.start_ms = unix_ms_now();
   info.services = &services;
-  info.ports = format_port_ranges(c.space.ports().ports());
-  info.port_count = c.space.ports().size();
+  for (const ProbeBlock& b : c.space.blocks()) {
+    const bool ports = vocabulary(b.proto()).has_ports;
+    info.probed.push_back({b.proto(), ports ? format_port_ranges(b.ports().ports()) : std::string(),
+                           ports ? b.ports().size() : 0});
+    info.banners = info.banners || vocabulary(b.proto()).describes;
+  }
   info.host_count = c.space.targets().size();
   if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
-  info.banners = c.banners;
+  info.banners = info.banners || c.banners;
   return info;
 }
 
@@ -159,7 +166,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   require_raw_capability();
   const Route route = resolve_route(c);
   const NextHop& hop = route.hop();
-  const std::unique_ptr<ProbeModule> probes = make_probe_module("tcp_syn", probe_setup(c, route));
+  const ProbeSet probes(probe_setup(c, route));
   const Permutation permutation(c.space.size(), c.seed);
 
   Outputs outputs(c.outputs);
@@ -170,12 +177,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   restore_windows(c, windows);  // a resumed scan: the stopped run's tails and answered bits
   Aggregator aggregator(windows, c.space, c.show, outputs.writers());
   SpscQueue<Result> queue(kQueueCapacity);
+  SpscQueue<AnswerInfo> answers(kAnswerQueueCapacity);
 
   // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
-  PcapReceiver receiver(hop.interface, probes->reply_filter(), c.pcap_buffer_bytes);
+  PcapReceiver receiver(hop.interface, probes.reply_filter(), c.pcap_buffer_bytes);
   std::optional<PcapDumper> dumper;
   if (!c.pcap_out_path.empty()) {
-    dumper.emplace(hop.interface, probes->traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes);
+    dumper.emplace(hop.interface, probes.traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes);
   }
   const TransmitterSet sender =
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
@@ -183,7 +191,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   // first probe or reply: no capability left, and no longer root.
   drop_privileges(c.user);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
-  const ScanInfo info = scan_info(c, services, *probes);
+  const ScanInfo info = scan_info(c, services);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   // --banners: open results go through the banner stage (its own thread, unprivileged) before the writers.
@@ -193,14 +201,14 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     aggregator.send_open_to(&banner_exchange);
     banner_stage.emplace(banner_options(c, info), banner_exchange, state);
   }
-  ReceiveThread receiving(receiver, *probes, queue, state);
+  ReceiveThread receiving(receiver, probes, queue, state, &answers);
   // `| head` gone: known at once, not at the next result.
-  AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); });
+  AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); }, &answers);
   RateControlThread rating(state, rate_control_setup(c));  // sets the first rate before any probe
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
   std::jthread deadline = stop_at_deadline(c, start_ns, state);
-  const SendersDone sent = run_senders(c.plan, permutation, *probes, windows, sender.transmitters,
+  const SendersDone sent = run_senders(c.plan, permutation, probes, windows, sender.transmitters,
                                       send_schedule(c, start_ns), state);
   rating.stop();
   const bool interrupted = state.stop.load();
@@ -234,8 +242,11 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     finish_resume(c);  // the resume file is spent: running it again would repeat probes
   if (complete) aggregator.finalise_all(unix_ms_now());
   publish_counts(aggregator, state);
-  const ScanTotals totals{unix_ms_now(), aggregator.count(PortState::open),
-                          aggregator.count(PortState::closed), aggregator.count(PortState::filtered),
+  const ScanTotals totals{unix_ms_now(),
+                          aggregator.count(PortState::open),
+                          aggregator.count(PortState::closed),
+                          aggregator.count(PortState::filtered),
+                          aggregator.count(PortState::open_filtered),
                           !complete};
   if (std::string failed = outputs.end(totals); !failed.empty()) write_errors.push_back(std::move(failed));
 

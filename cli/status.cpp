@@ -1,5 +1,7 @@
 #include "cli/status.hpp"
 
+#include "engine/probes/registry.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -102,7 +104,7 @@ StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state,
   if (enabled_ && !json_) {
     const TargetSet& targets = config.space.targets();
     fmt::print(out_, "{}\n",
-               format_status_start(targets.v4_size(), targets.v6_size(), config.space.ports().size(),
+               format_status_start(targets.v4_size(), targets.v6_size(), probes_per_target(config.space),
                                    config.shard_count));
     std::fflush(out_);
   }
@@ -130,9 +132,7 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.passes = 1;
   const std::uint64_t sent = state_.sent.load(std::memory_order_relaxed);
   s.pass_sent = sent - std::min(sent, state_.pass_first_sent.load(std::memory_order_relaxed));
-  const std::uint64_t answered = state_.replies_syn_ack.load(std::memory_order_relaxed) +
-                                 state_.replies_rst.load(std::memory_order_relaxed) +
-                                 state_.replies_icmp.load(std::memory_order_relaxed);
+  const std::uint64_t answered = first_replies(state_);
   const std::uint64_t most = state_.pass_probes.load(std::memory_order_relaxed);
   const std::uint64_t not_owed = std::min(most, answered * config_.retries);
   s.pass_total = std::max(most - not_owed, s.pass_sent);

@@ -6,21 +6,13 @@
 namespace synscan {
 namespace {
 
-// Counts the reply kind that decided a new result.
-void count_reply(Reason reason, ScanState& state) noexcept {
-  switch (reason) {
-    case Reason::syn_ack:
-      state.replies_syn_ack.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case Reason::rst:
-      state.replies_rst.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case Reason::icmp_unreach:
-      state.replies_icmp.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case Reason::no_response:
-      break;
+// Counts the reply that decided a new result: by module and reason, and whether the target itself answered.
+void count_reply(const Result& r, ScanState& state) noexcept {
+  const auto reason = static_cast<std::size_t>(r.reason);
+  if (r.proto < ScanState::kMaxProtocols && reason < ScanState::kMaxReasons) {
+    state.replies_by_reason[r.proto][reason].fetch_add(1, std::memory_order_relaxed);
   }
+  if (r.answered) state.replies_answered.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Under a steady stream of verdicts the queue never runs dry: move the windows every this many verdicts too,
@@ -38,14 +30,16 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept {
   state.open.store(aggregator.count(PortState::open), std::memory_order_relaxed);
   state.closed.store(aggregator.count(PortState::closed), std::memory_order_relaxed);
   state.filtered.store(aggregator.count(PortState::filtered), std::memory_order_relaxed);
+  state.open_filtered.store(aggregator.count(PortState::open_filtered), std::memory_order_relaxed);
   state.open_v6.store(aggregator.count(PortState::open, Family::ipv6), std::memory_order_relaxed);
   state.closed_v6.store(aggregator.count(PortState::closed, Family::ipv6), std::memory_order_relaxed);
   state.filtered_v6.store(aggregator.count(PortState::filtered, Family::ipv6), std::memory_order_relaxed);
+  state.open_filtered_v6.store(aggregator.count(PortState::open_filtered, Family::ipv6), std::memory_order_relaxed);
 }
 
 AggregateThread::AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state,
-                                 std::function<void()> on_idle)
-    : queue_(queue), aggregator_(aggregator), state_(state), on_idle_(std::move(on_idle)) {
+                                 std::function<void()> on_idle, SpscQueue<AnswerInfo>* answers)
+    : queue_(queue), answers_(answers), aggregator_(aggregator), state_(state), on_idle_(std::move(on_idle)) {
   thread_ = std::jthread([this] { run(); });
 }
 
@@ -72,10 +66,13 @@ void AggregateThread::run() {
     // after it means every verdict was taken.
     const bool stopping = stop_.load(std::memory_order_acquire);
     if (std::optional<Result> f = queue_.pop()) {
-      switch (aggregator_.add(*f)) {
+      // The receive thread pushed a result's answer before the result: it is at the front of its queue now.
+      std::optional<AnswerInfo> answer;
+      if (f->has_answer && answers_ != nullptr) answer = answers_->pop();
+      switch (aggregator_.add(*f, answer ? &*answer : nullptr)) {
         case Aggregator::Taken::reported:
           dirty = true;
-          count_reply(f->reason, state_);
+          count_reply(*f, state_);
           publish_counts(aggregator_, state_);
           break;
         case Aggregator::Taken::duplicate:

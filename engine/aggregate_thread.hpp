@@ -10,28 +10,30 @@
 #include <thread>
 
 #include "engine/aggregator.hpp"
+#include "engine/answer_info.hpp"
 #include "engine/result.hpp"
 #include "engine/scan_state.hpp"
 #include "engine/spsc_queue.hpp"
 
 namespace synscan {
 
-/// Copies the aggregator's results by state into `state` (open, closed, filtered).
+/// Copies the aggregator's results by state into `state` (open, closed, filtered, open|filtered).
 void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
 
 /// Runs the aggregator loop on its own thread from construction until stop(). Per verdict: Aggregator::add;
-/// a new result counts its reply kind (replies_syn_ack, replies_rst, replies_icmp) and republishes the
+/// a new result counts its reply (replies_by_reason, replies_answered) and republishes the
 /// counts, a verdict for a probe already answered counts replies_duplicate, one for a probe already final
 /// replies_late, one for another shard's probe replies_other_shard. Whenever the queue is empty, and every
 /// 1024 verdicts, Aggregator::finalise_ready moves the windows. Whenever the queue is empty (and once more at
 /// stop) it writes the results the banner stage handed back (Aggregator::write_finished_banners): with
 /// --banners, stop the stage before this thread. `on_idle` (may be empty) runs each
 /// time the queue is found empty, about once a millisecond while idle (the outputs check that their readers
-/// are still there). The queue, aggregator and state must outlive the thread.
+/// are still there). `answers` (may be null): the descriptions the receive thread pushed beside results that
+/// have one (Result::has_answer), popped with them. The queues, aggregator and state must outlive the thread.
 class AggregateThread {
  public:
   AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state,
-                  std::function<void()> on_idle = {});
+                  std::function<void()> on_idle = {}, SpscQueue<AnswerInfo>* answers = nullptr);
   ~AggregateThread() { stop(); }
   AggregateThread(const AggregateThread&) = delete;
   AggregateThread& operator=(const AggregateThread&) = delete;
@@ -44,6 +46,7 @@ class AggregateThread {
   void run();
 
   SpscQueue<Result>& queue_;
+  SpscQueue<AnswerInfo>* answers_;
   Aggregator& aggregator_;
   ScanState& state_;
   std::function<void()> on_idle_;

@@ -1,13 +1,18 @@
 #include "engine/aggregator.hpp"
 
+#include <string>
+
+#include "engine/banner/banner.hpp"
+#include "engine/probes/registry.hpp"
+
 namespace synscan {
 
-Aggregator::Taken Aggregator::add(const Result& result) {
+Aggregator::Taken Aggregator::add(const Result& result, const AnswerInfo* answer) {
   const std::optional<ProbeWindows::Where> at = windows_.locate(result.index);
   if (!at) return Taken::other_shard;
   switch (windows_.thread(at->thread).claim(at->j)) {
     case ThreadWindow::Claim::first:
-      emit(result);
+      emit(result, answer);
       return Taken::reported;
     case ThreadWindow::Claim::duplicate:
       return Taken::duplicate;
@@ -27,7 +32,8 @@ std::uint64_t Aggregator::finalise(std::uint32_t thread, std::uint64_t limit, st
     r.index = index;
     r.ip = p.ip;
     r.port = p.port;
-    r.state = PortState::filtered;
+    r.proto = p.proto;
+    r.state = vocabulary(p.proto).silence;
     r.reason = Reason::no_response;
     r.ts_ms = ts_ms;
     emit(r);
@@ -61,11 +67,26 @@ std::size_t Aggregator::write_finished_banners() {
   return n;
 }
 
-void Aggregator::emit(const Result& r) {
+void Aggregator::emit(const Result& r, const AnswerInfo* answer) {
   ++counts_[family_slot(r.ip.family)][static_cast<std::size_t>(r.state)];
+  if (r.proto < by_proto_.size()) ++by_proto_[r.proto][static_cast<std::size_t>(r.state)];
   if (!show_.shows(r.state)) return;
-  if (banners_ && r.state == PortState::open) {
+  if (banners_ && r.state == PortState::open && vocabulary(r.proto).stream_banners) {
     banners_->submit(r);
+    return;
+  }
+  if (answer) {
+    // What the module read in the answer, as the banner every writer renders.
+    Banner b;
+    b.status = BannerStatus::ok;
+    b.probe = BannerProbe::none;
+    b.raw = std::string(answer->info.view());
+    b.service.name = std::string(answer->service.view());
+    b.service.product = std::string(answer->product.view());
+    b.service.version = std::string(answer->version.view());
+    Result with = r;
+    with.banner = &b;
+    for (ResultWriter* w : writers_) w->write(with);
     return;
   }
   for (ResultWriter* w : writers_) w->write(r);

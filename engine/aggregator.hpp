@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/answer_info.hpp"
 #include "engine/banner/banner_exchange.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/probe_space.hpp"
@@ -37,8 +38,10 @@ class Aggregator {
     late,         ///< the probe's fate was already final (before its window's tail): no state left
     other_shard,  ///< another shard sends this probe
   };
-  /// Takes one verdict (its probe mapped to a send thread's window with Permutation::inverse).
-  Taken add(const Result& result);
+  /// Takes one verdict (its probe mapped to a send thread's window with Permutation::inverse). `answer`: what
+  /// the module read in the reply (Result::has_answer), or null; a reported result is written with it as its
+  /// Banner (status ok, the service named, the summary as the banner text).
+  Taken add(const Result& result, const AnswerInfo* answer = nullptr);
 
   /// Makes final every element the senders' progress allows (ThreadWindow::final_limit): each one no reply
   /// claimed is reported filtered (no-response) with time `ts_ms`. Returns how many became final. The
@@ -54,6 +57,10 @@ class Aggregator {
 
   /// Results by state, both families together.
   std::uint64_t count(PortState s) const noexcept { return count(s, Family::ipv4) + count(s, Family::ipv6); }
+  /// Results of module `proto` by state, both families.
+  std::uint64_t count(PortState s, ProtocolId proto) const noexcept {
+    return proto < by_proto_.size() ? by_proto_[proto][static_cast<std::size_t>(s)] : 0;
+  }
   /// Results by state of the targets of one family (Result::ip's family). In a complete scan the three states
   /// of a family add up to its probes: targets of that family x ports (of this shard).
   std::uint64_t count(PortState s, Family f) const noexcept {
@@ -62,14 +69,15 @@ class Aggregator {
 
  private:
   std::uint64_t finalise(std::uint32_t thread, std::uint64_t limit, std::int64_t ts_ms);
-  void emit(const Result& r);
+  void emit(const Result& r, const AnswerInfo* answer = nullptr);
   static constexpr std::size_t family_slot(Family f) noexcept { return f == Family::ipv6 ? 1 : 0; }
 
   ProbeWindows& windows_;
   const ProbeSpace& space_;
   ShowMask show_;
   std::vector<ResultWriter*> writers_;
-  std::array<std::array<std::uint64_t, 3>, 2> counts_{};  // [IPv4, IPv6][PortState]
+  std::array<std::array<std::uint64_t, kPortStates>, 2> counts_{};  // [IPv4, IPv6][PortState]
+  std::array<std::array<std::uint64_t, kPortStates>, 8> by_proto_{};  // [ProtocolId][PortState]
   BannerExchange* banners_ = nullptr;
   std::vector<FinishedBanner> finished_;  // reused by write_finished_banners
 };

@@ -1,19 +1,25 @@
 #pragma once
 // Probe modules: the extension point for probe types, in the spirit of zmap's probe_module_t
 // (src/probe_modules/probe_modules.h). One module gathers everything one probe type means, for both address
-// families: its templates (written once, at construction) and per-probe crafting, its capture filters, the parse,
-// validation and classification of its replies, and its protocol name for the outputs. Nothing outside a module
-// knows that the probe is a TCP SYN: the send loop asks it for frames, the receive loop for verdicts, the writers
-// for its protocol name. A new probe type (UDP, a second TCP probe) is a new file under engine/probes/ and a line in
-// make_probe_module(); no caller changes.
+// families: its templates (written once, at construction) and per-probe crafting, its capture filters, the
+// reading, validation and classification of its replies, and its vocabulary: the protocol, state and reason
+// names the outputs print, which replies count as "the target answered", its extra output field, how --dry-run
+// shows a probe, its options. Nothing outside engine/probes/ knows what a probe is: the send loop asks the
+// scan's ProbeSet (engine/probe_set.hpp) for frames, the receive loop for verdicts, the writers and counters
+// read a result's Vocabulary. A new probe type is a file under engine/probes/ and a line in the registry
+// (engine/probes/registry.cpp).
 //
 // Contract:
-// - craft_batch() is the per-probe hot path: no allocation, no syscall, no lock; a virtual call per batch, not per
-//   probe. It writes frames of possibly different lengths (an IPv4 and an IPv6 probe differ) and says each length.
-// - classify() is the per-reply path: total on any byte string (never reads outside it, never throws, never
-//   allocates); it returns a Result only for a reply that answers one of this scan's probes (a keyed cookie or
-//   equivalent proves it), with index, address, port, state, reason and the reply's facts filled in.
+// - craft_batch() is the per-probe hot path: no allocation, no syscall, no lock; a virtual call per batch, not
+//   per probe. It writes frames of possibly different lengths (an IPv4 and an IPv6 probe differ, UDP payloads
+//   differ per port) and says each length. Its indices all lie in the module's block of the probe space.
+// - classify() is the per-reply path: total on any preprocessed packet (engine/packet.hpp: never reads outside
+//   it, never throws, never allocates); it returns a Result only for a reply that answers one of this scan's
+//   probes (a keyed cookie proves it), with index, address, port, protocol, state, reason, `answered` and the
+//   reply's facts filled in; when it describes the answer (Vocabulary::describes) it fills `*answer` and sets
+//   Result::has_answer.
 // - A module is immutable after construction and shared by every send and receive thread.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,15 +27,60 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/address.hpp"
+#include "engine/answer_info.hpp"
 #include "engine/cookie.hpp"
+#include "engine/packet.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/result.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
+
+/// What a module's results mean to the outputs, the counters and the command line: static data, one per
+/// module (engine/probes/registry.hpp hands them out by ProtocolId without building a module).
+struct Vocabulary {
+  std::string_view module;       ///< registry name: "tcp_syn", "udp", "icmp_echo"
+  std::string_view protocol;     ///< the outputs' protocol word, nmap's: "tcp", "udp", "icmp" (XML protocol=)
+  /// The prefix of this module's ports in -p lists, nmap's "T" / "U"; "" for a module without ports.
+  std::string_view port_prefix;
+  bool has_ports = true;         ///< false: one probe per target, no port in any output (ICMP echo)
+  std::string_view scan_type;    ///< nmap's <scaninfo type=>: "syn", "udp"; "" for none
+  /// The state of a probe no reply claimed (its reason is no-response): filtered for TCP, open|filtered for UDP.
+  PortState silence = PortState::filtered;
+  std::array<std::string_view, kPortStates> state_names;  ///< by PortState: nmap's words, or echo's "up"/"down"
+  std::span<const std::string_view> reason_names;  ///< by Reason code; [0] is "no-response"
+  /// By Reason code: how much a reply says about the host being up (XML <status reason=>: the best one wins).
+  std::span<const std::uint8_t> reason_rank;
+  /// By PortState: the reason that usually decides it (TCP: open syn-ack, closed rst), for records that give a
+  /// state alone (`synscan merge` of hand-made input).
+  std::array<Reason, kPortStates> usual_reason{};
+  std::string_view extra_field;    ///< the name Result::extra is printed under ("window"); "" none
+  std::string_view service_table;  ///< the /etc/services protocol column its ports are named from; "" none
+  bool describes = false;          ///< classify() may fill an AnswerInfo (UDP services' answers)
+  /// An open result accepts a TCP connection: --banners' stage (kernel TCP sockets) may talk to it.
+  bool stream_banners = false;
+
+  /// The name of state `s`.
+  std::string_view state_name(PortState s) const noexcept { return state_names[static_cast<std::size_t>(s)]; }
+  /// The name of reason code `r` ("?" outside the table).
+  std::string_view reason_name(Reason r) const noexcept {
+    const auto i = static_cast<std::size_t>(r);
+    return i < reason_names.size() ? reason_names[i] : std::string_view("?");
+  }
+  /// The reason code named `name`, or nullopt.
+  std::optional<Reason> reason_by_name(std::string_view name) const noexcept {
+    for (std::size_t i = 0; i < reason_names.size(); ++i) {
+      if (reason_names[i] == name) return static_cast<Reason>(i);
+    }
+    return std::nullopt;
+  }
+  /// The state named `name` (this module's word, or nmap's), or nullopt.
+  std::optional<PortState> state_by_name(std::string_view name) const noexcept;
+};
 
 /// Where one family's probes leave from (capture/route.hpp's NextHop, reduced to what a frame needs).
 struct LocalEndpoint {
@@ -45,50 +96,59 @@ struct LocalEndpoint {
 inline constexpr std::uint16_t kDefaultSourcePortFirst = 61000;
 inline constexpr std::uint16_t kDefaultSourcePortLast = 61255;
 
+/// A module's own options as given (name without dashes, value as text): e.g. {"udp-payload", "9999:beef"}.
+/// A module reads the ones it declared (engine/probes/registry.hpp's ModuleOption) and throws
+/// std::invalid_argument naming a bad value.
+using ModuleArgs = std::vector<std::pair<std::string, std::string>>;
+
 /// What a module is built from: the scan's probe space, its key and its local endpoints.
 struct ProbeSetup {
-  const ProbeSpace* space = nullptr;       ///< must outlive the module
+  const ProbeSpace* space = nullptr;       ///< must outlive the module; the module probes its own block
   CookieKey key{};                         ///< the scan's secret: the same for every module and thread of a scan
   std::optional<LocalEndpoint> v4;         ///< required when the space has IPv4 targets
   std::optional<LocalEndpoint> v6;         ///< required when the space has IPv6 targets
   std::uint16_t source_port_first = kDefaultSourcePortFirst;  ///< probes' source ports, inclusive, host order
   std::uint16_t source_port_last = kDefaultSourcePortLast;
+  ModuleArgs args;                         ///< every module's options; each reads its own
 };
 
+/// One probe type. See the file comment for the contract.
 class ProbeModule {
  public:
   virtual ~ProbeModule() = default;
 
-  /// The module's registry name, e.g. "tcp_syn".
-  virtual std::string_view name() const noexcept = 0;
-  /// The transport protocol the outputs name ("tcp" in nmap's and masscan's outputs).
-  virtual std::string_view protocol() const noexcept = 0;
+  /// The module's names and meanings (static data).
+  virtual const Vocabulary& vocabulary() const noexcept = 0;
 
-  /// Bytes a send buffer reserves per frame: at least the largest frame this scan's probes have, a multiple of 64.
+  /// Bytes a send buffer reserves per frame: at least the largest frame this module crafts, a multiple of 64.
   virtual std::size_t frame_stride() const noexcept = 0;
 
-  /// Writes the probes for indices[0, n) (each < space.size()) into out + stride * i, stride >= frame_stride(), and
-  /// their lengths in bytes into lengths[i]. Bytes of a slot past its frame are scratch.
+  /// Writes the probes for indices[0, n) (each in this module's block) into out + stride * i, stride >=
+  /// frame_stride(), and their lengths in bytes into lengths[i]. Bytes of a slot past its frame are scratch.
   virtual void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                            std::uint16_t* lengths) const noexcept = 0;
 
-  /// A libpcap filter expression (pcap-filter(7)) that passes every reply to this scan's probes and as little else
-  /// as the kernel can tell apart: the receive capture's filter.
+  /// A libpcap filter expression (pcap-filter(7)) that passes every reply to this module's probes and as
+  /// little else as the kernel can tell apart: a clause of the receive capture's filter.
   virtual std::string reply_filter() const = 0;
-  /// A libpcap filter that passes this scan's probes and their replies: --pcap-out's capture.
+  /// A libpcap filter that passes this module's probes and their replies: --pcap-out's capture.
   virtual std::string traffic_filter() const = 0;
 
-  /// The verdict a captured frame (link framing `link`) gives, or nullopt when it answers none of this scan's
-  /// probes. `ts_ms` (Unix milliseconds) becomes the result's timestamp.
-  virtual std::optional<Result> classify(std::span<const std::uint8_t> frame, LinkType link,
-                                         std::int64_t ts_ms) const noexcept = 0;
+  /// The IP protocol numbers this module's probes carry (6 TCP, 17 UDP, 1 and 58 ICMP echo): the ProbeSet
+  /// hands it every packet of those protocols and every ICMP error quoting one.
+  virtual std::span<const std::uint8_t> ip_protocols() const noexcept = 0;
+
+  /// The verdict `packet` gives, or nullopt when it answers none of this module's probes. `ts_ms` (Unix
+  /// milliseconds) becomes the result's timestamp. `answer` (may be null: then nothing is described) receives
+  /// what the answer says when the module describes it (Result::has_answer set).
+  virtual std::optional<Result> classify(const Packet& packet, std::int64_t ts_ms,
+                                         AnswerInfo* answer) const noexcept = 0;
 };
 
-/// The probe modules make_probe_module() knows, in the order help texts list them: {"tcp_syn"}.
-std::vector<std::string_view> probe_module_names();
-
-/// The module `name`, built for `setup`. Throws std::invalid_argument for an unknown name or a setup that lacks the
-/// local endpoint of a family the space has, std::runtime_error with libnet's text when a template cannot be built.
+/// The module of registry name `name` (engine/probes/registry.hpp) for the block of `setup.space` that it
+/// probes. Throws std::invalid_argument for an unknown name, a space without that module's block, a setup that
+/// lacks the local endpoint of a family the space has, or a bad module option; std::runtime_error with libnet's
+/// text when a template cannot be built.
 std::unique_ptr<ProbeModule> make_probe_module(std::string_view name, const ProbeSetup& setup);
 
 }  // namespace synscan

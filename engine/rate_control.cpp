@@ -95,7 +95,7 @@ void RateControlThread::run(std::stop_token stop) {
     const double now = std::chrono::duration<double>(Clock::now() - start).count();
     const std::uint64_t sent = state_.sent.load(std::memory_order_relaxed);
     const std::uint64_t fresh = state_.sent_new.load(std::memory_order_relaxed);  // new probes, no retries
-    const std::uint64_t replies = tcp_replies(state_);
+    const std::uint64_t replies = answered_replies(state_);
     if (setup_.automatic) {
       const double next_rate = controller.update(now, sent, fresh, replies);
       if (next_rate != rate) {

@@ -16,8 +16,8 @@
 // estimates C. Loss that does not depend on the rate (2% random loss each way) lowers q at every rate alike:
 // it is part of p_ref and causes no back-off.
 //
-// The counts are validated TCP replies: the first SYN-ACK or RST of each probe (ScanState's replies_syn_ack +
-// replies_rst, `tcp_replies`). Not ICMP unreachables: hosts and routers limit them by default, so their share
+// The counts are validated replies from the targets themselves: the first SYN-ACK or RST, UDP answer or echo
+// reply of each probe (ScanState's replies_answered, `answered_replies`). Not ICMP unreachables: hosts and routers limit them by default, so their share
 // falls as the rate rises on a path that carries every probe, and a lost one changes no result (an
 // unreachable and silence are both filtered). Duplicates are not counted: a target that answers twice (or a
 // retry and its original both answered) would raise the ratio without telling anything about delivery. The

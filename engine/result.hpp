@@ -15,19 +15,32 @@ struct Banner;  // engine/banner/banner.hpp
 struct Result {
   ProbeIndex index = 0;      ///< the probe's position in the probe space (what the aggregator deduplicates on)
   IpAddress ip;              ///< target address (either family), host byte order
-  std::uint16_t port = 0;    ///< target port
+  std::uint16_t port = 0;    ///< target port; 0 and never printed for a module without ports
+  ProtocolId proto = 0;      ///< the module whose probe this answers (its Vocabulary names everything below)
   PortState state = PortState::filtered;
-  Reason reason = Reason::no_response;
+  Reason reason = Reason::no_response;  ///< the module's reason code; 0 no-response
+  /// The target itself answered (TCP: SYN-ACK or RST; UDP: a datagram; echo: a reply), as opposed to an ICMP
+  /// error from the path or silence: what the reply counters, --rate auto and the loss warning count.
+  bool answered = false;
+  /// The module described what the answer says (Vocabulary::describes): an AnswerInfo follows this result
+  /// through the receive queue (engine/answer_info.hpp).
+  bool has_answer = false;
   std::uint8_t ttl = 0;      ///< IPv4 TTL or IPv6 hop limit of the deciding reply (0 when there was none)
-  std::uint16_t window = 0;  ///< TCP window of the deciding reply, bytes (0 for ICMP or no reply)
-  std::uint8_t icmp_code = 0;  ///< ICMP code when reason is icmp_unreach
+  /// The deciding reply was an ICMP or ICMPv6 error (from the path or the target); icmp_code is its code.
+  bool from_icmp = false;
+  std::uint8_t icmp_code = 0;  ///< ICMP or ICMPv6 code when from_icmp
+  /// The module's one numeric fact of the deciding reply, printed under Vocabulary::extra_field when that is
+  /// not empty (TCP: the window, bytes, unscaled).
+  std::uint16_t extra = 0;
   std::int64_t ts_ms = 0;    ///< when the verdict was reached: milliseconds since the Unix epoch, UTC
-  /// What --banners learned about this open port, or null (no banner stage, or not an open port). Not
-  /// owned: set only while the result is handed to the writers (the aggregator thread owns the Banner).
+  /// What --banners learned about this open port, or what the module read in the answer (a UDP service's
+  /// reply), or null. Not owned: set only while the result is handed to the writers (the aggregator thread
+  /// owns the Banner).
   const Banner* banner = nullptr;
 };
 
 /// Which states are reported (--show); the others are still counted.
+/// `filtered` covers open|filtered too: both say no positive answer came (nmap's --open shows neither).
 struct ShowMask {
   bool open = true;
   bool closed = false;
@@ -37,23 +50,14 @@ struct ShowMask {
   }
 };
 
-/// "open", "closed", "filtered".
+/// nmap's state words: "open", "closed", "filtered", "open|filtered" (a module may name them otherwise for its
+/// outputs: Vocabulary::state_names).
 constexpr std::string_view to_string(PortState s) noexcept {
   switch (s) {
     case PortState::open: return "open";
     case PortState::closed: return "closed";
     case PortState::filtered: return "filtered";
-  }
-  return "?";
-}
-
-/// nmap's reason names: "syn-ack", "rst", "icmp-unreach", "no-response".
-constexpr std::string_view to_string(Reason r) noexcept {
-  switch (r) {
-    case Reason::syn_ack: return "syn-ack";
-    case Reason::rst: return "rst";
-    case Reason::icmp_unreach: return "icmp-unreach";
-    case Reason::no_response: return "no-response";
+    case PortState::open_filtered: return "open|filtered";
   }
   return "?";
 }

@@ -6,6 +6,7 @@
 // capture counters (capture/receive_thread.hpp), the aggregator thread the results and replies by kind
 // (engine/aggregate_thread.hpp), signal handlers and --max-runtime `stop`. The status line and the summary
 // only read it. In engine/ because the receive path (capture/) and the aggregator (engine/) both write it.
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -21,10 +22,11 @@ struct ScanState {
   /// Set after a pass when the rate asked was above what the senders could send (RateLimiter::capped()): the
   /// scan runs at the machine's maximum instead, and the summary says so.
   std::atomic<bool> rate_capped{false};
-  std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0};  ///< results so far, shown or not (aggregator)
+  /// Results so far, shown or not (aggregator). open_filtered: silence where an open port may be silent (UDP).
+  std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0}, open_filtered{0};
   /// Of those, the results of IPv6 targets (the IPv4 ones are the rest). Stored after the totals: a reader
   /// between the two stores may see one more IPv6 result than the totals hold, so subtract saturating.
-  std::atomic<std::uint64_t> open_v6{0}, closed_v6{0}, filtered_v6{0};
+  std::atomic<std::uint64_t> open_v6{0}, closed_v6{0}, filtered_v6{0}, open_filtered_v6{0};
   std::atomic<std::uint64_t> replies_ignored{0};  ///< captured frames that answer no probe of ours
   std::atomic<std::uint64_t> queue_drops{0};      ///< verdicts lost because the aggregator fell behind
 
@@ -33,8 +35,17 @@ struct ScanState {
   std::atomic<std::uint64_t> pass_probes{0};      ///< at most this many probes in the current pass
   std::atomic<bool> sending_done{false};          ///< every pass sent (or stopped); waiting for late replies
 
-  // Replies by kind, first valid reply per probe (aggregator thread), and later replies to answered probes.
-  std::atomic<std::uint64_t> replies_syn_ack{0}, replies_rst{0}, replies_icmp{0}, replies_duplicate{0};
+  /// Replies by probe module (ProtocolId) and its reason code, the first valid reply per probe (aggregator
+  /// thread); the module's Vocabulary names them.
+  static constexpr std::size_t kMaxProtocols = 8, kMaxReasons = 8;
+  std::array<std::array<std::atomic<std::uint64_t>, kMaxReasons>, kMaxProtocols> replies_by_reason{};
+  /// Of those, the ones from the target itself (Result::answered: a SYN-ACK or RST, a UDP answer, an echo
+  /// reply), not an ICMP error from the path.
+  std::atomic<std::uint64_t> replies_answered{0};
+  /// Later valid replies to answered probes.
+  std::atomic<std::uint64_t> replies_duplicate{0};
+  /// Answer descriptions lost because their queue was full (the result was written without one).
+  std::atomic<std::uint64_t> answer_drops{0};
   /// Valid replies for probes whose fate was already final (past --late-replies, engine/probe_window.hpp):
   /// not reported, no state is left to deduplicate them. And valid replies for another shard's probes.
   std::atomic<std::uint64_t> replies_late{0}, replies_other_shard{0};
@@ -60,13 +71,23 @@ struct ScanState {
   std::atomic<double> reply_ratio{-1};
 };
 
-/// The rate thread's replies (engine/rate_control.hpp): the first valid TCP reply of each probe (SYN-ACK or
-/// RST), no duplicates. Not ICMP unreachables: routers and hosts limit them by default (Linux: 1,000 a second,
-/// burst 50), so their share falls as the rate rises on a path that carries every probe, and losing one
-/// changes no result (an unreachable and silence are both filtered). Counting them made --rate auto back off
-/// to a few thousand pps behind ICMP limits alone.
-inline std::uint64_t tcp_replies(const ScanState& s) noexcept {
-  return s.replies_syn_ack.load(std::memory_order_relaxed) + s.replies_rst.load(std::memory_order_relaxed);
+/// The rate thread's replies (engine/rate_control.hpp): the first valid reply of each probe that came from the
+/// target itself (Result::answered: SYN-ACK or RST, a UDP answer, an echo reply), no duplicates. Not ICMP
+/// errors: routers and hosts limit them by default (Linux: 1,000 a second, burst 50), so their share falls as
+/// the rate rises on a path that carries every probe, and losing one changes no result. Counting them made
+/// --rate auto back off to a few thousand pps behind ICMP limits alone.
+inline std::uint64_t answered_replies(const ScanState& s) noexcept {
+  return s.replies_answered.load(std::memory_order_relaxed);
+}
+
+/// Every first valid reply so far, of every module and reason (ICMP errors included): the probes that owe no
+/// retry.
+inline std::uint64_t first_replies(const ScanState& s) noexcept {
+  std::uint64_t n = 0;
+  for (const auto& by_reason : s.replies_by_reason) {
+    for (const auto& c : by_reason) n += c.load(std::memory_order_relaxed);
+  }
+  return n;
 }
 
 /// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from

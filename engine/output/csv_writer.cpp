@@ -8,6 +8,9 @@
 #include "engine/output/record_writer.hpp"
 #include "engine/target_parse.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace synscan {
 namespace {
 
@@ -16,7 +19,15 @@ class CsvWriter final : public RecordWriter {
   using RecordWriter::RecordWriter;
   void begin(const ScanInfo& info) override {
     RecordWriter::begin(info);
-    line_ += "ip,port,proto,state,reason,icmp_code,ttl,window,ts,service,hostname";
+    // The modules' extra fields, each a column once, in registry order (TCP's "window").
+    extras_.clear();
+    for (const ModuleInfo& m : probe_registry()) {
+      const std::string_view e = m.vocabulary->extra_field;
+      if (!e.empty() && std::find(extras_.begin(), extras_.end(), e) == extras_.end()) extras_.push_back(e);
+    }
+    line_ += "ip,port,proto,state,reason,icmp_code,ttl";
+    for (const std::string_view e : extras_) fmt::format_to(std::back_inserter(line_), ",{}", e);
+    line_ += ",ts,service,hostname";
     if (info.banners) {
       line_ += ',';
       line_ += kCsvBannerHeader;
@@ -26,17 +37,27 @@ class CsvWriter final : public RecordWriter {
   }
   void write(const Result& r) override {
     auto it = std::back_inserter(line_);
-    fmt::format_to(it, "{},{},{},{},{},", format_address(r.ip), r.port, info_.protocol, to_string(r.state),
-                   to_string(r.reason));
-    if (r.reason == Reason::icmp_unreach) fmt::format_to(it, "{}", r.icmp_code);
-    fmt::format_to(it, ",{},{},{},", r.ttl, r.window, format_timestamp(r.ts_ms));
-    append_csv_field(line_, shown_service_name(r.banner, service(r.port)));
+    const Vocabulary& v = vocab(r);
+    fmt::format_to(it, "{},", format_address(r.ip));
+    if (v.has_ports) fmt::format_to(it, "{}", r.port);
+    fmt::format_to(it, ",{},{},{},", v.protocol, v.state_name(r.state), v.reason_name(r.reason));
+    if (r.from_icmp) fmt::format_to(it, "{}", r.icmp_code);
+    fmt::format_to(it, ",{}", r.ttl);
+    for (const std::string_view e : extras_) {
+      line_ += ',';
+      if (e == v.extra_field) fmt::format_to(it, "{}", r.extra);
+    }
+    fmt::format_to(it, ",{},", format_timestamp(r.ts_ms));
+    append_csv_field(line_, shown_service_name(r.banner, service(r)));
     line_ += ',';
     append_csv_field(line_, hostname(r.ip));
     if (info_.banners) append_csv_banner(line_, r.banner);
     line_ += '\n';
     put_line();
   }
+
+ private:
+  std::vector<std::string_view> extras_;  // the extra-field columns, header order
 };
 
 }  // namespace

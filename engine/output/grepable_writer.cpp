@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "engine/output/banner_fields.hpp"
 #include "engine/output/record_writer.hpp"
@@ -48,16 +49,28 @@ class GrepableWriter final : public RecordWriter {
     put_line();
   }
   void write(const Result& r) override {
+    const Vocabulary& v = vocab(r);
+    if (!v.has_ports) {
+      // nmap -sn -oG: "Host: 198.19.0.1 ()\tStatus: Up".
+      std::string status(v.state_name(r.state));
+      if (!status.empty()) status[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(status[0])));
+      fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tStatus: {}\n", format_address(r.ip),
+                     field_safe(hostname(r.ip)), status);
+      put_line();
+      return;
+    }
     // nmap -sV's service ("ssl|http") and version ("nginx 1.22.1") fields when --banners identified them.
     fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/{}//{}//{}/\n", format_address(r.ip),
-                   field_safe(hostname(r.ip)), r.port, to_string(r.state), info_.protocol,
-                   field_safe(grepable_service(r.banner, service(r.port))),
+                   field_safe(hostname(r.ip)), r.port, v.state_name(r.state), v.protocol,
+                   field_safe(grepable_service(r.banner, service(r))),
                    field_safe(grepable_version(r.banner)));
     put_line();
   }
   void end(const ScanTotals& t) override {
-    line_ = fmt::format("# synscan done at {} -- {} open, {} closed, {} filtered{}\n", format_ctime(t.end_ms),
-                        t.open, t.closed, t.filtered, t.interrupted ? " (interrupted)" : "");
+    line_ = fmt::format("# synscan done at {} -- {} open, {} closed, {} filtered{}{}\n", format_ctime(t.end_ms),
+                        t.open, t.closed, t.filtered,
+                        t.open_filtered > 0 ? fmt::format(", {} open|filtered", t.open_filtered) : "",
+                        t.interrupted ? " (interrupted)" : "");
     put_line();
     RecordWriter::end(t);
   }

@@ -10,18 +10,24 @@
 namespace synscan {
 namespace {
 
-// {"ip":..,"port":..,"proto":..,"state":..,"reason":..[,"icmp_code":..],"ttl":..,"window":..,"ts":..
-//  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value.
+// {"ip":..[,"port":..],"proto":..,"state":..,"reason":..[,"icmp_code":..],"ttl":..[,EXTRA:..],"ts":..
+//  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value; the names and words
+// are the module's (Vocabulary): "port" only for a module with ports, EXTRA its extra field ("window").
 // "ip" is a dotted quad or RFC 5952 text (2001:2:0:1::364), so that jq and SQL joins on the text match;
 // "proto" is the probe module's protocol (a lower-case word: no escaping needed).
-// A --banners scan writes "service" as an object and the banner fields (append_json_banner).
-void append_json_record(std::string& out, const Result& r, std::string_view protocol,
-                        std::string_view service, std::string_view hostname, bool banners) {
+// A --banners scan (or one whose modules describe answers) writes "service" as an object and the banner fields
+// (append_json_banner).
+void append_json_record(std::string& out, const Result& r, const Vocabulary& v, std::string_view service,
+                        std::string_view hostname, bool banners) {
   auto it = std::back_inserter(out);
-  fmt::format_to(it, R"({{"ip":"{}","port":{},"proto":"{}","state":"{}","reason":"{}")", format_address(r.ip),
-                 r.port, protocol, to_string(r.state), to_string(r.reason));
-  if (r.reason == Reason::icmp_unreach) fmt::format_to(it, R"(,"icmp_code":{})", r.icmp_code);
-  fmt::format_to(it, R"(,"ttl":{},"window":{},"ts":"{}")", r.ttl, r.window, format_timestamp(r.ts_ms));
+  fmt::format_to(it, R"({{"ip":"{}")", format_address(r.ip));
+  if (v.has_ports) fmt::format_to(it, R"(,"port":{})", r.port);
+  fmt::format_to(it, R"(,"proto":"{}","state":"{}","reason":"{}")", v.protocol, v.state_name(r.state),
+                 v.reason_name(r.reason));
+  if (r.from_icmp) fmt::format_to(it, R"(,"icmp_code":{})", r.icmp_code);
+  fmt::format_to(it, R"(,"ttl":{})", r.ttl);
+  if (!v.extra_field.empty()) fmt::format_to(it, R"(,"{}":{})", v.extra_field, r.extra);
+  fmt::format_to(it, R"(,"ts":"{}")", format_timestamp(r.ts_ms));
   if (banners) {
     append_json_banner(out, r.banner, service);
   } else if (!service.empty()) {
@@ -41,7 +47,7 @@ class NdjsonWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip), info_.banners);
+    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners);
     line_ += '\n';
     put_line();
   }
@@ -60,7 +66,7 @@ class JsonArrayWriter final : public RecordWriter {
   void write(const Result& r) override {
     line_ += first_ ? "\n" : ",\n";
     first_ = false;
-    append_json_record(line_, r, info_.protocol, service(r.port), hostname(r.ip), info_.banners);
+    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners);
     put_line();
   }
   void end(const ScanTotals& totals) override {

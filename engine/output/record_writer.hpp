@@ -7,24 +7,23 @@
 #include <string_view>
 
 #include "engine/output/writer.hpp"
+#include "engine/probes/registry.hpp"
 
 namespace synscan {
 
 class RecordWriter : public ResultWriter {
  public:
   explicit RecordWriter(std::FILE* out) : out_(out) {}
-  void begin(const ScanInfo& info) override {
-    info_ = info;
-    tcp_services_ = info.protocol == "tcp";
-  }
+  void begin(const ScanInfo& info) override { info_ = info; }
   void end(const ScanTotals&) override { finish(); }
   void flush() override { std::fflush(out_); }
 
  protected:
-  /// The service name of `port` for the scan's protocol, or "". The table holds TCP names only
-  /// (engine/output/services.hpp), so a scan of another protocol names no services rather than wrong ones.
-  std::string_view service(std::uint16_t port) const noexcept {
-    return info_.services && tcp_services_ ? info_.services->tcp(port) : std::string_view{};
+  /// The vocabulary of the module whose probe `r` answers (engine/probes/registry.hpp).
+  static const Vocabulary& vocab(const Result& r) noexcept { return vocabulary(r.proto); }
+  /// The /etc/services name of r's port under its module's table ("" for a module without one).
+  std::string_view service(const Result& r) const noexcept {
+    return info_.services ? info_.services->name(vocab(r).service_table, r.port) : std::string_view{};
   }
   /// The name `ip` was given as, or "".
   std::string_view hostname(const IpAddress& ip) const {
@@ -40,7 +39,6 @@ class RecordWriter : public ResultWriter {
 
   std::FILE* out_;
   ScanInfo info_;
-  bool tcp_services_ = false;  // info_.protocol is "tcp", the protocol of the service table
   std::string line_;  // reused: no allocation per result once it has grown
 };
 

@@ -16,13 +16,20 @@ ServiceNames ServiceNames::parse(std::istream& in) {
     std::string name, port_proto;
     if (!(fields >> name >> port_proto)) continue;
     const std::size_t slash = port_proto.find('/');
-    if (slash == std::string::npos || port_proto.compare(slash + 1, std::string::npos, "tcp") != 0) continue;
+    if (slash == std::string::npos || slash + 1 == port_proto.size()) continue;
+    const std::string_view proto = std::string_view(port_proto).substr(slash + 1);
     unsigned port = 0;
     const char* first = port_proto.data();
     const char* last = first + slash;
     const auto [end, ec] = std::from_chars(first, last, port);
     if (ec != std::errc() || end != last || port > 65535) continue;
-    std::string& slot = table.names_[port];
+    auto t = std::find_if(table.tables_.begin(), table.tables_.end(),
+                          [&](const Table& x) { return x.protocol == proto; });
+    if (t == table.tables_.end()) {
+      table.tables_.push_back({std::string(proto), std::vector<std::string>(65536)});
+      t = table.tables_.end() - 1;
+    }
+    std::string& slot = t->names[port];
     if (slot.empty()) slot = name;
   }
   return table;
@@ -35,8 +42,12 @@ ServiceNames ServiceNames::load(const std::string& path) {
 }
 
 std::size_t ServiceNames::size() const noexcept {
-  return static_cast<std::size_t>(
-      std::count_if(names_.begin(), names_.end(), [](const std::string& s) { return !s.empty(); }));
+  std::size_t n = 0;
+  for (const Table& t : tables_) {
+    n += static_cast<std::size_t>(
+        std::count_if(t.names.begin(), t.names.end(), [](const std::string& s) { return !s.empty(); }));
+  }
+  return n;
 }
 
 }  // namespace synscan

@@ -52,11 +52,17 @@ class ListWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    fmt::format_to(std::back_inserter(line_), "{} {} {} {}", to_string(r.state), info_.protocol, r.port,
-                   format_address(r.ip));
+    // "open tcp 80 198.19.0.1"; a module without ports: "up icmp 198.19.0.1".
+    const Vocabulary& v = vocab(r);
+    if (v.has_ports) {
+      fmt::format_to(std::back_inserter(line_), "{} {} {} {}", v.state_name(r.state), v.protocol, r.port,
+                     format_address(r.ip));
+    } else {
+      fmt::format_to(std::back_inserter(line_), "{} {} {}", v.state_name(r.state), v.protocol, format_address(r.ip));
+    }
     // --banners: "open tcp 22 198.19.0.1 ssh ok SSH-2.0-OpenSSH_9.2p1\x0D\x0A" (the banner printable, one line).
     if (r.banner) {
-      const std::string_view name = shown_service_name(r.banner, service(r.port));
+      const std::string_view name = shown_service_name(r.banner, service(r));
       fmt::format_to(std::back_inserter(line_), " {} {} {}", name.empty() ? "-" : name,
                      to_string(r.banner->status), printable_bytes(r.banner->raw));
     }

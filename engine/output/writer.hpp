@@ -15,35 +15,38 @@
 
 #include "engine/output/services.hpp"
 #include "engine/result.hpp"
+#include "engine/types.hpp"
 
 namespace synscan {
 
 /// What a writer may print about the scan as a whole (headers, footers) and what every record shares.
 struct ScanInfo {
   std::string version;        ///< synscan version
-  /// The transport protocol every record names, from the probe module (ProbeModule::protocol(),
-  /// engine/probe_module.hpp): "tcp" for the TCP SYN module. Lower case, as nmap and masscan print it; the
-  /// XML writer puts it in <scaninfo protocol=> and <port protocol=>, so nmap.dtd limits it to ip, tcp, udp
-  /// or sctp.
-  std::string protocol;
+  /// What the scan probes, one entry per probe module in it (block order): the XML writer's <scaininfo>
+  /// elements. Each record names its own protocol from its module's Vocabulary (Result::proto).
+  struct Probed {
+    ProtocolId proto = 0;
+    std::string ports;             ///< the ports probed in nmap syntax, "22,80,8000-8100"; "" without ports
+    std::uint64_t port_count = 0;  ///< how many ports that is
+  };
+  std::vector<Probed> probed;
   std::string command_line;   ///< the arguments as given
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   /// The hostname a target was given as (resolved once at start), or empty; unset when no target was a name.
   std::function<std::string_view(const IpAddress&)> hostname_of;
-  /// TCP service names (loaded once from /etc/services); null: no names. Must outlive the writer.
+  /// Service names (loaded once from /etc/services); null: no names. Must outlive the writer.
   const ServiceNames* services = nullptr;
-  std::string ports;             ///< the ports probed in nmap syntax, "22,80,8000-8100" (XML scaninfo)
-  std::uint64_t port_count = 0;  ///< how many ports that is
   std::uint64_t host_count = 0;  ///< how many target addresses, both families (XML runstats)
-  /// --banners: open results carry Result::banner; the formats add their banner fields (JSON's "service"
-  /// becomes an object in every record, CSV gains columns), engine/output/banner_fields.hpp.
+  /// --banners, or a module that describes answers (Vocabulary::describes): open results may carry
+  /// Result::banner; the formats add their banner fields (JSON's "service" becomes an object in every record,
+  /// CSV gains columns), engine/output/banner_fields.hpp.
   bool banners = false;
 };
 
 /// Totals for a footer.
 struct ScanTotals {
   std::int64_t end_ms = 0;
-  std::uint64_t open = 0, closed = 0, filtered = 0;
+  std::uint64_t open = 0, closed = 0, filtered = 0, open_filtered = 0;
   bool interrupted = false;
 };
 

@@ -29,19 +29,11 @@
 namespace synscan {
 namespace {
 
-// Replies rank syn-ack > rst > icmp-unreach > none when naming why a host is up.
-int reply_rank(Reason r) {
-  switch (r) {
-    case Reason::syn_ack:
-      return 3;
-    case Reason::rst:
-      return 2;
-    case Reason::icmp_unreach:
-      return 1;
-    case Reason::no_response:
-      return 0;
-  }
-  return 0;
+// How much a reply says about the host being up, from its module (TCP: syn-ack > rst > icmp-unreach > none).
+int reply_rank(const Result& r) {
+  const Vocabulary& v = vocabulary(r.proto);
+  const auto i = static_cast<std::size_t>(r.reason);
+  return i < v.reason_rank.size() ? v.reason_rank[i] : 0;
 }
 
 class XmlWriter final : public RecordWriter {
@@ -59,11 +51,17 @@ class XmlWriter final : public RecordWriter {
     line_ += "<nmaprun scanner=\"nmap\" args=\"synscan ";
     append_xml_escaped(line_, info.command_line);
     fmt::format_to(it,
-                   "\" start=\"{}\" startstr=\"{}\" version=\"{}\" xmloutputversion=\"1.05\">\n"
-                   "<scaninfo type=\"syn\" protocol=\"{}\" numservices=\"{}\" services=\"{}\"/>\n"
-                   "<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n",
-                   info.start_ms / 1000, format_ctime(info.start_ms), info.version, info.protocol,
-                   info.port_count, info.ports);
+                   "\" start=\"{}\" startstr=\"{}\" version=\"{}\" xmloutputversion=\"1.05\">\n",
+                   info.start_ms / 1000, format_ctime(info.start_ms), info.version);
+    // One <scaninfo> per module with nmap's scan type (syn, udp); host discovery alone (echo) has none, as
+    // nmap -sn writes none.
+    for (const ScanInfo::Probed& p : info.probed) {
+      const Vocabulary& v = vocabulary(p.proto);
+      if (v.scan_type.empty()) continue;
+      fmt::format_to(it, "<scaninfo type=\"{}\" protocol=\"{}\" numservices=\"{}\" services=\"{}\"/>\n",
+                     v.scan_type, v.protocol, p.port_count, p.ports);
+    }
+    line_ += "<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n";
     put_line();
     struct stat st {};
     if (fstat(fileno(out_), &st) == 0 && S_ISREG(st.st_mode)) header_end_ = std::ftell(out_);
@@ -88,9 +86,10 @@ class XmlWriter final : public RecordWriter {
     if (header_end_ >= 0 && std::fflush(out_) == 0 && ftruncate(fileno(out_), header_end_) == 0 &&
         std::fseek(out_, header_end_, SEEK_SET) == 0) {
       std::sort(results_.begin(), results_.end(), [](const Result& a, const Result& b) {
-        return a.ip != b.ip ? a.ip < b.ip : a.port < b.port;
+        return a.ip != b.ip ? a.ip < b.ip : a.proto != b.proto ? a.proto < b.proto : a.port < b.port;
       });
       hosts = 0;
+      hosts_down_ = 0;
       for (std::size_t i = 0; i < results_.size();) {
         std::size_t j = i;
         while (j < results_.size() && results_[j].ip == results_[i].ip) ++j;
@@ -105,10 +104,12 @@ class XmlWriter final : public RecordWriter {
     fmt::format_to(
         std::back_inserter(line_),
         "<runstats><finished time=\"{}\" timestr=\"{}\" summary=\"synscan done at {}; {} IP addresses "
-        "scanned in {:.2f} seconds; {} open, {} closed, {} filtered\" elapsed=\"{:.2f}\" {}/>"
-        "<hosts up=\"{}\" down=\"0\" total=\"{}\"/>\n</runstats>\n</nmaprun>\n",
-        t.end_ms / 1000, when, when, info_.host_count, elapsed, t.open, t.closed, t.filtered, elapsed,
-        t.interrupted ? "exit=\"error\" errormsg=\"interrupted\"" : "exit=\"success\"", hosts, hosts);
+        "scanned in {:.2f} seconds; {} open, {} closed, {} filtered{}\" elapsed=\"{:.2f}\" {}/>"
+        "<hosts up=\"{}\" down=\"{}\" total=\"{}\"/>\n</runstats>\n</nmaprun>\n",
+        t.end_ms / 1000, when, when, info_.host_count, elapsed, t.open, t.closed, t.filtered,
+        t.open_filtered > 0 ? fmt::format(", {} open|filtered", t.open_filtered) : "", elapsed,
+        t.interrupted ? "exit=\"error\" errormsg=\"interrupted\"" : "exit=\"success\"", hosts - hosts_down_,
+        hosts_down_, hosts);
     put_line();
     RecordWriter::end(t);
   }
@@ -120,15 +121,24 @@ class XmlWriter final : public RecordWriter {
     const Result& first = same_ip.front();
     std::int64_t start = first.ts_ms, stop = first.ts_ms;
     const Result* best = &first;
+    // Host discovery (a module without ports) decides up or down when it is all the host has: nmap -sn. With
+    // ports the host is up, as nmap -Pn reports it.
+    bool ports = false, discovered_up = false;
     for (const Result& r : same_ip) {
       start = std::min(start, r.ts_ms);
       stop = std::max(stop, r.ts_ms);
-      if (reply_rank(r.reason) > reply_rank(best->reason)) best = &r;
+      if (reply_rank(r) > reply_rank(*best)) best = &r;
+      const Vocabulary& v = vocabulary(r.proto);
+      ports = ports || v.has_ports;
+      discovered_up = discovered_up || (!v.has_ports && r.state == PortState::open);
     }
+    const bool up = ports || discovered_up;
+    if (!up) ++hosts_down_;
+    const Vocabulary& bv = vocabulary(best->proto);
     fmt::format_to(
-        it, "<host starttime=\"{}\" endtime=\"{}\"><status state=\"up\" reason=\"{}\" reason_ttl=\"{}\"/>\n",
-        start / 1000, stop / 1000,
-        best->reason == Reason::no_response ? std::string_view("user-set") : to_string(best->reason),
+        it, "<host starttime=\"{}\" endtime=\"{}\"><status state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>\n",
+        start / 1000, stop / 1000, up ? "up" : "down",
+        best->reason == Reason::no_response && up ? std::string_view("user-set") : bv.reason_name(best->reason),
         best->ttl);
     fmt::format_to(it, "<address addr=\"{}\" addrtype=\"{}\"/>\n", format_address(first.ip),
                    first.ip.is_v4() ? "ipv4" : "ipv6");
@@ -140,12 +150,19 @@ class XmlWriter final : public RecordWriter {
       append_xml_escaped(line_, name);
       line_ += "\" type=\"user\"/>\n</hostnames>\n";
     }
+    if (!ports) {
+      line_ += "</host>\n";
+      return;
+    }
     line_ += "<ports>";
     for (const Result& r : same_ip) {
+      const Vocabulary& v = vocabulary(r.proto);
+      if (!v.has_ports) continue;
+      // nmap's state words (open|filtered included), whatever the module calls them.
       fmt::format_to(
           it, "<port protocol=\"{}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>",
-          info_.protocol, r.port, to_string(r.state), to_string(r.reason), r.ttl);
-      append_xml_service(line_, r.banner, service(r.port));
+          v.protocol, r.port, to_string(r.state), v.reason_name(r.reason), r.ttl);
+      append_xml_service(line_, r.banner, service(r));
       line_ += "</port>\n";
     }
     line_ += "</ports>\n</host>\n";
@@ -155,6 +172,7 @@ class XmlWriter final : public RecordWriter {
   std::vector<Result> results_;   // for the grouped rewrite
   std::vector<std::unique_ptr<Banner>> banners_;  // what results_' banner pointers point to
   std::uint64_t hosts_seen_ = 0;  // <host> elements written when there is no rewrite
+  std::uint64_t hosts_down_ = 0;  // of the grouped hosts, those reported down (host discovery alone, silent)
 };
 
 }  // namespace

@@ -22,7 +22,7 @@ inline std::uint16_t source_port_for(ProbeIndex index, std::uint16_t first, std:
 class ProbeMaker {
  public:
   /// `space` and `tmpl` must outlive the maker. Ports host byte order; source_port_last >= source_port_first.
-  ProbeMaker(const ProbeSpace& space, const ProbeTemplate& tmpl, SynCookie cookie, Ipv4 source_ip,
+  ProbeMaker(const ProbeBlock& space, const ProbeTemplate& tmpl, SynCookie cookie, Ipv4 source_ip,
              std::uint16_t source_port_first, std::uint16_t source_port_last) noexcept
       : space_(space),
         tmpl_(tmpl),
@@ -90,7 +90,7 @@ class ProbeMaker {
     return {ip, port, sport, seq, static_cast<std::uint16_t>(seq >> 16)};
   }
 
-  const ProbeSpace& space_;
+  const ProbeBlock& space_;
   const ProbeTemplate& tmpl_;
   SynCookie cookie_;
   Ipv4 source_ip_;

@@ -2,7 +2,7 @@
 
 namespace synscan {
 
-MixedProbeMaker::MixedProbeMaker(const ProbeSpace& space, const std::optional<ProbeTemplate>& tmpl4,
+MixedProbeMaker::MixedProbeMaker(const ProbeBlock& space, const std::optional<ProbeTemplate>& tmpl4,
                                  const ProbeTemplate6& tmpl6, SynCookie cookie, Ipv4 source_ip4,
                                  Ipv6 source_ip6, std::uint16_t source_port_first,
                                  std::uint16_t source_port_last) noexcept

@@ -33,7 +33,7 @@ class MixedProbeMaker {
   /// `space` must outlive the maker; the templates are copied. `tmpl4` and `source_ip4` are used only when
   /// the space has IPv4 targets (then `tmpl4` is required). Addresses and ports host byte order;
   /// source_port_last >= source_port_first.
-  MixedProbeMaker(const ProbeSpace& space, const std::optional<ProbeTemplate>& tmpl4,
+  MixedProbeMaker(const ProbeBlock& space, const std::optional<ProbeTemplate>& tmpl4,
                   const ProbeTemplate6& tmpl6, SynCookie cookie, Ipv4 source_ip4, Ipv6 source_ip6,
                   std::uint16_t source_port_first, std::uint16_t source_port_last) noexcept;
 
@@ -52,7 +52,7 @@ class MixedProbeMaker {
   static constexpr std::size_t kChunk = 64;  // probes per pass, as ProbeMaker
   static_assert(kChunk <= 256, "slots are stored as uint8_t");
 
-  const ProbeSpace& space_;
+  const ProbeBlock& space_;
   std::optional<ProbeTemplate> tmpl4_;
   ProbeTemplate6 tmpl6_;
   SynCookie cookie_;

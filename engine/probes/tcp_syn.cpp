@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "engine/reply_parser.hpp"
+#include "engine/probes/tcp_reply.hpp"
 
 namespace synscan {
 namespace {
@@ -36,7 +36,30 @@ constexpr std::size_t kStride6 = (MixedProbeMaker::kMaxFrame + 63) / 64 * 64;
 static_assert(kStride6 == 128, "an IPv6 probe's slot is two cache lines");
 static_assert(ProbeTemplate::kMaxFrame == 64, "an IPv4 probe's slot is one cache line, as before IPv6");
 
+constexpr std::string_view kReasonNames[] = {"no-response", "syn-ack", "rst", "icmp-unreach"};
+constexpr std::uint8_t kReasonRank[] = {0, 3, 2, 1};
+constexpr std::uint8_t kIpProtocols[] = {kIpProtoTcp};
+
+const Vocabulary kTcpSynVocabulary{
+    .module = "tcp_syn",
+    .protocol = "tcp",
+    .port_prefix = "T",
+    .has_ports = true,
+    .scan_type = "syn",
+    .silence = PortState::filtered,
+    .state_names = {"open", "closed", "filtered", "open|filtered"},
+    .reason_names = kReasonNames,
+    .reason_rank = kReasonRank,
+    .usual_reason = {Reason{1}, Reason{2}, Reason::no_response, Reason::no_response},
+    .extra_field = "window",
+    .service_table = "tcp",
+    .describes = false,
+    .stream_banners = true,
+};
+
 }  // namespace
+
+const Vocabulary& TcpSynModule::kVocabulary = kTcpSynVocabulary;
 
 std::string tcp_syn_reply_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
                                  std::uint16_t port_first, std::uint16_t port_last) {
@@ -75,12 +98,12 @@ std::string tcp_syn_traffic_filter(const std::optional<IpAddress>& v4, const std
   return out + " or " + tcp_syn_reply_filter(v4, v6, port_first, port_last);
 }
 
-TcpSynModule::TcpSynModule(const ProbeSetup& setup)
+TcpSynModule::TcpSynModule(const ProbeSetup& setup, const ProbeBlock& block)
     : setup_(setup),
       cookie_(setup.key),
-      validator_(*setup.space, cookie_, source_of(setup.v4), source_of(setup.v6), setup.source_port_first,
+      validator_(block, cookie_, source_of(setup.v4), source_of(setup.v6), setup.source_port_first,
                  setup.source_port_last) {
-  const TargetSet& targets = setup.space->targets();
+  const TargetSet& targets = block.targets();
   if (targets.v4_size() > 0) {
     if (!setup.v4 || !setup.v4->source_ip.is_v4()) {
       throw std::invalid_argument("tcp_syn: IPv4 targets but no IPv4 source");
@@ -92,11 +115,11 @@ TcpSynModule::TcpSynModule(const ProbeSetup& setup)
       throw std::invalid_argument("tcp_syn: IPv6 targets but no IPv6 source");
     }
     const Ipv4 source4 = tmpl4_ ? setup.v4->source_ip.ipv4() : 0;
-    mixed_.emplace(*setup.space, tmpl4_, ProbeTemplate6(template_params6(*setup.v6)), cookie_, source4,
+    mixed_.emplace(block, tmpl4_, ProbeTemplate6(template_params6(*setup.v6)), cookie_, source4,
                    setup.v6->source_ip.ipv6(), setup.source_port_first, setup.source_port_last);
     stride_ = kStride6;
   } else if (tmpl4_) {
-    maker4_.emplace(*setup.space, *tmpl4_, cookie_, setup.v4->source_ip.ipv4(), setup.source_port_first,
+    maker4_.emplace(block, *tmpl4_, cookie_, setup.v4->source_ip.ipv4(), setup.source_port_first,
                     setup.source_port_last);
   }
 }
@@ -123,9 +146,11 @@ std::string TcpSynModule::traffic_filter() const {
                                 setup_.source_port_last);
 }
 
-std::optional<Result> TcpSynModule::classify(std::span<const std::uint8_t> frame, LinkType link,
-                                             std::int64_t ts_ms) const noexcept {
-  const std::optional<Reply> reply = parse_reply(frame, link);
+std::span<const std::uint8_t> TcpSynModule::ip_protocols() const noexcept { return kIpProtocols; }
+
+std::optional<Result> TcpSynModule::classify(const Packet& packet, std::int64_t ts_ms,
+                                             AnswerInfo* /*answer*/) const noexcept {
+  const std::optional<Reply> reply = tcp_reply(packet);
   if (!reply) return std::nullopt;
   return validator_.validate(*reply, ts_ms);
 }

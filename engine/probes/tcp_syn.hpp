@@ -13,7 +13,7 @@
 #include "engine/probes/syn_maker_mixed.hpp"
 #include "engine/probes/syn_template4.hpp"
 #include "engine/probes/syn_template6.hpp"
-#include "engine/reply_validator.hpp"
+#include "engine/probes/tcp_validator.hpp"
 
 namespace synscan {
 
@@ -31,11 +31,13 @@ std::string tcp_syn_traffic_filter(const std::optional<IpAddress>& v4, const std
 
 class TcpSynModule final : public ProbeModule {
  public:
-  /// Builds the templates of the families the space has. Throws as make_probe_module() says.
-  explicit TcpSynModule(const ProbeSetup& setup);
+  /// Builds the templates of the families the space has, for `block` (the space's block of this module).
+  /// Throws as make_probe_module() says.
+  TcpSynModule(const ProbeSetup& setup, const ProbeBlock& block);
 
-  std::string_view name() const noexcept override { return "tcp_syn"; }
-  std::string_view protocol() const noexcept override { return "tcp"; }
+  /// The module's names: "tcp_syn", protocol "tcp", prefix "T", nmap's -sS states and reasons.
+  static const Vocabulary& kVocabulary;
+  const Vocabulary& vocabulary() const noexcept override { return kVocabulary; }
   /// 64 bytes when every target is IPv4 (a 60-byte frame, ProbeTemplate::kMaxFrame), 128 when there are IPv6
   /// targets (a 78-byte frame, ProbeTemplate6::kMaxFrame rounded up to a multiple of 64).
   std::size_t frame_stride() const noexcept override { return stride_; }
@@ -46,8 +48,10 @@ class TcpSynModule final : public ProbeModule {
                    std::uint16_t* lengths) const noexcept override;
   std::string reply_filter() const override;
   std::string traffic_filter() const override;
-  std::optional<Result> classify(std::span<const std::uint8_t> frame, LinkType link,
-                                 std::int64_t ts_ms) const noexcept override;
+  std::span<const std::uint8_t> ip_protocols() const noexcept override;
+  /// tcp_reply() then ReplyValidator::validate(); describes nothing.
+  std::optional<Result> classify(const Packet& packet, std::int64_t ts_ms,
+                                 AnswerInfo* answer) const noexcept override;
 
  private:
   ProbeSetup setup_;

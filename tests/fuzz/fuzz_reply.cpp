@@ -9,8 +9,8 @@
 #include <cstring>
 #include <span>
 
-#include "engine/reply_parser.hpp"
-#include "engine/reply_validator.hpp"
+#include "engine/probes/tcp_reply.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "tests/fuzz/fuzz_scan.hpp"
 
 namespace {
@@ -27,7 +27,7 @@ void require(bool ok) {
   if (!ok) std::abort();
 }
 
-/// The ICMP codes the parser may report, per family (engine/reply_parser.hpp).
+/// The ICMP codes the parser may report, per family (engine/probes/tcp_reply.hpp).
 bool allowed_icmp_code(Family family, std::uint8_t c) {
   return family == Family::ipv4 ? (c <= 3 || c == 9 || c == 10 || c == 13) : c <= 6;
 }

@@ -1,3 +1,4 @@
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/aggregator.hpp"
 
 #include <gtest/gtest.h>
@@ -50,9 +51,9 @@ TEST(Aggregator, EachProbeReportedOnceFirstReplyWins) {  // C24
   Windows win(s);
   CollectingWriter w;
   Aggregator agg(win.windows, s, {true, true, true}, {&w});
-  EXPECT_EQ(agg.add(found(s, 3, PortState::open, Reason::syn_ack)), Aggregator::Taken::reported);
-  EXPECT_EQ(agg.add(found(s, 3, PortState::closed, Reason::rst)), Aggregator::Taken::duplicate);
-  EXPECT_EQ(agg.add(found(s, 5, PortState::closed, Reason::rst)), Aggregator::Taken::reported);
+  EXPECT_EQ(agg.add(found(s, 3, PortState::open, tcp_reason::syn_ack)), Aggregator::Taken::reported);
+  EXPECT_EQ(agg.add(found(s, 3, PortState::closed, tcp_reason::rst)), Aggregator::Taken::duplicate);
+  EXPECT_EQ(agg.add(found(s, 5, PortState::closed, tcp_reason::rst)), Aggregator::Taken::reported);
   agg.finalise_all(1000);
   ASSERT_EQ(w.results.size(), s.size());
   EXPECT_EQ(w.results[0].state, PortState::open);
@@ -68,8 +69,8 @@ TEST(Aggregator, HiddenStatesAreCountedNotWritten) {
   Windows win(s);
   CollectingWriter w;
   Aggregator agg(win.windows, s, ShowMask{}, {&w});
-  agg.add(found(s, 0, PortState::closed, Reason::rst));
-  agg.add(found(s, 1, PortState::open, Reason::syn_ack));
+  agg.add(found(s, 0, PortState::closed, tcp_reason::rst));
+  agg.add(found(s, 1, PortState::open, tcp_reason::syn_ack));
   agg.finalise_all(0);
   ASSERT_EQ(w.results.size(), 1u);
   EXPECT_EQ(w.results[0].port, s.at(1).port);
@@ -87,10 +88,10 @@ TEST(Aggregator, CountsEachFamily) {
   CollectingWriter w;
   Aggregator agg(win.windows, s, {true, true, true}, {&w});
   using T = Aggregator::Taken;
-  EXPECT_EQ(agg.add(found(s, 5, PortState::open, Reason::syn_ack)), T::reported);  // 2001:db8::1 port 22
-  EXPECT_EQ(agg.add(found(s, 13, PortState::closed, Reason::rst)), T::reported);   // 2001:db8::1 port 80
-  EXPECT_EQ(agg.add(found(s, 2, PortState::closed, Reason::rst)), T::reported);    // 192.0.2.2 port 22
-  EXPECT_EQ(agg.add(found(s, 5, PortState::closed, Reason::rst)), T::duplicate);   // counts nowhere
+  EXPECT_EQ(agg.add(found(s, 5, PortState::open, tcp_reason::syn_ack)), T::reported);  // 2001:db8::1 port 22
+  EXPECT_EQ(agg.add(found(s, 13, PortState::closed, tcp_reason::rst)), T::reported);   // 2001:db8::1 port 80
+  EXPECT_EQ(agg.add(found(s, 2, PortState::closed, tcp_reason::rst)), T::reported);    // 192.0.2.2 port 22
+  EXPECT_EQ(agg.add(found(s, 5, PortState::closed, tcp_reason::rst)), T::duplicate);   // counts nowhere
   agg.finalise_all(0);
   EXPECT_EQ(agg.count(PortState::open, Family::ipv4), 0u);
   EXPECT_EQ(agg.count(PortState::closed, Family::ipv4), 1u);
@@ -133,7 +134,7 @@ TEST(ProbeWindows, LocateInvertsTheSlicesOfEveryShardAndThread) {
     CollectingWriter w;
     Aggregator agg(win.windows, s, {true, true, true}, {&w});
     const ProbeIndex foreign = win.perm((shard + 1) % 3);  // position 1 or 2 or 0 belongs to another shard
-    EXPECT_EQ(agg.add(found(s, foreign, PortState::open, Reason::syn_ack)), Aggregator::Taken::other_shard);
+    EXPECT_EQ(agg.add(found(s, foreign, PortState::open, tcp_reason::syn_ack)), Aggregator::Taken::other_shard);
   }
   for (int n : owners) EXPECT_EQ(n, 1);
 }

@@ -2,6 +2,7 @@
 // no raw packets): a greeting, HTTP, TLS with a certificate made here (SNI, SANs, HTTP inside), a silent port
 // (the generic probe reaches it), a refused and a resetting port (one retry), and hostile servers that cost
 // at most their limits: endless bytes, a byte every 100 ms, garbage for a TLS hello.
+#include "engine/probes/tcp_validator.hpp"
 #include "capture/banner_stage.hpp"
 
 #include <arpa/inet.h>
@@ -89,7 +90,7 @@ Result open_result(const IpAddress& ip, std::uint16_t port) {
   r.ip = ip;
   r.port = port;
   r.state = PortState::open;
-  r.reason = Reason::syn_ack;
+  r.reason = tcp_reason::syn_ack;
   return r;
 }
 

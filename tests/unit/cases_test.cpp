@@ -34,8 +34,8 @@ TEST(Cases, C05PortOptionSpellingsAndMissingValue) {
                                              {"192.0.2.1", "--no-default-excludes", "--ports", "80"},
                                              {"192.0.2.1", "--no-default-excludes", "--ports=80"}}) {
     const ScanConfig c = config_of(args);
-    ASSERT_EQ(c.space.ports().size(), 1u) << args[1];
-    EXPECT_EQ(c.space.ports().at(0), 80) << args[1];
+    ASSERT_EQ(c.space.blocks().front().ports().size(), 1u) << args[1];
+    EXPECT_EQ(c.space.blocks().front().ports().at(0), 80) << args[1];
     EXPECT_EQ(c.space.size(), 1u) << args[1];
   }
   try {

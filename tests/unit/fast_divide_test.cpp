@@ -71,7 +71,7 @@ TEST(ProbeSpaceAt, MatchesPortMajorOrderOnSeveralIntervals) {
       const Probe p = space.at(i);
       ASSERT_EQ(p.ip, targets.at(i % targets.size())) << i;
       ASSERT_EQ(p.port, ports.at(static_cast<std::uint32_t>(i / targets.size()))) << i;
-      ASSERT_EQ(space.index_of(p.ip, p.port), i);
+      ASSERT_EQ(space.index_of(p.ip, 0, p.port), i);
     }
   }
 }
@@ -98,7 +98,7 @@ TEST(ProbeSpaceAt, MoreThan2To32Ipv6Targets) {
       const Probe p = space.at(i);
       ASSERT_EQ(p.ip, targets.at(i % n)) << i;
       ASSERT_EQ(p.port, ports.at(static_cast<std::uint32_t>(i / n))) << i;
-      ASSERT_EQ(space.index_of(p.ip, p.port), i) << i;
+      ASSERT_EQ(space.index_of(p.ip, 0, p.port), i) << i;
     }
   }
 }

@@ -1,5 +1,6 @@
 // synscan merge: each (ip, port) once, address order, the documented conflict rule, and clear errors.
 #include "cli/merge.hpp"
+#include "engine/probes/registry.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 
 #include "cli/usage_error.hpp"
 #include "cli_test_util.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/target_parse.hpp"
 
@@ -34,7 +36,7 @@ std::string merged_ndjson(const std::vector<std::string>& inputs) {
   std::FILE* f = std::tmpfile();
   auto writer = make_writer("ndjson", f);
   ScanInfo info;
-  info.protocol = merger.protocol();
+  for (const ProtocolId p : merger.protocols()) info.probed.push_back({p, "", 0});
   writer->begin(info);
   for (const Result& r : merger.results()) writer->write(r);
   writer->end({});
@@ -100,10 +102,12 @@ TEST(Merge, BothFamiliesKeyedOnTheAddressNotItsText) {
   merger.add(in, "ab");
   EXPECT_EQ(merger.records_read(), 9u);
   EXPECT_EQ(merger.results().size(), 6u);
-  EXPECT_EQ(merger.protocol(), "tcp");
+  EXPECT_EQ(merger.protocols(), std::vector<ProtocolId>{0});
 }
 
-TEST(Merge, OneProtocolOnly) {
+// Each protocol's results are their own: a TCP port and an ICMP echo result of one address are both kept; a
+// protocol synscan does not scan, or a state the protocol has no word for, is named.
+TEST(Merge, ProtocolsAreKeptApartAndNamed) {
   auto error_of = [](const std::string& text) -> std::string {
     ResultMerger m;
     std::istringstream in(text);
@@ -115,18 +119,26 @@ TEST(Merge, OneProtocolOnly) {
     return "<no error>";
   };
   const std::string tcp = record("2001:2::1", 80, "open", "syn-ack");
-  std::string udp = record("2001:2::1", 53, "open", "syn-ack");
-  udp.replace(udp.find(R"("tcp")"), 5, R"("udp")");
-  EXPECT_EQ(error_of(tcp + tcp), "<no error>");
-  EXPECT_NE(error_of(tcp + udp).find("p.ndjson line 2: \"proto\" is 'udp' but earlier records are 'tcp'"),
-            std::string::npos)
-      << error_of(tcp + udp);
+  const std::string echo = R"({"ip":"2001:2::1","proto":"icmp","state":"up","reason":"echo-reply","ttl":64})" "\n";
+  ResultMerger both;
+  std::istringstream in(tcp + echo + echo);
+  both.add(in, "both");
+  const std::vector<Result> results = both.results();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(vocabulary(results[0].proto).protocol, "tcp");
+  EXPECT_EQ(vocabulary(results[1].proto).protocol, "icmp");
+  EXPECT_EQ(results[1].state, PortState::open);  // "up"
+  EXPECT_EQ(vocabulary(results[1].proto).reason_name(results[1].reason), "echo-reply");
+  EXPECT_EQ(both.protocols().size(), 2u);
   EXPECT_NE(error_of(R"({"ip":"2001:2::1","port":1,"proto":"<b>","state":"open"})").find("proto"),
             std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"2001:2::1","proto":"icmp","state":"closed-ish"})").find("\"state\" 'closed-ish'"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"ip":"2001:2::1","state":"open"})").find("needs \"port\""), std::string::npos);
   ResultMerger none;
   std::istringstream minimal(R"({"ip":"2001:2::1","port":1,"state":"open"})");
   none.add(minimal, "m");
-  EXPECT_EQ(none.protocol(), "");
+  EXPECT_EQ(none.protocols(), std::vector<ProtocolId>{kDefaultProtocol});
 }
 
 TEST(Merge, SkipsNonResultRecordsAndNamesBadLines) {
@@ -137,7 +149,7 @@ TEST(Merge, SkipsNonResultRecordsAndNamesBadLines) {
                         R"({"ip":"198.19.0.1","port":81,"state":"closed"})");  // minimal, no final newline
   merger.add(ok, "a.ndjson");
   ASSERT_EQ(merger.results().size(), 2u);
-  EXPECT_EQ(merger.results()[1].reason, Reason::rst);
+  EXPECT_EQ(merger.results()[1].reason, tcp_reason::rst);
   EXPECT_EQ(merger.records_read(), 2u);
 
   auto error_of = [](const std::string& text) -> std::string {

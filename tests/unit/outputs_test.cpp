@@ -19,6 +19,7 @@
 
 #include "cli/dry_run.hpp"
 #include "cli/report.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "tests/unit/cli_test_util.hpp"
 
 namespace synscan {
@@ -45,7 +46,7 @@ Result open_port(std::uint16_t port) {
   Result r;
   r.port = port;
   r.state = PortState::open;
-  r.reason = Reason::syn_ack;
+  r.reason = tcp_reason::syn_ack;
   return r;
 }
 
@@ -64,7 +65,7 @@ TEST(Outputs, AFullDiskNamesTheFileWarnsOnceAndTheOtherOutputGoesOn) {
   std::atomic<bool> stop{false};
   outputs.watch(stop, warn);
   ScanInfo info;
-  info.protocol = "tcp";
+  info.probed = {{0, "80", 1}};
   for (ResultWriter* w : outputs.writers()) w->begin(info);
   write_many(outputs.writers(), 5000);
   write_many(outputs.writers(), 5000);
@@ -90,7 +91,7 @@ TEST(Outputs, AnErrorAtTheLastFlushIsReportedByEnd) {
   std::atomic<bool> stop{false};
   outputs.watch(stop, warn);
   ScanInfo info;
-  info.protocol = "tcp";
+  info.probed = {{0, "80", 1}};
   for (ResultWriter* w : outputs.writers()) w->begin(info);
   outputs.writers()[0]->write(open_port(80));
   EXPECT_EQ(outputs.end(ScanTotals{}), "cannot write output '/dev/full': No space left on device");
@@ -125,7 +126,7 @@ TEST(Outputs, APipeWithoutReaderIsBrokenPipe) {
     std::atomic<bool> stop{false};
     outputs.watch(stop, warn);
     ScanInfo info;
-  info.protocol = "tcp";
+  info.probed = {{0, "80", 1}};
   for (ResultWriter* w : outputs.writers()) w->begin(info);
     write_many(outputs.writers(), 1);
     EXPECT_TRUE(outputs.all_failed());
@@ -174,7 +175,7 @@ TEST(Outputs, WhatWorksStaysQuiet) {
   std::atomic<bool> stop{false};
   outputs.watch(stop, warn);
   ScanInfo info;
-  info.protocol = "tcp";
+  info.probed = {{0, "80", 1}};
   for (ResultWriter* w : outputs.writers()) w->begin(info);
   write_many(outputs.writers(), 3);
   outputs.check_readers();  // a regular file has no reader to lose

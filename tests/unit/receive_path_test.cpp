@@ -3,6 +3,7 @@
 // counts).
 #include <gtest/gtest.h>
 
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/probe_window.hpp"
 
 #include "engine/target_parse.hpp"
@@ -20,28 +21,22 @@
 namespace synscan {
 namespace {
 
-// A probe module whose replies are one-byte-tagged frames: [1, index, state] answers probe `index` with
+// A probe set whose replies are one-byte-tagged frames: [1, index, state] answers probe `index` with
 // `state`; anything else answers nothing. Only classify() is used by the receive path.
-class TaggedModule : public ProbeModule {
+class TaggedModule : public ProbeSet {
  public:
-  std::string_view name() const noexcept override { return "tagged"; }
-  std::string_view protocol() const noexcept override { return "tcp"; }
-  std::size_t frame_stride() const noexcept override { return 64; }
-  void craft_batch(const ProbeIndex*, std::size_t, std::uint8_t*, std::size_t,
-                   std::uint16_t*) const noexcept override {}
-  std::string reply_filter() const override { return ""; }
-  std::string traffic_filter() const override { return ""; }
-  std::optional<Result> classify(std::span<const std::uint8_t> frame, LinkType,
-                                 std::int64_t ts_ms) const noexcept override {
+  std::optional<Result> classify(std::span<const std::uint8_t> frame, LinkType, std::int64_t ts_ms,
+                                 AnswerInfo*) const noexcept override {
     if (frame.size() != 3 || frame[0] != 1) return std::nullopt;
     Result r;
     r.index = frame[1];
     r.ip = IpAddress::v4(0xC6120000 + frame[1]);
     r.port = 80;
     r.state = static_cast<PortState>(frame[2]);
-    r.reason = r.state == PortState::open     ? Reason::syn_ack
-               : r.state == PortState::closed ? Reason::rst
-                                              : Reason::icmp_unreach;
+    r.reason = r.state == PortState::open     ? tcp_reason::syn_ack
+               : r.state == PortState::closed ? tcp_reason::rst
+                                              : tcp_reason::icmp_unreach;
+    r.answered = r.state != PortState::filtered;
     r.ts_ms = ts_ms;
     return r;
   }
@@ -135,9 +130,10 @@ TEST(ReceivePath, AggregatorThreadStreamsDeduplicatesAndPublishes) {
   aggregating.stop();  // idempotent
   EXPECT_EQ(writer.flushed(), (std::vector<ProbeIndex>{1, 2, 3}));
   EXPECT_EQ(state.replies_duplicate.load(), 1U);
-  EXPECT_EQ(state.replies_syn_ack.load(), 1U);
-  EXPECT_EQ(state.replies_rst.load(), 1U);
-  EXPECT_EQ(state.replies_icmp.load(), 1U);
+  EXPECT_EQ(state.replies_by_reason[0][1].load(), 1U);  // syn-ack
+  EXPECT_EQ(state.replies_by_reason[0][2].load(), 1U);  // rst
+  EXPECT_EQ(state.replies_by_reason[0][3].load(), 1U);  // icmp-unreach
+  EXPECT_EQ(state.replies_answered.load(), 2U);         // the target's own: not the ICMP error
   EXPECT_EQ(state.open.load(), 1U);
   EXPECT_EQ(state.closed.load(), 1U);
   EXPECT_EQ(state.filtered.load(), 1U);
@@ -163,7 +159,7 @@ TEST(ReceivePath, AggregatorThreadReportsSilenceAsTheWindowMoves) {
   r.ip = space.at(r.index).ip;
   r.port = space.at(r.index).port;
   r.state = PortState::open;
-  r.reason = Reason::syn_ack;
+  r.reason = tcp_reason::syn_ack;
   ASSERT_TRUE(queue.push(r));
   ASSERT_TRUE(eventually([&] { return state.open.load() == 1; }));
   windows.thread(0).publish_steps(8);  // elements 0..7 sent

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/reply_parser.hpp"
-#include "engine/reply_validator.hpp"
+#include "engine/probes/tcp_reply.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "tests/fuzz/fuzz_scan.hpp"
 
 namespace synscan {

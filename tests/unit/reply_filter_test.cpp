@@ -14,7 +14,7 @@
 
 #include "capture/pcap_receiver.hpp"
 #include "engine/probes/tcp_syn.hpp"
-#include "engine/reply_parser.hpp"
+#include "engine/probes/tcp_reply.hpp"
 #include "frame_builder.hpp"
 
 namespace synscan {

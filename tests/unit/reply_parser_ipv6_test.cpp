@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "engine/reply_parser.hpp"
+#include "engine/probes/tcp_reply.hpp"
 #include "tests/unit/frame_builder.hpp"
 
 namespace synscan {

@@ -1,5 +1,5 @@
 // parse_reply: golden frames built byte by byte, every link layer, malformed and truncated input.
-#include "engine/reply_parser.hpp"
+#include "engine/probes/tcp_reply.hpp"
 
 #include <gtest/gtest.h>
 

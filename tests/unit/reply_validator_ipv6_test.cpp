@@ -8,7 +8,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "engine/reply_validator.hpp"
+#include "engine/probes/tcp_validator.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/target_parse.hpp"
 #include "tests/unit/frame_builder.hpp"
 
@@ -105,22 +106,22 @@ class ReplyValidatorIpv6 : public ::testing::Test {
   }
 
   ProbeIndex index(Ipv6 target, std::uint16_t port) const {
-    return space_.index_of(IpAddress::v6(target), port).value();
+    return space_.index_of(IpAddress::v6(target), 0, port).value();
   }
 };
 
 TEST_F(ReplyValidatorIpv6, SynAckIsOpenRstIsClosed) {
   EXPECT_EQ(check(tcp_frame(kTcpSyn | kTcpAck, kTarget6, 80, cookie(kTarget6, 80) + 1)),
-            (Verdict{index(kTarget6, 80), PortState::open, Reason::syn_ack, 60, 0}));
+            (Verdict{index(kTarget6, 80), PortState::open, tcp_reason::syn_ack, 60, 0}));
   EXPECT_EQ(check(tcp_frame(kTcpRst | kTcpAck, kTarget6, 443, cookie(kTarget6, 443) + 1)),
-            (Verdict{index(kTarget6, 443), PortState::closed, Reason::rst, 60, 0}));
+            (Verdict{index(kTarget6, 443), PortState::closed, tcp_reason::rst, 60, 0}));
   EXPECT_GE(index(kTarget6, 80) % space_.targets().size(), space_.targets().v4_size());  // an IPv6 index
 }
 
 TEST_F(ReplyValidatorIpv6, Icmpv6UnreachableIsFilteredWithItsCode) {
   for (std::uint8_t code = 0; code <= 6; ++code) {
     EXPECT_EQ(check(icmp_frame(code, kTarget6, 22, cookie(kTarget6, 22))),
-              (Verdict{index(kTarget6, 22), PortState::filtered, Reason::icmp_unreach, 250, code}))
+              (Verdict{index(kTarget6, 22), PortState::filtered, tcp_reason::icmp_unreach, 250, code}))
         << "code " << int{code};
   }
 }

@@ -1,6 +1,7 @@
 // ReplyValidator: a reply counts only if it answers one of our probes (addresses, ports, space and SYN
 // cookie). Frames are built byte by byte, parsed with parse_reply, then validated, as the receive path does.
-#include "engine/reply_validator.hpp"
+#include "engine/probes/tcp_validator.hpp"
+#include "engine/probes/tcp_validator.hpp"
 
 #include <gtest/gtest.h>
 
@@ -100,24 +101,24 @@ class ReplyValidatorTest : public ::testing::Test {
   }
 
   ProbeIndex index(Ipv4 target, std::uint16_t port) const {
-    return space_.index_of(IpAddress::v4(target), port).value();
+    return space_.index_of(IpAddress::v4(target), 0, port).value();
   }
 };
 
 TEST_F(ReplyValidatorTest, SynAckIsOpen) {
   EXPECT_EQ(tcp_answer(kTcpSyn | kTcpAck, kTarget, 80, cookie(kTarget, 80) + 1),
-            (Verdict{index(kTarget, 80), PortState::open, Reason::syn_ack}));
+            (Verdict{index(kTarget, 80), PortState::open, tcp_reason::syn_ack}));
 }
 
 TEST_F(ReplyValidatorTest, RstAckIsClosed) {
   EXPECT_EQ(tcp_answer(kTcpRst | kTcpAck, kTarget, 443, cookie(kTarget, 443) + 1),
-            (Verdict{index(kTarget, 443), PortState::closed, Reason::rst}));
+            (Verdict{index(kTarget, 443), PortState::closed, tcp_reason::rst}));
 }
 
 TEST_F(ReplyValidatorTest, IcmpQuotingOurProbeIsFiltered) {
   for (std::uint8_t code : std::initializer_list<std::uint8_t>{0, 1, 2, 3, 9, 10, 13}) {
     EXPECT_EQ(icmp_answer(code, kTarget, 22, cookie(kTarget, 22)),
-              (Verdict{index(kTarget, 22), PortState::filtered, Reason::icmp_unreach}))
+              (Verdict{index(kTarget, 22), PortState::filtered, tcp_reason::icmp_unreach}))
         << "code " << int{code};
   }
 }

@@ -16,6 +16,7 @@
 #include "cli/options.hpp"
 #include "tests/unit/cli_test_helpers.hpp"
 #include "cli/scan_config.hpp"
+#include "engine/probe_set.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/permutation.hpp"
 #include "engine/shard.hpp"
@@ -207,7 +208,7 @@ TEST(SendLoop, EmptyStepsCostTheFoundRateOverThePlannedOne) {
   setup.space = &c.space;
   setup.key = CookieKey{1, 2};
   setup.v4 = LocalEndpoint{LinkType::ethernet, {}, {}, IpAddress::v4(0xC6120001)};
-  const std::unique_ptr<ProbeModule> maker = make_probe_module("tcp_syn", setup);
+  const auto maker = std::make_unique<ProbeSet>(setup);
   const Permutation perm(c.space.size(), c.seed);
   const Slice slice = c.plan.thread(0);
   ASSERT_EQ(slice.count, 128U);
@@ -246,7 +247,7 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
   setup.space = &c.space;
   setup.key = CookieKey{1, 2};
   setup.v4 = LocalEndpoint{LinkType::ethernet, {}, {}, IpAddress::v4(0xC6120001)};
-  const std::unique_ptr<ProbeModule> maker = make_probe_module("tcp_syn", setup);
+  const auto maker = std::make_unique<ProbeSet>(setup);
   const Permutation perm(c.space.size(), c.seed);
   const Slice slice = c.plan.thread(1);
   for (std::uint64_t budget : {0ULL, 1ULL, 37ULL, 100ULL, 500ULL}) {

@@ -50,10 +50,10 @@ struct Scan {
     setup.space = &config.space;
     setup.key = CookieKey{1, 2};
     setup.v4 = LocalEndpoint{LinkType::ethernet, {}, {}, IpAddress::v4(0xC6120001)};
-    module = make_probe_module("tcp_syn", setup);
+    module = std::make_unique<ProbeSet>(setup);
   }
   ScanConfig config;
-  std::unique_ptr<ProbeModule> module;
+  std::unique_ptr<ProbeSet> module;
   Permutation permutation{config.space.size(), config.seed};
 };
 

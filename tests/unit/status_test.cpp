@@ -227,8 +227,8 @@ TEST(Status, ProgressCountsTheRetriesStillOwed) {
   ScanState state;
   begin_pass(state, 0, 2 * 768);  // 768 probes, each at most twice
   state.sent = 768;               // the new probes are out; 756 were answered
-  state.replies_rst = 700;
-  state.replies_syn_ack = 56;
+  state.replies_by_reason[0][2] = 700;
+  state.replies_by_reason[0][1] = 56;
   std::FILE* out = std::tmpfile();
   {
     StatusReporter status(c, state, {}, out);
@@ -252,7 +252,7 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   c.outputs = {{"scan.xml", "xml"}};
   ScanState s;
   s.open = 5;
-  s.replies_syn_ack = 5;
+  s.replies_by_reason[0][1] = 5;  // syn-ack
   s.replies_late = 3;
   s.replies_other_shard = 2;
   s.window_waits = 1;

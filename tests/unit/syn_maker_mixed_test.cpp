@@ -112,7 +112,7 @@ void expect_every_frame_right(const ProbeSpace& space, LinkType link, std::size_
     }
   }
   EXPECT_EQ(v4 + v6, space.size());
-  EXPECT_EQ(v4, space.targets().v4_size() * space.ports().size());
+  EXPECT_EQ(v4, space.targets().v4_size() * space.blocks().front().ports().size());
 }
 
 TEST(MixedProbeMaker, EveryMixedFrameEqualsItsLibnetFrame) {
@@ -134,7 +134,7 @@ TEST(MixedProbeMaker, EveryIpv6OnlyFrameEqualsItsLibnetFrame) {
 void expect_batches_equal_one_by_one(const ProbeSpace& space) {
   const ProbeTemplate tmpl4(TemplateParams{LinkType::ethernet, kSourceMac, kNextHopMac, kSource4});
   const ProbeTemplate6 tmpl6(TemplateParams6{LinkType::ethernet, kSourceMac, kNextHopMac, kSource6});
-  const MixedProbeMaker maker(space, tmpl4, tmpl6, SynCookie(CookieKey{11, 22}), kSource4, kSource6,
+  const MixedProbeMaker maker(space.blocks().front(), tmpl4, tmpl6, SynCookie(CookieKey{11, 22}), kSource4, kSource6,
                               kPortFirst, kPortLast);
   const Permutation perm(space.size(), 5);
   constexpr std::size_t kStride = 136;  // any stride >= kMaxFrame
@@ -194,7 +194,7 @@ TEST(TcpSynModule, Ipv4OnlyScanTakesTheIpv4Path) {
   const ProbeSetup setup = setup_for(space);
   const std::unique_ptr<ProbeModule> module = make_probe_module("tcp_syn", setup);
   const ProbeTemplate tmpl4(TemplateParams{LinkType::ethernet, kSourceMac, kNextHopMac, kSource4});
-  const ProbeMaker maker4(space, tmpl4, SynCookie(setup.key), kSource4, kPortFirst, kPortLast);
+  const ProbeMaker maker4(space.blocks().front(), tmpl4, SynCookie(setup.key), kSource4, kPortFirst, kPortLast);
   std::vector<ProbeIndex> indices(space.size());
   for (ProbeIndex i = 0; i < space.size(); ++i) indices[i] = (i * 97) % space.size();
   std::vector<std::uint8_t> a(64 * indices.size()), b(64 * indices.size());

@@ -200,26 +200,26 @@ TEST(PortsInput, TopPortsFollowTheFrequencyTable) {
       "tie-a\t7/tcp\t0.1\n"
       "broken line\n"
       "https\t443/tcp\t0.208669\t# secure http (SSL)\n");
-  EXPECT_EQ(top_ports_from(table, 4), (std::vector<std::uint16_t>{80, 23, 443, 7}));
+  EXPECT_EQ(top_ports_from(table, 4, "tcp"), (std::vector<std::uint16_t>{80, 23, 443, 7}));
   table.clear();
   table.seekg(0);
-  EXPECT_EQ(top_ports_from(table, 100).size(), 5u);  // only the TCP entries
+  EXPECT_EQ(top_ports_from(table, 100, "tcp").size(), 5u);  // only the TCP entries
 }
 
 TEST(PortsInput, TopPortsFromNmapMatchNmap) {
   std::ifstream probe(kNmapServicesPaths[0]);
   if (!probe) GTEST_SKIP() << "nmap-services not installed (nmap package)";
   // nmap 7.93 --top-ports 5 scans 21-23,80,443; the most frequent is 80.
-  const std::vector<std::uint16_t> top = top_ports(5);
+  const std::vector<std::uint16_t> top = top_ports(5, "tcp");
   EXPECT_EQ(top.front(), 80);
   EXPECT_EQ(std::set<std::uint16_t>(top.begin(), top.end()), (std::set<std::uint16_t>{21, 22, 23, 80, 443}));
-  EXPECT_EQ(top_ports(1000).size(), 1000u);
+  EXPECT_EQ(top_ports(1000, "tcp").size(), 1000u);
   const ScanConfig c = config_of(
       {"192.0.2.1", "--no-default-excludes", "--top-ports", "100", "-p", "1", "--exclude-ports", "80,443"});
-  EXPECT_EQ(c.space.ports().size(), 100u + 1 - 2);
-  EXPECT_FALSE(c.space.ports().contains(80));
-  EXPECT_TRUE(c.space.ports().contains(1));
-  EXPECT_TRUE(c.space.ports().contains(22));
+  EXPECT_EQ(c.space.blocks().front().ports().size(), 100u + 1 - 2);
+  EXPECT_FALSE(c.space.blocks().front().ports().contains(80));
+  EXPECT_TRUE(c.space.blocks().front().ports().contains(1));
+  EXPECT_TRUE(c.space.blocks().front().ports().contains(22));
 }
 
 TEST(PortsInput, ExcludePortsAndErrors) {

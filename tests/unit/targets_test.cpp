@@ -160,12 +160,12 @@ TEST(ProbeSpace, AtAndIndexOfAreInverse) {
   ASSERT_EQ(s.size(), 15u);
   for (ProbeIndex i = 0; i < s.size(); ++i) {
     Probe p = s.at(i);
-    auto back = s.index_of(p.ip, p.port);
+    auto back = s.index_of(p.ip, p.proto, p.port);
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, i);
   }
-  EXPECT_FALSE(s.index_of(parse_address("192.0.2.0"), 23).has_value());
-  EXPECT_FALSE(s.index_of(parse_address("192.0.2.4"), 22).has_value());
+  EXPECT_FALSE(s.index_of(parse_address("192.0.2.0"), 0, 23).has_value());
+  EXPECT_FALSE(s.index_of(parse_address("192.0.2.4"), 0, 22).has_value());
 }
 
 }  // namespace

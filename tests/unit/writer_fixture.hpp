@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
 
 namespace synscan::writer_fixture {
@@ -38,12 +39,10 @@ inline const ServiceNames& services() {
 inline ScanInfo info() {
   ScanInfo i;
   i.version = "0.1.0";
-  i.protocol = "tcp";
   i.command_line = "198.19.0.0/24 2001:2:0:1::/120 -p 22,25,80,113,443 --rate 100";
   i.start_ms = 1767225600000;  // 2026-01-01T00:00:00Z
   i.services = &services();
-  i.ports = "22,25,80,113,443";
-  i.port_count = 5;
+  i.probed = {{0, "22,25,80,113,443", 5}};  // the default module, TCP SYN
   i.host_count = 512;
   i.hostname_of = [](const IpAddress& ip) -> std::string_view {
     if (ip == IpAddress::v4(0xC6130002)) return "we\"b,<1>&";
@@ -57,20 +56,38 @@ inline ScanInfo info() {
 inline const IpAddress kV6Host = IpAddress::v6(make_ipv6(0x2001'0002'0000'0001ULL, 0x364));
 inline const IpAddress kV6Named = IpAddress::v6(make_ipv6(0x2001'0002'0000'0000ULL, 1));  // 2001:2::1
 
+// A TCP SYN result as the module makes it: the window in Result::extra, an ICMP reason from_icmp.
+inline Result tcp(ProbeIndex index, IpAddress ip, std::uint16_t port, PortState state, Reason reason, std::uint8_t ttl,
+                  std::uint16_t window, std::uint8_t icmp_code, std::int64_t ts_ms) {
+  Result r;
+  r.index = index;
+  r.ip = ip;
+  r.port = port;
+  r.state = state;
+  r.reason = reason;
+  r.answered = state == PortState::open || state == PortState::closed;
+  r.from_icmp = reason == tcp_reason::icmp_unreach;
+  r.ttl = ttl;
+  r.extra = window;
+  r.icmp_code = icmp_code;
+  r.ts_ms = ts_ms;
+  return r;
+}
+
 // Both families interleaved as a permuted scan finds them; an IPv6 result first.
 inline std::vector<Result> sample() {
   return {
-      {0, kV6Host, 80, PortState::open, Reason::syn_ack, 57, 28800, 0, 1767225600050},
-      {0, IpAddress::v4(0xC6130002), 443, PortState::closed, Reason::rst, 63, 0, 0, 1767225600200},
-      {0, IpAddress::v4(0xC6130001), 80, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600123},
-      {0, kV6Named, 443, PortState::closed, Reason::rst, 64, 0, 0, 1767225600600},
-      {0, IpAddress::v4(0xC6130001), 113, PortState::filtered, Reason::icmp_unreach, 64, 0, 1, 1767225600300},
-      {0, kV6Host, 113, PortState::filtered, Reason::icmp_unreach, 57, 0, 4, 1767225601700},
-      {0, IpAddress::v4(0xC6130003), 25, PortState::filtered, Reason::no_response, 0, 0, 0, 1767225601000},
-      {0, IpAddress::v4(0xC6130001), 22, PortState::open, Reason::syn_ack, 64, 64240, 0, 1767225600400}};
+      tcp(0, kV6Host, 80, PortState::open, tcp_reason::syn_ack, 57, 28800, 0, 1767225600050),
+      tcp(0, IpAddress::v4(0xC6130002), 443, PortState::closed, tcp_reason::rst, 63, 0, 0, 1767225600200),
+      tcp(0, IpAddress::v4(0xC6130001), 80, PortState::open, tcp_reason::syn_ack, 64, 64240, 0, 1767225600123),
+      tcp(0, kV6Named, 443, PortState::closed, tcp_reason::rst, 64, 0, 0, 1767225600600),
+      tcp(0, IpAddress::v4(0xC6130001), 113, PortState::filtered, tcp_reason::icmp_unreach, 64, 0, 1, 1767225600300),
+      tcp(0, kV6Host, 113, PortState::filtered, tcp_reason::icmp_unreach, 57, 0, 4, 1767225601700),
+      tcp(0, IpAddress::v4(0xC6130003), 25, PortState::filtered, Reason::no_response, 0, 0, 0, 1767225601000),
+      tcp(0, IpAddress::v4(0xC6130001), 22, PortState::open, tcp_reason::syn_ack, 64, 64240, 0, 1767225600400)};
 }
 
-inline ScanTotals totals() { return {1767225605000, 3, 2, 3, false}; }
+inline ScanTotals totals() { return {1767225605000, 3, 2, 3, 0, false}; }
 
 inline void write_all(std::string_view format, std::FILE* f, const std::vector<Result>& results,
                       const ScanInfo& scan = info()) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/output/writer.hpp"
+#include "engine/probes/registry.hpp"
 #include "writer_fixture.hpp"
 
 namespace synscan {
@@ -15,13 +16,18 @@ namespace {
 
 using namespace writer_fixture;
 
-TEST(Services, ParsesTcpEntriesOnly) {
+// A table per protocol word: a TCP name never answers for UDP, nor the other way round.
+TEST(Services, ParsesATablePerProtocol) {
   EXPECT_EQ(services().tcp(22), "ssh");
   EXPECT_EQ(services().tcp(80), "http");
   EXPECT_EQ(services().tcp(113), "auth");
   EXPECT_EQ(services().tcp(999), "");
+  EXPECT_EQ(services().name("udp", 999), "only-udp");
+  EXPECT_EQ(services().name("udp", 443), "https");
+  EXPECT_EQ(services().name("udp", 22), "");
+  EXPECT_EQ(services().name("", 22), "");
   EXPECT_EQ(services().tcp(8080), "");
-  EXPECT_EQ(services().size(), 5u);
+  EXPECT_EQ(services().size(), 8u);  // 5 tcp, 3 udp; 70000/tcp is no port
 }
 
 TEST(Services, SystemDatabaseHasTheUsualNames) {
@@ -180,22 +186,32 @@ TEST(Writers, GrepableGolden) {
       "# synscan done at Thu Jan  1 00:00:05 2026 -- 3 open, 2 closed, 3 filtered\n");
 }
 
-TEST(Writers, ProtocolComesFromScanInfo) {
-  // The writers print the probe module's protocol, never a word of their own. The service table holds TCP
-  // names only, so another protocol gets no service names.
-  ScanInfo udp = info();
-  udp.protocol = "udp";
-  const std::vector<Result> one = {sample()[0]};
-  EXPECT_EQ(render("list", one, udp), "open udp 80 2001:2:0:1::364\n");
-  EXPECT_EQ(nlohmann::json::parse(render("ndjson", one, udp))["proto"], "udp");
-  EXPECT_FALSE(nlohmann::json::parse(render("ndjson", one, udp)).contains("service"));
-  EXPECT_EQ(parse_csv(render("csv", one, udp))[1][2], "udp");
-  EXPECT_NE(render("grepable", one, udp).find("Host: 2001:2:0:1::364 ()\tPorts: 80/open/udp/////\n"),
-            std::string::npos);
-  const std::string xml = render("xml", one, udp);
-  EXPECT_NE(xml.find("<scaninfo type=\"syn\" protocol=\"udp\""), std::string::npos);
-  EXPECT_NE(xml.find("<port protocol=\"udp\" portid=\"80\">"), std::string::npos);
-  EXPECT_EQ(xml.find("tcp"), std::string::npos);
+// The writers print each result's module's words (Vocabulary), never words of their own: an ICMP echo result
+// has no port in any format, its states are up/down, and the XML host is up by its echo reply.
+TEST(Writers, WordsComeFromTheResultsModule) {
+  Result echo = sample()[0];
+  echo.proto = *protocol_by_name("icmp_echo");
+  echo.port = 0;
+  echo.reason = Reason{1};  // echo-reply
+  echo.from_icmp = false;
+  const std::vector<Result> one = {echo};
+  EXPECT_EQ(render("list", one), "up icmp 2001:2:0:1::364\n");
+  const nlohmann::json j = nlohmann::json::parse(render("ndjson", one));
+  EXPECT_EQ(j["proto"], "icmp");
+  EXPECT_EQ(j["state"], "up");
+  EXPECT_EQ(j["reason"], "echo-reply");
+  EXPECT_FALSE(j.contains("port"));
+  EXPECT_FALSE(j.contains("window"));  // TCP's extra field
+  EXPECT_EQ(parse_csv(render("csv", one))[1][1], "");
+  EXPECT_EQ(parse_csv(render("csv", one))[1][2], "icmp");
+  EXPECT_NE(render("grepable", one).find("Host: 2001:2:0:1::364 ()\tStatus: Up\n"), std::string::npos);
+  const std::string xml = render("xml", one);
+  EXPECT_NE(xml.find("<status state=\"up\" reason=\"echo-reply\""), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<port "), std::string::npos) << xml;
+  Result down = echo;
+  down.state = PortState::filtered;
+  down.reason = Reason::no_response;
+  EXPECT_NE(render("xml", {down}).find("<status state=\"down\" reason=\"no-response\""), std::string::npos);
 }
 
 }  // namespace

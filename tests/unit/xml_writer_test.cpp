@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
 #include "writer_fixture.hpp"
 
@@ -111,9 +112,9 @@ TEST(XmlWriter, NdiffReadsBothFamilies) {
   const std::string before = render_to_file("xml", "ndiff-before.xml");
   std::vector<Result> later = sample();
   later[0].state = PortState::closed;  // 2001:2:0:1::364 port 80
-  later[0].reason = Reason::rst;
-  later.push_back({0, IpAddress::v6(make_ipv6(0x2001'0002'0000'0000ULL, 0xFF)), 22, PortState::open,
-                   Reason::syn_ack, 64, 64800, 0, 1767225602000});
+  later[0].reason = tcp_reason::rst;
+  later.push_back(tcp(0, IpAddress::v6(make_ipv6(0x2001'0002'0000'0000ULL, 0xFF)), 22, PortState::open,
+                      tcp_reason::syn_ack, 64, 64800, 0, 1767225602000));
   const std::string after = render_to_file("xml", "ndiff-after.xml", later);
 
   const auto [same, same_status] = shell_output("ndiff " + before + " " + before);

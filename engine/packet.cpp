@@ -1,12 +1,10 @@
-#include "engine/reply_parser.hpp"
+// preprocess(): the link layer and IPv4 (RFC 791, RFC 792); IPv6 in packet_ipv6.cpp.
+#include "engine/packet.hpp"
 
 #include "engine/packet_reader.hpp"
-#include "engine/reply_parser_detail.hpp"
 
 namespace synscan {
 namespace {
-
-using reply_detail::kProtoTcp;
 
 constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
 constexpr std::uint16_t kEthertypeIpv6 = 0x86dd;
@@ -19,18 +17,9 @@ constexpr std::size_t kSllProtocolOffset = 14;
 constexpr std::size_t kSll2HeaderBytes = 20;  // DLT_LINUX_SLL2: protocol is the first 2 bytes
 constexpr std::size_t kSll2ProtocolOffset = 0;
 
-constexpr std::uint8_t kProtoIcmp = 1;
 constexpr std::size_t kIpv4MinHeaderBytes = 20;
-constexpr std::size_t kIcmpHeaderBytes = 8;  // type, code, checksum, 4 unused bytes (RFC 792)
-constexpr std::uint8_t kIcmpDestUnreachable = 3;
+constexpr std::size_t kIcmpHeaderBytes = 8;  // type, code, checksum, 4 bytes that depend on the type (RFC 792)
 constexpr std::uint16_t kFragmentOffsetMask = 0x1fff;
-
-/// ICMP destination-unreachable codes that nmap -sS reads as "filtered" (RFC 792, RFC 1812 5.2.7.1):
-/// net, host, protocol, port unreachable, and the three "administratively prohibited" codes. Code 4
-/// (fragmentation needed) and the rest say nothing about a firewall.
-constexpr bool is_filtering_code(std::uint8_t code) noexcept {
-  return code <= 3 || code == 9 || code == 10 || code == 13;
-}
 
 /// Strips the link layer: `network` gets the bytes from the IP header to the end of the frame and `ethertype`
 /// what carries them (0x0800 or 0x86dd for the caller to read on; anything else it drops). A raw_ip frame has
@@ -79,6 +68,7 @@ bool strip_link(std::span<const std::uint8_t> frame, LinkType link, std::span<co
 struct Ipv4View {
   std::uint8_t ttl;
   std::uint8_t protocol;
+  std::uint16_t id;
   std::uint16_t fragment_offset;  // in 8-byte units
   Ipv4 src;
   Ipv4 dst;
@@ -98,13 +88,11 @@ struct Ipv4View {
   if (header_bytes < kIpv4MinHeaderBytes || bytes.size() < header_bytes) return std::nullopt;
 
   Ipv4View v{};
-  std::uint16_t total_length = 0;
-  std::uint16_t flags_fragment = 0;
   // The length check above makes every read below succeed; value_or keeps that local reasoning honest.
   (void)r.skip(1);  // DSCP/ECN
-  total_length = r.read_u16().value_or(0);
-  (void)r.skip(2);  // identification
-  flags_fragment = r.read_u16().value_or(0);
+  const std::uint16_t total_length = r.read_u16().value_or(0);
+  v.id = r.read_u16().value_or(0);
+  const std::uint16_t flags_fragment = r.read_u16().value_or(0);
   v.ttl = r.read_u8().value_or(0);
   v.protocol = r.read_u8().value_or(0);
   (void)r.skip(2);  // header checksum
@@ -121,41 +109,46 @@ struct Ipv4View {
   return v;
 }
 
-std::optional<Reply> parse_icmp(const Ipv4View& ip) noexcept {
-  PacketReader r(ip.payload);
-  const auto type = r.read_u8();
-  const auto code = r.read_u8();
-  if (!type || !code || *type != kIcmpDestUnreachable || !is_filtering_code(*code)) return std::nullopt;
-  if (!r.skip(kIcmpHeaderBytes - 2)) return std::nullopt;
-
+/// The ICMP part of `p` (p.transport is the ICMP message): its type and code, and for a destination
+/// unreachable the quoted probe. False for a message shorter than its header.
+bool read_icmp(Packet& p) noexcept {
+  PacketReader r(p.transport);
+  if (r.remaining() < kIcmpHeaderBytes) return false;
+  p.icmp_type = r.read_u8().value_or(0);
+  p.icmp_code = r.read_u8().value_or(0);
+  if (p.icmp_type != kIcmpDestUnreachable) return true;
+  (void)r.skip(kIcmpHeaderBytes - 2);
   const auto quoted = read_ipv4(r.rest(), /*whole_datagram=*/false);
-  // A quoted non-first fragment would not start with the TCP header; our probes are never fragmented.
-  if (!quoted || quoted->protocol != kProtoTcp || quoted->fragment_offset != 0) return std::nullopt;
-  return reply_detail::parse_quoted_tcp(quoted->payload, IpAddress::v4(quoted->src),
-                                        IpAddress::v4(quoted->dst), ip.ttl, *code);
+  // A quoted non-first fragment would not start with the upper-layer header; our probes are never fragmented.
+  if (quoted && quoted->fragment_offset == 0) {
+    p.quote = QuotedProbe{IpAddress::v4(quoted->src), IpAddress::v4(quoted->dst), quoted->protocol,
+                          quoted->payload};
+  }
+  return true;
 }
 
-std::optional<Reply> parse_ipv4(std::span<const std::uint8_t> bytes) noexcept {
+std::optional<Packet> preprocess_ipv4(std::span<const std::uint8_t> bytes) noexcept {
   const auto ip = read_ipv4(bytes, /*whole_datagram=*/true);
   if (!ip || ip->fragment_offset != 0) return std::nullopt;
-  switch (ip->protocol) {
-    case kProtoTcp:
-      return reply_detail::parse_tcp(ip->payload, IpAddress::v4(ip->src), IpAddress::v4(ip->dst), ip->ttl);
-    case kProtoIcmp:
-      return parse_icmp(*ip);
-    default:
-      return std::nullopt;
-  }
+  Packet p;
+  p.src = IpAddress::v4(ip->src);
+  p.dst = IpAddress::v4(ip->dst);
+  p.ttl = ip->ttl;
+  p.ip_id = ip->id;
+  p.protocol = ip->protocol;
+  p.transport = ip->payload;
+  if (p.protocol == kIpProtoIcmp && !read_icmp(p)) return std::nullopt;
+  return p;
 }
 
 }  // namespace
 
-std::optional<Reply> parse_reply(std::span<const std::uint8_t> frame, LinkType link) noexcept {
+std::optional<Packet> preprocess(std::span<const std::uint8_t> frame, LinkType link) noexcept {
   std::span<const std::uint8_t> network;
   std::uint16_t ethertype = 0;
   if (!strip_link(frame, link, network, ethertype)) return std::nullopt;
-  if (ethertype == kEthertypeIpv4) return parse_ipv4(network);
-  if (ethertype == kEthertypeIpv6) return reply_detail::parse_ipv6(network);
+  if (ethertype == kEthertypeIpv4) return preprocess_ipv4(network);
+  if (ethertype == kEthertypeIpv6) return packet_detail::preprocess_ipv6(network);
   return std::nullopt;
 }
 

@@ -1,14 +1,26 @@
-#include "engine/reply_validator.hpp"
+#include "engine/probes/tcp_validator.hpp"
 
 #include <stdexcept>
 #include <string>
 
 namespace synscan {
 
+namespace {
+const ProbeBlock& first_block(const ProbeSpace& space) {
+  if (space.blocks().empty()) throw std::invalid_argument("reply validator: an empty probe space");
+  return space.blocks().front();
+}
+}  // namespace
+
 ReplyValidator::ReplyValidator(const ProbeSpace& space, SynCookie cookie, std::optional<IpAddress> local_v4,
                                std::optional<IpAddress> local_v6, std::uint16_t source_port_first,
                                std::uint16_t source_port_last)
-    : space_(&space),
+    : ReplyValidator(first_block(space), cookie, local_v4, local_v6, source_port_first, source_port_last) {}
+
+ReplyValidator::ReplyValidator(const ProbeBlock& block, SynCookie cookie, std::optional<IpAddress> local_v4,
+                               std::optional<IpAddress> local_v6, std::uint16_t source_port_first,
+                               std::uint16_t source_port_last)
+    : block_(&block),
       cookie_(cookie),
       local_v4_(local_v4 ? std::optional<Ipv4>(local_v4->ipv4()) : std::nullopt),
       local_v6_(local_v6 ? std::optional<Ipv6>(local_v6->ipv6()) : std::nullopt),
@@ -29,7 +41,7 @@ ReplyValidator::ReplyValidator(const ProbeSpace& space, SynCookie cookie, std::o
   const Ipv4 target = reply.target_ip.ipv4();
   if (reply.cookie_echo != cookie_(*local_v4_, target, reply.local_port, reply.target_port))
     return std::nullopt;
-  return space_->targets().index_of(target);
+  return block_->targets().index_of(target);
 }
 
 std::optional<std::uint64_t> ReplyValidator::match_v6(const Reply& reply) const noexcept {
@@ -37,7 +49,7 @@ std::optional<std::uint64_t> ReplyValidator::match_v6(const Reply& reply) const 
   const Ipv6 target = reply.target_ip.ipv6();
   if (reply.cookie_echo != cookie_.v6(*local_v6_, target, reply.local_port, reply.target_port))
     return std::nullopt;
-  return space_->targets().index_of(reply.target_ip);
+  return block_->targets().index_of(reply.target_ip);
 }
 
 std::optional<Result> ReplyValidator::validate(const Reply& reply, std::int64_t ts_ms) const noexcept {
@@ -54,28 +66,32 @@ std::optional<Result> ReplyValidator::validate(const Reply& reply, std::int64_t 
   // A matching cookie for a target outside the space can only come from another scan keyed alike (a resumed
   // or sharded run): still not a probe of this space, so it is not reported.
   if (!target_index) return std::nullopt;
-  const auto port_index = space_->ports().index_of(reply.target_port);
+  const auto port_index = block_->ports().index_of(reply.target_port);
   if (!port_index) return std::nullopt;
   Result r;
-  r.index = std::uint64_t{*port_index} * space_->targets().size() + *target_index;  // ProbeSpace's numbering
+  r.index = block_->index_at(*target_index, *port_index);  // ProbeSpace's numbering
   r.ip = reply.target_ip;
   r.port = reply.target_port;
+  r.proto = block_->proto();
   r.ttl = reply.ttl;
-  r.window = reply.window;
+  r.extra = reply.window;
   r.icmp_code = reply.icmp_code;
   r.ts_ms = ts_ms;
   switch (reply.kind) {
     case ReplyKind::syn_ack:
       r.state = PortState::open;
-      r.reason = Reason::syn_ack;
+      r.reason = tcp_reason::syn_ack;
+      r.answered = true;
       return r;
     case ReplyKind::rst:
       r.state = PortState::closed;
-      r.reason = Reason::rst;
+      r.reason = tcp_reason::rst;
+      r.answered = true;
       return r;
     case ReplyKind::icmp_unreach:
       r.state = PortState::filtered;
-      r.reason = Reason::icmp_unreach;
+      r.reason = tcp_reason::icmp_unreach;
+      r.from_icmp = true;
       return r;
   }
   return std::nullopt;

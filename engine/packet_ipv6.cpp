@@ -1,43 +1,28 @@
-// parse_reply's IPv6 part: the IPv6 header (RFC 8200), its extension-header chain, TCP and ICMPv6 (RFC 4443).
-#include <bit>
-#include <cstring>
-
+// preprocess()'s IPv6 part: the IPv6 header (RFC 8200), its extension-header chain and ICMPv6 (RFC 4443).
+#include "engine/packet.hpp"
 #include "engine/packet_reader.hpp"
-#include "engine/reply_parser_detail.hpp"
 
-namespace synscan::reply_detail {
+namespace synscan::packet_detail {
 namespace {
 
 constexpr std::size_t kIpv6HeaderBytes = 40;
 constexpr std::size_t kFragmentHeaderBytes = 8;
-constexpr std::size_t kIcmpv6HeaderBytes = 8;  // type, code, checksum, 4 unused bytes (RFC 4443 3.1)
+constexpr std::size_t kIcmpv6HeaderBytes = 8;  // type, code, checksum, 4 bytes that depend on the type
 
 // Next Header values (IANA "Assigned Internet Protocol Numbers"; RFC 8200 4, RFC 4302).
 constexpr std::uint8_t kNextHopByHop = 0;
 constexpr std::uint8_t kNextRouting = 43;
 constexpr std::uint8_t kNextFragment = 44;
 constexpr std::uint8_t kNextAuthentication = 51;
-constexpr std::uint8_t kNextIcmpv6 = 58;
 constexpr std::uint8_t kNextDestinationOptions = 60;
 
-// A reply to a SYN carries none in practice. RFC 8200 4.1 has each extension header at most once (destination
-// options at most twice): hop-by-hop, destination options, routing, fragment and AH are 6 walked here (ESP is
-// opaque and ends the walk). 8 leaves room for that and bounds the walk on crafted input.
+// A reply carries none in practice. RFC 8200 4.1 has each extension header at most once (destination options at
+// most twice): hop-by-hop, destination options, routing, fragment and AH are 6 walked here (ESP is opaque and
+// ends the walk). 8 leaves room for that and bounds the walk on crafted input.
 constexpr int kMaxExtensionHeaders = 8;
 
-constexpr std::uint8_t kIcmpv6DestUnreachable = 1;
 // The fragment header's 13-bit offset, above 2 reserved bits and the M flag (RFC 8200 4.5).
 constexpr std::uint16_t kFragmentOffsetMask = 0xfff8;
-
-/// ICMPv6 destination-unreachable codes (RFC 4443 3.1) read as "filtered", as nmap -sS reads them
-/// (scan_engine_raw.cc): 0 no route, 1 administratively prohibited, 2 beyond scope of source address, 3
-/// address unreachable, 4 port unreachable, 5 source address failed ingress/egress policy, 6 reject route.
-/// Code 2 is kept although it blames our source address's scope rather than a filter: like 0 and 6 it says
-/// the probe cannot reach the target on this path, which is what filtered means, and reporting it with its
-/// code tells the user why (a link-local or ULA source used toward a global target) instead of leaving
-/// silence. Codes 7 (error in the source routing header, RFC 6554) and 8 (headers too long, RFC 8883) answer
-/// a malformed probe, not a path: ignored, as the IPv4 path ignores "fragmentation needed".
-constexpr bool is_filtering_code(std::uint8_t code) noexcept { return code <= 6; }
 
 /// What the fixed IPv6 header says, before the extension headers are walked.
 struct Ipv6View {
@@ -51,9 +36,8 @@ struct Ipv6View {
 
 /// Reads the fixed 40-byte IPv6 header (RFC 8200 3). With `whole_datagram` the payload length is respected:
 /// the bytes after it are link padding, a frame shorter than it is truncated (nullopt); a jumbogram's 0 (RFC
-/// 2675) leaves an empty payload, which no reply is. An ICMPv6 error's quote is cut short by design and some
-/// routers rewrite the quoted header, so there the quoted payload length is not trusted and only the header
-/// must fit.
+/// 2675) leaves an empty payload. An ICMPv6 error's quote is cut short by design and some routers rewrite the
+/// quoted header, so there the quoted payload length is not trusted and only the header must fit.
 std::optional<Ipv6View> read_ipv6(std::span<const std::uint8_t> bytes, bool whole_datagram) noexcept {
   PacketReader r(bytes);
   if (r.remaining() < kIpv6HeaderBytes) return std::nullopt;
@@ -81,7 +65,7 @@ std::optional<Ipv6View> read_ipv6(std::span<const std::uint8_t> bytes, bool whol
 /// Walks the extension headers of `v` (RFC 8200 4): hop-by-hop options (only first, RFC 8200 4.3), routing,
 /// destination options (length in 8-byte units after the first 8), fragment (8 bytes) and AH (length in
 /// 4-byte units after the first 8, RFC 4302 2.2). On true, v.next_header is the upper-layer protocol (or 59,
-/// No Next Header, ESP 50, or any other protocol number, which the caller drops) and v.payload starts at its
+/// No Next Header, ESP 50, or any other protocol number, which the modules ignore) and v.payload starts at its
 /// header. False for a header running past the payload, hop-by-hop anywhere but first, more than
 /// kMaxExtensionHeaders, or a non-first fragment (offset != 0: it does not start with the upper-layer
 /// header). A first fragment (offset 0, M set) is read on: RFC 8200 4.5 puts the whole header chain and the
@@ -124,35 +108,35 @@ bool walk_extension_headers(Ipv6View& v) noexcept {
   }
 }
 
-/// An ICMPv6 destination unreachable (RFC 4443 3.1) quoting our probe: the quoted IPv6 header, its extension
-/// headers if any, then at least 8 bytes of TCP (RFC 4443 2.4 (c) quotes as much of the probe as fits in the
-/// minimum MTU, so all of it).
-std::optional<Reply> parse_icmpv6(const Ipv6View& ip) noexcept {
-  PacketReader r(ip.payload);
-  const auto type = r.read_u8();
-  const auto code = r.read_u8();
-  if (!type || !code || *type != kIcmpv6DestUnreachable || !is_filtering_code(*code)) return std::nullopt;
-  if (!r.skip(kIcmpv6HeaderBytes - 2)) return std::nullopt;
-
+/// The ICMPv6 part of `p`: type and code, and for a destination unreachable (RFC 4443 3.1) the quoted probe.
+bool read_icmpv6(Packet& p) noexcept {
+  PacketReader r(p.transport);
+  if (r.remaining() < kIcmpv6HeaderBytes) return false;
+  p.icmp_type = r.read_u8().value_or(0);
+  p.icmp_code = r.read_u8().value_or(0);
+  if (p.icmp_type != kIcmpv6DestUnreachable) return true;
+  (void)r.skip(kIcmpv6HeaderBytes - 2);
   auto quoted = read_ipv6(r.rest(), /*whole_datagram=*/false);
-  if (!quoted || !walk_extension_headers(*quoted) || quoted->next_header != kProtoTcp) return std::nullopt;
-  return parse_quoted_tcp(quoted->payload, IpAddress::v6(quoted->src), IpAddress::v6(quoted->dst),
-                          ip.hop_limit, *code);
+  if (quoted && walk_extension_headers(*quoted)) {
+    p.quote = QuotedProbe{IpAddress::v6(quoted->src), IpAddress::v6(quoted->dst), quoted->next_header,
+                          quoted->payload};
+  }
+  return true;
 }
 
 }  // namespace
 
-std::optional<Reply> parse_ipv6(std::span<const std::uint8_t> packet) noexcept {
-  auto ip = read_ipv6(packet, /*whole_datagram=*/true);
+std::optional<Packet> preprocess_ipv6(std::span<const std::uint8_t> bytes) noexcept {
+  auto ip = read_ipv6(bytes, /*whole_datagram=*/true);
   if (!ip || !walk_extension_headers(*ip)) return std::nullopt;
-  switch (ip->next_header) {
-    case kProtoTcp:
-      return parse_tcp(ip->payload, IpAddress::v6(ip->src), IpAddress::v6(ip->dst), ip->hop_limit);
-    case kNextIcmpv6:
-      return parse_icmpv6(*ip);
-    default:
-      return std::nullopt;
-  }
+  Packet p;
+  p.src = IpAddress::v6(ip->src);
+  p.dst = IpAddress::v6(ip->dst);
+  p.ttl = ip->hop_limit;
+  p.protocol = ip->next_header;
+  p.transport = ip->payload;
+  if (p.protocol == kIpProtoIcmpv6 && !read_icmpv6(p)) return std::nullopt;
+  return p;
 }
 
-}  // namespace synscan::reply_detail
+}  // namespace synscan::packet_detail
