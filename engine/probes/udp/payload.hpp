@@ -73,14 +73,17 @@ void write_cookie(AnswerKind kind, CookieSlot slot, std::uint64_t cookie,
 /// What `answer` (a UDP payload received from the probed address and port) echoes in the cookie field, in the
 /// form cookie_field_value gives, or nullopt when the answer is not shaped like a reply of `kind` (DNS/mDNS/
 /// NetBIOS: not a response (QR) to a standard query; NTP: not a server-mode packet; SNMP: not a
-/// GetResponse-PDU, or a request-id that is negative or wider than 32 bits; IKE: no ISAKMP v1/v2 header;
+/// GetResponse-PDU, or a request-id that is negative or wider than 32 bits; IKE: no ISAKMP v1/v2 header whose
+/// Length fits the datagram, or a main mode reply without a responder cookie;
 /// CoAP: not an ACK that carries a 6-byte token (an empty ACK or a RST echoes only the 16-bit message id: not
 /// accepted); OpenVPN: not a HARD_RESET_SERVER or ACK that acknowledges a session; memcached: not a first
 /// datagram of a VERSION or error line; SSDP: not an "HTTP/1.x" response). Protocols are parsed (BER, DNS
 /// header, OpenVPN ack array), never read at a fixed offset blindly: an SNMP agent may re-encode the INTEGER
 /// minimally. slot.bytes == 0 (SSDP, generic, or a slot-less payload of any kind): 0 for any answer shaped
 /// like `kind`'s (generic: every datagram, the empty one included), so the caller compares with
-/// cookie_field_value (also 0). Total on any bytes, no allocation, no throw, never reads outside `answer`.
+/// cookie_field_value (also 0). generic with a slot (a user payload sent to a service that echoes datagrams
+/// back): the answer's bytes at the slot, nullopt when the answer is shorter.
+/// Total on any bytes, no allocation, no throw, never reads outside `answer`.
 std::optional<std::uint64_t> echoed_cookie(AnswerKind kind, CookieSlot slot,
                                            std::span<const std::uint8_t> answer) noexcept;
 
