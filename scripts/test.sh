@@ -31,10 +31,10 @@ if [[ ${SYNSCAN_TEST_SANITIZE:-1} != 0 ]]; then
     ctest --test-dir "$asan_dir" --output-on-failure --no-tests=error -L '^unit$' -j"$(nproc)" || status=1
 fi
 
-# The fuzzers (libFuzzer over parse_reply + ReplyValidator, and the banner parsers; clang from install-deps.sh) for
-# FUZZ_SECONDS (default 60): a crash, leak or sanitizer report fails the run.
+# The fuzzers (libFuzzer over parse_reply + ReplyValidator, the banner parsers and the UDP answer parsers; clang
+# from install-deps.sh) for FUZZ_SECONDS (default 60): a crash, leak or sanitizer report fails the run.
 fuzz_seconds=${FUZZ_SECONDS:-60}
-echo "== fuzzing the reply parser and validator, then the banner parsers, for ${fuzz_seconds} s in all" >&2
+echo "== fuzzing the reply parser and validator, the banner parsers, then the UDP answer parsers, for ${fuzz_seconds} s in all" >&2
 fuzz_log=$(mktemp)
 if scripts/fuzz.sh "$fuzz_seconds" >"$fuzz_log" 2>&1; then
   grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$fuzz_log" >&2 || true
