@@ -21,7 +21,13 @@ SYNSCAN_PACKAGES=(
   # the services lab (lab.sh up --services, scripts/lab_services.sh): real servers run inside its target
   # namespace from configs in the lab's state dir, and the certificate made at lab start
   nginx dropbear-bin vsftpd socat openssl
+  # the UDP lab (lab.sh up --udp, scripts/lab_udp.sh): DNS, NTP and SNMP servers run inside its target namespace
+  # (dnsmasq-base is the binary without Debian's service), and the clients of its self-check (dig, snmpget, ping)
+  dnsmasq-base chrony snmpd snmp bind9-dnsutils iputils-ping
 )
+# Daemons whose Debian packages start and enable a service in the root namespace on install. The lab runs its own
+# copies inside its namespaces only; none may run (or answer) on the host. See keep_daemons_down below.
+SYNSCAN_NO_START_SERVICES=(chrony snmpd)
 # kubectl renders scripts/k8s (kubectl kustomize) for tests/e2e/test_shards.sh. Debian 12's kubernetes-client
 # (1.20, kustomize v2) renders it; a kubectl already on PATH (e.g. from Google's or Kubernetes' own packages, which
 # would conflict with it over /usr/bin/kubectl) is used as it is.
@@ -57,9 +63,42 @@ if ((EUID != 0)); then
   exit 1
 fi
 
+# While apt installs, a policy-rc.d that answers 101 ("action forbidden") keeps every package's postinst from starting
+# its service through invoke-rc.d or deb-systemd-invoke (Debian's policy-rc.d interface), with or without systemd.
+# An existing policy-rc.d (e.g. a container's own) is left as it is.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\n# synscan install-deps.sh: no service starts during this install\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  own_policy=1
+  trap 'rm -f -- "$policy"' EXIT
+fi
+
+# keep_daemons_down PKG...: for the given freshly installed packages, stops and disables their service where systemd
+# runs (the packages enable it for the next boot); without systemd (a container) policy-rc.d was enough, nothing to
+# enable at boot. A service that was installed before this run is not touched (the machine's own chrony stays).
+keep_daemons_down() {
+  local pkg
+  [[ -d /run/systemd/system ]] || return 0
+  for pkg in "$@"; do
+    systemctl disable --now "$pkg" >/dev/null 2>&1 || echo "install-deps: could not disable $pkg's service" >&2
+  done
+}
+
+fresh_daemons=()
+for pkg in "${SYNSCAN_NO_START_SERVICES[@]}"; do
+  [[ " ${missing[*]} " == *" $pkg "* ]] && fresh_daemons+=("$pkg")
+done
+
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends "${SYNSCAN_PACKAGES[@]}"
+keep_daemons_down "${fresh_daemons[@]}"
+if ((own_policy)); then
+  rm -f -- "$policy"
+  trap - EXIT
+fi
 
 mapfile -t missing < <(missing_packages)
 if ((${#missing[@]} != 0)); then

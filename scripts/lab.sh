@@ -8,7 +8,7 @@
 #              route 2001:2:0:1::/64 via 2001:2::2                   local route 2001:2:0:1::/64 dev lo (answer
 #                                                                    for the whole blocks), listeners, nftables
 #
-# Usage: lab.sh up [--services] [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
+# Usage: lab.sh up [--services] [--udp [--udp-icmp-limit RATE/s,BURST]] [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
 #        | clean [--force] [NAME...] | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
 #        | impair NAME KIND [ARGS]
 #   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
@@ -17,6 +17,11 @@
 #                is a manual one (`L=$(lab.sh up)` at a prompt): never removed as stale, only by down or clean.
 #                --services (or SYNSCAN_LAB_SERVICES=1): a services lab, real servers (nginx, Dropbear, vsftpd) on
 #                its open ports and a silent and a resetting port; scripts/lab_services.sh says which and why.
+#                --udp (or SYNSCAN_LAB_UDP=1): a UDP lab too, real servers (dnsmasq, chrony, snmpd) on UDP 53 123
+#                161 of every address, a dropped and a rejected UDP port, the kernel's port unreachable elsewhere,
+#                and addresses that do not answer ICMP echo; scripts/lab_udp.sh says which and why.
+#                --udp-icmp-limit RATE/s,BURST: each target address sends at most RATE ICMP errors per second
+#                (bucket BURST), as a real host does (Linux: 1/s,6); default: no limit, every probe answered.
 #   down         kills the lab's processes, deletes both namespaces and the state dir; no error if gone.
 #   exec         runs CMD in the scanner namespace (exec-target: in the target namespace).
 #   truth        prints the path of the lab's truth.json.
@@ -48,6 +53,19 @@
 # A services lab (up --services) has the same filtered ports and blocks; its open ports are those of
 # scripts/lab_services.sh (21 22 80 443 8080 9000 9001) and its truth.json has "services": the expected service
 # per port (scripts/lab_services.sh documents the keys).
+#
+# A UDP lab (up --udp) adds "udp" and "echo" to truth.json (scripts/lab_udp.sh documents the ports):
+#   "udp": {"open_ports", "drop_ports", "reject_ports", "closed_examples" (ports nothing binds: closed, like
+#           every port not listed), "reject_icmp": {"ipv4": {type, code, name}, "ipv6": ...} (what reject_ports
+#           get), "port_unreach_icmp": {"ipv4": {type, code}, "ipv6": ...}, "icmp_limit": null or
+#           {"rate_per_s", "burst"} (at lab start), "services": per open port (a string key) {"name" (as
+#           /etc/services and nmap name it: domain, ntp, snmp), "product", "version", and what its answer holds:
+#           "version_bind", "stratum", "community" + "sysdescr"}, "rules": first match wins, the lab's drop
+#           blocks first (open|filtered), then open (udp-response), drop (open|filtered, no-response), reject
+#           (filtered, icmp-unreach), otherwise closed (port-unreach)}
+#   "echo": {"dead_blocks": {"ipv4": [...], "ipv6": [...]} (echo requests dropped), "rules": in dead_blocks ->
+#           down (no-response), otherwise up (echo-reply)}
+# tests/e2e/check_udp_truth.py reads them.
 #
 # truth.json: the IPv4 keys as before (scanner_ip, next_hop, block, *_ports, drop_blocks, rules), plus
 #   "families": ["ipv4", "ipv6"]     the families this lab answers in (["ipv4"] on a kernel without IPv6)
@@ -91,6 +109,8 @@ LAB_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly LAB_SCRIPT_DIR
 # shellcheck source=scripts/lab_services.sh
 source "$LAB_SCRIPT_DIR/lab_services.sh"
+# shellcheck source=scripts/lab_udp.sh
+source "$LAB_SCRIPT_DIR/lab_udp.sh"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
@@ -245,9 +265,14 @@ ports_json() {
 # json_icmp TYPE CODE NAME: the JSON object of a reject's ICMP message.
 json_icmp() { printf '{"type": %s, "code": %s, "name": "%s"}' "$1" "$2" "$3"; }
 
-# write_truth NAME FILE IPV6 SERVICES: the IPv6 part only when IPV6 is 1, the services when SERVICES is 1.
+# write_truth NAME FILE IPV6 SERVICES UDP [LIMIT]: the IPv6 part only when IPV6 is 1, the services when SERVICES
+# is 1, the UDP and echo parts when UDP is 1 (LIMIT: its ICMP error limit, "RATE BURST", or empty).
 write_truth() {
-  local name=$1 file=$2 ipv6=$3 families='"ipv4"' v6='' open=("${LAB_OPEN_PORTS[@]}") services=
+  local name=$1 file=$2 ipv6=$3 families='"ipv4"' v6='' open=("${LAB_OPEN_PORTS[@]}") services='' udp=''
+  if (($5)); then
+    udp=",
+$(lab_udp_truth_json "$ipv6" "${6:-}")"
+  fi
   if (($4)); then
     open=("${LAB_SVC_OPEN_PORTS[@]}")
     services=",
@@ -284,7 +309,7 @@ write_truth() {
     {"match": "port in drop_ports", "state": "filtered", "reason": "no-response"},
     {"match": "port in reject_ports", "state": "filtered", "reason": "icmp-unreach"},
     {"match": "otherwise", "state": "closed", "reason": "rst"}
-  ]$v6$services
+  ]$v6$services$udp
 }
 EOF
   mv -f "$file.tmp" "$file"
@@ -343,7 +368,7 @@ ns_sysctls() {
 
 # Builds the namespaces, link, routes, sysctls, firewall and listeners of lab NAME (state dir exists).
 build_lab() {
-  local name=$1 scan=$1-scan tgt=$1-tgt dir=$LAB_STATE_ROOT/$1 python ipv6=0 ns services=0
+  local name=$1 scan=$1-scan tgt=$1-tgt dir=$LAB_STATE_ROOT/$1 python ipv6=0 ns services=0 udp=0
   python=$(lab_python)
   lab_ipv6_wanted && ipv6=1
 
@@ -416,6 +441,10 @@ EOF
     lab_services_start "$dir" "$tgt" "$ipv6"
     mapfile -t listener_ports < <(lab_services_listener_specs)
   fi
+  if lab_udp_wanted; then
+    udp=1
+    lab_udp_start "$dir" "$tgt" "$ipv6"
+  fi
   ip netns exec "$tgt" setsid "$python" "$LAB_SCRIPT_DIR/lab_listener.py" "${listener_args[@]}" \
     "$dir/listener.pid" "${listener_ports[@]}" </dev/null >"$dir/listener.log" 2>&1 &
   local starter=$!
@@ -428,16 +457,36 @@ EOF
   wait_for "link $LAB_VETH_SCAN up" 50 link_up "$scan" "$LAB_VETH_SCAN"
   wait_for "link $LAB_VETH_TGT up" 50 link_up "$tgt" "$LAB_VETH_TGT"
 
-  write_truth "$name" "$dir/truth.json" "$ipv6" "$services"
+  if ((udp)) && [[ -n ${LAB_UDP_ICMP_LIMIT:-} ]]; then
+    # shellcheck disable=SC2086  # "RATE BURST"
+    "$LAB_SCRIPT_DIR/lab_impair.sh" "$name" hosticmp $LAB_UDP_ICMP_LIMIT
+  fi
+  write_truth "$name" "$dir/truth.json" "$ipv6" "$services" "$udp" "${LAB_UDP_ICMP_LIMIT:-}"
 }
 
 cmd_up() {
   require_lab_support
-  if [[ ${1:-} == --services ]]; then
-    LAB_WANT_SERVICES=1
+  while (($# > 0)); do
+    case $1 in
+      --services) LAB_WANT_SERVICES=1 ;;
+      --udp) LAB_WANT_UDP=1 ;;
+      --udp-icmp-limit)
+        (($# >= 2)) || { log "error: --udp-icmp-limit needs RATE/s,BURST"; exit 2; }
+        LAB_UDP_ICMP_LIMIT=$(lab_udp_parse_limit "$2") || exit 2
+        shift
+        ;;
+      --udp-icmp-limit=*) LAB_UDP_ICMP_LIMIT=$(lab_udp_parse_limit "${1#*=}") || exit 2 ;;
+      -*) log "error: unknown option '$1' for up (--services, --udp, --udp-icmp-limit RATE/s,BURST)"; exit 2 ;;
+      *) break ;;
+    esac
     shift
+  done
+  if [[ -n ${LAB_UDP_ICMP_LIMIT:-} ]] && ! lab_udp_wanted; then
+    log "error: --udp-icmp-limit needs --udp"
+    exit 2
   fi
   if lab_services_wanted; then lab_services_require; fi
+  if lab_udp_wanted; then lab_udp_require; fi
   local name=${1:-} owner=${SYNSCAN_LAB_OWNER_PID:-manual}
   if [[ -z $name ]]; then
     name=$(printf '%s-%s-%04x%04x' "$LAB_PREFIX" "$$" "$RANDOM" "$RANDOM")

@@ -26,6 +26,14 @@
 #                            1 message per icmp_ratelimit ms, burst 6, and the global one, icmp_msgs_per_sec);
 #                            the lab lifts them. The port the lab rejects (113, ICMP unreachable) then answers
 #                            only a few probes a second: its other probes go unanswered (still filtered).
+#   hosticmp RATE [BURST]    a per-host limit on the ICMP errors (destination unreachable: port unreachable,
+#                            the rejects) the targets send, as each real host has one (Linux: 1/s, burst 6, the
+#                            default): RATE per second and a bucket of BURST (default 6) per target address, the
+#                            rest dropped. nftables dynamic sets (meters) in the target's output hook, keyed on the
+#                            address the error is about: IPv4 the error's source (the probed address), IPv6 the
+#                            destination of the probe it quotes (ICMPv6 errors all come from 2001:2::2). The
+#                            kernel's own limits stay lifted, so each address has its own budget
+#                            (`lab.sh up --udp --udp-icmp-limit RATE/s,BURST` sets it at start).
 #   rstlimit PPS [BURST]     a limit on the target's RSTs (closed ports) over all targets, as FreeBSD's
 #                            net.inet.icmp.icmplim (default 200/s) limits "closed port RST response": excess
 #                            RSTs are dropped (nftables, target's output hook).
@@ -183,6 +191,34 @@ impair_rstlimit() {
   record rstlimit "$1" "$burst"
 }
 
+impair_hosticmp() {
+  (($# >= 1 && $# <= 2)) || bad "usage: hosticmp RATE [BURST]"
+  is_count "$1" || bad "bad per-host ICMP error rate '$1' (messages per second)"
+  local burst=${2:-6}
+  is_count "$burst" || bad "bad per-host ICMP error burst '$burst' (messages)"
+  local limit="limit rate over $1/second burst $burst packets"
+  tgt_nft add table inet "$IMPAIR_TABLE"
+  local family
+  for family in 4 6; do
+    if tgt_nft list set inet "$IMPAIR_TABLE" "icmperr$family" >/dev/null 2>&1; then
+      tgt_nft delete chain inet "$IMPAIR_TABLE" hosticmp 2>/dev/null || true
+      tgt_nft delete set inet "$IMPAIR_TABLE" "icmperr$family"
+    fi
+  done
+  tgt_nft -f - <<EOF
+table inet $IMPAIR_TABLE {
+  set icmperr4 { type ipv4_addr; size 1048576; flags dynamic,timeout; timeout 60s; }
+  set icmperr6 { type ipv6_addr; size 1048576; flags dynamic,timeout; timeout 60s; }
+}
+EOF
+  # An ICMPv6 error is 8 bytes of header, then the quoted IPv6 header: its destination at bytes 24-39, so bits
+  # 256-383 of the transport header.
+  set_chain inet hosticmp "type filter hook output priority 10; policy accept;" \
+    "    icmp type destination-unreachable add @icmperr4 { ip saddr $limit } counter drop
+    icmpv6 type destination-unreachable add @icmperr6 { @th,256,128 $limit } counter drop"
+  record hosticmp "$1" "$burst"
+}
+
 # The lab lifts the ICMP limits (scripts/lab.sh build_lab); these put them back as a fresh namespace has them.
 readonly ICMP_SYSCTLS4=(net.ipv4.icmp_ratelimit net.ipv4.icmp_ratemask)
 readonly ICMP_SYSCTLS6=(net.ipv6.icmp.ratelimit net.ipv6.icmp.ratemask)
@@ -236,9 +272,10 @@ main() {
     synlimit) impair_synlimit "$@" ;;
     icmp) impair_icmp "$@" ;;
     rstlimit) impair_rstlimit "$@" ;;
+    hosticmp) impair_hosticmp "$@" ;;
     clear) impair_clear "$@" ;;
     show) cat "$STATE/impairments" 2>/dev/null || true ;;
-    *) bad "unknown impairment '$kind' (loss, policer, tbf, synlimit, icmp, rstlimit, clear, show)" ;;
+    *) bad "unknown impairment '$kind' (loss, policer, tbf, synlimit, icmp, hosticmp, rstlimit, clear, show)" ;;
   esac
 }
 

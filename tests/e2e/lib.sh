@@ -5,9 +5,10 @@
 # tests/CMakeLists.txt). Exit 0 = pass, 1 = fail, 77 = skipped (no network namespaces here).
 #
 #   skip_if_no_netns      exit 77 loudly when labs cannot be created (not root, no `ip netns`, ...)
-#   lab_up [--services]   bring up a lab with a unique name; it is always taken down when the test exits.
+#   lab_up [--services] [--udp]  bring up a lab with a unique name; it is always taken down when the test exits.
 #                         Sets LAB_NAME and LAB_TRUTH (path of truth.json). --services: a services lab (real
-#                         servers on its open ports, scripts/lab_services.sh)
+#                         servers on its open ports, scripts/lab_services.sh); --udp: UDP services and echo
+#                         (scripts/lab_udp.sh)
 #   scan ARGS...          run the synscan under test inside the lab's scanner namespace, bounded by a timeout;
 #                         returns synscan's exit status, fails the test if synscan does not exit in time
 #   sandboxed CMD...      run CMD in a fresh, empty network namespace when we can make one (as root), else as is:
