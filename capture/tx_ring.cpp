@@ -44,6 +44,11 @@ std::runtime_error system_error(const std::string& what) {
   return std::runtime_error(text);
 }
 
+SendError send_error(const std::string& what) {
+  const int err = errno;
+  return SendError(what + ": " + std::strerror(err), err);
+}
+
 std::int64_t now_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -100,6 +105,10 @@ class TxRingTransmitter final : public Transmitter {
 
   std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
+    if (link_error_) {  // the last call queued frames the kernel would not take: nothing more until it does
+      kick();  // throws while the link is still gone
+      link_error_ = false;
+    }
     std::size_t queued = 0;
     while (queued < count) {
       tpacket2_hdr* slot = header(head_);
@@ -117,7 +126,13 @@ class TxRingTransmitter final : public Transmitter {
       head_ = head_ + 1 == kSlots ? 0 : head_ + 1;
       ++queued;
     }
-    kick();
+    // The frames are queued: a link that went down is reported at the next call, which queues nothing new.
+    try {
+      kick();
+    } catch (const SendError& e) {
+      if (!e.link_gone()) throw;
+      link_error_ = true;
+    }
     return queued;
   }
 
@@ -148,7 +163,7 @@ class TxRingTransmitter final : public Transmitter {
   void kick() {
     if (::send(fd_, nullptr, 0, MSG_DONTWAIT) >= 0) return;
     if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) return;
-    throw system_error("send(PACKET_TX_RING)");
+    throw send_error("send(PACKET_TX_RING)");
   }
 
   unsigned busy_slots() const noexcept {
@@ -170,6 +185,7 @@ class TxRingTransmitter final : public Transmitter {
   int fd_;
   std::uint8_t* ring_ = nullptr;
   unsigned head_ = 0;  // the next slot to fill, in the kernel's order
+  bool link_error_ = false;  // the last kick met a link that is gone
   std::uint64_t errors_ = 0;
 };
 

@@ -149,6 +149,10 @@ class XdpTransmitter final : public Transmitter {
 
   std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
+    if (link_error_) {  // the last call posted frames the kernel would not take: nothing more until it does
+      kick();  // throws while the link is still gone
+      link_error_ = false;
+    }
     reap();
     const std::uint32_t room = xsk_ring_free(kTxRingSize, tx_producer_, load_acquire(tx_.consumer));
     const auto n =
@@ -165,7 +169,13 @@ class XdpTransmitter final : public Transmitter {
     tx_producer_ += n;
     store_release(tx_.producer,
                   tx_producer_);  // the descriptors are visible before the kernel sees them posted
-    kick();
+    // The frames are posted: a link that went down is reported at the next call, which posts nothing new.
+    try {
+      kick();
+    } catch (const SendError& e) {
+      if (!e.link_gone()) throw;
+      link_error_ = true;
+    }
     return n;
   }
 
@@ -280,7 +290,10 @@ class XdpTransmitter final : public Transmitter {
         ++errors_;
         return;
       }
-      if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) throw xdp_error("sendto(AF_XDP)");
+      if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
+        const int err = errno;
+        throw SendError(error_text("sendto(AF_XDP)", err), err);
+      }
       if (load_acquire(tx_.consumer) == before) return;
     }
   }
@@ -303,6 +316,7 @@ class XdpTransmitter final : public Transmitter {
   UmemChunks chunks_;
   std::uint32_t tx_producer_ = 0;  // our copy of the TX producer counter (we are its only writer)
   std::uint32_t cq_consumer_ = 0;  // our copy of the completion consumer counter
+  bool link_error_ = false;        // the last kick met a link that is gone
   std::uint64_t errors_ = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "capture/banner_stage.hpp"
+#include "capture/link_wait.hpp"
 #include "capture/pcap_dumper.hpp"
 #include "capture/pcap_receiver.hpp"
 #include "capture/privileges.hpp"
@@ -34,6 +35,7 @@ namespace {
 constexpr auto kNeighbourTimeout = std::chrono::milliseconds(1500);
 constexpr double kStopDrainS = 1.0;  // after a stop request, replies in flight still count for this long
 constexpr std::size_t kQueueCapacity = 1 << 16;  // verdicts between the receive and the aggregator thread
+constexpr double kLinkDownWaitS = 10;  // a link that went down may come back within this; README says so
 
 std::int64_t unix_ms_now() {
   using namespace std::chrono;
@@ -200,8 +202,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
   std::jthread deadline = stop_at_deadline(c, start_ns, state);
-  const SendersDone sent = run_senders(c.plan, permutation, *probes, windows, sender.transmitters,
-                                      send_schedule(c, start_ns), state);
+  LinkWait link(hop.interface, kLinkDownWaitS);  // a send error: wait for the link, or stop as Ctrl-C does
+  SendSchedule schedule = send_schedule(c, start_ns);
+  schedule.link = &link;
+  const SendersDone sent = run_senders(c.plan, permutation, *probes, windows, sender.transmitters, schedule, state);
   rating.stop();
   const bool interrupted = state.stop.load();
   wait_for_late_replies(c, state, interrupted, outputs.all_failed());
@@ -223,7 +227,6 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       write_errors.emplace_back(e.what());
     }
   }
-  receiving.rethrow_error();
 
   // Filtered-by-silence is reported by the run in which a probe's fate became final (cli/resume.hpp): the
   // windows moved while the scan ran; a complete scan makes the rest final now, after --wait.
@@ -260,6 +263,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   status.finish(complete);
   print_summary(c, state, record, stderr);
   metadata.write(scan_metadata(c, state, record));
+  // A link or capture that failed stopped the scan as Ctrl-C does (outputs whole, resume file); now it is an
+  // error: one line naming the interface, exit 1.
+  if (const std::optional<std::string> failed = link.failure()) throw std::runtime_error(*failed);
+  receiving.rethrow_error();
   if (!write_errors.empty()) throw std::runtime_error(fmt::format("{}", fmt::join(write_errors, "; ")));
   return 0;
 }
