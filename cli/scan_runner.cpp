@@ -20,6 +20,7 @@
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"
 #include "cli/resume.hpp"
+#include "cli/signals.hpp"
 #include "cli/status.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
@@ -141,17 +142,17 @@ SendSchedule send_schedule(const ScanConfig& c, std::int64_t start_ns) {
 }
 
 // After the last probe: --wait seconds for late replies; after a stop request (before or during that wait) at
-// most kStopDrainS for the replies in flight.
+// most kStopDrainS for the replies in flight, which a second Ctrl-C cuts short (cli/signals.hpp).
 void wait_for_late_replies(const ScanConfig& c, ScanState& state, bool interrupted, bool outputs_gone) {
-  const std::atomic<bool> never{false};
+  const std::atomic<bool>& hurried = stop_hurried();
   if (interrupted && outputs_gone) {
     // Stopped because no output can take results: nothing to wait for.
   } else if (interrupted) {
-    sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), never);
+    sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), hurried);
   } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left waits for nothing
     sleep_unless_stopped(c.wait_s, state.stop);
     if (state.stop.load())
-      sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), never);  // stopped while waiting
+      sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), hurried);  // stopped while waiting
   }
 }
 
@@ -248,7 +249,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.send_s = static_cast<double>(sent.end_ns - start_ns) / 1e9;
   record.sent_per_pass = sent.sent_per_level;
   record.window_bytes = windows.bytes();
-  record.interrupted = interrupted;
+  record.interrupted = !complete;  // also a stop during --wait: results were not finalised (C-N31)
   record.interface = hop.interface;
   if (route.v4) record.source_ips.push_back(route.v4->source_ip);
   if (route.v6) record.source_ips.push_back(route.v6->source_ip);
