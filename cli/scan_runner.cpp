@@ -184,7 +184,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
   // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
   // first probe or reply: no capability left, and no longer root.
-  drop_privileges(c.user);
+  drop_privileges(c.user, c.user_given);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
   const ScanInfo info = scan_info(c, services, *probes);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
