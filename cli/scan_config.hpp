@@ -73,6 +73,7 @@ struct ScanConfig {
   StatusMode status = StatusMode::automatic;
   std::string metadata_path;         ///< --metadata FILE, "" for none
   std::string pcap_out_path;         ///< --pcap-out FILE, "" for none
+  bool pcap_out_append = false;      ///< a resumed scan adds its frames to the stopped run's --pcap-out file
   bool dry_run = false;
   bool count_only = false;           ///< --count: the dry run prints only the number of probes
   std::vector<std::pair<IpAddress, std::string>> hostnames;  ///< names targets were given as, sorted by address

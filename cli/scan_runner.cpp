@@ -178,7 +178,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   PcapReceiver receiver(hop.interface, probes->reply_filter(), c.pcap_buffer_bytes);
   std::optional<PcapDumper> dumper;
   if (!c.pcap_out_path.empty()) {
-    dumper.emplace(hop.interface, probes->traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes);
+    dumper.emplace(hop.interface, probes->traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes, c.pcap_out_append);
   }
   const TransmitterSet sender =
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
