@@ -44,7 +44,7 @@ run_with_outage() {
 }
 
 for backend in sendmmsg xdp; do
-  run_with_outage "up-$backend" 2.5 --send-backend "$backend" -p "$PORTS"
+  run_with_outage "up-$backend" 2.5 --send-backend "$backend"
   d=$E2E_WORK/up-$backend
   rc=$(cat "$d/rc")
   if [[ $backend == xdp ]] && ((rc != 0)) && grep -q "AF_XDP\|xdp" "$d/err" && ! grep -q "link $IFACE" "$d/err"; then
