@@ -35,8 +35,8 @@ class Transmitter {
   /// stride and at most 2,048; an IPv4 and an IPv6 probe differ in length). Returns how many the kernel accepted,
   /// 0 to count, in order; a short count means its queue was full, and the caller re-sends the rest. Throws
   /// SendError on a hard error (link down, interface gone, permission); none of the frames of that call was
-  /// accepted then (backends that queue frames themselves report a failure to hand them on at the next call),
-  /// so the caller may send the same frames again.
+  /// accepted then (backends that queue frames in a ring take back those the kernel did not take, and return
+  /// the count it took if that is not 0), so the caller may send the same frames again.
   virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                            std::size_t count) = 0;
   /// Returns once every frame accepted by send() has been handed to the driver (backends that queue frames

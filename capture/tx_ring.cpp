@@ -105,10 +105,7 @@ class TxRingTransmitter final : public Transmitter {
 
   std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
-    if (link_error_) {  // the last call queued frames the kernel would not take: nothing more until it does
-      kick();  // throws while the link is still gone
-      link_error_ = false;
-    }
+    const unsigned first = head_;
     std::size_t queued = 0;
     while (queued < count) {
       tpacket2_hdr* slot = header(head_);
@@ -126,12 +123,22 @@ class TxRingTransmitter final : public Transmitter {
       head_ = head_ + 1 == kSlots ? 0 : head_ + 1;
       ++queued;
     }
-    // The frames are queued: a link that went down is reported at the next call, which queues nothing new.
     try {
       kick();
     } catch (const SendError& e) {
       if (!e.link_gone()) throw;
-      link_error_ = true;
+      // A link that is gone: take back this call's frames the kernel did not take (it fails before reading the
+      // ring, and reads it only inside our send, so no slot moves now), so that the caller may send them again
+      // and a stop's cursor is exact. The kernel takes slots in order: those taken, if any, are a prefix.
+      const auto next = [](unsigned i) { return i + 1 == kSlots ? 0U : i + 1; };
+      std::size_t taken = 0;
+      unsigned i = first;
+      for (; taken < queued && load_status(header(i)) != TP_STATUS_SEND_REQUEST; i = next(i)) ++taken;
+      head_ = i;  // the first slot not taken: where the kernel looks next, too
+      for (std::size_t k = taken; k < queued; ++k, i = next(i))
+        __atomic_store_n(&header(i)->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+      if (taken == 0) throw;
+      return taken;
     }
     return queued;
   }
@@ -185,7 +192,6 @@ class TxRingTransmitter final : public Transmitter {
   int fd_;
   std::uint8_t* ring_ = nullptr;
   unsigned head_ = 0;  // the next slot to fill, in the kernel's order
-  bool link_error_ = false;  // the last kick met a link that is gone
   std::uint64_t errors_ = 0;
 };
 

@@ -149,15 +149,12 @@ class XdpTransmitter final : public Transmitter {
 
   std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
-    if (link_error_) {  // the last call posted frames the kernel would not take: nothing more until it does
-      kick();  // throws while the link is still gone
-      link_error_ = false;
-    }
     reap();
     const std::uint32_t room = xsk_ring_free(kTxRingSize, tx_producer_, load_acquire(tx_.consumer));
     const auto n =
         static_cast<std::uint32_t>(std::min<std::size_t>(count, std::min(room, chunks_.free_count())));
     auto* descs = static_cast<xdp_desc*>(tx_.entries);
+    const std::uint32_t first = tx_producer_;
     for (std::uint32_t i = 0; i < n; ++i) {
       const std::uint64_t addr = chunks_.take();
       std::memcpy(umem_ + addr, frames + stride * i, lengths[i]);
@@ -169,12 +166,20 @@ class XdpTransmitter final : public Transmitter {
     tx_producer_ += n;
     store_release(tx_.producer,
                   tx_producer_);  // the descriptors are visible before the kernel sees them posted
-    // The frames are posted: a link that went down is reported at the next call, which posts nothing new.
     try {
       kick();
     } catch (const SendError& e) {
       if (!e.link_gone()) throw;
-      link_error_ = true;
+      // A link that is gone: take back the descriptors of this call the kernel did not consume (it fails before
+      // reading any, and reads only inside our sendto, so none moves now), so that the caller may send them
+      // again and a stop's cursor is exact. Those it consumed, a prefix, are sent.
+      const auto ahead = static_cast<std::int32_t>(load_acquire(tx_.consumer) - first);
+      const std::uint32_t taken = ahead <= 0 ? 0 : std::min(n, static_cast<std::uint32_t>(ahead));
+      for (std::uint32_t i = n; i > taken; --i) chunks_.give(descs[xsk_ring_slot(first + i - 1, kTxRingSize)].addr);
+      tx_producer_ = first + taken;
+      store_release(tx_.producer, tx_producer_);
+      if (taken == 0) throw;
+      return taken;
     }
     return n;
   }
@@ -316,7 +321,6 @@ class XdpTransmitter final : public Transmitter {
   UmemChunks chunks_;
   std::uint32_t tx_producer_ = 0;  // our copy of the TX producer counter (we are its only writer)
   std::uint32_t cq_consumer_ = 0;  // our copy of the completion consumer counter
-  bool link_error_ = false;        // the last kick met a link that is gone
   std::uint64_t errors_ = 0;
 };
 
