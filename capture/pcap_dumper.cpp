@@ -38,7 +38,7 @@ void dump_one(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
 }  // namespace
 
 PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, const std::string& path,
-                       std::size_t buffer_bytes)
+                       std::size_t buffer_bytes, bool append)
     : path_(path) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_.reset(pcap_create(interface.c_str(), errbuf));
@@ -53,7 +53,7 @@ PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, 
                              " - " + pcap_statustostr(status));
   }
   set_direction_and_filter(p, PCAP_D_INOUT, filter, "--pcap-out: ");
-  dumper_.reset(pcap_dump_open(p, path.c_str()));
+  dumper_.reset(append ? pcap_dump_open_append(p, path.c_str()) : pcap_dump_open(p, path.c_str()));
   if (!dumper_) throw std::runtime_error("cannot write --pcap-out '" + path + "': " + pcap_geterr(p));
 }
 

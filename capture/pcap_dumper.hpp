@@ -20,9 +20,11 @@ class PcapDumper {
  public:
   /// Opens `interface` for capture in both directions (PCAP_D_INOUT) with `filter` and a `buffer_bytes` ring,
   /// and `path` for writing with pcap_dump_open. Capturing starts at once (the kernel queues frames until the
-  /// thread runs). Throws std::runtime_error with libpcap's error text.
+  /// thread runs). With `append` (a resumed scan), the frames go after those already in `path`
+  /// (pcap_dump_open_append: no second file header; a new file if none exists); a file of another link type
+  /// or snap length is refused. Throws std::runtime_error with libpcap's error text.
   PcapDumper(const std::string& interface, const std::string& filter, const std::string& path,
-             std::size_t buffer_bytes);
+             std::size_t buffer_bytes, bool append = false);
   /// Stops and closes (see stop()).
   ~PcapDumper();
   PcapDumper(const PcapDumper&) = delete;

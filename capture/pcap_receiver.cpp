@@ -34,7 +34,8 @@ LinkType link_from_dlt(int dlt) {
 }  // namespace
 
 PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter,
-                           std::size_t buffer_bytes) {
+                           std::size_t buffer_bytes)
+    : interface_(interface) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_.reset(pcap_create(interface.c_str(), errbuf));
   if (!pcap_) throw std::runtime_error(std::string("libpcap: ") + errbuf);
@@ -72,7 +73,7 @@ void PcapReceiver::run(const std::atomic<bool>& stop, const FrameFn& on_frame, c
   while (!stop.load(std::memory_order_relaxed)) {
     const int n =
         pcap_dispatch(pcap_.get(), -1, handler, reinterpret_cast<u_char*>(const_cast<FrameFn*>(&on_frame)));
-    if (n < 0 && n != PCAP_ERROR_BREAK) throw pcap_failure(pcap_.get(), "dispatch");
+    if (n < 0 && n != PCAP_ERROR_BREAK) throw pcap_failure(pcap_.get(), "capture on " + interface_);
     if (on_stats && monotonic_ns() >= next_stats) {
       on_stats(stats());
       next_stats = monotonic_ns() + kStatsEveryNs;

@@ -61,8 +61,8 @@ class PcapReceiver {
   /// Runs the capture loop on the calling thread until `stop` is true (or interrupt() is called), calling
   /// on_frame(bytes, unix_ms) for each captured frame and, from this same thread, on_stats(stats()) about
   /// once a second while frames arrive and once more on return (libpcap handles are not thread safe, so no
-  /// other thread may call stats() while run() is active). Throws std::runtime_error if the capture fails
-  /// (interface gone).
+  /// other thread may call stats() while run() is active). Throws std::runtime_error "libpcap: capture on
+  /// IFACE: REASON" if the capture fails (interface gone); ReceiveThread then stops the scan as Ctrl-C does.
   void run(const std::atomic<bool>& stop, const FrameFn& on_frame, const StatsFn& on_stats = {});
 
   /// pcap_stats since the capture opened (one getsockopt; ps_ifdrop also reads the interface's counters).
@@ -73,6 +73,7 @@ class PcapReceiver {
   void interrupt() noexcept { pcap_breakloop(pcap_.get()); }
 
  private:
+  std::string interface_;  // for messages
   std::unique_ptr<pcap_t, PcapDeleter> pcap_;
   LinkType link_ = LinkType::ethernet;
 };

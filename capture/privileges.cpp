@@ -56,20 +56,29 @@ Account look_up(const std::string& user) {
     throw PrivilegeError(
         fmt::format("cannot drop privileges: user '{}' does not exist (choose another with --user)", user));
   }
-  if (entry.pw_uid == 0) {
-    throw PrivilegeError(
-        fmt::format("cannot drop privileges: --user '{}' has uid 0; name an unprivileged user", user));
+  if (entry.pw_uid == 0 && user != "root") {
+    throw PrivilegeError(fmt::format(
+        "cannot drop privileges: --user '{}' has uid 0; name an unprivileged user (or 'root' to stay uid 0)", user));
   }
   return {entry.pw_uid, entry.pw_gid};
 }
 
-/// Empties the bounding set (needs CAP_SETPCAP, so only while still root). Capabilities the kernel does not
-/// know (EINVAL) are skipped.
+bool has_effective(cap_value_t cap) {
+  CapPtr caps(::cap_get_proc());
+  cap_flag_value_t v = CAP_CLEAR;
+  return caps && ::cap_get_flag(caps.get(), cap, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET;
+}
+
+/// Empties the bounding set, which needs CAP_SETPCAP. Capabilities the kernel does not know (EINVAL) are
+/// skipped. Without CAP_SETPCAP (a container given only NET_RAW and NET_ADMIN) the set stays as it is: it only
+/// limits what an execve can gain, and with PR_SET_NO_NEW_PRIVS (set before this is called) no execve gains
+/// any capability whatever the bounding set holds, so nothing is lost.
 void drop_bounding_set() {
   for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; ++cap) {
     if (::cap_get_bound(cap) <= 0) continue;
-    if (::cap_drop_bound(cap) != 0 && errno != EINVAL)
-      throw system_failure("emptying the capability bounding set");
+    if (::cap_drop_bound(cap) == 0 || errno == EINVAL) continue;
+    if (errno == EPERM && ::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) return;
+    throw system_failure("emptying the capability bounding set");
   }
 }
 
@@ -88,28 +97,42 @@ void require_raw_capability() {
   }
 }
 
-DropResult drop_privileges(const std::string& user) {
+DropResult drop_privileges(const std::string& user, bool user_required) {
   if (thread_count() > 1) {
     throw std::logic_error(
         "drop_privileges called with more than one thread running; a thread keeps its own capabilities");
   }
   DropResult result;
+  // First: from here no execve can gain a privilege, which makes the bounding set moot (drop_bounding_set).
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_failure("PR_SET_NO_NEW_PRIVS");
   if (::getuid() == 0 || ::geteuid() == 0) {
     const Account account = look_up(user);
     drop_bounding_set();
-    if (::setgroups(0, nullptr) != 0) throw system_failure("setgroups");
-    if (::setresgid(account.gid, account.gid, account.gid) != 0)
-      throw system_failure(fmt::format("setresgid({})", account.gid));
-    if (::setresuid(account.uid, account.uid, account.uid) != 0)
-      throw system_failure(fmt::format("setresuid({})", account.uid));
-    result.switched_user = true;
+    if (account.uid != 0) {  // --user root: stay uid 0, with no capability left (below)
+      if (!has_effective(CAP_SETUID) || !has_effective(CAP_SETGID)) {
+        if (user_required) {
+          throw PrivilegeError(fmt::format(
+              "cannot drop privileges: cannot become user '{}': this root has no CAP_SETUID/CAP_SETGID (a "
+              "container given only NET_RAW and NET_ADMIN); give --user root to stay uid 0 with no capability",
+              user));
+        }
+        result.kept_uid0 = true;
+      }
+    }
+    if (account.uid != 0 && !result.kept_uid0) {
+      if (::setgroups(0, nullptr) != 0) throw system_failure("setgroups");
+      if (::setresgid(account.gid, account.gid, account.gid) != 0)
+        throw system_failure(fmt::format("setresgid({})", account.gid));
+      if (::setresuid(account.uid, account.uid, account.uid) != 0)
+        throw system_failure(fmt::format("setresuid({})", account.uid));
+      result.switched_user = true;
+    }
   }
   // After a uid change from 0 the kernel has cleared permitted and effective already (no PR_SET_KEEPCAPS);
   // clearing explicitly also covers file capabilities and the inheritable and ambient sets.
   CapPtr none(::cap_init());
   if (!none || ::cap_set_proc(none.get()) != 0) throw system_failure("clearing capabilities");
   if (::cap_reset_ambient() != 0 && errno != EINVAL) throw system_failure("clearing ambient capabilities");
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_failure("PR_SET_NO_NEW_PRIVS");
 
   CapPtr now(::cap_get_proc());
   if (!now || ::cap_compare(now.get(), none.get()) != 0) {

@@ -28,6 +28,9 @@ void require_raw_capability();
 /// What drop_privileges() did.
 struct DropResult {
   bool switched_user = false;  ///< started as root (real or effective uid 0) and now runs as `uid`/`gid`
+  /// Started as root without CAP_SETUID/CAP_SETGID (a container given only NET_RAW and NET_ADMIN) and `user`
+  /// not required: still uid 0, with no capability and PR_SET_NO_NEW_PRIVS.
+  bool kept_uid0 = false;
   uid_t uid = 0;               ///< real = effective = saved uid afterwards
   gid_t gid = 0;  ///< real = effective = saved gid afterwards; no supplementary groups if switched
 };
@@ -35,16 +38,20 @@ struct DropResult {
 /// Gives up every privilege for the rest of the process's life. Must be called while the process has one
 /// thread (capabilities are per thread in Linux: a thread started earlier would keep its own), after every
 /// socket, capture and output file is open (they stay usable through their descriptors).
-///   1. When started as root (real or effective uid 0): looks `user` up in the user database, empties the
-///      capability bounding set, clears the supplementary groups (setgroups), then setresgid/setresuid to the
-///      user's gid/uid. `user` must exist and must not be uid 0.
-///   2. Clears the permitted, effective, inheritable and ambient capability sets (libcap cap_set_proc).
-///   3. Sets PR_SET_NO_NEW_PRIVS: no later execve can gain privileges (setuid bits, file capabilities).
+///   1. Sets PR_SET_NO_NEW_PRIVS: no later execve can gain privileges (setuid bits, file capabilities, root's
+///      full set), so the bounding set no longer matters.
+///   2. When started as root (real or effective uid 0): looks `user` up in the user database and empties the
+///      capability bounding set; without CAP_SETPCAP to do so (a container's minimal set) it is left as it is,
+///      which step 1 makes safe. Then, unless `user` is "root" (stay uid 0), clears the supplementary groups
+///      (setgroups) and setresgid/setresuid to the user's gid/uid. `user` must exist and must not be uid 0
+///      unless it is "root". A root without CAP_SETUID/CAP_SETGID cannot switch: with `user_required` (--user
+///      given) that is a PrivilegeError; without, it stays uid 0 (DropResult::kept_uid0).
+///   3. Clears the permitted, effective, inheritable and ambient capability sets (libcap cap_set_proc).
 ///   4. Checks the outcome: no capability left and, when switched, setuid(0) fails.
 /// The process stays non-dumpable (the kernel clears the flag on the uid change and for binaries with file
 /// capabilities), so other processes of the same unprivileged user cannot attach to it and take its raw
 /// sockets. Throws PrivilegeError (unknown user, a failed system call with its errno text) and
 /// std::logic_error when more than one thread exists.
-DropResult drop_privileges(const std::string& user);
+DropResult drop_privileges(const std::string& user, bool user_required = true);
 
 }  // namespace synscan

@@ -54,8 +54,8 @@ void publish_capture_stats(const CaptureStats& stats, ScanState& state) noexcept
 
 /// The receive thread ("synscan-recv"): runs `receiver` from construction until stop(), every frame through a
 /// ReplyHandler, and publishes the capture's counters into `state` about once a second. A capture that fails
-/// (the interface went away) sets state.stop, which ends the scan as a stop request would, and keeps its
-/// error for rethrow_error(). The receiver, module, queue and state must outlive the thread.
+/// (the interface went away) sets state.stop, which ends the scan as a stop request would (outputs whole,
+/// resume file, summary), and keeps its error for rethrow_error(), which the driver calls last (exit 1). The receiver, module, queue and state must outlive the thread.
 class ReceiveThread {
  public:
   ReceiveThread(PcapReceiver& receiver, const ProbeSet& probes, SpscQueue<Result>& queue,

@@ -28,6 +28,9 @@ struct SendSchedule {
   /// Per send thread, the cursor it starts at (a resumed scan's); empty: every thread from the start.
   std::vector<SendCursor> start;
   std::int64_t start_ns = 0;  ///< monotonic_ns() at which the first probe is due: the scan's origin
+  /// Where send errors go (capture/link_wait.hpp); nullptr: a send error propagates out of its thread, which
+  /// ends the process.
+  LinkWait* link = nullptr;
 };
 
 /// Where the senders ended.
@@ -46,8 +49,9 @@ inline constexpr std::uint32_t kMaxSendBatch = 256;
 /// every thread is done or state.stop is set. Keeps the status line's fields of `state` current (sent,
 /// pass_probes, rate_capped at the end, window_waits) and sets sending_done at the end. Throws
 /// std::invalid_argument when there are fewer transmitters than threads or start is neither empty nor one per
-/// thread; a transmitter's hard send error (std::runtime_error) inside a send thread ends the process, as any
-/// uncaught exception on a thread does.
+/// thread. A transmitter's SendError goes to schedule.link: a link that went down is waited for (bounded), and
+/// a failure (the bound passed, any other error) sets state.stop, so that every sender ends at its exact cursor
+/// as on a stop request; the caller reads schedule.link->failure() afterwards.
 SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, const ProbeSet& probes,
                         ProbeWindows& windows, const std::vector<std::unique_ptr<Transmitter>>& transmitters,
                         const SendSchedule& schedule, ScanState& state);

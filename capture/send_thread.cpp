@@ -156,7 +156,15 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
     if (filled > 0) {
       work.probes.craft_batch(b.indices.get(), filled, frames.get(), stride, lengths.get());
       while (done < filled) {
-        const std::size_t n = tx.send(frames.get() + stride * done, stride, lengths.get() + done, filled - done);
+        std::size_t n = 0;
+        try {
+          n = tx.send(frames.get() + stride * done, stride, lengths.get() + done, filled - done);
+          if (work.link != nullptr) work.link->sent();
+        } catch (const SendError& e) {
+          if (work.link == nullptr) throw;
+          if (!work.link->wait(e, stop)) break;  // failed, or stopped while the link was down
+          continue;
+        }
         done += n;
         if (n == 0) {
           if (stop.load(std::memory_order_relaxed)) break;
@@ -179,7 +187,12 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
     window.publish_steps(cur.step);
   }
   for (std::uint32_t k = 0; k <= retries; ++k) counters.per_level[k].fetch_add(by_level[k], std::memory_order_relaxed);
-  tx.flush();
+  try {
+    tx.flush();
+  } catch (const SendError& e) {
+    if (work.link == nullptr) throw;
+    work.link->fail(e);  // frames the kernel took but could not hand on: the scan ends with the error
+  }
   return cur;
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "capture/link_wait.hpp"
 #include "capture/transmitter.hpp"
 #include "engine/permutation.hpp"
 #include "engine/probe_set.hpp"
@@ -40,6 +41,8 @@ struct SendWork {
   /// its share, rate / threads (RateLimiter::set_rate). nullptr: the limiter's rate is fixed.
   const std::atomic<double>* shared_rate_pps = nullptr;
   std::uint32_t threads = 1;
+  /// What to do on a SendError (wait for the link, or record the failure); nullptr: the error propagates.
+  LinkWait* link = nullptr;
 };
 
 /// What one sender did.
@@ -67,7 +70,9 @@ void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop);
 /// in window_waits). Publishes its completed steps to the window after each batch. Returns when the order is
 /// done or `stop` is set (checked every batch and every 50 ms of waiting): the cursor of the first frame not
 /// handed to the kernel, exact also when a stop cuts a batch short. Flushes the transmitter before returning.
-/// Throws std::runtime_error from the transmitter on a hard send error.
+/// A SendError goes to work.link, which waits for a link that went down (the same frames are sent again when
+/// it is back) or records the failure, and the sender then ends as on a stop (cursor exact); without
+/// work.link it propagates.
 SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& tx, const SendCounters& counters,
                       const std::atomic<bool>& stop);
 

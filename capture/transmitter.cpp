@@ -22,11 +22,11 @@
 namespace synscan {
 namespace {
 
-std::runtime_error system_error(const std::string& what) {
+SendError system_error(const std::string& what) {
   const int err = errno;
   std::string text = what + ": " + std::strerror(err);
   if (err == EPERM || err == EACCES) text += " (needs CAP_NET_RAW)";
-  return std::runtime_error(text);
+  return SendError(text, err);
 }
 
 /// An owned file descriptor.
@@ -124,6 +124,10 @@ class LibnetTransmitter final : public Transmitter {
     for (std::size_t i = 0; i < count; ++i) {
       if (libnet_write_link(l_.get(), frames + i * stride, lengths[i]) < 0) {
         if (errno == ENOBUFS || errno == EAGAIN) return i;
+        if (SendError e("libnet_write_link", errno); e.link_gone()) {
+          if (i > 0) return i;  // report the frames sent; the next call meets the error again
+          throw SendError(std::string("libnet_write_link: ") + std::strerror(e.code()), e.code());
+        }
         ++errors_;
       }
     }
@@ -137,6 +141,10 @@ class LibnetTransmitter final : public Transmitter {
 };
 
 }  // namespace
+
+bool SendError::link_gone() const noexcept {
+  return code_ == ENETDOWN || code_ == ENXIO || code_ == ENODEV || code_ == EIO;
+}
 
 std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,
                                               bool tap_visible) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,17 +14,33 @@
 
 namespace synscan {
 
+/// A transmitter's hard send error, with the errno it came from (capture/link_wait.hpp decides what to do).
+class SendError : public std::runtime_error {
+ public:
+  SendError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+  /// The errno of the failed call.
+  int code() const noexcept { return code_; }
+  /// True for the errors of a link that is gone for now and may come back: ENETDOWN (down), ENXIO and ENODEV
+  /// (the device is gone or not ready), EIO (the driver failed the transmit).
+  bool link_gone() const noexcept;
+
+ private:
+  int code_;
+};
+
 class Transmitter {
  public:
   virtual ~Transmitter() = default;
   /// Sends `count` frames laid out `stride` bytes apart from `frames`, frame i being lengths[i] bytes (at most
   /// stride and at most 2,048; an IPv4 and an IPv6 probe differ in length). Returns how many the kernel accepted,
   /// 0 to count, in order; a short count means its queue was full, and the caller re-sends the rest. Throws
-  /// std::runtime_error on a hard error (interface gone, permission).
+  /// SendError on a hard error (link down, interface gone, permission); none of the frames of that call was
+  /// accepted then (backends that queue frames in a ring take back those the kernel did not take, and return
+  /// the count it took if that is not 0), so the caller may send the same frames again.
   virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                            std::size_t count) = 0;
   /// Returns once every frame accepted by send() has been handed to the driver (backends that queue frames
-  /// themselves, like the TX ring, wait up to 1 s for it); called when a sender ends. Throws like
+  /// themselves, like the TX ring, wait up to 1 s for it); called when a sender ends. Throws SendError like
   /// send().
   virtual void flush() {}
   /// Frames the backend could not send and gave up on (counted, never silent).

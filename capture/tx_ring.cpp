@@ -44,6 +44,11 @@ std::runtime_error system_error(const std::string& what) {
   return std::runtime_error(text);
 }
 
+SendError send_error(const std::string& what) {
+  const int err = errno;
+  return SendError(what + ": " + std::strerror(err), err);
+}
+
 std::int64_t now_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -100,6 +105,7 @@ class TxRingTransmitter final : public Transmitter {
 
   std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                    std::size_t count) override {
+    const unsigned first = head_;
     std::size_t queued = 0;
     while (queued < count) {
       tpacket2_hdr* slot = header(head_);
@@ -117,7 +123,23 @@ class TxRingTransmitter final : public Transmitter {
       head_ = head_ + 1 == kSlots ? 0 : head_ + 1;
       ++queued;
     }
-    kick();
+    try {
+      kick();
+    } catch (const SendError& e) {
+      if (!e.link_gone()) throw;
+      // A link that is gone: take back this call's frames the kernel did not take (it fails before reading the
+      // ring, and reads it only inside our send, so no slot moves now), so that the caller may send them again
+      // and a stop's cursor is exact. The kernel takes slots in order: those taken, if any, are a prefix.
+      const auto next = [](unsigned i) { return i + 1 == kSlots ? 0U : i + 1; };
+      std::size_t taken = 0;
+      unsigned i = first;
+      for (; taken < queued && load_status(header(i)) != TP_STATUS_SEND_REQUEST; i = next(i)) ++taken;
+      head_ = i;  // the first slot not taken: where the kernel looks next, too
+      for (std::size_t k = taken; k < queued; ++k, i = next(i))
+        __atomic_store_n(&header(i)->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+      if (taken == 0) throw;
+      return taken;
+    }
     return queued;
   }
 
@@ -148,7 +170,7 @@ class TxRingTransmitter final : public Transmitter {
   void kick() {
     if (::send(fd_, nullptr, 0, MSG_DONTWAIT) >= 0) return;
     if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) return;
-    throw system_error("send(PACKET_TX_RING)");
+    throw send_error("send(PACKET_TX_RING)");
   }
 
   unsigned busy_slots() const noexcept {

@@ -154,6 +154,7 @@ class XdpTransmitter final : public Transmitter {
     const auto n =
         static_cast<std::uint32_t>(std::min<std::size_t>(count, std::min(room, chunks_.free_count())));
     auto* descs = static_cast<xdp_desc*>(tx_.entries);
+    const std::uint32_t first = tx_producer_;
     for (std::uint32_t i = 0; i < n; ++i) {
       const std::uint64_t addr = chunks_.take();
       std::memcpy(umem_ + addr, frames + stride * i, lengths[i]);
@@ -165,7 +166,21 @@ class XdpTransmitter final : public Transmitter {
     tx_producer_ += n;
     store_release(tx_.producer,
                   tx_producer_);  // the descriptors are visible before the kernel sees them posted
-    kick();
+    try {
+      kick();
+    } catch (const SendError& e) {
+      if (!e.link_gone()) throw;
+      // A link that is gone: take back the descriptors of this call the kernel did not consume (it fails before
+      // reading any, and reads only inside our sendto, so none moves now), so that the caller may send them
+      // again and a stop's cursor is exact. Those it consumed, a prefix, are sent.
+      const auto ahead = static_cast<std::int32_t>(load_acquire(tx_.consumer) - first);
+      const std::uint32_t taken = ahead <= 0 ? 0 : std::min(n, static_cast<std::uint32_t>(ahead));
+      for (std::uint32_t i = n; i > taken; --i) chunks_.give(descs[xsk_ring_slot(first + i - 1, kTxRingSize)].addr);
+      tx_producer_ = first + taken;
+      store_release(tx_.producer, tx_producer_);
+      if (taken == 0) throw;
+      return taken;
+    }
     return n;
   }
 
@@ -280,7 +295,10 @@ class XdpTransmitter final : public Transmitter {
         ++errors_;
         return;
       }
-      if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) throw xdp_error("sendto(AF_XDP)");
+      if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
+        const int err = errno;
+        throw SendError(error_text("sendto(AF_XDP)", err), err);
+      }
       if (load_acquire(tx_.consumer) == before) return;
     }
   }

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
         if (!file) throw std::runtime_error("cannot write output '" + spec.path + "': " + std::strerror(errno));
         out = file.get();
       }
-      drop_privileges(config.user);  // a dry run needs no privilege at all
+      drop_privileges(config.user, config.user_given);  // a dry run needs no privilege at all
       run_dry_run(config, state, out, output_name(spec.path));
       return 0;
     }

@@ -643,6 +643,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (given("user")) {
     if (raw.user.empty()) bad("user", raw.user, "--user", "name an unprivileged user");
     c.user = raw.user;
+    c.user_given = true;
   }
   if (given("max-memory")) {
     c.max_memory_bytes = parse_u64(raw.max_memory, "--max-memory", 1, 1ull << 24) << 20;

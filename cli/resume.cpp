@@ -120,6 +120,11 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
     base = out.resume->options;
     out.outputs_from_resume =
         std::none_of(given.begin(), given.end(), [](const ConfigEntry& e) { return e.name.rfind("output", 0) == 0; });
+    const auto given_named = [&given](std::string_view name) {
+      return std::any_of(given.begin(), given.end(), [name](const ConfigEntry& e) { return e.name == name; });
+    };
+    out.metadata_from_resume = !given_named("metadata");
+    out.pcap_out_from_resume = !given_named("pcap-out");
   }
   out.entries = merge_entries(base, given);
   return out;
@@ -170,15 +175,24 @@ void finish_config(ScanConfig& c, const OptionSources& sources) {
   if (!sources.resume) return;
   c.resume_from = sources.resume->point;
   c.resume_from->loaded_from = sources.resume_path;
+  // Every file the stopped run wrote keeps its content (C-N17): its metadata beside it, its pcap appended to.
+  if (sources.metadata_from_resume && !c.metadata_path.empty()) c.metadata_path = resumed_path(c.metadata_path);
+  if (sources.pcap_out_from_resume) c.pcap_out_append = !c.pcap_out_path.empty();
   if (!sources.outputs_from_resume) return;
   for (OutputSpec& o : c.outputs) {
     if (o.path == "-") continue;
     if (o.format == "list" || o.format == "ndjson" || o.format == "grepable") {
       o.append = true;
     } else {
-      o.path += ".resumed";
+      o.path = resumed_path(o.path);
     }
   }
+}
+
+std::string resumed_path(const std::string& path) {
+  std::string candidate = path + ".resumed";
+  for (int n = 2; ::access(candidate.c_str(), F_OK) == 0; ++n) candidate = fmt::format("{}.resumed.{}", path, n);
+  return candidate;
 }
 
 std::string resume_to_json(const ScanConfig& c, const ResumePoint& point) {

@@ -59,6 +59,8 @@ struct OptionSources {
   std::optional<ResumeFile> resume;  ///< --resume: the file's contents
   std::string resume_path;
   bool outputs_from_resume = false;  ///< the outputs are the stopped run's (append to them)
+  bool metadata_from_resume = false;  ///< --metadata is the stopped run's: the resumed run's goes beside it
+  bool pcap_out_from_resume = false;  ///< --pcap-out is the stopped run's: the resumed run appends to it
 };
 
 /// Reads the --config or --resume file named on `command_line` (if any) and merges the command line over it.
@@ -71,8 +73,15 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
 /// exceed --max-memory, unless a dry run), records the effective options (with the seed in use), and for a
 /// resumed scan checks the file against the config, sets the resume point, and appends to the stopped run's
 /// output files (line formats: list, ndjson, grepable) or, for formats that cannot be appended to, writes
-/// PATH.resumed instead of overwriting what the stopped run wrote. Throws UsageError on a mismatch.
+/// resumed_path(PATH) instead of overwriting what the stopped run wrote. The same for the stopped run's
+/// --metadata (its own document per run: resumed_path) and --pcap-out (appended: ScanConfig::pcap_out_append).
+/// Throws UsageError on a mismatch.
 void finish_config(ScanConfig& c, const OptionSources& sources);
+
+/// Where a resumed run writes a file of the stopped run that cannot be appended to: PATH.resumed, or, when an
+/// earlier resume already wrote that, the first of PATH.resumed.2, PATH.resumed.3, ... that does not exist, so
+/// that no run's file is overwritten by a later resume.
+std::string resumed_path(const std::string& path);
 
 /// Options that may be given together with --resume: where and how results are written and the pace. The rest
 /// come from the file; anything that changes the probe order would break the positions.

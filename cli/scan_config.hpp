@@ -75,10 +75,12 @@ struct ScanConfig {
   StatusMode status = StatusMode::automatic;
   std::string metadata_path;         ///< --metadata FILE, "" for none
   std::string pcap_out_path;         ///< --pcap-out FILE, "" for none
+  bool pcap_out_append = false;      ///< a resumed scan adds its frames to the stopped run's --pcap-out file
   bool dry_run = false;
   bool count_only = false;           ///< --count: the dry run prints only the number of probes
   std::vector<std::pair<IpAddress, std::string>> hostnames;  ///< names targets were given as, sorted by address
   std::string user{defaults::kUser};  ///< --user: who synscan becomes after set-up when started as root
+  bool user_given = false;  ///< --user was given: a root that cannot become `user` is an error, not uid 0 kept
   std::uint64_t max_memory_bytes = defaults::kMaxMemoryMiB << 20;    ///< bound on the windows' bits, bytes
   std::uint64_t pcap_buffer_bytes = defaults::kPcapBufferMiB << 20;  ///< the capture ring, bytes
   std::string command_line;          ///< as typed, for metadata

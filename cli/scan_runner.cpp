@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "capture/banner_stage.hpp"
+#include "capture/link_wait.hpp"
 #include "capture/pcap_dumper.hpp"
 #include "capture/pcap_receiver.hpp"
 #include "capture/privileges.hpp"
@@ -19,6 +20,7 @@
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"
 #include "cli/resume.hpp"
+#include "cli/signals.hpp"
 #include "cli/status.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/version.hpp"
@@ -37,6 +39,7 @@ constexpr double kStopDrainS = 1.0;  // after a stop request, replies in flight 
 constexpr std::size_t kQueueCapacity = 1 << 16;  // verdicts between the receive and the aggregator thread
 // Answer descriptions beside them (AnswerInfo, ~270 bytes each): only open UDP services have one.
 constexpr std::size_t kAnswerQueueCapacity = 1 << 12;
+constexpr double kLinkDownWaitS = 10;  // a link that went down may come back within this; README says so
 
 std::int64_t unix_ms_now() {
   using namespace std::chrono;
@@ -146,17 +149,17 @@ SendSchedule send_schedule(const ScanConfig& c, std::int64_t start_ns) {
 }
 
 // After the last probe: --wait seconds for late replies; after a stop request (before or during that wait) at
-// most kStopDrainS for the replies in flight.
+// most kStopDrainS for the replies in flight, which a second Ctrl-C cuts short (cli/signals.hpp).
 void wait_for_late_replies(const ScanConfig& c, ScanState& state, bool interrupted, bool outputs_gone) {
-  const std::atomic<bool> never{false};
+  const std::atomic<bool>& hurried = stop_hurried();
   if (interrupted && outputs_gone) {
     // Stopped because no output can take results: nothing to wait for.
   } else if (interrupted) {
-    sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), never);
+    sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), hurried);
   } else if (!c.resume_from || state.sent.load() > 0) {  // a resumed scan with nothing left waits for nothing
     sleep_unless_stopped(c.wait_s, state.stop);
     if (state.stop.load())
-      sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), never);  // stopped while waiting
+      sleep_unless_stopped(std::min(kStopDrainS, c.wait_s), hurried);  // stopped while waiting
   }
 }
 
@@ -183,13 +186,13 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   PcapReceiver receiver(hop.interface, probes.reply_filter(), c.pcap_buffer_bytes);
   std::optional<PcapDumper> dumper;
   if (!c.pcap_out_path.empty()) {
-    dumper.emplace(hop.interface, probes.traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes);
+    dumper.emplace(hop.interface, probes.traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes, c.pcap_out_append);
   }
   const TransmitterSet sender =
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
   // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
   // first probe or reply: no capability left, and no longer root.
-  drop_privileges(c.user);
+  drop_privileges(c.user, c.user_given);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
   const ScanInfo info = scan_info(c, services);
   for (ResultWriter* w : outputs.writers()) w->begin(info);
@@ -208,8 +211,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
   std::jthread deadline = stop_at_deadline(c, start_ns, state);
-  const SendersDone sent = run_senders(c.plan, permutation, probes, windows, sender.transmitters,
-                                      send_schedule(c, start_ns), state);
+  LinkWait link(hop.interface, kLinkDownWaitS);  // a send error: wait for the link, or stop as Ctrl-C does
+  SendSchedule schedule = send_schedule(c, start_ns);
+  schedule.link = &link;
+  const SendersDone sent = run_senders(c.plan, permutation, probes, windows, sender.transmitters, schedule, state);
   rating.stop();
   const bool interrupted = state.stop.load();
   wait_for_late_replies(c, state, interrupted, outputs.all_failed());
@@ -231,7 +236,6 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       write_errors.emplace_back(e.what());
     }
   }
-  receiving.rethrow_error();
 
   // Filtered-by-silence is reported by the run in which a probe's fate became final (cli/resume.hpp): the
   // windows moved while the scan ran; a complete scan makes the rest final now, after --wait.
@@ -256,7 +260,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.send_s = static_cast<double>(sent.end_ns - start_ns) / 1e9;
   record.sent_per_pass = sent.sent_per_level;
   record.window_bytes = windows.bytes();
-  record.interrupted = interrupted;
+  record.interrupted = !complete;  // also a stop during --wait: results were not finalised (C-N31)
   record.interface = hop.interface;
   if (route.v4) record.source_ips.push_back(route.v4->source_ip);
   if (route.v6) record.source_ips.push_back(route.v6->source_ip);
@@ -271,6 +275,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   status.finish(complete);
   print_summary(c, state, record, stderr);
   metadata.write(scan_metadata(c, state, record));
+  // A link or capture that failed stopped the scan as Ctrl-C does (outputs whole, resume file); now it is an
+  // error: one line naming the interface, exit 1.
+  if (const std::optional<std::string> failed = link.failure()) throw std::runtime_error(*failed);
+  receiving.rethrow_error();
   if (!write_errors.empty()) throw std::runtime_error(fmt::format("{}", fmt::join(write_errors, "; ")));
   return 0;
 }

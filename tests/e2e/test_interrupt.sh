@@ -21,7 +21,7 @@ for sig in INT TERM; do
   reader=$!
   # 256 hosts x 4 ports (open, open, closed, ICMP-rejected) at 100 pps: about 10 s, stopped well before the end.
   # --foreground: otherwise timeout passes our signal on to synscan twice (directly and to its process group), and
-  # a second signal means "die now" to synscan.
+  # a second signal cuts the drain short (a third kills): one signal is the case under test here.
   timeout --foreground -k 5 "$SCAN_TIMEOUT" "$LAB_SH" exec "$LAB_NAME" "$SYNSCAN_BIN" 198.19.0.0/24 -p 22,80,113,1000 \
     --rate 100 --wait 2 --show all --no-status --format ndjson -o - -oD "$d/r.ndjson" -oJ "$d/r.json" \
     -oX "$d/r.xml" -oC "$d/r.csv" -oG "$d/r.gnmap" --resume-file "$d/scan.resume" >"$d/pipe" 2>"$d/err" &
