@@ -15,6 +15,7 @@
 #include "cli/file_identity.hpp"
 #include "cli/man_page.hpp"
 #include "cli/output_args.hpp"
+#include "cli/input_file.hpp"
 #include "cli/ports_input.hpp"
 #include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
@@ -269,6 +270,38 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
     for (const auto& [title, group] : named) groups->emplace_back(title, *group);
   }
   return all;
+}
+
+// The probe modules' options as given (engine/probe_module.hpp's ModuleArgs): a file option's value becomes
+// the file's text; a module of the scan reads its default file when the option is not given and the file exists.
+ModuleArgs module_args(const po::variables_map& vm, const std::vector<ProtocolPorts>& scanned) {
+  ModuleArgs args;
+  for (std::size_t m = 0; m < probe_registry().size(); ++m) {
+    const bool in_scan = std::any_of(scanned.begin(), scanned.end(), [m](const ProtocolPorts& p) { return p.proto == m; });
+    for (const ModuleOption& opt : probe_registry()[m].options) {
+      const std::string name(opt.name);
+      std::vector<std::string> values;
+      if (vm.count(name)) values = vm[name].as<std::vector<std::string>>();
+      if (!opt.repeatable && values.size() > 1) throw UsageError(fmt::format("--{} given more than once", name));
+      if (values.empty() && opt.file && in_scan && !opt.default_path.empty() &&
+          std::ifstream(std::string(opt.default_path)).good()) {
+        values.emplace_back(opt.default_path);
+      }
+      for (const std::string& v : values) {
+        if (opt.file && v == "none") continue;
+        std::string value = opt.file ? read_input_file(v, "--" + name) : v;
+        if (opt.check) {
+          try {
+            opt.check(value);
+          } catch (const std::invalid_argument& e) {
+            throw UsageError(fmt::format("bad value in --{} {}: {}", name, v, e.what()));
+          }
+        }
+        args.emplace_back(name, std::move(value));
+      }
+    }
+  }
+  return args;
 }
 
 [[noreturn]] void bad(std::string_view kind, std::string_view token, std::string_view option, std::string_view hint) {
@@ -610,14 +643,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     if (!sw.empty() && vm.count(sw.data()) && vm[sw.data()].as<bool>()) added.push_back(static_cast<ProtocolId>(m));
   }
   std::vector<ProtocolPorts> ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports, raw.scan_types, added});
-  for (const ModuleInfo& m : probe_registry()) {
-    for (const ModuleOption& opt : m.options) {
-      if (!vm.count(opt.name.data())) continue;
-      for (const std::string& v : vm[opt.name.data()].as<std::vector<std::string>>()) {
-        c.module_args.emplace_back(std::string(opt.name), v);
-      }
-    }
-  }
+  c.module_args = module_args(vm, ports);
   std::uint64_t probes_per_target = 0;
   for (const ProtocolPorts& p : ports) probes_per_target += p.ports.size();
   raw.target_input.targets = raw.targets;

@@ -5,39 +5,45 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace synscan {
 
-/// A bounded string with no allocation: at most N bytes, longer assignments truncated. Bytes are kept as they
-/// came (control bytes and invalid UTF-8 included): the writers escape.
+/// A bounded string with no allocation: capacity N bytes, truncated on assignment or append (possibly inside
+/// a UTF-8 sequence), bytes kept as they are, control bytes included (the writers escape).
 template <std::size_t N>
-class FixedText {
- public:
-  FixedText() = default;
+struct FixedText {
+  static_assert(N > 0 && N < 256, "the length is kept in one byte");
+  std::array<char, N> data;  // left uninitialised: `length` says how much is text (built per received frame)
+  std::uint8_t length = 0;
+
   /// Replaces the text with the first N bytes of `s`.
   void assign(std::string_view s) noexcept {
-    size_ = std::min(s.size(), N);
-    std::copy_n(s.data(), size_, bytes_.data());
+    length = 0;
+    append(s);
   }
-  /// Appends as much of `s` as fits.
+  /// Appends what fits of `s`.
   void append(std::string_view s) noexcept {
-    const std::size_t n = std::min(s.size(), N - size_);
-    std::copy_n(s.data(), n, bytes_.data() + size_);
-    size_ += n;
+    const std::size_t n = std::min(s.size(), N - length);
+    std::copy_n(s.data(), n, data.data() + length);
+    length = static_cast<std::uint8_t>(length + n);
   }
-  std::string_view view() const noexcept { return {bytes_.data(), size_}; }
-  bool empty() const noexcept { return size_ == 0; }
+  void push_back(char c) noexcept {
+    if (length < N) data[length++] = c;
+  }
+  void clear() noexcept { length = 0; }
+  std::string_view view() const noexcept { return {data.data(), length}; }
+  std::size_t size() const noexcept { return length; }
+  bool empty() const noexcept { return length == 0; }
   static constexpr std::size_t capacity() noexcept { return N; }
-
- private:
-  std::array<char, N> bytes_;  // left uninitialised: size_ says how much is text (built per received frame)
-  std::size_t size_ = 0;
+  friend bool operator==(const FixedText& t, std::string_view s) noexcept { return t.view() == s; }
 };
 
-/// The service an answer shows, as nmap -sV names it: service ("domain", "ntp", "snmp"), product ("dnsmasq"),
-/// version ("2.90") where the answer names them, and info, a short summary ("stratum 8, refid LOCL", the SNMP
-/// sysDescr, a DNS rcode).
+/// What an answer says, for the outputs (nmap -sU -sV's <service> element): service as nmap-services names the
+/// port's service ("domain", "ntp", "snmp", ...); product and version where the answer names them (DNS
+/// version.bind "dnsmasq-2.90" -> dnsmasq / 2.90); info: a short human summary (the DNS rcode, "stratum 8,
+/// refid 127.127.1.1", an SNMP sysDescr, ...). Empty fields when unknown.
 struct AnswerInfo {
   FixedText<24> service;
   FixedText<48> product;

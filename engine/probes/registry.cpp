@@ -7,6 +7,7 @@
 #include "engine/output/writer.hpp"
 #include "engine/probes/icmp_echo.hpp"
 #include "engine/probes/tcp_syn.hpp"
+#include "engine/probes/udp_module.hpp"
 
 namespace synscan {
 namespace {
@@ -29,6 +30,7 @@ std::unique_ptr<ProbeModule> make_as(const ProbeSetup& setup, const ProbeBlock& 
 // numbering of existing spaces (resume files, shards) does not change.
 const ModuleInfo kModules[] = {
     {&TcpSynModule::kVocabulary, "S", "", {}, make_as<TcpSynModule>},
+    {&UdpModule::kVocabulary, "U", "", UdpModule::kOptions, make_as<UdpModule>},
     {&IcmpEchoModule::kVocabulary, "n", "ping", {}, make_as<IcmpEchoModule>},
 };
 

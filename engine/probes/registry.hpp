@@ -22,6 +22,15 @@ struct ModuleOption {
   std::string_view value_name;  ///< for --help: "PORT:HEX"
   std::string_view help;        ///< one sentence for --help and the man page
   bool repeatable = false;      ///< may be given more than once
+  /// The value is a file's path: cli/ reads the file (exit 2 naming it when it cannot) and the module gets
+  /// its text under `name`.
+  bool file = false;
+  /// For a file option: read this file when the option is not given and the file exists ("" none); the value
+  /// "none" reads nothing.
+  std::string_view default_path;
+  /// Checks one value (a file option: the file's text) and throws std::invalid_argument naming the bad token;
+  /// cli/ calls it while parsing, so a bad value is exit 2 before anything is opened. Null: any value.
+  void (*check)(std::string_view value) = nullptr;
 };
 
 /// One registry entry.
