@@ -6,14 +6,23 @@
 namespace synscan {
 namespace {
 
+// Marks the capture time of a counted TCP reply (after its count: a reader that sees the mark sees the count
+// of every reply captured up to it). Verdicts come in capture order, from one receive thread.
+void mark_capture(std::int64_t ts_ms, ScanState& state) noexcept {
+  if (ts_ms > state.reply_capture_ms.load(std::memory_order_relaxed))
+    state.reply_capture_ms.store(ts_ms, std::memory_order_release);
+}
+
 // Counts the reply kind that decided a new result.
-void count_reply(Reason reason, ScanState& state) noexcept {
+void count_reply(Reason reason, std::int64_t ts_ms, ScanState& state) noexcept {
   switch (reason) {
     case Reason::syn_ack:
       state.replies_syn_ack.fetch_add(1, std::memory_order_relaxed);
+      mark_capture(ts_ms, state);
       break;
     case Reason::rst:
       state.replies_rst.fetch_add(1, std::memory_order_relaxed);
+      mark_capture(ts_ms, state);
       break;
     case Reason::icmp_unreach:
       state.replies_icmp.fetch_add(1, std::memory_order_relaxed);
@@ -75,7 +84,7 @@ void AggregateThread::run() {
       switch (aggregator_.add(*f)) {
         case Aggregator::Taken::reported:
           dirty = true;
-          count_reply(f->reason, state_);
+          count_reply(f->reason, f->ts_ms, state_);
           publish_counts(aggregator_, state_);
           break;
         case Aggregator::Taken::duplicate:

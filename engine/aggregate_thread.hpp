@@ -20,8 +20,8 @@ namespace synscan {
 void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
 
 /// Runs the aggregator loop on its own thread from construction until stop(). Per verdict: Aggregator::add;
-/// a new result counts its reply kind (replies_syn_ack, replies_rst, replies_icmp) and republishes the
-/// counts, a verdict for a probe already answered counts replies_duplicate, one for a probe already final
+/// a new result counts its reply kind (replies_syn_ack, replies_rst, replies_icmp; a TCP one also moves
+/// reply_capture_ms to its capture time) and republishes the counts, a verdict for a probe already answered counts replies_duplicate, one for a probe already final
 /// replies_late, one for another shard's probe replies_other_shard. Whenever the queue is empty, and every
 /// 1024 verdicts, Aggregator::finalise_ready moves the windows. Whenever the queue is empty (and once more at
 /// stop) it writes the results the banner stage handed back (Aggregator::write_finished_banners): with
