@@ -38,10 +38,10 @@
 // every 10 s; with 0.1%, slow start alone takes minutes. So with rare responders the controller decides
 // slowly and stays low, which is right: it cannot tell loss from noise faster, and a rate it cannot justify
 // is a rate it does not take. A decision is never made on time alone; windows also last at least min_window_s
-// (0.5 s; 0.15 s in slow start), because replies reach us in batches (the capture hands over a block when it
-// is full or 50 ms old) and later when the machine is busy, and a window much longer than that jitter is not
-// fooled by it. For the same reason a fall is acted on only when the next window at the same rate confirms
-// it, judged on both together: replies that came late to one window are in the next.
+// (0.5 s; 0.06 s in slow start, a few of the rate thread's 20 ms reads and of the senders' batches). Replies
+// that reach the counter late or in blocks do not move a window's ratio: windows are measured on the replies'
+// capture time (below). And a fall is acted on only when the next window at the same rate confirms it, judged
+// on both together.
 //
 // Avoiding oscillation. (1) Hysteresis: a fall needs z >= z_crit and a >= tolerance drop, confirmed by a
 // second window; a rise of the reference the same upward; everything in between holds. (2) After a back-off
@@ -65,7 +65,7 @@
 // change the replies counted are still those of the old rate. The controller waits the lag out: after each
 // rate change it opens the next window only `settle` seconds later. The lag is estimated once, as the time
 // from the first probe to the first reply's capture (resolution: the caller's period), and settle = clamp(2 x
-// lag, settle_min_s 0.1, settle_max_s 2); until the first reply no window opens.
+// lag, settle_min_s 0.05, settle_max_s 2); until the first reply no window opens.
 //
 // Replies counted against the probes they answer (issue 23). The replies reach the counter late and in
 // bursts: the capture hands them over in blocks (when a block is full or 50 ms old,
@@ -135,10 +135,11 @@ struct RateControllerParams {
   double max_pps = 1e7;               ///< never above (--rate auto:MAX)
   std::uint64_t min_replies = 100;    ///< validated replies a slow-start window needs before a decision
   std::uint64_t hold_replies = 1000;  ///< and any other window (a 10% fall is then ~3 standard errors)
-  /// A window also lasts at least this long (slow start, other states), seconds: replies come in batches (the
-  /// capture's blocks, 50 ms at most, capture/pcap_receiver.hpp) and with a lag that grows when the machine
-  /// is busy; a window much longer than both is not fooled by them.
-  double min_window_ss_s = 0.15;
+  /// A window also lasts at least this long (slow start, other states), seconds of capture time: several of
+  /// the rate thread's 20 ms reads (the sent totals are interpolated between them). Replies that reach the
+  /// counter in the capture's 50 ms blocks or late do not need longer windows: they are counted by capture
+  /// time (RateSample::replies_at_s); without capture times a window this short would be fooled by them.
+  double min_window_ss_s = 0.06;
   double min_window_s = 0.5;
   double tolerance = 0.10;        ///< relative fall of the ratio that counts as loss in one window
   double level_tolerance = 0.04;  ///< and in all windows at one rate together (more replies)
@@ -149,7 +150,7 @@ struct RateControllerParams {
   double probe_factor = 1.25;             ///< probing upward: held rate x this
   double backoff_margin = 0.85;           ///< after a fall: this x the estimated capacity
   std::uint32_t max_probe_interval = 16;  ///< windows between probes at most (~8 s of 0.5 s windows)
-  double settle_min_s = 0.1;  ///< wait after a rate change at least (> the capture's 50 ms blocks)
+  double settle_min_s = 0.05;  ///< wait after a rate change at least (the senders take the rate once a batch)
   double settle_max_s = 2.0;  ///< and at most (2 x the measured lag in between)
   /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
   /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
