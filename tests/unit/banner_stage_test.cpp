@@ -206,7 +206,9 @@ TEST(BannerStage, SilentPortGetsTheGenericProbeThenTimesOutSilent) {
   EXPECT_EQ(b.probe, BannerProbe::generic);
   EXPECT_EQ(b.raw, "");
   EXPECT_GE(run.seconds, 0.9);
-  EXPECT_LT(run.seconds, 2.0);                   // the timeout, not more
+  // The timeout, not more: 1 s of the stage's clock, which skips the stage's stalls (on a busy machine a few
+  // seconds of real time; the bound only tells the timeout from a hang).
+  EXPECT_LT(run.seconds, 5.0);
   EXPECT_EQ(counts.banners_timeout.load(), 0U);  // the summary counts it silent, as its record says
   EXPECT_EQ(counts.banners_silent.load(), 1U);
   std::lock_guard lock(m);
@@ -302,7 +304,7 @@ TEST(BannerStage, HostileServersCostAtMostTheirLimits) {
       run_stage(o, {open_result(kLoop4, endless.port()), open_result(kLoop4, slowloris.port()),
                     open_result(kLoop4, garbage.port())});
   quit = true;
-  EXPECT_LT(run.seconds, 2.5);  // bounded by the 1.5 s timeout
+  EXPECT_LT(run.seconds, 6.0);  // bounded by the 1.5 s timeout (of the stage's clock: stalls do not count)
   for (const FinishedBanner& f : run.done) {
     const Banner& b = *f.banner;
     EXPECT_LE(b.raw.size(), 1000U);
@@ -342,7 +344,7 @@ TEST(BannerStage, ConnectThatNeverCompletesTimesOut) {
   ScanState counts;
   const StageRun run = run_stage(options("none", 1.0), {open_result(kLoop4, ntohs(a.sin_port))}, &counts);
   EXPECT_EQ(run.only().status, BannerStatus::timeout);
-  EXPECT_LT(run.seconds, 2.0);
+  EXPECT_LT(run.seconds, 5.0);  // the 1 s timeout of the stage's clock (stalls do not count), not a hang
   EXPECT_EQ(counts.banners_timeout.load(), 1U);
   for (const int f : fillers) close(f);
   close(l);

@@ -298,5 +298,34 @@ TEST(RateController, ABusyReceiveSideStillSeesAPolicerAndRandomLoss) {
   EXPECT_EQ(s2.decreases, 0);
 }
 
+// Replies this machine dropped itself (its capture ring or queue full) are not the path's loss: from 4 s on,
+// 40% of the replies are lost on our side and counted as such (RateSample::own_drops); the windows that saw
+// them are discarded and the rate stays at the cap. Not told of the drops, the controller backs off.
+TEST(RateController, OwnDropsAreNotPathLoss) {
+  for (const bool told : {true, false}) {
+    RateController c(auto_params(8000));
+    double sent = 0, replies = 0, drops = 0, lowest_late = 1e9;
+    for (int i = 0; i < 500; ++i) {  // 10 s of 20 ms reads
+      const double t = i * 0.02;
+      sent += c.rate() * 0.02;
+      double answered = 0.5 * c.rate() * 0.02;  // half the probes answer, at once
+      if (t > 4) {
+        drops += 0.4 * answered;
+        answered *= 0.6;
+      }
+      replies += answered;
+      c.update(RateSample{t, static_cast<std::uint64_t>(sent), static_cast<std::uint64_t>(sent),
+                          static_cast<std::uint64_t>(replies), t,
+                          told ? static_cast<std::uint64_t>(drops) : 0});
+      if (t > 4) lowest_late = std::min(lowest_late, c.rate());
+    }
+    if (told) {
+      EXPECT_EQ(lowest_late, 8000) << "told of its own drops";
+    } else {
+      EXPECT_LT(lowest_late, 6000) << "not told: the drops look like path loss";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace synscan
