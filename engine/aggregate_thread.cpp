@@ -7,10 +7,11 @@ namespace synscan {
 namespace {
 
 // Marks the capture time of a counted TCP reply (after its count: a reader that sees the mark sees the count
-// of every reply captured up to it). Verdicts come in capture order, from one receive thread.
+// of every reply captured up to it). Verdicts come in capture order, from one receive thread. Stored as is, not
+// the largest seen: after a step back of the wall clock the marks go on from the new time (the rate thread maps
+// them to its steady clock with the offset of the moment, and keeps its own marks monotone).
 void mark_capture(std::int64_t ts_ms, ScanState& state) noexcept {
-  if (ts_ms > state.reply_capture_ms.load(std::memory_order_relaxed))
-    state.reply_capture_ms.store(ts_ms, std::memory_order_release);
+  if (ts_ms > 0) state.reply_capture_ms.store(ts_ms, std::memory_order_release);
 }
 
 // Counts the reply kind that decided a new result.
