@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -30,9 +31,13 @@ constexpr std::int64_t kNsPerS = 1'000'000'000;
 constexpr std::int64_t kQuietNs = kNsPerS / 2;  // an answer whose end its bytes cannot tell ends this late
 constexpr std::int64_t kMaxGreetWaitNs = 2 * kNsPerS;  // a `generic` port's wait for a greeting, at most
 constexpr std::int64_t kSweepNs = 10'000'000;          // timers are checked this often
+// The stage's clock advances at most this much between two looks at it (a loop iteration waits 10 ms at
+// most): time beyond it is a stall, when this thread was not scheduled (it runs at nice 10, so a busy machine
+// stalls it for 100s of ms) or was busy with other connections, and counts against no connection's deadline.
+constexpr std::int64_t kMaxStepNs = 50'000'000;
 constexpr std::uint64_t kWakeKey = ~std::uint64_t{0};
-constexpr std::uint32_t kSpareFds = 64;
-constexpr int kStageNice = 10;  // descriptors kept free for the rest of the process
+constexpr std::uint32_t kSpareFds = 64;  // descriptors kept free for the rest of the process
+constexpr int kStageNice = 10;
 // Ports whose TLS service speaks first inside TLS (smtps, ftps, telnets, imaps, pop3s): no GET there.
 constexpr std::uint16_t kTlsGreetingPorts[] = {465, 990, 992, 993, 995};
 
@@ -116,18 +121,20 @@ class BannerStage::Loop {
   void loop() {
     std::vector<Result> intake;
     epoll_event events[256];
-    std::int64_t last_sweep = now_ns();
+    std::int64_t last_sweep = clock();
     while (!stop_.load(std::memory_order_acquire)) {
+      tick();
       intake.clear();
       exchange_.take_submitted(intake);
       if (!intake.empty()) {
         pending_.insert(pending_.end(), intake.begin(), intake.end());
         state_.banners_queued.fetch_add(intake.size(), std::memory_order_relaxed);
       }
-      std::int64_t now = now_ns();
+      std::int64_t now = clock();
       start_connections(now);
       const bool rate_waits = !pending_.empty() && active_ < concurrency_;
       const int n = epoll_wait(epfd_, events, 256, rate_waits ? 1 : 10);
+      tick();
       for (int i = 0; i < n; ++i) {
         const std::uint64_t key = events[i].data.u64;
         if (key == kWakeKey) {
@@ -139,7 +146,8 @@ class BannerStage::Loop {
         if (c.phase == Phase::free || c.gen != static_cast<std::uint32_t>(key >> 32)) continue;
         on_event(static_cast<std::uint32_t>(key), c, events[i].events);
       }
-      now = now_ns();
+      tick();
+      now = clock();
       if (now - last_sweep >= kSweepNs) {
         sweep(now);
         last_sweep = now;
@@ -269,7 +277,7 @@ class BannerStage::Loop {
       case BannerProbe::automatic:
         break;
       case BannerProbe::generic:
-        c.greet_ns = now_ns() + greet_wait_ns_;
+        c.greet_ns = clock() + greet_wait_ns_;
         break;
       case BannerProbe::http:
         c.out = http_request(host.empty() ? host_for_address(c.result.ip) : host, c.result.port, false);
@@ -302,7 +310,7 @@ class BannerStage::Loop {
     for (;;) {
       const ssize_t n = recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
       if (n > 0) {
-        c.last_rx_ns = now_ns();
+        c.last_rx_ns = clock();
         if (c.tls) {
           c.wire_bytes += static_cast<std::size_t>(n);
           if (c.wire.size() < o_.max_bytes)
@@ -342,7 +350,7 @@ class BannerStage::Loop {
       const bool greets = std::find(std::begin(kTlsGreetingPorts), std::end(kTlsGreetingPorts),
                                     c.result.port) != std::end(kTlsGreetingPorts);
       if (greets) {
-        c.greet_ns = now_ns() + greet_wait_ns_;
+        c.greet_ns = clock() + greet_wait_ns_;
       } else {
         const std::string host = host_of(c.result.ip);
         t.write_plain(http_request(host.empty() ? host_for_address(c.result.ip) : host, c.result.port, true));
@@ -371,7 +379,7 @@ class BannerStage::Loop {
       close_fd(c);
       ++c.gen;
       c.retried = true;
-      return connect_to(idx, c, now_ns());
+      return connect_to(idx, c, clock());
     }
     finish_with_bytes(idx, c, BannerStatus::reset);
   }
@@ -381,6 +389,12 @@ class BannerStage::Loop {
       Conn& c = conns_[idx];
       if (c.phase == Phase::free) continue;
       if (now >= c.deadline_ns) {
+        // Expired only if the socket has nothing for us now: bytes (or the connect's outcome) that arrived
+        // while this thread was busy or not scheduled are the service's answer, not its silence.
+        if (const std::uint32_t ready = ready_events(c)) {
+          on_event(idx, c, ready);
+          continue;  // finished, or the next sweep decides with the bytes read
+        }
         if (c.phase == Phase::connecting) {
           finish(idx, c, BannerStatus::timeout);
         } else {
@@ -410,6 +424,29 @@ class BannerStage::Loop {
     }
   }
 
+  // The stage's clock, ns: CLOCK_MONOTONIC (or BannerOptions::clock_ns) less the stalls tick() found.
+  std::int64_t clock() const { return real_ns() - stalled_ns_; }
+  std::int64_t real_ns() const { return o_.clock_ns ? o_.clock_ns() : now_ns(); }
+  // Counts a step of the real clock longer than kMaxStepNs since the last tick as a stall.
+  void tick() {
+    const std::int64_t real = real_ns();
+    if (last_real_ns_ != 0 && real - last_real_ns_ > kMaxStepNs)
+      stalled_ns_ += real - last_real_ns_ - kMaxStepNs;
+    last_real_ns_ = real;
+  }
+
+  // What a connection's socket has now (a zero-timeout poll), as epoll events; 0 when nothing.
+  static std::uint32_t ready_events(const Conn& c) {
+    pollfd p{c.fd, static_cast<short>(c.phase == Phase::connecting ? POLLOUT : POLLIN), 0};
+    if (c.fd < 0 || poll(&p, 1, 0) <= 0) return 0;
+    std::uint32_t ev = 0;
+    if (p.revents & POLLIN) ev |= EPOLLIN;
+    if (p.revents & POLLOUT) ev |= EPOLLOUT;
+    if (p.revents & POLLERR) ev |= EPOLLERR;
+    if (p.revents & POLLHUP) ev |= EPOLLHUP;
+    return ev;
+  }
+
   void close_fd(Conn& c) {
     if (c.fd >= 0) close(c.fd);  // also leaves the epoll set
     c.fd = -1;
@@ -433,8 +470,10 @@ class BannerStage::Loop {
     }
     switch (status) {
       case BannerStatus::timeout:
-      case BannerStatus::silent:
         state_.banners_timeout.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case BannerStatus::silent:
+        state_.banners_silent.fetch_add(1, std::memory_order_relaxed);
         break;
       case BannerStatus::refused:
         state_.banners_refused.fetch_add(1, std::memory_order_relaxed);
@@ -489,6 +528,7 @@ class BannerStage::Loop {
   std::uint32_t active_ = 0;
   std::int64_t greet_wait_ns_ = 0;
   std::int64_t next_start_ns_ = 0;
+  std::int64_t last_real_ns_ = 0, stalled_ns_ = 0;  // tick(): the real clock's last look, stalls so far
   std::vector<Conn> conns_;
   std::vector<std::uint32_t> free_;
   std::deque<Result> pending_;

@@ -6,6 +6,13 @@
 // and epoll, both families; started after the privilege drop (connect needs no capability). The SYN scan
 // never waits for it: the aggregator only queues open results.
 //
+// Deadlines run on the stage's own clock, which does not advance while the stage cannot act: a step of the
+// monotonic clock longer than 50 ms between two looks (a loop iteration waits 10 ms at most) is a stall (the
+// thread runs at nice 10 and a busy machine leaves it unscheduled for 100s of ms, or it was busy with other
+// connections) and moves every deadline by the excess. And a deadline counts only if the socket has nothing
+// then: a zero-timeout poll just before declaring a connection timed out or silent reads what arrived
+// meanwhile. A busy scanner is not a silent server (issue 23).
+//
 // Per connection, enforced in the loop: --banner-timeout from the connect's start to the end (the connect,
 // the greeting wait, the answer), --banner-max-bytes of answer (plus up to kTlsHandshakeBytes of TLS
 // handshake), a greeting wait of min(2 s, timeout / 2) before a `generic` port gets its GET, and an end 0.5 s
@@ -35,6 +42,9 @@ struct BannerOptions {
   std::uint32_t max_bytes = 4096;    ///< --banner-max-bytes: answer bytes kept (and read) per connection
   /// The hostname a target was given as, or "" (SNI and the Host header); may be empty.
   std::function<std::string_view(const IpAddress&)> hostname_of;
+  /// Tests only: the monotonic clock the stage reads, nanoseconds (empty: CLOCK_MONOTONIC). A test makes it
+  /// jump to play a stall.
+  std::function<std::int64_t()> clock_ns;
 };
 
 /// TLS handshake bytes a server may send beyond --banner-max-bytes (a certificate chain).

@@ -234,6 +234,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
     doc["banners"] = {{"done", s.banners_done.load() - s.banners_not_done.load()},
                       {"not_done", s.banners_not_done.load()},
                       {"timeout", s.banners_timeout.load()},
+                      {"silent", s.banners_silent.load()},
                       {"refused", s.banners_refused.load()},
                       {"reset", s.banners_reset.load()},
                       {"concurrency", c.banner_concurrency},
@@ -289,17 +290,18 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   if (c.banners) {
     // Every open result went to the banner stage; those it could not finish (Ctrl-C) are not done.
     const std::uint64_t done = s.banners_done.load() - s.banners_not_done.load();
-    fmt::print(out, "synscan: banners: {} done, {} not done, {} timed out, {} refused, {} reset\n", done,
-               s.open.load() - std::min(s.open.load(), done), s.banners_timeout.load(), s.banners_refused.load(),
-               s.banners_reset.load());
+    // Each count is one banner_status of the records: timeout, silent, refused, reset.
+    fmt::print(out, "synscan: banners: {} done, {} not done, {} timed out, {} silent, {} refused, {} reset\n",
+               done, s.open.load() - std::min(s.open.load(), done), s.banners_timeout.load(),
+               s.banners_silent.load(), s.banners_refused.load(), s.banners_reset.load());
   }
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
   fmt::print(out,
              "synscan: state of the probes in flight: {} bytes ({} send threads); {} late replies (after "
              "--late-replies), {} for other shards; window full {} times\n",
-             r.window_bytes, c.send_threads, s.replies_late.load(),
-             s.replies_other_shard.load(), s.window_waits.load());
+             r.window_bytes, c.send_threads, s.replies_late.load(), s.replies_other_shard.load(),
+             s.window_waits.load());
   const std::string why =
       r.send_backend_fallback.empty() ? "" : fmt::format(" (auto; not xdp: {})", r.send_backend_fallback);
   fmt::print(out, "synscan: sent through {}{}; send errors {}\n", send_backend_name(r.send_backend), why,

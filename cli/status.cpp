@@ -57,8 +57,8 @@ std::string format_status_line(const StatusSnapshot& s) {
   line += fmt::format(" | open {} closed {} filtered {} | drops {}", s.open, s.closed, s.filtered,
                       s.pcap_drops + s.if_drops + s.queue_drops);
   if (s.banners)
-    line += fmt::format(" | banners {} done, {} pending, {} timed out, {} refused", s.banners_done,
-                        s.banners_pending, s.banners_timeout, s.banners_refused);
+    line += fmt::format(" | banners {} done, {} pending, {} timed out, {} silent, {} refused", s.banners_done,
+                        s.banners_pending, s.banners_timeout, s.banners_silent, s.banners_refused);
   return line;
 }
 
@@ -75,12 +75,14 @@ std::string format_status_json(const StatusSnapshot& s) {
       s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), format_pps(s.pps),
       format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops,
       s.rate_capped, s.rate_auto ? "auto" : "fixed", format_pps(s.rate_pps), s.rate_state,
-      s.reply_ratio >= 0 ? fmt::format("{:.4g}", s.reply_ratio) : "null", s.targets_v4, minus(s.open, s.open_v6), minus(s.closed, s.closed_v6),
-      minus(s.filtered, s.filtered_v6), s.targets_v6, s.open_v6, s.closed_v6, s.filtered_v6);
+      s.reply_ratio >= 0 ? fmt::format("{:.4g}", s.reply_ratio) : "null", s.targets_v4,
+      minus(s.open, s.open_v6), minus(s.closed, s.closed_v6), minus(s.filtered, s.filtered_v6), s.targets_v6,
+      s.open_v6, s.closed_v6, s.filtered_v6);
   if (s.banners) {  // --banners: ,"banners":{...} before the closing brace
     json.pop_back();
-    json += fmt::format(R"(,"banners":{{"done":{},"pending":{},"timeout":{},"refused":{}}}}})", s.banners_done,
-                        s.banners_pending, s.banners_timeout, s.banners_refused);
+    json += fmt::format(R"(,"banners":{{"done":{},"pending":{},"timeout":{},"silent":{},"refused":{}}}}})",
+                        s.banners_done, s.banners_pending, s.banners_timeout, s.banners_silent,
+                        s.banners_refused);
   }
   return json;
 }
@@ -147,8 +149,9 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.reply_ratio = state_.reply_ratio.load(std::memory_order_relaxed);
   // With --rate auto the controller follows the senders' maximum itself (sender-limited), so "capped" would
   // only repeat it.
-  s.rate_capped = !s.rate_auto && (state_.rate_capped.load(std::memory_order_relaxed) ||
-                                   (!s.waiting && dt_s > 0 && sending_capped(s.pps, s.rate_pps, s.elapsed_s)));
+  s.rate_capped =
+      !s.rate_auto && (state_.rate_capped.load(std::memory_order_relaxed) ||
+                       (!s.waiting && dt_s > 0 && sending_capped(s.pps, s.rate_pps, s.elapsed_s)));
   const double left = static_cast<double>(s.pass_total - std::min(s.pass_total, s.pass_sent));
   const double rate = s.rate_capped && s.pps > 0 ? s.pps : s.rate_pps;  // capped: at what it achieves
   s.eta_s = left / rate + config_.wait_s;
@@ -170,6 +173,7 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
     s.banners_pending = s.open - std::min(s.open, s.banners_done);
     s.banners_timeout = state_.banners_timeout.load(std::memory_order_relaxed);
     s.banners_refused = state_.banners_refused.load(std::memory_order_relaxed);
+    s.banners_silent = state_.banners_silent.load(std::memory_order_relaxed);
   }
   return s;
 }

@@ -31,17 +31,18 @@ struct StatusSnapshot {
   std::uint64_t open_v6 = 0, closed_v6 = 0, filtered_v6 = 0;  ///< of those, IPv6 targets' (IPv4: the rest)
   std::uint64_t targets_v4 = 0, targets_v6 = 0;  ///< target addresses of each family (the whole space)
   std::uint64_t pcap_drops = 0, if_drops = 0, queue_drops = 0;
-  /// --banners: banners finished, still pending (queued or connecting), timed out (or silent), refused.
+  /// --banners: banners finished, still pending (queued or connecting), connects timed out, refused.
   bool banners = false;
   std::uint64_t banners_done = 0, banners_pending = 0, banners_timeout = 0, banners_refused = 0;
-  bool rate_capped = false;  ///< the senders cannot keep up with --rate: pps is the machine's maximum
+  std::uint64_t banners_silent = 0;  ///< --banners: ended silent (banners_timeout: connects timed out)
+  bool rate_capped = false;          ///< the senders cannot keep up with --rate: pps is the machine's maximum
   bool rate_auto = false;            ///< --rate auto: the next three are the controller's
   double rate_pps = 0;               ///< the rate asked now (fixed: --rate)
   std::string_view rate_state = "fixed";  ///< rate_state_name(): "slow start", "holding", ...
-  double reply_ratio = -1;           ///< validated replies per probe of the last window measured; -1: none yet
+  double reply_ratio = -1;  ///< validated replies per probe of the last window measured; -1: none yet
 
-  /// Percent of the frames owed sent, 0-100: never above 100, and 100 only once sending ended (or on the final
-  /// line of a complete scan).
+  /// Percent of the frames owed sent, 0-100: never above 100, and 100 only once sending ended (or on the
+  /// final line of a complete scan).
   double percent() const noexcept;
 };
 
@@ -56,7 +57,8 @@ std::string format_pps(double pps);
 bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noexcept;
 
 /// "synscan: 0:00:05 | 500/1000 sent 50.0% | 100 pps (mean 99) | ETA 0:00:10 | open 3 closed 497 filtered 0 |
-/// drops 0" ("pass k/n" only for passes > 1, which the scan driver no longer sets; "waiting" replaces the ETA after the last probe;
+/// drops 0" ("pass k/n" only for passes > 1, which the scan driver no longer sets; "waiting" replaces the ETA
+/// after the last probe;
 /// "(mean 99, rate capped)" when the senders cannot keep up with --rate; with --rate auto, "rate auto 8000
 /// pps, probing up, 0.31 replies/probe | " follows the pps).
 std::string format_status_line(const StatusSnapshot& s);

@@ -6,13 +6,24 @@
 namespace synscan {
 namespace {
 
+// Marks the capture time of a counted reply from a target (after its count: a reader that sees the mark sees
+// the count of every reply captured up to it). Verdicts come in capture order, from one receive thread. Stored
+// as is, not the largest seen: after a step back of the wall clock the marks go on from the new time (the rate
+// thread maps them to its steady clock with the offset of the moment, and keeps its own marks monotone).
+void mark_capture(std::int64_t ts_ms, ScanState& state) noexcept {
+  if (ts_ms > 0) state.reply_capture_ms.store(ts_ms, std::memory_order_release);
+}
+
 // Counts the reply that decided a new result: by module and reason, and whether the target itself answered.
 void count_reply(const Result& r, ScanState& state) noexcept {
   const auto reason = static_cast<std::size_t>(r.reason);
   if (r.proto < ScanState::kMaxProtocols && reason < ScanState::kMaxReasons) {
     state.replies_by_reason[r.proto][reason].fetch_add(1, std::memory_order_relaxed);
   }
-  if (r.answered) state.replies_answered.fetch_add(1, std::memory_order_relaxed);
+  if (r.answered) {
+    state.replies_answered.fetch_add(1, std::memory_order_relaxed);
+    mark_capture(r.ts_ms, state);
+  }
 }
 
 // Under a steady stream of verdicts the queue never runs dry: move the windows every this many verdicts too,

@@ -2,9 +2,9 @@
 // The aggregator thread: the single consumer of the receive thread's verdicts (capture/receive_thread.hpp).
 // It drains the queue into the Aggregator (each probe claimed once in its send thread's window, the shown
 // results handed to the writers), moves the windows (engine/probe_window.hpp: silence reported as filtered as
-// the probes' fates become final), flushes the writers whenever the queue runs dry, so that each result reaches its
-// file or pipe within milliseconds of being found, and publishes the counts the status line and the summary
-// read (ScanState). Pure logic and std::thread: no kernel, so it lives in engine/.
+// the probes' fates become final), flushes the writers whenever the queue runs dry, so that each result
+// reaches its file or pipe within milliseconds of being found, and publishes the counts the status line and
+// the summary read (ScanState). Pure logic and std::thread: no kernel, so it lives in engine/.
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -21,7 +21,8 @@ namespace synscan {
 void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
 
 /// Runs the aggregator loop on its own thread from construction until stop(). Per verdict: Aggregator::add;
-/// a new result counts its reply (replies_by_reason, replies_answered) and republishes the
+/// a new result counts its reply (replies_by_reason, replies_answered; one from the target itself also moves
+/// reply_capture_ms to its capture time) and republishes the
 /// counts, a verdict for a probe already answered counts replies_duplicate, one for a probe already final
 /// replies_late, one for another shard's probe replies_other_shard. Whenever the queue is empty, and every
 /// 1024 verdicts, Aggregator::finalise_ready moves the windows. Whenever the queue is empty (and once more at

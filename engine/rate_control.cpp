@@ -95,9 +95,23 @@ void RateControlThread::run(std::stop_token stop) {
     const double now = std::chrono::duration<double>(Clock::now() - start).count();
     const std::uint64_t sent = state_.sent.load(std::memory_order_relaxed);
     const std::uint64_t fresh = state_.sent_new.load(std::memory_order_relaxed);  // new probes, no retries
+    // The capture mark before the count (the aggregator stores them the other way round): every reply
+    // captured up to the mark is in the count. From Unix time to this thread's clock by the offset now (an
+    // NTP slew moves both alike; a step of the wall clock misplaces the replies captured before it, once).
+    const std::int64_t capture_ms = state_.reply_capture_ms.load(std::memory_order_acquire);
     const std::uint64_t replies = answered_replies(state_);
     if (setup_.automatic) {
-      const double next_rate = controller.update(now, sent, fresh, replies);
+      const double wall_s =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      RateSample sample{now,
+                        sent,
+                        fresh,
+                        replies,
+                        -1,
+                        state_.pcap_drops.load(std::memory_order_relaxed) +
+                            state_.queue_drops.load(std::memory_order_relaxed)};
+      if (capture_ms > 0) sample.replies_at_s = static_cast<double>(capture_ms) / 1000 - (wall_s - now);
+      const double next_rate = controller.update(sample);
       if (next_rate != rate) {
         rate = next_rate;
         state_.rate_pps.store(rate, std::memory_order_relaxed);

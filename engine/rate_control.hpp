@@ -1,9 +1,9 @@
 #pragma once
-// The rate thread: every 20 ms it reads ScanState (frames sent, new probes sent, validated TCP replies) and either
-// controls the rate (`--rate auto`: RateController, engine/rate_controller.hpp, publishing
-// ScanState::rate_pps, which each send thread reads once a batch and applies with RateLimiter::set_rate) or
-// only watches a fixed rate (RateWatch below). Pure logic and std::thread, like the aggregator thread: no
-// kernel, so in engine/.
+// The rate thread: every 20 ms it reads ScanState (frames sent, new probes sent, validated TCP replies with
+// the capture time of the latest, this machine's own reply drops) and either controls the rate (`--rate
+// auto`: RateController, engine/rate_controller.hpp, publishing ScanState::rate_pps, which each send thread
+// reads once a batch and applies with RateLimiter::set_rate) or only watches a fixed rate (RateWatch below).
+// Pure logic and std::thread, like the aggregator thread: no kernel, so in engine/.
 #include <atomic>
 #include <cstdint>
 #include <mutex>

@@ -85,39 +85,92 @@ double RateController::settle_s() const noexcept {
   return std::clamp(2 * lag_s_, p_.settle_min_s, p_.settle_max_s);
 }
 
-double RateController::update(double now_s, std::uint64_t sent, std::uint64_t fresh,
-                              std::uint64_t replies) noexcept {
-  if (first_sent_s_ < 0 && sent > 0) {
+void RateController::record(double now_s, std::uint64_t sent, std::uint64_t fresh) noexcept {
+  const Mark m{now_s, static_cast<double>(sent), static_cast<double>(fresh)};
+  if (marks_n_ < kMarks) {
+    marks_[(marks_head_ + marks_n_++) % kMarks] = m;
+  } else {  // full: the oldest goes
+    marks_[marks_head_] = m;
+    marks_head_ = (marks_head_ + 1) % kMarks;
+  }
+}
+
+namespace {
+// Linear interpolation of a cumulative count between two samples (sending is even between the 20 ms reads).
+template <class Marks, class Field>
+double count_at(const Marks& marks, std::size_t head, std::size_t n, double t_s, Field field) noexcept {
+  if (n == 0) return 0;
+  const auto at = [&](std::size_t i) -> const auto& { return marks[(head + i) % marks.size()]; };
+  if (t_s <= at(0).t_s) return field(at(0));
+  if (t_s >= at(n - 1).t_s) return field(at(n - 1));
+  std::size_t lo = 0, hi = n - 1;  // at(lo).t_s < t_s <= at(hi).t_s
+  while (hi - lo > 1) {
+    const std::size_t mid = (lo + hi) / 2;
+    (at(mid).t_s < t_s ? lo : hi) = mid;
+  }
+  const auto &x = at(lo), &y = at(hi);
+  const double f = y.t_s > x.t_s ? (t_s - x.t_s) / (y.t_s - x.t_s) : 1.0;
+  return field(x) + f * (field(y) - field(x));
+}
+}  // namespace
+
+double RateController::fresh_at(double t_s) const noexcept {
+  return count_at(marks_, marks_head_, marks_n_, t_s, [](const Mark& m) { return m.fresh; });
+}
+
+double RateController::sent_at(double t_s) const noexcept {
+  return count_at(marks_, marks_head_, marks_n_, t_s, [](const Mark& m) { return m.sent; });
+}
+
+void RateController::open_window(double at_s, double lag_s, std::uint64_t replies,
+                                 std::uint64_t own_drops) noexcept {
+  win_start_s_ = at_s;
+  // Read now: a window may outlast the record (rare responders need minutes for their replies).
+  win_fresh_ = fresh_at(at_s - lag_s);
+  win_sent_ = sent_at(at_s - lag_s);
+  win_replies_ = replies;
+  win_drops_ = own_drops;
+}
+
+double RateController::update(const RateSample& s) noexcept {
+  const double now_s = s.now_s;
+  record(now_s, s.sent, s.fresh);
+  // The capture mark: when the latest counted reply arrived (monotone, never ahead of now).
+  double at = now_s;
+  if (s.replies_at_s >= 0) at = last_at_s_ = std::min(now_s, std::max(s.replies_at_s, last_at_s_));
+  if (first_sent_s_ < 0 && s.sent > 0) {
     first_sent_s_ = now_s;
     last_change_s_ = now_s;
   }
-  if (lag_s_ < 0 && replies > 0 && first_sent_s_ >= 0) lag_s_ = now_s - first_sent_s_;
+  if (lag_s_ < 0 && s.replies > 0 && first_sent_s_ >= 0) lag_s_ = std::max(0.0, at - first_sent_s_);
   if (lag_s_ < 0) return rate_;
+  // The replies at the mark answer the probes sent one lag before it (counted at receipt: none before).
+  const double lag = s.replies_at_s < 0 ? 0.0 : lag_s_;
   if (!open_) {
-    if (now_s < last_change_s_ + settle_s()) return rate_;
+    // The window's probes (one lag before its replies) must all be sent at the current rate.
+    if (at < last_change_s_ + settle_s()) return rate_;
     open_ = true;
-    win_start_s_ = now_s;
-    win_sent_ = sent;
-    win_fresh_ = fresh;
-    win_replies_ = replies;
+    open_window(at, lag, s.replies, s.own_drops);
     return rate_;
   }
-  const double frames = static_cast<double>(sent - std::min(sent, win_sent_));
-  const Window w{static_cast<double>(fresh - std::min(fresh, win_fresh_)),
-                 static_cast<double>(replies - std::min(replies, win_replies_))};
+  if (s.own_drops != win_drops_) {  // this machine lost replies itself: the window says nothing of the path
+    pending_ = false;
+    open_window(at, lag, s.replies, s.own_drops);
+    return rate_;
+  }
+  // Replies captured in [win_start, at] against the probes sent one lag earlier.
+  const double frames = std::max(0.0, sent_at(at - lag) - win_sent_);
+  const Window w{std::max(0.0, fresh_at(at - lag) - win_fresh_),
+                 static_cast<double>(s.replies - std::min(s.replies, win_replies_))};
   const bool starting = state_ == RateState::slow_start;
   const std::uint64_t needed = starting ? p_.min_replies : p_.hold_replies;
-  const double dt = now_s - win_start_s_;
+  const double dt = at - win_start_s_;
   if (w.k < static_cast<double>(needed) || w.n <= 0 || dt < (starting ? p_.min_window_ss_s : p_.min_window_s))
     return rate_;
   // The rate achieved counts every frame (the senders' pace, which sender_limited compares with the rate).
   decide(w, dt > 0 && frames > 0 ? frames / dt : rate_, now_s);
-  if (open_) {  // the rate did not change: the next window starts here
-    win_start_s_ = now_s;
-    win_sent_ = sent;
-    win_fresh_ = fresh;
-    win_replies_ = replies;
-  }
+  if (open_)
+    open_window(at, lag, s.replies, s.own_drops);  // the rate did not change: the next window starts here
   return rate_;
 }
 

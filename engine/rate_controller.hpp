@@ -38,10 +38,10 @@
 // every 10 s; with 0.1%, slow start alone takes minutes. So with rare responders the controller decides
 // slowly and stays low, which is right: it cannot tell loss from noise faster, and a rate it cannot justify
 // is a rate it does not take. A decision is never made on time alone; windows also last at least min_window_s
-// (0.5 s; 0.15 s in slow start), because replies reach us in batches (the capture hands over a block when it
-// is full or 50 ms old) and later when the machine is busy, and a window much longer than that jitter is not
-// fooled by it. For the same reason a fall is acted on only when the next window at the same rate confirms
-// it, judged on both together: replies that came late to one window are in the next.
+// (0.5 s; 0.06 s in slow start, a few of the rate thread's 20 ms reads and of the senders' batches). Replies
+// that reach the counter late or in blocks do not move a window's ratio: windows are measured on the replies'
+// capture time (below). And a fall is acted on only when the next window at the same rate confirms it, judged
+// on both together.
 //
 // Avoiding oscillation. (1) Hysteresis: a fall needs z >= z_crit and a >= tolerance drop, confirmed by a
 // second window; a rise of the reference the same upward; everything in between holds. (2) After a back-off
@@ -63,12 +63,26 @@
 //
 // The RTT lag. Replies arrive an RTT (plus any queueing delay) after their probes, so right after a rate
 // change the replies counted are still those of the old rate. The controller waits the lag out: after each
-// rate change it opens the next window only `settle` seconds later, and measures sent and replies over the
-// same interval; at a constant rate the interval's replies answer probes sent at that rate, so the counts are
-// aligned although no reply is matched to its probe. The lag is estimated once, as the time from the first
-// probe to the first reply (resolution: the caller's period), and settle = clamp(2 x lag, settle_min_s 0.1,
-// settle_max_s 2); until the first reply no window opens. A pass that pauses first (retry passes wait for the
-// previous pass's replies) starts its settle when probes flow again.
+// rate change it opens the next window only `settle` seconds later. The lag is estimated once, as the time
+// from the first probe to the first reply's capture (resolution: the caller's period), and settle = clamp(2 x
+// lag, settle_min_s 0.05, settle_max_s 2); until the first reply no window opens.
+//
+// Replies counted against the probes they answer (issue 23). The replies reach the counter late and in
+// bursts: the capture hands them over in blocks (when a block is full or 50 ms old,
+// capture/pcap_receiver.hpp) and a busy machine's receive thread and aggregator fall behind by 100s of ms,
+// then catch up at once. A window that compares the replies counted in [t0, t1] with the probes sent in the
+// same [t0, t1] sees a fall of a third whenever one 50 ms block of a 0.15 s window is late (and a rise when
+// it lands in the next): on a quiet clean lab slow start fell back to ~1,000 pps after its first doubling in
+// 3 runs of 5. So the windows are measured on the replies' own clock: the caller passes, with the count, the
+// capture time of the latest reply counted (RateSample::replies_at_s; the aggregator publishes it,
+// ScanState::reply_capture_ms). A window spans capture times [a0, a1]: its replies are those captured in it
+// (the counts at the two marks), its probes those sent one lag earlier, in [a0 - lag, a1 - lag] (read from
+// the controller's own record of the sent totals, RateController::fresh_at): each reply is compared with the
+// probes it can answer, once they are older than the lag, however late the counter learns of it. A receive
+// side that stalls moves the mark forward late, not the ratio. Replies this machine dropped itself (the
+// capture ring full, the aggregator's queue full: RateSample::own_drops) are not the path's loss: a window in
+// which they rose is discarded undecided, so the rate neither falls nor climbs while this machine cannot take
+// the replies in.
 //
 // Start and ceiling. Slow start begins at start_pps (1,000 pps) and doubles every window whose ratio holds;
 // it must start below the bottleneck, because the first window defines the loss-free reference (a rise of the
@@ -80,6 +94,8 @@
 //
 // zmap #804 asks for this ("slow start when the link bandwidth is unknown"); masscan #757 and #546/#588 and
 // zmap #903 report the silent loss it prevents.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -98,6 +114,19 @@ enum class RateState : std::uint8_t {
 /// "slow start", "holding", "probing up", "backing off", "sender-limited", "fixed".
 std::string_view rate_state_name(RateState s) noexcept;
 
+/// One reading of the scan's totals for RateController::update.
+struct RateSample {
+  double now_s = 0;           ///< the caller's clock, seconds, non-decreasing
+  std::uint64_t sent = 0;     ///< every frame sent so far (the rate the senders achieve)
+  std::uint64_t fresh = 0;    ///< of those, the new probes (the ratio's denominator)
+  std::uint64_t replies = 0;  ///< validated replies counted so far
+  /// When the latest reply of `replies` was captured, on the same clock as now_s (<= now_s), or < 0 when
+  /// unknown: then the replies are taken as captured when counted (now_s), and a late or bursty receive side
+  /// looks like loss.
+  double replies_at_s = -1;
+  std::uint64_t own_drops = 0;  ///< replies this machine dropped itself so far (capture ring, queue)
+};
+
 /// The controller's tuning. Rates in probes per second over all send threads, retries included; times in
 /// seconds. The defaults are the ones `--rate auto` uses (the header comment says why each is what it is).
 struct RateControllerParams {
@@ -106,10 +135,11 @@ struct RateControllerParams {
   double max_pps = 1e7;               ///< never above (--rate auto:MAX)
   std::uint64_t min_replies = 100;    ///< validated replies a slow-start window needs before a decision
   std::uint64_t hold_replies = 1000;  ///< and any other window (a 10% fall is then ~3 standard errors)
-  /// A window also lasts at least this long (slow start, other states), seconds: replies come in batches (the
-  /// capture's blocks, 50 ms at most, capture/pcap_receiver.hpp) and with a lag that grows when the machine
-  /// is busy; a window much longer than both is not fooled by them.
-  double min_window_ss_s = 0.15;
+  /// A window also lasts at least this long (slow start, other states), seconds of capture time: several of
+  /// the rate thread's 20 ms reads (the sent totals are interpolated between them). Replies that reach the
+  /// counter in the capture's 50 ms blocks or late do not need longer windows: they are counted by capture
+  /// time (RateSample::replies_at_s); without capture times a window this short would be fooled by them.
+  double min_window_ss_s = 0.06;
   double min_window_s = 0.5;
   double tolerance = 0.10;        ///< relative fall of the ratio that counts as loss in one window
   double level_tolerance = 0.04;  ///< and in all windows at one rate together (more replies)
@@ -120,8 +150,8 @@ struct RateControllerParams {
   double probe_factor = 1.25;             ///< probing upward: held rate x this
   double backoff_margin = 0.85;           ///< after a fall: this x the estimated capacity
   std::uint32_t max_probe_interval = 16;  ///< windows between probes at most (~8 s of 0.5 s windows)
-  double settle_min_s = 0.1;  ///< wait after a rate change at least (> the capture's 50 ms blocks)
-  double settle_max_s = 2.0;  ///< and at most (2 x the measured lag in between)
+  double settle_min_s = 0.05;  ///< wait after a rate change at least (the senders take the rate once a batch)
+  double settle_max_s = 2.0;   ///< and at most (2 x the measured lag in between)
   /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
   /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
   double reference_decay = 1.0;
@@ -138,10 +168,15 @@ class RateController {
     return update(now_s, sent, sent, replies);
   }
   /// The same with retries interleaved (capture/send_thread.hpp): `sent` counts every frame (the rate the
-  /// senders achieve), `fresh` only the new probes, which are the reply ratio's denominator: a retry goes only
-  /// to a probe that did not answer, so counting retries would lower the ratio the moment they begin, a fall
-  /// that is the scan's, not the network's. The few replies to retries stay in `replies`.
-  double update(double now_s, std::uint64_t sent, std::uint64_t fresh, std::uint64_t replies) noexcept;
+  /// senders achieve), `fresh` only the new probes, which are the reply ratio's denominator: a retry goes
+  /// only to a probe that did not answer, so counting retries would lower the ratio the moment they begin, a
+  /// fall that is the scan's, not the network's. The few replies to retries stay in `replies`.
+  double update(double now_s, std::uint64_t sent, std::uint64_t fresh, std::uint64_t replies) noexcept {
+    return update(RateSample{now_s, sent, fresh, replies, -1, 0});
+  }
+  /// The same with the replies' capture time and this machine's own drops (the header comment: replies
+  /// counted against the probes they answer). What the rate thread calls.
+  double update(const RateSample& s) noexcept;
 
   double rate() const noexcept { return rate_; }
   RateState state() const noexcept { return state_; }
@@ -162,6 +197,11 @@ class RateController {
   void hold() noexcept;
   void set_rate(double pps, double now_s) noexcept;
   double settle_s() const noexcept;
+  /// The new probes (and frames) sent by time `t_s`, interpolated in the record of samples (clamped to it).
+  double fresh_at(double t_s) const noexcept;
+  double sent_at(double t_s) const noexcept;
+  void record(double now_s, std::uint64_t sent, std::uint64_t fresh) noexcept;
+  void open_window(double at_s, double lag_s, std::uint64_t replies, std::uint64_t own_drops) noexcept;
   double probe_factor() const noexcept;  // grows with probe_successes_
   void pool(const Window& w) noexcept;
   /// z of (a - b) for two binomial ratios; > 0 when a > b.
@@ -179,8 +219,18 @@ class RateController {
   // The next window opens settle_s() after the last rate change.
   double last_change_s_ = 0;
   bool open_ = false;
-  double win_start_s_ = 0;
-  std::uint64_t win_sent_ = 0, win_fresh_ = 0, win_replies_ = 0;
+  double win_start_s_ = 0;               // capture time of the window's first mark (replies_at_s)
+  double win_fresh_ = 0, win_sent_ = 0;  // the new probes and frames sent by win_start_s_ - lag
+  std::uint64_t win_replies_ = 0, win_drops_ = 0;
+  double last_at_s_ = 0;  // the latest capture mark seen (kept monotone)
+  // The record of (time, sent, fresh) samples: the probes a window's replies answer were sent one lag before.
+  struct Mark {
+    double t_s;
+    double sent, fresh;
+  };
+  static constexpr std::size_t kMarks = 1024;  // 20 s at the rate thread's 20 ms
+  std::array<Mark, kMarks> marks_{};
+  std::size_t marks_n_ = 0, marks_head_ = 0;  // count, index of the oldest
   // The reference: pooled good windows, older ones decayed.
   double ref_n_ = 0, ref_k_ = 0;
   // Holding/probing.

@@ -58,7 +58,8 @@ struct ScanState {
   std::atomic<std::uint64_t> pcap_received{0}, pcap_drops{0}, pcap_if_drops{0};
 
   /// --banners (capture/banner_stage.hpp): open ports handed to the banner stage, banners finished (any
-  /// status), and of those the ones that timed out (connect or silent server), were refused, were reset.
+  /// status), and of those the ones whose connect timed out (`timeout`; silent servers: banners_silent),
+  /// were refused, were reset.
   /// queued - done are pending; done includes the ones cut short by a stop (not_done).
   std::atomic<std::uint64_t> banners_queued{0}, banners_done{0}, banners_timeout{0}, banners_refused{0},
       banners_reset{0}, banners_not_done{0};
@@ -69,6 +70,14 @@ struct ScanState {
   std::atomic<double> rate_pps{0};
   std::atomic<std::uint8_t> rate_state{0};
   std::atomic<double> reply_ratio{-1};
+  /// The capture time (Unix milliseconds, the reply's pcap timestamp) of the latest reply counted in
+  /// answered_replies(), 0 before the first: the aggregator stores it after the count, so a reader that loads it
+  /// (acquire) and then the count has every reply captured up to it. --rate auto counts each window's replies
+  /// by capture time, not by when the receive side got round to them (engine/rate_controller.hpp).
+  std::atomic<std::int64_t> reply_capture_ms{0};
+  /// --banners: banners that ended `silent` (connected, nothing said until the timeout). banners_timeout
+  /// counts the connects that timed out (`timeout`) alone, so that each matches its records' banner_status.
+  std::atomic<std::uint64_t> banners_silent{0};
 };
 
 /// The rate thread's replies (engine/rate_control.hpp): the first valid reply of each probe that came from the

@@ -52,5 +52,14 @@ summary=$(grep -E 'banners: [0-9]+ done' "$E2E_WORK/banners.err") || fail "no ba
 [[ $summary =~ ([0-9]+)\ done ]] && ((BASH_REMATCH[1] == 4 * n_ports)) ||
   fail "summary '$summary': want $((4 * n_ports)) done"
 [[ $summary =~ ([0-9]+)\ reset ]] && ((BASH_REMATCH[1] == 4)) || fail "summary '$summary': want 4 reset"
+# Each count of the summary is the number of records with that banner_status (issue 23: it counted silent ones
+# as timed out).
+for status in timeout silent refused reset; do
+  word=$status
+  [[ $status == timeout ]] && word='timed out'
+  [[ $summary =~ ([0-9]+)\ $word ]] || fail "summary '$summary': no '$word' count"
+  records=$(jq -s --arg s "$status" 'map(select(.banner_status == $s)) | length' "$out.ndjson")
+  ((BASH_REMATCH[1] == records)) || fail "summary '$summary': ${BASH_REMATCH[1]} $word, the records say $records"
+done
 
 log "PASS"

@@ -129,6 +129,7 @@ StageRun run_stage(const BannerOptions& o, const std::vector<Result>& results,
     state_out->banners_refused = state.banners_refused.load();
     state_out->banners_reset = state.banners_reset.load();
     state_out->banners_timeout = state.banners_timeout.load();
+    state_out->banners_silent = state.banners_silent.load();
   }
   return run;
 }
@@ -206,10 +207,40 @@ TEST(BannerStage, SilentPortGetsTheGenericProbeThenTimesOutSilent) {
   EXPECT_EQ(b.probe, BannerProbe::generic);
   EXPECT_EQ(b.raw, "");
   EXPECT_GE(run.seconds, 0.9);
-  EXPECT_LT(run.seconds, 2.0);  // the timeout, not more
-  EXPECT_EQ(counts.banners_timeout.load(), 1U);
+  // The timeout, not more: 1 s of the stage's clock, which skips the stage's stalls (on a busy machine a few
+  // seconds of real time; the bound only tells the timeout from a hang).
+  EXPECT_LT(run.seconds, 5.0);
+  EXPECT_EQ(counts.banners_timeout.load(), 0U);  // the summary counts it silent, as its record says
+  EXPECT_EQ(counts.banners_silent.load(), 1U);
   std::lock_guard lock(m);
   EXPECT_EQ(heard.rfind("GET / HTTP/1.1\r\n", 0), 0U) << heard;
+}
+
+// A stall: the stage's thread is not scheduled for 3 s (its clock jumps by 3 s, more than the 1 s timeout)
+// while a service is about to greet; the greeting arrives 0.1 s after the stall ends. The stall counts
+// against no deadline: the greeting is read (ok), not reported silent (issue 23: a busy scanner is not a
+// silent server). With the stall counted as waiting (the stage before issue 23) this ends `silent`.
+TEST(BannerStage, AStallOfTheStageIsNotTheServicesSilence) {
+  std::atomic<std::int64_t> jump{0};
+  Server late([&](int fd) {
+    std::this_thread::sleep_for(300ms);
+    jump = 3'000'000'000;  // the stage "wakes up" 3 s later
+    std::this_thread::sleep_for(100ms);
+    send(fd, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", 32, MSG_NOSIGNAL);
+    read_some(fd);
+    return true;
+  });
+  BannerOptions o = options("none", 1.0);
+  o.clock_ns = [&jump] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count() +
+           jump.load();
+  };
+  ScanState counts;
+  const StageRun run = run_stage(o, {open_result(kLoop4, late.port())}, &counts);
+  const Banner& b = run.only();
+  EXPECT_EQ(b.status, BannerStatus::ok) << to_string(b.status);
+  EXPECT_EQ(b.raw, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+  EXPECT_EQ(counts.banners_silent.load(), 0U);
 }
 
 TEST(BannerStage, RefusedAndResetWithOneRetry) {
@@ -274,7 +305,7 @@ TEST(BannerStage, HostileServersCostAtMostTheirLimits) {
       run_stage(o, {open_result(kLoop4, endless.port()), open_result(kLoop4, slowloris.port()),
                     open_result(kLoop4, garbage.port())});
   quit = true;
-  EXPECT_LT(run.seconds, 2.5);  // bounded by the 1.5 s timeout
+  EXPECT_LT(run.seconds, 6.0);  // bounded by the 1.5 s timeout (of the stage's clock: stalls do not count)
   for (const FinishedBanner& f : run.done) {
     const Banner& b = *f.banner;
     EXPECT_LE(b.raw.size(), 1000U);
@@ -314,7 +345,7 @@ TEST(BannerStage, ConnectThatNeverCompletesTimesOut) {
   ScanState counts;
   const StageRun run = run_stage(options("none", 1.0), {open_result(kLoop4, ntohs(a.sin_port))}, &counts);
   EXPECT_EQ(run.only().status, BannerStatus::timeout);
-  EXPECT_LT(run.seconds, 2.0);
+  EXPECT_LT(run.seconds, 5.0);  // the 1 s timeout of the stage's clock (stalls do not count), not a hang
   EXPECT_EQ(counts.banners_timeout.load(), 1U);
   for (const int f : fillers) close(f);
   close(l);

@@ -1,4 +1,4 @@
-// The status line and --status-json with --banners: banners done, pending, timed out, refused.
+// The status line and --status-json with --banners: banners done, pending, timed out, silent, refused.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -18,17 +18,20 @@ StatusSnapshot with_banners() {
   s.banners_pending = 2;
   s.banners_timeout = 1;
   s.banners_refused = 1;
+  s.banners_silent = 3;
   return s;
 }
 
 TEST(BannerStatus, LineAndJsonCountBanners) {
   const StatusSnapshot s = with_banners();
   const std::string line = format_status_line(s);
-  EXPECT_NE(line.find(" | banners 4 done, 2 pending, 1 timed out, 1 refused"), std::string::npos) << line;
+  EXPECT_NE(line.find(" | banners 4 done, 2 pending, 1 timed out, 3 silent, 1 refused"), std::string::npos)
+      << line;
   const auto json = nlohmann::json::parse(format_status_json(s));
   EXPECT_EQ(json["banners"]["done"], 4);
   EXPECT_EQ(json["banners"]["pending"], 2);
   EXPECT_EQ(json["banners"]["timeout"], 1);
+  EXPECT_EQ(json["banners"]["silent"], 3);
   EXPECT_EQ(json["banners"]["refused"], 1);
   EXPECT_EQ(json["open"], 6);
   StatusSnapshot plain = s;

@@ -4,8 +4,12 @@
 // policer (token bucket: the excess is dropped at once), a shaped bottleneck (tbf-like: a FIFO of `queue`
 // probes drained at `bottleneck_pps`, the excess dropped when it is full; the queue adds delay), reach a
 // population where each probe answers with probability `responders`, and the replies cross random reverse
-// loss and come back after `rtt_s` plus the queueing delay. Every draw is binomial from a seeded generator,
-// so a run is deterministic. The controller is fed every `tick_s`, as the rate thread feeds it.
+// loss and come back after `rtt_s` plus the queueing delay. This machine's receive side then counts them: at
+// once, or in blocks every `block_s` (the capture's 50 ms blocks) and not at all during a stall of `stall_s`
+// every `stall_every_s` (a busy machine's receive thread and aggregator, behind, then catching up). Every
+// draw is binomial from a seeded generator, so a run is deterministic. The controller is fed every 20 ms, as
+// the rate thread feeds it, with the count and (capture_times) the capture time of the latest reply counted,
+// as the aggregator publishes it (ScanState::reply_capture_ms); without capture_times, the count alone.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -26,6 +30,10 @@ struct PathParams {
   double queue = 1000;         ///< probes the bottleneck queue holds
   double rtt_s = 0.02;
   double sender_max_pps = 1e9;  ///< what the sender can send at most
+  double block_s = 0;  ///< the receive side counts the replies captured so far every block_s (0: at once)
+  double stall_every_s = 0;   ///< the receive side stalls every this many seconds (0: never)
+  double stall_s = 0;         ///< for this long (nothing counted; the backlog counted when it ends)
+  bool capture_times = true;  ///< feed the controller the replies' capture time (false: the count alone)
 };
 
 struct SimSample {
@@ -55,19 +63,33 @@ class PathSim {
     std::vector<double> arriving(ring, 0);
     SimResult r;
     double carry = 0, tokens = path_.policer_burst, queue = 0, drain_carry = 0, replies = 0;
-    double next_tick = 0;
+    double next_tick = 0, next_block = 0;
+    double captured = 0, captured_at = -1, counted_at = -1;  // replies captured, not yet counted
     double rate = controller.rate();
     std::uint64_t step = 0;
     for (double t = 0; t < max_s; t += kStep, ++step) {
       if (t >= next_tick) {
         if (change) change(t, path_);
-        rate = controller.update(t, r.sent, static_cast<std::uint64_t>(replies));
+        rate = controller.update(RateSample{t, r.sent, r.sent, static_cast<std::uint64_t>(replies),
+                                            path_.capture_times ? counted_at : -1, 0});
         r.trace.push_back({t, rate, controller.state()});
         if (observe) observe(t, r.sent, static_cast<std::uint64_t>(replies));
         next_tick += kTick;
       }
-      replies += arriving[step % ring];
-      arriving[step % ring] = 0;
+      if (arriving[step % ring] > 0) {
+        captured += arriving[step % ring];
+        captured_at = t;
+        arriving[step % ring] = 0;
+      }
+      const bool stalled = path_.stall_every_s > 0 && std::fmod(t, path_.stall_every_s) < path_.stall_s;
+      if (!stalled && t >= next_block) {  // the receive side counts what was captured so far
+        if (captured > 0) {
+          replies += captured;
+          captured = 0;
+          counted_at = captured_at;
+        }
+        if (path_.block_s > 0) next_block = t + path_.block_s;
+      }
       // Sending.
       std::uint64_t n = 0;
       if (r.sent < probes) {

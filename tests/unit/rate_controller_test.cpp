@@ -113,34 +113,49 @@ TEST(RateController, ConvergesBelowAQueuedBottleneckWithRareResponders) {
 }
 
 // The bottleneck moves: 20,000 pps, then 50,000 at 60 s, then 10,000 at 120 s. The controller follows each
-// move within 20 s.
+// move within 20 s. Judged on the median of 10 seeds: one run's time in band swings by +-10% with where a
+// probe upward happens to land (a probe 5% above 10,000 loses 5%, which takes several windows to tell from
+// noise).
 TEST(RateController, FollowsABottleneckThatMovesUpAndDown) {
-  PathParams path;
-  path.policer_pps = 20000;
-  RateController c(auto_params());
-  const SimResult r = PathSim(path, 3).run(c, ~0ull, 180, [](double t, PathParams& p) {
-    p.policer_pps = t < 60 ? 20000 : t < 120 ? 50000 : 10000;
-  });
-  const Stats before = stats(r, 20, 60, kLow * 20000, kHigh * 20000);
-  const Stats up = stats(r, 60, 120, kLow * 50000, kHigh * 50000);
-  const Stats down = stats(r, 120, 180, kLow * 10000, kHigh * 10000);
-  const Stats up_late = stats(r, 80, 120, kLow * 50000, kHigh * 50000);
-  const Stats down_late = stats(r, 140, 180, kLow * 10000, kHigh * 10000);
-  print("20k", before, r);
-  print("moved up to 50k", up, r);
-  print("moved down to 10k", down, r);
-  EXPECT_GE(before.in_band, 0.8);
-  EXPECT_GE(up.first_in_band_s, 0);
-  EXPECT_LE(up.first_in_band_s, 20);
-  EXPECT_GE(up_late.in_band, 0.7);
-  EXPECT_GE(up_late.mean, 0.7 * 50000);
-  EXPECT_GE(down.first_in_band_s, 0);
-  EXPECT_LE(down.first_in_band_s, 20);
-  EXPECT_GE(down_late.in_band, 0.8);
-  EXPECT_LE(down_late.mean, kHigh * 10000);
+  std::vector<double> before_in, up_first, up_late_in, up_late_mean, down_first, down_late_in, down_late_mean;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    PathParams path;
+    path.policer_pps = 20000;
+    RateController c(auto_params());
+    const SimResult r = PathSim(path, seed).run(c, ~0ull, 180, [](double t, PathParams& p) {
+      p.policer_pps = t < 60 ? 20000 : t < 120 ? 50000 : 10000;
+    });
+    const Stats before = stats(r, 20, 60, kLow * 20000, kHigh * 20000);
+    const Stats up = stats(r, 60, 120, kLow * 50000, kHigh * 50000);
+    const Stats down = stats(r, 120, 180, kLow * 10000, kHigh * 10000);
+    const Stats up_late = stats(r, 80, 120, kLow * 50000, kHigh * 50000);
+    const Stats down_late = stats(r, 140, 180, kLow * 10000, kHigh * 10000);
+    print("20k", before, r);
+    print("moved up to 50k", up, r);
+    print("moved down to 10k", down, r);
+    before_in.push_back(before.in_band);
+    up_first.push_back(up.first_in_band_s < 0 ? 1e9 : up.first_in_band_s);
+    up_late_in.push_back(up_late.in_band);
+    up_late_mean.push_back(up_late.mean);
+    down_first.push_back(down.first_in_band_s < 0 ? 1e9 : down.first_in_band_s);
+    down_late_in.push_back(down_late.in_band);
+    down_late_mean.push_back(down_late.mean);
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  EXPECT_GE(median(before_in), 0.8);
+  EXPECT_LE(median(up_first), 20);
+  EXPECT_LE(*std::max_element(up_first.begin(), up_first.end()), 60);  // every run finds it
+  EXPECT_GE(median(up_late_in), 0.7);
+  EXPECT_GE(median(up_late_mean), 0.7 * 50000);
+  EXPECT_LE(median(down_first), 20);
+  EXPECT_LE(*std::max_element(down_first.begin(), down_first.end()), 60);
+  EXPECT_GE(median(down_late_in), 0.8);
+  EXPECT_LE(median(down_late_mean), kHigh * 10000);
 }
 
-// 2% random loss each way and no bottleneck below the cap: the loss does not depend on the rate, so the
 // controller must not back off; it climbs to the cap (auto:50000) and stays.
 TEST(RateController, DoesNotBackOffOnRandomLoss) {
   PathParams path;
@@ -217,6 +232,99 @@ TEST(RateController, StartsLowAndNeverLeavesItsBounds) {
   }
   EXPECT_EQ(r.trace.back().rate_pps, 5000);
   EXPECT_EQ(rate_state_name(RateState::backing_off), "backing off");
+}
+
+// A clean path (from 1,000 pps to the cap at 200,000, 80% answered, like the clean lab) seen through a busy
+// machine's receive side: the capture counts replies in 50 ms blocks and the receive side stalls 250 ms every
+// 0.7 s, then catches up (issue 23: the history fell right after the first doubling and stayed near 1,000
+// pps). Counted by capture time against the probes sent one lag earlier, the replies show no loss: the rate
+// climbs to the cap and never falls. Counted when they arrive (the controller before issue 23), it backs off.
+TEST(RateController, ABusyReceiveSideIsNotPathLoss) {
+  PathParams path;
+  path.responders = 0.8;
+  path.block_s = 0.05;
+  path.stall_every_s = 0.7;
+  path.stall_s = 0.25;
+  for (const std::uint64_t seed : {11u, 12u, 13u}) {
+    RateController c(auto_params(200000));
+    const SimResult r = PathSim(path, seed).run(c, ~0ull, 20);
+    const Stats s = stats(r, 0, 20, 0.95 * 200000, 200000);
+    print("busy receive side, capture times", s, r);
+    EXPECT_EQ(s.decreases, 0) << "seed " << seed;
+    EXPECT_GE(s.first_in_band_s, 0) << "seed " << seed;
+    EXPECT_LE(s.first_in_band_s, 10) << "seed " << seed;
+  }
+  PathParams old = path;
+  old.capture_times = false;
+  int backed_off = 0;
+  for (const std::uint64_t seed : {11u, 12u, 13u}) {
+    RateController c(auto_params(200000));
+    const SimResult r = PathSim(old, seed).run(c, ~0ull, 20);
+    const Stats s = stats(r, 0, 20, 0.95 * 200000, 200000);
+    print("busy receive side, counted on arrival", s, r);
+    if (s.decreases > 0) ++backed_off;
+  }
+  EXPECT_GE(backed_off, 2);  // the failure the test models: replies counted on arrival look like loss
+}
+
+// The same busy receive side behind a policer at 20,000 pps and behind 2% random loss each way: the capture
+// times hide the machine's own jitter, not the path's loss. Below the policer it converges as on a quiet
+// machine; the random loss causes no back-off.
+TEST(RateController, ABusyReceiveSideStillSeesAPolicerAndRandomLoss) {
+  PathParams path;
+  path.block_s = 0.05;
+  path.stall_every_s = 0.7;
+  path.stall_s = 0.25;
+  path.policer_pps = 20000;
+  RateController c(auto_params());
+  const SimResult r = PathSim(path, 21).run(c, ~0ull, 60);
+  const Stats s = stats(r, 20, 60, kLow * 20000, kHigh * 20000);
+  print("busy receive side, policer 20k", s, r);
+  EXPECT_GE(s.mean, 0.75 * 20000);
+  EXPECT_LE(s.mean, kHigh * 20000);
+  EXPECT_GE(s.in_band, 0.8);
+  EXPECT_LE(static_cast<double>(r.dropped), 0.03 * static_cast<double>(r.sent));
+
+  PathParams lossy;
+  lossy.block_s = 0.05;
+  lossy.stall_every_s = 0.7;
+  lossy.stall_s = 0.25;
+  lossy.loss_fwd = lossy.loss_rev = 0.02;
+  RateController c2(auto_params(50000));
+  const SimResult r2 = PathSim(lossy, 22).run(c2, ~0ull, 30);
+  const Stats s2 = stats(r2, 10, 30, 0.95 * 50000, 50000);
+  print("busy receive side, 2% random loss", s2, r2);
+  EXPECT_GE(s2.in_band, 0.95);
+  EXPECT_EQ(s2.decreases, 0);
+}
+
+// Replies this machine dropped itself (its capture ring or queue full) are not the path's loss: from 4 s on,
+// 40% of the replies are lost on our side and counted as such (RateSample::own_drops); the windows that saw
+// them are discarded and the rate stays at the cap. Not told of the drops, the controller backs off.
+TEST(RateController, OwnDropsAreNotPathLoss) {
+  for (const bool told : {true, false}) {
+    RateController c(auto_params(8000));
+    double sent = 0, replies = 0, drops = 0, lowest_late = 1e9;
+    for (int i = 0; i < 500; ++i) {  // 10 s of 20 ms reads
+      const double t = i * 0.02;
+      sent += c.rate() * 0.02;
+      double answered = 0.5 * c.rate() * 0.02;  // half the probes answer, at once
+      if (t > 4) {
+        drops += 0.4 * answered;
+        answered *= 0.6;
+      }
+      replies += answered;
+      c.update(RateSample{t, static_cast<std::uint64_t>(sent), static_cast<std::uint64_t>(sent),
+                          static_cast<std::uint64_t>(replies), t,
+                          told ? static_cast<std::uint64_t>(drops) : 0});
+      if (t > 4) lowest_late = std::min(lowest_late, c.rate());
+    }
+    if (told) {
+      EXPECT_EQ(lowest_late, 8000) << "told of its own drops";
+    } else {
+      EXPECT_LT(lowest_late, 6000) << "not told: the drops look like path loss";
+    }
+  }
 }
 
 }  // namespace
