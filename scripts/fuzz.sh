@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the three libFuzzer targets with ASan + UBSan straight from the engine sources they need (no CMake) and
 # runs them for SECONDS in all (default 60), split 2:1:1:
-#   fuzz_reply  (tests/fuzz/fuzz_reply.cpp): the receive path, parse_reply + ReplyValidator, seeded with
+#   fuzz_reply  (tests/fuzz/fuzz_reply.cpp): the receive path, the packet preprocess, the TCP SYN module's
+#               reading (parse_reply) + ReplyValidator, seeded with
 #               tests/fuzz/corpus; half of the time;
 #   fuzz_banner (tests/fuzz/fuzz_banner.cpp): the --banners parsers (HTTP, greetings, TLS record framing) and
 #               the escaping of raw bytes, seeded with tests/fuzz/corpus_banner; a quarter;
@@ -40,9 +41,10 @@ if ((reply_s > 0)); then
   # shellcheck disable=SC2086
   "${cxx}" "${flags[@]}" ${FUZZ_CXXFLAGS:-} \
     "${root}/tests/fuzz/fuzz_reply.cpp" \
-    "${root}/engine/reply_parser.cpp" \
-    "${root}/engine/reply_parser_ipv6.cpp" \
-    "${root}/engine/reply_validator.cpp" \
+    "${root}/engine/packet.cpp" \
+    "${root}/engine/packet_ipv6.cpp" \
+    "${root}/engine/probes/tcp_reply.cpp" \
+    "${root}/engine/probes/tcp_validator.cpp" \
     "${root}/engine/target_set.cpp" \
     "${root}/engine/port_set.cpp" \
     "${root}/engine/cookie.cpp" \
