@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "engine/packet_reader.hpp"
-#include "engine/probes/syn_maker4.hpp"
 #include "engine/probes/udp/answer.hpp"
 #include "engine/probes/udp/nmap_payloads.hpp"
 #include "engine/probes/wire.hpp"
@@ -157,10 +156,19 @@ std::uint64_t UdpModule::cookie(const IpAddress& local, const IpAddress& target,
          low_.v6(local.ipv6(), target.ipv6(), sport, dport);
 }
 
+std::uint16_t UdpModule::source_port(const IpAddress& local, const IpAddress& target,
+                                     std::uint16_t dport) const noexcept {
+  // A keyed hash of the probe's addresses and port, reduced to the range by multiply-shift (Lemire): the
+  // source port carries log2(range) secret bits of its own (8 with the default 256 ports).
+  const std::uint32_t h = local.is_v4() ? low_(local.ipv4(), target.ipv4(), 0, dport)
+                                        : low_.v6(local.ipv6(), target.ipv6(), 0, dport);
+  const std::uint32_t count = std::uint32_t{port_last_} - port_first_ + 1;
+  return static_cast<std::uint16_t>(port_first_ + ((std::uint64_t{h} * count) >> 32));
+}
+
 void UdpModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                             std::uint16_t* lengths) const noexcept {
   const ProbeLocator locator = block_.locator();
-  const std::uint32_t port_count = std::uint32_t{port_last_} - port_first_ + 1;
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t t = 0;
     std::uint16_t dport = 0;
@@ -172,7 +180,7 @@ void UdpModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8
     std::uint8_t* frame = out + stride * i;
     tmpl.craft(frame, target);
     std::uint8_t* udp = frame + tmpl.transport_offset();
-    const std::uint16_t sport = source_port_for(indices[i], port_first_, port_count);
+    const std::uint16_t sport = source_port(v4 ? *local4_ : *local6_, target, dport);
     store_be16(udp, sport);
     store_be16(udp + 2, dport);
     const udp::UdpPayload& p = payloads_[pi];
@@ -233,8 +241,8 @@ std::optional<Result> UdpModule::classify_answer(const Packet& p, std::int64_t t
   if (length < kUdpHeader || length > p.transport.size()) return std::nullopt;
   const std::optional<ProbeIndex> index = block_.index_of(p.src, tport);
   if (!index) return std::nullopt;
-  // The source port is the probe's own (source_port_for): a datagram to another port answers no probe.
-  if (lport != source_port_for(*index, port_first_, std::uint32_t{port_last_} - port_first_ + 1)) return std::nullopt;
+  // The source port is the probe's own (keyed): a datagram to another port answers no probe.
+  if (lport != source_port(*local, p.src, tport)) return std::nullopt;
   const udp::UdpPayload& pl = payloads_[payload_of_[*block_.ports().index_of(tport)]];
   const std::span<const std::uint8_t> data = p.transport.subspan(kUdpHeader, length - kUdpHeader);
   const std::optional<std::uint64_t> echoed = udp::echoed_cookie(pl.kind, pl.slot, data);
@@ -272,7 +280,7 @@ std::optional<Result> UdpModule::classify_error(const Packet& p, std::int64_t ts
   const IpAddress target = p.quote->dst;
   const std::optional<ProbeIndex> index = block_.index_of(target, tport);
   if (!index) return std::nullopt;
-  if (lport != source_port_for(*index, port_first_, std::uint32_t{port_last_} - port_first_ + 1)) return std::nullopt;
+  if (lport != source_port(*local, target, tport)) return std::nullopt;
   // A quote that holds the cookie field (Linux quotes the whole probe) must hold our cookie there.
   const udp::UdpPayload& pl = payloads_[payload_of_[*block_.ports().index_of(tport)]];
   const std::span<const std::uint8_t> quoted = p.quote->transport.subspan(kUdpHeader);

@@ -6,8 +6,8 @@
 // (--udp-payload-file, by default Debian's /usr/share/nmap/nmap-payloads when installed), else an empty
 // datagram. States as nmap names them: open (a UDP answer from the probed address and port that echoes the
 // cookie), closed (ICMP port unreachable quoting the probe), filtered (another ICMP unreachable), open|filtered
-// (silence). The source port is a function of the probe (source_port_for), so a reply to another port is
-// refused too. Templates per (family, payload) built once by libnet (engine/probes/ip_frame.hpp).
+// (silence). The source port is a keyed hash of the probe's addresses and port (8 secret bits with the default
+// 256 source ports), so a reply to another port is refused too. Templates per (family, payload) built once by libnet (engine/probes/ip_frame.hpp).
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -60,6 +60,8 @@ class UdpModule final : public ProbeModule {
   /// The 64-bit keyed cookie of (our address, target, source port, target port), one family.
   std::uint64_t cookie(const IpAddress& local, const IpAddress& target, std::uint16_t sport,
                        std::uint16_t dport) const noexcept;
+  /// The source port of the probe of (our address, target, port): a keyed hash reduced to the range.
+  std::uint16_t source_port(const IpAddress& local, const IpAddress& target, std::uint16_t dport) const noexcept;
   std::optional<Result> classify_answer(const Packet& p, std::int64_t ts_ms, AnswerInfo* answer) const noexcept;
   std::optional<Result> classify_error(const Packet& p, std::int64_t ts_ms) const noexcept;
 
