@@ -80,7 +80,12 @@ void Aggregator::emit(const Result& r, const AnswerInfo* answer) {
     Banner b;
     b.status = BannerStatus::ok;
     b.probe = BannerProbe::none;
+    // The banner text: the answer's summary, else what it named ("dnsmasq 2.90").
     b.raw = std::string(answer->info.view());
+    if (b.raw.empty()) {
+      b.raw = std::string(answer->product.view());
+      if (!answer->version.empty()) b.raw += (b.raw.empty() ? "" : " ") + std::string(answer->version.view());
+    }
     b.service.name = std::string(answer->service.view());
     b.service.product = std::string(answer->product.view());
     b.service.version = std::string(answer->version.view());
