@@ -268,6 +268,25 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered{}\n", s.open.load(), s.closed.load(),
              s.filtered.load(),
              maybe_open_filtered ? fmt::format(", {} open|filtered", s.open_filtered.load()) : std::string());
+  if (c.space.blocks().size() > 1) {  // "by protocol: tcp 3 open, 5 closed; udp ...; icmp 5 up, 1 down"
+    std::string line;
+    for (const ProbeBlock& b : c.space.blocks()) {
+      const Vocabulary& v = vocabulary(b.proto());
+      std::string parts;
+      for (std::size_t i = 0; i < kPortStates; ++i) {
+        const auto st = static_cast<PortState>(i);
+        const std::uint64_t n = s.results_by_proto[b.proto()][i].load();
+        // A state the module never gives (echo's closed) is left out; filtered and open|filtered share echo's "down".
+        if (n == 0 && (st == PortState::closed ? v.usual_reason[i] == Reason::no_response : st != v.silence &&
+                                                                                                st != PortState::open)) {
+          continue;
+        }
+        parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, v.state_name(st));
+      }
+      line += fmt::format("{}{} {}", line.empty() ? "" : "; ", v.protocol, parts);
+    }
+    fmt::print(out, "synscan: by protocol: {}\n", line);
+  }
   if (c.space.targets().v4_size() > 0 && c.space.targets().v6_size() > 0) {
     for (const Family f : {Family::ipv4, Family::ipv6}) {
       const FamilyCounts n = family_counts(c, s, f);

@@ -42,6 +42,12 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept {
   state.closed.store(aggregator.count(PortState::closed), std::memory_order_relaxed);
   state.filtered.store(aggregator.count(PortState::filtered), std::memory_order_relaxed);
   state.open_filtered.store(aggregator.count(PortState::open_filtered), std::memory_order_relaxed);
+  for (std::size_t p = 0; p < ScanState::kMaxProtocols; ++p) {
+    for (std::size_t i = 0; i < kPortStates; ++i) {
+      state.results_by_proto[p][i].store(aggregator.count(static_cast<PortState>(i), static_cast<ProtocolId>(p)),
+                                         std::memory_order_relaxed);
+    }
+  }
   state.open_v6.store(aggregator.count(PortState::open, Family::ipv6), std::memory_order_relaxed);
   state.closed_v6.store(aggregator.count(PortState::closed, Family::ipv6), std::memory_order_relaxed);
   state.filtered_v6.store(aggregator.count(PortState::filtered, Family::ipv6), std::memory_order_relaxed);

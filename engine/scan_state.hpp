@@ -44,6 +44,8 @@ struct ScanState {
   std::atomic<std::uint64_t> replies_answered{0};
   /// Later valid replies to answered probes.
   std::atomic<std::uint64_t> replies_duplicate{0};
+  /// Results so far by probe module (ProtocolId) and PortState (aggregator): the summary's line per protocol.
+  std::array<std::array<std::atomic<std::uint64_t>, 4>, kMaxProtocols> results_by_proto{};
   /// Answer descriptions lost because their queue was full (the result was written without one).
   std::atomic<std::uint64_t> answer_drops{0};
   /// Valid replies for probes whose fate was already final (past --late-replies, engine/probe_window.hpp):

@@ -3,6 +3,8 @@
 # prefixes together, twice:
 #   1. synscan 198.19.0.0/24 2001:2:0:1::/120 -p 20-25,80,113,443,8080 --rate 100000 --wait 2   -> open ports
 #   2. the same with --show open,closed,filtered --format ndjson                                 -> by state
+#   3. UDP and ICMP echo of a few addresses of the lab's UDP servers (dnsmasq, chrony, snmpd):
+#      synscan 198.19.0.1-198.19.0.4 198.19.0.200 2001:2:0:1::1 -sU -p 53,123,161,7777-7779 --ping --show all
 # Extra arguments are passed to both synscan runs. The scanner finds interface, source address and next hop
 # itself. The lab is always taken down on exit. Needs root (network namespaces).
 #   BUILD_DIR    build directory (default: <repo>/build)
@@ -44,7 +46,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "bringing up lab $lab_name"
-SYNSCAN_LAB_OWNER_PID=$$ "$lab" up "$lab_name" >/dev/null
+SYNSCAN_LAB_OWNER_PID=$$ "$lab" up --udp "$lab_name" >/dev/null
 truth=$("$lab" truth "$lab_name")
 echo "ground truth: $truth" >&2
 jq -r '"  open ports \(.open_ports | join(",")); filtered (dropped): ports \(.drop_ports | join(",")) and " +
@@ -66,3 +68,10 @@ if (($# == 0)); then
   python3 "$repo_root/tests/e2e/check_truth.py" --truth "$truth" --targets "${targets[@]}" --ports "$ports" --all \
     "$work/all.ndjson" || true
 fi
+
+udp_targets=(198.19.0.1-198.19.0.4 198.19.0.200 2001:2:0:1::1)
+say "run 3: synscan ${udp_targets[*]} -sU -p 53,123,161,7777-7779 --ping --show all $*"
+echo "(53 dnsmasq, 123 chrony, 161 snmpd: open with what they answered; 7777 closed; 7778 dropped: open|filtered;" \
+  "7779 admin-prohibited: filtered; 198.19.0.200 does not answer ping: down)" >&2
+"$lab" exec "$lab_name" "$synscan" "${udp_targets[@]}" -sU -p 53,123,161,7777-7779 --ping --show all --wait 2 "$@" |
+  sort -k3,3n -k4,4
