@@ -32,7 +32,7 @@ std::vector<Result> make_results(Family family) {
                : r.state == PortState::closed ? tcp_reason::rst
                                               : Reason::no_response;
     r.ttl = 64;
-    r.window = r.state == PortState::open ? 64240 : 0;
+    r.extra = r.state == PortState::open ? 64240 : 0;  // the TCP window
     r.ts_ms = 1767225600000 + static_cast<std::int64_t>(i);
   }
   return out;
@@ -43,7 +43,7 @@ void BM_Write(benchmark::State& state, const char* format, Family family) {
   const ServiceNames services = ServiceNames::load();
   ScanInfo info;
   info.version = "0.1.0";
-  info.protocol = "tcp";
+  info.probed = {{0, "1-1024", 1024}};  // the TCP SYN module
   info.command_line = "bench";
   info.services = &services;
   std::FILE* sink = std::fopen("/dev/null", "w");
