@@ -11,6 +11,7 @@
 #include "engine/cookie.hpp"
 #include "engine/permutation.hpp"
 #include "engine/probe_module.hpp"
+#include "engine/probe_set.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/probes/syn_maker4.hpp"
 #include "engine/probes/syn_maker_mixed.hpp"
@@ -162,8 +163,8 @@ void BM_CraftProbe6(benchmark::State& state) {
 }
 BENCHMARK(BM_CraftProbe6)->Arg(10)->Arg(1000);
 
-// The send loop's per-batch call: Permutation::fill, then ProbeModule::craft_batch (one virtual call per
-// batch) with lengths, into frame_stride() slots. Arg 0: the family of the space, 4 = 198.19.0.0/16, 6 =
+// The send loop's per-batch call: Permutation::fill, then ProbeSet::craft_batch (for one module: its
+// craft_batch, one virtual call per batch) with lengths, into frame_stride() slots. Arg 0: the family of the space, 4 = 198.19.0.0/16, 6 =
 // 2001:2:0:1::/112, 46 = both (131,072 targets, IPv4 and IPv6 probes interleaved by the permutation); arg 1:
 // ports.
 void BM_CraftBatch(benchmark::State& state) {
@@ -182,7 +183,7 @@ void BM_CraftBatch(benchmark::State& state) {
     setup.v4 = LocalEndpoint{p4.link, p4.source_mac, p4.next_hop_mac, IpAddress::v4(p4.source_ip)};
   if (family != 4)
     setup.v6 = LocalEndpoint{p6.link, p6.source_mac, p6.next_hop_mac, IpAddress::v6(p6.source_ip)};
-  const std::unique_ptr<ProbeModule> module = make_probe_module("tcp_syn", setup);
+  const auto module = std::make_unique<ProbeSet>(setup);
   const std::size_t stride = module->frame_stride();
   const Permutation permutation(space.size(), 0x5eed);
   auto frames = std::make_unique<std::uint8_t[]>(stride * kBatch);
