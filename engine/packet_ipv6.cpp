@@ -126,17 +126,16 @@ bool read_icmpv6(Packet& p) noexcept {
 
 }  // namespace
 
-std::optional<Packet> preprocess_ipv6(std::span<const std::uint8_t> bytes) noexcept {
+bool preprocess_ipv6(std::span<const std::uint8_t> bytes, Packet& p) noexcept {
   auto ip = read_ipv6(bytes, /*whole_datagram=*/true);
-  if (!ip || !walk_extension_headers(*ip)) return std::nullopt;
-  Packet p;
-  p.src = IpAddress::v6(ip->src);
-  p.dst = IpAddress::v6(ip->dst);
+  if (!ip || !walk_extension_headers(*ip)) return false;
+  p.src_bits = ip->src;
+  p.dst_bits = ip->dst;
+  p.family = Family::ipv6;
   p.ttl = ip->hop_limit;
   p.protocol = ip->next_header;
   p.transport = ip->payload;
-  if (p.protocol == kIpProtoIcmpv6 && !read_icmpv6(p)) return std::nullopt;
-  return p;
+  return p.protocol != kIpProtoIcmpv6 || read_icmpv6(p);
 }
 
 }  // namespace synscan::packet_detail

@@ -82,13 +82,13 @@ std::string ProbeSet::traffic_filter() const {
 
 std::optional<Result> ProbeSet::classify(std::span<const std::uint8_t> frame, LinkType link, std::int64_t ts_ms,
                                          AnswerInfo* answer) const noexcept {
-  const std::optional<Packet> packet = preprocess(frame, link);
-  if (!packet) return std::nullopt;
+  Packet packet;
+  if (!preprocess(frame, link, packet)) return std::nullopt;
   // An ICMP error belongs to the module of the probe it quotes; anything else to the module of its protocol.
-  const std::uint8_t proto = packet->quote ? packet->quote->protocol : packet->protocol;
+  const std::uint8_t proto = packet.quote ? packet.quote->protocol : packet.protocol;
   const int slot = by_ip_protocol_[proto];
   if (slot == 0) return std::nullopt;
-  return modules_[static_cast<std::size_t>(slot - 1)]->classify(*packet, ts_ms, answer);
+  return modules_[static_cast<std::size_t>(slot - 1)]->classify(packet, ts_ms, answer);
 }
 
 }  // namespace synscan

@@ -113,15 +113,15 @@ std::span<const std::uint8_t> IcmpEchoModule::ip_protocols() const noexcept { re
 
 std::optional<Result> IcmpEchoModule::classify(const Packet& p, std::int64_t ts_ms,
                                                AnswerInfo* /*answer*/) const noexcept {
-  const bool v4 = p.src.is_v4();
+  const bool v4 = p.src().is_v4();
   if (p.protocol != (v4 ? kIpProtoIcmp : kIpProtoIcmpv6)) return std::nullopt;
   const std::optional<IpAddress>& local = v4 ? local4_ : local6_;
   Result r;
   IpAddress target;
   std::span<const std::uint8_t> echo;
   if (!p.quote) {
-    if (p.icmp_type != (v4 ? kEchoReply4 : kEchoReply6) || !local || p.dst != *local) return std::nullopt;
-    target = p.src;
+    if (p.icmp_type != (v4 ? kEchoReply4 : kEchoReply6) || !local || p.dst() != *local) return std::nullopt;
+    target = p.src();
     echo = p.transport;
     r.state = PortState::open;
     r.reason = echo_reason::echo_reply;

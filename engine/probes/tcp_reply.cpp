@@ -81,20 +81,20 @@ std::optional<Reply> parse_quoted_tcp(const QuotedProbe& quote, std::uint8_t ttl
 }  // namespace
 
 std::optional<Reply> tcp_reply(const Packet& p) noexcept {
-  if (p.protocol == kIpProtoTcp) return parse_tcp(p.transport, p.src, p.dst, p.ttl);
+  if (p.protocol == kIpProtoTcp) return parse_tcp(p.transport, p.src(), p.dst(), p.ttl);
   if (!p.quote || p.quote->protocol != kIpProtoTcp) return std::nullopt;
   const bool filtering = p.protocol == kIpProtoIcmp
-                             ? p.src.is_v4() && p.icmp_type == kIcmpDestUnreachable && is_filtering_code_v4(p.icmp_code)
-                             : p.protocol == kIpProtoIcmpv6 && p.src.is_v6() &&
+                             ? p.src().is_v4() && p.icmp_type == kIcmpDestUnreachable && is_filtering_code_v4(p.icmp_code)
+                             : p.protocol == kIpProtoIcmpv6 && p.src().is_v6() &&
                                    p.icmp_type == kIcmpv6DestUnreachable && is_filtering_code_v6(p.icmp_code);
   if (!filtering) return std::nullopt;
   return parse_quoted_tcp(*p.quote, p.ttl, p.icmp_code);
 }
 
 std::optional<Reply> parse_reply(std::span<const std::uint8_t> frame, LinkType link) noexcept {
-  const std::optional<Packet> p = preprocess(frame, link);
-  if (!p) return std::nullopt;
-  return tcp_reply(*p);
+  Packet p;
+  if (!preprocess(frame, link, p)) return std::nullopt;
+  return tcp_reply(p);
 }
 
 }  // namespace synscan

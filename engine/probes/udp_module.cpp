@@ -231,27 +231,27 @@ std::optional<Result> UdpModule::classify(const Packet& p, std::int64_t ts_ms, A
 
 std::optional<Result> UdpModule::classify_answer(const Packet& p, std::int64_t ts_ms,
                                                  AnswerInfo* answer) const noexcept {
-  const std::optional<IpAddress>& local = p.dst.is_v4() ? local4_ : local6_;
-  if (!local || p.dst != *local) return std::nullopt;
+  const std::optional<IpAddress>& local = p.dst().is_v4() ? local4_ : local6_;
+  if (!local || p.dst() != *local) return std::nullopt;
   PacketReader r(p.transport);
   if (r.remaining() < kUdpHeader) return std::nullopt;
   const std::uint16_t tport = r.read_u16().value_or(0);
   const std::uint16_t lport = r.read_u16().value_or(0);
   const std::uint16_t length = r.read_u16().value_or(0);
   if (length < kUdpHeader || length > p.transport.size()) return std::nullopt;
-  const std::optional<ProbeIndex> index = block_.index_of(p.src, tport);
+  const std::optional<ProbeIndex> index = block_.index_of(p.src(), tport);
   if (!index) return std::nullopt;
   // The source port is the probe's own (keyed): a datagram to another port answers no probe.
-  if (lport != source_port(*local, p.src, tport)) return std::nullopt;
+  if (lport != source_port(*local, p.src(), tport)) return std::nullopt;
   const udp::UdpPayload& pl = payloads_[payload_of_[*block_.ports().index_of(tport)]];
   const std::span<const std::uint8_t> data = p.transport.subspan(kUdpHeader, length - kUdpHeader);
   const std::optional<std::uint64_t> echoed = udp::echoed_cookie(pl.kind, pl.slot, data);
-  if (!echoed || *echoed != udp::cookie_field_value(pl.kind, pl.slot, cookie(*local, p.src, lport, tport))) {
+  if (!echoed || *echoed != udp::cookie_field_value(pl.kind, pl.slot, cookie(*local, p.src(), lport, tport))) {
     return std::nullopt;
   }
   Result res;
   res.index = *index;
-  res.ip = p.src;
+  res.ip = p.src();
   res.port = tport;
   res.proto = block_.proto();
   res.state = PortState::open;
@@ -264,7 +264,7 @@ std::optional<Result> UdpModule::classify_answer(const Packet& p, std::int64_t t
 }
 
 std::optional<Result> UdpModule::classify_error(const Packet& p, std::int64_t ts_ms) const noexcept {
-  const bool v4 = p.src.is_v4();
+  const bool v4 = p.src().is_v4();
   if (p.quote->protocol != kIpProtoUdp) return std::nullopt;
   const bool icmp = v4 ? p.protocol == kIpProtoIcmp && p.icmp_type == kIcmpDestUnreachable
                        : p.protocol == kIpProtoIcmpv6 && p.icmp_type == kIcmpv6DestUnreachable;

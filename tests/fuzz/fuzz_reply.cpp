@@ -48,11 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return s.empty() || (s.data() >= frame.data() && s.data() + s.size() <= frame.data() + frame.size());
     };
     require(inside(packet->transport));
-    require(packet->src.family == packet->dst.family);
+    require(packet->src().family == packet->dst().family);
     if (packet->quote) {
       require(inside(packet->quote->transport));
       require(packet->protocol == kIpProtoIcmp || packet->protocol == kIpProtoIcmpv6);
-      require(packet->quote->src.family == packet->src.family && packet->quote->dst.family == packet->src.family);
+      require(packet->quote->src.family == packet->family && packet->quote->dst.family == packet->family);
     }
   }
 
