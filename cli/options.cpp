@@ -403,9 +403,9 @@ ShowMask parse_show(const std::string& text) {
     const std::string state = ascii_lower(token);
     if (state == "open") mask.open = true;
     else if (state == "closed") mask.closed = true;
-    else if (state == "filtered") mask.filtered = true;
+    else if (state == "filtered" || state == "open|filtered") mask.filtered = true;  // filtered covers both
     else if (state == "all") mask = {true, true, true};
-    else bad("state", token, "--show", "states are open, closed, filtered, or all");
+    else bad("state", token, "--show", "states are open, closed, filtered (open|filtered with it), or all");
     i = end + 1;
   }
   return mask;

@@ -28,6 +28,9 @@
 #   CASES="nolimit limit"   the cases (default both)
 #   TOOLS="synscan nmap masscan zmap"   the tools (default all)
 #   RATE=10000              masscan's and zmap's rate (packets/s); synscan gets --rate RATE too
+#   SYNSCAN_ARGS="--retries 5 --retry-delay 1 --wait 1"   synscan's other options (default: that: each silent
+#                           probe is asked again once a second, so a host whose ICMP errors are limited to 1/s
+#                           after a burst answers every closed port within the retries)
 #   KEEP=1                  keep the work directory (outputs, logs) and print its path
 # nmap, masscan and zmap are installed with apt-get when missing (this script's own step, not install-deps.sh).
 # Safety: every packet stays inside the lab's namespaces, 198.18.0.0/15 only (scripts/lab.sh).
@@ -39,6 +42,7 @@ lab_sh=$root/scripts/lab.sh
 score=$root/scripts/bench_udp_score.py
 CASES=${CASES-nolimit limit}
 TOOLS=${TOOLS-synscan nmap masscan zmap}
+SYNSCAN_ARGS=${SYNSCAN_ARGS-"--retries 5 --retry-delay 1 --wait 1"}
 RATE=${RATE:-10000}
 MASSCAN_TIMEOUT=${MASSCAN_TIMEOUT:-40}
 [[ $RATE =~ ^[1-9][0-9]{0,8}$ ]] || { echo "bench-udp: bad RATE '$RATE'" >&2; exit 2; }
@@ -116,7 +120,8 @@ run_synscan() {
     return
   fi
   start=$(now)
-  timeout -k 5 300 "$lab_sh" exec "$lab" "$synscan" "$targets" -p "$synscan_ports" --rate "$RATE" \
+  # shellcheck disable=SC2086  # SYNSCAN_ARGS is a list of words
+  timeout -k 5 300 "$lab_sh" exec "$lab" "$synscan" "$targets" -p "$synscan_ports" --rate "$RATE" $SYNSCAN_ARGS \
     --show 'open,closed,filtered,open|filtered' --format ndjson -o "$work/$case-synscan.ndjson" \
     2>"$work/$case-synscan.err" || rc=$?
   if ((rc != 0)); then
@@ -124,7 +129,7 @@ run_synscan() {
       "$(tail -n 1 "$work/$case-synscan.err" | tr '|' '/')"
     return
   fi
-  row "$case" synscan ndjson "$(since "$start")" "--rate $RATE" "$work/$case-synscan.ndjson"
+  row "$case" synscan ndjson "$(since "$start")" "--rate $RATE $SYNSCAN_ARGS" "$work/$case-synscan.ndjson"
 }
 
 run_nmap() {
