@@ -11,7 +11,7 @@ void publish_capture_stats(const CaptureStats& stats, ScanState& state) noexcept
 }
 
 ReceiveThread::ReceiveThread(PcapReceiver& receiver, const ProbeSet& probes, SpscQueue<Result>& queue,
-                             ScanState& state, SpscQueue<AnswerInfo>* answers)
+                             ScanState& state, SpscQueue<QueuedAnswer>* answers)
     : receiver_(receiver) {
   thread_ = std::jthread([this, &probes, &queue, &state, answers] {
     pthread_setname_np(pthread_self(), "synscan-recv");

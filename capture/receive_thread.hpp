@@ -28,20 +28,21 @@ struct ReplyHandler {
   /// the queue was full: the aggregator fell behind).
   ScanState& state;
   /// What the modules read in answers (Result::has_answer), to the aggregator thread beside `queue`: pushed
-  /// before its result, so the aggregator pops it when it pops a result that has one. Null: nothing is
-  /// described. A full queue drops the description (the result goes on without it, counted in
-  /// `answer_drops`), never the result.
-  SpscQueue<AnswerInfo>* answers = nullptr;
+  /// before its result, with its probe index, so the aggregator pops it when it pops a result that has one (and
+  /// skips one whose result the full results queue dropped). Null: nothing is described. A full queue drops the
+  /// description (the result goes on without it, counted in `answer_drops`), never the result.
+  SpscQueue<QueuedAnswer>* answers = nullptr;
 
   /// `frame` starts at the link-layer header; `ts_ms` is its capture time, Unix milliseconds.
   void operator()(std::span<const std::uint8_t> frame, std::int64_t ts_ms) const {
-    AnswerInfo info;
-    std::optional<Result> verdict = probes.classify(frame, link, ts_ms, answers ? &info : nullptr);
+    QueuedAnswer answer;
+    std::optional<Result> verdict = probes.classify(frame, link, ts_ms, answers ? &answer.info : nullptr);
     if (!verdict) {
       state.replies_ignored.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    if (verdict->has_answer && !answers->push(info)) {
+    answer.index = verdict->index;
+    if (verdict->has_answer && !answers->push(answer)) {
       verdict->has_answer = false;
       state.answer_drops.fetch_add(1, std::memory_order_relaxed);
     }
@@ -59,7 +60,7 @@ void publish_capture_stats(const CaptureStats& stats, ScanState& state) noexcept
 class ReceiveThread {
  public:
   ReceiveThread(PcapReceiver& receiver, const ProbeSet& probes, SpscQueue<Result>& queue,
-                ScanState& state, SpscQueue<AnswerInfo>* answers = nullptr);
+                ScanState& state, SpscQueue<QueuedAnswer>* answers = nullptr);
   ~ReceiveThread() { stop(); }
   ReceiveThread(const ReceiveThread&) = delete;
   ReceiveThread& operator=(const ReceiveThread&) = delete;

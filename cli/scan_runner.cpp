@@ -180,7 +180,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   restore_windows(c, windows);  // a resumed scan: the stopped run's tails and answered bits
   Aggregator aggregator(windows, c.space, c.show, outputs.writers());
   SpscQueue<Result> queue(kQueueCapacity);
-  SpscQueue<AnswerInfo> answers(kAnswerQueueCapacity);
+  SpscQueue<QueuedAnswer> answers(kAnswerQueueCapacity);
 
   // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
   PcapReceiver receiver(hop.interface, probes.reply_filter(), c.pcap_buffer_bytes);

@@ -55,7 +55,7 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept {
 }
 
 AggregateThread::AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state,
-                                 std::function<void()> on_idle, SpscQueue<AnswerInfo>* answers)
+                                 std::function<void()> on_idle, SpscQueue<QueuedAnswer>* answers)
     : queue_(queue), answers_(answers), aggregator_(aggregator), state_(state), on_idle_(std::move(on_idle)) {
   thread_ = std::jthread([this] { run(); });
 }
@@ -83,10 +83,14 @@ void AggregateThread::run() {
     // after it means every verdict was taken.
     const bool stopping = stop_.load(std::memory_order_acquire);
     if (std::optional<Result> f = queue_.pop()) {
-      // The receive thread pushed a result's answer before the result: it is at the front of its queue now.
-      std::optional<AnswerInfo> answer;
-      if (f->has_answer && answers_ != nullptr) answer = answers_->pop();
-      switch (aggregator_.add(*f, answer ? &*answer : nullptr)) {
+      // The receive thread pushed a result's answer before the result: it is at the front of its queue now,
+      // behind those of results the full results queue dropped (older, of other probes: skipped).
+      std::optional<QueuedAnswer> answer;
+      if (f->has_answer && answers_ != nullptr) {
+        do answer = answers_->pop();
+        while (answer && answer->index != f->index);
+      }
+      switch (aggregator_.add(*f, answer ? &answer->info : nullptr)) {
         case Aggregator::Taken::reported:
           dirty = true;
           count_reply(*f, state_);

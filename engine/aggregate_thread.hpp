@@ -34,7 +34,7 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
 class AggregateThread {
  public:
   AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state,
-                  std::function<void()> on_idle = {}, SpscQueue<AnswerInfo>* answers = nullptr);
+                  std::function<void()> on_idle = {}, SpscQueue<QueuedAnswer>* answers = nullptr);
   ~AggregateThread() { stop(); }
   AggregateThread(const AggregateThread&) = delete;
   AggregateThread& operator=(const AggregateThread&) = delete;
@@ -47,7 +47,7 @@ class AggregateThread {
   void run();
 
   SpscQueue<Result>& queue_;
-  SpscQueue<AnswerInfo>* answers_;
+  SpscQueue<QueuedAnswer>* answers_;
   Aggregator& aggregator_;
   ScanState& state_;
   std::function<void()> on_idle_;

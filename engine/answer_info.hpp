@@ -51,4 +51,12 @@ struct AnswerInfo {
   FixedText<160> info;
 };
 
+/// An AnswerInfo on its way from the receive thread to the aggregator: the queue beside the results' carries it
+/// with its probe, so that an answer whose result was dropped (a full results queue) is recognised and skipped
+/// rather than given to the next result.
+struct QueuedAnswer {
+  std::uint64_t index = 0;  ///< the probe (Result::index) it describes
+  AnswerInfo info;
+};
+
 }  // namespace synscan
