@@ -40,8 +40,8 @@ struct FixedText {
   friend bool operator==(const FixedText& t, std::string_view s) noexcept { return t.view() == s; }
 };
 
-/// What an answer says, for the outputs (nmap -sU -sV's <service> element): service as nmap-services names the
-/// port's service ("domain", "ntp", "snmp", ...); product and version where the answer names them (DNS
+/// What an answer says, for the outputs (nmap -sU -sV's <service> element): service as nmap-services names
+/// the port's service ("domain", "ntp", "snmp", ...); product and version where the answer names them (DNS
 /// version.bind "dnsmasq-2.90" -> dnsmasq / 2.90); info: a short human summary (the DNS rcode, "stratum 8,
 /// refid 127.127.1.1", an SNMP sysDescr, ...). Empty fields when unknown.
 struct AnswerInfo {
@@ -51,9 +51,9 @@ struct AnswerInfo {
   FixedText<160> info;
 };
 
-/// An AnswerInfo on its way from the receive thread to the aggregator: the queue beside the results' carries it
-/// with its probe, so that an answer whose result was dropped (a full results queue) is recognised and skipped
-/// rather than given to the next result.
+/// An AnswerInfo on its way from the receive thread to the aggregator: the queue beside the results' carries
+/// it with its probe, so that an answer whose result was dropped (a full results queue) is recognised and
+/// skipped rather than given to the next result.
 struct QueuedAnswer {
   std::uint64_t index = 0;  ///< the probe (Result::index) it describes
   AnswerInfo info;

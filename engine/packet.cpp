@@ -18,7 +18,8 @@ constexpr std::size_t kSll2HeaderBytes = 20;  // DLT_LINUX_SLL2: protocol is the
 constexpr std::size_t kSll2ProtocolOffset = 0;
 
 constexpr std::size_t kIpv4MinHeaderBytes = 20;
-constexpr std::size_t kIcmpHeaderBytes = 8;  // type, code, checksum, 4 bytes that depend on the type (RFC 792)
+constexpr std::size_t kIcmpHeaderBytes =
+    8;  // type, code, checksum, 4 bytes that depend on the type (RFC 792)
 constexpr std::uint16_t kFragmentOffsetMask = 0x1fff;
 
 /// Strips the link layer: `network` gets the bytes from the IP header to the end of the frame and `ethertype`

@@ -1,8 +1,9 @@
 #pragma once
 // Receive side, step 1: one protocol-neutral walk of a captured frame, in the spirit of masscan's
-// proto-preprocess.c. Link layer, IP header (either version), IPv6 extension headers, and for an ICMP or ICMPv6
-// error the quoted probe's IP header: the offsets and facts every probe module needs, found once. What the
-// transport bytes mean (a SYN-ACK, a DNS answer, an echo reply) is each module's business (engine/probes/).
+// proto-preprocess.c. Link layer, IP header (either version), IPv6 extension headers, and for an ICMP or
+// ICMPv6 error the quoted probe's IP header: the offsets and facts every probe module needs, found once. What
+// the transport bytes mean (a SYN-ACK, a DNS answer, an echo reply) is each module's business
+// (engine/probes/).
 //
 // Pure and total: any byte string, of any length, yields either a Packet or std::nullopt, with no allocation,
 // no exception and no read outside the frame.
@@ -24,8 +25,8 @@ inline constexpr std::uint8_t kIpProtoIcmpv6 = 58;
 /// The IP header of the probe an ICMP or ICMPv6 error quotes (RFC 792: the header and the first 8 bytes of
 /// the datagram; RFC 4443 2.4 (c): as much of it as fits in the minimum MTU).
 struct QuotedProbe {
-  IpAddress src;       ///< the probe's source (ours, when it is our probe)
-  IpAddress dst;       ///< the probe's destination (the target)
+  IpAddress src;              ///< the probe's source (ours, when it is our probe)
+  IpAddress dst;              ///< the probe's destination (the target)
   std::uint8_t protocol = 0;  ///< the probe's upper-layer protocol, after the quoted extension headers
   /// From the quoted upper-layer header to the end of the quote (cut short by design: only the first 8
   /// bytes are guaranteed).
@@ -33,8 +34,8 @@ struct QuotedProbe {
 };
 
 /// One frame, walked. Addresses host byte order, of one family. The addresses are kept as their bits and one
-/// family byte, read through src() and dst(): an IpAddress member written field by field and then copied whole
-/// stalls the CPU's store forwarding (measured: 54 ns a reply instead of 9).
+/// family byte, read through src() and dst(): an IpAddress member written field by field and then copied
+/// whole stalls the CPU's store forwarding (measured: 54 ns a reply instead of 9).
 struct Packet {
   Ipv6 src_bits = 0;
   Ipv6 dst_bits = 0;
@@ -69,12 +70,12 @@ inline constexpr std::uint8_t kIcmpv6DestUnreachable = 1;
 ///   ignored, a frame shorter than it is truncated -> nullopt. Non-first fragments -> nullopt.
 /// - IPv6 (RFC 8200): payload length respected as IPv4's total length is (a jumbogram's 0 gives an empty
 ///   transport). The extension headers are walked: hop-by-hop (0, only first), routing (43), destination
-///   options (60), fragment (44; a non-first fragment -> nullopt, a first one is read on) and AH (51, RFC 4302,
-///   length in 4-byte units); at most 8 of them, each within the payload; ESP and the rest end the walk as the
-///   upper-layer protocol.
+///   options (60), fragment (44; a non-first fragment -> nullopt, a first one is read on) and AH (51, RFC
+///   4302, length in 4-byte units); at most 8 of them, each within the payload; ESP and the rest end the walk
+///   as the upper-layer protocol.
 /// - ICMP / ICMPv6: a message shorter than its 8-byte header -> nullopt. A destination unreachable's quote is
-///   read as above (the quoted IPv4 total length and IPv6 payload length are not trusted: a quote is cut short
-///   by design); a quote that does not parse leaves `quote` empty.
+///   read as above (the quoted IPv4 total length and IPv6 payload length are not trusted: a quote is cut
+///   short by design); a quote that does not parse leaves `quote` empty.
 ///
 /// Checksums are not verified: the modules' keyed cookies are the stronger integrity check, and checksum
 /// offload can leave captured checksums unset. Never throws, never allocates, never reads outside `frame`.
@@ -83,7 +84,8 @@ inline constexpr std::uint8_t kIcmpv6DestUnreachable = 1;
 [[nodiscard]] bool preprocess(std::span<const std::uint8_t> frame, LinkType link, Packet& out) noexcept;
 
 /// The same, returning the Packet (tests and tools).
-[[nodiscard]] inline std::optional<Packet> preprocess(std::span<const std::uint8_t> frame, LinkType link) noexcept {
+[[nodiscard]] inline std::optional<Packet> preprocess(std::span<const std::uint8_t> frame,
+                                                      LinkType link) noexcept {
   Packet p;
   if (!preprocess(frame, link, p)) return std::nullopt;
   return p;

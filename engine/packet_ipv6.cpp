@@ -16,9 +16,9 @@ constexpr std::uint8_t kNextFragment = 44;
 constexpr std::uint8_t kNextAuthentication = 51;
 constexpr std::uint8_t kNextDestinationOptions = 60;
 
-// A reply carries none in practice. RFC 8200 4.1 has each extension header at most once (destination options at
-// most twice): hop-by-hop, destination options, routing, fragment and AH are 6 walked here (ESP is opaque and
-// ends the walk). 8 leaves room for that and bounds the walk on crafted input.
+// A reply carries none in practice. RFC 8200 4.1 has each extension header at most once (destination options
+// at most twice): hop-by-hop, destination options, routing, fragment and AH are 6 walked here (ESP is opaque
+// and ends the walk). 8 leaves room for that and bounds the walk on crafted input.
 constexpr int kMaxExtensionHeaders = 8;
 
 // The fragment header's 13-bit offset, above 2 reserved bits and the M flag (RFC 8200 4.5).
@@ -65,8 +65,8 @@ std::optional<Ipv6View> read_ipv6(std::span<const std::uint8_t> bytes, bool whol
 /// Walks the extension headers of `v` (RFC 8200 4): hop-by-hop options (only first, RFC 8200 4.3), routing,
 /// destination options (length in 8-byte units after the first 8), fragment (8 bytes) and AH (length in
 /// 4-byte units after the first 8, RFC 4302 2.2). On true, v.next_header is the upper-layer protocol (or 59,
-/// No Next Header, ESP 50, or any other protocol number, which the modules ignore) and v.payload starts at its
-/// header. False for a header running past the payload, hop-by-hop anywhere but first, more than
+/// No Next Header, ESP 50, or any other protocol number, which the modules ignore) and v.payload starts at
+/// its header. False for a header running past the payload, hop-by-hop anywhere but first, more than
 /// kMaxExtensionHeaders, or a non-first fragment (offset != 0: it does not start with the upper-layer
 /// header). A first fragment (offset 0, M set) is read on: RFC 8200 4.5 puts the whole header chain and the
 /// upper-layer header in it.

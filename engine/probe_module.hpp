@@ -3,17 +3,19 @@
 // (src/probe_modules/probe_modules.h). One module gathers everything one probe type means, for both address
 // families: its templates (written once, at construction) and per-probe crafting, its capture filters, the
 // reading, validation and classification of its replies, and its vocabulary: the protocol, state and reason
-// names the outputs print, which replies count as "the target answered", its extra output field, how --dry-run
-// shows a probe, its options. Nothing outside engine/probes/ knows what a probe is: the send loop asks the
-// scan's ProbeSet (engine/probe_set.hpp) for frames, the receive loop for verdicts, the writers and counters
-// read a result's Vocabulary. A new probe type is a file under engine/probes/ and a line in the registry
-// (engine/probes/registry.cpp).
+// names the outputs print, which replies count as "the target answered", its extra output field, how
+// --dry-run shows a probe, its options. Nothing outside engine/probes/ knows what a probe is: the send loop
+// asks the scan's ProbeSet (engine/probe_set.hpp) for frames, the receive loop for verdicts, the writers and
+// counters read a result's Vocabulary. A new probe type is a file under engine/probes/ and a line in the
+// registry (engine/probes/registry.cpp).
 //
 // Contract:
-// - craft_batch() is the per-probe hot path: no allocation, no syscall, no lock; a virtual call per batch, not
+// - craft_batch() is the per-probe hot path: no allocation, no syscall, no lock; a virtual call per batch,
+// not
 //   per probe. It writes frames of possibly different lengths (an IPv4 and an IPv6 probe differ, UDP payloads
 //   differ per port) and says each length. Its indices all lie in the module's block of the probe space.
-// - classify() is the per-reply path: total on any preprocessed packet (engine/packet.hpp: never reads outside
+// - classify() is the per-reply path: total on any preprocessed packet (engine/packet.hpp: never reads
+// outside
 //   it, never throws, never allocates); it returns a Result only for a reply that answers one of this scan's
 //   probes (a keyed cookie proves it), with index, address, port, protocol, state, reason, `answered` and the
 //   reply's facts filled in; when it describes the answer (Vocabulary::describes) it fills `*answer` and sets
@@ -43,20 +45,22 @@ namespace synscan {
 /// What a module's results mean to the outputs, the counters and the command line: static data, one per
 /// module (engine/probes/registry.hpp hands them out by ProtocolId without building a module).
 struct Vocabulary {
-  std::string_view module;       ///< registry name: "tcp_syn", "udp", "icmp_echo"
-  std::string_view protocol;     ///< the outputs' protocol word, nmap's: "tcp", "udp", "icmp" (XML protocol=)
+  std::string_view module;    ///< registry name: "tcp_syn", "udp", "icmp_echo"
+  std::string_view protocol;  ///< the outputs' protocol word, nmap's: "tcp", "udp", "icmp" (XML protocol=)
   /// The prefix of this module's ports in -p lists, nmap's "T" / "U"; "" for a module without ports.
   std::string_view port_prefix;
-  bool has_ports = true;         ///< false: one probe per target, no port in any output (ICMP echo)
-  std::string_view scan_type;    ///< nmap's <scaninfo type=>: "syn", "udp"; "" for none
-  /// The state of a probe no reply claimed (its reason is no-response): filtered for TCP, open|filtered for UDP.
+  bool has_ports = true;       ///< false: one probe per target, no port in any output (ICMP echo)
+  std::string_view scan_type;  ///< nmap's <scaninfo type=>: "syn", "udp"; "" for none
+  /// The state of a probe no reply claimed (its reason is no-response): filtered for TCP, open|filtered for
+  /// UDP.
   PortState silence = PortState::filtered;
-  std::array<std::string_view, kPortStates> state_names;  ///< by PortState: nmap's words, or echo's "up"/"down"
+  std::array<std::string_view, kPortStates>
+      state_names;                                 ///< by PortState: nmap's words, or echo's "up"/"down"
   std::span<const std::string_view> reason_names;  ///< by Reason code; [0] is "no-response"
   /// By Reason code: how much a reply says about the host being up (XML <status reason=>: the best one wins).
   std::span<const std::uint8_t> reason_rank;
-  /// By PortState: the reason that usually decides it (TCP: open syn-ack, closed rst), for records that give a
-  /// state alone (`synscan merge` of hand-made input).
+  /// By PortState: the reason that usually decides it (TCP: open syn-ack, closed rst), for records that give
+  /// a state alone (`synscan merge` of hand-made input).
   std::array<Reason, kPortStates> usual_reason{};
   std::string_view extra_field;    ///< the name Result::extra is printed under ("window"); "" none
   std::string_view service_table;  ///< the /etc/services protocol column its ports are named from; "" none
@@ -84,15 +88,16 @@ struct Vocabulary {
 
 /// Where one family's probes leave from (capture/route.hpp's NextHop, reduced to what a frame needs).
 struct LocalEndpoint {
-  LinkType link = LinkType::ethernet;  ///< ethernet, or raw_ip (tun/ipip/WireGuard: the frame starts at the IP header)
-  Mac source_mac{};                    ///< Ethernet source (our interface); ignored for raw_ip
-  Mac next_hop_mac{};                  ///< Ethernet destination (the gateway, or the on-link target); ignored for raw_ip
-  IpAddress source_ip;                 ///< our address of this family, host byte order
+  LinkType link =
+      LinkType::ethernet;  ///< ethernet, or raw_ip (tun/ipip/WireGuard: the frame starts at the IP header)
+  Mac source_mac{};        ///< Ethernet source (our interface); ignored for raw_ip
+  Mac next_hop_mac{};      ///< Ethernet destination (the gateway, or the on-link target); ignored for raw_ip
+  IpAddress source_ip;     ///< our address of this family, host byte order
 };
 
 /// The probes' default source ports, inclusive, host byte order: above Linux's default ephemeral range
-/// (32768-60999, net.ipv4.ip_local_port_range), so that no local connection shares a 4-tuple with a probe. The
-/// one definition: cli/defaults.hpp's --source-port default names these.
+/// (32768-60999, net.ipv4.ip_local_port_range), so that no local connection shares a 4-tuple with a probe.
+/// The one definition: cli/defaults.hpp's --source-port default names these.
 inline constexpr std::uint16_t kDefaultSourcePortFirst = 61000;
 inline constexpr std::uint16_t kDefaultSourcePortLast = 61255;
 
@@ -103,13 +108,13 @@ using ModuleArgs = std::vector<std::pair<std::string, std::string>>;
 
 /// What a module is built from: the scan's probe space, its key and its local endpoints.
 struct ProbeSetup {
-  const ProbeSpace* space = nullptr;       ///< must outlive the module; the module probes its own block
-  CookieKey key{};                         ///< the scan's secret: the same for every module and thread of a scan
-  std::optional<LocalEndpoint> v4;         ///< required when the space has IPv4 targets
-  std::optional<LocalEndpoint> v6;         ///< required when the space has IPv6 targets
+  const ProbeSpace* space = nullptr;  ///< must outlive the module; the module probes its own block
+  CookieKey key{};                    ///< the scan's secret: the same for every module and thread of a scan
+  std::optional<LocalEndpoint> v4;    ///< required when the space has IPv4 targets
+  std::optional<LocalEndpoint> v6;    ///< required when the space has IPv6 targets
   std::uint16_t source_port_first = kDefaultSourcePortFirst;  ///< probes' source ports, inclusive, host order
   std::uint16_t source_port_last = kDefaultSourcePortLast;
-  ModuleArgs args;                         ///< every module's options; each reads its own
+  ModuleArgs args;  ///< every module's options; each reads its own
 };
 
 /// One probe type. See the file comment for the contract.
@@ -146,9 +151,9 @@ class ProbeModule {
 };
 
 /// The module of registry name `name` (engine/probes/registry.hpp) for the block of `setup.space` that it
-/// probes. Throws std::invalid_argument for an unknown name, a space without that module's block, a setup that
-/// lacks the local endpoint of a family the space has, or a bad module option; std::runtime_error with libnet's
-/// text when a template cannot be built.
+/// probes. Throws std::invalid_argument for an unknown name, a space without that module's block, a setup
+/// that lacks the local endpoint of a family the space has, or a bad module option; std::runtime_error with
+/// libnet's text when a template cannot be built.
 std::unique_ptr<ProbeModule> make_probe_module(std::string_view name, const ProbeSetup& setup);
 
 }  // namespace synscan

@@ -80,8 +80,8 @@ std::string ProbeSet::traffic_filter() const {
   return out;
 }
 
-std::optional<Result> ProbeSet::classify(std::span<const std::uint8_t> frame, LinkType link, std::int64_t ts_ms,
-                                         AnswerInfo* answer) const noexcept {
+std::optional<Result> ProbeSet::classify(std::span<const std::uint8_t> frame, LinkType link,
+                                         std::int64_t ts_ms, AnswerInfo* answer) const noexcept {
   Packet packet;
   if (!preprocess(frame, link, packet)) return std::nullopt;
   // An ICMP error belongs to the module of the probe it quotes; anything else to the module of its protocol.

@@ -1,12 +1,14 @@
 #pragma once
-// The probe space: every (target, protocol, port) of a scan, numbered so that one 64-bit index names one probe.
+// The probe space: every (target, protocol, port) of a scan, numbered so that one 64-bit index names one
+// probe.
 //
-// The protocol is part of what is scanned: the space is a concatenation of blocks, one per probe module in the
-// scan (engine/probe_module.hpp), in the registry's order (engine/probes/registry.hpp). Block b is targets x its
-// own ports and covers the indices [base_b, base_b + targets * ports_b); a probe type without ports (ICMP echo)
-// is a block of targets alone (one port slot, numbered 0, which no output prints). One keyed permutation walks
-// the whole index range, so TCP and UDP probes mix in one random order (masscan numbers UDP ports 65536+port in
-// its one port dimension for the same reason); a scan of one protocol is exactly one block at base 0.
+// The protocol is part of what is scanned: the space is a concatenation of blocks, one per probe module in
+// the scan (engine/probe_module.hpp), in the registry's order (engine/probes/registry.hpp). Block b is
+// targets x its own ports and covers the indices [base_b, base_b + targets * ports_b); a probe type without
+// ports (ICMP echo) is a block of targets alone (one port slot, numbered 0, which no output prints). One
+// keyed permutation walks the whole index range, so TCP and UDP probes mix in one random order (masscan
+// numbers UDP ports 65536+port in its one port dimension for the same reason); a scan of one protocol is
+// exactly one block at base 0.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,13 +30,13 @@ struct Probe {
   friend bool operator==(const Probe&, const Probe&) = default;
 };
 
-/// The part of a block that index -> probe needs, as a small trivially copyable value: a send thread copies it
-/// into a local before crafting a batch, so the frame stores (uint8_t, which may alias anything) do not force
-/// the compiler to reload the block's fields for every probe. Valid while its ProbeSpace lives.
+/// The part of a block that index -> probe needs, as a small trivially copyable value: a send thread copies
+/// it into a local before crafting a batch, so the frame stores (uint8_t, which may alias anything) do not
+/// force the compiler to reload the block's fields for every probe. Valid while its ProbeSpace lives.
 ///
 /// Within a block: index - base = port_index * targets + target_index, where target indices [0, v4) are the
-/// IPv4 targets and [v4, targets) the IPv6 ones (engine/target_set.hpp). Exact in 64 bits: the whole space is at
-/// most 2^48 probes (the CLI refuses larger ones).
+/// IPv4 targets and [v4, targets) the IPv6 ones (engine/target_set.hpp). Exact in 64 bits: the whole space is
+/// at most 2^48 probes (the CLI refuses larger ones).
 class ProbeLocator {
  public:
   ProbeLocator(const TargetSet& targets, const PortSet& ports, Divisor48 by_targets, ProbeIndex base) noexcept
@@ -56,7 +58,8 @@ class ProbeLocator {
     port = ports_[port_index];
   }
 
-  /// The IPv4 target of a target index < v4_count(): the scan's fast path (no binary search for one interval).
+  /// The IPv4 target of a target index < v4_count(): the scan's fast path (no binary search for one
+  /// interval).
   Ipv4 v4_at(std::uint64_t target_index) const noexcept {
     return one_interval_ ? static_cast<Ipv4>(first_ + target_index) : targets_->at_v4(target_index);
   }
@@ -68,7 +71,8 @@ class ProbeLocator {
   /// True when every target is IPv4 (a probe module then takes its IPv4 path for whole batches).
   bool all_v4() const noexcept { return v4_count_ == target_count_; }
 
-  /// The address and port of `index` (the caller knows the block's protocol). Precondition: index in this block.
+  /// The address and port of `index` (the caller knows the block's protocol). Precondition: index in this
+  /// block.
   Probe at(ProbeIndex index) const noexcept {
     std::uint64_t t = 0;
     std::uint16_t port = 0;
@@ -167,7 +171,8 @@ class ProbeSpace {
 
   /// The blocks, one per protocol scanned, in index order.
   const std::vector<ProbeBlock>& blocks() const noexcept { return blocks_; }
-  /// The block holding `index`, or nullptr when index >= size(). A scan has a handful of blocks: a linear scan.
+  /// The block holding `index`, or nullptr when index >= size(). A scan has a handful of blocks: a linear
+  /// scan.
   const ProbeBlock* block_of(ProbeIndex index) const noexcept {
     for (const ProbeBlock& b : blocks_) {
       if (b.contains(index)) return &b;
@@ -186,7 +191,8 @@ class ProbeSpace {
   Probe at(ProbeIndex index) const noexcept { return block_of(index)->at(index); }
 
   /// The index of (ip, proto, port), or nullopt when it is outside the space.
-  std::optional<ProbeIndex> index_of(const IpAddress& ip, ProtocolId proto, std::uint16_t port) const noexcept {
+  std::optional<ProbeIndex> index_of(const IpAddress& ip, ProtocolId proto,
+                                     std::uint16_t port) const noexcept {
     const ProbeBlock* b = block_for(proto);
     return b ? b->index_of(ip, port) : std::nullopt;
   }

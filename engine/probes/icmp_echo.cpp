@@ -53,13 +53,15 @@ const Vocabulary& IcmpEchoModule::kVocabulary = kEchoVocabulary;
 IcmpEchoModule::IcmpEchoModule(const ProbeSetup& setup, const ProbeBlock& block)
     : block_(block), cookie_(echo_key(setup.key)) {
   if (block.targets().v4_size() > 0) {
-    if (!setup.v4 || !setup.v4->source_ip.is_v4()) throw std::invalid_argument("icmp_echo: IPv4 targets but no IPv4 source");
+    if (!setup.v4 || !setup.v4->source_ip.is_v4())
+      throw std::invalid_argument("icmp_echo: IPv4 targets but no IPv4 source");
     local4_ = setup.v4->source_ip;
     const auto t = request(Family::ipv4);
     tmpl4_.emplace(*setup.v4, kIpProtoIcmp, t);
   }
   if (block.targets().v6_size() > 0) {
-    if (!setup.v6 || !setup.v6->source_ip.is_v6()) throw std::invalid_argument("icmp_echo: IPv6 targets but no IPv6 source");
+    if (!setup.v6 || !setup.v6->source_ip.is_v6())
+      throw std::invalid_argument("icmp_echo: IPv6 targets but no IPv6 source");
     local6_ = setup.v6->source_ip;
     const auto t = request(Family::ipv6);
     tmpl6_.emplace(*setup.v6, kIpProtoIcmpv6, t);
@@ -67,11 +69,12 @@ IcmpEchoModule::IcmpEchoModule(const ProbeSetup& setup, const ProbeBlock& block)
 }
 
 std::uint32_t IcmpEchoModule::cookie(const IpAddress& local, const IpAddress& target) const noexcept {
-  return local.is_v4() ? cookie_(local.ipv4(), target.ipv4(), 0, 0) : cookie_.v6(local.ipv6(), target.ipv6(), 0, 0);
+  return local.is_v4() ? cookie_(local.ipv4(), target.ipv4(), 0, 0)
+                       : cookie_.v6(local.ipv6(), target.ipv6(), 0, 0);
 }
 
-void IcmpEchoModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
-                                 std::uint16_t* lengths) const noexcept {
+void IcmpEchoModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out,
+                                 std::size_t stride, std::uint16_t* lengths) const noexcept {
   const ProbeLocator locator = block_.locator();
   for (std::size_t i = 0; i < n; ++i) {
     const IpAddress target = locator.at(indices[i]).ip;
@@ -94,7 +97,8 @@ std::string IcmpEchoModule::reply_filter() const {
   }
   if (local6_) {
     if (!out.empty()) out += " or ";
-    out += fmt::format("(icmp6 and dst host {} and (ip6[40] == 129 or ip6[40] == 1))", format_address(*local6_));
+    out +=
+        fmt::format("(icmp6 and dst host {} and (ip6[40] == 129 or ip6[40] == 1))", format_address(*local6_));
   }
   return out.empty() ? std::string("less 0") : out;
 }

@@ -1,9 +1,9 @@
 #pragma once
 // The ICMP echo probe module (host discovery: nmap -sn -PE, masscan --ping, zmap -M icmp_echoscan): one echo
-// request per target (no ports: the module's block is targets alone), over IPv4 (RFC 792, type 8) and IPv6 (RFC
-// 4443 4.1, type 128). The identifier and sequence number carry a keyed cookie of (our address, the target); an
-// echo reply (type 0 / 129) that echoes them says the target is up. A destination unreachable quoting our
-// request says it is not reachable (down, with the reason); silence says down.
+// request per target (no ports: the module's block is targets alone), over IPv4 (RFC 792, type 8) and IPv6
+// (RFC 4443 4.1, type 128). The identifier and sequence number carry a keyed cookie of (our address, the
+// target); an echo reply (type 0 / 129) that echoes them says the target is up. A destination unreachable
+// quoting our request says it is not reachable (down, with the reason); silence says down.
 #include <optional>
 #include <span>
 #include <string>

@@ -53,7 +53,8 @@ std::uint32_t address_words(const IpAddress& a) noexcept {
 IpFrameTemplate::IpFrameTemplate(const LocalEndpoint& local, std::uint8_t ip_protocol,
                                  std::span<const std::uint8_t> transport)
     : family_(local.source_ip.family), ip_protocol_(ip_protocol) {
-  if (transport.size() > kMaxTransport) throw std::invalid_argument("probe template: transport part too long");
+  if (transport.size() > kMaxTransport)
+    throw std::invalid_argument("probe template: transport part too long");
   if (local.link != LinkType::ethernet && local.link != LinkType::raw_ip) {
     throw std::invalid_argument("probe template: only Ethernet and raw IP links can send");
   }
@@ -69,14 +70,15 @@ IpFrameTemplate::IpFrameTemplate(const LocalEndpoint& local, std::uint8_t ip_pro
       fail(l.get(), "ipv4");
     }
   } else {
-    if (libnet_build_ipv6(0, 0, static_cast<std::uint16_t>(len), ip_protocol, kTtl, to_libnet(local.source_ip.ipv6()), to_libnet(0),
-                          transport.data(), len, l.get(), 0) == -1) {
+    if (libnet_build_ipv6(0, 0, static_cast<std::uint16_t>(len), ip_protocol, kTtl,
+                          to_libnet(local.source_ip.ipv6()), to_libnet(0), transport.data(), len, l.get(),
+                          0) == -1) {
       fail(l.get(), "ipv6");
     }
   }
   if (local.link == LinkType::ethernet &&
-      libnet_build_ethernet(local.next_hop_mac.data(), local.source_mac.data(), v4 ? ETHERTYPE_IP : ETHERTYPE_IPV6,
-                            nullptr, 0, l.get(), 0) == -1) {
+      libnet_build_ethernet(local.next_hop_mac.data(), local.source_mac.data(),
+                            v4 ? ETHERTYPE_IP : ETHERTYPE_IPV6, nullptr, 0, l.get(), 0) == -1) {
     fail(l.get(), "ethernet");
   }
   std::uint8_t* packet = nullptr;
@@ -85,7 +87,8 @@ IpFrameTemplate::IpFrameTemplate(const LocalEndpoint& local, std::uint8_t ip_pro
   if (libnet_pblock_coalesce(l.get(), &packet, &packet_size) == -1) fail(l.get(), "coalesce");
   bytes_.assign(packet, packet + packet_size);
   std::free(packet);
-  if (local.link == LinkType::ethernet && bytes_.size() < kMinEthernetFrame) bytes_.resize(kMinEthernetFrame, 0);
+  if (local.link == LinkType::ethernet && bytes_.size() < kMinEthernetFrame)
+    bytes_.resize(kMinEthernetFrame, 0);
   l3_ = local.link == LinkType::ethernet ? kEthernetHeader : 0;
   l4_ = l3_ + (v4 ? kIpv4Header : kIpv6Header);
   transport_len_ = len;

@@ -1,10 +1,10 @@
 #pragma once
-// A probe template of any upper-layer protocol, for the modules whose probes vary in length or content per port
-// (UDP payloads) or carry their cookie in the transport header (ICMP echo): the link header and the IPv4 or IPv6
-// header built once by libnet around a transport part, then per probe a copy, the destination, and checksums.
-// The IPv4 header checksum is patched incrementally (RFC 1624); the transport checksum is recomputed over the
-// transport bytes, which are short (a UDP payload of at most kMaxTransport bytes), from the pseudo-header sum of
-// the source address kept in the template.
+// A probe template of any upper-layer protocol, for the modules whose probes vary in length or content per
+// port (UDP payloads) or carry their cookie in the transport header (ICMP echo): the link header and the IPv4
+// or IPv6 header built once by libnet around a transport part, then per probe a copy, the destination, and
+// checksums. The IPv4 header checksum is patched incrementally (RFC 1624); the transport checksum is
+// recomputed over the transport bytes, which are short (a UDP payload of at most kMaxTransport bytes), from
+// the pseudo-header sum of the source address kept in the template.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -21,10 +21,11 @@ class IpFrameTemplate {
   static constexpr std::size_t kMaxTransport = 1400;
 
   /// A frame from `local` (its link, MACs and source address: IPv4 or IPv6) carrying `transport` (the
-  /// upper-layer header and payload, checksum field zero) as IP protocol `ip_protocol`, TTL / hop limit 64, IPv4
-  /// DF clear and ID 0. The destination address is zero until craft(). Throws std::invalid_argument for a
-  /// transport longer than kMaxTransport or a link that cannot send, std::runtime_error with libnet's text.
-  IpFrameTemplate(const LocalEndpoint& local, std::uint8_t ip_protocol, std::span<const std::uint8_t> transport);
+  /// upper-layer header and payload, checksum field zero) as IP protocol `ip_protocol`, TTL / hop limit 64,
+  /// IPv4 DF clear and ID 0. The destination address is zero until craft(). Throws std::invalid_argument for
+  /// a transport longer than kMaxTransport or a link that cannot send, std::runtime_error with libnet's text.
+  IpFrameTemplate(const LocalEndpoint& local, std::uint8_t ip_protocol,
+                  std::span<const std::uint8_t> transport);
 
   /// The frame's length, bytes (an Ethernet frame is padded to 60).
   std::size_t size() const noexcept { return bytes_.size(); }
@@ -32,9 +33,9 @@ class IpFrameTemplate {
   std::size_t transport_offset() const noexcept { return l4_; }
   Family family() const noexcept { return family_; }
 
-  /// Copies the template to `out` (size() bytes) and sets the destination `dst` (of the template's family) and
-  /// the IPv4 header checksum. The caller then patches the transport part (out + transport_offset()) and calls
-  /// finish_transport().
+  /// Copies the template to `out` (size() bytes) and sets the destination `dst` (of the template's family)
+  /// and the IPv4 header checksum. The caller then patches the transport part (out + transport_offset()) and
+  /// calls finish_transport().
   void craft(std::uint8_t* out, const IpAddress& dst) const noexcept;
 
   /// Writes the transport checksum (RFC 768 for UDP, RFC 8200 8.1 pseudo-header for IPv6; `with_pseudo` false
@@ -50,8 +51,8 @@ class IpFrameTemplate {
   std::size_t transport_len_ = 0;
   Family family_ = Family::ipv4;
   std::uint8_t ip_protocol_ = 0;
-  std::uint16_t ip_sum_ = 0;          // IPv4 header's sum with destination zero, not complemented
-  std::uint32_t pseudo_source_ = 0;   // the source address's words + protocol, for the pseudo-header
+  std::uint16_t ip_sum_ = 0;         // IPv4 header's sum with destination zero, not complemented
+  std::uint32_t pseudo_source_ = 0;  // the source address's words + protocol, for the pseudo-header
 };
 
 }  // namespace synscan

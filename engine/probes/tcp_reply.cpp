@@ -21,8 +21,8 @@ constexpr bool is_filtering_code_v4(std::uint8_t code) noexcept {
 constexpr bool is_filtering_code_v6(std::uint8_t code) noexcept { return code <= 6; }
 
 /// The reply a TCP segment from `src` to `dst` is, or nullopt (see tcp_reply()).
-std::optional<Reply> parse_tcp(std::span<const std::uint8_t> segment, const IpAddress& src, const IpAddress& dst,
-                               std::uint8_t ttl) noexcept {
+std::optional<Reply> parse_tcp(std::span<const std::uint8_t> segment, const IpAddress& src,
+                               const IpAddress& dst, std::uint8_t ttl) noexcept {
   PacketReader r(segment);
   if (r.remaining() < kTcpMinHeaderBytes) return std::nullopt;
   // The length check above makes every read below succeed; value_or keeps that local reasoning honest.
@@ -60,7 +60,8 @@ std::optional<Reply> parse_tcp(std::span<const std::uint8_t> segment, const IpAd
 
 /// The icmp_unreach reply an ICMP or ICMPv6 error quoting our probe is; nullopt when fewer than 8 TCP bytes
 /// were quoted.
-std::optional<Reply> parse_quoted_tcp(const QuotedProbe& quote, std::uint8_t ttl, std::uint8_t code) noexcept {
+std::optional<Reply> parse_quoted_tcp(const QuotedProbe& quote, std::uint8_t ttl,
+                                      std::uint8_t code) noexcept {
   PacketReader q(quote.transport);
   if (q.remaining() < kQuotedTcpBytes) return std::nullopt;
   const std::uint16_t src_port = q.read_u16().value_or(0);
@@ -83,10 +84,11 @@ std::optional<Reply> parse_quoted_tcp(const QuotedProbe& quote, std::uint8_t ttl
 std::optional<Reply> tcp_reply(const Packet& p) noexcept {
   if (p.protocol == kIpProtoTcp) return parse_tcp(p.transport, p.src(), p.dst(), p.ttl);
   if (!p.quote || p.quote->protocol != kIpProtoTcp) return std::nullopt;
-  const bool filtering = p.protocol == kIpProtoIcmp
-                             ? p.src().is_v4() && p.icmp_type == kIcmpDestUnreachable && is_filtering_code_v4(p.icmp_code)
-                             : p.protocol == kIpProtoIcmpv6 && p.src().is_v6() &&
-                                   p.icmp_type == kIcmpv6DestUnreachable && is_filtering_code_v6(p.icmp_code);
+  const bool filtering =
+      p.protocol == kIpProtoIcmp
+          ? p.src().is_v4() && p.icmp_type == kIcmpDestUnreachable && is_filtering_code_v4(p.icmp_code)
+          : p.protocol == kIpProtoIcmpv6 && p.src().is_v6() && p.icmp_type == kIcmpv6DestUnreachable &&
+                is_filtering_code_v6(p.icmp_code);
   if (!filtering) return std::nullopt;
   return parse_quoted_tcp(*p.quote, p.ttl, p.icmp_code);
 }

@@ -129,12 +129,14 @@ UdpModule::UdpModule(const ProbeSetup& setup, const ProbeBlock& block)
     }
   };
   if (block.targets().v4_size() > 0) {
-    if (!setup.v4 || !setup.v4->source_ip.is_v4()) throw std::invalid_argument("udp: IPv4 targets but no IPv4 source");
+    if (!setup.v4 || !setup.v4->source_ip.is_v4())
+      throw std::invalid_argument("udp: IPv4 targets but no IPv4 source");
     local4_ = setup.v4->source_ip;
     build(*setup.v4, tmpl4_);
   }
   if (block.targets().v6_size() > 0) {
-    if (!setup.v6 || !setup.v6->source_ip.is_v6()) throw std::invalid_argument("udp: IPv6 targets but no IPv6 source");
+    if (!setup.v6 || !setup.v6->source_ip.is_v6())
+      throw std::invalid_argument("udp: IPv6 targets but no IPv6 source");
     local6_ = setup.v6->source_ip;
     build(*setup.v6, tmpl6_);
   }
@@ -196,16 +198,18 @@ void UdpModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8
 std::string UdpModule::reply_filter() const {
   std::string out;
   if (local4_) {
-    out += fmt::format("(udp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)",
-                       format_address(*local4_), port_first_, port_last_);
+    out += fmt::format(
+        "(udp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)",
+        format_address(*local4_), port_first_, port_last_);
   }
   if (local6_) {
     if (!out.empty()) out += " or ";
-    // As the TCP module's: pcap-filter reads ports at a fixed offset, so packets whose first next header is an
-    // extension header go to the preprocess, which walks the chain.
+    // As the TCP module's: pcap-filter reads ports at a fixed offset, so packets whose first next header is
+    // an extension header go to the preprocess, which walks the chain.
     out += fmt::format(
         "(ip6 and dst host {0} and ((udp and dst portrange {1}-{2}) or (icmp6 and ip6[40] == 1) or "
-        "ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 60 or ip6[6] == 51 or (ip6[6] == 44 and ip6[42:2] & 0xfff8 == 0)))",
+        "ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 60 or ip6[6] == 51 or (ip6[6] == 44 and ip6[42:2] & 0xfff8 "
+        "== 0)))",
         format_address(*local6_), port_first_, port_last_);
   }
   return out.empty() ? std::string("less 0") : out;
@@ -216,14 +220,16 @@ std::string UdpModule::traffic_filter() const {
   for (const std::optional<IpAddress>* a : {&local4_, &local6_}) {
     if (!*a) continue;
     if (!out.empty()) out += " or ";
-    out += fmt::format("(udp and src host {} and src portrange {}-{})", format_address(**a), port_first_, port_last_);
+    out += fmt::format("(udp and src host {} and src portrange {}-{})", format_address(**a), port_first_,
+                       port_last_);
   }
   return out + " or " + reply_filter();
 }
 
 std::span<const std::uint8_t> UdpModule::ip_protocols() const noexcept { return kIpProtocols; }
 
-std::optional<Result> UdpModule::classify(const Packet& p, std::int64_t ts_ms, AnswerInfo* answer) const noexcept {
+std::optional<Result> UdpModule::classify(const Packet& p, std::int64_t ts_ms,
+                                          AnswerInfo* answer) const noexcept {
   if (p.quote) return classify_error(p, ts_ms);
   if (p.protocol == kIpProtoUdp) return classify_answer(p, ts_ms, answer);
   return std::nullopt;
@@ -246,7 +252,8 @@ std::optional<Result> UdpModule::classify_answer(const Packet& p, std::int64_t t
   const udp::UdpPayload& pl = payloads_[payload_of_[*block_.ports().index_of(tport)]];
   const std::span<const std::uint8_t> data = p.transport.subspan(kUdpHeader, length - kUdpHeader);
   const std::optional<std::uint64_t> echoed = udp::echoed_cookie(pl.kind, pl.slot, data);
-  if (!echoed || *echoed != udp::cookie_field_value(pl.kind, pl.slot, cookie(*local, p.src(), lport, tport))) {
+  if (!echoed ||
+      *echoed != udp::cookie_field_value(pl.kind, pl.slot, cookie(*local, p.src(), lport, tport))) {
     return std::nullopt;
   }
   Result res;
@@ -270,7 +277,8 @@ std::optional<Result> UdpModule::classify_error(const Packet& p, std::int64_t ts
                        : p.protocol == kIpProtoIcmpv6 && p.icmp_type == kIcmpv6DestUnreachable;
   if (!icmp) return std::nullopt;
   const bool closed = p.icmp_code == (v4 ? kPortUnreach4 : kPortUnreach6);
-  if (!closed && !(v4 ? is_filtering_code_v4(p.icmp_code) : is_filtering_code_v6(p.icmp_code))) return std::nullopt;
+  if (!closed && !(v4 ? is_filtering_code_v4(p.icmp_code) : is_filtering_code_v6(p.icmp_code)))
+    return std::nullopt;
   const std::optional<IpAddress>& local = v4 ? local4_ : local6_;
   if (!local || p.quote->src != *local) return std::nullopt;
   PacketReader q(p.quote->transport);
@@ -286,7 +294,8 @@ std::optional<Result> UdpModule::classify_error(const Packet& p, std::int64_t ts
   const std::span<const std::uint8_t> quoted = p.quote->transport.subspan(kUdpHeader);
   if (pl.slot.bytes > 0 && quoted.size() >= std::size_t{pl.slot.offset} + pl.slot.bytes) {
     std::uint8_t expected[8] = {};
-    udp::write_cookie(pl.kind, {0, pl.slot.bytes}, cookie(*local, target, lport, tport), {expected, pl.slot.bytes});
+    udp::write_cookie(pl.kind, {0, pl.slot.bytes}, cookie(*local, target, lport, tport),
+                      {expected, pl.slot.bytes});
     if (!std::equal(expected, expected + pl.slot.bytes, quoted.begin() + pl.slot.offset)) return std::nullopt;
   }
   Result res;

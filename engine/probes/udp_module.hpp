@@ -1,13 +1,14 @@
 #pragma once
-// The UDP probe module (nmap -sU, masscan -pU:, zmap -M udp): a datagram to each (target, port), over IPv4 and
-// IPv6, with the port's payload: a built-in one where the service needs a question to answer (DNS, NTP, SNMP,
-// NetBIOS-NS, IKE, OpenVPN, SSDP, mDNS, CoAP, memcached: engine/probes/udp/payload.hpp), carrying a keyed
-// cookie in the field the service echoes; else the user's (--udp-payload), else nmap's payload file
+// The UDP probe module (nmap -sU, masscan -pU:, zmap -M udp): a datagram to each (target, port), over IPv4
+// and IPv6, with the port's payload: a built-in one where the service needs a question to answer (DNS, NTP,
+// SNMP, NetBIOS-NS, IKE, OpenVPN, SSDP, mDNS, CoAP, memcached: engine/probes/udp/payload.hpp), carrying a
+// keyed cookie in the field the service echoes; else the user's (--udp-payload), else nmap's payload file
 // (--udp-payload-file, by default Debian's /usr/share/nmap/nmap-payloads when installed), else an empty
 // datagram. States as nmap names them: open (a UDP answer from the probed address and port that echoes the
-// cookie), closed (ICMP port unreachable quoting the probe), filtered (another ICMP unreachable), open|filtered
-// (silence). The source port is a keyed hash of the probe's addresses and port (8 secret bits with the default
-// 256 source ports), so a reply to another port is refused too. Templates per (family, payload) built once by libnet (engine/probes/ip_frame.hpp).
+// cookie), closed (ICMP port unreachable quoting the probe), filtered (another ICMP unreachable),
+// open|filtered (silence). The source port is a keyed hash of the probe's addresses and port (8 secret bits
+// with the default 256 source ports), so a reply to another port is refused too. Templates per (family,
+// payload) built once by libnet (engine/probes/ip_frame.hpp).
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -61,16 +62,18 @@ class UdpModule final : public ProbeModule {
   std::uint64_t cookie(const IpAddress& local, const IpAddress& target, std::uint16_t sport,
                        std::uint16_t dport) const noexcept;
   /// The source port of the probe of (our address, target, port): a keyed hash reduced to the range.
-  std::uint16_t source_port(const IpAddress& local, const IpAddress& target, std::uint16_t dport) const noexcept;
-  std::optional<Result> classify_answer(const Packet& p, std::int64_t ts_ms, AnswerInfo* answer) const noexcept;
+  std::uint16_t source_port(const IpAddress& local, const IpAddress& target,
+                            std::uint16_t dport) const noexcept;
+  std::optional<Result> classify_answer(const Packet& p, std::int64_t ts_ms,
+                                        AnswerInfo* answer) const noexcept;
   std::optional<Result> classify_error(const Packet& p, std::int64_t ts_ms) const noexcept;
 
   const ProbeBlock& block_;
   SynCookie high_, low_;  // two keys: the 64 bits of an 8-byte cookie field are two independent hashes
   std::optional<IpAddress> local4_, local6_;
   std::uint16_t port_first_, port_last_;
-  std::vector<udp::UdpPayload> payloads_;     // distinct payloads
-  std::vector<std::uint16_t> payload_of_;     // by port index in the block
+  std::vector<udp::UdpPayload> payloads_;       // distinct payloads
+  std::vector<std::uint16_t> payload_of_;       // by port index in the block
   std::vector<IpFrameTemplate> tmpl4_, tmpl6_;  // by payload, per family the targets have
   std::size_t stride_ = 64;
 };
