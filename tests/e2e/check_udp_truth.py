@@ -18,6 +18,10 @@ today's TCP records, engine/output/json_writers.cpp, with "proto" telling the pr
         "answer" (optional): what the service's answer says: {"rcode": N, "version_bind": TEXT} for DNS (when the
           probe asked version.bind CH TXT), {"stratum": N} for NTP, {"sysdescr": TEXT} for SNMP; a key absent is
           not checked. "window" may be absent or 0.
+        synscan's real records carry no "answer" but "banner" (the answer's summary, text) and "service":
+          {"name", "product", "version", "method"}; with no "answer" and a "banner" present, --answers check/require
+          check the banner (with service product/version) names the truth's facts: dnsmasq's version, NTP's
+          "stratum N", SNMP's sysDescr (banner_problems).
   ICMP echo (no "port" key: a probe of the address alone)
         {"ip": "198.19.0.5", "proto": "icmp", "state": "up" | "down", "reason": "echo-reply" | "no-response",
          "ttl": N | null, "ts": ISO 8601}
@@ -184,7 +188,9 @@ def service_problems(truth, ip, port, rec, service_mode, answers_mode):
         elif name != want["name"]:
             problems.append(f"SERVICE     {where} service {name!r}, truth says {want['name']!r}")
     answer = rec.get("answer")
-    if answers_mode != "ignore":
+    if answers_mode != "ignore" and answer is None and "banner" in rec:
+        problems.extend(banner_problems(want, where, rec))
+    elif answers_mode != "ignore":
         if answer is None:
             if answers_mode == "require":
                 problems.append(f"NO ANSWER   {where} open without an \"answer\" object")
@@ -196,6 +202,32 @@ def service_problems(truth, ip, port, rec, service_mode, answers_mode):
             for key, value in checks.items():
                 if key in answer and value is not None and answer[key] != value:
                     problems.append(f"ANSWER      {where} {key} {answer[key]!r}, truth says {value!r}")
+    return problems
+
+
+def banner_problems(want, where, rec):
+    """Mismatches of synscan's real answer summary ("banner": text, "service": {"name", "product", "version"})
+    against the truth: DNS names the product and version (dnsmasq, as version.bind says), NTP the stratum,
+    SNMP the sysDescr. A list of strings."""
+    problems = []
+    banner = rec.get("banner")
+    service = rec.get("service") if isinstance(rec.get("service"), dict) else {}
+    if not isinstance(banner, str):
+        return [f"NO ANSWER   {where} \"banner\" is not text"]
+    # DNS's answer summary may be empty: dnsmasq's product and version are in "service" (version.bind).
+    text = banner + " " + str(service.get("product", "")) + " " + str(service.get("version", ""))
+    facts = []
+    if want.get("version_bind"):
+        facts.append(want["version_bind"].split("-", 1)[-1])  # the version; the product is in it or in service
+        if want.get("product"):
+            facts.append(want["product"])
+    if want.get("stratum") is not None:
+        facts.append(f"stratum {want['stratum']}")
+    if want.get("sysdescr"):
+        facts.append(want["sysdescr"])
+    for fact in facts:
+        if fact not in text:
+            problems.append(f"ANSWER      {where} banner {banner!r} does not say {fact!r}")
     return problems
 
 
