@@ -14,6 +14,8 @@
 #                 hands frames over through a ring and the drop runs in a softirq that may run on the other CPU,
 #                 closer to a wire to another machine (the sender pays only its own work)
 #   BUILD_DIR     where cli/synscan and bench/synscan_tx_limit are (default <repo>/build; built if missing)
+#   COMPARE_BIN   another synscan binary (e.g. the previous main's) run beside synscan 1 thread in every round:
+#                 "compare 1 thread", for a change's cost in the same run
 #
 # Frames are counted on the wire, never by a tool's own counter: the target side's rx_packets of the veth
 # pair (/sys/class/net/veth-tgt/statistics, read inside the target namespace; counted as the veth hands a
@@ -285,6 +287,9 @@ for ((round = 1; round <= rounds; round++)); do
     measure "synscan mmap" "${synscan[@]}" --send-threads 1 --send-backend mmap
     measure "synscan sendmmsg" "${synscan[@]}" --send-threads 1 --send-backend sendmmsg
     measure "synscan UDP 1 thread" "${synscan_udp[@]}" --send-threads 1
+    if [[ -n ${COMPARE_BIN:-} ]]; then
+      measure "compare 1 thread" "$COMPARE_BIN" "${synscan[@]:1}" --send-threads 1
+    fi
     measure "zmap -T 1" zmap "${zmap_args[@]}" -T 1
     measure "zmap -T 2" zmap "${zmap_args[@]}" -T 2
     measure "masscan" masscan "${masscan_args[@]}"
