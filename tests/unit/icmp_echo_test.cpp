@@ -169,7 +169,10 @@ TEST_F(IcmpEchoTest, AnEchoReplyIsUpAndOthersAreRefused) {
         classify(frame(target, other_local,
                        echo_message(reply, m.cookie(other_local, target), data, target, other_local)))
             .has_value())
-        << "to another local address";
+        << "to another local address, its cookie";
+    EXPECT_FALSE(
+        classify(frame(target, other_local, echo_message(reply, c, data, target, other_local))).has_value())
+        << "to another local address, our cookie";
     const std::uint8_t request = target.is_v4() ? 8 : 128;
     EXPECT_FALSE(classify(frame(target, local, echo_message(request, c, data, target, local))).has_value())
         << "an echo request, not a reply";
