@@ -233,5 +233,76 @@ TEST_F(ProbeSetTest, ClassifyDispatchesByProtocol) {
   EXPECT_FALSE(classify(ipv4_frame(echo_target, kLocal4, 47, Bytes(24, 0))).has_value()) << "GRE";
 }
 
+// The same with the blocks in the other order (echo, UDP, TCP): the TCP block starts at a non-zero index, and
+// every TCP probe of both families, answered by a SYN-ACK, is open at its own index; every UDP probe's ICMP
+// port unreachable is closed at its own.
+TEST(ProbeSetOrder, BlocksAtAnyBaseAnswerTheirOwnIndices) {
+  AddressRanges targets({{0xC6120100, 0xC6120103}},
+                        {{make_ipv6(0x2001'0db8'0000'0000ULL, 1), make_ipv6(0x2001'0db8'0000'0000ULL, 2)}});
+  const ProbeSpace space(
+      TargetSet(targets),
+      std::vector<ProtocolPorts>{{2, PortSet({0})}, {1, PortSet({53, 9999})}, {0, PortSet({22, 80})}});
+  const ProbeSetup setup = setup_for(space);
+  const ProbeSet set(setup);
+  ASSERT_EQ(space.blocks().back().proto(), 0);
+  ASSERT_GT(space.blocks().back().base(), 0u);
+  std::size_t tcp_seen = 0, udp_seen = 0;
+  for (ProbeIndex i = 0; i < space.size(); ++i) {
+    SCOPED_TRACE(i);
+    const Probe probe = space.at(i);
+    if (probe.proto == 2) continue;
+    Bytes f(set.frame_stride());
+    std::uint16_t length = 0;
+    set.craft_batch(&i, 1, f.data(), f.size(), &length);
+    f.resize(length);
+    const std::optional<Packet> p = preprocess(f, LinkType::ethernet);
+    ASSERT_TRUE(p.has_value());
+    const std::uint8_t* t = p->transport.data();
+    const bool v4 = probe.ip.is_v4();
+    Bytes reply;
+    if (probe.proto == 0) {
+      test::TcpFields r;
+      r.src_port = be16(t + 2);
+      r.dst_port = be16(t);
+      r.seq = 0x55667788;
+      r.ack = be32(t + 4) + 1;
+      r.flags = 0x12;
+      r.window = 65535;
+      if (v4) {
+        reply = ipv4_frame(probe.ip.ipv4(), kLocal4, 6, test::tcp(r, probe.ip.ipv4(), kLocal4));
+      } else {
+        test::Ipv6Fields ip;
+        ip.src = probe.ip.ipv6();
+        ip.dst = kLocal6;
+        ip.next_header = 6;
+        reply = test::ethernet(test::ipv6(ip, test::tcp6(r, probe.ip.ipv6(), kLocal6)), 0x86dd);
+      }
+      ++tcp_seen;
+    } else {
+      const std::size_t ip_len = v4 ? 20 : 40;
+      const Bytes quote(f.begin() + kEth, f.begin() + kEth + ip_len + 8);
+      if (v4) {
+        reply = ipv4_frame(probe.ip.ipv4(), kLocal4, 1, test::icmp(3, 3, quote));
+      } else {
+        test::Ipv6Fields ip;
+        ip.src = probe.ip.ipv6();
+        ip.dst = kLocal6;
+        ip.next_header = 58;
+        reply = test::ethernet(test::ipv6(ip, test::icmpv6(1, 4, quote, probe.ip.ipv6(), kLocal6)), 0x86dd);
+      }
+      ++udp_seen;
+    }
+    const std::optional<Result> r = set.classify(reply, LinkType::ethernet, 0, nullptr);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->index, i);
+    EXPECT_EQ(r->proto, probe.proto);
+    EXPECT_EQ(r->ip, probe.ip);
+    EXPECT_EQ(r->port, probe.port);
+    EXPECT_EQ(r->state, probe.proto == 0 ? PortState::open : PortState::closed);
+  }
+  EXPECT_EQ(tcp_seen, 12u);
+  EXPECT_EQ(udp_seen, 12u);
+}
+
 }  // namespace
 }  // namespace synscan
