@@ -345,5 +345,31 @@ TEST(UdpModuleOptions, UdpPayloadSetsAPortsPayload) {
   EXPECT_THROW(UdpModule(setup, space.blocks().front()), std::invalid_argument);
 }
 
+// On a raw IP link (tun, WireGuard) the frame is the IP packet alone: no Ethernet header, no padding.
+TEST(UdpModuleRawIp, FramesAreTheIpPacketAlone) {
+  const ProbeSpace space = udp_space();
+  ProbeSetup setup = setup_for(space);
+  setup.v4->link = LinkType::raw_ip;
+  setup.v6->link = LinkType::raw_ip;
+  const UdpModule m(setup, space.blocks().front());
+  for (ProbeIndex i = 0; i < space.size(); ++i) {
+    SCOPED_TRACE(i);
+    const Probe probe = space.at(i);
+    Bytes out(m.frame_stride());
+    std::uint16_t length = 0;
+    m.craft_batch(&i, 1, out.data(), out.size(), &length);
+    const std::size_t ip = probe.ip.is_v4() ? 20 : 40;
+    EXPECT_EQ(length, ip + 8 + m.payload_for(probe.port).bytes.size());
+    EXPECT_EQ(out[0] >> 4, probe.ip.is_v4() ? 4 : 6);
+    const std::optional<Packet> p =
+        preprocess(std::span<const std::uint8_t>(out.data(), length), LinkType::raw_ip);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->dst(), probe.ip);
+    EXPECT_EQ(p->protocol, 17);
+    ASSERT_GE(p->transport.size(), 4u);
+    EXPECT_EQ(be16(p->transport.data() + 2), probe.port);
+  }
+}
+
 }  // namespace
 }  // namespace synscan
