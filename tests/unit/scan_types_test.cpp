@@ -43,6 +43,26 @@ TEST(ScanTypes, ScanLettersAndPrefixesGiveTheBlocks) {
   EXPECT_EQ(blocks_of({"-sU", "-p", "53,54", "--exclude-ports", "U:53"}), (Blocks{{"udp", {54}}}));
 }
 
+// The blocks' ProtocolIds are the registry's (0 tcp_syn, 1 udp, 2 icmp_echo), in that order, and
+// --exclude-ports works wherever it stands on the line.
+TEST(ScanTypes, BlocksCarryTheRegistrysProtocolIds) {
+  const auto protos_of = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {"192.0.2.1", "--no-default-excludes"});
+    const ScanConfig c = test::config_of(args);
+    std::vector<int> out;
+    for (const ProbeBlock& b : c.space.blocks()) out.push_back(b.proto());
+    return out;
+  };
+  EXPECT_EQ(protos_of({"-sU", "-p", "53"}), (std::vector<int>{1}));
+  EXPECT_EQ(protos_of({"-p", "U:53,T:80"}), (std::vector<int>{0, 1}));
+  EXPECT_EQ(protos_of({"--ping", "-p", "80"}), (std::vector<int>{0, 2}));
+  EXPECT_EQ(protos_of({"-sn"}), (std::vector<int>{2}));
+  EXPECT_EQ(blocks_of({"--exclude-ports", "U:53", "-sU", "-p", "53,54"}), (Blocks{{"udp", {54}}}));
+  EXPECT_EQ(blocks_of({"--exclude-ports", "U:53", "-p", "T:53,U:53,54"}),
+            (Blocks{{"tcp", {53}}, {"udp", {54}}}))
+      << "a U: exclusion leaves the TCP port";
+}
+
 TEST(ScanTypes, BadInputIsNamed) {
   const auto error_of = [](std::vector<std::string> args) -> std::string {
     args.insert(args.begin(), {"192.0.2.1", "--no-default-excludes"});
