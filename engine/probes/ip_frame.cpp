@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/probes/libnet_build.hpp"
 #include "engine/probes/wire.hpp"
 
 namespace synscan {
@@ -18,20 +19,6 @@ constexpr std::size_t kMinEthernetFrame = 60;
 constexpr std::size_t kIpv4Header = 20;
 constexpr std::size_t kIpv6Header = 40;
 constexpr std::uint8_t kTtl = 64;  // Linux's default TTL and hop limit
-
-struct LibnetDeleter {
-  void operator()(libnet_t* l) const noexcept { libnet_destroy(l); }
-};
-
-[[noreturn]] void fail(libnet_t* l, const char* what) {
-  throw std::runtime_error(std::string("libnet: ") + what + ": " + libnet_geterror(l));
-}
-
-libnet_in6_addr to_libnet(Ipv6 a) {
-  libnet_in6_addr out{};
-  store_ipv6(a, out.__u6_addr.__u6_addr8);
-  return out;
-}
 
 // The one's complement sum of a 16-byte IPv6 address or a 4-byte IPv4 one, as 16-bit words.
 std::uint32_t address_words(const IpAddress& a) noexcept {
@@ -58,35 +45,27 @@ IpFrameTemplate::IpFrameTemplate(const LocalEndpoint& local, std::uint8_t ip_pro
   if (local.link != LinkType::ethernet && local.link != LinkType::raw_ip) {
     throw std::invalid_argument("probe template: only Ethernet and raw IP links can send");
   }
-  char errbuf[LIBNET_ERRBUF_SIZE] = {};
-  // LIBNET_NONE: build only, no socket, no privileges.
-  std::unique_ptr<libnet_t, LibnetDeleter> l(libnet_init(LIBNET_NONE, nullptr, errbuf));
-  if (!l) throw std::runtime_error(std::string("libnet: ") + errbuf);
+  const LibnetContext l = libnet_builder();  // build only: no socket, no privileges
   const auto len = static_cast<std::uint32_t>(transport.size());
   const bool v4 = family_ == Family::ipv4;
   if (v4) {
     if (libnet_build_ipv4(static_cast<std::uint16_t>(kIpv4Header + len), 0, 0, 0, kTtl, ip_protocol, 0,
                           htonl(local.source_ip.ipv4()), 0, transport.data(), len, l.get(), 0) == -1) {
-      fail(l.get(), "ipv4");
+      libnet_fail(l.get(), "ipv4");
     }
   } else {
     if (libnet_build_ipv6(0, 0, static_cast<std::uint16_t>(len), ip_protocol, kTtl,
                           to_libnet(local.source_ip.ipv6()), to_libnet(0), transport.data(), len, l.get(),
                           0) == -1) {
-      fail(l.get(), "ipv6");
+      libnet_fail(l.get(), "ipv6");
     }
   }
   if (local.link == LinkType::ethernet &&
       libnet_build_ethernet(local.next_hop_mac.data(), local.source_mac.data(),
                             v4 ? ETHERTYPE_IP : ETHERTYPE_IPV6, nullptr, 0, l.get(), 0) == -1) {
-    fail(l.get(), "ethernet");
+    libnet_fail(l.get(), "ethernet");
   }
-  std::uint8_t* packet = nullptr;
-  std::uint32_t packet_size = 0;
-  // libnet 1.1's libnet_adv_cull_packet refuses LIBNET_NONE; coalescing is what it does underneath.
-  if (libnet_pblock_coalesce(l.get(), &packet, &packet_size) == -1) fail(l.get(), "coalesce");
-  bytes_.assign(packet, packet + packet_size);
-  std::free(packet);
+  bytes_ = libnet_frame(l.get());
   if (local.link == LinkType::ethernet && bytes_.size() < kMinEthernetFrame)
     bytes_.resize(kMinEthernetFrame, 0);
   l3_ = local.link == LinkType::ethernet ? kEthernetHeader : 0;

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/probes/libnet_build.hpp"
+
 namespace synscan {
 namespace {
 
@@ -14,44 +16,29 @@ constexpr std::size_t kIpHeader = 20;
 constexpr std::size_t kTcpHeader = 24;  // 20 + the 4-byte MSS option
 constexpr std::size_t kEthernetHeader = 14;
 constexpr std::size_t kMinEthernetFrame = 60;
-static_assert(kEthernetHeader + kIpHeader + kTcpHeader <= kMinEthernetFrame, "an Ethernet probe fits the minimum frame");
+static_assert(kEthernetHeader + kIpHeader + kTcpHeader <= kMinEthernetFrame,
+              "an Ethernet probe fits the minimum frame");
 static_assert(kMinEthernetFrame <= ProbeTemplate::kMaxFrame, "craft() copies kMaxFrame bytes");
-
-struct LibnetDeleter {
-  void operator()(libnet_t* l) const noexcept { libnet_destroy(l); }
-};
-
-[[noreturn]] void fail(libnet_t* l, const char* what) {
-  throw std::runtime_error(std::string("libnet: ") + what + ": " + libnet_geterror(l));
-}
 
 }  // namespace
 
 std::vector<std::uint8_t> build_probe_with_libnet(const TemplateParams& p, const ProbeFields& f) {
-  char errbuf[LIBNET_ERRBUF_SIZE] = {};
-  // LIBNET_NONE: build only, no socket, no privileges.
-  std::unique_ptr<libnet_t, LibnetDeleter> l(libnet_init(LIBNET_NONE, nullptr, errbuf));
-  if (!l) throw std::runtime_error(std::string("libnet: ") + errbuf);
+  const LibnetContext l = libnet_builder();  // build only: no socket, no privileges
   const std::uint8_t mss[4] = {2, 4, static_cast<std::uint8_t>(p.mss >> 8), static_cast<std::uint8_t>(p.mss)};
-  if (libnet_build_tcp_options(mss, sizeof mss, l.get(), 0) == -1) fail(l.get(), "tcp options");
-  if (libnet_build_tcp(f.src_port, f.dst_port, f.seq, 0, TH_SYN, p.window, 0, 0, kTcpHeader, nullptr, 0, l.get(), 0) ==
-      -1) {
-    fail(l.get(), "tcp");
+  if (libnet_build_tcp_options(mss, sizeof mss, l.get(), 0) == -1) libnet_fail(l.get(), "tcp options");
+  if (libnet_build_tcp(f.src_port, f.dst_port, f.seq, 0, TH_SYN, p.window, 0, 0, kTcpHeader, nullptr, 0,
+                       l.get(), 0) == -1) {
+    libnet_fail(l.get(), "tcp");
   }
   if (libnet_build_ipv4(kIpHeader + kTcpHeader, 0, f.ip_id, 0, p.ttl, IPPROTO_TCP, 0, htonl(p.source_ip),
                         htonl(f.dst_ip), nullptr, 0, l.get(), 0) == -1) {
-    fail(l.get(), "ipv4");
+    libnet_fail(l.get(), "ipv4");
   }
-  if (p.link == LinkType::ethernet &&
-      libnet_build_ethernet(p.next_hop_mac.data(), p.source_mac.data(), ETHERTYPE_IP, nullptr, 0, l.get(), 0) == -1) {
-    fail(l.get(), "ethernet");
+  if (p.link == LinkType::ethernet && libnet_build_ethernet(p.next_hop_mac.data(), p.source_mac.data(),
+                                                            ETHERTYPE_IP, nullptr, 0, l.get(), 0) == -1) {
+    libnet_fail(l.get(), "ethernet");
   }
-  std::uint8_t* packet = nullptr;
-  std::uint32_t packet_size = 0;
-  // libnet 1.1's libnet_adv_cull_packet refuses LIBNET_NONE; coalescing is what it does underneath.
-  if (libnet_pblock_coalesce(l.get(), &packet, &packet_size) == -1) fail(l.get(), "coalesce");
-  std::vector<std::uint8_t> frame(packet, packet + packet_size);
-  std::free(packet);
+  std::vector<std::uint8_t> frame = libnet_frame(l.get());
   if (p.link == LinkType::ethernet && frame.size() < kMinEthernetFrame) frame.resize(kMinEthernetFrame, 0);
   return frame;
 }

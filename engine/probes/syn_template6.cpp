@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/probes/libnet_build.hpp"
+
 namespace synscan {
 namespace {
 
@@ -16,50 +18,26 @@ static_assert(kEthernetHeader + kIpHeader + kTcpHeader <= ProbeTemplate6::kMaxFr
               "craft() copies kMaxFrame bytes: the whole Ethernet frame");
 static_assert(ProbeTemplate6::kMaxFrame % 16 == 0, "craft()'s copy is whole 16-byte vectors");
 
-struct LibnetDeleter {
-  void operator()(libnet_t* l) const noexcept { libnet_destroy(l); }
-};
-
-[[noreturn]] void fail(libnet_t* l, const char* what) {
-  throw std::runtime_error(std::string("libnet: ") + what + ": " + libnet_geterror(l));
-}
-
-libnet_in6_addr to_libnet(Ipv6 a) {
-  libnet_in6_addr out{};
-  store_ipv6(a, out.__u6_addr.__u6_addr8);
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::uint8_t> build_probe6_with_libnet(const TemplateParams6& p, const ProbeFields6& f) {
-  char errbuf[LIBNET_ERRBUF_SIZE] = {};
-  // LIBNET_NONE: build only, no socket, no privileges.
-  std::unique_ptr<libnet_t, LibnetDeleter> l(libnet_init(LIBNET_NONE, nullptr, errbuf));
-  if (!l) throw std::runtime_error(std::string("libnet: ") + errbuf);
+  const LibnetContext l = libnet_builder();  // build only: no socket, no privileges
   const std::uint8_t mss[4] = {2, 4, static_cast<std::uint8_t>(p.mss >> 8), static_cast<std::uint8_t>(p.mss)};
-  if (libnet_build_tcp_options(mss, sizeof mss, l.get(), 0) == -1) fail(l.get(), "tcp options");
+  if (libnet_build_tcp_options(mss, sizeof mss, l.get(), 0) == -1) libnet_fail(l.get(), "tcp options");
   if (libnet_build_tcp(f.src_port, f.dst_port, f.seq, 0, TH_SYN, p.window, 0, 0, kTcpHeader, nullptr, 0,
                        l.get(), 0) == -1) {
-    fail(l.get(), "tcp");
+    libnet_fail(l.get(), "tcp");
   }
   // Traffic class 0 and flow label 0 (RFC 6437: 0 for a flow not labelled); the length is the payload length.
   if (libnet_build_ipv6(0, 0, kTcpHeader, IPPROTO_TCP, p.hop_limit, to_libnet(p.source_ip),
                         to_libnet(f.dst_ip), nullptr, 0, l.get(), 0) == -1) {
-    fail(l.get(), "ipv6");
+    libnet_fail(l.get(), "ipv6");
   }
   if (p.link == LinkType::ethernet && libnet_build_ethernet(p.next_hop_mac.data(), p.source_mac.data(),
                                                             ETHERTYPE_IPV6, nullptr, 0, l.get(), 0) == -1) {
-    fail(l.get(), "ethernet");
+    libnet_fail(l.get(), "ethernet");
   }
-  std::uint8_t* packet = nullptr;
-  std::uint32_t packet_size = 0;
-  // libnet 1.1's libnet_adv_cull_packet refuses LIBNET_NONE; coalescing (which also computes the checksums)
-  // is what it does underneath.
-  if (libnet_pblock_coalesce(l.get(), &packet, &packet_size) == -1) fail(l.get(), "coalesce");
-  std::vector<std::uint8_t> frame(packet, packet + packet_size);
-  std::free(packet);
-  return frame;
+  return libnet_frame(l.get());
 }
 
 ProbeTemplate6::ProbeTemplate6(const TemplateParams6& params) : link_(params.link) {
