@@ -124,9 +124,9 @@ class LibnetTransmitter final : public Transmitter {
     for (std::size_t i = 0; i < count; ++i) {
       if (libnet_write_link(l_.get(), frames + i * stride, lengths[i]) < 0) {
         if (errno == ENOBUFS || errno == EAGAIN) return i;
-        if (SendError e("libnet_write_link", errno); e.link_gone()) {
+        if (SendError::link_gone(errno)) {
           if (i > 0) return i;  // report the frames sent; the next call meets the error again
-          throw SendError(std::string("libnet_write_link: ") + std::strerror(e.code()), e.code());
+          throw system_error("libnet_write_link");
         }
         ++errors_;
       }
@@ -142,8 +142,8 @@ class LibnetTransmitter final : public Transmitter {
 
 }  // namespace
 
-bool SendError::link_gone() const noexcept {
-  return code_ == ENETDOWN || code_ == ENXIO || code_ == ENODEV || code_ == EIO;
+bool SendError::link_gone(int code) noexcept {
+  return code == ENETDOWN || code == ENXIO || code == ENODEV || code == EIO;
 }
 
 std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,

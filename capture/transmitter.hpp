@@ -22,7 +22,9 @@ class SendError : public std::runtime_error {
   int code() const noexcept { return code_; }
   /// True for the errors of a link that is gone for now and may come back: ENETDOWN (down), ENXIO and ENODEV
   /// (the device is gone or not ready), EIO (the driver failed the transmit).
-  bool link_gone() const noexcept;
+  bool link_gone() const noexcept { return link_gone(code_); }
+  /// The same test of an errno value.
+  static bool link_gone(int code) noexcept;
 
  private:
   int code_;

@@ -276,11 +276,11 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
       for (std::size_t i = 0; i < kPortStates; ++i) {
         const auto st = static_cast<PortState>(i);
         const std::uint64_t n = s.results_by_proto[b.proto()][i].load();
-        // A state the module never gives (echo's closed) is left out; filtered and open|filtered share echo's "down".
-        if (n == 0 && (st == PortState::closed ? v.usual_reason[i] == Reason::no_response : st != v.silence &&
-                                                                                                st != PortState::open)) {
-          continue;
-        }
+        // Shown even at 0: open, the state of silence, and closed where a reply gives it (not echo's). Others
+        // only with results (filtered and open|filtered are both echo's "down").
+        const bool always = st == PortState::open || st == v.silence ||
+                            (st == PortState::closed && v.usual_reason[i] != Reason::no_response);
+        if (n == 0 && !always) continue;
         parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, v.state_name(st));
       }
       line += fmt::format("{}{} {}", line.empty() ? "" : "; ", v.protocol, parts);

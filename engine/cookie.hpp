@@ -33,6 +33,12 @@ struct CookieKey {
   /// A fresh key from the OS CSPRNG (libsodium randombytes_buf). Throws std::runtime_error if libsodium
   /// cannot be initialised.
   static CookieKey random();
+
+  /// This key with `label` folded into both words: a probe module's own key (engine/probes/), so that no two
+  /// modules' cookies of the same addresses and ports are equal. Still secret: the label is public, the key not.
+  constexpr CookieKey labelled(std::uint64_t label) const noexcept {
+    return {k0 ^ label, std::rotl(k1, 17) ^ label};
+  }
 };
 
 /// The SipHash state (v0, v1, v2, v3) of one key after the part of the first compression round that does not

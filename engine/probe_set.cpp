@@ -62,23 +62,18 @@ void ProbeSet::craft_mixed(const ProbeIndex* indices, std::size_t n, std::uint8_
   }
 }
 
-std::string ProbeSet::reply_filter() const {
+std::string ProbeSet::either(std::string (ProbeModule::*filter)() const) const {
   std::string out;
   for (const auto& m : modules_) {
     if (!out.empty()) out += " or ";
-    out += "(" + m->reply_filter() + ")";
+    out += "(" + ((*m).*filter)() + ")";
   }
   return out;
 }
 
-std::string ProbeSet::traffic_filter() const {
-  std::string out;
-  for (const auto& m : modules_) {
-    if (!out.empty()) out += " or ";
-    out += "(" + m->traffic_filter() + ")";
-  }
-  return out;
-}
+std::string ProbeSet::reply_filter() const { return either(&ProbeModule::reply_filter); }
+
+std::string ProbeSet::traffic_filter() const { return either(&ProbeModule::traffic_filter); }
 
 std::optional<Result> ProbeSet::classify(std::span<const std::uint8_t> frame, LinkType link,
                                          std::int64_t ts_ms, AnswerInfo* answer) const noexcept {

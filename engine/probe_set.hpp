@@ -56,6 +56,8 @@ class ProbeSet {
   const std::vector<std::unique_ptr<ProbeModule>>& modules() const noexcept { return modules_; }
 
  private:
+  /// The modules' clauses of one filter (reply_filter or traffic_filter), or-ed.
+  std::string either(std::string (ProbeModule::*filter)() const) const;
   void craft_mixed(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                    std::uint16_t* lengths) const noexcept;
 

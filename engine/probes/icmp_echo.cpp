@@ -35,13 +35,6 @@ const Vocabulary kEchoVocabulary{
     .stream_banners = false,
 };
 
-// The module's own key: the scan's key with a label folded in, so that an echo cookie never equals the TCP
-// cookie of the same addresses with ports 0.
-CookieKey echo_key(CookieKey k) noexcept {
-  k.k0 ^= 0x6563686f2d6b6579ull;  // "echo-key"
-  return k;
-}
-
 std::array<std::uint8_t, kEchoHeader> request(Family f) {
   return {f == Family::ipv4 ? kEchoRequest4 : kEchoRequest6, 0, 0, 0, 0, 0, 0, 0};
 }
@@ -51,7 +44,8 @@ std::array<std::uint8_t, kEchoHeader> request(Family f) {
 const Vocabulary& IcmpEchoModule::kVocabulary = kEchoVocabulary;
 
 IcmpEchoModule::IcmpEchoModule(const ProbeSetup& setup, const ProbeBlock& block)
-    : block_(block), cookie_(echo_key(setup.key)) {
+    // "echo-key": the scan's key labelled, so no echo cookie is the TCP cookie of the addresses, ports 0.
+    : block_(block), cookie_(setup.key.labelled(0x6563686f2d6b6579ull)) {
   if (block.targets().v4_size() > 0) {
     if (!setup.v4 || !setup.v4->source_ip.is_v4())
       throw std::invalid_argument("icmp_echo: IPv4 targets but no IPv4 source");

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/packet.hpp"
 #include "engine/probes/libnet_build.hpp"
 #include "engine/probes/wire.hpp"
 
@@ -102,7 +103,7 @@ void IpFrameTemplate::finish_transport(std::uint8_t* frame, const IpAddress& dst
   t[checksum_offset] = t[checksum_offset + 1] = 0;
   const std::uint32_t pseudo = with_pseudo ? pseudo_source_ + address_words(dst) : 0;
   std::uint16_t sum = static_cast<std::uint16_t>(~ones_complement_sum({t, transport_len_}, pseudo));
-  if (sum == 0 && ip_protocol_ == 17) sum = 0xFFFF;  // RFC 768: 0 means "no checksum"
+  if (sum == 0 && ip_protocol_ == kIpProtoUdp) sum = 0xFFFF;  // RFC 768: 0 means "no checksum"
   store_be16(t + checksum_offset, sum);
 }
 

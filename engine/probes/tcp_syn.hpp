@@ -17,18 +17,6 @@
 
 namespace synscan {
 
-/// The libpcap filter for replies to TCP SYN probes sent from `v4` / `v6` (nullopt: that family is not scanned)
-/// with source ports [port_first, port_last]: TCP to our address and port range, ICMP type 3 and ICMPv6 type 1
-/// (destination unreachable) to our address. pcap-filter does not walk IPv6 extension headers, so IPv6 TCP and
-/// ICMPv6 are matched when they are the first next header, and every IPv6 packet to our address that starts with
-/// an extension header (all but a non-first fragment) is passed for parse_reply to walk.
-std::string tcp_syn_reply_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
-                                 std::uint16_t port_first, std::uint16_t port_last);
-
-/// The libpcap filter for --pcap-out: our probes (TCP from our address and port range) and the replies above.
-std::string tcp_syn_traffic_filter(const std::optional<IpAddress>& v4, const std::optional<IpAddress>& v6,
-                                   std::uint16_t port_first, std::uint16_t port_last);
-
 class TcpSynModule final : public ProbeModule {
  public:
   /// Builds the templates of the families the space has, for `block` (the space's block of this module).
@@ -46,6 +34,7 @@ class TcpSynModule final : public ProbeModule {
   /// 44 (raw) for IPv4, 78 or 64 (raw) for IPv6.
   void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                    std::uint16_t* lengths) const noexcept override;
+  /// port_reply_filter("tcp", ...) and port_traffic_filter("tcp", ...) (engine/probes/port_filters.hpp).
   std::string reply_filter() const override;
   std::string traffic_filter() const override;
   std::span<const std::uint8_t> ip_protocols() const noexcept override;

@@ -1,12 +1,11 @@
 #include "engine/probes/udp_module.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <map>
 #include <stdexcept>
 
 #include "engine/packet_reader.hpp"
+#include "engine/probes/port_filters.hpp"
 #include "engine/probes/udp/answer.hpp"
 #include "engine/probes/udp/nmap_payloads.hpp"
 #include "engine/probes/wire.hpp"
@@ -60,14 +59,6 @@ constexpr bool is_filtering_code_v4(std::uint8_t code) noexcept {
 }
 constexpr bool is_filtering_code_v6(std::uint8_t code) noexcept { return code <= 6 && code != kPortUnreach6; }
 
-// The module's keys: the scan's key with a label folded in, so that no UDP cookie equals a TCP cookie of the
-// same 4-tuple.
-CookieKey derive(CookieKey k, std::uint64_t label) noexcept {
-  k.k0 ^= label;
-  k.k1 = (k.k1 << 17 | k.k1 >> 47) ^ label;
-  return k;
-}
-
 udp::UdpPayload generic(std::vector<std::uint8_t> bytes) {
   udp::UdpPayload p;
   p.bytes = std::move(bytes);
@@ -81,8 +72,8 @@ const std::span<const ModuleOption> UdpModule::kOptions = kUdpOptions;
 
 UdpModule::UdpModule(const ProbeSetup& setup, const ProbeBlock& block)
     : block_(block),
-      high_(derive(setup.key, 0x7564702d68696768ull)),  // "udp-high"
-      low_(derive(setup.key, 0x7564702d6c6f7721ull)),   // "udp-low!"
+      high_(setup.key.labelled(0x7564702d68696768ull)),  // "udp-high": no UDP cookie is a TCP cookie
+      low_(setup.key.labelled(0x7564702d6c6f7721ull)),   // "udp-low!"
       port_first_(setup.source_port_first),
       port_last_(setup.source_port_last) {
   // The user's payloads, then the payload files': a port's payload is the user's, else the built-in one, else
@@ -149,13 +140,15 @@ const udp::UdpPayload& UdpModule::payload_for(std::uint16_t port) const noexcept
 }
 
 std::uint64_t UdpModule::cookie(const IpAddress& local, const IpAddress& target, std::uint16_t sport,
-                                std::uint16_t dport) const noexcept {
+                                std::uint16_t dport, std::uint8_t bytes) const noexcept {
+  // A field of 4 bytes or fewer holds low bits alone (udp::cookie_field_value): the high hash only for wider
+  // ones.
   if (local.is_v4()) {
-    return std::uint64_t{high_(local.ipv4(), target.ipv4(), sport, dport)} << 32 |
-           low_(local.ipv4(), target.ipv4(), sport, dport);
+    const std::uint64_t high = bytes > 4 ? high_(local.ipv4(), target.ipv4(), sport, dport) : 0;
+    return high << 32 | low_(local.ipv4(), target.ipv4(), sport, dport);
   }
-  return std::uint64_t{high_.v6(local.ipv6(), target.ipv6(), sport, dport)} << 32 |
-         low_.v6(local.ipv6(), target.ipv6(), sport, dport);
+  const std::uint64_t high = bytes > 4 ? high_.v6(local.ipv6(), target.ipv6(), sport, dport) : 0;
+  return high << 32 | low_.v6(local.ipv6(), target.ipv6(), sport, dport);
 }
 
 std::uint16_t UdpModule::source_port(const IpAddress& local, const IpAddress& target,
@@ -187,7 +180,7 @@ void UdpModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8
     store_be16(udp + 2, dport);
     const udp::UdpPayload& p = payloads_[pi];
     if (p.slot.bytes > 0) {
-      udp::write_cookie(p.kind, p.slot, cookie(v4 ? *local4_ : *local6_, target, sport, dport),
+      udp::write_cookie(p.kind, p.slot, cookie(v4 ? *local4_ : *local6_, target, sport, dport, p.slot.bytes),
                         {udp + kUdpHeader, p.bytes.size()});
     }
     tmpl.finish_transport(frame, target, 6, /*with_pseudo=*/true);
@@ -196,34 +189,11 @@ void UdpModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8
 }
 
 std::string UdpModule::reply_filter() const {
-  std::string out;
-  if (local4_) {
-    out += fmt::format(
-        "(udp and dst host {0} and dst portrange {1}-{2}) or (icmp and dst host {0} and icmp[0] == 3)",
-        format_address(*local4_), port_first_, port_last_);
-  }
-  if (local6_) {
-    if (!out.empty()) out += " or ";
-    // As the TCP module's: pcap-filter reads ports at a fixed offset, so packets whose first next header is
-    // an extension header go to the preprocess, which walks the chain.
-    out += fmt::format(
-        "(ip6 and dst host {0} and ((udp and dst portrange {1}-{2}) or (icmp6 and ip6[40] == 1) or "
-        "ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 60 or ip6[6] == 51 or (ip6[6] == 44 and ip6[42:2] & 0xfff8 "
-        "== 0)))",
-        format_address(*local6_), port_first_, port_last_);
-  }
-  return out.empty() ? std::string("less 0") : out;
+  return port_reply_filter("udp", local4_, local6_, port_first_, port_last_);
 }
 
 std::string UdpModule::traffic_filter() const {
-  std::string out;
-  for (const std::optional<IpAddress>* a : {&local4_, &local6_}) {
-    if (!*a) continue;
-    if (!out.empty()) out += " or ";
-    out += fmt::format("(udp and src host {} and src portrange {}-{})", format_address(**a), port_first_,
-                       port_last_);
-  }
-  return out + " or " + reply_filter();
+  return port_traffic_filter("udp", local4_, local6_, port_first_, port_last_);
 }
 
 std::span<const std::uint8_t> UdpModule::ip_protocols() const noexcept { return kIpProtocols; }
@@ -252,8 +222,8 @@ std::optional<Result> UdpModule::classify_answer(const Packet& p, std::int64_t t
   const udp::UdpPayload& pl = payloads_[payload_of_[*block_.ports().index_of(tport)]];
   const std::span<const std::uint8_t> data = p.transport.subspan(kUdpHeader, length - kUdpHeader);
   const std::optional<std::uint64_t> echoed = udp::echoed_cookie(pl.kind, pl.slot, data);
-  if (!echoed ||
-      *echoed != udp::cookie_field_value(pl.kind, pl.slot, cookie(*local, p.src(), lport, tport))) {
+  if (!echoed || *echoed != udp::cookie_field_value(pl.kind, pl.slot,
+                                                    cookie(*local, p.src(), lport, tport, pl.slot.bytes))) {
     return std::nullopt;
   }
   Result res;
@@ -294,7 +264,7 @@ std::optional<Result> UdpModule::classify_error(const Packet& p, std::int64_t ts
   const std::span<const std::uint8_t> quoted = p.quote->transport.subspan(kUdpHeader);
   if (pl.slot.bytes > 0 && quoted.size() >= std::size_t{pl.slot.offset} + pl.slot.bytes) {
     std::uint8_t expected[8] = {};
-    udp::write_cookie(pl.kind, {0, pl.slot.bytes}, cookie(*local, target, lport, tport),
+    udp::write_cookie(pl.kind, {0, pl.slot.bytes}, cookie(*local, target, lport, tport, pl.slot.bytes),
                       {expected, pl.slot.bytes});
     if (!std::equal(expected, expected + pl.slot.bytes, quoted.begin() + pl.slot.offset)) return std::nullopt;
   }

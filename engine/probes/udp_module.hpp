@@ -58,9 +58,10 @@ class UdpModule final : public ProbeModule {
   const udp::UdpPayload& payload_for(std::uint16_t port) const noexcept;
 
  private:
-  /// The 64-bit keyed cookie of (our address, target, source port, target port), one family.
+  /// The keyed cookie of (our address, target, source port, target port), one family, for a cookie field of
+  /// `bytes` bytes: 64 bits (two independent hashes) for a field wider than 4 bytes, else the low 32 alone.
   std::uint64_t cookie(const IpAddress& local, const IpAddress& target, std::uint16_t sport,
-                       std::uint16_t dport) const noexcept;
+                       std::uint16_t dport, std::uint8_t bytes) const noexcept;
   /// The source port of the probe of (our address, target, port): a keyed hash reduced to the range.
   std::uint16_t source_port(const IpAddress& local, const IpAddress& target,
                             std::uint16_t dport) const noexcept;

@@ -26,25 +26,7 @@ import socket
 import struct
 import time
 
-ETH_P_ALL = 0x0003
-ETH_P_IP = 0x0800
-PACKET_OUTGOING = 4
-SAFE_NET = ipaddress.IPv4Network("198.18.0.0/15")
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
-def ipv4(src, dst, proto, payload, ttl=64):
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0x4242, 0x4000, ttl, proto, 0,
-                         socket.inet_aton(src), socket.inet_aton(dst))
-    return header[:10] + struct.pack("!H", checksum(header)) + header[12:] + payload
+from inject_replies import ETH_P_ALL, ETH_P_IP, PACKET_OUTGOING, SAFE_NET, checksum, ipv4  # the TCP injector's
 
 
 def udp(src, dst, sport, dport, payload):

@@ -12,35 +12,17 @@
 #include "engine/packet.hpp"
 #include "engine/probe_space.hpp"
 #include "tests/unit/frame_builder.hpp"
+#include "tests/unit/probe_fixture.hpp"
 
 namespace synscan {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-constexpr Mac kSourceMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-constexpr Mac kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
-constexpr Ipv4 kLocal4 = 0xC6120001;                                 // 198.18.0.1
-constexpr Ipv6 kLocal6 = make_ipv6(0x2001'0db8'0000'0000ULL, 0xff);  // 2001:db8::ff
-constexpr std::size_t kEth = 14;
+using namespace probe_fixture;
 
 ProbeSpace echo_space() {
   AddressRanges targets({{0xC6120100, 0xC6120103}},  // 198.18.1.0-3
                         {{make_ipv6(0x2001'0db8'0000'0000ULL, 1), make_ipv6(0x2001'0db8'0000'0000ULL, 2)}});
   return ProbeSpace(TargetSet(targets), std::vector<ProtocolPorts>{{2, PortSet({0})}});
-}
-
-ProbeSetup setup_for(const ProbeSpace& space) {
-  ProbeSetup s;
-  s.space = &space;
-  s.key = CookieKey{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
-  s.v4 = LocalEndpoint{LinkType::ethernet, kSourceMac, kNextHopMac, IpAddress::v4(kLocal4)};
-  s.v6 = LocalEndpoint{LinkType::ethernet, kSourceMac, kNextHopMac, IpAddress::v6(kLocal6)};
-  return s;
-}
-
-std::uint32_t be32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
 }
 
 // An ICMP echo message (type, code 0, checksum, identifier + sequence = `idseq`, `data`); for IPv6 the

@@ -15,33 +15,22 @@
 #include "engine/probes/registry.hpp"
 #include "engine/probes/udp_module.hpp"
 #include "tests/unit/frame_builder.hpp"
+#include "tests/unit/probe_fixture.hpp"
 #include "tests/unit/udp_answers.hpp"
 
 namespace synscan {
 namespace {
 
-using test::Bytes;
+using namespace probe_fixture;
 
-constexpr Ipv4 kLocal4 = 0xC6120001;                              // 198.18.0.1
-constexpr Ipv6 kLocal6 = make_ipv6(0x2001'0002'0000'0000ULL, 1);  // 2001:2::1
-constexpr Ipv4 kTarget4 = 0xC6130005;                             // 198.19.0.5
-constexpr ProtocolId kTcp = 0, kUdp = 1, kEcho = 2;               // engine/probes/registry.cpp
+constexpr Ipv4 kTarget4 = 0xC6130005;                // 198.19.0.5
+constexpr ProtocolId kTcp = 0, kUdp = 1, kEcho = 2;  // engine/probes/registry.cpp
 
 // 198.19.0.4-7 and 2001:2:0:1::5 x the blocks asked for.
 ProbeSpace space_of(std::vector<ProtocolPorts> blocks) {
   AddressRanges targets({{0xC6130004, 0xC6130007}},
                         {{make_ipv6(0x2001'0002'0000'0001ULL, 5), make_ipv6(0x2001'0002'0000'0001ULL, 5)}});
   return ProbeSpace(TargetSet(targets), std::move(blocks));
-}
-
-ProbeSetup setup_of(const ProbeSpace& space, ModuleArgs args = {}) {
-  ProbeSetup s;
-  s.space = &space;
-  s.key = CookieKey{0x1111, 0x2222};
-  s.v4 = LocalEndpoint{LinkType::ethernet, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, IpAddress::v4(kLocal4)};
-  s.v6 = LocalEndpoint{LinkType::ethernet, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, IpAddress::v6(kLocal6)};
-  s.args = std::move(args);
-  return s;
 }
 
 // One probe crafted alone: its frame.
@@ -67,17 +56,6 @@ std::uint16_t transport_sum(const Packet& p) {
   Bytes all = pseudo;
   all.insert(all.end(), p.transport.begin(), p.transport.end());
   return static_cast<std::uint16_t>(~test::inet_checksum(all));
-}
-
-// A UDP datagram from (src, sport) to (dst, dport) carrying `payload`, IPv4, in Ethernet.
-Bytes udp4(Ipv4 src, std::uint16_t sport, Ipv4 dst, std::uint16_t dport, const Bytes& payload) {
-  Bytes u;
-  test::put16(u, sport);
-  test::put16(u, dport);
-  test::put16(u, static_cast<std::uint16_t>(8 + payload.size()));
-  test::put16(u, 0);  // no checksum (RFC 768): the preprocess does not verify it anyway
-  test::append(u, payload);
-  return test::ethernet(test::ipv4({.src = src, .dst = dst, .protocol = 17, .ttl = 60, .options = {}}, u));
 }
 
 // The transport part (UDP header + payload, or ICMP message) of a crafted probe, and its source port.
@@ -109,7 +87,7 @@ std::optional<Result> classify(const ProbeModule& m, const Bytes& frame, AnswerI
 
 TEST(UdpModule, EveryFrameIsTheProbeWithValidChecksumsBothFamilies) {
   const ProbeSpace space = space_of({{kUdp, PortSet({53, 161, 9999})}});
-  const UdpModule m(setup_of(space), space.blocks().front());
+  const UdpModule m(setup_for(space), space.blocks().front());
   ASSERT_EQ(space.size(), 15u);
   for (ProbeIndex i = 0; i < space.size(); ++i) {
     const Probe probe = space.at(i);
@@ -145,25 +123,25 @@ TEST(UdpModule, EveryFrameIsTheProbeWithValidChecksumsBothFamilies) {
 
 TEST(UdpModule, UserPayloadReplacesTheBuiltInOneAndBadValuesThrow) {
   const ProbeSpace space = space_of({{kUdp, PortSet({53, 9999})}});
-  const UdpModule m(setup_of(space, {{"udp-payload", "9999:deadbeef"}, {"udp-payload", "53:00"}}),
+  const UdpModule m(setup_for(space, {{"udp-payload", "9999:deadbeef"}, {"udp-payload", "53:00"}}),
                     space.blocks().front());
   EXPECT_EQ(m.payload_for(9999).bytes, (Bytes{0xde, 0xad, 0xbe, 0xef}));
   EXPECT_EQ(m.payload_for(53).bytes, (Bytes{0x00}));
   EXPECT_EQ(m.payload_for(53).kind, udp::AnswerKind::generic);
-  EXPECT_THROW(UdpModule(setup_of(space, {{"udp-payload", "53:zz"}}), space.blocks().front()),
+  EXPECT_THROW(UdpModule(setup_for(space, {{"udp-payload", "53:zz"}}), space.blocks().front()),
                std::invalid_argument);
 }
 
 TEST(UdpModule, AGenuineDnsAnswerIsOpenAndDescribedAndForgeriesAreNot) {
   const ProbeSpace space = space_of({{kUdp, PortSet({53})}});
-  const UdpModule m(setup_of(space), space.blocks().front());
+  const UdpModule m(setup_for(space), space.blocks().front());
   const ProbeIndex index = *space.index_of(IpAddress::v4(kTarget4), kUdp, 53);
   const Crafted probe = crafted(m, index);
   ASSERT_FALSE(probe.payload.empty());
   const Bytes answer = udp::test::dns_txt_answer(probe.payload, "dnsmasq-2.90");
 
   AnswerInfo info;
-  const auto r = classify(m, udp4(kTarget4, 53, kLocal4, probe.sport, answer), &info);
+  const auto r = classify(m, udp4_frame(kTarget4, 53, kLocal4, probe.sport, answer), &info);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->index, index);
   EXPECT_EQ(r->proto, kUdp);
@@ -177,42 +155,46 @@ TEST(UdpModule, AGenuineDnsAnswerIsOpenAndDescribedAndForgeriesAreNot) {
 
   Bytes other_id = answer;
   other_id[1] ^= 1;
-  EXPECT_FALSE(classify(m, udp4(kTarget4, 53, kLocal4, probe.sport, other_id))) << "another transaction id";
+  EXPECT_FALSE(classify(m, udp4_frame(kTarget4, 53, kLocal4, probe.sport, other_id)))
+      << "another transaction id";
   EXPECT_FALSE(
-      classify(m, udp4(kTarget4, 53, kLocal4, probe.sport == 61255 ? 61000 : probe.sport + 1, answer)))
+      classify(m, udp4_frame(kTarget4, 53, kLocal4, probe.sport == 61255 ? 61000 : probe.sport + 1, answer)))
       << "to another of our source ports";
-  EXPECT_FALSE(classify(m, udp4(0xC6130063, 53, kLocal4, probe.sport, answer))) << "from a host not probed";
-  EXPECT_FALSE(classify(m, udp4(kTarget4, 54, kLocal4, probe.sport, answer))) << "from another port";
-  EXPECT_FALSE(classify(m, udp4(kTarget4, 53, 0xC6120002, probe.sport, answer)))
+  EXPECT_FALSE(classify(m, udp4_frame(0xC6130063, 53, kLocal4, probe.sport, answer)))
+      << "from a host not probed";
+  EXPECT_FALSE(classify(m, udp4_frame(kTarget4, 54, kLocal4, probe.sport, answer))) << "from another port";
+  EXPECT_FALSE(classify(m, udp4_frame(kTarget4, 53, 0xC6120002, probe.sport, answer)))
       << "to another local address";
-  EXPECT_FALSE(classify(m, udp4(kTarget4, 53, kLocal4, probe.sport, probe.payload))) << "the query reflected";
+  EXPECT_FALSE(classify(m, udp4_frame(kTarget4, 53, kLocal4, probe.sport, probe.payload)))
+      << "the query reflected";
 }
 
 TEST(UdpModule, SnmpAndNtpAnswersEchoTheirCookies) {
   const ProbeSpace space = space_of({{kUdp, PortSet({123, 161})}});
-  const UdpModule m(setup_of(space), space.blocks().front());
+  const UdpModule m(setup_for(space), space.blocks().front());
   const Crafted snmp = crafted(m, *space.index_of(IpAddress::v4(kTarget4), kUdp, 161));
   AnswerInfo info;
-  const auto r = classify(m,
-                          udp4(kTarget4, 161, kLocal4, snmp.sport,
-                               udp::test::snmp_response(udp::test::request_id_of(snmp.payload), "Linux lab")),
-                          &info);
+  const auto r =
+      classify(m,
+               udp4_frame(kTarget4, 161, kLocal4, snmp.sport,
+                          udp::test::snmp_response(udp::test::request_id_of(snmp.payload), "Linux lab")),
+               &info);
   ASSERT_TRUE(r);
   EXPECT_EQ(info.service.view(), "snmp");
   EXPECT_NE(info.info.view().find("Linux lab"), std::string_view::npos);
-  EXPECT_FALSE(
-      classify(m, udp4(kTarget4, 161, kLocal4, snmp.sport,
-                       udp::test::snmp_response(udp::test::request_id_of(snmp.payload) ^ 4, "Linux lab"))));
+  EXPECT_FALSE(classify(
+      m, udp4_frame(kTarget4, 161, kLocal4, snmp.sport,
+                    udp::test::snmp_response(udp::test::request_id_of(snmp.payload) ^ 4, "Linux lab"))));
   const Crafted ntp = crafted(m, *space.index_of(IpAddress::v4(kTarget4), kUdp, 123));
-  EXPECT_TRUE(classify(m, udp4(kTarget4, 123, kLocal4, ntp.sport, udp::test::ntp_reply(ntp.payload))));
+  EXPECT_TRUE(classify(m, udp4_frame(kTarget4, 123, kLocal4, ntp.sport, udp::test::ntp_reply(ntp.payload))));
   Bytes other = ntp.payload;
   other[47] ^= 1;  // the transmit timestamp the server echoes as its origin
-  EXPECT_FALSE(classify(m, udp4(kTarget4, 123, kLocal4, ntp.sport, udp::test::ntp_reply(other))));
+  EXPECT_FALSE(classify(m, udp4_frame(kTarget4, 123, kLocal4, ntp.sport, udp::test::ntp_reply(other))));
 }
 
 TEST(UdpModule, IcmpPortUnreachableIsClosedOtherUnreachablesFilteredForgedQuotesRefused) {
   const ProbeSpace space = space_of({{kUdp, PortSet({53, 9999})}});
-  const UdpModule m(setup_of(space), space.blocks().front());
+  const UdpModule m(setup_for(space), space.blocks().front());
   const ProbeIndex index = *space.index_of(IpAddress::v4(kTarget4), kUdp, 53);
   const Crafted probe = crafted(m, index);
   const auto error = [&](std::uint8_t code, const Bytes& quote, Ipv4 from = kTarget4) {
@@ -245,7 +227,7 @@ TEST(UdpModule, IcmpPortUnreachableIsClosedOtherUnreachablesFilteredForgedQuotes
 
 TEST(UdpModule, Ipv6PortUnreachableIsClosed) {
   const ProbeSpace space = space_of({{kUdp, PortSet({9999})}});
-  const UdpModule m(setup_of(space), space.blocks().front());
+  const UdpModule m(setup_for(space), space.blocks().front());
   const Ipv6 target = make_ipv6(0x2001'0002'0000'0001ULL, 5);
   const ProbeIndex index = *space.index_of(IpAddress::v6(target), kUdp, 9999);
   const Bytes frame = craft_one(m, index);
@@ -266,7 +248,7 @@ TEST(UdpModule, Ipv6PortUnreachableIsClosed) {
 
 TEST(IcmpEchoModule, RequestsCarryTheCookieAndRepliesAreUpOrRefused) {
   const ProbeSpace space = space_of({{kEcho, PortSet({0})}});
-  const IcmpEchoModule m(setup_of(space), space.blocks().front());
+  const IcmpEchoModule m(setup_for(space), space.blocks().front());
   ASSERT_EQ(space.size(), 5u);
   for (ProbeIndex i = 0; i < space.size(); ++i) {
     const Bytes frame = craft_one(m, i);
@@ -324,7 +306,7 @@ TEST(IcmpEchoModule, RequestsCarryTheCookieAndRepliesAreUpOrRefused) {
 TEST(ProbeSet, MixedBatchesEqualEachModuleAloneAndRepliesReachTheirModule) {
   const ProbeSpace space =
       space_of({{kTcp, PortSet({22, 80})}, {kUdp, PortSet({53})}, {kEcho, PortSet({0})}});
-  const ProbeSet set(setup_of(space));
+  const ProbeSet set(setup_for(space));
   ASSERT_EQ(set.modules().size(), 3u);
   ASSERT_EQ(space.size(), 20u);
   const Permutation perm(space.size(), 42);
@@ -380,9 +362,9 @@ TEST(ProbeSet, MixedBatchesEqualEachModuleAloneAndRepliesReachTheirModule) {
   const ProbeIndex udp_index = *space.index_of(IpAddress::v4(kTarget4), kUdp, 53);
   const Crafted dns = crafted(*set.modules()[1], udp_index);
   AnswerInfo info;
-  const auto u =
-      set.classify(udp4(kTarget4, 53, kLocal4, dns.sport, udp::test::dns_txt_answer(dns.payload, "x-1")),
-                   LinkType::ethernet, 1, &info);
+  const auto u = set.classify(
+      udp4_frame(kTarget4, 53, kLocal4, dns.sport, udp::test::dns_txt_answer(dns.payload, "x-1")),
+      LinkType::ethernet, 1, &info);
   ASSERT_TRUE(u);
   EXPECT_EQ(u->proto, kUdp);
   EXPECT_EQ(u->index, udp_index);
@@ -394,7 +376,8 @@ TEST(ProbeSet, MixedBatchesEqualEachModuleAloneAndRepliesReachTheirModule) {
   EXPECT_EQ(c->proto, kUdp);
   EXPECT_EQ(c->state, PortState::closed);
   // Foreign traffic: a UDP datagram to a port we never send from.
-  EXPECT_FALSE(set.classify(udp4(kTarget4, 53, kLocal4, 40000, dns.payload), LinkType::ethernet, 1, nullptr));
+  EXPECT_FALSE(
+      set.classify(udp4_frame(kTarget4, 53, kLocal4, 40000, dns.payload), LinkType::ethernet, 1, nullptr));
 }
 
 }  // namespace

@@ -15,18 +15,13 @@
 #include "engine/permutation.hpp"
 #include "engine/probe_space.hpp"
 #include "tests/unit/frame_builder.hpp"
+#include "tests/unit/probe_fixture.hpp"
 #include "tests/unit/udp_answers.hpp"
 
 namespace synscan {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-constexpr Mac kSourceMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-constexpr Mac kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
-constexpr Ipv4 kLocal4 = 0xC6120001;                                 // 198.18.0.1
-constexpr Ipv6 kLocal6 = make_ipv6(0x2001'0db8'0000'0000ULL, 0xff);  // 2001:db8::ff
-constexpr std::size_t kEth = 14;
+using namespace probe_fixture;
 
 ProbeSpace mixed_space() {
   AddressRanges targets({{0xC6120100, 0xC6120107}},  // 198.18.1.0-7
@@ -34,49 +29,6 @@ ProbeSpace mixed_space() {
   return ProbeSpace(
       TargetSet(targets),
       std::vector<ProtocolPorts>{{0, PortSet({22, 80})}, {1, PortSet({53, 161, 9999})}, {2, PortSet({0})}});
-}
-
-ProbeSetup setup_for(const ProbeSpace& space) {
-  ProbeSetup s;
-  s.space = &space;
-  s.key = CookieKey{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
-  s.v4 = LocalEndpoint{LinkType::ethernet, kSourceMac, kNextHopMac, IpAddress::v4(kLocal4)};
-  s.v6 = LocalEndpoint{LinkType::ethernet, kSourceMac, kNextHopMac, IpAddress::v6(kLocal6)};
-  return s;
-}
-
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-std::uint32_t be32(const std::uint8_t* p) { return std::uint32_t{be16(p)} << 16 | be16(p + 2); }
-
-// A UDP datagram from (src, sport) to (dst, dport) with `payload` and its RFC 768 checksum, in IPv4 in
-// Ethernet.
-Bytes udp4_frame(Ipv4 src, std::uint16_t sport, Ipv4 dst, std::uint16_t dport, const Bytes& payload) {
-  Bytes u;
-  test::put16(u, sport);
-  test::put16(u, dport);
-  test::put16(u, static_cast<std::uint16_t>(8 + payload.size()));
-  test::put16(u, 0);
-  test::append(u, payload);
-  Bytes pseudo;
-  test::put32(pseudo, src);
-  test::put32(pseudo, dst);
-  test::put16(pseudo, 17);
-  test::put16(pseudo, static_cast<std::uint16_t>(u.size()));
-  test::append(pseudo, u);
-  test::set16(u, 6, test::inet_checksum(pseudo));
-  test::Ipv4Fields ip;
-  ip.src = src;
-  ip.dst = dst;
-  ip.protocol = 17;
-  return test::ethernet(test::ipv4(ip, u));
-}
-
-Bytes ipv4_frame(Ipv4 src, Ipv4 dst, std::uint8_t protocol, const Bytes& payload) {
-  test::Ipv4Fields ip;
-  ip.src = src;
-  ip.dst = dst;
-  ip.protocol = protocol;
-  return test::ethernet(test::ipv4(ip, payload));
 }
 
 class ProbeSetTest : public ::testing::Test {

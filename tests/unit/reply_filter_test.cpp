@@ -1,4 +1,4 @@
-// The capture filter (engine/probes/tcp_syn.hpp tcp_syn_reply_filter) compiled by libpcap and run over golden
+// The capture filter (engine/probes/port_filters.hpp port_reply_filter) compiled by libpcap and run over golden
 // frames with pcap_offline_filter: no capture, no privileges. It must pass every reply kind the validator can
 // accept and drop the rest in the kernel, so foreign traffic never costs the receive thread anything. Over
 // IPv4, IPv6 and both, on every link type a capture can have.
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capture/pcap_receiver.hpp"
+#include "engine/probes/port_filters.hpp"
 #include "engine/probes/tcp_syn.hpp"
 #include "engine/probes/tcp_reply.hpp"
 #include "frame_builder.hpp"
@@ -54,10 +55,10 @@ class CompiledFilter {
   bpf_program program_{};
 };
 
-std::string v4_filter() { return tcp_syn_reply_filter(IpAddress::v4(kLocal), std::nullopt, 61000, 61255); }
-std::string v6_filter() { return tcp_syn_reply_filter(std::nullopt, IpAddress::v6(kLocal6), 61000, 61255); }
+std::string v4_filter() { return port_reply_filter("tcp", IpAddress::v4(kLocal), std::nullopt, 61000, 61255); }
+std::string v6_filter() { return port_reply_filter("tcp", std::nullopt, IpAddress::v6(kLocal6), 61000, 61255); }
 std::string mixed_filter() {
-  return tcp_syn_reply_filter(IpAddress::v4(kLocal), IpAddress::v6(kLocal6), 61000, 61255);
+  return port_reply_filter("tcp", IpAddress::v4(kLocal), IpAddress::v6(kLocal6), 61000, 61255);
 }
 
 Bytes tcp_frame(Ipv4 src, Ipv4 dst, std::uint16_t dst_port, std::uint8_t flags) {
@@ -212,14 +213,14 @@ TEST(ReplyFilter, EveryCaptureLinkType) {
 
 TEST(ReplyFilter, TrafficFilterCompilesForEveryFamilyMix) {
   for (const std::string& filter :
-       {tcp_syn_traffic_filter(IpAddress::v4(kLocal), std::nullopt, 61000, 61255),
-        tcp_syn_traffic_filter(std::nullopt, IpAddress::v6(kLocal6), 61000, 61255),
-        tcp_syn_traffic_filter(IpAddress::v4(kLocal), IpAddress::v6(kLocal6), 61000, 61255)}) {
+       {port_traffic_filter("tcp", IpAddress::v4(kLocal), std::nullopt, 61000, 61255),
+        port_traffic_filter("tcp", std::nullopt, IpAddress::v6(kLocal6), 61000, 61255),
+        port_traffic_filter("tcp", IpAddress::v4(kLocal), IpAddress::v6(kLocal6), 61000, 61255)}) {
     EXPECT_NO_THROW(CompiledFilter(DLT_EN10MB, filter)) << filter;
   }
   // Our own IPv6 probe (from our address and port range) is in the --pcap-out capture, and its reply.
   const CompiledFilter f(DLT_EN10MB,
-                         tcp_syn_traffic_filter(std::nullopt, IpAddress::v6(kLocal6), 61000, 61255));
+                         port_traffic_filter("tcp", std::nullopt, IpAddress::v6(kLocal6), 61000, 61255));
   const test::TcpFields syn{61000, 80, 7, 0, 0x02, 1024, {}};
   EXPECT_TRUE(f.passes(test::ethernet(
       test::ipv6({kLocal6, kTarget6, 6, 64, {}}, test::tcp6(syn, kLocal6, kTarget6)), 0x86dd)));

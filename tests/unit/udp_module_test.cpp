@@ -16,18 +16,13 @@
 #include "engine/packet.hpp"
 #include "engine/probe_space.hpp"
 #include "tests/unit/frame_builder.hpp"
+#include "tests/unit/probe_fixture.hpp"
 #include "tests/unit/udp_answers.hpp"
 
 namespace synscan {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-constexpr Mac kSourceMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-constexpr Mac kNextHopMac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
-constexpr Ipv4 kLocal4 = 0xC6120001;                                 // 198.18.0.1
-constexpr Ipv6 kLocal6 = make_ipv6(0x2001'0db8'0000'0000ULL, 0xff);  // 2001:db8::ff
-constexpr std::size_t kEth = 14;
+using namespace probe_fixture;
 
 ProbeSpace udp_space() {
   AddressRanges targets({{0xC6120100, 0xC6120103}},  // 198.18.1.0-3
@@ -35,18 +30,6 @@ ProbeSpace udp_space() {
   return ProbeSpace(TargetSet(targets), std::vector<ProtocolPorts>{{1, PortSet({53, 161, 9999})}});
 }
 
-ProbeSetup setup_for(const ProbeSpace& space) {
-  ProbeSetup s;
-  s.space = &space;
-  s.key = CookieKey{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
-  s.v4 = LocalEndpoint{LinkType::ethernet, kSourceMac, kNextHopMac, IpAddress::v4(kLocal4)};
-  s.v6 = LocalEndpoint{LinkType::ethernet, kSourceMac, kNextHopMac, IpAddress::v6(kLocal6)};
-  s.source_port_first = 61000;
-  s.source_port_last = 61255;
-  return s;
-}
-
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
 void put_be16(std::uint8_t* p, std::size_t v) {
   p[0] = static_cast<std::uint8_t>(v >> 8);
   p[1] = static_cast<std::uint8_t>(v);
