@@ -8,7 +8,7 @@
 #              route 2001:2:0:1::/64 via 2001:2::2                   local route 2001:2:0:1::/64 dev lo (answer
 #                                                                    for the whole blocks), listeners, nftables
 #
-# Usage: lab.sh up [--services] [--udp [--udp-icmp-limit RATE/s,BURST]] [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
+# Usage: lab.sh up [--services] [--udp [--udp-icmp-limit RATE/s,BURST]] [--reflector] [NAME] | down NAME | exec NAME CMD... | exec-target NAME CMD... | truth NAME | list
 #        | clean [--force] [NAME...] | check | add-scanner NAME IDX | exec-scanner NAME IDX CMD...
 #        | impair NAME KIND [ARGS]
 #   up           creates the lab, waits until its listeners are ready, prints NAME (the only stdout line).
@@ -22,6 +22,13 @@
 #                and addresses that do not answer ICMP echo; scripts/lab_udp.sh says which and why.
 #                --udp-icmp-limit RATE/s,BURST: each target address sends at most RATE ICMP errors per second
 #                (bucket BURST), as a real host does (Linux: 1/s,6); default: no limit, every probe answered.
+#                --reflector: the target answers every probe at the rate it arrives, through an XDP program on its
+#                veth (bench/xdp_reflector.bpf.c: SYN to an even port -> SYN-ACK, odd -> RST, UDP 53 -> the DNS
+#                query echoed as a response, other UDP dropped, ICMP echo -> reply; both families), with an
+#                XDP_PASS program on the scanner's veth so that the reflected frames arrive; the kernel's
+#                listeners and firewall never see a probe. Its truth.json has "reflector" (those rules, which
+#                replace the top-level ones). Needs bench/synscan_xdp_reflector ($SYNSCAN_REFLECTOR, default
+#                <repo>/build/bench/synscan_xdp_reflector; exit 77 without it).
 #   down         kills the lab's processes, deletes both namespaces and the state dir; no error if gone.
 #   exec         runs CMD in the scanner namespace (exec-target: in the target namespace).
 #   truth        prints the path of the lab's truth.json.
@@ -309,7 +316,7 @@ $(lab_udp_truth_json "$ipv6" "${6:-}")"
     {"match": "port in drop_ports", "state": "filtered", "reason": "no-response"},
     {"match": "port in reject_ports", "state": "filtered", "reason": "icmp-unreach"},
     {"match": "otherwise", "state": "closed", "reason": "rst"}
-  ]$v6$services$udp
+  ]$v6$services$udp${LAB_REFLECTOR_JSON:-}
 }
 EOF
   mv -f "$file.tmp" "$file"
@@ -457,11 +464,40 @@ EOF
   wait_for "link $LAB_VETH_SCAN up" 50 link_up "$scan" "$LAB_VETH_SCAN"
   wait_for "link $LAB_VETH_TGT up" 50 link_up "$tgt" "$LAB_VETH_TGT"
 
+  if ((${LAB_WANT_REFLECTOR:-0})); then
+    lab_reflector_attach "$scan" "$tgt"
+  fi
   if ((udp)) && [[ -n ${LAB_UDP_ICMP_LIMIT:-} ]]; then
     # shellcheck disable=SC2086  # "RATE BURST"
     "$LAB_SCRIPT_DIR/lab_impair.sh" "$name" hosticmp $LAB_UDP_ICMP_LIMIT
   fi
   write_truth "$name" "$dir/truth.json" "$ipv6" "$services" "$udp" "${LAB_UDP_ICMP_LIMIT:-}"
+}
+
+# The reflector lab (up --reflector): the loader and its BPF object, or exit 77.
+lab_reflector_bin() { printf '%s\n' "${SYNSCAN_REFLECTOR:-$LAB_SCRIPT_DIR/../build/bench/synscan_xdp_reflector}"; }
+lab_reflector_require() {
+  local bin
+  bin=$(lab_reflector_bin)
+  [[ -x $bin && -f $(dirname "$bin")/xdp_reflector.bpf.o ]] ||
+    die_skip "no XDP reflector at $bin (build the synscan_xdp_reflector target; needs clang and libbpf-dev)"
+}
+
+# lab_reflector_attach SCAN_NS TGT_NS: the reflector on the target's veth, XDP_PASS on the scanner's (XDP_TX
+# frames reach a veth only when it runs XDP too), and the truth's "reflector" part.
+lab_reflector_attach() {
+  local bin
+  bin=$(lab_reflector_bin)
+  ip netns exec "$2" "$bin" reflect "$LAB_VETH_TGT" || die "could not attach the XDP reflector"
+  ip netns exec "$1" "$bin" pass "$LAB_VETH_SCAN" || die "could not attach XDP_PASS to $LAB_VETH_SCAN"
+  LAB_REFLECTOR_JSON=',
+  "reflector": {
+    "tcp": {"even_port": {"state": "open", "reason": "syn-ack"}, "odd_port": {"state": "closed", "reason": "rst"}},
+    "udp": {"open_ports": [53], "open": {"state": "open", "reason": "udp-response"},
+            "otherwise": {"state": "open|filtered", "reason": "no-response"}},
+    "echo": {"state": "up", "reason": "echo-reply"},
+    "note": "every address of block and ipv6.block answers; the drop blocks and the top-level rules do not apply"
+  }'
 }
 
 cmd_up() {
@@ -470,13 +506,14 @@ cmd_up() {
     case $1 in
       --services) LAB_WANT_SERVICES=1 ;;
       --udp) LAB_WANT_UDP=1 ;;
+      --reflector) LAB_WANT_REFLECTOR=1 ;;
       --udp-icmp-limit)
         (($# >= 2)) || { log "error: --udp-icmp-limit needs RATE/s,BURST"; exit 2; }
         LAB_UDP_ICMP_LIMIT=$(lab_udp_parse_limit "$2") || exit 2
         shift
         ;;
       --udp-icmp-limit=*) LAB_UDP_ICMP_LIMIT=$(lab_udp_parse_limit "${1#*=}") || exit 2 ;;
-      -*) log "error: unknown option '$1' for up (--services, --udp, --udp-icmp-limit RATE/s,BURST)"; exit 2 ;;
+      -*) log "error: unknown option '$1' for up (--services, --udp, --udp-icmp-limit RATE/s,BURST, --reflector)"; exit 2 ;;
       *) break ;;
     esac
     shift
@@ -487,6 +524,7 @@ cmd_up() {
   fi
   if lab_services_wanted; then lab_services_require; fi
   if lab_udp_wanted; then lab_udp_require; fi
+  if ((${LAB_WANT_REFLECTOR:-0})); then lab_reflector_require; fi
   local name=${1:-} owner=${SYNSCAN_LAB_OWNER_PID:-manual}
   if [[ -z $name ]]; then
     name=$(printf '%s-%s-%04x%04x' "$LAB_PREFIX" "$$" "$RANDOM" "$RANDOM")
