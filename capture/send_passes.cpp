@@ -52,6 +52,7 @@ SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, co
         const SendCounters counters{state.sent, per_level.get(), state.window_waits, state.sent_new};
         done.next[t] = run_sender(work, limiters[t], *transmitters[t], counters, state.stop);
         if (schedule.link != nullptr && schedule.link->failed()) state.stop = true;  // end the other senders too
+        state.cpu_ns_send.fetch_add(thread_cpu_ns(), std::memory_order_relaxed);
       });
     }
   }  // joins

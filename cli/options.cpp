@@ -198,6 +198,10 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
        with_default("source port(s)",
                     fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast)).c_str())
       ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)")
+      ("suppress-rst",
+       "drop this host's own RSTs to the SYN-ACKs it receives while the scan runs (an nftables rule in this "
+       "network namespace, removed at exit): faster when most probes are answered, and targets keep the "
+       "half-open connection (needs nft)")
       ("user", po::value(&o.user)->value_name("NAME"),
        with_default("when started as root, run as NAME once sockets are open", defaults::kUser).c_str());
   po::options_description output("Output");
@@ -658,6 +662,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
         fmt::format("N runs from 1 to the number of probes, here {}", c.space.size()));
   }
   c.hostnames = std::move(resolved.hostnames);
+  c.suppress_rst = vm.count("suppress-rst") > 0;
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;
   c.pcap_out_path = raw.pcap_out;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -111,6 +113,36 @@ nlohmann::json rate_json(const ScanConfig& c, const ScanState& s, const ScanReco
       {"reply_ratio", ratio >= 0 ? nlohmann::json(ratio) : nlohmann::json(nullptr)},
       {"loss_warning", r.loss_warning.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.loss_warning)},
   };
+}
+
+// The process's CPU time so far, every thread (user + system, seconds).
+double process_cpu_s() noexcept {
+  rusage u{};
+  if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// One line when replies were lost on the way in, "" otherwise: where, how many, and what it means for the
+// results (a reply lost in the ring or at the interface cannot be told from silence; one lost at the queue
+// is reported reply-dropped).
+std::string reply_loss_warning(const ScanState& s, const ScanRecord& r) {
+  const std::uint64_t ring = r.capture.dropped + r.capture.if_dropped, queue = s.queue_drops.load();
+  if (ring == 0 && queue == 0) return {};
+  std::string w = "replies lost";
+  if (ring > 0) {
+    w += fmt::format(": {} in the capture ring or the interface (up to {} probes reported silent were answered)",
+                     ring, ring);
+  }
+  if (queue > 0) {
+    w += fmt::format("{} {} at the queue to the aggregator ({} probes reported with reason reply-dropped, "
+                     "state unknown{})",
+                     ring > 0 ? ";" : ":", queue, s.replies_dropped_marked.load(),
+                     s.replies_dropped_unmarked.load() > 0
+                         ? fmt::format("; {} not marked", s.replies_dropped_unmarked.load())
+                         : std::string());
+  }
+  return w + "; lower --rate (README: receive capacity)";
 }
 
 }  // namespace
@@ -230,6 +262,15 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
     }
   }
   doc["drops"]["answers"] = s.answer_drops.load();
+  // Of the queue drops, the probes reported with the reason reply-dropped (state unknown) and those unmarked.
+  doc["drops"]["queue_reply_dropped"] = s.replies_dropped_marked.load();
+  doc["drops"]["queue_unmarked"] = s.replies_dropped_unmarked.load();
+  // CPU seconds per stage (each thread's own, getrusage RUSAGE_THREAD) and of the whole process.
+  doc["cpu_s"] = {{"send", static_cast<double>(s.cpu_ns_send.load()) / 1e9},
+                  {"receive", static_cast<double>(s.cpu_ns_receive.load()) / 1e9},
+                  {"aggregate", static_cast<double>(s.cpu_ns_aggregate.load()) / 1e9},
+                  {"process", process_cpu_s()}};
+  if (const std::string w = reply_loss_warning(s, r); !w.empty()) doc["warnings"] = nlohmann::json::array({w});
   if (c.banners) {  // --banners: the stage's counters (capture/banner_stage.hpp)
     doc["banners"] = {{"done", s.banners_done.load() - s.banners_not_done.load()},
                       {"not_done", s.banners_not_done.load()},
@@ -316,6 +357,7 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   }
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
+  if (const std::string w = reply_loss_warning(s, r); !w.empty()) fmt::print(out, "synscan: warning: {}\n", w);
   fmt::print(out,
              "synscan: state of the probes in flight: {} bytes ({} send threads); {} late replies (after "
              "--late-replies), {} for other shards; window full {} times\n",

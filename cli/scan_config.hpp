@@ -68,6 +68,8 @@ struct ScanConfig {
   std::optional<IpAddress> source_ip4;   ///< --source-ip of family IPv4
   std::optional<IpAddress> source_ip6;   ///< --source-ip of family IPv6
   std::optional<Mac> router_mac;         ///< --router-mac
+  /// --suppress-rst: the kernel's RSTs to SYN-ACKs dropped during the scan (capture/rst_suppressor.hpp).
+  bool suppress_rst = false;
   std::uint16_t source_port_first = defaults::kSourcePortFirst;  ///< probes' source ports, inclusive
   std::uint16_t source_port_last = defaults::kSourcePortLast;
   std::vector<OutputSpec> outputs;   ///< at least one

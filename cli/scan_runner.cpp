@@ -15,6 +15,7 @@
 #include "capture/privileges.hpp"
 #include "capture/receive_thread.hpp"
 #include "capture/route.hpp"
+#include "capture/rst_suppressor.hpp"
 #include "capture/send_passes.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
@@ -39,6 +40,8 @@ constexpr double kStopDrainS = 1.0;  // after a stop request, replies in flight 
 constexpr std::size_t kQueueCapacity = 1 << 16;  // verdicts between the receive and the aggregator thread
 // Answer descriptions beside them (AnswerInfo, ~270 bytes each): only open UDP services have one.
 constexpr std::size_t kAnswerQueueCapacity = 1 << 12;
+// The probes whose verdicts the full queue could not take (8 bytes each), reported reply-dropped.
+constexpr std::size_t kDroppedCapacity = 1 << 17;
 constexpr double kLinkDownWaitS = 10;  // a link that went down may come back within this; README says so
 
 std::int64_t unix_ms_now() {
@@ -181,6 +184,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   Aggregator aggregator(windows, c.space, c.show, outputs.writers());
   SpscQueue<Result> queue(kQueueCapacity);
   SpscQueue<QueuedAnswer> answers(kAnswerQueueCapacity);
+  SpscQueue<ProbeIndex> dropped(kDroppedCapacity);
 
   // The capture is open and filtered before any transmitter exists: no reply can arrive unseen.
   PcapReceiver receiver(hop.interface, probes.reply_filter(), c.pcap_buffer_bytes);
@@ -190,6 +194,14 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   }
   const TransmitterSet sender =
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
+  // --suppress-rst: added while still privileged; removed when `rst` goes, or by its watcher if this process
+  // dies first.
+  std::optional<RstSuppressor> rst;
+  if (c.suppress_rst) {
+    rst.emplace(route.v4 ? std::optional<IpAddress>(route.v4->source_ip) : std::nullopt,
+                route.v6 ? std::optional<IpAddress>(route.v6->source_ip) : std::nullopt, c.source_port_first,
+                c.source_port_last);
+  }
   // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
   // first probe or reply: no capability left, and no longer root.
   drop_privileges(c.user, c.user_given);
@@ -204,9 +216,10 @@ int run_scan(const ScanConfig& c, ScanState& state) {
     aggregator.send_open_to(&banner_exchange);
     banner_stage.emplace(banner_options(c, info), banner_exchange, state);
   }
-  ReceiveThread receiving(receiver, probes, queue, state, &answers);
+  ReceiveThread receiving(receiver, probes, queue, state, &answers, &dropped);
   // `| head` gone: known at once, not at the next result.
-  AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); }, &answers);
+  AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); }, &answers,
+                              &dropped);
   RateControlThread rating(state, rate_control_setup(c));  // sets the first rate before any probe
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();

@@ -30,11 +30,16 @@ void publish_counts(const Aggregator& aggregator, ScanState& state) noexcept;
 /// --banners, stop the stage before this thread. `on_idle` (may be empty) runs each
 /// time the queue is found empty, about once a millisecond while idle (the outputs check that their readers
 /// are still there). `answers` (may be null): the descriptions the receive thread pushed beside results that
-/// have one (Result::has_answer), popped with them. The queues, aggregator and state must outlive the thread.
+/// have one (Result::has_answer), popped with them. `dropped` (may be null): the probes whose verdicts the
+/// receive thread could not queue (ReplyHandler::dropped), each reported by Aggregator::add_dropped (counted
+/// in replies_dropped_marked), always before the windows move. The counts (publish_counts) are republished
+/// when the queue runs dry and every 1024 verdicts, not per result. The thread's CPU time goes to
+/// state.cpu_ns_aggregate when it ends. The queues, aggregator and state must outlive the thread.
 class AggregateThread {
  public:
   AggregateThread(SpscQueue<Result>& queue, Aggregator& aggregator, ScanState& state,
-                  std::function<void()> on_idle = {}, SpscQueue<QueuedAnswer>* answers = nullptr);
+                  std::function<void()> on_idle = {}, SpscQueue<QueuedAnswer>* answers = nullptr,
+                  SpscQueue<ProbeIndex>* dropped = nullptr);
   ~AggregateThread() { stop(); }
   AggregateThread(const AggregateThread&) = delete;
   AggregateThread& operator=(const AggregateThread&) = delete;
@@ -48,6 +53,7 @@ class AggregateThread {
 
   SpscQueue<Result>& queue_;
   SpscQueue<QueuedAnswer>* answers_;
+  SpscQueue<ProbeIndex>* dropped_;
   Aggregator& aggregator_;
   ScanState& state_;
   std::function<void()> on_idle_;

@@ -22,6 +22,19 @@ Aggregator::Taken Aggregator::add(const Result& result, const AnswerInfo* answer
   return Taken::late;
 }
 
+Aggregator::Taken Aggregator::add_dropped(ProbeIndex index, std::int64_t ts_ms) {
+  const Probe p = space_.at(index);
+  Result r;
+  r.index = index;
+  r.ip = p.ip;
+  r.port = p.port;
+  r.proto = p.proto;
+  r.state = vocabulary(p.proto).silence;
+  r.reason = Reason::reply_dropped;
+  r.ts_ms = ts_ms;
+  return add(r);
+}
+
 std::uint64_t Aggregator::finalise(std::uint32_t thread, std::uint64_t limit, std::int64_t ts_ms) {
   const Slice& slice = windows_.plan().thread(thread);
   const Permutation& permutation = windows_.permutation();

@@ -43,6 +43,12 @@ class Aggregator {
   /// Banner (status ok, the service named, the summary as the banner text).
   Taken add(const Result& result, const AnswerInfo* answer = nullptr);
 
+  /// Takes a probe whose reply the receive thread captured but could not queue (the queue was full): if it
+  /// is still unanswered, it is reported now with its module's state of silence and Reason::reply_dropped
+  /// (its state is unknown) at time `ts_ms`, so it is never mistaken for a silent probe. Call before the
+  /// windows move past it (AggregateThread drains these before each finalise_ready).
+  Taken add_dropped(ProbeIndex index, std::int64_t ts_ms);
+
   /// Makes final every element the senders' progress allows (ThreadWindow::final_limit): each one no reply
   /// claimed is reported filtered (no-response) with time `ts_ms`. Returns how many became final. The
   /// aggregator thread calls it while the scan runs, so silence streams out as the windows move.

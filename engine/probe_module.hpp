@@ -45,6 +45,7 @@ namespace synscan {
 /// What a module's results mean to the outputs, the counters and the command line: static data, one per
 /// module (engine/probes/registry.hpp hands them out by ProtocolId without building a module).
 struct Vocabulary {
+  static constexpr std::string_view kReplyDroppedName = "reply-dropped";  ///< Reason::reply_dropped, every module
   std::string_view module;    ///< registry name: "tcp_syn", "udp", "icmp_echo"
   std::string_view protocol;  ///< the outputs' protocol word, nmap's: "tcp", "udp", "icmp" (XML protocol=)
   /// The prefix of this module's ports in -p lists, nmap's "T" / "U"; "" for a module without ports.
@@ -70,13 +71,16 @@ struct Vocabulary {
 
   /// The name of state `s`.
   std::string_view state_name(PortState s) const noexcept { return state_names[static_cast<std::size_t>(s)]; }
-  /// The name of reason code `r` ("?" outside the table).
+  /// The name of reason code `r` ("?" outside the table); Reason::reply_dropped is "reply-dropped" in every
+  /// module.
   std::string_view reason_name(Reason r) const noexcept {
+    if (r == Reason::reply_dropped) return kReplyDroppedName;
     const auto i = static_cast<std::size_t>(r);
     return i < reason_names.size() ? reason_names[i] : std::string_view("?");
   }
   /// The reason code named `name`, or nullopt.
   std::optional<Reason> reason_by_name(std::string_view name) const noexcept {
+    if (name == kReplyDroppedName) return Reason::reply_dropped;
     for (std::size_t i = 0; i < reason_names.size(); ++i) {
       if (reason_names[i] == name) return static_cast<Reason>(i);
     }

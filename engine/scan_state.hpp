@@ -80,7 +80,19 @@ struct ScanState {
   /// --banners: banners that ended `silent` (connected, nothing said until the timeout). banners_timeout
   /// counts the connects that timed out (`timeout`) alone, so that each matches its records' banner_status.
   std::atomic<std::uint64_t> banners_silent{0};
+  /// CPU time (user + system, nanoseconds) of the scan's stages, each thread's own (getrusage RUSAGE_THREAD)
+  /// added when it ends: every send thread, the receive thread (capture, classify, queue), the aggregator
+  /// thread (deduplication, windows, writers). --metadata's "cpu_s" (scripts/bench-receive.sh divides them by
+  /// the replies). The kernel's softirq work (the NIC or veth, the capture ring's filling) is in none of them.
+  std::atomic<std::uint64_t> cpu_ns_send{0}, cpu_ns_receive{0}, cpu_ns_aggregate{0};
+  /// Verdicts the receive thread could not queue (`queue_drops`) whose probes the aggregator then reported with
+  /// the reason reply-dropped (state unknown: the probe was answered, its answer lost), and those beyond the
+  /// record of dropped probes (kDroppedRecordCapacity), which went unmarked.
+  std::atomic<std::uint64_t> replies_dropped_marked{0}, replies_dropped_unmarked{0};
 };
+
+/// The calling thread's CPU time so far (user + system, nanoseconds; getrusage RUSAGE_THREAD), 0 on error.
+std::uint64_t thread_cpu_ns() noexcept;
 
 /// The rate thread's replies (engine/rate_control.hpp): the first valid reply of each probe that came from the
 /// target itself (Result::answered: SYN-ACK or RST, a UDP answer, an echo reply), no duplicates. Not ICMP

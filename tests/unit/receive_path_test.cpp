@@ -17,6 +17,7 @@
 #include "capture/receive_thread.hpp"
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
+#include "engine/probes/registry.hpp"
 
 namespace synscan {
 namespace {
@@ -171,6 +172,83 @@ TEST(ReceivePath, AggregatorThreadReportsSilenceAsTheWindowMoves) {
   aggregating.stop();
   EXPECT_EQ(writer.flushed().size(), 8U);
   EXPECT_EQ(state.open.load(), 1U);
+}
+
+// Records every result written: its probe, state and reason.
+class ReasonWriter : public ResultWriter {
+ public:
+  void write(const Result& r) override {
+    const std::lock_guard lock(mutex_);
+    written_.push_back(r);
+  }
+  void flush() override {}
+  std::vector<Result> written() {
+    const std::lock_guard lock(mutex_);
+    return written_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Result> written_;
+};
+
+// Issue 24: a reply captured but dropped at the full queue is not silence. Its probe is reported once, with the
+// reason reply-dropped (state unknown: the module's state of silence, flagged), before the window moves past it;
+// the other probes keep their own results.
+TEST(ReceivePath, AReplyTheFullQueueDroppedIsReportedReplyDroppedNotSilent) {
+  AddressRanges targets;
+  parse_target_list("192.0.2.0/30", targets);
+  const ProbeSpace space(TargetSet(targets), PortSet(parse_port_list("1-4")));  // 16 probes
+  const ScanPlan plan(space.size(), 0, 1, 1);
+  const Permutation perm(space.size(), 5);
+  ProbeWindows windows(plan, perm, WindowShape{});
+  ReasonWriter writer;
+  Aggregator aggregator(windows, space, ShowMask{true, true, true}, {&writer});
+  SpscQueue<Result> queue(2);  // room for two verdicts
+  SpscQueue<ProbeIndex> dropped(8);
+  ScanState state;
+  const TaggedModule module;
+  const ReplyHandler handle{LinkType::ethernet, module, queue, state, nullptr, &dropped};
+  for (std::uint8_t i = 0; i < 3; ++i) handle(reply(i, PortState::open), 0);  // the third finds the queue full
+  EXPECT_EQ(state.queue_drops.load(), 1U);
+  EXPECT_EQ(state.replies_dropped_unmarked.load(), 0U);
+
+  AggregateThread aggregating(queue, aggregator, state, {}, nullptr, &dropped);
+  windows.thread(0).publish_steps(16);  // every probe sent: the silent ones become final
+  ASSERT_TRUE(eventually([&] { return writer.written().size() == 16; }));
+  aggregating.stop();
+  std::vector<Result> by_index(16);
+  std::vector<int> times(16, 0);
+  for (const Result& r : writer.written()) {
+    ASSERT_LT(r.index, 16U);
+    by_index[r.index] = r;
+    ++times[r.index];
+  }
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(times[i], 1) << "probe " << i;
+  EXPECT_EQ(by_index[2].reason, Reason::reply_dropped);
+  EXPECT_EQ(by_index[2].state, PortState::filtered);  // TCP's state of silence, flagged by its reason
+  EXPECT_EQ(by_index[2].ip, space.at(2).ip);
+  EXPECT_EQ(by_index[2].port, space.at(2).port);
+  EXPECT_EQ(by_index[0].state, PortState::open);
+  EXPECT_EQ(by_index[1].state, PortState::open);
+  for (int i = 3; i < 16; ++i) EXPECT_EQ(by_index[i].reason, Reason::no_response) << "probe " << i;
+  EXPECT_EQ(state.replies_dropped_marked.load(), 1U);
+  EXPECT_EQ(vocabulary(0).reason_name(Reason::reply_dropped), "reply-dropped");
+  EXPECT_EQ(vocabulary(0).reason_by_name("reply-dropped"), Reason::reply_dropped);
+}
+
+// With the record of dropped probes full too, the drop is still counted (unmarked), never lost silently.
+TEST(ReceivePath, ADropBeyondTheRecordIsCountedUnmarked) {
+  const TaggedModule module;
+  SpscQueue<Result> queue(2);
+  SpscQueue<ProbeIndex> dropped(2);
+  ScanState state;
+  const ReplyHandler handle{LinkType::ethernet, module, queue, state, nullptr, &dropped};
+  for (std::uint8_t i = 0; i < 5; ++i) handle(reply(i, PortState::open), 0);
+  EXPECT_EQ(state.queue_drops.load(), 3U);
+  EXPECT_EQ(state.replies_dropped_unmarked.load(), 1U);
+  EXPECT_EQ(dropped.pop(), std::optional<ProbeIndex>(2));
+  EXPECT_EQ(dropped.pop(), std::optional<ProbeIndex>(3));
 }
 
 }  // namespace
