@@ -1,7 +1,8 @@
 // synscan_xdp_reflector: loads the lab's XDP reflector (bench/xdp_reflector.bpf.c, compiled to BPF at build
-// time into xdp_reflector.bpf.o beside this binary) and attaches one of its programs to an interface in native
-// (driver) mode, through libbpf (bpf_object__open_file, bpf_object__load, bpf_xdp_attach: a netlink attachment
-// that stays after this program exits, until the interface is deleted or `ip link set dev IFACE xdp off`).
+// time into xdp_reflector.bpf.o beside this binary) and attaches one of its programs to an interface in
+// native (driver) mode, through libbpf (bpf_object__open_file, bpf_object__load, bpf_xdp_attach: a netlink
+// attachment that stays after this program exits, until the interface is deleted or `ip link set dev IFACE
+// xdp off`).
 //
 // Usage: synscan_xdp_reflector reflect IFACE   the reflector: every probe answered in place (XDP_TX)
 //        synscan_xdp_reflector pass IFACE      an XDP_PASS program, for the other end of a veth pair, where
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
   const char* name = std::strcmp(argv[1], "reflect") == 0 ? "synscan_reflect" : "synscan_pass";
   bpf_program* prog = bpf_object__find_program_by_name(obj, name);
   if (prog == nullptr) return fail(std::string("no program ") + name + " in " + path, ENOENT);
-  const int err = bpf_xdp_attach(static_cast<int>(ifindex), bpf_program__fd(prog), XDP_FLAGS_DRV_MODE, nullptr);
+  const int err =
+      bpf_xdp_attach(static_cast<int>(ifindex), bpf_program__fd(prog), XDP_FLAGS_DRV_MODE, nullptr);
   if (err != 0) return fail("attaching " + std::string(name) + " to " + iface + " (native mode)", err);
   return 0;
 }

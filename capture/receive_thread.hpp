@@ -44,9 +44,11 @@ struct ReplyHandler {
   /// Set by that timed-out wait (this copy of the handler, the receive thread's).
   mutable bool gave_up = false;
 
-  /// How long one verdict waits for room in a full `queue` (the aggregator behind for a moment: the capture
-  /// ring buffers meanwhile) before it is dropped, in nanoseconds.
-  static constexpr std::int64_t kQueueWaitNs = 5'000'000;
+  /// How long one verdict waits for room in a full `queue` before it is dropped, in nanoseconds: the time the
+  /// aggregator may take no verdict at all (one it takes makes room). 50 ms covers a scheduler's stall of the
+  /// aggregator on a busy machine (5 ms did not, measured: scripts/bench-receive.sh at load 10 on 2 CPUs) and
+  /// is well within what the capture ring buffers meanwhile (32 MiB: ~250,000 replies, 250 ms at 1 M/s).
+  static constexpr std::int64_t kQueueWaitNs = 50'000'000;
 
   /// `frame` starts at the link-layer header; `ts_ms` is its capture time, Unix milliseconds.
   void operator()(std::span<const std::uint8_t> frame, std::int64_t ts_ms) const {

@@ -16,6 +16,8 @@
 #   --rounds N    the whole set N times, interleaved (default 1); the table has every run, the summary the worst
 #   --out FILE    also write the table to FILE (default bench/results/receive-<UTC date>.txt)
 #   BUILD_DIR     where cli/synscan and bench/synscan_xdp_reflector are (default <repo>/build)
+#   COMPARE_BIN   another synscan binary (e.g. the previous main's) run right after each run with the RSTs kept, in
+#                 the same lab: rows marked "old" (its metadata may lack the CPU figures: "-")
 #
 # Columns, each run's own (counters read before and after it):
 #   sent         frames synscan sent (metadata probes.sent) and its send errors (errs: frames the veth refused
@@ -78,6 +80,7 @@ case $rst_modes in kept | suppressed) ;; both) rst_modes="kept suppressed" ;; *)
 synscan=$build/cli/synscan
 export SYNSCAN_REFLECTOR=${SYNSCAN_REFLECTOR:-$build/bench/synscan_xdp_reflector}
 [[ -x $synscan ]] || { echo "bench-receive: no $synscan (build the synscan target)" >&2; exit 1; }
+[[ -z ${COMPARE_BIN:-} || -x $COMPARE_BIN ]] || { echo "bench-receive: COMPARE_BIN '$COMPARE_BIN' is not executable" >&2; exit 1; }
 [[ -x $SYNSCAN_REFLECTOR ]] || { echo "bench-receive: no $SYNSCAN_REFLECTOR (build synscan_xdp_reflector)" >&2; exit 1; }
 command -v jq >/dev/null || { echo "bench-receive: jq not found" >&2; exit 1; }
 
@@ -102,10 +105,10 @@ reflected() { sum_stat "$lab-tgt" veth-tgt '_xdp_tx:$'; }
 seen() { sum_stat "$lab-scan" veth-scan '_xdp_packets:$'; }
 
 # ns(CPU_S, COUNT): nanoseconds per item.
-per_ns() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", c * 1e9 / n; else print "-" }'; }
+per_ns() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0 && c != "-") printf "%.0f", c * 1e9 / n; else print "-" }'; }
 
-header=$(printf '%-3s %-3s %-10s %-4s %9s %7s %9s %9s %9s %9s %8s %7s %7s %6s %8s %8s %7s %7s %7s' \
-  fam thr asked rst sent errs pps reflected seen captured results ring if queue rdrop miss send_ns recv_ns agg_ns)
+header=$(printf '%-3s %-3s %-3s %-10s %-4s %9s %7s %9s %9s %9s %9s %8s %7s %7s %6s %8s %8s %7s %7s %7s' \
+  bin fam thr asked rst sent errs pps reflected seen captured results ring if queue rdrop miss send_ns recv_ns agg_ns)
 {
   echo "# scripts/bench-receive.sh $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, kernel $(uname -r), $((65536 * ports)) probes a run"
   echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -113,11 +116,12 @@ header=$(printf '%-3s %-3s %-10s %-4s %9s %7s %9s %9s %9s %9s %8s %7s %7s %6s %8
 } | tee "$out"
 
 run_one() {
-  local fam=$1 thr=$2 rate=$3 rst=$4 target asked extra=() meta=$work/meta.json res=$work/results.txt
+  local bin=$5 fam=$1 thr=$2 rate=$3 rst=$4 target synscan=$synscan asked extra=() meta=$work/meta.json res=$work/results.txt
   if [[ $fam == 4 ]]; then target=198.19.0.0/16; else target=2001:2:0:1::/112; fi
   asked=$rate
   [[ $rate == max ]] && asked=100000000
   [[ $rst == suppressed ]] && extra+=(--suppress-rst)
+  [[ $bin == old ]] && synscan=$COMPARE_BIN
   local r0 s0 r1 s1 rc=0
   r0=$(reflected)
   s0=$(seen)
@@ -127,20 +131,21 @@ run_one() {
   r1=$(reflected)
   s1=$(seen)
   if ((rc != 0)); then
-    printf '%-3s %-3s %-10s %-4s synscan failed (exit %s): %s\n' "v$fam" "$thr" "$rate" "$rst" "$rc" \
+    printf '%-3s %-3s %-3s %-10s %-4s synscan failed (exit %s): %s\n' "$bin" "v$fam" "$thr" "$rate" "$rst" "$rc" \
       "$(tail -n 1 "$work/stderr")" | tee -a "$out"
     return 0
   fi
   local sent errs pps captured results ring ifd queue rdrop refl seen_n miss send_cpu recv_cpu agg_cpu
   read -r sent errs pps captured ring ifd queue rdrop send_cpu recv_cpu agg_cpu < <(jq -r '[.probes.sent,
     .sender.errors, (.mean_pps | floor), .captured, .drops.pcap, .drops.interface, .drops.queue,
-    .drops.queue_reply_dropped, .cpu_s.send, .cpu_s.receive, .cpu_s.aggregate] | @tsv' "$meta")
+    (.drops.queue_reply_dropped // "-"), (.cpu_s.send // "-"), (.cpu_s.receive // "-"),
+    (.cpu_s.aggregate // "-")] | @tsv' "$meta")
   results=$(wc -l <"$res")
   refl=$((r1 - r0))
   seen_n=$((s1 - s0))
   miss=$((refl - results))
-  printf '%-3s %-3s %-10s %-4s %9s %7s %9s %9s %9s %9s %8s %7s %7s %6s %8s %8s %7s %7s %7s\n' \
-    "v$fam" "$thr" "$rate" "${rst:0:4}" "$sent" "$errs" "$pps" "$refl" "$seen_n" "$captured" "$results" \
+  printf '%-3s %-3s %-3s %-10s %-4s %9s %7s %9s %9s %9s %9s %8s %7s %7s %6s %8s %8s %7s %7s %7s\n' \
+    "$bin" "v$fam" "$thr" "$rate" "${rst:0:4}" "$sent" "$errs" "$pps" "$refl" "$seen_n" "$captured" "$results" \
     "$ring" "$ifd" "$queue" "$rdrop" "$miss" "$(per_ns "$send_cpu" "$sent")" "$(per_ns "$recv_cpu" "$captured")" \
     "$(per_ns "$agg_cpu" "$captured")" | tee -a "$out"
 }
@@ -150,7 +155,8 @@ for ((round = 1; round <= rounds; round++)); do
     for thr in $threads_list; do
       for rate in $rates; do
         for rst in $rst_modes; do
-          run_one "$fam" "$thr" "$rate" "$rst"
+          run_one "$fam" "$thr" "$rate" "$rst" new
+          [[ -z ${COMPARE_BIN:-} || $rst != kept ]] || run_one "$fam" "$thr" "$rate" "$rst" old
         done
       done
     done
@@ -160,8 +166,8 @@ done
 # The worst run: most replies missing (reflected but no result), then the lowest send rate.
 {
   echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  awk '$1 ~ /^v/ && $5 ~ /^[0-9]+$/ { if (!seen || $16 > worst_miss || ($16 == worst_miss && $7 < worst_pps)) {
-         seen = 1; worst_miss = $16; worst_pps = $7; line = $0 } }
+  awk '$1 == "new" && $6 ~ /^[0-9]+$/ { if (!seen || $17 > worst_miss || ($17 == worst_miss && $8 < worst_pps)) {
+         seen = 1; worst_miss = $17; worst_pps = $8; line = $0 } }
        END { if (seen) print "# worst run (most replies missing): " line }' "$out"
 } | tee -a "$out"
 echo "bench-receive: table in $out" >&2
