@@ -490,8 +490,9 @@ lab_reflector_attach() {
   bin=$(lab_reflector_bin)
   # Two queues each way (before any XDP program: a veth then refuses the change): two send threads get an
   # AF_XDP TX queue each, and the target reflects on two RX queues. Kept at one where the kernel refuses.
-  ip netns exec "$1" ethtool -L "$LAB_VETH_SCAN" tx 2 rx 2 2>/dev/null &&
+  if ip netns exec "$1" ethtool -L "$LAB_VETH_SCAN" tx 2 rx 2 2>/dev/null; then
     ip netns exec "$2" ethtool -L "$LAB_VETH_TGT" tx 2 rx 2 2>/dev/null || true
+  fi
   ip netns exec "$2" "$bin" reflect "$LAB_VETH_TGT" || die "could not attach the XDP reflector"
   ip netns exec "$1" "$bin" pass "$LAB_VETH_SCAN" || die "could not attach XDP_PASS to $LAB_VETH_SCAN"
   LAB_REFLECTOR_JSON=',
