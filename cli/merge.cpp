@@ -14,9 +14,10 @@
 #include <optional>
 #include <stdexcept>
 
-#include "cli/case_fold.hpp"
 #include "cli/defaults.hpp"
+#include "cli/file_identity.hpp"
 #include "cli/input_file.hpp"
+#include "cli/output_args.hpp"
 #include "cli/outputs.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/usage_error.hpp"
@@ -265,17 +266,27 @@ std::vector<std::pair<IpAddress, std::string>> ResultMerger::hostnames() const {
 }
 
 int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
-  std::string output{defaults::kOutputPath};
-  std::string format{defaults::kMergeFormat};
+  OutputArgs out;
   std::vector<std::string> inputs;
   po::options_description desc(
-      "synscan merge [-o FILE] [--format FMT] FILE...\n\nMerges NDJSON results of shards or "
+      "synscan merge [-o FILE] [--format FMT] [-oX FILE ...] FILE...\n\nMerges NDJSON results of shards or "
       "resumed runs: each (ip, port) once, in address order; on disagreement open > closed "
       "> filtered");
-  desc.add_options()("output,o", po::value(&output)->value_name("FILE"),
-                     "write the merged results to FILE ('-' is stdout)")(
-      "format", po::value(&format)->value_name("FMT"),
-      fmt::format("output format (default {})", defaults::kMergeFormat).c_str())("help,h", "show this help");
+  desc.add_options()("output,o", po::value(&out.files)->value_name("FILE"),
+                     fmt::format("write the merged results to FILE ('-' is stdout, the default); repeatable. "
+                                 "Format: --format, else the extension as in a scan, else {}",
+                                 defaults::kMergeFormat)
+                         .c_str())(
+      "format", po::value(&out.format)->value_name("FMT"),
+      fmt::format("format of -o and stdout (default: the extension, else {})", defaults::kMergeFormat).c_str())(
+      "output-xml", po::value(&out.xml)->value_name("FILE"), "-oX FILE: nmap XML")(
+      "output-json", po::value(&out.json)->value_name("FILE"), "-oJ FILE: one JSON array")(
+      "output-ndjson", po::value(&out.ndjson)->value_name("FILE"), "-oD FILE: NDJSON, one object a line")(
+      "output-list", po::value(&out.list)->value_name("FILE"), "-oL FILE: list lines")(
+      "output-grepable", po::value(&out.grepable)->value_name("FILE"), "-oG FILE: nmap grepable lines")(
+      "output-csv", po::value(&out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")(
+      "output-all", po::value(&out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")(
+      "help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&inputs));
   po::options_description everything;
@@ -283,25 +294,30 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   po::positional_options_description positional;
   positional.add("input", -1);
   po::variables_map vm;
+  std::vector<OutputSpec> specs;
   try {
-    po::store(po::command_line_parser(argc, argv).options(everything).positional(positional).run(), vm);
+    // -oX FILE ... as a scan takes them (cli/output_args.hpp); argv[0] ("merge") is no argument.
+    std::vector<std::string> args = expand_output_shorthands(argc, argv);
+    if (!args.empty()) args.erase(args.begin());
+    po::store(po::command_line_parser(args).options(everything).positional(positional).run(), vm);
     po::notify(vm);
+    if (vm.count("help")) {
+      help_out << desc << "\n";
+      return 0;
+    }
+    specs = resolve_outputs(out, defaults::kMergeFormat);
+    if (inputs.empty()) throw UsageError("no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
+    // An output on an input would truncate it before it is read; two outputs on one file would mix.
+    std::vector<NamedFile> written;
+    for (const OutputSpec& o : specs) written.push_back({"output", o.path});
+    std::vector<NamedFile> read;
+    for (const std::string& path : inputs) read.push_back({"input", path});
+    reject_shared_files(written, read);
   } catch (const po::error& e) {
     throw UsageError(fmt::format("merge: {}", e.what()));
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("merge: {}", e.what()));
   }
-  if (vm.count("help")) {
-    help_out << desc << "\n";
-    return 0;
-  }
-  const auto formats = writer_formats();
-  if (std::find(formats.begin(), formats.end(), ascii_lower(format)) == formats.end()) {
-    throw UsageError(
-        fmt::format("bad format '{}' in --format (formats are {})", format, fmt::join(formats, ", ")));
-  }
-  format = ascii_lower(format);
-  if (inputs.empty())
-    throw UsageError("merge: no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
-
   ResultMerger merger;
   for (const std::string& path : inputs) {
     if (path == "-") {
@@ -314,7 +330,7 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   const std::vector<Result> results = merger.results();
   const std::vector<std::pair<IpAddress, std::string>> names = merger.hostnames();
 
-  Outputs outputs({OutputSpec{output, format}});
+  Outputs outputs(specs);
   ScanInfo info;
   info.version = kVersion;
   // The records' protocols, each with the ports its records hold (the XML writer's <scaninfo>); with no
@@ -351,11 +367,13 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   for (ResultWriter* w : outputs.writers()) w->end(totals);
   const std::string families =
       v6 > 0 && v6 < results.size() ? fmt::format("; {} IPv4, {} IPv6", results.size() - v6, v6) : "";
-  fmt::print(
-      stderr,
-      "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered{})\n",
-      merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed, totals.filtered,
-      families);
+  auto counted = [](std::uint64_t n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
+  };
+  fmt::print(stderr, "synscan: merged {} from {} into {} ({} open, {} closed, {} filtered{})\n",
+             counted(merger.records_read(), "record", "records"), counted(inputs.size(), "file", "files"),
+             counted(results.size(), "result", "results"), totals.open, totals.closed, totals.filtered,
+             families);
   return 0;
 }
 

@@ -67,10 +67,12 @@ class ResultMerger {
 /// Returns false when `text` is not in that form.
 bool parse_timestamp(std::string_view text, std::int64_t& unix_ms);
 
-/// The merge subcommand: argv[0] is "merge". Options -o/--output FILE ('-' is stdout, the default) and
-/// --format FMT (any of writer_formats(), default ndjson); FILE... are NDJSON inputs ('-' is stdin). Writes
-/// the merged results and prints a one-line summary on stderr. Returns 0; throws UsageError (exit 2) for bad
-/// input and std::runtime_error (exit 1) for a file that cannot be read or written.
+/// The merge subcommand: argv[0] is "merge". Its outputs are a scan's (cli/output_args.hpp): -o/--output FILE
+/// ('-' is stdout, the default; format from --format, else the extension, else ndjson), -oX -oJ -oD -oL -oG
+/// -oC -oA and their long forms; FILE... are NDJSON inputs ('-' is stdin). An output on an input file, or two
+/// outputs on one file, is refused before anything is opened. Writes the merged results and prints a
+/// one-line summary on stderr. Returns 0; throws UsageError (exit 2) for bad input and std::runtime_error
+/// (exit 1) for a file that cannot be read or written.
 int run_merge(int argc, const char* const* argv, std::ostream& help_out);
 
 }  // namespace synscan
