@@ -8,6 +8,7 @@
 #include <cctype>
 #include <iostream>
 #include <random>
+#include <tuple>
 
 #include "capture/route.hpp"
 #include "cli/case_fold.hpp"
@@ -45,6 +46,7 @@ struct RawOptions {
   std::vector<std::string> source_ip;
   std::string source_port;
   std::string router_mac;
+  std::string router_mac6;
   OutputArgs out;
   std::string metadata;
   std::string pcap_out;
@@ -197,7 +199,11 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("source-port", po::value(&o.source_port)->value_name("N|N-M"),
        with_default("source port(s)",
                     fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast)).c_str())
-      ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)")
+      ("router-mac", po::value(&o.router_mac)->value_name("MAC"),
+       "next-hop MAC (default: neighbour table); with targets of both families, IPv4's, and --router-mac-ipv6 "
+       "is needed too")
+      ("router-mac-ipv6", po::value(&o.router_mac6)->value_name("MAC"),
+       "IPv6 next-hop MAC, as masscan spells it (default: --router-mac, else neighbour table)")
       ("user", po::value(&o.user)->value_name("NAME"),
        with_default("when started as root, run as NAME once sockets are open", defaults::kUser).c_str());
   po::options_description output("Output");
@@ -505,6 +511,18 @@ void reject_shared_files(const ScanConfig& c, const RawOptions& raw) {
   reject_shared_files(written, read);
 }
 
+// The IPv4 and IPv6 next hops are often two routers: one --router-mac for a scan of both families would send
+// every IPv6 probe to the IPv4 router (each then comes back filtered), so such a scan must name both.
+void check_router_macs(const ScanConfig& c) {
+  const bool v4 = c.space.targets().v4_size() > 0, v6 = c.space.targets().v6_size() > 0;
+  if (v4 && v6 && c.router_mac && !c.router_mac6) {
+    throw UsageError(
+        "--router-mac with targets of both families: give the IPv6 next hop too with --router-mac-ipv6 MAC (the "
+        "same MAC when one router serves both), or scan the families separately");
+  }
+  if (c.router_mac6 && !v6) throw UsageError("--router-mac-ipv6 needs an IPv6 target (this scan has none)");
+}
+
 void print_version(std::ostream& out) {
   out << "synscan " << kVersion << "\n" << pcap_lib_version() << "\nlibnet " << LIBNET_VERSION << "\n";
 }
@@ -625,11 +643,13 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     slot = a;
   }
   if (!raw.source_port.empty()) parse_source_ports(raw.source_port, c);
-  if (!raw.router_mac.empty()) {
+  for (const auto& [text, option, slot] : {std::tuple{&raw.router_mac, "--router-mac", &c.router_mac},
+                                            std::tuple{&raw.router_mac6, "--router-mac-ipv6", &c.router_mac6}}) {
+    if (text->empty()) continue;
     try {
-      c.router_mac = parse_mac(raw.router_mac);
+      *slot = parse_mac(*text);
     } catch (const std::invalid_argument&) {
-      bad("MAC", raw.router_mac, "--router-mac", "expected aa:bb:cc:dd:ee:ff");
+      bad("MAC", *text, option, "expected aa:bb:cc:dd:ee:ff");
     }
   }
 
@@ -658,6 +678,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
         fmt::format("N runs from 1 to the number of probes, here {}", c.space.size()));
   }
   c.hostnames = std::move(resolved.hostnames);
+  check_router_macs(c);
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;
   c.pcap_out_path = raw.pcap_out;

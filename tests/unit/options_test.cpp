@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "capture/route.hpp"
 #include "cli/defaults.hpp"
 #include "engine/probe_window.hpp"
 #include "tests/unit/cli_test_helpers.hpp"
@@ -195,6 +196,31 @@ TEST(Options, RateAutoWritesItsImpliedRetriesOut) {
   EXPECT_EQ(std::count_if(told.effective.begin(), told.effective.end(),
                           [](const ConfigEntry& e) { return e.name == "retries"; }),
             1);
+}
+
+// A scan of both families has two next hops: one --router-mac would send every IPv6 probe to the IPv4 router.
+TEST(Options, RouterMacPerFamily) {
+  const ScanConfig both = *test::run({"198.18.0.1", "2001:2::1", "-p", "80", "--dry-run", "--router-mac",
+                                      "02:00:00:00:00:04", "--router-mac-ipv6", "02:00:00:00:00:06"})
+                               .config;
+  EXPECT_EQ(router_mac_for(both, false), parse_mac("02:00:00:00:00:04"));
+  EXPECT_EQ(router_mac_for(both, true), parse_mac("02:00:00:00:00:06"));
+  EXPECT_EQ(usage_error({"198.18.0.1", "2001:2::1", "-p", "80", "--dry-run", "--router-mac", "02:00:00:00:00:04"}),
+            "--router-mac with targets of both families: give the IPv6 next hop too with --router-mac-ipv6 MAC "
+            "(the same MAC when one router serves both), or scan the families separately");
+  // One family: --router-mac is its next hop, as before.
+  const ScanConfig v6 =
+      *test::run({"2001:2::1", "-p", "80", "--dry-run", "--router-mac", "02:00:00:00:00:04"}).config;
+  EXPECT_EQ(router_mac_for(v6, true), parse_mac("02:00:00:00:00:04"));
+  // --router-mac-ipv6 alone: IPv4's next hop from the neighbour table.
+  const ScanConfig only6 = *test::run(
+      {"198.18.0.1", "2001:2::1", "-p", "80", "--dry-run", "--router-mac-ipv6", "02:00:00:00:00:06"}).config;
+  EXPECT_EQ(router_mac_for(only6, false), std::nullopt);
+  EXPECT_EQ(router_mac_for(only6, true), parse_mac("02:00:00:00:00:06"));
+  EXPECT_EQ(usage_error({"198.18.0.1", "-p", "80", "--dry-run", "--router-mac-ipv6", "02:00:00:00:00:06"}),
+            "--router-mac-ipv6 needs an IPv6 target (this scan has none)");
+  EXPECT_EQ(usage_error({"2001:2::1", "-p", "80", "--dry-run", "--router-mac-ipv6", "02:00:00:00:00"}),
+            "bad MAC '02:00:00:00:00' in --router-mac-ipv6 (expected aa:bb:cc:dd:ee:ff)");
 }
 
 }  // namespace
