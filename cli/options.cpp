@@ -528,6 +528,10 @@ void print_version(std::ostream& out) {
 }
 
 CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, OptionSources& sources) {
+  if (argc <= 1) {  // nothing at all: how to start, not what the first check found missing
+    throw UsageError(fmt::format("usage: {} (e.g. synscan 198.19.0.0/24 -p 80,443; synscan --help lists every option)",
+                                 kUsageLines[0]));
+  }
   RawOptions raw;
   po::options_description desc = describe(raw);
   po::options_description hidden;
@@ -593,7 +597,11 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   // An option not given keeps its default (cli/defaults.hpp, ScanConfig's initialisers).
   const auto given = [&vm](const char* name) { return vm.count(name) > 0; };
   if (given("rate")) parse_rate(raw.rate, c);
-  if (given("wait")) c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
+  if (given("wait")) {
+    c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
+    if (c.wait_s > defaults::kMaxWaitS)
+      bad("value", raw.wait, "--wait", fmt::format("expected at most {} seconds", defaults::kMaxWaitS));
+  }
   if (given("retries"))
     c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
   else if (c.rate_auto)

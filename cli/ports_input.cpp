@@ -167,6 +167,13 @@ std::vector<ProtocolPorts> resolve_ports(const PortOptions& o) {
       const Vocabulary& v = vocabulary(static_cast<ProtocolId>(m));
       if (!selected[m] || !v.has_ports || v.service_table.empty()) continue;
       const std::vector<std::uint16_t> top = top_ports(count, v.service_table);
+      // nmap scans what its table has; here a number above it is refused, so that no one believes more ports
+      // were probed than were (-p- probes every port).
+      if (top.size() < count) {
+        throw UsageError(fmt::format("bad value '{}' in --top-ports (nmap-services lists {} {} ports: give at most "
+                                     "{}, or -p- for every port)",
+                                     n, top.size(), v.protocol, top.size()));
+      }
       by_proto[m].insert(by_proto[m].end(), top.begin(), top.end());
     }
   }

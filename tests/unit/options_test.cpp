@@ -223,5 +223,19 @@ TEST(Options, RouterMacPerFamily) {
             "bad MAC '02:00:00:00:00' in --router-mac-ipv6 (expected aa:bb:cc:dd:ee:ff)");
 }
 
+// A bare `synscan` is someone who does not know how to start: the usage line, not the first check's complaint.
+TEST(Options, NoArgumentsAtAllIsTheUsageLine) {
+  EXPECT_EQ(usage_error({}),
+            "usage: synscan [options] TARGET... (e.g. synscan 198.19.0.0/24 -p 80,443; synscan --help lists every "
+            "option)");
+  EXPECT_NE(usage_error({"198.18.0.1"}).find("no ports given"), std::string::npos);
+}
+
+TEST(Options, WaitHasASaneMaximum) {
+  EXPECT_EQ(usage_error({"198.18.0.1", "-p", "80", "--dry-run", "--wait", "1e9"}),
+            "bad value '1e9' in --wait (expected at most 3600 seconds)");
+  EXPECT_EQ(test::run({"198.18.0.1", "-p", "80", "--dry-run", "--wait", "3600"}).config->wait_s, 3600);
+}
+
 }  // namespace
 }  // namespace synscan

@@ -2,6 +2,7 @@
 // --top-ports and --exclude-ports, --count, -iL spelling.
 #include "cli/targets_input.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -220,6 +221,15 @@ TEST(PortsInput, TopPortsFromNmapMatchNmap) {
   EXPECT_FALSE(c.space.blocks().front().ports().contains(80));
   EXPECT_TRUE(c.space.blocks().front().ports().contains(1));
   EXPECT_TRUE(c.space.blocks().front().ports().contains(22));
+  // More than the table lists is refused, naming how many it has (nmap 7.93: 8366 TCP ports).
+  const std::size_t listed = top_ports(65536, "tcp").size();
+  EXPECT_EQ(config_of({"192.0.2.1", "--no-default-excludes", "--top-ports", std::to_string(listed), "--count"})
+                .space.size(),
+            listed);
+  EXPECT_EQ(error_of([] { config_of({"192.0.2.1", "--no-default-excludes", "--top-ports", "65536"}); }),
+            fmt::format("bad value '65536' in --top-ports (nmap-services lists {} tcp ports: give at most {}, or "
+                        "-p- for every port)",
+                        listed, listed));
 }
 
 TEST(PortsInput, ExcludePortsAndErrors) {
