@@ -18,6 +18,7 @@
 #include "cli/file_identity.hpp"
 #include "cli/input_file.hpp"
 #include "cli/output_args.hpp"
+#include "cli/plural.hpp"
 #include "cli/outputs.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/usage_error.hpp"
@@ -367,9 +368,6 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   for (ResultWriter* w : outputs.writers()) w->end(totals);
   const std::string families =
       v6 > 0 && v6 < results.size() ? fmt::format("; {} IPv4, {} IPv6", results.size() - v6, v6) : "";
-  auto counted = [](std::uint64_t n, std::string_view one, std::string_view many) {
-    return fmt::format("{} {}", n, n == 1 ? one : many);
-  };
   fmt::print(stderr, "synscan: merged {} from {} into {} ({} open, {} closed, {} filtered{})\n",
              counted(merger.records_read(), "record", "records"), counted(inputs.size(), "file", "files"),
              counted(results.size(), "result", "results"), totals.open, totals.closed, totals.filtered,
