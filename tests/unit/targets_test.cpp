@@ -61,6 +61,15 @@ TEST(TargetParse, BadTokensAreNamed) {
   }
 }
 
+// "/024" is 24 to some tools and octal 20 to others: refused, not echoed as given (issue 22).
+TEST(TargetParse, PrefixLengthWithLeadingZerosIsRefused) {
+  for (const char* bad : {"198.19.0.1/024", "198.19.0.0/00", "2001:2::/064"}) {
+    EXPECT_EQ(bad_token([&] { parse_target_token(bad); }), bad) << bad;
+  }
+  EXPECT_EQ(parse_target_token("198.19.0.0/0").last, parse_address("255.255.255.255"));
+  EXPECT_EQ(parse_target_token("2001:2::/120").last, parse_address("2001:2::ff"));
+}
+
 TEST(TargetParse, C08OverlapsProbedOnce) {  // cases.md C08
   TargetSet t = targets_of("198.51.100.0/22,198.51.100.0/24,198.51.100.7,198.51.100.7");
   EXPECT_EQ(t.size(), 1024u);
