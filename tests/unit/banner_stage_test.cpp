@@ -267,8 +267,10 @@ TEST(BannerStage, RefusedAndResetWithOneRetry) {
   for (const FinishedBanner& f : run.done) {
     if (f.result.port == closed_port) {
       EXPECT_EQ(f.banner->status, BannerStatus::refused);
+      EXPECT_EQ(f.banner->service.name, "");
     } else {
       EXPECT_EQ(f.banner->status, BannerStatus::reset);
+      EXPECT_EQ(f.banner->service.name, "tcpwrapped");  // accepted, then reset without a byte: as nmap -sV
     }
   }
   EXPECT_EQ(resetting.accepted.load(), 2);  // connected once, plus one retry on the reset
