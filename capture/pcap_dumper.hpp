@@ -16,8 +16,8 @@
 
 namespace synscan {
 
-/// "cannot write --pcap-out 'PATH': REASON" from libpcap's error text of a failed pcap_dump_open, which starts
-/// with the path itself ("PATH: No such file or directory"): the path is named once.
+/// "cannot write --pcap-out 'PATH': REASON" from libpcap's error text of a failed pcap_dump_open, which
+/// starts with the path itself ("PATH: No such file or directory"): the path is named once.
 std::string dump_open_error(const std::string& path, std::string_view pcap_error);
 
 class PcapDumper {

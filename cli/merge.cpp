@@ -18,8 +18,8 @@
 #include "cli/file_identity.hpp"
 #include "cli/input_file.hpp"
 #include "cli/output_args.hpp"
-#include "cli/plural.hpp"
 #include "cli/outputs.hpp"
+#include "cli/plural.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/version.hpp"
@@ -81,7 +81,9 @@ std::shared_ptr<const Banner> banner_fields(const nlohmann::json& record) {
       known = true;
     }
   }
-  if (!known) throw std::invalid_argument("\"banner_status\" must be ok, silent, closed, reset, refused, timeout or not_done");
+  if (!known)
+    throw std::invalid_argument(
+        "\"banner_status\" must be ok, silent, closed, reset, refused, timeout or not_done");
   if (record.contains("banner")) b->raw = string_field(record, "banner");
   auto text = [](const nlohmann::json& o, const char* key) {
     const auto it = o.find(key);
@@ -89,8 +91,8 @@ std::shared_ptr<const Banner> banner_fields(const nlohmann::json& record) {
     if (!it->is_string()) throw std::invalid_argument(fmt::format("\"{}\" must be a string", key));
     return it->get<std::string>();
   };
-  if (const auto svc = record.find("service"); svc != record.end() && svc->is_object() &&
-                                              text(*svc, "method") == "probed") {
+  if (const auto svc = record.find("service");
+      svc != record.end() && svc->is_object() && text(*svc, "method") == "probed") {
     b->service.name = text(*svc, "name");
     b->service.product = text(*svc, "product");
     b->service.version = text(*svc, "version");
@@ -188,24 +190,28 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       if (record.contains("proto")) {
         const std::string& proto = string_field(record, "proto");
         const std::optional<ProtocolId> id = protocol_by_name(proto);
-        if (!id) throw std::invalid_argument(fmt::format("\"proto\" '{}' is no protocol synscan scans (tcp, udp, icmp)", proto));
+        if (!id)
+          throw std::invalid_argument(
+              fmt::format("\"proto\" '{}' is no protocol synscan scans (tcp, udp, icmp)", proto));
         r.proto = *id;
       }
       const Vocabulary& v = vocabulary(r.proto);
       if (v.has_ports) {
-        if (!record.contains("port")) throw std::invalid_argument(fmt::format("a {} record needs \"port\"", v.protocol));
+        if (!record.contains("port"))
+          throw std::invalid_argument(fmt::format("a {} record needs \"port\"", v.protocol));
         r.port = static_cast<std::uint16_t>(number_field(record, "port", 65535, 0));
       }
       const std::optional<PortState> state = v.state_by_name(string_field(record, "state"));
       if (!state) {
-        throw std::invalid_argument(fmt::format("\"state\" '{}' is not a {} state", string_field(record, "state"),
-                                                v.protocol));
+        throw std::invalid_argument(
+            fmt::format("\"state\" '{}' is not a {} state", string_field(record, "state"), v.protocol));
       }
       r.state = *state;
       if (record.contains("reason")) {
         const std::optional<Reason> reason = v.reason_by_name(string_field(record, "reason"));
         if (!reason) {
-          throw std::invalid_argument(fmt::format("\"reason\" must be one of {}", fmt::join(v.reason_names, ", ")));
+          throw std::invalid_argument(
+              fmt::format("\"reason\" must be one of {}", fmt::join(v.reason_names, ", ")));
         }
         r.reason = *reason;
       } else {
@@ -217,7 +223,8 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       }
       r.ttl = static_cast<std::uint8_t>(number_field(record, "ttl", 255, 0));
       if (!v.extra_field.empty()) {
-        r.extra = static_cast<std::uint16_t>(number_field(record, std::string(v.extra_field).c_str(), 65535, 0));
+        r.extra =
+            static_cast<std::uint16_t>(number_field(record, std::string(v.extra_field).c_str(), 65535, 0));
       }
       if (record.contains("ts") && !parse_timestamp(string_field(record, "ts"), r.ts_ms)) {
         throw std::invalid_argument("\"ts\" must read like 2026-01-01T00:00:00.000Z");
@@ -228,7 +235,8 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
     } catch (const ParseError& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     } catch (const nlohmann::json::exception&) {
-      throw UsageError(fmt::format("{}: a result record needs \"ip\", \"state\" and, with ports, \"port\"", where()));
+      throw UsageError(
+          fmt::format("{}: a result record needs \"ip\", \"state\" and, with ports, \"port\"", where()));
     } catch (const std::invalid_argument& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     }
@@ -279,8 +287,8 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
                                  defaults::kMergeFormat)
                          .c_str())(
       "format", po::value(&out.format)->value_name("FMT"),
-      fmt::format("format of -o and stdout (default: the extension, else {})", defaults::kMergeFormat).c_str())(
-      "output-xml", po::value(&out.xml)->value_name("FILE"), "-oX FILE: nmap XML")(
+      fmt::format("format of -o and stdout (default: the extension, else {})", defaults::kMergeFormat)
+          .c_str())("output-xml", po::value(&out.xml)->value_name("FILE"), "-oX FILE: nmap XML")(
       "output-json", po::value(&out.json)->value_name("FILE"), "-oJ FILE: one JSON array")(
       "output-ndjson", po::value(&out.ndjson)->value_name("FILE"), "-oD FILE: NDJSON, one object a line")(
       "output-list", po::value(&out.list)->value_name("FILE"), "-oL FILE: list lines")(

@@ -3,11 +3,11 @@
 // resumption.
 #include <cstdint>
 #include <iosfwd>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <map>
 #include <tuple>
-#include <memory>
 #include <utility>
 #include <vector>
 
@@ -29,10 +29,10 @@ class ResultMerger {
  public:
   /// Reads NDJSON from `in`: one JSON object a line with at least "ip" (a dotted quad, or an IPv6 address in
   /// any RFC 4291 text form, either case; ::ffff:a.b.c.d is the IPv4 address a.b.c.d), "state" and, for a
-  /// protocol with ports, "port" (0-65535); "proto" names the probe module's protocol (tcp, udp, icmp; absent:
-  /// tcp, the default module's), whose Vocabulary (engine/probes/registry.hpp) reads "state" and "reason"
-  /// (nmap's words, or the module's: up/down for icmp) and names its extra field ("window"); "ttl", "icmp_code",
-  /// "ts" (ISO 8601 UTC) and "hostname" are read when present, and so are the --banners fields
+  /// protocol with ports, "port" (0-65535); "proto" names the probe module's protocol (tcp, udp, icmp;
+  /// absent: tcp, the default module's), whose Vocabulary (engine/probes/registry.hpp) reads "state" and
+  /// "reason" (nmap's words, or the module's: up/down for icmp) and names its extra field ("window"); "ttl",
+  /// "icmp_code", "ts" (ISO 8601 UTC) and "hostname" are read when present, and so are the --banners fields
   /// ("banner_status", "banner", a "service" object with "method":"probed", "http", "tls"): the record kept
   /// keeps its banner. Blank lines and objects without "ip" and "state" (headers, summaries) are skipped.
   /// `source` names the input in errors. Throws UsageError naming source and line for a line that is not

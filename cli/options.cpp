@@ -200,8 +200,8 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
        with_default("source port(s)",
                     fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast)).c_str())
       ("router-mac", po::value(&o.router_mac)->value_name("MAC"),
-       "next-hop MAC (default: neighbour table); with targets of both families, IPv4's, and --router-mac-ipv6 "
-       "is needed too")
+       "next-hop MAC (default: neighbour table); with targets of both families, IPv4's, and "
+       "--router-mac-ipv6 is needed too")
       ("router-mac-ipv6", po::value(&o.router_mac6)->value_name("MAC"),
        "IPv6 next-hop MAC, as masscan spells it (default: --router-mac, else neighbour table)")
       ("user", po::value(&o.user)->value_name("NAME"),
@@ -517,8 +517,8 @@ void check_router_macs(const ScanConfig& c) {
   const bool v4 = c.space.targets().v4_size() > 0, v6 = c.space.targets().v6_size() > 0;
   if (v4 && v6 && c.router_mac && !c.router_mac6) {
     throw UsageError(
-        "--router-mac with targets of both families: give the IPv6 next hop too with --router-mac-ipv6 MAC (the "
-        "same MAC when one router serves both), or scan the families separately");
+        "--router-mac with targets of both families: give the IPv6 next hop too with --router-mac-ipv6 MAC "
+        "(the same MAC when one router serves both), or scan the families separately");
   }
   if (c.router_mac6 && !v6) throw UsageError("--router-mac-ipv6 needs an IPv6 target (this scan has none)");
 }
@@ -529,8 +529,9 @@ void print_version(std::ostream& out) {
 
 CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, OptionSources& sources) {
   if (argc <= 1) {  // nothing at all: how to start, not what the first check found missing
-    throw UsageError(fmt::format("usage: {} (e.g. synscan 198.19.0.0/24 -p 80,443; synscan --help lists every option)",
-                                 kUsageLines[0]));
+    throw UsageError(
+        fmt::format("usage: {} (e.g. synscan 198.19.0.0/24 -p 80,443; synscan --help lists every option)",
+                    kUsageLines[0]));
   }
   RawOptions raw;
   po::options_description desc = describe(raw);
@@ -651,8 +652,10 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     slot = a;
   }
   if (!raw.source_port.empty()) parse_source_ports(raw.source_port, c);
-  for (const auto& [text, option, slot] : {std::tuple{&raw.router_mac, "--router-mac", &c.router_mac},
-                                            std::tuple{&raw.router_mac6, "--router-mac-ipv6", &c.router_mac6}}) {
+  const std::tuple<const std::string*, const char*, std::optional<Mac>*> macs[] = {
+      {&raw.router_mac, "--router-mac", &c.router_mac},
+      {&raw.router_mac6, "--router-mac-ipv6", &c.router_mac6}};
+  for (const auto& [text, option, slot] : macs) {
     if (text->empty()) continue;
     try {
       *slot = parse_mac(*text);

@@ -1,5 +1,6 @@
 #pragma once
-// Counts in messages read as English: "1 target", "2 targets", "0 targets" (the summary, the status line, merge).
+// Counts in messages read as English: "1 target", "2 targets", "0 targets" (the summary, the status line,
+// merge).
 #include <fmt/format.h>
 
 #include <cstdint>

@@ -1,7 +1,5 @@
 #include "cli/report.hpp"
 
-#include "engine/probes/registry.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include "cli/status.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -249,24 +248,24 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
 void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
   fmt::print(out, "synscan: {} sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n",
-             counted(total_sent(r), "probe", "probes"),
-             r.send_s, format_pps(mean_pps(r)), fmt::join(r.sent_per_pass, "+"),
-             r.interrupted ? "interrupted after" : "done in",
+             counted(total_sent(r), "probe", "probes"), r.send_s, format_pps(mean_pps(r)),
+             fmt::join(r.sent_per_pass, "+"), r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   if (c.rate_auto && !r.rate_history.empty()) {
     double top = 0;
     for (const auto& change : r.rate_history) top = std::max(top, change.second);
     fmt::print(out, "synscan: rate auto: {}, highest {} pps, last {} pps ({})\n",
-               counted(r.rate_history.size() - 1, "change", "changes"), format_pps(top), format_pps(r.rate_history.back().second),
+               counted(r.rate_history.size() - 1, "change", "changes"), format_pps(top),
+               format_pps(r.rate_history.back().second),
                rate_state_name(static_cast<RateState>(s.rate_state.load())));
   } else if (s.rate_capped) {
     fmt::print(out, "synscan: rate capped by the sender: {} pps achieved of {} asked\n",
                format_pps(mean_pps(r)), format_pps(c.rate_pps));
   }
   if (!r.loss_warning.empty()) fmt::print(out, "synscan: {}\n", r.loss_warning);
-  const bool maybe_open_filtered = std::any_of(c.space.blocks().begin(), c.space.blocks().end(), [](const ProbeBlock& b) {
-    return vocabulary(b.proto()).silence == PortState::open_filtered;
-  });
+  const bool maybe_open_filtered = std::any_of(
+      c.space.blocks().begin(), c.space.blocks().end(),
+      [](const ProbeBlock& b) { return vocabulary(b.proto()).silence == PortState::open_filtered; });
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered{}\n", s.open.load(), s.closed.load(),
              s.filtered.load(),
              maybe_open_filtered ? fmt::format(", {} open|filtered", s.open_filtered.load()) : std::string());
@@ -304,7 +303,8 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
     const Vocabulary& v = vocabulary(b.proto());
     if (!kinds.empty()) kinds += fmt::format("; {}: ", v.protocol);
     for (std::size_t i = 1; i < v.reason_names.size() && i < ScanState::kMaxReasons; ++i) {
-      kinds += fmt::format("{}{} {}", i > 1 ? ", " : "", s.replies_by_reason[b.proto()][i].load(), v.reason_names[i]);
+      kinds += fmt::format("{}{} {}", i > 1 ? ", " : "", s.replies_by_reason[b.proto()][i].load(),
+                           v.reason_names[i]);
     }
   }
   fmt::print(out, "synscan: replies: {}; {}; {} ignored\n", kinds,

@@ -67,7 +67,7 @@ struct ScanConfig {
   std::optional<std::string> interface;  ///< -i
   std::optional<IpAddress> source_ip4;   ///< --source-ip of family IPv4
   std::optional<IpAddress> source_ip6;   ///< --source-ip of family IPv6
-  std::optional<Mac> router_mac;         ///< --router-mac: every family's next hop, IPv4's alone with router_mac6
+  std::optional<Mac> router_mac;         ///< --router-mac: each family's next hop; IPv4's with router_mac6
   std::optional<Mac> router_mac6;        ///< --router-mac-ipv6: IPv6's next hop
   std::uint16_t source_port_first = defaults::kSourcePortFirst;  ///< probes' source ports, inclusive
   std::uint16_t source_port_last = defaults::kSourcePortLast;

@@ -1,7 +1,5 @@
 #include "cli/status.hpp"
 
-#include "engine/probes/registry.hpp"
-
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 
 #include "capture/send_thread.hpp"
 #include "cli/plural.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/rate_controller.hpp"
 #include "engine/shard.hpp"
 

@@ -234,9 +234,9 @@ void TargetListBuilder::add_token(std::string_view token, const Where& where) {
     bool masked = false;
     const AddressRange r = parse_target_token(token, &masked);
     if (only_families_ && !takes(families_, r.first.family)) {
-      throw UsageError(fmt::format("bad target '{}' in {} (an {} target, but {} scans {} only)", visible_text(token),
-                                   where.text(), family_name(r.first.family), family_flag(families_),
-                                   families_ == Families::ipv4 ? "IPv4" : "IPv6"));
+      throw UsageError(fmt::format("bad target '{}' in {} (an {} target, but {} scans {} only)",
+                                   visible_text(token), where.text(), family_name(r.first.family),
+                                   family_flag(families_), families_ == Families::ipv4 ? "IPv4" : "IPv6"));
     }
     if (masked) {
       notices_.push_back(fmt::format("note: {} has host bits set; using {}/{} ({})", token,
@@ -247,7 +247,8 @@ void TargetListBuilder::add_token(std::string_view token, const Where& where) {
   } catch (const ParseError& e) {
     if (!looks_like_hostname(token)) {
       // A NUL, a no-break or zero-width space would be shown raw (or cut the line short): escaped instead.
-      throw UsageError(fmt::format("bad target '{}' in {} ({})", visible_text(e.token()), where.text(), e.hint()));
+      throw UsageError(
+          fmt::format("bad target '{}' in {} ({})", visible_text(e.token()), where.text(), e.hint()));
     }
   }
   const std::string name(token);

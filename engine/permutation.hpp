@@ -156,11 +156,12 @@ class Permutation {
   // size <= kTableSize: the order itself and its inverse (header comment, 5); unused above.
   std::array<std::uint8_t, kTableSize> table_{};
   std::array<std::uint8_t, kTableSize> inverse_table_{};
-  bool avx2_;                                // fill() uses permutation_fill_avx2
+  bool avx2_;  // fill() uses permutation_fill_avx2
 };
 
 /// fill()'s AVX2 code: writes out[i] for i in [0, k), k = n rounded down to a multiple of 8, and returns k.
-/// Precondition: cpu_has_avx2(), p.size() > Permutation::kTableSize. Returns 0 where AVX2 code is not compiled in.
+/// Precondition: cpu_has_avx2(), p.size() > Permutation::kTableSize. Returns 0 where AVX2 code is not
+/// compiled in.
 std::size_t permutation_fill_avx2(const Permutation& p, std::uint64_t first, std::uint64_t stride,
                                   std::size_t n, std::uint64_t* out) noexcept;
 

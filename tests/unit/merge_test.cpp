@@ -1,6 +1,5 @@
 // synscan merge: each (ip, port) once, address order, the documented conflict rule, and clear errors.
 #include "cli/merge.hpp"
-#include "engine/probes/registry.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -11,8 +10,9 @@
 #include "cli/usage_error.hpp"
 #include "cli_test_helpers.hpp"
 #include "cli_test_util.hpp"
-#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/registry.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -120,7 +120,8 @@ TEST(Merge, ProtocolsAreKeptApartAndNamed) {
     return "<no error>";
   };
   const std::string tcp = record("2001:2::1", 80, "open", "syn-ack");
-  const std::string echo = R"({"ip":"2001:2::1","proto":"icmp","state":"up","reason":"echo-reply","ttl":64})" "\n";
+  const std::string echo = R"({"ip":"2001:2::1","proto":"icmp","state":"up","reason":"echo-reply","ttl":64})"
+                           "\n";
   ResultMerger both;
   std::istringstream in(tcp + echo + echo);
   both.add(in, "both");
@@ -133,8 +134,9 @@ TEST(Merge, ProtocolsAreKeptApartAndNamed) {
   EXPECT_EQ(both.protocols().size(), 2u);
   EXPECT_NE(error_of(R"({"ip":"2001:2::1","port":1,"proto":"<b>","state":"open"})").find("proto"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"ip":"2001:2::1","proto":"icmp","state":"closed-ish"})").find("\"state\" 'closed-ish'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"ip":"2001:2::1","proto":"icmp","state":"closed-ish"})").find("\"state\" 'closed-ish'"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"2001:2::1","state":"open"})").find("needs \"port\""), std::string::npos);
   ResultMerger none;
   std::istringstream minimal(R"({"ip":"2001:2::1","port":1,"state":"open"})");
@@ -250,9 +252,9 @@ TEST(Merge, OutputsAreTakenAsAScanTakesThem) {
   const std::string dir = ::testing::TempDir();
   const std::string csv = dir + "synscan_m.csv", xml = dir + "synscan_m.xml", other = dir + "synscan_m.out",
                     short_xml = dir + "synscan_mx.xml", short_ndjson = dir + "synscan_md.ndjson";
-  std::vector<const char*> argv{"merge",      a.c_str(), "-o",         csv.c_str(),   "-o",
-                                xml.c_str(),  "-o",      other.c_str(), "-oX",        short_xml.c_str(),
-                                "-oD",        short_ndjson.c_str()};
+  std::vector<const char*> argv{"merge", a.c_str(),         "-o",  csv.c_str(),
+                                "-o",    xml.c_str(),       "-o",  other.c_str(),
+                                "-oX",   short_xml.c_str(), "-oD", short_ndjson.c_str()};
   std::ostringstream help;
   testing::internal::CaptureStderr();
   EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);

@@ -17,7 +17,8 @@ TEST(PcapDumper, OpenErrorNamesThePathOnce) {
   ASSERT_EQ(pcap_dump_open(dead.get(), path.c_str()), nullptr);
   EXPECT_EQ(dump_open_error(path, pcap_geterr(dead.get())),
             "cannot write --pcap-out '/nonexistent/p.pcap': No such file or directory");
-  EXPECT_EQ(dump_open_error("x.pcap", "some other reason"), "cannot write --pcap-out 'x.pcap': some other reason");
+  EXPECT_EQ(dump_open_error("x.pcap", "some other reason"),
+            "cannot write --pcap-out 'x.pcap': some other reason");
 }
 
 }  // namespace

@@ -137,7 +137,8 @@ TEST(Permutation, TinySpacesAreShuffledUniformlyOverSeeds) {
     double orders = 1;
     for (std::uint64_t k = 2; k <= size; ++k) orders *= static_cast<double>(k);
     const double identity_expected = kSeeds / orders;  // 2400, 800, 200, 40, then below 1
-    EXPECT_LT(std::abs(identity - identity_expected), 4 * std::sqrt(identity_expected) + 3) << "size " << size;
+    EXPECT_LT(std::abs(identity - identity_expected), 4 * std::sqrt(identity_expected) + 3)
+        << "size " << size;
   }
 }
 
@@ -227,7 +228,8 @@ TEST(Permutation, InverseUndoesEveryPositionOfSmallAndOddSizes) {
 }
 
 TEST(Permutation, InverseUndoesPositionsOfHugeSizes) {
-  for (std::uint64_t size : {std::uint64_t{1} << 40, (std::uint64_t{1} << 48) - 12345, Permutation::kMaxSize}) {
+  for (std::uint64_t size :
+       {std::uint64_t{1} << 40, (std::uint64_t{1} << 48) - 12345, Permutation::kMaxSize}) {
     const Permutation p(size, 7);
     for (std::uint64_t i = 0; i < 20000; ++i) {
       const std::uint64_t pos = (i * 0x9E3779B97F4A7C15ULL) % size;

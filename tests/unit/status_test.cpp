@@ -145,10 +145,11 @@ TEST(Report, SummaryCountsOneInTheSingular) {
   std::fclose(f);
   const std::string text(buf, len);
   std::free(buf);
-  for (const char* phrase :
-       {"synscan: 1 probe sent in", "synscan: IPv4: 1 target x 1 port = 1 probe;", "; 1 duplicate; 1 reply ignored\n",
-        "in flight: 1 byte (1 send thread); 1 late reply (after --late-replies), 0 for other shards; window full 1 "
-        "time\n"}) {
+  for (const char* phrase : {"synscan: 1 probe sent in", "synscan: IPv4: 1 target x 1 port = 1 probe;",
+                             "; 1 duplicate; 1 reply ignored\n",
+                             "in flight: 1 byte (1 send thread); 1 late reply (after --late-replies), 0 for "
+                             "other shards; window full 1 "
+                             "time\n"}) {
     EXPECT_NE(text.find(phrase), std::string::npos) << phrase << "\n" << text;
   }
 }
@@ -317,8 +318,8 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   }
 }
 
-// --rate auto: the line shows the rate asked now, the controller's state and the reply ratio; the JSON the same
-// (reply_ratio null before the first window); a fixed rate's line is unchanged.
+// --rate auto: the line shows the rate asked now, the controller's state and the reply ratio; the JSON the
+// same (reply_ratio null before the first window); a fixed rate's line is unchanged.
 TEST(Status, RateAutoShowsItsRateStateAndRatio) {
   StatusSnapshot s = sample();
   EXPECT_EQ(format_status_line(s).find("rate auto"), std::string::npos);
