@@ -460,6 +460,8 @@ class BannerStage::Loop {
     if (!b.raw.empty()) {
       b.service = identify_service(b.raw, c.result.port);
       b.http = parse_http_response(b.raw);
+    } else if (!in_tls && is_tcpwrapped(status, b.raw)) {
+      b.service = ServiceInfo{"tcpwrapped", "", "", false};
     }
     if (in_tls) {
       if (b.service.name.empty() || b.service.name == "ssl") {

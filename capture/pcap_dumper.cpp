@@ -54,7 +54,13 @@ PcapDumper::PcapDumper(const std::string& interface, const std::string& filter, 
   }
   set_direction_and_filter(p, PCAP_D_INOUT, filter, "--pcap-out: ");
   dumper_.reset(append ? pcap_dump_open_append(p, path.c_str()) : pcap_dump_open(p, path.c_str()));
-  if (!dumper_) throw std::runtime_error("cannot write --pcap-out '" + path + "': " + pcap_geterr(p));
+  if (!dumper_) throw std::runtime_error(dump_open_error(path, pcap_geterr(p)));
+}
+
+std::string dump_open_error(const std::string& path, std::string_view pcap_error) {
+  std::string_view reason = pcap_error;
+  if (const std::string prefix = path + ": "; reason.starts_with(prefix)) reason.remove_prefix(prefix.size());
+  return fmt::format("cannot write --pcap-out '{}': {}", path, reason);
 }
 
 PcapDumper::~PcapDumper() {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "capture/pcap_receiver.hpp"
@@ -15,6 +16,9 @@
 
 namespace synscan {
 
+/// "cannot write --pcap-out 'PATH': REASON" from libpcap's error text of a failed pcap_dump_open, which
+/// starts with the path itself ("PATH: No such file or directory"): the path is named once.
+std::string dump_open_error(const std::string& path, std::string_view pcap_error);
 
 class PcapDumper {
  public:

@@ -19,8 +19,8 @@ namespace po = boost::program_options;
 namespace synscan {
 namespace {
 
-constexpr std::array<std::string_view, 6> kControlOptions = {"help", "version", "config", "echo-config",
-                                                             "resume", "help-man"};
+constexpr std::array<std::string_view, 6> kControlOptions = {"help",        "version", "config",
+                                                             "echo-config", "resume",  "help-man"};
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r");
@@ -91,7 +91,8 @@ ConfigEntries parse_config_text(std::string_view text, const po::options_descrip
       const int b = has_value ? parse_bool(value) : 1;
       if (b == 0) {
         throw UsageError(
-            fmt::format("{}: bad value '{}' for flag '{}' (expected true or false)", where(), value, name));
+            fmt::format("{}: bad value '{}' for flag '{}' (expected true, yes, on, 1 or false, no, off, 0)",
+                        where(), value, name));
       }
       if (b < 0) continue;
       e.value.clear();

@@ -35,6 +35,9 @@ inline constexpr double kAutoPlanPps = 1'000'000;
 inline constexpr std::uint32_t kAutoRetries = 2;
 /// --wait: seconds to wait for replies after the last probe.
 inline constexpr double kWaitS = 5;
+/// --wait at most (seconds): an hour. Replies come within seconds (--late-replies bounds how late one still
+/// counts); a larger value is a typo (1e9 would keep a finished scan waiting for 31 years).
+inline constexpr double kMaxWaitS = 3600;
 /// --retries: times a probe still unanswered is sent again.
 inline constexpr std::uint32_t kRetries = 0;
 /// --retry-delay: seconds (at the asked rate) between a probe's sends: D = rate x this many probes later, as the

@@ -54,13 +54,12 @@ void reject_shared_files(const std::vector<NamedFile>& written, const std::vecto
     const std::string id = file_identity(f.path);
     if (id.empty()) continue;
     if (const auto in = inputs.find(id); in != inputs.end()) {
-      throw UsageError(fmt::format("bad output '{}' (the same file as {} '{}', which it would overwrite)",
-                                   f.path, in->second->option, in->second->path));
+      throw UsageError(fmt::format("bad {} '{}' (the same file as {} '{}', which it would overwrite)",
+                                   f.option, f.path, in->second->option, in->second->path));
     }
     if (const auto [at, fresh] = outputs.emplace(id, &f); !fresh) {
-      throw UsageError(
-          fmt::format("bad output '{}' (the same file as {} '{}': each output needs its own file)", f.path,
-                      at->second->option, at->second->path));
+      throw UsageError(fmt::format("bad {} '{}' (the same file as {} '{}': each output needs its own file)",
+                                   f.option, f.path, at->second->option, at->second->path));
     }
   }
 }

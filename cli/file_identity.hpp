@@ -23,7 +23,8 @@ std::string file_identity(const std::string& path);
 
 /// Throws UsageError when two of `written` are one file, or one of `written` is one of `read` (stdin, "-", is
 /// never compared): "bad output 'B' (the same file as output 'A': each output needs its own file)", or "bad
-/// output 'B' (the same file as --include-file 'A', which it would overwrite)".
+/// output 'B' (the same file as --include-file 'A', which it would overwrite)". The message names the later
+/// file by its own option ("bad --metadata 'B' (the same file as output 'A': ...)").
 void reject_shared_files(const std::vector<NamedFile>& written, const std::vector<NamedFile>& read);
 
 }  // namespace synscan

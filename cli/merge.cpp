@@ -14,10 +14,12 @@
 #include <optional>
 #include <stdexcept>
 
-#include "cli/case_fold.hpp"
 #include "cli/defaults.hpp"
+#include "cli/file_identity.hpp"
 #include "cli/input_file.hpp"
+#include "cli/output_args.hpp"
 #include "cli/outputs.hpp"
+#include "cli/plural.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/version.hpp"
@@ -79,7 +81,9 @@ std::shared_ptr<const Banner> banner_fields(const nlohmann::json& record) {
       known = true;
     }
   }
-  if (!known) throw std::invalid_argument("\"banner_status\" must be ok, silent, closed, reset, refused, timeout or not_done");
+  if (!known)
+    throw std::invalid_argument(
+        "\"banner_status\" must be ok, silent, closed, reset, refused, timeout or not_done");
   if (record.contains("banner")) b->raw = string_field(record, "banner");
   auto text = [](const nlohmann::json& o, const char* key) {
     const auto it = o.find(key);
@@ -87,8 +91,8 @@ std::shared_ptr<const Banner> banner_fields(const nlohmann::json& record) {
     if (!it->is_string()) throw std::invalid_argument(fmt::format("\"{}\" must be a string", key));
     return it->get<std::string>();
   };
-  if (const auto svc = record.find("service"); svc != record.end() && svc->is_object() &&
-                                              text(*svc, "method") == "probed") {
+  if (const auto svc = record.find("service");
+      svc != record.end() && svc->is_object() && text(*svc, "method") == "probed") {
     b->service.name = text(*svc, "name");
     b->service.product = text(*svc, "product");
     b->service.version = text(*svc, "version");
@@ -186,24 +190,28 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       if (record.contains("proto")) {
         const std::string& proto = string_field(record, "proto");
         const std::optional<ProtocolId> id = protocol_by_name(proto);
-        if (!id) throw std::invalid_argument(fmt::format("\"proto\" '{}' is no protocol synscan scans (tcp, udp, icmp)", proto));
+        if (!id)
+          throw std::invalid_argument(
+              fmt::format("\"proto\" '{}' is no protocol synscan scans (tcp, udp, icmp)", proto));
         r.proto = *id;
       }
       const Vocabulary& v = vocabulary(r.proto);
       if (v.has_ports) {
-        if (!record.contains("port")) throw std::invalid_argument(fmt::format("a {} record needs \"port\"", v.protocol));
+        if (!record.contains("port"))
+          throw std::invalid_argument(fmt::format("a {} record needs \"port\"", v.protocol));
         r.port = static_cast<std::uint16_t>(number_field(record, "port", 65535, 0));
       }
       const std::optional<PortState> state = v.state_by_name(string_field(record, "state"));
       if (!state) {
-        throw std::invalid_argument(fmt::format("\"state\" '{}' is not a {} state", string_field(record, "state"),
-                                                v.protocol));
+        throw std::invalid_argument(
+            fmt::format("\"state\" '{}' is not a {} state", string_field(record, "state"), v.protocol));
       }
       r.state = *state;
       if (record.contains("reason")) {
         const std::optional<Reason> reason = v.reason_by_name(string_field(record, "reason"));
         if (!reason) {
-          throw std::invalid_argument(fmt::format("\"reason\" must be one of {}", fmt::join(v.reason_names, ", ")));
+          throw std::invalid_argument(
+              fmt::format("\"reason\" must be one of {}", fmt::join(v.reason_names, ", ")));
         }
         r.reason = *reason;
       } else {
@@ -215,7 +223,8 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
       }
       r.ttl = static_cast<std::uint8_t>(number_field(record, "ttl", 255, 0));
       if (!v.extra_field.empty()) {
-        r.extra = static_cast<std::uint16_t>(number_field(record, std::string(v.extra_field).c_str(), 65535, 0));
+        r.extra =
+            static_cast<std::uint16_t>(number_field(record, std::string(v.extra_field).c_str(), 65535, 0));
       }
       if (record.contains("ts") && !parse_timestamp(string_field(record, "ts"), r.ts_ms)) {
         throw std::invalid_argument("\"ts\" must read like 2026-01-01T00:00:00.000Z");
@@ -226,7 +235,8 @@ void ResultMerger::add(std::istream& in, std::string_view source) {
     } catch (const ParseError& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     } catch (const nlohmann::json::exception&) {
-      throw UsageError(fmt::format("{}: a result record needs \"ip\", \"state\" and, with ports, \"port\"", where()));
+      throw UsageError(
+          fmt::format("{}: a result record needs \"ip\", \"state\" and, with ports, \"port\"", where()));
     } catch (const std::invalid_argument& e) {
       throw UsageError(fmt::format("{}: {}", where(), e.what()));
     }
@@ -265,17 +275,27 @@ std::vector<std::pair<IpAddress, std::string>> ResultMerger::hostnames() const {
 }
 
 int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
-  std::string output{defaults::kOutputPath};
-  std::string format{defaults::kMergeFormat};
+  OutputArgs out;
   std::vector<std::string> inputs;
   po::options_description desc(
-      "synscan merge [-o FILE] [--format FMT] FILE...\n\nMerges NDJSON results of shards or "
+      "synscan merge [-o FILE] [--format FMT] [-oX FILE ...] FILE...\n\nMerges NDJSON results of shards or "
       "resumed runs: each (ip, port) once, in address order; on disagreement open > closed "
       "> filtered");
-  desc.add_options()("output,o", po::value(&output)->value_name("FILE"),
-                     "write the merged results to FILE ('-' is stdout)")(
-      "format", po::value(&format)->value_name("FMT"),
-      fmt::format("output format (default {})", defaults::kMergeFormat).c_str())("help,h", "show this help");
+  desc.add_options()("output,o", po::value(&out.files)->value_name("FILE"),
+                     fmt::format("write the merged results to FILE ('-' is stdout, the default); repeatable. "
+                                 "Format: --format, else the extension as in a scan, else {}",
+                                 defaults::kMergeFormat)
+                         .c_str())(
+      "format", po::value(&out.format)->value_name("FMT"),
+      fmt::format("format of -o and stdout (default: the extension, else {})", defaults::kMergeFormat)
+          .c_str())("output-xml", po::value(&out.xml)->value_name("FILE"), "-oX FILE: nmap XML")(
+      "output-json", po::value(&out.json)->value_name("FILE"), "-oJ FILE: one JSON array")(
+      "output-ndjson", po::value(&out.ndjson)->value_name("FILE"), "-oD FILE: NDJSON, one object a line")(
+      "output-list", po::value(&out.list)->value_name("FILE"), "-oL FILE: list lines")(
+      "output-grepable", po::value(&out.grepable)->value_name("FILE"), "-oG FILE: nmap grepable lines")(
+      "output-csv", po::value(&out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")(
+      "output-all", po::value(&out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")(
+      "help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&inputs));
   po::options_description everything;
@@ -283,25 +303,30 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   po::positional_options_description positional;
   positional.add("input", -1);
   po::variables_map vm;
+  std::vector<OutputSpec> specs;
   try {
-    po::store(po::command_line_parser(argc, argv).options(everything).positional(positional).run(), vm);
+    // -oX FILE ... as a scan takes them (cli/output_args.hpp); argv[0] ("merge") is no argument.
+    std::vector<std::string> args = expand_output_shorthands(argc, argv);
+    if (!args.empty()) args.erase(args.begin());
+    po::store(po::command_line_parser(args).options(everything).positional(positional).run(), vm);
     po::notify(vm);
+    if (vm.count("help")) {
+      help_out << desc << "\n";
+      return 0;
+    }
+    specs = resolve_outputs(out, defaults::kMergeFormat);
+    if (inputs.empty()) throw UsageError("no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
+    // An output on an input would truncate it before it is read; two outputs on one file would mix.
+    std::vector<NamedFile> written;
+    for (const OutputSpec& o : specs) written.push_back({"output", o.path});
+    std::vector<NamedFile> read;
+    for (const std::string& path : inputs) read.push_back({"input", path});
+    reject_shared_files(written, read);
   } catch (const po::error& e) {
     throw UsageError(fmt::format("merge: {}", e.what()));
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("merge: {}", e.what()));
   }
-  if (vm.count("help")) {
-    help_out << desc << "\n";
-    return 0;
-  }
-  const auto formats = writer_formats();
-  if (std::find(formats.begin(), formats.end(), ascii_lower(format)) == formats.end()) {
-    throw UsageError(
-        fmt::format("bad format '{}' in --format (formats are {})", format, fmt::join(formats, ", ")));
-  }
-  format = ascii_lower(format);
-  if (inputs.empty())
-    throw UsageError("merge: no input files (synscan merge shard-1.ndjson shard-2.ndjson ...)");
-
   ResultMerger merger;
   for (const std::string& path : inputs) {
     if (path == "-") {
@@ -314,7 +339,7 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   const std::vector<Result> results = merger.results();
   const std::vector<std::pair<IpAddress, std::string>> names = merger.hostnames();
 
-  Outputs outputs({OutputSpec{output, format}});
+  Outputs outputs(specs);
   ScanInfo info;
   info.version = kVersion;
   // The records' protocols, each with the ports its records hold (the XML writer's <scaninfo>); with no
@@ -351,11 +376,10 @@ int run_merge(int argc, const char* const* argv, std::ostream& help_out) {
   for (ResultWriter* w : outputs.writers()) w->end(totals);
   const std::string families =
       v6 > 0 && v6 < results.size() ? fmt::format("; {} IPv4, {} IPv6", results.size() - v6, v6) : "";
-  fmt::print(
-      stderr,
-      "synscan: merged {} records from {} file(s) into {} results ({} open, {} closed, {} filtered{})\n",
-      merger.records_read(), inputs.size(), results.size(), totals.open, totals.closed, totals.filtered,
-      families);
+  fmt::print(stderr, "synscan: merged {} from {} into {} ({} open, {} closed, {} filtered{})\n",
+             counted(merger.records_read(), "record", "records"), counted(inputs.size(), "file", "files"),
+             counted(results.size(), "result", "results"), totals.open, totals.closed, totals.filtered,
+             families);
   return 0;
 }
 

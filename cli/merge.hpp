@@ -3,11 +3,11 @@
 // resumption.
 #include <cstdint>
 #include <iosfwd>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <map>
 #include <tuple>
-#include <memory>
 #include <utility>
 #include <vector>
 
@@ -29,10 +29,10 @@ class ResultMerger {
  public:
   /// Reads NDJSON from `in`: one JSON object a line with at least "ip" (a dotted quad, or an IPv6 address in
   /// any RFC 4291 text form, either case; ::ffff:a.b.c.d is the IPv4 address a.b.c.d), "state" and, for a
-  /// protocol with ports, "port" (0-65535); "proto" names the probe module's protocol (tcp, udp, icmp; absent:
-  /// tcp, the default module's), whose Vocabulary (engine/probes/registry.hpp) reads "state" and "reason"
-  /// (nmap's words, or the module's: up/down for icmp) and names its extra field ("window"); "ttl", "icmp_code",
-  /// "ts" (ISO 8601 UTC) and "hostname" are read when present, and so are the --banners fields
+  /// protocol with ports, "port" (0-65535); "proto" names the probe module's protocol (tcp, udp, icmp;
+  /// absent: tcp, the default module's), whose Vocabulary (engine/probes/registry.hpp) reads "state" and
+  /// "reason" (nmap's words, or the module's: up/down for icmp) and names its extra field ("window"); "ttl",
+  /// "icmp_code", "ts" (ISO 8601 UTC) and "hostname" are read when present, and so are the --banners fields
   /// ("banner_status", "banner", a "service" object with "method":"probed", "http", "tls"): the record kept
   /// keeps its banner. Blank lines and objects without "ip" and "state" (headers, summaries) are skipped.
   /// `source` names the input in errors. Throws UsageError naming source and line for a line that is not
@@ -67,10 +67,12 @@ class ResultMerger {
 /// Returns false when `text` is not in that form.
 bool parse_timestamp(std::string_view text, std::int64_t& unix_ms);
 
-/// The merge subcommand: argv[0] is "merge". Options -o/--output FILE ('-' is stdout, the default) and
-/// --format FMT (any of writer_formats(), default ndjson); FILE... are NDJSON inputs ('-' is stdin). Writes
-/// the merged results and prints a one-line summary on stderr. Returns 0; throws UsageError (exit 2) for bad
-/// input and std::runtime_error (exit 1) for a file that cannot be read or written.
+/// The merge subcommand: argv[0] is "merge". Its outputs are a scan's (cli/output_args.hpp): -o/--output FILE
+/// ('-' is stdout, the default; format from --format, else the extension, else ndjson), -oX -oJ -oD -oL -oG
+/// -oC -oA and their long forms; FILE... are NDJSON inputs ('-' is stdin). An output on an input file, or two
+/// outputs on one file, is refused before anything is opened. Writes the merged results and prints a
+/// one-line summary on stderr. Returns 0; throws UsageError (exit 2) for bad input and std::runtime_error
+/// (exit 1) for a file that cannot be read or written.
 int run_merge(int argc, const char* const* argv, std::ostream& help_out);
 
 }  // namespace synscan

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <iostream>
 #include <random>
+#include <tuple>
 
 #include "capture/route.hpp"
 #include "cli/case_fold.hpp"
@@ -45,6 +46,7 @@ struct RawOptions {
   std::vector<std::string> source_ip;
   std::string source_port;
   std::string router_mac;
+  std::string router_mac6;
   OutputArgs out;
   std::string metadata;
   std::string pcap_out;
@@ -197,11 +199,15 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("source-port", po::value(&o.source_port)->value_name("N|N-M"),
        with_default("source port(s)",
                     fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast)).c_str())
-      ("router-mac", po::value(&o.router_mac)->value_name("MAC"), "next-hop MAC (default: neighbour table)")
       ("suppress-rst",
        "drop this host's own RSTs to the SYN-ACKs it receives while the scan runs (an nftables rule in this "
        "network namespace, removed at exit): faster when most probes are answered, and targets keep the "
        "half-open connection (needs nft)")
+      ("router-mac", po::value(&o.router_mac)->value_name("MAC"),
+       "next-hop MAC (default: neighbour table); with targets of both families, IPv4's, and "
+       "--router-mac-ipv6 is needed too")
+      ("router-mac-ipv6", po::value(&o.router_mac6)->value_name("MAC"),
+       "IPv6 next-hop MAC, as masscan spells it (default: --router-mac, else neighbour table)")
       ("user", po::value(&o.user)->value_name("NAME"),
        with_default("when started as root, run as NAME once sockets are open", defaults::kUser).c_str());
   po::options_description output("Output");
@@ -509,11 +515,28 @@ void reject_shared_files(const ScanConfig& c, const RawOptions& raw) {
   reject_shared_files(written, read);
 }
 
+// The IPv4 and IPv6 next hops are often two routers: one --router-mac for a scan of both families would send
+// every IPv6 probe to the IPv4 router (each then comes back filtered), so such a scan must name both.
+void check_router_macs(const ScanConfig& c) {
+  const bool v4 = c.space.targets().v4_size() > 0, v6 = c.space.targets().v6_size() > 0;
+  if (v4 && v6 && c.router_mac && !c.router_mac6) {
+    throw UsageError(
+        "--router-mac with targets of both families: give the IPv6 next hop too with --router-mac-ipv6 MAC "
+        "(the same MAC when one router serves both), or scan the families separately");
+  }
+  if (c.router_mac6 && !v6) throw UsageError("--router-mac-ipv6 needs an IPv6 target (this scan has none)");
+}
+
 void print_version(std::ostream& out) {
   out << "synscan " << kVersion << "\n" << pcap_lib_version() << "\nlibnet " << LIBNET_VERSION << "\n";
 }
 
 CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, OptionSources& sources) {
+  if (argc <= 1) {  // nothing at all: how to start, not what the first check found missing
+    throw UsageError(
+        fmt::format("usage: {} (e.g. synscan 198.19.0.0/24 -p 80,443; synscan --help lists every option)",
+                    kUsageLines[0]));
+  }
   RawOptions raw;
   po::options_description desc = describe(raw);
   po::options_description hidden;
@@ -579,7 +602,11 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   // An option not given keeps its default (cli/defaults.hpp, ScanConfig's initialisers).
   const auto given = [&vm](const char* name) { return vm.count(name) > 0; };
   if (given("rate")) parse_rate(raw.rate, c);
-  if (given("wait")) c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
+  if (given("wait")) {
+    c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
+    if (c.wait_s > defaults::kMaxWaitS)
+      bad("value", raw.wait, "--wait", fmt::format("expected at most {} seconds", defaults::kMaxWaitS));
+  }
   if (given("retries"))
     c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
   else if (c.rate_auto)
@@ -629,11 +656,15 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     slot = a;
   }
   if (!raw.source_port.empty()) parse_source_ports(raw.source_port, c);
-  if (!raw.router_mac.empty()) {
+  const std::tuple<const std::string*, const char*, std::optional<Mac>*> macs[] = {
+      {&raw.router_mac, "--router-mac", &c.router_mac},
+      {&raw.router_mac6, "--router-mac-ipv6", &c.router_mac6}};
+  for (const auto& [text, option, slot] : macs) {
+    if (text->empty()) continue;
     try {
-      c.router_mac = parse_mac(raw.router_mac);
+      *slot = parse_mac(*text);
     } catch (const std::invalid_argument&) {
-      bad("MAC", raw.router_mac, "--router-mac", "expected aa:bb:cc:dd:ee:ff");
+      bad("MAC", *text, option, "expected aa:bb:cc:dd:ee:ff");
     }
   }
 
@@ -663,6 +694,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   }
   c.hostnames = std::move(resolved.hostnames);
   c.suppress_rst = vm.count("suppress-rst") > 0;
+  check_router_macs(c);
   c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;
   c.pcap_out_path = raw.pcap_out;

@@ -7,6 +7,7 @@
 
 #include "cli/case_fold.hpp"
 #include "cli/defaults.hpp"
+#include "cli/file_identity.hpp"
 #include "cli/usage_error.hpp"
 #include "engine/output/writer.hpp"
 
@@ -45,7 +46,7 @@ std::vector<std::string> expand_output_shorthands(int argc, const char* const* a
   return out;
 }
 
-std::vector<OutputSpec> resolve_outputs(const OutputArgs& args) {
+std::vector<OutputSpec> resolve_outputs(const OutputArgs& args, std::string_view fallback_format) {
   OutputArgs a = args;
   a.format = ascii_lower(args.format);  // --format JSON is json, as the extension .JSON is
   const auto formats = writer_formats();
@@ -56,7 +57,7 @@ std::vector<OutputSpec> resolve_outputs(const OutputArgs& args) {
   std::vector<OutputSpec> specs;
   for (const std::string& path : a.files) {
     std::string format = a.format.empty() ? format_for_path(path) : a.format;
-    specs.push_back({path, format.empty() ? std::string(defaults::kFormat) : format});
+    specs.push_back({path, format.empty() ? std::string(fallback_format) : format});
   }
   const std::pair<const std::vector<std::string>*, const char*> fixed[] = {
       {&a.xml, "xml"},   {&a.json, "json"},         {&a.ndjson, "ndjson"},
@@ -70,12 +71,13 @@ std::vector<OutputSpec> resolve_outputs(const OutputArgs& args) {
     specs.push_back({base + ".txt", "list"});
   }
   if (specs.empty()) {
-    const std::string format = a.format.empty() ? std::string(defaults::kFormat) : a.format;
+    const std::string format = a.format.empty() ? std::string(fallback_format) : a.format;
     specs.push_back({std::string(defaults::kOutputPath), format});
   }
   std::set<std::string> seen;
   for (const OutputSpec& s : specs) {
-    if (!seen.insert(s.path).second) {
+    // A character device (/dev/null, a terminal) takes any number of writers (file_identity()).
+    if (!seen.insert(s.path).second && !file_identity(s.path).empty()) {
       throw UsageError(fmt::format("bad output '{}' (given twice: each output needs its own file)", s.path));
     }
   }

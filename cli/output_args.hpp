@@ -2,8 +2,10 @@
 // The output side of the command line: nmap/masscan short forms (-oX FILE ...) and which writer each output
 // gets.
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "cli/defaults.hpp"
 #include "cli/scan_config.hpp"
 
 namespace synscan {
@@ -28,9 +30,11 @@ struct OutputArgs {
 };
 
 /// Resolves every output to (path, format): -o FILE takes --format when given, else the file's extension
-/// (format_for_path), else list; the short forms fix their own format; -oA BASE gives BASE.xml (xml),
-/// BASE.gnmap (grepable) and BASE.txt (list). Without any output, stdout ("-") in --format (default list).
-/// Throws UsageError naming the token for an unknown --format or a path given twice.
-std::vector<OutputSpec> resolve_outputs(const OutputArgs& args);
+/// (format_for_path), else `fallback_format` (a scan's list; merge's ndjson); the short forms fix their own
+/// format; -oA BASE gives BASE.xml (xml), BASE.gnmap (grepable) and BASE.txt (list). Without any output,
+/// stdout ("-") in --format, else `fallback_format`. Throws UsageError naming the token for an unknown
+/// --format or a path given twice (a character device such as /dev/null may be given more than once).
+std::vector<OutputSpec> resolve_outputs(const OutputArgs& args,
+                                        std::string_view fallback_format = defaults::kFormat);
 
 }  // namespace synscan

@@ -15,7 +15,8 @@
 
 namespace synscan {
 
-std::vector<std::uint16_t> top_ports_from(std::istream& services, std::uint32_t count, std::string_view protocol) {
+std::vector<std::uint16_t> top_ports_from(std::istream& services, std::uint32_t count,
+                                          std::string_view protocol) {
   struct Entry {
     double frequency;
     std::uint16_t port;
@@ -95,8 +96,8 @@ std::vector<PrefixedList> split_prefixes(const std::string& text, std::string_vi
       const std::string prefix = item.substr(0, colon);
       const std::optional<ProtocolId> proto = protocol_by_prefix(prefix);
       if (!proto) {
-        throw UsageError(fmt::format("bad port '{}' in {} (unknown protocol prefix '{}:'; use T: or U:)", item,
-                                     option, prefix));
+        throw UsageError(fmt::format("bad port '{}' in {} (unknown protocol prefix '{}:'; use T: or U:)",
+                                     item, option, prefix));
       }
       out.push_back({proto, {}});
       item.erase(0, colon + 1);
@@ -122,7 +123,8 @@ void add_prefixed(const std::string& text, std::string_view option, std::vector<
     std::vector<std::uint16_t> ports;
     add_port_list(part.list, option, ports);
     for (std::size_t m = 0; m < by_proto.size(); ++m) {
-      const bool mine = part.proto ? *part.proto == m : selected[m] && vocabulary(static_cast<ProtocolId>(m)).has_ports;
+      const bool mine =
+          part.proto ? *part.proto == m : selected[m] && vocabulary(static_cast<ProtocolId>(m)).has_ports;
       if (!mine) continue;
       selected[m] = true;
       by_proto[m].insert(by_proto[m].end(), ports.begin(), ports.end());
@@ -145,9 +147,10 @@ std::vector<ProtocolPorts> resolve_ports(const PortOptions& o) {
     any_type = true;
   }
   bool ports_given = !o.ports.empty() || !o.top_ports.empty();
-  const bool discovery_only = any_type && std::none_of(o.scan_types.begin(), o.scan_types.end(), [](const std::string& l) {
-    return vocabulary(*protocol_by_scan_letter(l)).has_ports;
-  });
+  const bool discovery_only =
+      any_type && std::none_of(o.scan_types.begin(), o.scan_types.end(), [](const std::string& l) {
+        return vocabulary(*protocol_by_scan_letter(l)).has_ports;
+      });
   if (discovery_only && ports_given) {
     throw UsageError("-sn is host discovery alone and takes no ports (add --ping to a port scan instead)");
   }
@@ -167,6 +170,14 @@ std::vector<ProtocolPorts> resolve_ports(const PortOptions& o) {
       const Vocabulary& v = vocabulary(static_cast<ProtocolId>(m));
       if (!selected[m] || !v.has_ports || v.service_table.empty()) continue;
       const std::vector<std::uint16_t> top = top_ports(count, v.service_table);
+      // nmap scans what its table has; here a number above it is refused, so that no one believes more ports
+      // were probed than were (-p- probes every port).
+      if (top.size() < count) {
+        throw UsageError(
+            fmt::format("bad value '{}' in --top-ports (nmap-services lists {} {} ports: give at most "
+                        "{}, or -p- for every port)",
+                        n, top.size(), v.protocol, top.size()));
+      }
       by_proto[m].insert(by_proto[m].end(), top.begin(), top.end());
     }
   }
@@ -179,7 +190,8 @@ std::vector<ProtocolPorts> resolve_ports(const PortOptions& o) {
   const bool others_have_ports = std::any_of(by_proto.begin(), by_proto.end(), [&](const auto& v) {
     return !v.empty() && &v != &by_proto[kDefaultProtocol];
   });
-  if (!any_type && by_proto[kDefaultProtocol].empty() && others_have_ports) selected[kDefaultProtocol] = false;
+  if (!any_type && by_proto[kDefaultProtocol].empty() && others_have_ports)
+    selected[kDefaultProtocol] = false;
   std::vector<ProtocolPorts> out;
   for (std::size_t m = 0; m < modules; ++m) {
     if (!selected[m]) continue;
@@ -197,7 +209,9 @@ std::vector<ProtocolPorts> resolve_ports(const PortOptions& o) {
       throw UsageError(fmt::format("no {} ports given (e.g. -p {}:53)", v.protocol, v.port_prefix));
     }
     std::sort(excluded[m].begin(), excluded[m].end());
-    std::erase_if(ports, [&](std::uint16_t p) { return std::binary_search(excluded[m].begin(), excluded[m].end(), p); });
+    std::erase_if(ports, [&](std::uint16_t p) {
+      return std::binary_search(excluded[m].begin(), excluded[m].end(), p);
+    });
     if (ports.empty()) {
       throw UsageError(fmt::format("no ports left: --exclude-ports removes every {} port", v.protocol));
     }

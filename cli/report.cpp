@@ -1,7 +1,5 @@
 #include "cli/report.hpp"
 
-#include "engine/probes/registry.hpp"
-
 #include <fmt/format.h>
 
 #include <sys/resource.h>
@@ -11,9 +9,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cli/plural.hpp"
 #include "cli/status.hpp"
 #include "cli/version.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -288,24 +288,25 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
 
 void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r, std::FILE* out) {
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
-  fmt::print(out, "synscan: {} probes sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n", total_sent(r),
-             r.send_s, format_pps(mean_pps(r)), fmt::join(r.sent_per_pass, "+"),
-             r.interrupted ? "interrupted after" : "done in",
+  fmt::print(out, "synscan: {} sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n",
+             counted(total_sent(r), "probe", "probes"), r.send_s, format_pps(mean_pps(r)),
+             fmt::join(r.sent_per_pass, "+"), r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   if (c.rate_auto && !r.rate_history.empty()) {
     double top = 0;
     for (const auto& change : r.rate_history) top = std::max(top, change.second);
-    fmt::print(out, "synscan: rate auto: {} changes, highest {} pps, last {} pps ({})\n",
-               r.rate_history.size() - 1, format_pps(top), format_pps(r.rate_history.back().second),
+    fmt::print(out, "synscan: rate auto: {}, highest {} pps, last {} pps ({})\n",
+               counted(r.rate_history.size() - 1, "change", "changes"), format_pps(top),
+               format_pps(r.rate_history.back().second),
                rate_state_name(static_cast<RateState>(s.rate_state.load())));
   } else if (s.rate_capped) {
     fmt::print(out, "synscan: rate capped by the sender: {} pps achieved of {} asked\n",
                format_pps(mean_pps(r)), format_pps(c.rate_pps));
   }
   if (!r.loss_warning.empty()) fmt::print(out, "synscan: {}\n", r.loss_warning);
-  const bool maybe_open_filtered = std::any_of(c.space.blocks().begin(), c.space.blocks().end(), [](const ProbeBlock& b) {
-    return vocabulary(b.proto()).silence == PortState::open_filtered;
-  });
+  const bool maybe_open_filtered = std::any_of(
+      c.space.blocks().begin(), c.space.blocks().end(),
+      [](const ProbeBlock& b) { return vocabulary(b.proto()).silence == PortState::open_filtered; });
   fmt::print(out, "synscan: results: {} open, {} closed, {} filtered{}\n", s.open.load(), s.closed.load(),
              s.filtered.load(),
              maybe_open_filtered ? fmt::format(", {} open|filtered", s.open_filtered.load()) : std::string());
@@ -331,8 +332,9 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   if (c.space.targets().v4_size() > 0 && c.space.targets().v6_size() > 0) {
     for (const Family f : {Family::ipv4, Family::ipv6}) {
       const FamilyCounts n = family_counts(c, s, f);
-      fmt::print(out, "synscan: {}: {} targets x {} ports = {} probes{}; {} open, {} closed, {} filtered\n",
-                 f == Family::ipv4 ? "IPv4" : "IPv6", n.targets, probes_per_target(c.space), n.probes,
+      fmt::print(out, "synscan: {}: {} x {} = {}{}; {} open, {} closed, {} filtered\n",
+                 f == Family::ipv4 ? "IPv4" : "IPv6", counted(n.targets, "target", "targets"),
+                 counted(probes_per_target(c.space), "port", "ports"), counted(n.probes, "probe", "probes"),
                  c.shard_count > 1 ? " in all shards" : "", n.open, n.closed, n.filtered);
     }
   }
@@ -342,11 +344,13 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
     const Vocabulary& v = vocabulary(b.proto());
     if (!kinds.empty()) kinds += fmt::format("; {}: ", v.protocol);
     for (std::size_t i = 1; i < v.reason_names.size() && i < ScanState::kMaxReasons; ++i) {
-      kinds += fmt::format("{}{} {}", i > 1 ? ", " : "", s.replies_by_reason[b.proto()][i].load(), v.reason_names[i]);
+      kinds += fmt::format("{}{} {}", i > 1 ? ", " : "", s.replies_by_reason[b.proto()][i].load(),
+                           v.reason_names[i]);
     }
   }
-  fmt::print(out, "synscan: replies: {}; {} duplicates; {} replies ignored\n", kinds, s.replies_duplicate.load(),
-             s.replies_ignored.load());
+  fmt::print(out, "synscan: replies: {}; {}; {} ignored\n", kinds,
+             counted(s.replies_duplicate.load(), "duplicate", "duplicates"),
+             counted(s.replies_ignored.load(), "reply", "replies"));
   if (c.banners) {
     // Every open result went to the banner stage; those it could not finish (Ctrl-C) are not done.
     const std::uint64_t done = s.banners_done.load() - s.banners_not_done.load();
@@ -359,10 +363,11 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
              r.capture.if_dropped, s.queue_drops.load());
   if (const std::string w = reply_loss_warning(s, r); !w.empty()) fmt::print(out, "synscan: warning: {}\n", w);
   fmt::print(out,
-             "synscan: state of the probes in flight: {} bytes ({} send threads); {} late replies (after "
-             "--late-replies), {} for other shards; window full {} times\n",
-             r.window_bytes, c.send_threads, s.replies_late.load(), s.replies_other_shard.load(),
-             s.window_waits.load());
+             "synscan: state of the probes in flight: {} ({}); {} (after --late-replies), {} for other "
+             "shards; window full {}\n",
+             counted(r.window_bytes, "byte", "bytes"), counted(c.send_threads, "send thread", "send threads"),
+             counted(s.replies_late.load(), "late reply", "late replies"), s.replies_other_shard.load(),
+             counted(s.window_waits.load(), "time", "times"));
   const std::string why =
       r.send_backend_fallback.empty() ? "" : fmt::format(" (auto; not xdp: {})", r.send_backend_fallback);
   fmt::print(out, "synscan: sent through {}{}; send errors {}\n", send_backend_name(r.send_backend), why,

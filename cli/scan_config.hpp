@@ -67,9 +67,10 @@ struct ScanConfig {
   std::optional<std::string> interface;  ///< -i
   std::optional<IpAddress> source_ip4;   ///< --source-ip of family IPv4
   std::optional<IpAddress> source_ip6;   ///< --source-ip of family IPv6
-  std::optional<Mac> router_mac;         ///< --router-mac
   /// --suppress-rst: the kernel's RSTs to SYN-ACKs dropped during the scan (capture/rst_suppressor.hpp).
   bool suppress_rst = false;
+  std::optional<Mac> router_mac;         ///< --router-mac: each family's next hop; IPv4's with router_mac6
+  std::optional<Mac> router_mac6;        ///< --router-mac-ipv6: IPv6's next hop
   std::uint16_t source_port_first = defaults::kSourcePortFirst;  ///< probes' source ports, inclusive
   std::uint16_t source_port_last = defaults::kSourcePortLast;
   std::vector<OutputSpec> outputs;   ///< at least one
@@ -98,6 +99,12 @@ struct ScanConfig {
   double banner_timeout_s = defaults::kBannerTimeoutS;              ///< --banner-timeout, seconds
   std::uint32_t banner_max_bytes = defaults::kBannerMaxBytes;       ///< --banner-max-bytes
 };
+
+/// The next-hop MAC given for one family (--router-mac-ipv6 for IPv6, else --router-mac), or none: then the
+/// neighbour table's.
+inline std::optional<Mac> router_mac_for(const ScanConfig& c, bool ipv6) noexcept {
+  return ipv6 && c.router_mac6 ? c.router_mac6 : c.router_mac;
+}
 
 inline double planned_rate_pps(const ScanConfig& c) noexcept {
   return c.rate_auto ? std::min(c.rate_pps, defaults::kAutoPlanPps) : c.rate_pps;

@@ -60,12 +60,12 @@ Route resolve_route(const ScanConfig& c) {
   const TargetSet& targets = c.space.targets();
   Route r;
   if (targets.v4_size() > 0) {
-    r.v4 = resolve_next_hop(IpAddress::v4(targets.at_v4(0)), {c.interface, c.source_ip4, c.router_mac},
-                            kNeighbourTimeout);
+    r.v4 = resolve_next_hop(IpAddress::v4(targets.at_v4(0)),
+                            {c.interface, c.source_ip4, router_mac_for(c, false)}, kNeighbourTimeout);
   }
   if (targets.v6_size() > 0) {
-    r.v6 = resolve_next_hop(IpAddress::v6(targets.at_v6(0)), {c.interface, c.source_ip6, c.router_mac},
-                            kNeighbourTimeout);
+    r.v6 = resolve_next_hop(IpAddress::v6(targets.at_v6(0)),
+                            {c.interface, c.source_ip6, router_mac_for(c, true)}, kNeighbourTimeout);
   }
   if (r.v4 && r.v6 && r.v4->ifindex != r.v6->ifindex) {
     throw RouteError(

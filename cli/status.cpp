@@ -1,7 +1,5 @@
 #include "cli/status.hpp"
 
-#include "engine/probes/registry.hpp"
-
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -10,6 +8,8 @@
 #include <cmath>
 
 #include "capture/send_thread.hpp"
+#include "cli/plural.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/rate_controller.hpp"
 #include "engine/shard.hpp"
 
@@ -89,12 +89,14 @@ std::string format_status_json(const StatusSnapshot& s) {
 
 std::string format_status_start(std::uint64_t targets_v4, std::uint64_t targets_v6, std::uint64_t ports,
                                 std::uint64_t shard_count) {
+  const std::uint64_t total = targets_v4 + targets_v6;
   const std::string targets = targets_v4 > 0 && targets_v6 > 0
                                   ? fmt::format("{} IPv4 + {} IPv6", targets_v4, targets_v6)
                               : targets_v6 > 0 ? fmt::format("{} IPv6", targets_v6)
                                                : fmt::format("{} IPv4", targets_v4);
-  return fmt::format("synscan: {} targets x {} ports = {} probes{}", targets, ports,
-                     (targets_v4 + targets_v6) * ports, shard_count > 1 ? " in all shards" : "");
+  return fmt::format("synscan: {} {} x {} = {}{}", targets, total == 1 ? "target" : "targets",
+                     counted(ports, "port", "ports"), counted(total * ports, "probe", "probes"),
+                     shard_count > 1 ? " in all shards" : "");
 }
 
 StatusReporter::StatusReporter(const ScanConfig& config, const ScanState& state, std::function<void()> sample,

@@ -13,9 +13,11 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include "cli/input_file.hpp"
 #include "cli/usage_error.hpp"
+#include "engine/output/escape.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -232,9 +234,9 @@ void TargetListBuilder::add_token(std::string_view token, const Where& where) {
     bool masked = false;
     const AddressRange r = parse_target_token(token, &masked);
     if (only_families_ && !takes(families_, r.first.family)) {
-      throw UsageError(fmt::format("bad target '{}' in {} (an {} target, but {} scans {} only)", token,
-                                   where.text(), family_name(r.first.family), family_flag(families_),
-                                   families_ == Families::ipv4 ? "IPv4" : "IPv6"));
+      throw UsageError(fmt::format("bad target '{}' in {} (an {} target, but {} scans {} only)",
+                                   visible_text(token), where.text(), family_name(r.first.family),
+                                   family_flag(families_), families_ == Families::ipv4 ? "IPv4" : "IPv6"));
     }
     if (masked) {
       notices_.push_back(fmt::format("note: {} has host bits set; using {}/{} ({})", token,
@@ -244,7 +246,9 @@ void TargetListBuilder::add_token(std::string_view token, const Where& where) {
     return;
   } catch (const ParseError& e) {
     if (!looks_like_hostname(token)) {
-      throw UsageError(fmt::format("bad target '{}' in {} ({})", e.token(), where.text(), e.hint()));
+      // A NUL, a no-break or zero-width space would be shown raw (or cut the line short): escaped instead.
+      throw UsageError(
+          fmt::format("bad target '{}' in {} ({})", visible_text(e.token()), where.text(), e.hint()));
     }
   }
   const std::string name(token);
@@ -317,10 +321,13 @@ void TargetListBuilder::add_file(const std::string& path, std::string_view optio
   std::vector<char> block(std::size_t{1} << 16);
   std::string pending;
   std::size_t number = 0;
+  bool first_block = true;
   while (*in) {
     in->read(block.data(), static_cast<std::streamsize>(block.size()));
     const std::string_view data(block.data(), static_cast<std::size_t>(in->gcount()));
     std::size_t pos = 0;
+    // A UTF-8 byte-order mark (EF BB BF), which some Windows editors write first, is no part of the text.
+    if (std::exchange(first_block, false) && data.starts_with("\xEF\xBB\xBF")) pos = 3;
     for (std::size_t eol = data.find('\n'); eol != std::string_view::npos; eol = data.find('\n', pos)) {
       std::string_view line = data.substr(pos, eol - pos);
       if (!pending.empty()) {

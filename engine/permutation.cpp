@@ -4,6 +4,7 @@
 #include <bit>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "engine/cpu_features.hpp"
 
@@ -25,10 +26,10 @@ Permutation::Permutation(std::uint64_t size, std::uint64_t seed) : size_(size), 
   if (size == 0 || size > kMaxSize) {
     throw std::invalid_argument("permutation size " + std::to_string(size) + " is outside [1, 2^62]");
   }
-  // n: smallest width with 2^n >= size (size <= 2^62 keeps n <= 62); tiny spaces use the domain of
-  // 2^kMinBits.
+  // n: smallest width with 2^n >= size (size <= 2^62 keeps n <= 62). Tiny spaces are a table, but their
+  // Feistel fields are set up over the domain 2^kMinBits all the same, so that every member is defined.
   const auto bits = std::max(static_cast<unsigned>(std::bit_width(size - 1)), kMinBits);
-  const std::uint64_t padded = std::max(size, std::uint64_t{1} << kMinBits);
+  const std::uint64_t padded = std::max(size, kTableSize);
   low_bits_ = bits / 2;
   low_shift_ = 64 - low_bits_;
   low_mask_ = (std::uint64_t{1} << low_bits_) - 1;
@@ -36,12 +37,21 @@ Permutation::Permutation(std::uint64_t size, std::uint64_t seed) : size_(size), 
   std::uint64_t state = seed;
   // Stored premultiplied: (R + k) * C = R * C + k * C, one multiply per round.
   for (auto& key : keys_) key = splitmix64(state) * kMul;
+  if (size <= kTableSize) {
+    // Fisher-Yates (header comment, 5) on the stream after the round keys: j uniform in [0, i].
+    for (std::uint64_t i = 0; i < size; ++i) table_[i] = static_cast<std::uint8_t>(i);
+    for (std::uint64_t i = size - 1; i > 0; --i) {
+      const std::uint64_t j = multiply_high(splitmix64(state), i + 1);
+      std::swap(table_[i], table_[j]);
+    }
+    for (std::uint64_t i = 0; i < size; ++i) inverse_table_[table_[i]] = static_cast<std::uint8_t>(i);
+  }
 }
 
 void Permutation::fill(std::uint64_t first, std::uint64_t stride, std::size_t n,
                        std::uint64_t* out) const noexcept {
   std::size_t done = 0;
-  if (avx2_ && size_ > 1) done = permutation_fill_avx2(*this, first, stride, n, out);
+  if (avx2_ && size_ > kTableSize) done = permutation_fill_avx2(*this, first, stride, n, out);
   for (std::uint64_t position = first + stride * done; done < n; ++done, position += stride) {
     out[done] = (*this)(position);
   }

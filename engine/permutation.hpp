@@ -21,9 +21,14 @@
 //    domain D = A * 2^m exceeds size by less than 2^m. Every element of a cycle of E is stepped over at most
 //    once by the walks that start in range on that cycle, so the walks from all of [0, size) cost at most D
 //    evaluations of E together: on average D / size < 1 + 2^(1 - ceil(n/2)) per index, i.e. < 1.002 from
-//    n = 20 on. Almost every walk is one step, so the loop's branch is predictable. (Spaces below 2^kMinBits
-//    use the domain of 2^kMinBits so that tiny spaces still get mixed halves; they walk more, which is
-//    cheap.)
+//    n = 20 on. Almost every walk is one step, so the loop's branch is predictable.
+// 5. Tiny spaces (size <= 2^kMinBits) are a table instead. With halves of 3 bits or fewer, six rounds of this
+//    Feistel reach only a small, structured family of permutations, and a cycle walk from a padded domain of
+//    64 down to a handful of indices inherits that structure: for 4 indices the identity order came out for
+//    ~17% of seeds (1/24 = 4% is uniform), and the first element's distribution was far from uniform up to
+//    ~48 indices (permutation_test.cpp). A Fisher-Yates shuffle (Knuth, TAOCP vol. 2, 3.4.2, algorithm P)
+//    driven by the seed's SplitMix64 stream is uniform up to the negligible bias of a 64-bit multiply-shift
+//    reduction, and a table of at most 64 bytes costs nothing. Larger spaces keep the Feistel order as is.
 // 4. The round functions hash one half with multiply-shift (Dietzfelbinger et al., 1997): (h + k_i) * C mod
 //    2^64, C odd, whose top bits depend on every bit of h; G keeps the top m bits, F scales the whole product
 //    into [0, A). A one-bit change of the index thus reaches all output bits within a few rounds, and
@@ -52,9 +57,10 @@ class Permutation {
   /// differences between neighbours' values were measurably non-uniform (chi-square ~610 on 255 degrees of
   /// freedom, see permutation_test.cpp); 6 passes, at ~1.5x the cost.
   static constexpr int kRounds = 6;
-  /// Smallest domain, 2^kMinBits: tiny spaces still get halves of 3 bits, so that the rounds have something
-  /// to mix.
+  /// Spaces of up to 2^kMinBits indices are a shuffled table (header comment, 5); larger ones use the
+  /// Feistel network, whose halves are then at least 3 bits wide.
   static constexpr unsigned kMinBits = 6;
+  static constexpr std::uint64_t kTableSize = std::uint64_t{1} << kMinBits;
 
   /// Builds the permutation of [0, size) keyed by seed (round keys derived with SplitMix64).
   /// Throws std::invalid_argument if size is 0 or above kMaxSize.
@@ -68,7 +74,7 @@ class Permutation {
   /// comment, 3).
   [[nodiscard]] std::uint64_t operator()(std::uint64_t index) const noexcept {
     assert(index < size_);
-    if (size_ == 1) return 0;
+    if (size_ <= kTableSize) return table_[index];
     std::uint64_t x = index;
     do {
       x = encrypt(x);
@@ -83,7 +89,7 @@ class Permutation {
   /// slice element (engine/probe_window.hpp). Precondition: value < size().
   [[nodiscard]] std::uint64_t inverse(std::uint64_t value) const noexcept {
     assert(value < size_);
-    if (size_ == 1) return 0;
+    if (size_ <= kTableSize) return inverse_table_[value];
     std::uint64_t x = value;
     do {
       x = decrypt(x);
@@ -147,11 +153,15 @@ class Permutation {
   std::uint64_t low_mask_;                   // 2^m - 1
   std::uint64_t high_size_;                  // A: the high half L is in [0, A), A <= 2^31
   std::array<std::uint64_t, kRounds> keys_;  // round key k_i, stored as k_i * kMul
-  bool avx2_;                                // fill() uses permutation_fill_avx2
+  // size <= kTableSize: the order itself and its inverse (header comment, 5); unused above.
+  std::array<std::uint8_t, kTableSize> table_{};
+  std::array<std::uint8_t, kTableSize> inverse_table_{};
+  bool avx2_;  // fill() uses permutation_fill_avx2
 };
 
 /// fill()'s AVX2 code: writes out[i] for i in [0, k), k = n rounded down to a multiple of 8, and returns k.
-/// Precondition: cpu_has_avx2(), p.size() > 1. Returns 0 where AVX2 code is not compiled in.
+/// Precondition: cpu_has_avx2(), p.size() > Permutation::kTableSize. Returns 0 where AVX2 code is not
+/// compiled in.
 std::size_t permutation_fill_avx2(const Permutation& p, std::uint64_t first, std::uint64_t stride,
                                   std::size_t n, std::uint64_t* out) noexcept;
 

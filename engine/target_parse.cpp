@@ -87,6 +87,10 @@ AddressRange parse_target_token(std::string_view token, bool* host_bits_masked) 
     if (len.size() > 3 || !parse_decimal(len, bits, prefix)) {
       throw ParseError("target", std::string(token), v6 ? "prefix length must be 0-128" : "prefix length must be 0-32");
     }
+    // "/024": octal 20 to some tools, 24 to others; refused rather than echoed as given or guessed.
+    if (len.size() > 1 && len[0] == '0') {
+      throw ParseError("target", std::string(token), "a prefix length is written without leading zeros");
+    }
     // Masks built as "all ones above the prefix" without a shift by the full width (undefined).
     const Ipv6 all = ~Ipv6{0};
     const Ipv6 space = v6 ? all : Ipv6{0xFFFF'FFFFu};

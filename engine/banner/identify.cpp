@@ -159,6 +159,10 @@ bool is_reply_code(std::string_view line, char first) noexcept {
 
 }  // namespace
 
+bool is_tcpwrapped(BannerStatus status, std::string_view bytes) noexcept {
+  return bytes.empty() && (status == BannerStatus::closed || status == BannerStatus::reset);
+}
+
 ServiceInfo identify_service(std::string_view bytes, std::uint16_t port) {
   if (bytes.empty()) return {};
   if (auto http = parse_http_response(bytes)) return http_service(*http);

@@ -19,6 +19,11 @@ namespace synscan {
 /// greeting that names neither FTP nor SMTP (21 ftp, else smtp). An empty name when nothing matched.
 ServiceInfo identify_service(std::string_view bytes, std::uint16_t port);
 
+/// nmap's "tcpwrapped": the service completed the handshake, then closed (FIN) or reset the connection
+/// without sending a byte (a TCP wrapper or an access list behind the listener). True for a banner status of
+/// closed or reset with no bytes; the banner stage then names the service "tcpwrapped", as nmap -sV does.
+bool is_tcpwrapped(BannerStatus status, std::string_view bytes) noexcept;
+
 /// True once a server-first greeting in `bytes` is complete, so that the stage may close without waiting for
 /// its timeout: an SSH identification line, the last line of an SMTP/FTP reply ("220 " after any "220-"
 /// lines), a POP3 or IMAP first line, a whole MySQL handshake packet, a complete HTTP response

@@ -100,6 +100,44 @@ std::string printable_bytes(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// The code points that print as nothing or as a blank (visible_text()).
+bool invisible(std::uint32_t cp) noexcept {
+  return (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || (cp >= 0x2000 && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF;
+}
+
+}  // namespace
+
+std::string visible_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += text[i++];
+      continue;
+    }
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0) {  // a control byte, DEL, or a byte outside well-formed UTF-8
+      out += fmt::format("\\x{:02X}", c);
+      ++i;
+      continue;
+    }
+    std::uint32_t cp = c & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    if (invisible(cp)) {
+      out += fmt::format("\\u{{{:04X}}}", cp);
+    } else {
+      out.append(text.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
 void append_xml_escaped(std::string& out, std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);

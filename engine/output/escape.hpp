@@ -20,6 +20,14 @@ void append_json_bytes(std::string& out, std::string_view bytes);
 /// '\\' as "\\\\", every other byte (CR, LF, controls, bytes >= 0x80) as "\\xNN" (upper-case hex).
 std::string printable_bytes(std::string_view bytes);
 
+/// Text from a file or the command line as it may be shown in a message (one line, every byte visible):
+/// printable ASCII and well-formed UTF-8 (RFC 3629) as is; a control byte (NUL, CR, ...), DEL and a byte
+/// outside well-formed UTF-8 as "\xNN" (upper-case hex); a code point that prints as nothing or as a blank
+/// (C1 controls, U+00A0 no-break space, U+00AD soft hyphen, U+2000-U+200F (zero-width space U+200B
+/// included), U+2028-U+202F, U+205F-U+206F, U+3000, U+FEFF byte-order mark) as "\u{XXXX}". The result
+/// never holds a NUL, so no C string cuts it short.
+std::string visible_text(std::string_view text);
+
 /// Appends `s` for an XML attribute value or text (XML 1.0): & < > " ' as entities; control characters that
 /// XML 1.0 cannot carry at all (below 0x20 except tab, LF, CR) become '?'; tab, LF and CR as character
 /// references so that attribute-value normalisation keeps them.

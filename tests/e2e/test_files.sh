@@ -68,9 +68,25 @@ ln -s a.dat link.dat
 expect_exit 2 "bad output 'link.dat' (the same file as output 'a.dat'" \
   sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run -oX a.dat -oD link.dat
 mkdir sub
-expect_exit 2 "bad output 'a.dat' (the same file as output 'sub/../a.dat'" \
+expect_exit 2 "bad --metadata 'a.dat' (the same file as output 'sub/../a.dat'" \
   sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run --metadata a.dat -o sub/../a.dat
+expect_exit 2 "bad --resume-file 'r.txt' (the same file as output 'r.txt'" \
+  sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run -o r.txt --resume-file r.txt
+sandboxed "$S" 198.18.0.0/30 -p 80 --dry-run -oX /dev/null -oD /dev/null >/dev/null ||
+  fail "-oX /dev/null -oD /dev/null was refused (character devices may be shared)"
 cd - >/dev/null
+
+log "merge: a scan's outputs, never over its input"
+cp "$E2E_WORK/one.ndjson" "$E2E_WORK/self.ndjson"
+expect_exit 2 "merge: bad output '$E2E_WORK/self.ndjson' (the same file as input '$E2E_WORK/self.ndjson'" \
+  "$S" merge "$E2E_WORK/self.ndjson" -o "$E2E_WORK/self.ndjson"
+cmp -s "$E2E_WORK/one.ndjson" "$E2E_WORK/self.ndjson" || fail "merge rewrote its own input"
+"$S" merge "$E2E_WORK/one.ndjson" -o "$E2E_WORK/m.csv" -oX "$E2E_WORK/m.xml" -oD "$E2E_WORK/m.ndjson" 2>/dev/null ||
+  fail "merge -o m.csv -oX m.xml -oD m.ndjson failed"
+head -c 3 "$E2E_WORK/m.csv" | grep -q '^ip,' || fail "merge -o m.csv did not write CSV"
+grep -q '<nmaprun' "$E2E_WORK/m.xml" || fail "merge -oX did not write XML"
+jq -e '.port == 80' "$E2E_WORK/m.ndjson" >/dev/null || fail "merge -oD did not write NDJSON"
+log "ok: merge outputs"
 
 log "format names in any case"
 "$S" merge "$E2E_WORK/one.ndjson" --format JSON 2>/dev/null | jq -e '.[0].port == 80' >/dev/null ||

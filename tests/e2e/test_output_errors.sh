@@ -19,7 +19,7 @@ expect_write_error() {
   shift
   scan "$@" >"$E2E_WORK/out" 2>"$E2E_WORK/err" || rc=$?
   ((rc == 1)) || fail "synscan $* exited $rc, want 1: $(cat "$E2E_WORK/err")"
-  grep -q "probes sent in" "$E2E_WORK/err" || fail "synscan $*: no summary: $(cat "$E2E_WORK/err")"
+  grep -Eq "probes? sent in" "$E2E_WORK/err" || fail "synscan $*: no summary: $(cat "$E2E_WORK/err")"
   [[ $(tail -n 1 "$E2E_WORK/err") == "synscan: $text" ]] ||
     fail "synscan $*: last line '$(tail -n 1 "$E2E_WORK/err")', want 'synscan: $text'"
   log "ok (exit 1): $(tail -n 1 "$E2E_WORK/err")"

@@ -49,7 +49,7 @@ fi
 grep '^{' "$E2E_WORK/auto.err" | jq -e -s 'map(select(.phase == "sending")) | length > 0 and
     all(.rate_mode == "auto" and .rate_pps > 0 and (.rate_state | type) == "string")' >/dev/null ||
   fail "(a) --status-json lines lack the rate: $(grep '^{' "$E2E_WORK/auto.err" | head -3)"
-grep -q '^synscan: rate auto: [0-9]* changes, highest [0-9]* pps' "$E2E_WORK/auto.err" ||
+grep -Eq '^synscan: rate auto: [0-9]+ changes?, highest [0-9]+ pps' "$E2E_WORK/auto.err" ||
   fail "(a) no 'rate auto' summary line: $(grep -v '^{' "$E2E_WORK/auto.err")"
 log "$(grep -E '^synscan: (rate auto|[0-9]+ probes sent)' "$E2E_WORK/auto.err" | tr '\n' ' ')"
 log "history: $(jq -c .rate.history "$E2E_WORK/auto.json")"

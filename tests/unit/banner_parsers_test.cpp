@@ -203,5 +203,17 @@ TEST(HttpRequest, HostHeader) {
   EXPECT_EQ(host_for_address(IpAddress::v6(make_ipv6(0x2001'0002'0000'0001ULL, 1))), "[2001:2:0:1::1]");
 }
 
+// nmap -sV's tcpwrapped: accepted, then closed or reset before a byte; not a refused connect, not a silent
+// one.
+TEST(Identify, TcpWrappedIsACloseOrResetWithoutBytes) {
+  EXPECT_TRUE(is_tcpwrapped(BannerStatus::reset, ""));
+  EXPECT_TRUE(is_tcpwrapped(BannerStatus::closed, ""));
+  EXPECT_FALSE(is_tcpwrapped(BannerStatus::reset, "SSH-2.0-x\r\n"));
+  for (const BannerStatus s : {BannerStatus::ok, BannerStatus::silent, BannerStatus::refused,
+                               BannerStatus::timeout, BannerStatus::not_done}) {
+    EXPECT_FALSE(is_tcpwrapped(s, "")) << to_string(s);
+  }
+}
+
 }  // namespace
 }  // namespace synscan

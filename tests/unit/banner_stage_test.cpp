@@ -2,7 +2,6 @@
 // no raw packets): a greeting, HTTP, TLS with a certificate made here (SNI, SANs, HTTP inside), a silent port
 // (the generic probe reaches it), a refused and a resetting port (one retry), and hostile servers that cost
 // at most their limits: endless bytes, a byte every 100 ms, garbage for a TLS hello.
-#include "engine/probes/tcp_validator.hpp"
 #include "capture/banner_stage.hpp"
 
 #include <arpa/inet.h>
@@ -21,6 +20,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "engine/probes/tcp_validator.hpp"
 
 namespace synscan {
 namespace {
@@ -267,8 +268,10 @@ TEST(BannerStage, RefusedAndResetWithOneRetry) {
   for (const FinishedBanner& f : run.done) {
     if (f.result.port == closed_port) {
       EXPECT_EQ(f.banner->status, BannerStatus::refused);
+      EXPECT_EQ(f.banner->service.name, "");
     } else {
       EXPECT_EQ(f.banner->status, BannerStatus::reset);
+      EXPECT_EQ(f.banner->service.name, "tcpwrapped");  // accepted, then reset without a byte: as nmap -sV
     }
   }
   EXPECT_EQ(resetting.accepted.load(), 2);  // connected once, plus one retry on the reset

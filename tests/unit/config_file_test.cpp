@@ -2,6 +2,7 @@
 // the command line overriding the file, and echo -> config -> echo giving the same options (and probe order).
 #include "cli/config_file.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -98,8 +99,10 @@ TEST(ConfigFile, BadLinesNameTokenAndLine) {
   EXPECT_EQ(err("= 80\n"), "config f.conf line 1: expected 'name = value', got '= 80'");
   EXPECT_EQ(err("ports =\n"), "config f.conf line 1: missing value for 'ports'");
   EXPECT_EQ(err("rate\n"), "config f.conf line 1: expected 'name = value', got 'rate'");
-  EXPECT_EQ(err("dry-run = maybe\n"),
-            "config f.conf line 1: bad value 'maybe' for flag 'dry-run' (expected true or false)");
+  EXPECT_EQ(
+      err("dry-run = maybe\n"),
+      "config f.conf line 1: bad value 'maybe' for flag 'dry-run' (expected true, yes, on, 1 or false, no, "
+      "off, 0)");
   EXPECT_EQ(err("config = other.conf\n"),
             "config f.conf line 1: option 'config' cannot be used in a config file");
   EXPECT_EQ(err("p = 80\n"), "config f.conf line 1: unknown option 'p'");  // long names only
@@ -158,6 +161,33 @@ TEST(ConfigFile, CommandLineValueOverridesTheFile) {
   ASSERT_TRUE(r.config);
   EXPECT_EQ(r.config->rate_pps, 9.0);
   EXPECT_EQ(r.config->space.size(), 8U);  // 8 addresses x port 443 only
+}
+
+// One rule for every flag of a config file (--dry-run, --count, switches alike), and the error states it.
+TEST(ConfigFile, EveryFlagTakesTheSameWords) {
+  for (const char* flag : {"dry-run", "count", "ipv4-only"}) {
+    for (const char* yes : {"true", "Yes", "on", "1"}) {
+      TempFile f(fmt::format("target = 192.0.2.0/29\nports = 22\n{} = {}\n", flag, yes));
+      EXPECT_EQ(error_of([&] {
+                  run({"--config", f.path, "--dry-run", "--no-default-excludes"});
+                }),
+                "(no error)")
+          << flag << " " << yes;
+    }
+    TempFile bad(fmt::format("target = 192.0.2.0/29\nports = 22\n{} = maybe\n", flag));
+    EXPECT_EQ(
+        error_of([&] {
+          run({"--config", bad.path, "--dry-run", "--no-default-excludes"});
+        }),
+        fmt::format(
+            "config {} line 3: bad value 'maybe' for flag '{}' (expected true, yes, on, 1 or false, no, "
+            "off, 0)",
+            bad.path, flag));
+  }
+  TempFile count("target = 192.0.2.0/29\nports = 22\ncount = yes\nno-default-excludes = on\n");
+  EXPECT_TRUE(run({"--config", count.path}).config->count_only);
+  TempFile off("target = 192.0.2.0/29\nports = 22\ncount = no\ndry-run = yes\nno-default-excludes = on\n");
+  EXPECT_FALSE(run({"--config", off.path}).config->count_only);
 }
 
 TEST(ConfigFile, BadValueInFileNamesItsLine) {

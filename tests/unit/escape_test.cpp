@@ -49,5 +49,21 @@ TEST(Escape, CsvQuotesOnlyWhenNeeded) {
   EXPECT_EQ(csv(" padded"), "\" padded\"");
 }
 
+// Messages show every byte: controls and broken UTF-8 as \xNN, blanks that look like nothing as \u{XXXX}.
+TEST(Escape, VisibleTextShowsInvisibleBytes) {
+  using namespace std::string_literals;
+  EXPECT_EQ(visible_text("198.19.0.1"), "198.19.0.1");
+  EXPECT_EQ(visible_text("a\0b\r\x7F"s), "a\\x00b\\x0D\\x7F");
+  EXPECT_EQ(visible_text("\xEF\xBB\xBF"
+                         "1.2.3.4"),
+            "\\u{FEFF}1.2.3.4");
+  EXPECT_EQ(visible_text("a\xC2\xA0"
+                         "b\xE2\x80\x8B"
+                         "c\xC2\x85"),
+            "a\\u{00A0}b\\u{200B}c\\u{0085}");
+  EXPECT_EQ(visible_text("caf\xC3\xA9 \xE2\x82\xAC"), "caf\xC3\xA9 \xE2\x82\xAC");  // printable UTF-8 as is
+  EXPECT_EQ(visible_text("\xFF\xC3"), "\\xFF\\xC3");                                // not UTF-8
+}
+
 }  // namespace
 }  // namespace synscan

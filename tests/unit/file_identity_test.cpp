@@ -81,12 +81,13 @@ TEST(FileIdentity, MetadataPcapAndResumeFileCountAsOutputs) {
   Scratch s;
   const std::string m = s.dir + "/m.json";
   EXPECT_EQ(error_of_scan({"-o", m, "--metadata", s.dir + "/./m.json"}),
-            "bad output '" + s.dir + "/./m.json' (the same file as output '" + m +
+            "bad --metadata '" + s.dir + "/./m.json' (the same file as output '" + m +
                 "': each output needs its own file)");
   EXPECT_NE(error_of_scan({"--metadata", m, "--pcap-out", s.dir + "/sub/../m.json"}).find("as --metadata"),
             std::string::npos);
-  EXPECT_NE(error_of_scan({"-o", m, "--resume-file", s.dir + "//m.json"}).find("same file as output"),
-            std::string::npos);
+  EXPECT_EQ(error_of_scan({"-o", m, "--resume-file", s.dir + "//m.json"}),
+            "bad --resume-file '" + s.dir + "//m.json' (the same file as output '" + m +
+                "': each output needs its own file)");
 }
 
 TEST(FileIdentity, AnOutputMayNotOverwriteAnInput) {
@@ -108,6 +109,7 @@ TEST(FileIdentity, AnOutputMayNotOverwriteAnInput) {
 TEST(FileIdentity, CharacterDevicesAreShared) {
   EXPECT_EQ(file_identity("/dev/null"), "");
   EXPECT_EQ(error_of_scan({"-oX", "/dev/null", "-oD", "/dev/./null"}), "(no error)");
+  EXPECT_EQ(error_of_scan({"-oX", "/dev/null", "-oD", "/dev/null", "--metadata", "/dev/null"}), "(no error)");
   EXPECT_NO_THROW(
       reject_shared_files({{"output", "-"}, {"--metadata", "/dev/null"}}, {{"--include-file", "-"}}));
 }

@@ -1,6 +1,5 @@
 // synscan merge: each (ip, port) once, address order, the documented conflict rule, and clear errors.
 #include "cli/merge.hpp"
-#include "engine/probes/registry.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -9,9 +8,11 @@
 #include <sstream>
 
 #include "cli/usage_error.hpp"
+#include "cli_test_helpers.hpp"
 #include "cli_test_util.hpp"
-#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/registry.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -119,7 +120,8 @@ TEST(Merge, ProtocolsAreKeptApartAndNamed) {
     return "<no error>";
   };
   const std::string tcp = record("2001:2::1", 80, "open", "syn-ack");
-  const std::string echo = R"({"ip":"2001:2::1","proto":"icmp","state":"up","reason":"echo-reply","ttl":64})" "\n";
+  const std::string echo = R"({"ip":"2001:2::1","proto":"icmp","state":"up","reason":"echo-reply","ttl":64})"
+                           "\n";
   ResultMerger both;
   std::istringstream in(tcp + echo + echo);
   both.add(in, "both");
@@ -132,8 +134,9 @@ TEST(Merge, ProtocolsAreKeptApartAndNamed) {
   EXPECT_EQ(both.protocols().size(), 2u);
   EXPECT_NE(error_of(R"({"ip":"2001:2::1","port":1,"proto":"<b>","state":"open"})").find("proto"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"ip":"2001:2::1","proto":"icmp","state":"closed-ish"})").find("\"state\" 'closed-ish'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"ip":"2001:2::1","proto":"icmp","state":"closed-ish"})").find("\"state\" 'closed-ish'"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"ip":"2001:2::1","state":"open"})").find("needs \"port\""), std::string::npos);
   ResultMerger none;
   std::istringstream minimal(R"({"ip":"2001:2::1","port":1,"state":"open"})");
@@ -209,7 +212,7 @@ TEST(Merge, SubcommandWritesAnyFormat) {
   testing::internal::CaptureStderr();
   EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);
   EXPECT_EQ(testing::internal::GetCapturedStderr(),
-            "synscan: merged 3 records from 2 file(s) into 3 results (3 open, 0 closed, 0 filtered; 2 IPv4, "
+            "synscan: merged 3 records from 2 files into 3 results (3 open, 0 closed, 0 filtered; 2 IPv4, "
             "1 IPv6)\n");
   std::ifstream in(out);
   std::stringstream text;
@@ -233,6 +236,54 @@ TEST(Merge, FormatNamesIgnoreCase) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), "open tcp 22 198.19.0.1\n");
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A merge's outputs are a scan's: -o picks the format from the extension (else ndjson), and the short forms
+// -oX -oD ... are outputs, not inputs. The summary counts in the singular where there is one.
+TEST(Merge, OutputsAreTakenAsAScanTakesThem) {
+  const std::string a = test::write_temp_file("merge_ext", record("198.19.0.1", 22, "open", "syn-ack"));
+  const std::string dir = ::testing::TempDir();
+  const std::string csv = dir + "synscan_m.csv", xml = dir + "synscan_m.xml", other = dir + "synscan_m.out",
+                    short_xml = dir + "synscan_mx.xml", short_ndjson = dir + "synscan_md.ndjson";
+  std::vector<const char*> argv{"merge", a.c_str(),         "-o",  csv.c_str(),
+                                "-o",    xml.c_str(),       "-o",  other.c_str(),
+                                "-oX",   short_xml.c_str(), "-oD", short_ndjson.c_str()};
+  std::ostringstream help;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_merge(static_cast<int>(argv.size()), argv.data(), help), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            "synscan: merged 1 record from 1 file into 1 result (1 open, 0 closed, 0 filtered)\n");
+  EXPECT_EQ(file_text(csv).rfind("ip,port,proto,state", 0), 0u) << file_text(csv);
+  EXPECT_NE(file_text(xml).find("<nmaprun"), std::string::npos);
+  EXPECT_NE(file_text(short_xml).find("<nmaprun"), std::string::npos);
+  EXPECT_EQ(file_text(other).rfind("{\"ip\":\"198.19.0.1\"", 0), 0u) << file_text(other);
+  EXPECT_EQ(file_text(short_ndjson), file_text(other));
+  std::vector<const char*> unknown{"merge", a.c_str(), "-oN", other.c_str()};
+  EXPECT_EQ(test::error_of([&] { run_merge(4, unknown.data(), help); }),
+            "merge: bad output option '-oN' (short forms are -oX -oJ -oD -oL -oG -oC -oA)");
+  std::vector<const char*> null_twice{"merge", a.c_str(), "-oX", "/dev/null", "-oD", "/dev/null"};
+  EXPECT_EQ(run_merge(6, null_twice.data(), help), 0);
+}
+
+// As a scan refuses an output on a file it reads: the input stays whole.
+TEST(Merge, AnOutputMayNotOverwriteAnInput) {
+  const std::string text = record("198.19.0.1", 22, "open", "syn-ack");
+  const std::string a = test::write_temp_file("merge_self.ndjson", text);
+  std::ostringstream help;
+  std::vector<const char*> argv{"merge", a.c_str(), "-o", a.c_str()};
+  EXPECT_EQ(test::error_of([&] { run_merge(4, argv.data(), help); }),
+            "merge: bad output '" + a + "' (the same file as input '" + a + "', which it would overwrite)");
+  EXPECT_EQ(file_text(a), text);
+  std::vector<const char*> twice{"merge", a.c_str(), "-oD", "x.ndjson", "-o", "./x.ndjson"};
+  EXPECT_NE(test::error_of([&] { run_merge(6, twice.data(), help); }).find("each output needs its own file"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "capture/route.hpp"
 #include "cli/defaults.hpp"
 #include "engine/probe_window.hpp"
 #include "tests/unit/cli_test_helpers.hpp"
@@ -90,18 +91,19 @@ TEST(Options, MoreShardsThanProbesIsBadInput) {
             "(no error)");
 }
 
-
-// A late-reply bound below a reply's own delay would lose every result as "late"; a retry delay of hours would
-// keep the scan sending for hours: both refused naming the value (found by a new user: --late-replies 0 lost
-// 20,296 of 20,480 results, --retry-delay 1e12 never ended).
+// A late-reply bound below a reply's own delay would lose every result as "late"; a retry delay of hours
+// would keep the scan sending for hours: both refused naming the value (found by a new user: --late-replies 0
+// lost 20,296 of 20,480 results, --retry-delay 1e12 never ended).
 TEST(Options, LateRepliesAndRetryDelayBounds) {
   const std::string late = usage_error({"198.18.0.0/24", "-p", "80", "--late-replies", "0.5"});
   EXPECT_NE(late.find("'0.5' in --late-replies"), std::string::npos) << late;
   EXPECT_NE(late.find(fmt::format(">= {}", defaults::kMinLateRepliesS)), std::string::npos) << late;
   const std::string delay = usage_error({"198.18.0.0/24", "-p", "80", "--retry-delay", "1e12"});
   EXPECT_NE(delay.find("'1e12' in --retry-delay"), std::string::npos) << delay;
-  EXPECT_NE(delay.find(fmt::format("at most {} seconds", defaults::kMaxRetryDelayS)), std::string::npos) << delay;
-  const test::Parsed ok = test::run({"198.18.0.0/24", "-p", "80", "--late-replies", "1", "--retry-delay", "3600"});
+  EXPECT_NE(delay.find(fmt::format("at most {} seconds", defaults::kMaxRetryDelayS)), std::string::npos)
+      << delay;
+  const test::Parsed ok =
+      test::run({"198.18.0.0/24", "-p", "80", "--late-replies", "1", "--retry-delay", "3600"});
   ASSERT_TRUE(ok.config);
   EXPECT_EQ(ok.config->late_replies_s, 1.0);
 }
@@ -122,8 +124,9 @@ TEST(Options, MaxRuntimeZeroIsNoLimit) {
             "bad value '-1' in --max-runtime (expected a number >= 0)");
 }
 
-// --max-memory bounds the window of probes in flight (rate x (retries x delay + late replies)), not the space:
-// 10.0.0.0/8 x 0-65535 (2^40 probes) plans at the defaults; a rate whose window does not fit is refused.
+// --max-memory bounds the window of probes in flight (rate x (retries x delay + late replies)), not the
+// space: 10.0.0.0/8 x 0-65535 (2^40 probes) plans at the defaults; a rate whose window does not fit is
+// refused.
 TEST(Options, MaxMemoryBoundsTheWindowNotTheSpace) {
   const test::Parsed big = test::run({"10.0.0.0/8", "-p", "0-65535", "--rate", "100000"});
   ASSERT_TRUE(big.config);
@@ -134,7 +137,9 @@ TEST(Options, MaxMemoryBoundsTheWindowNotTheSpace) {
   EXPECT_NE(e.find("above --max-memory 64 MiB"), std::string::npos) << e;
   EXPECT_NE(e.find("100000000 pps x (2 retries x 10 s + 64 s of late replies)"), std::string::npos) << e;
   // A dry run holds no window: not refused.
-  EXPECT_TRUE(test::run({"198.18.0.0/24", "-p", "80", "--rate", "100000000", "--max-memory", "1", "--dry-run"}).config);
+  EXPECT_TRUE(
+      test::run({"198.18.0.0/24", "-p", "80", "--rate", "100000000", "--max-memory", "1", "--dry-run"})
+          .config);
 }
 
 }  // namespace
@@ -195,6 +200,49 @@ TEST(Options, RateAutoWritesItsImpliedRetriesOut) {
   EXPECT_EQ(std::count_if(told.effective.begin(), told.effective.end(),
                           [](const ConfigEntry& e) { return e.name == "retries"; }),
             1);
+}
+
+// A scan of both families has two next hops: one --router-mac would send every IPv6 probe to the IPv4 router.
+TEST(Options, RouterMacPerFamily) {
+  const ScanConfig both = *test::run({"198.18.0.1", "2001:2::1", "-p", "80", "--dry-run", "--router-mac",
+                                      "02:00:00:00:00:04", "--router-mac-ipv6", "02:00:00:00:00:06"})
+                               .config;
+  EXPECT_EQ(router_mac_for(both, false), parse_mac("02:00:00:00:00:04"));
+  EXPECT_EQ(router_mac_for(both, true), parse_mac("02:00:00:00:00:06"));
+  EXPECT_EQ(
+      usage_error({"198.18.0.1", "2001:2::1", "-p", "80", "--dry-run", "--router-mac", "02:00:00:00:00:04"}),
+      "--router-mac with targets of both families: give the IPv6 next hop too with --router-mac-ipv6 MAC "
+      "(the same MAC when one router serves both), or scan the families separately");
+  // One family: --router-mac is its next hop, as before.
+  const ScanConfig v6 =
+      *test::run({"2001:2::1", "-p", "80", "--dry-run", "--router-mac", "02:00:00:00:00:04"}).config;
+  EXPECT_EQ(router_mac_for(v6, true), parse_mac("02:00:00:00:00:04"));
+  // --router-mac-ipv6 alone: IPv4's next hop from the neighbour table.
+  const ScanConfig only6 = *test::run({"198.18.0.1", "2001:2::1", "-p", "80", "--dry-run",
+                                       "--router-mac-ipv6", "02:00:00:00:00:06"})
+                                .config;
+  EXPECT_EQ(router_mac_for(only6, false), std::nullopt);
+  EXPECT_EQ(router_mac_for(only6, true), parse_mac("02:00:00:00:00:06"));
+  EXPECT_EQ(usage_error({"198.18.0.1", "-p", "80", "--dry-run", "--router-mac-ipv6", "02:00:00:00:00:06"}),
+            "--router-mac-ipv6 needs an IPv6 target (this scan has none)");
+  EXPECT_EQ(usage_error({"2001:2::1", "-p", "80", "--dry-run", "--router-mac-ipv6", "02:00:00:00:00"}),
+            "bad MAC '02:00:00:00:00' in --router-mac-ipv6 (expected aa:bb:cc:dd:ee:ff)");
+}
+
+// A bare `synscan` is someone who does not know how to start: the usage line, not the first check's
+// complaint.
+TEST(Options, NoArgumentsAtAllIsTheUsageLine) {
+  EXPECT_EQ(
+      usage_error({}),
+      "usage: synscan [options] TARGET... (e.g. synscan 198.19.0.0/24 -p 80,443; synscan --help lists every "
+      "option)");
+  EXPECT_NE(usage_error({"198.18.0.1"}).find("no ports given"), std::string::npos);
+}
+
+TEST(Options, WaitHasASaneMaximum) {
+  EXPECT_EQ(usage_error({"198.18.0.1", "-p", "80", "--dry-run", "--wait", "1e9"}),
+            "bad value '1e9' in --wait (expected at most 3600 seconds)");
+  EXPECT_EQ(test::run({"198.18.0.1", "-p", "80", "--dry-run", "--wait", "3600"}).config->wait_s, 3600);
 }
 
 }  // namespace

@@ -103,6 +103,9 @@ TEST(Status, StartLineNamesTheFamilies) {
   EXPECT_EQ(format_status_start(0, 65536, 2, 4),
             "synscan: 65536 IPv6 targets x 2 ports = 131072 probes in all shards");
   EXPECT_EQ(format_status_start(256, 16, 3, 1).find('|'), std::string::npos);  // not taken for a status line
+  // One of a kind is singular.
+  EXPECT_EQ(format_status_start(1, 0, 99, 1), "synscan: 1 IPv4 target x 99 ports = 99 probes");
+  EXPECT_EQ(format_status_start(0, 1, 1, 1), "synscan: 1 IPv6 target x 1 port = 1 probe");
 }
 
 // A config over `targets` x `ports` (parsed as on the command line).
@@ -122,6 +125,33 @@ void set_two_family_counts(ScanState& s) {
   s.open_v6 = 1;
   s.closed_v6 = 40;
   s.filtered_v6 = 7;
+}
+
+// The summary of a scan of one probe on one send thread: every count of 1 in the singular.
+TEST(Report, SummaryCountsOneInTheSingular) {
+  const ScanConfig c = config_over("198.19.0.1 2001:2::1", "22");
+  ScanState s;
+  s.replies_duplicate = 1;
+  s.replies_ignored = 1;
+  s.replies_late = 1;
+  s.window_waits = 1;
+  ScanRecord r;
+  r.sent_per_pass = {1};
+  r.window_bytes = 1;
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  print_summary(c, s, r, f);
+  std::fclose(f);
+  const std::string text(buf, len);
+  std::free(buf);
+  for (const char* phrase : {"synscan: 1 probe sent in", "synscan: IPv4: 1 target x 1 port = 1 probe;",
+                             "; 1 duplicate; 1 reply ignored\n",
+                             "in flight: 1 byte (1 send thread); 1 late reply (after --late-replies), 0 for "
+                             "other shards; window full 1 "
+                             "time\n"}) {
+    EXPECT_NE(text.find(phrase), std::string::npos) << phrase << "\n" << text;
+  }
 }
 
 TEST(Report, SummaryCountsEachFamilyWhenBothArePresent) {
@@ -288,8 +318,8 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   }
 }
 
-// --rate auto: the line shows the rate asked now, the controller's state and the reply ratio; the JSON the same
-// (reply_ratio null before the first window); a fixed rate's line is unchanged.
+// --rate auto: the line shows the rate asked now, the controller's state and the reply ratio; the JSON the
+// same (reply_ratio null before the first window); a fixed rate's line is unchanged.
 TEST(Status, RateAutoShowsItsRateStateAndRatio) {
   StatusSnapshot s = sample();
   EXPECT_EQ(format_status_line(s).find("rate auto"), std::string::npos);

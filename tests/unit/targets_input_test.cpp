@@ -2,6 +2,7 @@
 // --top-ports and --exclude-ports, --count, -iL spelling.
 #include "cli/targets_input.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -73,9 +74,10 @@ TEST(TargetsInput, MistypedAddressesAreNotLookedUp) {
   FakeResolver fake{{}, &calls};
   TargetOptions o;
   o.targets = {"300.1.2.3"};
-  EXPECT_EQ(error_of([&] { resolve(o, fake); }),
-            "bad target '300.1.2.3' in targets (expected an address, a CIDR block a.b.c.d/n or 2001:db8::/n, a "
-            "range a.b.c.d-e.f.g.h or a hostname)");
+  EXPECT_EQ(
+      error_of([&] { resolve(o, fake); }),
+      "bad target '300.1.2.3' in targets (expected an address, a CIDR block a.b.c.d/n or 2001:db8::/n, a "
+      "range a.b.c.d-e.f.g.h or a hostname)");
   EXPECT_EQ(calls, 0);
 }
 
@@ -220,6 +222,19 @@ TEST(PortsInput, TopPortsFromNmapMatchNmap) {
   EXPECT_FALSE(c.space.blocks().front().ports().contains(80));
   EXPECT_TRUE(c.space.blocks().front().ports().contains(1));
   EXPECT_TRUE(c.space.blocks().front().ports().contains(22));
+  // More than the table lists is refused, naming how many it has (nmap 7.93: 8366 TCP ports).
+  const std::size_t listed = top_ports(65536, "tcp").size();
+  EXPECT_EQ(
+      config_of({"192.0.2.1", "--no-default-excludes", "--top-ports", std::to_string(listed), "--count"})
+          .space.size(),
+      listed);
+  EXPECT_EQ(
+      error_of([] {
+        config_of({"192.0.2.1", "--no-default-excludes", "--top-ports", "65536"});
+      }),
+      fmt::format("bad value '65536' in --top-ports (nmap-services lists {} tcp ports: give at most {}, or "
+                  "-p- for every port)",
+                  listed, listed));
 }
 
 TEST(PortsInput, ExcludePortsAndErrors) {
@@ -248,6 +263,39 @@ TEST(TargetsInput, CountPrintsOnlyTheNumberAndImpliesADryRun) {
   const ScanConfig shard = config_of(
       {"192.0.2.0/24", "--no-default-excludes", "-p", "1-10", "--count", "--shard", "3/3", "--seed", "1"});
   EXPECT_EQ(test::dry_run_text(shard), "853\n");  // positions 2, 5, ..., 2558
+}
+
+// A -iL file from a Windows editor may start with a UTF-8 byte-order mark: not part of the first address.
+// Other invisible bytes are bad input, shown escaped so that the message shows what is wrong (a NUL, which
+// would cut a C string, and a no-break or zero-width space, which would look like nothing).
+TEST(TargetsInput, IncludeFileByteOrderMarkAndInvisibleBytes) {
+  TargetOptions o;
+  o.include_files = {test::write_temp_file("bom",
+                                           "\xEF\xBB\xBF"
+                                           "198.19.0.1\n198.19.0.2\n")};
+  EXPECT_EQ(resolve(o).targets.size(), 2u);
+  const auto error_for = [&](const std::string& name, const std::string& text) {
+    o.include_files = {test::write_temp_file(name, text)};
+    return error_of([&] { resolve(o); });
+  };
+  using namespace std::string_literals;
+  EXPECT_EQ(
+      error_for("nul", "198.19.0.1\n198.19\0.0.2\n"s),
+      "bad target '198.19\\x00.0.2' in --include-file " + ::testing::TempDir() + "synscan_nul" +
+          " line 2 (expected an address, a CIDR block a.b.c.d/n or 2001:db8::/n, a range a.b.c.d-e.f.g.h or "
+          "a hostname)");
+  EXPECT_NE(error_for("nbsp", "198.19.0.1\xC2\xA0\n").find("bad target '198.19.0.1\\u{00A0}' in"),
+            std::string::npos);
+  EXPECT_NE(error_for("zwsp",
+                      "\xE2\x80\x8B"
+                      "198.19.0.3\n")
+                .find("bad target '\\u{200B}198.19.0.3' in"),
+            std::string::npos);
+  EXPECT_NE(error_for("bom2",
+                      "198.19.0.1\n\xEF\xBB\xBF"
+                      "198.19.0.2\n")
+                .find("'\\u{FEFF}198.19.0.2' in"),
+            std::string::npos);
 }
 
 }  // namespace

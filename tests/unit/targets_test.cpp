@@ -55,10 +55,19 @@ TEST(TargetParse, Ranges) {
 }
 
 TEST(TargetParse, BadTokensAreNamed) {
-  for (const char* bad : {"300.1.2.3", "198.18.0.0/33", "1.2.3", "1.2.3.4.5", "a.b.c.d", "1.2.3.4/", "/24", "1..2.3",
-                          "01234.1.1.1", "1.2.3.4/-1", "", "-"}) {
+  for (const char* bad : {"300.1.2.3", "198.18.0.0/33", "1.2.3", "1.2.3.4.5", "a.b.c.d", "1.2.3.4/", "/24",
+                          "1..2.3", "01234.1.1.1", "1.2.3.4/-1", "", "-"}) {
     EXPECT_EQ(bad_token([&] { parse_target_token(bad); }), bad) << bad;
   }
+}
+
+// "/024" is 24 to some tools and octal 20 to others: refused, not echoed as given (issue 22).
+TEST(TargetParse, PrefixLengthWithLeadingZerosIsRefused) {
+  for (const char* bad : {"198.19.0.1/024", "198.19.0.0/00", "2001:2::/064"}) {
+    EXPECT_EQ(bad_token([&] { parse_target_token(bad); }), bad) << bad;
+  }
+  EXPECT_EQ(parse_target_token("198.19.0.0/0").last, parse_address("255.255.255.255"));
+  EXPECT_EQ(parse_target_token("2001:2::/120").last, parse_address("2001:2::ff"));
 }
 
 TEST(TargetParse, C08OverlapsProbedOnce) {  // cases.md C08
