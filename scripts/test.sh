@@ -47,12 +47,14 @@ cpu_work() {
   local rc=0
   if [[ ${SYNSCAN_TEST_SANITIZE:-1} != 0 ]]; then
     # Only the unit test binary (and synscan, which the script tests run): not the benchmarks, not the e2e
-    # helpers. (-O1 -g1 instead of RelWithDebInfo's -O2 -g saved no compile time: the same CPU seconds within
-    # 10% per file.)
+    # helpers. Debug (-O0 -g, assertions on): ASan and UBSan check every access at -O0 too, and a unit test file
+    # compiles in a third of RelWithDebInfo's CPU time (banner_stage_test.cpp: 5.3 s against 15.8 s; -O1 -g1
+    # saved nothing); the whole build took 885 s cold at load average 7-8, where RelWithDebInfo's had done 9 of
+    # the 58 unit test files after 25 minutes.
     echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer" >&2
     local asan_dir=${ASAN_BUILD_DIR:-$repo_root/build-asan}
     local started=$SECONDS
-    if BUILD_DIR=$asan_dir BUILD_TYPE=RelWithDebInfo scripts/build.sh --sanitize -DSYNSCAN_BUILD_BENCH=OFF \
+    if BUILD_DIR=$asan_dir BUILD_TYPE=Debug scripts/build.sh --sanitize -DSYNSCAN_BUILD_BENCH=OFF \
       --target synscan_unit_tests >"$asan_build_log" 2>&1; then
       echo "   (sanitizer build: $((SECONDS - started)) s)" >&2
       ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
