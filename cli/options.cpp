@@ -270,6 +270,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("resume-file", po::value(&o.resume_file)->value_name("PATH"),
        with_default("where a stopped scan writes its resume file", defaults::kResumeFile).c_str())
       ("help,h", "show this help")
+      ("help-man", "print the man page (roff): synscan --help-man | man -l -")
       ("version", "show versions");
   po::options_description all(help_caption());  // Boost adds the colon after "Options"
   all.add(target_group).add(targets).add(pace).add(network).add(output).add(banners).add(advanced);
@@ -540,7 +541,7 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   RawOptions raw;
   po::options_description desc = describe(raw);
   po::options_description hidden;
-  hidden.add_options()("target", po::value(&raw.targets))("help-man", "print the man page (roff)");
+  hidden.add_options()("target", po::value(&raw.targets));
   po::options_description everything;
   everything.add(desc).add(hidden);
   po::positional_options_description positional;

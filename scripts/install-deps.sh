@@ -18,6 +18,9 @@ SYNSCAN_PACKAGES=(
   iproute2 nftables ethtool libcap2-bin python3 python3-yaml jq libxml2-utils ndiff nmap-common tcpdump
   # service names for the outputs (/etc/services); nmap-common above brings nmap.dtd for the XML checks
   netbase
+  # loads the installed completion (share/bash-completion/completions/synscan); tests/scripts/test_completion.sh
+  # completes with its helpers
+  bash-completion
   # the services lab (lab.sh up --services, scripts/lab_services.sh): real servers run inside its target
   # namespace from configs in the lab's state dir, and the certificate made at lab start
   nginx dropbear-bin vsftpd socat openssl

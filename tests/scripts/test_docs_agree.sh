@@ -5,7 +5,8 @@
 # and that README, written by hand, says the same:
 #   - every long option of --help is in README and in the man page;
 #   - --help's usage lines and TARGET text are in the man page's SYNOPSIS and DESCRIPTION;
-#   - every exit status line of --help is in README (as "- `N` meaning") and in the man page's EXIT STATUS.
+#   - every exit status line of --help is in README (as "- `N` meaning") and in the man page's EXIT STATUS;
+#   - --help says -p- and lists --help-man; README names --help-man and build/cli/synscan.1.
 set -euo pipefail
 src=${SYNSCAN_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 bin=${1:-$src/build/cli/synscan}  # ctest passes the binary it built
@@ -35,6 +36,14 @@ while read -r option; do
   grep -q -- "^$option\b\|, $option\b\|^\\\\fB\\\\-\\\\-${option#--}\\\\fR" "$work/man" ||
     grep -q -- "$option" "$work/man.txt" || bad "the man page lacks $option"
 done < <(grep -oE -- '--[a-z][a-z0-9-]+' "$work/help" | sort -u)
+
+# What a new user looks for in --help (issue 22, item 7): all ports as -p-, and how to get the man page; README
+# says where build/cli/synscan.1 comes from and names --help-man.
+help_flat=$(flat <"$work/help")
+[[ $help_flat == *"-p- is 1-65535"* ]] || bad "--help does not say -p- is 1-65535"
+grep -q -- '^ *--help-man ' "$work/help" || bad "--help does not list --help-man"
+grep -qF -- '--help-man' "$src/README.md" || bad "README does not name --help-man"
+grep -qF -- 'build/cli/synscan.1' "$src/README.md" || bad "README does not say where the man page is built"
 
 # Usage lines and TARGET: the lines before the blank line, and the "TARGET:" paragraph.
 while IFS= read -r line; do
