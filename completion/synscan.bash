@@ -22,6 +22,10 @@ _synscan() {
       mapfile -t COMPREPLY < <(compgen -W "auto sendmmsg mmap xdp libnet" -- "$cur")
       return
       ;;
+    --syn-profile)
+      mapfile -t COMPREPLY < <(compgen -W "windows linux bsd mss none" -- "$cur")
+      return
+      ;;
     --banner-probe)
       mapfile -t COMPREPLY < <(compgen -W "auto none http tls generic" -- "$cur")
       return
