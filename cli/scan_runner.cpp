@@ -104,6 +104,7 @@ ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services) {
   info.host_count = c.space.targets().size();
   if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
   info.banners = info.banners || c.banners;
+  info.reply_fields = c.reply_fields;
   return info;
 }
 

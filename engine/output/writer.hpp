@@ -19,6 +19,8 @@
 
 namespace synscan {
 
+struct ReplyField;  // engine/output/reply_fields.hpp
+
 /// What a writer may print about the scan as a whole (headers, footers) and what every record shares.
 struct ScanInfo {
   std::string version;        ///< synscan version
@@ -41,6 +43,9 @@ struct ScanInfo {
   /// Result::banner; the formats add their banner fields (JSON's "service" becomes an object in every record,
   /// CSV gains columns), engine/output/banner_fields.hpp.
   bool banners = false;
+  /// --output-fields: the reply-fact fields the JSON, CSV and list formats add (engine/output/reply_fields.hpp);
+  /// empty: the formats as before.
+  std::vector<const ReplyField*> reply_fields;
 };
 
 /// Totals for a footer.

@@ -83,6 +83,7 @@ const Vocabulary kTcpSynVocabulary{
     .service_table = "tcp",
     .describes = false,
     .stream_banners = true,
+    .reply_facts = true,
 };
 
 }  // namespace
@@ -160,7 +161,12 @@ std::optional<Result> TcpSynModule::classify(const Packet& packet, std::int64_t 
                                              AnswerInfo* /*answer*/) const noexcept {
   const std::optional<Reply> reply = tcp_reply(packet);
   if (!reply) return std::nullopt;
-  return validator_.validate(*reply, ts_ms);
+  std::optional<Result> r = validator_.validate(*reply, ts_ms);
+  // Our TSval echoed: the round trip, if it is one we sent (a SYN-ACK's TSecr; an RST carries no timestamp).
+  if (r && timestamps_ && reply->options.has_timestamps) {
+    if (const auto rtt = clock_.rtt_ms(reply->options.tsecr, ts_ms)) r->rtt_ms = static_cast<std::uint16_t>(*rtt);
+  }
+  return r;
 }
 
 }  // namespace synscan
