@@ -220,7 +220,7 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("output-all", po::value(&o.out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")
       ("output-fields", po::value(&o.output_fields)->value_name("LIST"),
        "add what each reply's headers say to the JSON, CSV and list formats: a comma-separated list of ip_id, "
-       "tcp_options, mss, wscale, ja4ts, rtt_ms, or all; 'help' describes them")
+       "tcp_options, mss, wscale, ja4ts, rtt_ms, os, os_match (p0f), or all; 'help' describes them")
       ("show", po::value(&o.show)->value_name("STATES"),
        with_default("states reported: open[,closed,filtered], or all", show_names(defaults::kShow)).c_str())
       ("status", "status line on stderr once a second (default: when stderr is a terminal)")

@@ -18,6 +18,8 @@ SYNSCAN_PACKAGES=(
   iproute2 nftables ethtool libcap2-bin python3 python3-yaml jq libxml2-utils ndiff nmap-common tcpdump
   # service names for the outputs (/etc/services); nmap-common above brings nmap.dtd for the XML checks
   netbase
+  # the OS guess of --output-fields os: p0f's signatures, read at run time from /etc/p0f/p0f.fp
+  p0f
   # the services lab (lab.sh up --services, scripts/lab_services.sh): real servers run inside its target
   # namespace from configs in the lab's state dir, and the certificate made at lab start
   nginx dropbear-bin vsftpd socat openssl

@@ -53,7 +53,7 @@ class CsvWriter final : public RecordWriter {
     append_csv_field(line_, shown_service_name(r.banner, service(r)));
     line_ += ',';
     append_csv_field(line_, hostname(r.ip));
-    append_csv_reply_fields(line_, r, v, info_.reply_fields);
+    append_csv_reply_fields(line_, r, v, info_.reply_fields, {info_.os_signatures});
     if (info_.banners) append_csv_banner(line_, r.banner);
     line_ += '\n';
     put_line();

@@ -19,7 +19,8 @@ namespace {
 // A --banners scan (or one whose modules describe answers) writes "service" as an object and the banner fields
 // (append_json_banner).
 void append_json_record(std::string& out, const Result& r, const Vocabulary& v, std::string_view service,
-                        std::string_view hostname, bool banners, std::span<const ReplyField* const> fields) {
+                        std::string_view hostname, bool banners, std::span<const ReplyField* const> fields,
+                        const ReplyContext& context) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, R"({{"ip":"{}")", format_address(r.ip));
   if (v.has_ports) fmt::format_to(it, R"(,"port":{})", r.port);
@@ -29,7 +30,7 @@ void append_json_record(std::string& out, const Result& r, const Vocabulary& v, 
   fmt::format_to(it, R"(,"ttl":{})", r.ttl);
   if (!v.extra_field.empty()) fmt::format_to(it, R"(,"{}":{})", v.extra_field, r.extra);
   fmt::format_to(it, R"(,"ts":"{}")", format_timestamp(r.ts_ms));
-  append_json_reply_fields(out, r, v, fields);
+  append_json_reply_fields(out, r, v, fields, context);
   if (banners) {
     append_json_banner(out, r.banner, service);
   } else if (!service.empty()) {
@@ -49,7 +50,8 @@ class NdjsonWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners, info_.reply_fields);
+    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners, info_.reply_fields,
+                       {info_.os_signatures});
     line_ += '\n';
     put_line();
   }
@@ -68,7 +70,8 @@ class JsonArrayWriter final : public RecordWriter {
   void write(const Result& r) override {
     line_ += first_ ? "\n" : ",\n";
     first_ = false;
-    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners, info_.reply_fields);
+    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners, info_.reply_fields,
+                       {info_.os_signatures});
     put_line();
   }
   void end(const ScanTotals& totals) override {

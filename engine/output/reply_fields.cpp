@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <stdexcept>
 
 #include "engine/probes/tcp_options.hpp"
@@ -9,32 +10,50 @@
 namespace synscan {
 namespace {
 
-bool render_ip_id(const Result& r, std::string& out) {
+bool render_ip_id(const Result& r, const ReplyContext&, std::string& out) {
   if (!r.ip.is_v4()) return false;
   fmt::format_to(std::back_inserter(out), "{}", r.ip_id);
   return true;
 }
-bool render_options(const Result& r, std::string& out) {
+bool render_options(const Result& r, const ReplyContext&, std::string& out) {
   out += options_text(r.tcp_options);
   return true;
 }
-bool render_mss(const Result& r, std::string& out) {
+bool render_mss(const Result& r, const ReplyContext&, std::string& out) {
   if (!layout_has(r.tcp_options, 3)) return false;
   fmt::format_to(std::back_inserter(out), "{}", r.mss);
   return true;
 }
-bool render_wscale(const Result& r, std::string& out) {
+bool render_wscale(const Result& r, const ReplyContext&, std::string& out) {
   if (!layout_has(r.tcp_options, 4)) return false;
   fmt::format_to(std::back_inserter(out), "{}", r.wscale);
   return true;
 }
-bool render_ja4ts(const Result& r, std::string& out) {
+bool render_ja4ts(const Result& r, const ReplyContext&, std::string& out) {
   out += ja4ts(r.extra, r.tcp_options, r.mss, r.wscale);
   return true;
 }
-bool render_rtt(const Result& r, std::string& out) {
+bool render_rtt(const Result& r, const ReplyContext&, std::string& out) {
   if (r.rtt_ms == kNoRtt) return false;
   fmt::format_to(std::back_inserter(out), "{}", r.rtt_ms);
+  return true;
+}
+
+std::optional<OsGuess> os_guess(const Result& r, const ReplyContext& c) {
+  if (c.os == nullptr || r.state != PortState::open) return std::nullopt;  // a SYN-ACK's shape
+  return c.os->match(r);
+}
+bool render_os(const Result& r, const ReplyContext& c, std::string& out) {
+  const std::optional<OsGuess> g = os_guess(r, c);
+  if (!g) return false;
+  for (char ch : g->label)
+    out += ch == '"' || ch == '\\' || ch < ' ' ? '?' : ch;  // p0f's labels are plain text
+  return true;
+}
+bool render_os_match(const Result& r, const ReplyContext& c, std::string& out) {
+  const std::optional<OsGuess> g = os_guess(r, c);
+  if (!g) return false;
+  out += g->exact ? "exact" : "fuzzy";
   return true;
 }
 
@@ -49,6 +68,10 @@ const ReplyField kFields[] = {
      false, render_ja4ts},
     {"rtt_ms", "round trip, ms, from our timestamp echoed (--syn-profile linux or bsd; targets that echo it)",
      true, render_rtt},
+    {"os", "OS guess from the SYN-ACK against p0f's [tcp:response] signatures (/etc/p0f/p0f.fp), its label",
+     false, render_os},
+    {"os_match", "how the OS guess matched: exact, or fuzzy (layout and TTL matched, some values did not)",
+     false, render_os_match},
 };
 
 }  // namespace
@@ -79,6 +102,13 @@ std::vector<const ReplyField*> select_reply_fields(std::string_view list) {
   return out;
 }
 
+bool needs_os_signatures(std::span<const ReplyField* const> fields) noexcept {
+  for (const ReplyField* f : fields) {
+    if (f->render == render_os || f->render == render_os_match) return true;
+  }
+  return false;
+}
+
 std::string describe_reply_fields() {
   std::string out;
   for (const ReplyField& f : kFields)
@@ -87,13 +117,13 @@ std::string describe_reply_fields() {
 }
 
 void append_json_reply_fields(std::string& out, const Result& r, const Vocabulary& v,
-                              std::span<const ReplyField* const> fields) {
+                              std::span<const ReplyField* const> fields, const ReplyContext& context) {
   if (!has_reply_facts(r, v)) return;
   for (const ReplyField* f : fields) {
     const std::size_t mark = out.size();
     fmt::format_to(std::back_inserter(out), R"(,"{}":)", f->name);
     if (!f->numeric) out += '"';
-    if (!f->render(r, out)) {
+    if (!f->render(r, context, out)) {
       out.resize(mark);
       continue;
     }
@@ -102,22 +132,27 @@ void append_json_reply_fields(std::string& out, const Result& r, const Vocabular
 }
 
 void append_csv_reply_fields(std::string& out, const Result& r, const Vocabulary& v,
-                             std::span<const ReplyField* const> fields) {
+                             std::span<const ReplyField* const> fields, const ReplyContext& context) {
   const bool facts = has_reply_facts(r, v);
   for (const ReplyField* f : fields) {
     out += ',';
     const std::size_t mark = out.size();
-    if (facts && !f->render(r, out)) out.resize(mark);
+    if (!facts || !f->render(r, context, out)) {
+      out.resize(mark);
+    } else if (out.find(',', mark) != std::string::npos) {  // tcp_options' list: one quoted cell (RFC 4180)
+      out.insert(mark, 1, '"');
+      out += '"';
+    }
   }
 }
 
 void append_list_reply_fields(std::string& out, const Result& r, const Vocabulary& v,
-                              std::span<const ReplyField* const> fields) {
+                              std::span<const ReplyField* const> fields, const ReplyContext& context) {
   if (!has_reply_facts(r, v)) return;
   for (const ReplyField* f : fields) {
     const std::size_t mark = out.size();
     fmt::format_to(std::back_inserter(out), " {}=", f->name);
-    if (!f->render(r, out)) out.resize(mark);
+    if (!f->render(r, context, out)) out.resize(mark);
   }
 }
 
