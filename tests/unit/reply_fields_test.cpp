@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "engine/probes/p0f_signatures.hpp"
 #include "engine/probes/tcp_options.hpp"
 #include "tests/unit/writer_fixture.hpp"
@@ -118,6 +120,29 @@ TEST(ReplyFields, EachFormatAddsTheSelectedFieldsAndOnlyThen) {
   const std::string without = render("ndjson", results, no_file);
   EXPECT_EQ(without.find("\"os\""), std::string::npos);
   EXPECT_NE(without.find("\"ja4ts\""), std::string::npos);
+}
+
+// XML: the guess goes into nmap's <os> element (an <osmatch> with the label), valid against nmap.dtd; without
+// the signatures the XML is as before.
+TEST(ReplyFields, XmlPutsTheGuessInNmapsOsElement) {
+  const std::vector<Result> results{linux_syn_ack(14600)};
+  const P0fSignatures sigs = P0fSignatures::parse(kSignatures);
+  ScanInfo scan = writer_fixture::info();
+  EXPECT_EQ(
+      writer_fixture::slurp(writer_fixture::render_to_file("xml", "os-none.xml", results, scan)).find("<os>"),
+      std::string::npos);
+  scan.os_signatures = &sigs;
+  const std::string path = writer_fixture::render_to_file("xml", "os.xml", results, scan);
+  const std::string text = writer_fixture::slurp(path);
+  EXPECT_NE(text.find(R"(<os><portused state="open" proto="tcp" portid="22"/>)"
+                      R"(<osmatch name="s:unix:Linux:3.x" accuracy="100" line="0"/></os>)"),
+            std::string::npos)
+      << text;
+  if (writer_fixture::shell("command -v xmllint >/dev/null 2>&1") == 0 &&
+      std::ifstream("/usr/share/nmap/nmap.dtd")) {
+    EXPECT_EQ(writer_fixture::shell("xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd " + path), 0)
+        << path;
+  }
 }
 
 }  // namespace
