@@ -15,6 +15,7 @@
 #include "engine/probe_space.hpp"
 #include "engine/probes/syn_maker4.hpp"
 #include "engine/probes/syn_maker_mixed.hpp"
+#include "engine/probes/syn_profile.hpp"
 #include "engine/probes/syn_template4.hpp"
 #include "engine/probes/syn_template6.hpp"
 
@@ -146,7 +147,8 @@ void BM_CraftProbe6(benchmark::State& state) {
                          PortSet(bench_ports(state.range(0))));
   const ProbeTemplate6 tmpl6(bench_params6());
   const SynCookie cookie(CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
-  const MixedProbeMaker maker(space.blocks().front(), std::nullopt, tmpl6, cookie, 0, bench_params6().source_ip, 61000, 61255);
+  const MixedProbeMaker maker(space.blocks().front(), std::nullopt, tmpl6, cookie, 0,
+                              bench_params6().source_ip, 61000, 61255);
   const Permutation permutation(space.size(), 0x5eed);
   auto frames = std::make_unique<std::uint8_t[]>(kStride * kBatch);
   std::uint16_t lengths[kBatch];
@@ -164,19 +166,21 @@ void BM_CraftProbe6(benchmark::State& state) {
 BENCHMARK(BM_CraftProbe6)->Arg(10)->Arg(1000);
 
 // The send loop's per-batch call: Permutation::fill, then ProbeSet::craft_batch (for one module: its
-// craft_batch, one virtual call per batch) with lengths, into frame_stride() slots. Arg 0: the family of the space, 4 = 198.19.0.0/16, 6 =
-// 2001:2:0:1::/112, 46 = both (131,072 targets, IPv4 and IPv6 probes interleaved by the permutation); arg 1:
-// ports.
-void BM_CraftBatch(benchmark::State& state) {
+// craft_batch, one virtual call per batch) with lengths, into frame_stride() slots. Arg 0: the family of the
+// space, 4 = 198.19.0.0/16, 6 = 2001:2:0:1::/112, 46 = both (131,072 targets, IPv4 and IPv6 probes
+// interleaved by the permutation); arg 1: ports. `profile`: the tcp_syn module's --syn-profile
+// (engine/probes/syn_profile.hpp).
+void craft_batch_run(benchmark::State& state, SynProfile profile, std::int64_t ports) {
   constexpr std::size_t kBatch = 256;
   const std::int64_t family = state.range(0);
   AddressRanges targets;
   if (family != 6) targets.v4.push_back({0xC6130000, 0xC613FFFF});
   if (family != 4) targets.v6.push_back({make_ipv6(kLab6, 0), make_ipv6(kLab6, 0xFFFF)});
-  const ProbeSpace space(TargetSet(targets), PortSet(bench_ports(state.range(1))));
+  const ProbeSpace space(TargetSet(targets), PortSet(bench_ports(ports)));
   ProbeSetup setup;
   setup.space = &space;
   setup.key = CookieKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+  setup.args = {{"syn-profile", std::string(syn_profile_name(profile))}};
   const TemplateParams p4 = bench_params();
   const TemplateParams6 p6 = bench_params6();
   if (family != 6)
@@ -198,8 +202,17 @@ void BM_CraftBatch(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kBatch));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kBatch) * lengths[0]);
 }
+void BM_CraftBatch(benchmark::State& state) { craft_batch_run(state, kDefaultSynProfile, state.range(1)); }
 BENCHMARK(BM_CraftBatch)->ArgNames({"family", "ports"})->ArgsProduct({{4, 6, 46}, {10, 1000}});
+
+// BM_CraftBatch per SYN profile (arg 2: windows 0, linux 1, bsd 2, mss 3, none 4, kSynProfiles' order), 1,000
+// ports; bytes/s counts frame bytes, for the per-byte comparison of the profiles.
+void BM_CraftBatchProfile(benchmark::State& state) {
+  craft_batch_run(state, kSynProfiles[static_cast<std::size_t>(state.range(1))], 1000);
+}
+BENCHMARK(BM_CraftBatchProfile)->ArgNames({"family", "profile"})->ArgsProduct({{4, 6}, {0, 1, 2, 3, 4}});
 
 }  // namespace
 }  // namespace synscan

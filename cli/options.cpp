@@ -23,6 +23,7 @@
 #include "cli/usage_text.hpp"
 #include "cli/version.hpp"
 #include "engine/banner/hello.hpp"
+#include "engine/output/reply_fields.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
@@ -53,6 +54,7 @@ struct RawOptions {
   std::string show;
   std::string send_threads;
   std::string send_backend;
+  std::string output_fields;
   std::string shard;
   std::string max_memory;
   std::string pcap_buffer;
@@ -226,6 +228,9 @@ po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) 
       ("output-grepable", po::value(&o.out.grepable)->value_name("FILE"), "-oG FILE: nmap grepable lines")
       ("output-csv", po::value(&o.out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")
       ("output-all", po::value(&o.out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")
+      ("output-fields", po::value(&o.output_fields)->value_name("LIST"),
+       "add what each reply's headers say to the JSON, CSV and list formats: a comma-separated list of ip_id, "
+       "tcp_options, mss, wscale, ja4ts, rtt_ms, os, os_match (p0f), or all; 'help' describes them")
       ("show", po::value(&o.show)->value_name("STATES"),
        with_default("states reported: open[,closed,filtered], or all", show_names(defaults::kShow)).c_str())
       ("status", "status line on stderr once a second (default: when stderr is a terminal)")
@@ -591,6 +596,10 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     print_version(out);
     return {};
   }
+  if (raw.output_fields == "help") {
+    out << describe_reply_fields();
+    return {};
+  }
 
   ScanConfig c;
   for (int i = 1; i < argc; ++i) {
@@ -717,6 +726,13 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   if (!raw.max_runtime.empty()) c.max_runtime_s = parse_positive_double(raw.max_runtime, "--max-runtime", 0);
   if (!raw.resume_file.empty()) c.resume_file = raw.resume_file;
   parse_banner_options(raw, vm, c);
+  if (given("output-fields")) {
+    try {
+      c.reply_fields = select_reply_fields(raw.output_fields);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("bad value in --output-fields {}: {}", raw.output_fields, e.what()));
+    }
+  }
   finish_config(c, sources);
   reject_shared_files(c, raw);
   // Notes only once the whole command line is valid: a bad input gets exactly one line.

@@ -22,6 +22,7 @@
 #include "cli/version.hpp"
 #include "capture/send_passes.hpp"
 #include "engine/probe_window.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/rate_limiter.hpp"
 #include "engine/shard.hpp"
 
@@ -172,6 +173,16 @@ void finish_config(ScanConfig& c, const OptionSources& sources) {
   const auto is_retries = [](const ConfigEntry& e) { return e.name == "retries"; };
   if (c.rate_auto && std::none_of(c.effective.begin(), c.effective.end(), is_retries))
     c.effective.push_back({"retries", std::to_string(c.retries), false, "", 0});
+  // A module option with a default (--syn-profile) is written out too, for the scan's modules: a resume file
+  // keeps the probes' shape even if the default changes, and --echo-config / --metadata show it.
+  for (const ProbeBlock& b : c.space.blocks()) {
+    for (const ModuleOption& opt : probe_registry()[b.proto()].options) {
+      if (opt.default_value.empty()) continue;
+      const auto named = [&opt](const ConfigEntry& e) { return e.name == opt.name; };
+      if (std::none_of(c.effective.begin(), c.effective.end(), named))
+        c.effective.push_back({std::string(opt.name), std::string(opt.default_value), false, "", 0});
+    }
+  }
   if (!sources.resume) return;
   c.resume_from = sources.resume->point;
   c.resume_from->loaded_from = sources.resume_path;

@@ -13,6 +13,7 @@
 #include "cli/defaults.hpp"
 #include "cli/resume.hpp"
 #include "engine/banner/hello.hpp"
+#include "engine/output/writer.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/probe_window.hpp"
 #include "engine/result.hpp"
@@ -92,6 +93,7 @@ struct ScanConfig {
   double max_runtime_s =
       defaults::kMaxRuntimeS;              ///< --max-runtime: stop, write the resume file; 0 = no limit
   std::optional<ResumePoint> resume_from;  ///< --resume: each send thread's cursor and window to continue with
+  std::vector<const ReplyField*> reply_fields;  ///< --output-fields (engine/output/reply_fields.hpp)
   bool banners = false;                    ///< --banners: the banner stage takes every open port
   BannerProbeSpec banner_probes;           ///< --banner-probe: the hello per port (auto: default_hello)
   std::uint32_t banner_concurrency = defaults::kBannerConcurrency;  ///< --banner-concurrency

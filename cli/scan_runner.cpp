@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 #include <atomic>
 #include <chrono>
 #include <optional>
@@ -27,7 +30,9 @@
 #include "cli/version.hpp"
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
+#include "engine/output/reply_fields.hpp"
 #include "engine/probe_set.hpp"
+#include "engine/probes/p0f_signatures.hpp"
 #include "engine/probes/registry.hpp"
 #include "engine/rate_control.hpp"
 #include "engine/spsc_queue.hpp"
@@ -91,6 +96,20 @@ ProbeSetup probe_setup(const ScanConfig& c, const Route& route) {
   return setup;
 }
 
+// p0f's signatures for the "os" fields of --output-fields, read at run time from the p0f package's file; a missing
+// file is one note and no guess.
+std::optional<P0fSignatures> load_os_signatures(const std::vector<const ReplyField*>& fields) {
+  if (!needs_os_signatures(fields)) return std::nullopt;
+  std::ifstream in{std::string(kP0fSignatures)};
+  if (!in) {
+    std::cerr << "synscan: no " << kP0fSignatures << " (the p0f package): no OS guess\n";
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return P0fSignatures::parse(text.str());
+}
+
 // What the writers' begin() is told about the scan.
 ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services) {
   ScanInfo info;
@@ -107,6 +126,7 @@ ScanInfo scan_info(const ScanConfig& c, const ServiceNames& services) {
   info.host_count = c.space.targets().size();
   if (!c.hostnames.empty()) info.hostname_of = hostname_lookup(c.hostnames);
   info.banners = info.banners || c.banners;
+  info.reply_fields = c.reply_fields;
   return info;
 }
 
@@ -179,6 +199,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   outputs.watch(state.stop);  // a failed output warns; with none left the scan stops, its results being lost
   MetadataFile metadata(c.metadata_path);
   const ServiceNames services = ServiceNames::load();
+  const std::optional<P0fSignatures> os_signatures = load_os_signatures(c.reply_fields);
   ProbeWindows windows(c.plan, permutation, c.window);
   restore_windows(c, windows);  // a resumed scan: the stopped run's tails and answered bits
   Aggregator aggregator(windows, c.space, c.show, outputs.writers());
@@ -206,7 +227,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   // first probe or reply: no capability left, and no longer root.
   drop_privileges(c.user, c.user_given);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
-  const ScanInfo info = scan_info(c, services);
+  ScanInfo info = scan_info(c, services);
+  info.os_signatures = os_signatures ? &*os_signatures : nullptr;
   for (ResultWriter* w : outputs.writers()) w->begin(info);
 
   // --banners: open results go through the banner stage (its own thread, unprivileged) before the writers.

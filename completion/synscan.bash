@@ -90,6 +90,7 @@ _synscan() {
     -s | --scan-type) _synscan_words "S U n"; return ;;
     -i | --interface) _synscan_words "$(ls /sys/class/net 2>/dev/null)"; return ;;
     --user) mapfile -t COMPREPLY < <(compgen -u -- "$cur"); return ;;
+    --syn-profile) _synscan_words "windows linux bsd mss none"; return ;;
   esac
   _synscan_in "$prev" "$_synscan_typed_options" && return
   $split && return  # --opt=value of an option not named above

@@ -68,6 +68,9 @@ struct Vocabulary {
   bool describes = false;          ///< classify() may fill an AnswerInfo (UDP services' answers)
   /// An open result accepts a TCP connection: --banners' stage (kernel TCP sockets) may talk to it.
   bool stream_banners = false;
+  /// Results that answered carry the reply's header facts (Result::ip_id, mss, wscale, tcp_options, rtt_ms):
+  /// the writers print them (engine/output/reply_fields.hpp).
+  bool reply_facts = false;
 
   /// The name of state `s`.
   std::string_view state_name(PortState s) const noexcept { return state_names[static_cast<std::size_t>(s)]; }

@@ -14,6 +14,13 @@ struct Banner;  // engine/banner/banner.hpp
 /// the aggregator's deduplication to every writer and `synscan merge`.
 struct Result {
   ProbeIndex index = 0;      ///< the probe's position in the probe space (what the aggregator deduplicates on)
+  // What the deciding reply's headers say (TCP SYN-ACK / RST: engine/probes/tcp_options.hpp), in the bytes the
+  // alignment of `ip` leaves free: the record stays 80 bytes on the receive queue.
+  std::uint16_t ip_id = 0;   ///< IPv4 identification of the reply (0 for IPv6 or none)
+  std::uint16_t mss = 0;     ///< the reply's MSS option (tcp_options says whether there was one)
+  /// Round trip in ms from the echoed timestamp (engine/probes/syn_timestamp.hpp), or kNoRtt.
+  std::uint16_t rtt_ms = 0xFFFF;
+  std::uint8_t wscale = 0;   ///< the reply's window scale shift (tcp_options says whether there was one)
   IpAddress ip;              ///< target address (either family), host byte order
   std::uint16_t port = 0;    ///< target port; 0 and never printed for a module without ports
   ProtocolId proto = 0;      ///< the module whose probe this answers (its Vocabulary names everything below)
@@ -32,12 +39,19 @@ struct Result {
   /// The module's one numeric fact of the deciding reply, printed under Vocabulary::extra_field when that is
   /// not empty (TCP: the window, bytes, unscaled).
   std::uint16_t extra = 0;
+  /// The reply's TCP option kinds in order, packed (engine/probes/tcp_options.hpp); 0 none or not TCP.
+  std::uint32_t tcp_options = 0;
   std::int64_t ts_ms = 0;    ///< when the verdict was reached: milliseconds since the Unix epoch, UTC
   /// What --banners learned about this open port, or what the module read in the answer (a UDP service's
   /// reply), or null. Not owned: set only while the result is handed to the writers (the aggregator thread
   /// owns the Banner).
   const Banner* banner = nullptr;
 };
+
+/// Result::rtt_ms when no round trip was measured.
+inline constexpr std::uint16_t kNoRtt = 0xFFFF;
+
+static_assert(sizeof(Result) == 80, "the reply facts fill padding: the receive queue's record does not grow");
 
 /// Which states are reported (--show); the others are still counted.
 /// `filtered` covers open|filtered too: both say no positive answer came (nmap's --open shows neither).

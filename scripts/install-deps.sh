@@ -21,6 +21,8 @@ SYNSCAN_PACKAGES=(
   # loads the installed completion (share/bash-completion/completions/synscan); tests/scripts/test_completion.sh
   # completes with its helpers
   bash-completion
+  # the OS guess of --output-fields os: p0f's signatures, read at run time from /etc/p0f/p0f.fp
+  p0f
   # the services lab (lab.sh up --services, scripts/lab_services.sh): real servers run inside its target
   # namespace from configs in the lab's state dir, and the certificate made at lab start
   nginx dropbear-bin vsftpd socat openssl

@@ -6,6 +6,7 @@
 #include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
+#include "engine/output/reply_fields.hpp"
 #include "engine/target_parse.hpp"
 
 #include <algorithm>
@@ -28,6 +29,7 @@ class CsvWriter final : public RecordWriter {
     line_ += "ip,port,proto,state,reason,icmp_code,ttl";
     for (const std::string_view e : extras_) fmt::format_to(std::back_inserter(line_), ",{}", e);
     line_ += ",ts,service,hostname";
+    for (const ReplyField* f : info.reply_fields) fmt::format_to(std::back_inserter(line_), ",{}", f->name);
     if (info.banners) {
       line_ += ',';
       line_ += kCsvBannerHeader;
@@ -51,6 +53,7 @@ class CsvWriter final : public RecordWriter {
     append_csv_field(line_, shown_service_name(r.banner, service(r)));
     line_ += ',';
     append_csv_field(line_, hostname(r.ip));
+    append_csv_reply_fields(line_, r, v, info_.reply_fields, {info_.os_signatures});
     if (info_.banners) append_csv_banner(line_, r.banner);
     line_ += '\n';
     put_line();

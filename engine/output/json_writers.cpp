@@ -5,20 +5,22 @@
 #include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
+#include "engine/output/reply_fields.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
 namespace {
 
 // {"ip":..[,"port":..],"proto":..,"state":..,"reason":..[,"icmp_code":..],"ttl":..[,EXTRA:..],"ts":..
-//  [,"service":..][,"hostname":..]}: the optional keys appear only when they have a value; the names and words
+//  [,REPLY FIELDS..][,"service":..][,"hostname":..]} (the --output-fields chosen: engine/output/reply_fields.hpp): the optional keys appear only when they have a value; the names and words
 // are the module's (Vocabulary): "port" only for a module with ports, EXTRA its extra field ("window").
 // "ip" is a dotted quad or RFC 5952 text (2001:2:0:1::364), so that jq and SQL joins on the text match;
 // "proto" is the probe module's protocol (a lower-case word: no escaping needed).
 // A --banners scan (or one whose modules describe answers) writes "service" as an object and the banner fields
 // (append_json_banner).
 void append_json_record(std::string& out, const Result& r, const Vocabulary& v, std::string_view service,
-                        std::string_view hostname, bool banners) {
+                        std::string_view hostname, bool banners, std::span<const ReplyField* const> fields,
+                        const ReplyContext& context) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, R"({{"ip":"{}")", format_address(r.ip));
   if (v.has_ports) fmt::format_to(it, R"(,"port":{})", r.port);
@@ -28,6 +30,7 @@ void append_json_record(std::string& out, const Result& r, const Vocabulary& v, 
   fmt::format_to(it, R"(,"ttl":{})", r.ttl);
   if (!v.extra_field.empty()) fmt::format_to(it, R"(,"{}":{})", v.extra_field, r.extra);
   fmt::format_to(it, R"(,"ts":"{}")", format_timestamp(r.ts_ms));
+  append_json_reply_fields(out, r, v, fields, context);
   if (banners) {
     append_json_banner(out, r.banner, service);
   } else if (!service.empty()) {
@@ -47,7 +50,8 @@ class NdjsonWriter final : public RecordWriter {
  public:
   using RecordWriter::RecordWriter;
   void write(const Result& r) override {
-    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners);
+    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners, info_.reply_fields,
+                       {info_.os_signatures});
     line_ += '\n';
     put_line();
   }
@@ -66,7 +70,8 @@ class JsonArrayWriter final : public RecordWriter {
   void write(const Result& r) override {
     line_ += first_ ? "\n" : ",\n";
     first_ = false;
-    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners);
+    append_json_record(line_, r, vocab(r), service(r), hostname(r.ip), info_.banners, info_.reply_fields,
+                       {info_.os_signatures});
     put_line();
   }
   void end(const ScanTotals& totals) override {

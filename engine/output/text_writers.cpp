@@ -12,6 +12,7 @@
 #include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
+#include "engine/output/reply_fields.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -60,6 +61,7 @@ class ListWriter final : public RecordWriter {
     } else {
       fmt::format_to(std::back_inserter(line_), "{} {} {}", v.state_name(r.state), v.protocol, format_address(r.ip));
     }
+    append_list_reply_fields(line_, r, v, info_.reply_fields, {info_.os_signatures});  // --output-fields: " ja4ts=... rtt_ms=3"
     // --banners: "open tcp 22 198.19.0.1 ssh ok SSH-2.0-OpenSSH_9.2p1\x0D\x0A" (the banner printable, one line).
     if (r.banner) {
       const std::string_view name = shown_service_name(r.banner, service(r));

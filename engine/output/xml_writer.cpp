@@ -24,6 +24,7 @@
 #include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
+#include "engine/probes/p0f_signatures.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -165,7 +166,27 @@ class XmlWriter final : public RecordWriter {
       append_xml_service(line_, r.banner, service(r));
       line_ += "</port>\n";
     }
-    line_ += "</ports>\n</host>\n";
+    line_ += "</ports>\n";
+    append_os(same_ip);
+    line_ += "</host>\n";
+  }
+
+  // nmap's <os> element with the first open port's guess (--output-fields os: the signatures are loaded), as
+  // nmap -O writes its best match; accuracy 100 for an exact match, 80 for a fuzzy one (p0f gives none), line 0
+  // (no nmap-os-db line). Nothing without a guess.
+  void append_os(std::span<const Result> same_ip) {
+    if (info_.os_signatures == nullptr) return;
+    for (const Result& r : same_ip) {
+      if (r.state != PortState::open || !vocabulary(r.proto).reply_facts) continue;
+      const std::optional<OsGuess> g = info_.os_signatures->match(r);
+      if (!g) continue;
+      fmt::format_to(std::back_inserter(line_), "<os><portused state=\"open\" proto=\"{}\" portid=\"{}\"/>",
+                     vocabulary(r.proto).protocol, r.port);
+      line_ += "<osmatch name=\"";
+      append_xml_escaped(line_, g->label);
+      fmt::format_to(std::back_inserter(line_), "\" accuracy=\"{}\" line=\"0\"/></os>\n", g->exact ? 100 : 80);
+      return;
+    }
   }
 
   long header_end_ = -1;          // offset just past the header, when the output is a regular file

@@ -29,7 +29,7 @@ std::unique_ptr<ProbeModule> make_as(const ProbeSetup& setup, const ProbeBlock& 
 // The registry: one line per module. ProtocolId is the position; append new modules at the end, so that the
 // numbering of existing spaces (resume files, shards) does not change.
 const ModuleInfo kModules[] = {
-    {&TcpSynModule::kVocabulary, "S", "", {}, make_as<TcpSynModule>},
+    {&TcpSynModule::kVocabulary, "S", "", TcpSynModule::kOptions, make_as<TcpSynModule>},
     {&UdpModule::kVocabulary, "U", "", UdpModule::kOptions, make_as<UdpModule>},
     {&IcmpEchoModule::kVocabulary, "n", "ping", {}, make_as<IcmpEchoModule>},
 };

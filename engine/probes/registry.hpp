@@ -27,10 +27,14 @@ struct ModuleOption {
   bool file = false;
   /// For a file option: read this file when the option is not given and the file exists ("" none); the value
   /// "none" reads nothing.
-  std::string_view default_path;
+  std::string_view default_path = {};
   /// Checks one value (a file option: the file's text) and throws std::invalid_argument naming the bad token;
   /// cli/ calls it while parsing, so a bad value is exit 2 before anything is opened. Null: any value.
   void (*check)(std::string_view value) = nullptr;
+  /// The value a module of the scan takes when the option is not given ("" none). cli/ records it in the
+  /// effective options (--echo-config, resume files, --metadata), so that a resumed scan keeps it even if the
+  /// default changes.
+  std::string_view default_value = {};
 };
 
 /// One registry entry.

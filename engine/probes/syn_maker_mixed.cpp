@@ -17,21 +17,24 @@ MixedProbeMaker::MixedProbeMaker(const ProbeBlock& space, const std::optional<Pr
   if (space.targets().intervals_v6().size() == 1) first6_ = space.targets().intervals_v6().front().first;
 }
 
-std::uint16_t MixedProbeMaker::craft(ProbeIndex index, std::uint8_t* out) const noexcept {
+std::uint16_t MixedProbeMaker::craft(ProbeIndex index, std::uint8_t* out,
+                                     std::uint32_t tsval) const noexcept {
   const Probe probe = space_.at(index);
   const std::uint16_t sport = source_port_for(index, port_first_, port_count_);
   if (probe.ip.is_v4()) {
     const std::uint32_t seq = cookie_(source_ip4_, probe.ip.ipv4(), sport, probe.port);
-    tmpl4_->craft(out, {probe.ip.ipv4(), probe.port, sport, seq, static_cast<std::uint16_t>(seq >> 16)});
+    tmpl4_->craft(out,
+                  {probe.ip.ipv4(), probe.port, sport, seq, static_cast<std::uint16_t>(seq >> 16), tsval});
     return static_cast<std::uint16_t>(tmpl4_->size());
   }
   const std::uint32_t seq = cookie_.v6(source_ip6_, probe.ip.ipv6(), sport, probe.port);
-  tmpl6_.craft(out, {probe.ip.ipv6(), probe.port, sport, seq});
+  tmpl6_.craft(out, {probe.ip.ipv6(), probe.port, sport, seq, tsval});
   return static_cast<std::uint16_t>(tmpl6_.size());
 }
 
 void MixedProbeMaker::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out,
-                                  std::size_t stride, std::uint16_t* lengths) const noexcept {
+                                  std::size_t stride, std::uint16_t* lengths,
+                                  std::uint32_t tsval) const noexcept {
   // What the loops read, in locals: the frame stores (uint8_t, which may alias anything) would otherwise make
   // the compiler reload it for every probe (as ProbeMaker::craft_batch).
   const ProbeLocator locator = space_.locator();
@@ -95,12 +98,12 @@ void MixedProbeMaker::craft_batch(const ProbeIndex* indices, std::size_t n, std:
     for (std::size_t k = 0; k < n4; ++k) {
       tmpl4->craft(out + stride * slot4[k], {dst4[k], static_cast<std::uint16_t>(ports4[k] >> 16),
                                              static_cast<std::uint16_t>(ports4[k]), seq4[k],
-                                             static_cast<std::uint16_t>(seq4[k] >> 16)});
+                                             static_cast<std::uint16_t>(seq4[k] >> 16), tsval});
       lengths[slot4[k]] = len4;
     }
     for (std::size_t k = 0; k < n6; ++k) {
       tmpl6.craft(out + stride * slot6[k], {dst6[k], static_cast<std::uint16_t>(ports6[k] >> 16),
-                                            static_cast<std::uint16_t>(ports6[k]), seq6[k]});
+                                            static_cast<std::uint16_t>(ports6[k]), seq6[k], tsval});
       lengths[slot6[k]] = len6;
     }
     indices += m;

@@ -38,15 +38,16 @@ class MixedProbeMaker {
                   std::uint16_t source_port_first, std::uint16_t source_port_last) noexcept;
 
   /// Writes the probe for `index` (< space.size()) into out[0, kMaxFrame) and returns its frame's length in
-  /// bytes (the family's template size: 60 or 44 for IPv4, 78 or 64 for IPv6). One probe at a time, as simply
-  /// as it can be: the reference craft_batch() is tested against.
-  std::uint16_t craft(ProbeIndex index, std::uint8_t* out) const noexcept;
+  /// bytes (the family's template size: 60 or 44 for IPv4, 78 or 64 for IPv6 with MSS alone). `tsval` goes
+  /// into the timestamp option of a profile that has one. One probe at a time, as simply as it can be: the
+  /// reference craft_batch() is tested against.
+  std::uint16_t craft(ProbeIndex index, std::uint8_t* out, std::uint32_t tsval = 0) const noexcept;
 
   /// Writes the probes for indices[0, n) into out + stride * i (stride >= kMaxFrame) and each frame's length
-  /// into lengths[i]: the same bytes and lengths as n calls of craft(), faster. No allocation (the chunk's
-  /// lists, about 4 KiB, are on the stack).
+  /// into lengths[i]: the same bytes and lengths as n calls of craft() with `tsval`, faster. No allocation
+  /// (the chunk's lists, about 4 KiB, are on the stack).
   void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
-                   std::uint16_t* lengths) const noexcept;
+                   std::uint16_t* lengths, std::uint32_t tsval = 0) const noexcept;
 
  private:
   static constexpr std::size_t kChunk = 64;  // probes per pass, as ProbeMaker

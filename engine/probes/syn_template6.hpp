@@ -10,10 +10,10 @@
 // Per probe only the destination address, the ports and the sequence number change. IPv6 has no header
 // checksum and no identification field, so the only checksum is TCP's, over the IPv6 pseudo-header (RFC 8200
 // section 8.1: source address, destination address, upper-layer packet length as 32 bits, three zero bytes
-// and the next header) and the segment. The template keeps that sum with the per-probe fields zeroed; a
-// probe's checksum is it plus the new fields' 16-bit words, folded and complemented: RFC 1624's HC' = ~(~HC +
-// ~m + m') from fields that were 0, equal to a full recomputation. The 128-bit destination enters as two
-// 64-bit halves (engine/probes/wire.hpp).
+// and the next header) and the segment (with the TSval of a profile with timestamps). The template keeps that
+// sum with the per-probe fields zeroed; a probe's checksum is it plus the new fields' 16-bit words, folded
+// and complemented: RFC 1624's HC' = ~(~HC + ~m + m') from fields that were 0, equal to a full recomputation.
+// The 128-bit destination enters as two 64-bit halves (engine/probes/wire.hpp).
 //
 // The MSS option says 1440 by default: the Ethernet MTU of 1500 less the fixed IPv6 (40) and TCP (20)
 // headers, as RFC 6691 section 2 reckons it and as Linux advertises over IPv6 on Ethernet (IPv4's 1460 is the
@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "engine/address.hpp"
+#include "engine/probes/syn_profile.hpp"
 #include "engine/probes/wire.hpp"
 #include "engine/types.hpp"
 
@@ -43,6 +44,9 @@ struct TemplateParams6 {
   std::uint8_t hop_limit = 64;  ///< RFC 8200 section 3; 64 as Linux's default (net.ipv6.conf.*.hop_limit)
   std::uint16_t window = 1024;  ///< TCP window, bytes (as the IPv4 probe)
   std::uint16_t mss = 1440;     ///< TCP MSS option value, bytes: 1500 - 40 - 20 (see the file comment)
+  /// The SYN's options (syn_options(profile, mss), engine/probes/syn_profile.hpp); window and hop limit stay
+  /// as given.
+  SynProfile profile = SynProfile::mss;
 };
 
 /// The fields that differ between IPv6 probes, all host byte order.
@@ -50,7 +54,8 @@ struct ProbeFields6 {
   Ipv6 dst_ip = 0;
   std::uint16_t dst_port = 0;
   std::uint16_t src_port = 0;
-  std::uint32_t seq = 0;  ///< the SYN cookie (SynCookie::v6)
+  std::uint32_t seq = 0;    ///< the SYN cookie (SynCookie::v6)
+  std::uint32_t tsval = 0;  ///< the timestamp option's TSval; unused without one
 };
 
 /// Builds one complete IPv6 probe frame with libnet from scratch (libnet_build_tcp_options, libnet_build_tcp,
@@ -63,19 +68,20 @@ std::vector<std::uint8_t> build_probe6_with_libnet(const TemplateParams6& params
 /// no branch on the data.
 class ProbeTemplate6 {
  public:
-  /// Bytes craft() writes: the 78-byte Ethernet frame rounded up to a multiple of 16 (a raw frame is 64 bytes
-  /// and leaves 16 bytes of scratch). A send slot for IPv6 probes holds at least this much.
-  static constexpr std::size_t kMaxFrame = 80;
+  /// Bytes craft() writes: the largest frame (Ethernet + IPv6 + TCP with 40 bytes of options, 114) rounded up
+  /// to whole cache lines. A send slot for IPv6 probes holds at least this much.
+  static constexpr std::size_t kMaxFrame = 128;
   /// Offset of the TCP header from the IPv6 header (no extension header).
   static constexpr std::size_t kIpHeader = 40;
-  /// TCP header bytes: 20 + the 4-byte MSS option.
-  static constexpr std::size_t kTcpHeader = 24;
+  /// TCP header bytes without options.
+  static constexpr std::size_t kTcpHeader = 20;
 
   /// Builds the template with libnet. Throws std::invalid_argument for a link that cannot send (linux_sll*),
   /// std::runtime_error with libnet's error text.
   explicit ProbeTemplate6(const TemplateParams6& params);
 
-  /// Bytes of one probe frame: 78 for Ethernet, 64 for raw IPv6.
+  /// Bytes of one probe frame: 78 for Ethernet with MSS alone, 64 for raw IPv6; 8, 16 and 20 more with
+  /// Windows', Linux's and BSD's options.
   std::size_t size() const noexcept { return size_; }
   LinkType link() const noexcept { return link_; }
 
@@ -95,8 +101,15 @@ class ProbeTemplate6 {
     // Below 2^16 + 2^33 + 2 * 2^16 + 2^32: finish_checksum's range.
     const std::uint64_t sum = tcp_sum_ + ones_complement_add64(dst_high, dst_low) + f.src_port + f.dst_port +
                               (f.seq >> 16) + (f.seq & 0xFFFF);
-    store_be16(tcp + 16, finish_checksum(sum));
+    if (tsval_at_ != 0) {  // the same way for every probe of a scan: predicted
+      store_be32(out + tsval_at_, f.tsval);
+      store_be16(tcp + 16, finish_checksum(sum + (f.tsval >> 16) + (f.tsval & 0xFFFF)));
+    } else {
+      store_be16(tcp + 16, finish_checksum(sum));
+    }
   }
+  /// The frame has a timestamp option whose TSval craft() writes.
+  bool has_timestamp() const noexcept { return tsval_at_ != 0; }
 
   /// The template bytes with the per-probe fields zeroed.
   std::span<const std::uint8_t> bytes() const noexcept { return {bytes_, size_}; }
@@ -104,7 +117,8 @@ class ProbeTemplate6 {
  private:
   alignas(64) std::uint8_t bytes_[kMaxFrame] = {};
   std::size_t size_ = 0;
-  std::size_t l2_ = 0;  // bytes before the IPv6 header
+  std::size_t l2_ = 0;        // bytes before the IPv6 header
+  std::size_t tsval_at_ = 0;  // the TSval's offset in the frame; 0: no timestamp option
   LinkType link_ = LinkType::ethernet;
   std::uint32_t tcp_sum_ = 0;  // pseudo-header + TCP words, checksum/ports/seq/dst zeroed, folded to 16 bits
 };

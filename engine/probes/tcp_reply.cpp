@@ -22,7 +22,7 @@ constexpr bool is_filtering_code_v6(std::uint8_t code) noexcept { return code <=
 
 /// The reply a TCP segment from `src` to `dst` is, or nullopt (see tcp_reply()).
 std::optional<Reply> parse_tcp(std::span<const std::uint8_t> segment, const IpAddress& src,
-                               const IpAddress& dst, std::uint8_t ttl) noexcept {
+                               const IpAddress& dst, std::uint8_t ttl, std::uint16_t ip_id) noexcept {
   PacketReader r(segment);
   if (r.remaining() < kTcpMinHeaderBytes) return std::nullopt;
   // The length check above makes every read below succeed; value_or keeps that local reasoning honest.
@@ -55,7 +55,9 @@ std::optional<Reply> parse_tcp(std::span<const std::uint8_t> segment, const IpAd
                .ttl = ttl,
                .window = window,
                .icmp_code = 0,
-               .tcp_flags = flags};
+               .tcp_flags = flags,
+               .ip_id = ip_id,
+               .options = read_tcp_options(segment.subspan(kTcpMinHeaderBytes, header_bytes - kTcpMinHeaderBytes))};
 }
 
 /// The icmp_unreach reply an ICMP or ICMPv6 error quoting our probe is; nullopt when fewer than 8 TCP bytes
@@ -82,7 +84,7 @@ std::optional<Reply> parse_quoted_tcp(const QuotedProbe& quote, std::uint8_t ttl
 }  // namespace
 
 std::optional<Reply> tcp_reply(const Packet& p) noexcept {
-  if (p.protocol == kIpProtoTcp) return parse_tcp(p.transport, p.src(), p.dst(), p.ttl);
+  if (p.protocol == kIpProtoTcp) return parse_tcp(p.transport, p.src(), p.dst(), p.ttl, p.ip_id);
   if (!p.quote || p.quote->protocol != kIpProtoTcp) return std::nullopt;
   const bool filtering =
       p.protocol == kIpProtoIcmp

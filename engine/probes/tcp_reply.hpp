@@ -8,6 +8,7 @@
 
 #include "engine/address.hpp"
 #include "engine/packet.hpp"
+#include "engine/probes/tcp_options.hpp"
 #include "engine/types.hpp"
 
 namespace synscan {
@@ -33,6 +34,8 @@ struct Reply {
   std::uint16_t window;    ///< TCP window, unscaled as on the wire (0 for ICMP)
   std::uint8_t icmp_code;  ///< ICMP or ICMPv6 code for icmp_unreach, else 0
   std::uint8_t tcp_flags;  ///< TCP flags byte of the reply, CWR..FIN (0 for ICMP)
+  std::uint16_t ip_id = 0;    ///< IPv4 identification of the reply (0 for IPv6; ICMP: of the error)
+  TcpOptionFacts options{};   ///< the TCP reply's options (none for ICMP)
 
   friend bool operator==(const Reply&, const Reply&) = default;
 };

@@ -75,6 +75,10 @@ std::optional<Result> ReplyValidator::validate(const Reply& reply, std::int64_t 
   r.proto = block_->proto();
   r.ttl = reply.ttl;
   r.extra = reply.window;
+  r.ip_id = reply.ip_id;
+  r.mss = reply.options.mss;
+  r.wscale = reply.options.wscale;
+  r.tcp_options = reply.options.layout;
   r.icmp_code = reply.icmp_code;
   r.ts_ms = ts_ms;
   switch (reply.kind) {

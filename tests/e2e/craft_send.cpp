@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ int main(int argc, char** argv) try {
   setup.key = CookieKey::random();
   setup.v4 = LocalEndpoint{LinkType::ethernet, source_mac, next_hop_mac, source4};
   setup.v6 = LocalEndpoint{LinkType::ethernet, source_mac, next_hop_mac, source6};
+  // SYNSCAN_SYN_PROFILE: the module's --syn-profile (its default when unset).
+  if (const char* profile = std::getenv("SYNSCAN_SYN_PROFILE")) setup.args = {{"syn-profile", profile}};
   const auto module = make_probe_module("tcp_syn", setup);
 
   const Permutation permutation(space.size(), 1);

@@ -62,12 +62,17 @@ done
 [[ -s $E2E_WORK/listener.ready ]] || fail "listener not ready"
 grep -q "listening on" "$E2E_WORK/tcpdump.log" || fail "tcpdump not capturing: $(cat "$E2E_WORK/tcpdump.log")"
 
-log "one batch: 198.18.0.2 and 2001:2::2 x ports 8080 (listening), 8081 (closed)"
-ip netns exec "$scan_ns" "$helper" veth-scan "$scan_mac" "$tgt_mac" 198.18.0.1 2001:2::1 198.18.0.2 2001:2::2 \
-  8080 8081 >"$E2E_WORK/probes.txt" || fail "synscan_craft_send exited with $?"
+profiles="windows linux bsd mss none"
+for profile in $profiles; do
+  log "one batch with --syn-profile $profile: 198.18.0.2 and 2001:2::2 x ports 8080 (listening), 8081 (closed)"
+  SYNSCAN_SYN_PROFILE=$profile ip netns exec "$scan_ns" "$helper" veth-scan "$scan_mac" "$tgt_mac" 198.18.0.1 \
+    2001:2::1 198.18.0.2 2001:2::2 8080 8081 >"$E2E_WORK/probes.one" || fail "synscan_craft_send exited with $?"
+  sed "s/\$/ $profile/" "$E2E_WORK/probes.one" >>"$E2E_WORK/probes.txt"
+  sleep 0.2
+done
 for _ in $(seq 30); do
   sleep 0.1
-  (($(stat -c %s "$E2E_WORK/replies.pcap") >= 24 + 4 * (16 + 74))) && break
+  (($(stat -c %s "$E2E_WORK/replies.pcap") >= 24 + 20 * (16 + 74))) && break
 done
 sleep 0.3
 kill "$capture_pid"
@@ -78,7 +83,7 @@ python3 - "$E2E_WORK/probes.txt" "$E2E_WORK/replies.pcap" <<'EOF' || fail "the k
 import ipaddress, struct, sys
 
 probes = [line.split() for line in open(sys.argv[1])]
-replies = {}  # (address, target port, our port) -> (flags, ack)
+replies = {}  # (address, target port, our port) -> {(flags, ack)}: one per profile's batch
 with open(sys.argv[2], "rb") as f:
     magic = struct.unpack("<I", f.read(24)[:4])[0]
     endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
@@ -94,15 +99,17 @@ with open(sys.argv[2], "rb") as f:
         else:
             continue
         sport, dport, _, ack = struct.unpack("!HHII", tcp[:12])
-        replies[(address, sport, dport)] = (tcp[13], ack)
-ok = len(probes) == 4 and {p[0] for p in probes} == {"ipv4", "ipv6"}
-for family, address, port, sport, seq, length in probes:
-    want_length = 60 if family == "ipv4" else 78
+        replies.setdefault((address, sport, dport), set()).add((tcp[13], ack))
+# Frame lengths by profile (engine/probes/syn_profile.hpp): Ethernet + IP + TCP + options (IPv4 padded to 60).
+lengths = {"windows": (66, 86), "linux": (74, 94), "bsd": (78, 98), "mss": (60, 78), "none": (60, 74)}
+ok = len(probes) == 4 * len(lengths) and {p[0] for p in probes} == {"ipv4", "ipv6"}
+for family, address, port, sport, seq, length, profile in probes:
+    want_length = lengths[profile][0 if family == "ipv4" else 1]
     want_flags = 0x12 if port == "8080" else 0x14  # SYN+ACK / RST+ACK
-    got = replies.get((address, int(port), int(sport)))
-    verdict = got is not None and got[0] == want_flags and got[1] == (int(seq) + 1) % 2**32
+    got = replies.get((address, int(port), int(sport)), set())
+    verdict = (want_flags, (int(seq) + 1) % 2**32) in got
     verdict = verdict and int(length) == want_length
-    print(f"{family} {address} port {port} from {sport}: seq {seq}, {length} bytes; reply {got}: "
+    print(f"{profile} {family} {address} port {port} from {sport}: seq {seq}, {length} bytes; reply {got}: "
           f"{'ok' if verdict else 'WRONG'}", file=sys.stderr)
     ok = ok and verdict
 sys.exit(0 if ok else 1)

@@ -22,8 +22,19 @@ constexpr std::uint16_t kLocalPort = 40000;
 constexpr std::uint16_t kTargetPort = 80;
 constexpr std::uint32_t kCookie = 0xA1B2C3D4;
 
-std::optional<Reply> parse(const Bytes& frame, LinkType link = LinkType::ethernet) {
+std::optional<Reply> parse_full(const Bytes& frame, LinkType link = LinkType::ethernet) {
   return parse_reply(std::span<const std::uint8_t>(frame.data(), frame.size()), link);
+}
+
+// The reply without its header facts (IP ID, TCP options: checked by their own tests), as the expectations
+// below spell replies.
+std::optional<Reply> parse(const Bytes& frame, LinkType link = LinkType::ethernet) {
+  std::optional<Reply> r = parse_full(frame, link);
+  if (r) {
+    r->ip_id = 0;
+    r->options = {};
+  }
+  return r;
 }
 
 /// The TCP answer of the target to our probe, as an IPv4 datagram.
@@ -185,6 +196,15 @@ TEST(ReplyParser, IpOptionsInReplyAndInQuote) {
 TEST(ReplyParser, TcpOptionsAndDataOffset) {
   Bytes options{2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 1, 1};  // MSS, NOP, window scale, SACK permitted, NOP NOP
   EXPECT_EQ(parse(test::ethernet(tcp_reply(kTcpSyn | kTcpAck, kCookie + 1, {}, options))), kSynAck);
+
+  // The header facts: IP ID, the option kinds in order, MSS, window scale.
+  const auto full = parse_full(test::ethernet(tcp_reply(kTcpSyn | kTcpAck, kCookie + 1, {}, options)));
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->ip_id, 0x1234);
+  EXPECT_EQ(options_text(full->options.layout), "mss,nop,ws,sok,nop,nop");
+  EXPECT_EQ(full->options.mss, 1460);
+  EXPECT_EQ(full->options.wscale, 7);
+  EXPECT_FALSE(full->options.has_timestamps);
 
   Bytes datagram = tcp_reply(kTcpSyn | kTcpAck);
   datagram[20 + 12] = 0x40;  // data offset 4 < 5

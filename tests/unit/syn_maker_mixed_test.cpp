@@ -9,10 +9,13 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/permutation.hpp"
 #include "engine/probe_module.hpp"
+#include "engine/probes/syn_profile.hpp"
+#include "engine/probes/syn_timestamp.hpp"
 #include "engine/probes/tcp_syn.hpp"
 
 namespace synscan {
@@ -48,8 +51,11 @@ ProbeSpace v4_space() {
   return {TargetSet(std::vector<Interval>{{0xC6130000, 0xC61300FF}}), PortSet({25, 80})};
 }
 
-ProbeSetup setup_for(const ProbeSpace& space, LinkType link = LinkType::ethernet) {
+// MSS alone by default: the frames these tests were written for (the profiles have their own below).
+ProbeSetup setup_for(const ProbeSpace& space, LinkType link = LinkType::ethernet,
+                     SynProfile profile = SynProfile::mss) {
   ProbeSetup s;
+  s.args = {{"syn-profile", std::string(syn_profile_name(profile))}};
   s.space = &space;
   s.key = CookieKey{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
   if (space.targets().v4_size() > 0)
@@ -62,8 +68,10 @@ ProbeSetup setup_for(const ProbeSpace& space, LinkType link = LinkType::ethernet
 }
 
 // The frame the probe at `index` must be, built by libnet from fields derived here from their definitions.
+// With `profile`'s options, window and TTL, and `tsval` in its timestamp option.
 std::vector<std::uint8_t> expected_frame(const ProbeSpace& space, const SynCookie& cookie, ProbeIndex index,
-                                         LinkType link) {
+                                         LinkType link, SynProfile profile = SynProfile::mss,
+                                         std::uint32_t tsval = 0) {
   const Probe probe = space.at(index);
   const std::uint16_t sport = source_port_for(index, kPortFirst, kPortLast - kPortFirst + 1u);
   if (probe.ip.is_v4()) {
@@ -72,23 +80,44 @@ std::vector<std::uint8_t> expected_frame(const ProbeSpace& space, const SynCooki
     p.source_mac = kSourceMac;
     p.next_hop_mac = kNextHopMac;
     p.source_ip = kSource4;
+    p.profile = profile;
+    p.window = syn_options(profile, p.mss).window;
+    p.ttl = syn_options(profile, p.mss).ttl;
     const std::uint32_t seq = cookie(kSource4, probe.ip.ipv4(), sport, probe.port);
     return build_probe_with_libnet(
-        p, {probe.ip.ipv4(), probe.port, sport, seq, static_cast<std::uint16_t>(seq >> 16)});
+        p, {probe.ip.ipv4(), probe.port, sport, seq, static_cast<std::uint16_t>(seq >> 16), tsval});
   }
   TemplateParams6 p;
   p.link = link;
   p.source_mac = kSourceMac;
   p.next_hop_mac = kNextHopMac;
   p.source_ip = kSource6;
-  return build_probe6_with_libnet(
-      p, {probe.ip.ipv6(), probe.port, sport, cookie.v6(kSource6, probe.ip.ipv6(), sport, probe.port)});
+  p.profile = profile;
+  p.window = syn_options(profile, p.mss).window;
+  p.hop_limit = syn_options(profile, p.mss).ttl;
+  return build_probe6_with_libnet(p, {probe.ip.ipv6(), probe.port, sport,
+                                      cookie.v6(kSource6, probe.ip.ipv6(), sport, probe.port), tsval});
+}
+
+// The TSval a crafted frame carries (0 without a timestamp option): read back at the profile's offset.
+std::uint32_t frame_tsval(const std::uint8_t* frame, std::size_t length, SynProfile profile, LinkType link) {
+  const SynOptions o = syn_options(profile, 0);
+  if (o.tsval_offset < 0) return 0;
+  const std::size_t l2 = link == LinkType::ethernet ? 14 : 0;
+  const bool v6 = (frame[l2] >> 4) == 6;
+  const std::size_t at = l2 + (v6 ? 40 : 20) + 20 + static_cast<std::size_t>(o.tsval_offset);
+  if (at + 4 > length) return 0;
+  return (std::uint32_t{frame[at]} << 24) | (std::uint32_t{frame[at + 1]} << 16) |
+         (std::uint32_t{frame[at + 2]} << 8) | frame[at + 3];
 }
 
 // Every probe of `space`, in a permutation's order (the families interleave as a scan sends them), crafted in
 // batches of `batch` through the module, equals its libnet frame; lengths as the frames'.
-void expect_every_frame_right(const ProbeSpace& space, LinkType link, std::size_t batch) {
-  const ProbeSetup setup = setup_for(space, link);
+// With a timestamp profile, each frame's TSval must be the scan's clock read during its batch.
+void expect_every_frame_right(const ProbeSpace& space, LinkType link, std::size_t batch,
+                              SynProfile profile = SynProfile::mss) {
+  const ProbeSetup setup = setup_for(space, link, profile);
+  const SynTimestamp clock(setup.key);
   const std::unique_ptr<ProbeModule> module = make_probe_module("tcp_syn", setup);
   const SynCookie cookie(setup.key);
   const std::size_t stride = module->frame_stride();
@@ -100,9 +129,16 @@ void expect_every_frame_right(const ProbeSpace& space, LinkType link, std::size_
   for (std::uint64_t pos = 0; pos < space.size(); pos += batch) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(batch, space.size() - pos));
     perm.fill(pos, 1, n, indices.data());
+    const std::uint32_t before = clock.now();
     module->craft_batch(indices.data(), n, frames.data(), stride, lengths.data());
+    const std::uint32_t after = clock.now();
     for (std::size_t i = 0; i < n; ++i) {
-      const std::vector<std::uint8_t> expected = expected_frame(space, cookie, indices[i], link);
+      const std::uint32_t tsval = frame_tsval(frames.data() + stride * i, lengths[i], profile, link);
+      if (syn_options(profile, 0).tsval_offset >= 0) {
+        ASSERT_LE(tsval - before, after - before) << "TSval is the send time";
+      }
+      const std::vector<std::uint8_t> expected =
+          expected_frame(space, cookie, indices[i], link, profile, tsval);
       ASSERT_EQ(lengths[i], expected.size()) << "index " << indices[i];
       ASSERT_EQ(
           std::vector<std::uint8_t>(frames.data() + stride * i, frames.data() + stride * i + lengths[i]),
@@ -134,8 +170,8 @@ TEST(MixedProbeMaker, EveryIpv6OnlyFrameEqualsItsLibnetFrame) {
 void expect_batches_equal_one_by_one(const ProbeSpace& space) {
   const ProbeTemplate tmpl4(TemplateParams{LinkType::ethernet, kSourceMac, kNextHopMac, kSource4});
   const ProbeTemplate6 tmpl6(TemplateParams6{LinkType::ethernet, kSourceMac, kNextHopMac, kSource6});
-  const MixedProbeMaker maker(space.blocks().front(), tmpl4, tmpl6, SynCookie(CookieKey{11, 22}), kSource4, kSource6,
-                              kPortFirst, kPortLast);
+  const MixedProbeMaker maker(space.blocks().front(), tmpl4, tmpl6, SynCookie(CookieKey{11, 22}), kSource4,
+                              kSource6, kPortFirst, kPortLast);
   const Permutation perm(space.size(), 5);
   constexpr std::size_t kStride = 136;  // any stride >= kMaxFrame
   for (std::size_t n = 0; n <= 200; ++n) {
@@ -194,7 +230,8 @@ TEST(TcpSynModule, Ipv4OnlyScanTakesTheIpv4Path) {
   const ProbeSetup setup = setup_for(space);
   const std::unique_ptr<ProbeModule> module = make_probe_module("tcp_syn", setup);
   const ProbeTemplate tmpl4(TemplateParams{LinkType::ethernet, kSourceMac, kNextHopMac, kSource4});
-  const ProbeMaker maker4(space.blocks().front(), tmpl4, SynCookie(setup.key), kSource4, kPortFirst, kPortLast);
+  const ProbeMaker maker4(space.blocks().front(), tmpl4, SynCookie(setup.key), kSource4, kPortFirst,
+                          kPortLast);
   std::vector<ProbeIndex> indices(space.size());
   for (ProbeIndex i = 0; i < space.size(); ++i) indices[i] = (i * 97) % space.size();
   std::vector<std::uint8_t> a(64 * indices.size()), b(64 * indices.size());
@@ -206,6 +243,38 @@ TEST(TcpSynModule, Ipv4OnlyScanTakesTheIpv4Path) {
     ASSERT_EQ(std::memcmp(a.data() + 64 * i, b.data() + 64 * i, 60), 0) << i;
   }
   expect_every_frame_right(space, LinkType::ethernet, 64);
+}
+
+// Every profile (engine/probes/syn_profile.hpp) through the module, both families, both link types: each
+// frame equals libnet's frame with the profile's options, window and TTL (checksums included), and a profile
+// with timestamps carries the batch's send time.
+TEST(TcpSynModule, EveryProfileCraftsItsLibnetFrameInBothFamilies) {
+  for (SynProfile profile : kSynProfiles) {
+    SCOPED_TRACE(std::string(syn_profile_name(profile)));
+    for (LinkType link : {LinkType::ethernet, LinkType::raw_ip}) {
+      expect_every_frame_right(v4_space(), link, 64, profile);
+      expect_every_frame_right(v6_space(), link, 64, profile);
+      expect_every_frame_right(mixed_space(), link, 100, profile);
+    }
+  }
+}
+
+TEST(TcpSynModule, ProfileSetsTheStrideAndTheDefaultIsWindows) {
+  const ProbeSpace v4 = v4_space();
+  ProbeSetup setup = setup_for(v4);
+  setup.args.clear();  // the default profile
+  const std::unique_ptr<ProbeModule> module = make_probe_module("tcp_syn", setup);
+  EXPECT_EQ(module->frame_stride(), 128u);  // a 66-byte frame
+  std::vector<std::uint8_t> frame(128);
+  std::uint16_t length = 0;
+  const ProbeIndex index = 3;
+  module->craft_batch(&index, 1, frame.data(), 128, &length);
+  EXPECT_EQ(length, 66);
+  EXPECT_EQ(frame[14 + 8], 128);  // Windows' TTL
+  EXPECT_EQ(make_probe_module("tcp_syn", setup_for(v4, LinkType::ethernet, SynProfile::none))->frame_stride(),
+            64u);
+  setup.args = {{"syn-profile", "solaris"}};
+  EXPECT_THROW(make_probe_module("tcp_syn", setup), std::invalid_argument);
 }
 
 }  // namespace
