@@ -87,11 +87,16 @@ std::string resumed_path(const std::string& path);
 /// come from the file; anything that changes the probe order would break the positions.
 bool allowed_with_resume(std::string_view name);
 
+/// The options allowed with --resume, as "--output, --format, ...": the error message and README's list
+/// (tests/scripts/test_docs_agree.sh checks they agree).
+std::string allowed_with_resume_list();
+
 /// The JSON text of a resume file for a scan `c` standing at `point`.
 std::string resume_to_json(const ScanConfig& c, const ResumePoint& point);
 
 /// Parses a resume file's text. Throws UsageError naming `source` and what is wrong (not JSON, missing key,
-/// wrong type, cursors or windows inconsistent with the thread count).
+/// wrong type, cursors or windows inconsistent with the thread count), and for a file already resumed
+/// (mark_resumed): resuming it again would send its probes and write their results a second time.
 ResumeFile resume_from_json(std::string_view text, const std::string& source);
 
 /// Reads and parses a resume file. Throws std::runtime_error when it cannot be read (a directory included;
@@ -117,12 +122,26 @@ void restore_windows(const ScanConfig& c, ProbeWindows& windows);
 /// the aggregator thread stopped).
 ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next, const ProbeWindows& windows);
 
+/// Marks the resume file that scan `c` continues from as resumed (a "resumed_at" UTC time written into it, in
+/// place), so that a second resume of it is refused. Call once the scan is set up, before the first probe and
+/// before the privilege drop. Nothing for a scan that is not resumed. Throws std::runtime_error when the file
+/// cannot be rewritten (the scan then does not start).
+void mark_resumed(const ScanConfig& c);
+
+/// Where a stopped scan `c` writes its resume file when it cannot write c.resume_file: $TMPDIR (or /tmp)
+/// /synscan-<16 hex digits>.resume, the digits a hash of what a resume cannot change (the options other than
+/// the allowed ones, with the seed; shard, send threads, probe space size). The same in every run of one scan,
+/// so a scan stopped again replaces its own file instead of leaving another.
+std::string fallback_resume_path(const ScanConfig& c);
+
 /// A resumed scan `c` completed: removes the resume file it continued from (so that running it again cannot
 /// send the probes a second time) and says so on stderr.
 void finish_resume(const ScanConfig& c);
 
-/// Writes the resume file of scan `c` stopped at `reached` to c.resume_file and says so on stderr. Throws
-/// std::runtime_error when it cannot be written.
+/// Writes the resume file of scan `c` stopped at `reached` and says where on stderr: to c.resume_file when it
+/// is new or the file this run resumed from (replaced atomically); when it is another scan's resume file, to
+/// the first free c.resume_file.2, .3, ... (never over an existing file); when that cannot be written, to
+/// fallback_resume_path(c). Throws std::runtime_error when none can be written.
 void save_resume(const ScanConfig& c, const ResumePoint& reached);
 
 }  // namespace synscan

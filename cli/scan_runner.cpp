@@ -192,6 +192,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
   // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
   // first probe or reply: no capability left, and no longer root.
+  mark_resumed(c);  // a resumed scan: its file can no longer be resumed a second time (while still privileged)
   drop_privileges(c.user, c.user_given);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
   const ScanInfo info = scan_info(c, services);
