@@ -36,9 +36,8 @@ SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, co
     // Stagger the threads' schedules so that together they send evenly, not in step.
     limiters.emplace_back(thread_rate, batch, schedule.start_ns + stagger_ns(t, schedule.rate_pps));
   }
-  // The status line's progress: every frame the order may hold (new probes and every retry); answered probes
-  // owe fewer (cli/status.cpp subtracts them).
-  begin_pass(state, 0, plan.shard_probes() * (std::uint64_t{retries} + 1));
+  // The status line's progress: every frame the order may hold (new probes and every retry).
+  state.frames_planned.store(plan.shard_probes() * (std::uint64_t{retries} + 1), std::memory_order_relaxed);
   std::unique_ptr<std::atomic<std::uint64_t>[]> per_level(new std::atomic<std::uint64_t>[retries + 1]);
   for (std::uint32_t k = 0; k <= retries; ++k) per_level[k].store(0);
   SendersDone done{std::vector<SendCursor>(threads), {}, 0};

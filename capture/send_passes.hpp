@@ -47,7 +47,7 @@ inline constexpr std::uint32_t kMaxSendBatch = 256;
 /// windows.thread(t), all threads at once. Each thread's RateLimiter runs at rate_pps / threads, and the
 /// threads' schedules are staggered by 1/rate_pps so that together they send evenly, not in step. Ends when
 /// every thread is done or state.stop is set. Keeps the status line's fields of `state` current (sent,
-/// pass_probes, rate_capped at the end, window_waits) and sets sending_done at the end. Throws
+/// frames_planned, rate_capped at the end, window_waits) and sets sending_done at the end. Throws
 /// std::invalid_argument when there are fewer transmitters than threads or start is neither empty nor one per
 /// thread. A transmitter's SendError goes to schedule.link: a link that went down is waited for (bounded), and
 /// a failure (the bound passed, any other error) sets state.stop, so that every sender ends at its exact cursor

@@ -259,7 +259,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.start_ms = info.start_ms;
   record.end_ms = totals.end_ms;
   record.send_s = static_cast<double>(sent.end_ns - start_ns) / 1e9;
-  record.sent_per_pass = sent.sent_per_level;
+  record.sent_per_level = sent.sent_per_level;
   record.window_bytes = windows.bytes();
   record.interrupted = !complete;  // also a stop during --wait: results were not finalised (C-N31)
   record.interface = hop.interface;

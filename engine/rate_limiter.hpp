@@ -10,7 +10,6 @@
 // is pure arithmetic on a caller-supplied clock, so tests drive it with a fake one.
 #include <algorithm>
 #include <cstdint>
-#include <span>
 
 namespace synscan {
 
@@ -47,14 +46,6 @@ class RateLimiter {
     // Catching up runs at twice the rate at most: these n probes take n / (2 * rate) of the schedule.
     not_before_ns_ = now_ns + static_cast<std::int64_t>(static_cast<double>(n) * ns_per_probe_ / 2);
     return n;
-  }
-
-  /// The sender paused on purpose until `now_ns` (between passes, waiting for replies): the schedule resumes
-  /// with the next probe due now at the latest. The unused time is neither owed (no burst after the pause)
-  /// nor counted as forgiven (the sender was not too slow).
-  void resume(std::int64_t now_ns) noexcept {
-    const std::int64_t late = now_ns - next_due_ns();
-    if (late > 0) origin_ns_ += late;
   }
 
   /// Changes the rate to `rate_pps` (> 0) at `now_ns` (`--rate auto`, engine/rate_control.hpp), keeping the
@@ -114,15 +105,6 @@ class RateLimiter {
 /// once.
 inline std::int64_t stagger_ns(std::uint32_t thread, double rate_pps) noexcept {
   return static_cast<std::int64_t>(thread * 1e9 / rate_pps);
-}
-
-/// The send threads' limiters after a pause between passes: each resumes (RateLimiter::resume) at `now_ns`
-/// plus its stagger, so that every pass is staggered as the first one is (resumed at one instant, the threads
-/// would send their first probes of the pass together, and every later one in step).
-inline void resume_staggered(std::span<RateLimiter> limiters, double rate_pps, std::int64_t now_ns) noexcept {
-  for (std::size_t t = 0; t < limiters.size(); ++t) {
-    limiters[t].resume(now_ns + stagger_ns(static_cast<std::uint32_t>(t), rate_pps));
-  }
 }
 
 /// The most probes a sender sends at once at `rate_pps`: 5 ms of probes plus one, at most `max_batch` (its

@@ -103,7 +103,7 @@ TEST(SendPasses, EveryProbeOncePerRetryAndRetriesSkipTheAnswered) {
   }
   EXPECT_EQ(sent_by(txs).size(), 3U);
   EXPECT_TRUE(state.sending_done.load());
-  EXPECT_EQ(state.pass_probes.load(), 12U);  // at most every probe 4 times
+  EXPECT_EQ(state.frames_planned.load(), 12U);  // at most every probe 4 times
 }
 
 // C18: a stop anywhere, then a second run from the cursors the first returned and its windows restored (what a
