@@ -22,7 +22,7 @@
 #include "cli/scan_config.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/version.hpp"
-#include "capture/send_passes.hpp"
+#include "capture/senders.hpp"
 #include "engine/probe_window.hpp"
 #include "engine/rate_limiter.hpp"
 #include "engine/shard.hpp"

@@ -15,7 +15,7 @@
 #include "capture/privileges.hpp"
 #include "capture/receive_thread.hpp"
 #include "capture/route.hpp"
-#include "capture/send_passes.hpp"
+#include "capture/senders.hpp"
 #include "capture/send_thread.hpp"
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"

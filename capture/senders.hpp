@@ -1,8 +1,8 @@
 #pragma once
 // The send threads of a scan (capture/send_thread.hpp sends one thread's order). One thread per slice of the
 // plan (engine/shard.hpp), each with its own transmitter, RateLimiter and window (engine/probe_window.hpp),
-// all running at once: each sends its new probes with the retries owed interleaved (pass k of a probe = its
-// k-th retry, about --retry-delay after the previous send of that probe), so the retries count toward
+// all running at once: each sends its new probes with the retries owed interleaved (a probe's k-th retry about
+// --retry-delay after its previous send), so the retries count toward
 // --rate (C21) and re-send only unanswered probes (C19). A stop request ends every thread at its exact cursor,
 // which a resume file records (C18).
 #include <cstdint>

@@ -1,7 +1,7 @@
-// The send threads (capture/send_passes.hpp) over fake transmitters that read each frame's destination back:
+// The send threads (capture/senders.hpp) over fake transmitters that read each frame's destination back:
 // every probe once plus once per retry, retries skip the answered ones (C19), a full window holds the sender,
 // and a stop leaves exact cursors that a second run continues from without losing or repeating a probe (C18).
-#include "capture/send_passes.hpp"
+#include "capture/senders.hpp"
 
 #include <gtest/gtest.h>
 

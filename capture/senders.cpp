@@ -1,4 +1,4 @@
-#include "capture/send_passes.hpp"
+#include "capture/senders.hpp"
 
 #include <stdexcept>
 #include <thread>
