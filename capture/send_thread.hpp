@@ -53,9 +53,6 @@ struct SendCounters {
   std::atomic<std::uint64_t>& sent_new;           ///< new probes (level 0) the kernel accepted, live (--rate auto)
 };
 
-/// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
-std::int64_t monotonic_ns() noexcept;
-
 /// Sleeps `seconds` in steps of 10 ms, returning early once `stop` is set: the wait for late replies after the
 /// last probe.
 void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop);

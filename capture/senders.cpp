@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "engine/rate_limiter.hpp"
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {

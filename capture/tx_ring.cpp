@@ -5,6 +5,7 @@
 // one by one through the driver (PACKET_QDISC_BYPASS: straight to it, no qdisc). A slot is busy until the
 // kernel frees the frame's buffer, since the frame may still point into it.
 #include "capture/tx_ring.hpp"
+#include "engine/clock.hpp"
 
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -47,12 +48,6 @@ std::runtime_error system_error(const std::string& what) {
 SendError send_error(const std::string& what) {
   const int err = errno;
   return SendError(what + ": " + std::strerror(err), err);
-}
-
-std::int64_t now_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 class TxRingTransmitter final : public Transmitter {
@@ -144,8 +139,8 @@ class TxRingTransmitter final : public Transmitter {
   }
 
   void flush() override {
-    const std::int64_t deadline = now_ns() + kFlushTimeoutNs;
-    while (busy_slots() > 0 && now_ns() < deadline) {
+    const std::int64_t deadline = monotonic_ns() + kFlushTimeoutNs;
+    while (busy_slots() > 0 && monotonic_ns() < deadline) {
       kick();
       ::sched_yield();
     }

@@ -1,4 +1,5 @@
 #include "cli/outputs.hpp"
+#include "engine/clock.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -117,8 +118,7 @@ void Outputs::watch(std::atomic<bool>& stop, std::FILE* warn) {
 }
 
 void Outputs::check_readers() {
-  using namespace std::chrono;
-  const std::int64_t now = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+  const std::int64_t now = monotonic_ns();
   if (now < next_reader_check_ns_) return;
   next_reader_check_ns_ = now + 100'000'000;
   for (Entry& e : entries_) e.writer->reader_gone();

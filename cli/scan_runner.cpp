@@ -30,6 +30,7 @@
 #include "engine/probes/registry.hpp"
 #include "engine/rate_control.hpp"
 #include "engine/spsc_queue.hpp"
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {

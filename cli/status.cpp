@@ -9,9 +9,9 @@
 #include <chrono>
 #include <cmath>
 
-#include "capture/send_thread.hpp"
 #include "engine/rate_controller.hpp"
 #include "engine/shard.hpp"
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {
