@@ -24,6 +24,7 @@
 #include "engine/banner/hello.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/probes/registry.hpp"
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 
 namespace po = boost::program_options;

@@ -11,6 +11,7 @@
 
 #include "cli/usage_error.hpp"
 #include "engine/probes/registry.hpp"
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {

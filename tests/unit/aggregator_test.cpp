@@ -8,6 +8,7 @@
 
 #include "engine/probe_window.hpp"
 #include "engine/spsc_queue.hpp"
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {

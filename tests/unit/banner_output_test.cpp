@@ -19,6 +19,7 @@
 #include "engine/permutation.hpp"
 #include "engine/probe_window.hpp"
 #include "engine/shard.hpp"
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 #include "writer_fixture.hpp"
 

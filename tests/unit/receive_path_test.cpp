@@ -6,6 +6,7 @@
 #include "engine/probes/tcp_validator.hpp"
 #include "engine/probe_window.hpp"
 
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 
 #include <atomic>

@@ -10,6 +10,7 @@
 
 #include "engine/probes/tcp_validator.hpp"
 #include "engine/probes/tcp_validator.hpp"
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 #include "tests/unit/frame_builder.hpp"
 

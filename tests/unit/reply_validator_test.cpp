@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 #include "tests/unit/frame_builder.hpp"
 

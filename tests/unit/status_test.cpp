@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/report.hpp"
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
