@@ -30,8 +30,7 @@ SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, co
     throw std::invalid_argument("one start cursor per send thread expected");
   }
   const std::uint32_t retries = windows.thread(0).shape().retries;
-  const double thread_rate = schedule.rate_pps / threads;
-  const std::uint32_t batch = batch_for_rate(thread_rate, kMaxSendBatch);
+  const auto [thread_rate, batch] = thread_pace(schedule.rate_pps, threads);
   std::vector<RateLimiter> limiters;
   for (std::uint32_t t = 0; t < threads; ++t) {
     // Stagger the threads' schedules so that together they send evenly, not in step.

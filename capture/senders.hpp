@@ -43,6 +43,19 @@ struct SendersDone {
 /// The most frames per send call (batch_for_rate picks fewer at low rates).
 inline constexpr std::uint32_t kMaxSendBatch = 256;
 
+/// One send thread's share of a scan's rate: its RateLimiter's rate and its batch.
+struct ThreadPace {
+  double rate_pps = 0;     ///< `rate_pps` / threads
+  std::uint32_t batch = 1;  ///< batch_for_rate(rate_pps, kMaxSendBatch)
+};
+
+/// The pace of each of `threads` send threads sharing `rate_pps`: what run_senders runs them at and what the
+/// windows are planned for (cli/finish_config.cpp).
+inline ThreadPace thread_pace(double rate_pps, std::uint32_t threads) noexcept {
+  const double thread_rate = rate_pps / threads;
+  return {thread_rate, batch_for_rate(thread_rate, kMaxSendBatch)};
+}
+
 /// Runs send thread t of `plan` on *transmitters[t] (at least plan.threads() of them) with window
 /// windows.thread(t), all threads at once. Each thread's RateLimiter runs at rate_pps / threads, and the
 /// threads' schedules are staggered by 1/rate_pps so that together they send evenly, not in step. Ends when

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "capture/transmitter.hpp"
+#include "capture/send_backend.hpp"
 #include "engine/probe_module.hpp"
 #include "engine/result.hpp"
 

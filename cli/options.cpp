@@ -17,6 +17,7 @@
 #include "cli/output_args.hpp"
 #include "cli/input_file.hpp"
 #include "cli/ports_input.hpp"
+#include "cli/finish_config.hpp"
 #include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
 #include "cli/usage_text.hpp"
@@ -577,10 +578,8 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   const auto given = [&vm](const char* name) { return vm.count(name) > 0; };
   if (given("rate")) parse_rate(raw.rate, c);
   if (given("wait")) c.wait_s = parse_positive_double(raw.wait, "--wait", 0.0);
-  if (given("retries"))
+  if (given("retries"))  // else the default, or with --rate auto its own (finish_config)
     c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
-  else if (c.rate_auto)
-    c.retries = defaults::kAutoRetries;
   if (given("retry-delay")) {
     c.retry_delay_s = parse_positive_double(raw.retry_delay, "--retry-delay", 0.0);
     // A delay of hours would keep a scan sending its last retries for that long.

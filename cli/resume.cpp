@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
-#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -22,9 +20,7 @@
 #include "cli/scan_config.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/version.hpp"
-#include "capture/senders.hpp"
 #include "engine/probe_window.hpp"
-#include "engine/rate_limiter.hpp"
 #include "engine/shard.hpp"
 
 namespace synscan {
@@ -142,65 +138,6 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
   }
   out.entries = merge_entries(base, given);
   return out;
-}
-
-namespace {
-
-// The windows of scan `c`: from its rate and delays, or, resumed, with the stopped run's steps (so that the
-// same retries go out) and room for what it left in flight. Refused above --max-memory (a dry run sends
-// nothing and holds no window).
-WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& resume) {
-  const double thread_rate = planned_rate_pps(c) / c.send_threads;
-  const std::uint32_t batch = batch_for_rate(thread_rate, kMaxSendBatch);
-  WindowShape shape = plan_window(thread_rate, c.retries, c.retry_delay_s, c.late_replies_s, batch);
-  if (resume) {
-    const double lag = std::max(4.0 * batch, std::ceil(thread_rate * 0.25));
-    shape.retry_gap = std::max<std::uint64_t>(1, resume->point.retry_gap);
-    shape.late_steps = resume->point.late_steps;
-    std::uint64_t left = 0;
-    for (const ThreadResume& t : resume->point.threads) left = std::max(left, t.next.step - std::min(t.next.step, t.tail));
-    const double need = static_cast<double>(std::max(shape.in_flight_steps(), left)) + lag;
-    shape.capacity = std::bit_ceil(static_cast<std::uint64_t>(std::clamp(need, 64.0, 1125899906842624.0)));
-  }
-  const std::uint64_t bytes = ProbeWindows::bytes_for(c.plan, shape);
-  if (!c.dry_run && bytes > c.max_memory_bytes) {
-    throw UsageError(fmt::format(
-        "the probes in flight need {} MiB of state ({:.10g} pps x ({} retries x {:.10g} s + {:.10g} s of late "
-        "replies)), above "
-        "--max-memory {} MiB: lower --rate, --retries, --retry-delay or --late-replies, or raise --max-memory",
-        (bytes + (1 << 20) - 1) >> 20, planned_rate_pps(c), c.retries, c.retry_delay_s, c.late_replies_s,
-        c.max_memory_bytes >> 20));
-  }
-  return shape;
-}
-
-}  // namespace
-
-void finish_config(ScanConfig& c, const OptionSources& sources) {
-  c.plan = ScanPlan(c.space.size(), c.shard_index, c.shard_count, c.send_threads);
-  c.effective = with_seed(sources.entries, c.seed);
-  if (sources.resume) check_resume_matches(c, *sources.resume, sources.resume_path);
-  c.window = plan_windows(c, sources.resume);
-  // --rate auto implies its --retries: written out, so that a resume file (and --echo-config) keeps the
-  // passes even when the resumed run asks for a fixed --rate.
-  const auto is_retries = [](const ConfigEntry& e) { return e.name == "retries"; };
-  if (c.rate_auto && std::none_of(c.effective.begin(), c.effective.end(), is_retries))
-    c.effective.push_back({"retries", std::to_string(c.retries), false, "", 0});
-  if (!sources.resume) return;
-  c.resume_from = sources.resume->point;
-  c.resume_from->loaded_from = sources.resume_path;
-  // Every file the stopped run wrote keeps its content (C-N17): its metadata beside it, its pcap appended to.
-  if (sources.metadata_from_resume && !c.metadata_path.empty()) c.metadata_path = resumed_path(c.metadata_path);
-  if (sources.pcap_out_from_resume) c.pcap_out_append = !c.pcap_out_path.empty();
-  if (!sources.outputs_from_resume) return;
-  for (OutputSpec& o : c.outputs) {
-    if (o.path == "-") continue;
-    if (o.format == "list" || o.format == "ndjson" || o.format == "grepable") {
-      o.append = true;
-    } else {
-      o.path = resumed_path(o.path);
-    }
-  }
 }
 
 std::string resumed_path(const std::string& path) {

@@ -1,7 +1,7 @@
 #pragma once
 // Stopping and resuming a scan (C18). On SIGINT/SIGTERM or --max-runtime the scan driver writes a resume file
 // (JSON): the effective options (seed included, so the permutation is the same), the shard, and per send
-// thread its cursor in its send order (capture/send_thread.hpp: the step, i.e. the next new slice element j,
+// thread its cursor in its send order (engine/probe_window.hpp: the step, i.e. the next new slice element j,
 // and the frame within the step) and its window (engine/probe_window.hpp): the tail (every element before it
 // is final and was reported by the stopped run) and which elements from the tail on were answered. It also
 // records the window's retry gap and late steps, so that a resumed run with another --rate sends the same
@@ -17,29 +17,13 @@
 #include <string_view>
 #include <vector>
 
-#include "capture/send_thread.hpp"
 #include "cli/config_file.hpp"
+#include "cli/resume_point.hpp"
 
 namespace synscan {
 
 struct ScanConfig;
 class ProbeWindows;
-
-/// One send thread's state in a resume file.
-struct ThreadResume {
-  SendCursor next;      ///< the first frame of its send order not handed to the kernel
-  std::uint64_t tail = 0;  ///< its window's tail: elements before it are final (reported by the stopped run)
-  /// Bit i = element tail + i answered (reported by the stopped run), for the elements up to next.step.
-  std::vector<std::uint64_t> answered;
-};
-
-/// Where a scan stands: every send thread's cursor and window, and the window's shape in steps.
-struct ResumePoint {
-  std::vector<ThreadResume> threads;
-  std::uint64_t retry_gap = 1;   ///< WindowShape::retry_gap of the stopped run
-  std::uint64_t late_steps = 0;  ///< WindowShape::late_steps of the stopped run
-  std::string loaded_from;       ///< the file a --resume read it from (not written to the file)
-};
 
 /// A resume file's contents.
 struct ResumeFile {
@@ -68,15 +52,6 @@ struct OptionSources {
 /// files (naming the line); std::runtime_error for a file that cannot be read or is a directory.
 OptionSources gather_options(const boost::program_options::parsed_options& command_line,
                              const boost::program_options::options_description& desc);
-
-/// The last step of building a ScanConfig: plans the windows (engine/probe_window.hpp; UsageError when they
-/// exceed --max-memory, unless a dry run), records the effective options (with the seed in use), and for a
-/// resumed scan checks the file against the config, sets the resume point, and appends to the stopped run's
-/// output files (line formats: list, ndjson, grepable) or, for formats that cannot be appended to, writes
-/// resumed_path(PATH) instead of overwriting what the stopped run wrote. The same for the stopped run's
-/// --metadata (its own document per run: resumed_path) and --pcap-out (appended: ScanConfig::pcap_out_append).
-/// Throws UsageError on a mismatch.
-void finish_config(ScanConfig& c, const OptionSources& sources);
 
 /// Where a resumed run writes a file of the stopped run that cannot be appended to: PATH.resumed, or, when an
 /// earlier resume already wrote that, the first of PATH.resumed.2, PATH.resumed.3, ... that does not exist, so
