@@ -16,7 +16,7 @@ bool rate_capped(const std::vector<RateLimiter>& limiters) {
     sent += l.sent();
     forgiven += l.forgiven();
   }
-  return forgiven > (sent + forgiven) / 50;
+  return RateLimiter::schedule_capped(sent, forgiven);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ RateController::RateController(const RateControllerParams& params) noexcept
   held_pps_ = rate_;
 }
 
-double RateController::z_of(double ka, double na, double kb, double nb) noexcept {
+double ratio_z(double ka, double na, double kb, double nb) noexcept {
   if (na <= 0 || nb <= 0) return 0;
   const double pa = ka / na, pb = kb / nb;
   const double pooled = (ka + kb) / (na + nb);
@@ -37,9 +37,12 @@ double RateController::z_of(double ka, double na, double kb, double nb) noexcept
   return (pa - pb) / se;
 }
 
+bool ratio_fell(double ref_k, double ref_n, double k, double n, double tolerance, double z_crit) noexcept {
+  return k / n < ref_k / ref_n * (1 - tolerance) && ratio_z(ref_k, ref_n, k, n) >= z_crit;
+}
+
 bool RateController::fell(const Window& w, double tolerance) const noexcept {
-  const double q = w.k / w.n, p = ref_k_ / ref_n_;
-  return q < p * (1 - tolerance) && z_of(ref_k_, ref_n_, w.k, w.n) >= p_.z_crit;
+  return ratio_fell(ref_k_, ref_n_, w.k, w.n, tolerance, p_.z_crit);
 }
 
 double RateController::tolerance() const noexcept {

@@ -101,6 +101,16 @@
 
 namespace synscan {
 
+/// The two-proportion z statistic of reply ratios a = ka / na and b = kb / nb (replies over probes): (a - b)
+/// over the pooled standard error; > 0 when a > b, +-1e9 when the pooled error is 0 and they differ, 0 when
+/// either has no probes.
+double ratio_z(double ka, double na, double kb, double nb) noexcept;
+
+/// The one reply-ratio test of a fall, shared by the controller (--rate auto) and the fixed rate's watch
+/// (RateWatch, engine/rate_control.hpp): the window's ratio k / n is below the reference's ref_k / ref_n by more
+/// than `tolerance` (a fraction) and significantly so (ratio_z >= z_crit).
+bool ratio_fell(double ref_k, double ref_n, double k, double n, double tolerance, double z_crit) noexcept;
+
 /// What the controller is doing (status line, --status-json, --metadata).
 enum class RateState : std::uint8_t {
   slow_start,      ///< doubling the rate every window while the reply ratio holds
@@ -204,8 +214,7 @@ class RateController {
   void open_window(double at_s, double lag_s, std::uint64_t replies, std::uint64_t own_drops) noexcept;
   double probe_factor() const noexcept;  // grows with probe_successes_
   void pool(const Window& w) noexcept;
-  /// z of (a - b) for two binomial ratios; > 0 when a > b.
-  static double z_of(double ka, double na, double kb, double nb) noexcept;
+  static double z_of(double ka, double na, double kb, double nb) noexcept { return ratio_z(ka, na, kb, nb); }
   bool fell(const Window& w) const noexcept;  // the window, or all windows at this rate, fell
   bool fell(const Window& w, double tolerance) const noexcept;
   double tolerance() const noexcept;  // a window's, in the current state

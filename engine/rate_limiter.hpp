@@ -82,7 +82,13 @@ class RateLimiter {
   /// True when more than 2% of the schedule so far was forgiven: the rate asked is above what this sender can
   /// send (it sends at its maximum instead), or it missed the asked mean rate by more than the 2% pacing
   /// tolerance.
-  bool capped() const noexcept { return forgiven_ > (sent_ + forgiven_) / 50; }
+  bool capped() const noexcept { return schedule_capped(sent_, forgiven_); }
+
+  /// The test capped() makes, for `sent` probes sent and `forgiven` forgiven (one sender's or several
+  /// senders' sums): more than 2% of the schedule forgiven.
+  static constexpr bool schedule_capped(std::uint64_t sent, std::uint64_t forgiven) noexcept {
+    return forgiven > (sent + forgiven) / 50;
+  }
 
   /// Seconds of schedule a sender may be behind and still catch up (at twice the rate); more is forgiven. At
   /// most kMaxBacklogProbes (so that above 655,360 pps, a sender that cannot keep up is found out within
