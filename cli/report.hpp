@@ -9,7 +9,7 @@
 
 #include "capture/pcap_receiver.hpp"
 #include "cli/scan_config.hpp"
-#include "engine/rate_control.hpp"
+#include "engine/rate_thread.hpp"
 #include "engine/scan_state.hpp"
 
 namespace synscan {

@@ -28,7 +28,7 @@
 #include "engine/aggregator.hpp"
 #include "engine/probe_set.hpp"
 #include "engine/probes/registry.hpp"
-#include "engine/rate_control.hpp"
+#include "engine/rate_thread.hpp"
 #include "engine/spsc_queue.hpp"
 #include "engine/clock.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
 // `--rate auto`: the fastest rate the path really carries, found while the scan runs. Pure logic with no
-// clock of its own: the caller (the rate thread, engine/rate_control.hpp) feeds it every 20 ms the time and
+// clock of its own: the caller (the rate thread, engine/rate_thread.hpp) feeds it every 20 ms the time and
 // running totals (frames sent, new probes sent, validated TCP replies) and sends at the rate it returns.
 // tests/unit/rate_controller_test.cpp drives it with a simulated path (tests/unit/path_sim.hpp) on a fake
 // clock.
@@ -107,7 +107,7 @@ namespace synscan {
 double ratio_z(double ka, double na, double kb, double nb) noexcept;
 
 /// The one reply-ratio test of a fall, shared by the controller (--rate auto) and the fixed rate's watch
-/// (RateWatch, engine/rate_control.hpp): the window's ratio k / n is below the reference's ref_k / ref_n by more
+/// (RateWatch, engine/rate_thread.hpp): the window's ratio k / n is below the reference's ref_k / ref_n by more
 /// than `tolerance` (a fraction) and significantly so (ratio_z >= z_crit).
 bool ratio_fell(double ref_k, double ref_n, double k, double n, double tolerance, double z_crit) noexcept;
 
@@ -167,7 +167,7 @@ struct RateControllerParams {
   double reference_decay = 1.0;
 };
 
-/// The `--rate auto` controller. Not thread-safe: one caller (the rate thread, engine/rate_control.hpp).
+/// The `--rate auto` controller. Not thread-safe: one caller (the rate thread, engine/rate_thread.hpp).
 class RateController {
  public:
   explicit RateController(const RateControllerParams& params) noexcept;

@@ -48,7 +48,7 @@ class RateLimiter {
     return n;
   }
 
-  /// Changes the rate to `rate_pps` (> 0) at `now_ns` (`--rate auto`, engine/rate_control.hpp), keeping the
+  /// Changes the rate to `rate_pps` (> 0) at `now_ns` (`--rate auto`, engine/rate_thread.hpp), keeping the
   /// schedule continuous: the next probe is due at the old schedule's next due time, but no earlier than
   /// `now_ns` and no later than one new interval after it; the probes after it follow at the new rate. So a
   /// higher rate sends no burst, a lower one takes effect at once, and a backlog owed at the old rate is

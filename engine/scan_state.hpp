@@ -15,7 +15,7 @@ namespace synscan {
 struct ScanState {
   std::atomic<bool> stop{false};       ///< set by SIGINT/SIGTERM: stop sending, drain, close outputs
   std::atomic<std::uint64_t> sent{0};  ///< frames on the wire, new probes and retries, all threads
-  /// Of those, the new probes (not retries): the reply ratio's denominator (engine/rate_control.hpp), which
+  /// Of those, the new probes (not retries): the reply ratio's denominator (engine/rate_thread.hpp), which
   /// interleaved retries would otherwise lower as soon as they begin.
   std::atomic<std::uint64_t> sent_new{0};
   /// Set after sending when the rate asked was above what the senders could send (RateLimiter::capped()): the
@@ -64,7 +64,7 @@ struct ScanState {
   /// queued - done are pending; done includes the ones cut short by a stop (not_done).
   std::atomic<std::uint64_t> banners_queued{0}, banners_done{0}, banners_timeout{0}, banners_refused{0},
       banners_reset{0}, banners_not_done{0};
-  // The rate (engine/rate_control.hpp, the rate thread writes them): what the senders are asked now (pps over
+  // The rate (engine/rate_thread.hpp, the rate thread writes them): what the senders are asked now (pps over
   // all send threads; with --rate auto each send thread reads it once a batch), what the controller is doing
   // (a RateState, engine/rate_controller.hpp) and the validated replies per probe of the last window measured
   // (-1 before the first).
@@ -81,7 +81,7 @@ struct ScanState {
   std::atomic<std::uint64_t> banners_silent{0};
 };
 
-/// The rate thread's replies (engine/rate_control.hpp): the first valid reply of each probe that came from the
+/// The rate thread's replies (engine/rate_thread.hpp): the first valid reply of each probe that came from the
 /// target itself (Result::answered: SYN-ACK or RST, a UDP answer, an echo reply), no duplicates. Not ICMP
 /// errors: routers and hosts limit them by default (Linux: 1,000 a second, burst 50), so their share falls as
 /// the rate rises on a path that carries every probe, and losing one changes no result. Counting them made

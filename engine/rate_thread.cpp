@@ -1,4 +1,4 @@
-#include "engine/rate_control.hpp"
+#include "engine/rate_thread.hpp"
 
 #include <fmt/format.h>
 
