@@ -63,7 +63,7 @@ bool RateController::rose(const Window& w) const noexcept {
 void RateController::pool(const Window& w) noexcept {
   // Only windows close to the reference join it: a rate with a loss too small to be significant in one
   // window would otherwise drag the reference down until that loss is the new normal. By the permutation
-  // argument the loss-free ratio does not move within a pass, so the reference needs no tracking beyond
+  // argument the loss-free ratio does not move during the scan, so the reference needs no tracking beyond
   // rose() (the reference was measured with loss) and a rate-independent loss step (backing_off).
   // "Close": not below it by tolerance / 2 at z >= 2. While the reference is young (100 replies) hardly any
   // window is significantly below it, so it grows quickly; once it is precise, lossy windows stay out.
@@ -248,7 +248,7 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
   level_.n += w.n;
   level_.k += w.k;
   level_s_ += w.n / std::max(measured_pps, 1e-9);
-  if (ref_n_ <= 0) {  // the first window of a pass defines the reference
+  if (ref_n_ <= 0) {  // the first window defines the reference
     ref_n_ = w.n;
     ref_k_ = w.k;
     after_good(measured_pps, now_s);

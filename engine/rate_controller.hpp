@@ -163,7 +163,7 @@ struct RateControllerParams {
   double settle_min_s = 0.05;  ///< wait after a rate change at least (the senders take the rate once a batch)
   double settle_max_s = 2.0;   ///< and at most (2 x the measured lag in between)
   /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
-  /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
+  /// constant during the scan (a path that changes is handled by rose() and the backing_off check).
   double reference_decay = 1.0;
 };
 

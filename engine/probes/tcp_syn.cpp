@@ -88,7 +88,7 @@ TcpSynModule::TcpSynModule(const ProbeSetup& setup, const ProbeBlock& block)
 
 void TcpSynModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                                std::uint16_t* lengths) const noexcept {
-  // maker4_ is set exactly when the space is non-empty and ProbeLocator::all_v4(): the pre-IPv6 path, unchanged.
+  // maker4_ is set exactly when the space is non-empty and ProbeLocator::all_v4(): IPv4 only, no family test.
   if (maker4_) {
     maker4_->craft_batch(indices, n, out, stride);
     const auto len = static_cast<std::uint16_t>(tmpl4_->size());
