@@ -11,25 +11,30 @@ namespace synscan {
 /// `--send-backend` values.
 enum class SendBackend : std::uint8_t {
   automatic,  ///< "auto", the default: xdp where it can run, else sendmmsg (open_transmitters decides)
-  mmap,      ///< AF_PACKET PACKET_MMAP TX ring (TPACKET_V2) + PACKET_QDISC_BYPASS, one send(2) per batch
-  sendmmsg,  ///< AF_PACKET SOCK_RAW + PACKET_QDISC_BYPASS, one sendmmsg(2) per batch
-  libnet,    ///< libnet_write_link() per frame: the slow, simple reference path
-  xdp,       ///< AF_XDP, copy mode: TX ring + UMEM, one sendto(2) per batch (capture/xdp_transmitter)
+  mmap,       ///< AF_PACKET PACKET_MMAP TX ring (TPACKET_V2) + PACKET_QDISC_BYPASS, one send(2) per batch
+  sendmmsg,   ///< AF_PACKET SOCK_RAW + PACKET_QDISC_BYPASS, one sendmmsg(2) per batch
+  libnet,     ///< libnet_write_link() per frame: the slow, simple reference path
+  xdp,        ///< AF_XDP, copy mode: TX ring + UMEM, one sendto(2) per batch (capture/xdp_transmitter)
 };
 
 /// Every backend, in the order help texts list them.
-inline constexpr SendBackend kSendBackends[] = {SendBackend::automatic, SendBackend::sendmmsg, SendBackend::mmap, SendBackend::xdp,
-                                                SendBackend::libnet};
+inline constexpr SendBackend kSendBackends[] = {SendBackend::automatic, SendBackend::sendmmsg,
+                                                SendBackend::mmap, SendBackend::xdp, SendBackend::libnet};
 
 /// The name `--send-backend` takes for a backend, as printed in the summary and --metadata: "auto",
 /// "sendmmsg", "mmap", "xdp" or "libnet".
 constexpr std::string_view send_backend_name(SendBackend backend) noexcept {
   switch (backend) {
-    case SendBackend::automatic: return "auto";
-    case SendBackend::mmap: return "mmap";
-    case SendBackend::sendmmsg: return "sendmmsg";
-    case SendBackend::libnet: return "libnet";
-    case SendBackend::xdp: return "xdp";
+    case SendBackend::automatic:
+      return "auto";
+    case SendBackend::mmap:
+      return "mmap";
+    case SendBackend::sendmmsg:
+      return "sendmmsg";
+    case SendBackend::libnet:
+      return "libnet";
+    case SendBackend::xdp:
+      return "xdp";
   }
   return "unknown";
 }

@@ -1,5 +1,4 @@
 #include "capture/send_thread.hpp"
-#include "engine/clock.hpp"
 
 #include <sched.h>
 #include <time.h>
@@ -9,6 +8,8 @@
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {

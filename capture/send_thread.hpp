@@ -15,7 +15,6 @@
 
 namespace synscan {
 
-
 struct SendWork {
   const Permutation& permutation;
   const ProbeSet& probes;  ///< crafts the frames

@@ -3,8 +3,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "engine/rate_limiter.hpp"
 #include "engine/clock.hpp"
+#include "engine/rate_limiter.hpp"
 
 namespace synscan {
 namespace {

@@ -1,10 +1,11 @@
 #pragma once
 // The send threads of a scan (capture/send_thread.hpp sends one thread's order). One thread per slice of the
 // plan (engine/shard.hpp), each with its own transmitter, RateLimiter and window (engine/probe_window.hpp),
-// all running at once: each sends its new probes with the retries owed interleaved (a probe's k-th retry about
+// all running at once: each sends its new probes with the retries owed interleaved (a probe's k-th retry
+// about
 // --retry-delay after its previous send), so the retries count toward
-// --rate (C21) and re-send only unanswered probes (C19). A stop request ends every thread at its exact cursor,
-// which a resume file records (C18).
+// --rate (C21) and re-send only unanswered probes (C19). A stop request ends every thread at its exact
+// cursor, which a resume file records (C18).
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -45,7 +46,7 @@ inline constexpr std::uint32_t kMaxSendBatch = 256;
 
 /// One send thread's share of a scan's rate: its RateLimiter's rate and its batch.
 struct ThreadPace {
-  double rate_pps = 0;     ///< `rate_pps` / threads
+  double rate_pps = 0;      ///< `rate_pps` / threads
   std::uint32_t batch = 1;  ///< batch_for_rate(rate_pps, kMaxSendBatch)
 };
 
@@ -62,9 +63,9 @@ inline ThreadPace thread_pace(double rate_pps, std::uint32_t threads) noexcept {
 /// every thread is done or state.stop is set. Keeps the status line's fields of `state` current (sent,
 /// frames_planned, rate_capped at the end, window_waits) and sets sending_done at the end. Throws
 /// std::invalid_argument when there are fewer transmitters than threads or start is neither empty nor one per
-/// thread. A transmitter's SendError goes to schedule.link: a link that went down is waited for (bounded), and
-/// a failure (the bound passed, any other error) sets state.stop, so that every sender ends at its exact cursor
-/// as on a stop request; the caller reads schedule.link->failure() afterwards.
+/// thread. A transmitter's SendError goes to schedule.link: a link that went down is waited for (bounded),
+/// and a failure (the bound passed, any other error) sets state.stop, so that every sender ends at its exact
+/// cursor as on a stop request; the caller reads schedule.link->failure() afterwards.
 SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, const ProbeSet& probes,
                         ProbeWindows& windows, const std::vector<std::unique_ptr<Transmitter>>& transmitters,
                         const SendSchedule& schedule, ScanState& state);

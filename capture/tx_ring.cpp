@@ -5,7 +5,6 @@
 // one by one through the driver (PACKET_QDISC_BYPASS: straight to it, no qdisc). A slot is busy until the
 // kernel frees the frame's buffer, since the frame may still point into it.
 #include "capture/tx_ring.hpp"
-#include "engine/clock.hpp"
 
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -18,6 +17,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {

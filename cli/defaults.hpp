@@ -37,8 +37,8 @@ inline constexpr std::uint32_t kAutoRetries = 2;
 inline constexpr double kWaitS = 5;
 /// --retries: times a probe still unanswered is sent again.
 inline constexpr std::uint32_t kRetries = 0;
-/// --retry-delay: seconds (at the asked rate) between a probe's sends: D = rate x this many probes later. Long
-/// enough for a reply over any terrestrial path.
+/// --retry-delay: seconds (at the asked rate) between a probe's sends: D = rate x this many probes later.
+/// Long enough for a reply over any terrestrial path.
 inline constexpr double kRetryDelayS = 1;
 /// --late-replies: seconds after a probe's last send during which a reply is still matched and deduplicated.
 /// Targets resend an unanswered SYN-ACK with exponential backoff: Linux 5 times (net.ipv4.tcp_synack_retries)

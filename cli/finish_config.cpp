@@ -29,18 +29,21 @@ WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& r
     shape.retry_gap = std::max<std::uint64_t>(1, resume->point.retry_gap);
     shape.late_steps = resume->point.late_steps;
     std::uint64_t left = 0;
-    for (const ThreadResume& t : resume->point.threads) left = std::max(left, t.next.step - std::min(t.next.step, t.tail));
+    for (const ThreadResume& t : resume->point.threads)
+      left = std::max(left, t.next.step - std::min(t.next.step, t.tail));
     const double need = static_cast<double>(std::max(shape.in_flight_steps(), left)) + lag;
     shape.capacity = std::bit_ceil(static_cast<std::uint64_t>(std::clamp(need, 64.0, 1125899906842624.0)));
   }
   const std::uint64_t bytes = ProbeWindows::bytes_for(c.plan, shape);
   if (!c.dry_run && bytes > c.max_memory_bytes) {
-    throw UsageError(fmt::format(
-        "the probes in flight need {} MiB of state ({:.10g} pps x ({} retries x {:.10g} s + {:.10g} s of late "
-        "replies)), above "
-        "--max-memory {} MiB: lower --rate, --retries, --retry-delay or --late-replies, or raise --max-memory",
-        (bytes + (1 << 20) - 1) >> 20, planned_rate_pps(c), c.retries, c.retry_delay_s, c.late_replies_s,
-        c.max_memory_bytes >> 20));
+    throw UsageError(
+        fmt::format("the probes in flight need {} MiB of state ({:.10g} pps x ({} retries x {:.10g} s + "
+                    "{:.10g} s of late "
+                    "replies)), above "
+                    "--max-memory {} MiB: lower --rate, --retries, --retry-delay or --late-replies, or raise "
+                    "--max-memory",
+                    (bytes + (1 << 20) - 1) >> 20, planned_rate_pps(c), c.retries, c.retry_delay_s,
+                    c.late_replies_s, c.max_memory_bytes >> 20));
   }
   return shape;
 }
@@ -50,8 +53,9 @@ WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& r
 void finish_config(ScanConfig& c, const OptionSources& sources) {
   c.plan = ScanPlan(c.space.size(), c.shard_index, c.shard_count, c.send_threads);
   c.effective = with_seed(sources.entries, c.seed);
-  // --rate auto implies its --retries (defaults::kAutoRetries) unless --retries is given; written out, so that
-  // a resume file (and --echo-config) keeps the retries even when the resumed run asks for a fixed --rate.
+  // --rate auto implies its --retries (defaults::kAutoRetries) unless --retries is given; written out, so
+  // that a resume file (and --echo-config) keeps the retries even when the resumed run asks for a fixed
+  // --rate.
   const auto is_retries = [](const ConfigEntry& e) { return e.name == "retries"; };
   if (c.rate_auto && std::none_of(c.effective.begin(), c.effective.end(), is_retries)) {
     c.retries = defaults::kAutoRetries;
@@ -63,7 +67,8 @@ void finish_config(ScanConfig& c, const OptionSources& sources) {
   c.resume_from = sources.resume->point;
   c.resume_from->loaded_from = sources.resume_path;
   // Every file the stopped run wrote keeps its content (C-N17): its metadata beside it, its pcap appended to.
-  if (sources.metadata_from_resume && !c.metadata_path.empty()) c.metadata_path = resumed_path(c.metadata_path);
+  if (sources.metadata_from_resume && !c.metadata_path.empty())
+    c.metadata_path = resumed_path(c.metadata_path);
   if (sources.pcap_out_from_resume) c.pcap_out_append = !c.pcap_out_path.empty();
   if (!sources.outputs_from_resume) return;
   for (OutputSpec& o : c.outputs) {

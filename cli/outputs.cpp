@@ -1,5 +1,4 @@
 #include "cli/outputs.hpp"
-#include "engine/clock.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -9,6 +8,8 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+
+#include "engine/clock.hpp"
 
 namespace synscan {
 

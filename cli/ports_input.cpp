@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "cli/usage_error.hpp"
-#include "engine/probes/registry.hpp"
 #include "engine/port_set.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {

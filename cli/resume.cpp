@@ -95,7 +95,8 @@ bool allowed_with_resume(std::string_view name) {
 
 std::string allowed_with_resume_list() {
   std::string out;
-  for (std::string_view name : kAllowedWithResume) out += fmt::format("{}--{}", out.empty() ? "" : ", ", name);
+  for (std::string_view name : kAllowedWithResume)
+    out += fmt::format("{}--{}", out.empty() ? "" : ", ", name);
   return out;
 }
 
@@ -116,13 +117,15 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
     for (const ConfigEntry& e : given) {
       if (!is_control_option(e.name) && !allowed_with_resume(e.name)) {
         if (e.name == "target") {
-          throw UsageError(fmt::format("target '{}' cannot be given with --resume: a resumed scan continues the "
-                                       "stopped scan's targets (from the resume file); start a new scan for others",
-                                       e.value));
+          throw UsageError(
+              fmt::format("target '{}' cannot be given with --resume: a resumed scan continues the "
+                          "stopped scan's targets (from the resume file); start a new scan for others",
+                          e.value));
         }
-        throw UsageError(fmt::format("option '--{}' cannot be changed when resuming (the resume file has the "
-                                     "scan's options; allowed: {})",
-                                     e.name, allowed_with_resume_list()));
+        throw UsageError(
+            fmt::format("option '--{}' cannot be changed when resuming (the resume file has the "
+                        "scan's options; allowed: {})",
+                        e.name, allowed_with_resume_list()));
       }
     }
     out.resume = read_resume_file(*resume_path);
@@ -187,7 +190,8 @@ ResumeFile resume_from_json(std::string_view text, const std::string& source) {
     }
     if (j.contains(kResumedKey)) {
       throw UsageError(fmt::format(
-          "resume file '{}' was already resumed (at {}): that run sent its probes and wrote their results; continue "
+          "resume file '{}' was already resumed (at {}): that run sent its probes and wrote their results; "
+          "continue "
           "from the resume file it wrote when stopped, or delete the \"{}\" line to resume this one again "
           "(its results are then written twice)",
           source, j[kResumedKey].is_string() ? j[kResumedKey].get<std::string>() : "?", kResumedKey));
@@ -269,7 +273,9 @@ void write_file_atomically(const std::string& path, const std::string& text) {
 
 namespace {
 
-std::string errno_text(const std::string& path) { return fmt::format("cannot write '{}': {}", path, std::strerror(errno)); }
+std::string errno_text(const std::string& path) {
+  return fmt::format("cannot write '{}': {}", path, std::strerror(errno));
+}
 
 // Writes `text` to a new temporary file in `dir` (mode 0600); returns its path.
 std::string write_temp_file(const std::string& dir, const std::string& text) {
@@ -334,7 +340,8 @@ std::string fallback_resume_path(const ScanConfig& c) {
     if (!allowed_with_resume(e.name)) identity.push_back(e.name + (e.flag ? "" : "=" + e.value));
   }
   std::sort(identity.begin(), identity.end());
-  std::uint64_t h = fnv1a(fmt::format("{} {} {} {}", c.shard_index, c.shard_count, c.send_threads, c.space.size()));
+  std::uint64_t h =
+      fnv1a(fmt::format("{} {} {} {}", c.shard_index, c.shard_count, c.send_threads, c.space.size()));
   for (const std::string& line : identity) h = fnv1a(line + "\n", h);
   const char* dir = std::getenv("TMPDIR");
   return fmt::format("{}/synscan-{:016x}.resume", dir != nullptr && *dir != '\0' ? dir : "/tmp", h);
@@ -344,7 +351,8 @@ void mark_resumed(const ScanConfig& c) {
   if (!c.resume_from || c.resume_from->loaded_from.empty()) return;
   const std::string& path = c.resume_from->loaded_from;
   nlohmann::json j = nlohmann::json::parse(read_input_file(path, "resume file"), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw std::runtime_error(fmt::format("resume file '{}' changed", path));
+  if (j.is_discarded() || !j.is_object())
+    throw std::runtime_error(fmt::format("resume file '{}' changed", path));
   j[kResumedKey] = utc_timestamp(std::time(nullptr));
   const std::string text = j.dump(1) + "\n";
   // In place, not renamed over: the file keeps its owner (a root-started scan marks it before it becomes
@@ -356,9 +364,10 @@ void mark_resumed(const ScanConfig& c) {
   const int saved = errno;
   if (f != nullptr) std::fclose(f);
   if (!ok) {
-    throw std::runtime_error(fmt::format(
-        "cannot mark resume file '{}' as resumed: {} (a resume file is marked so that it cannot be resumed twice)",
-        path, std::strerror(saved)));
+    throw std::runtime_error(
+        fmt::format("cannot mark resume file '{}' as resumed: {} (a resume file is marked so that it cannot "
+                    "be resumed twice)",
+                    path, std::strerror(saved)));
   }
 }
 
@@ -415,9 +424,10 @@ void save_resume(const ScanConfig& c, const ResumePoint& reached) {
                  c.resume_file, path);
     }
   } catch (const std::runtime_error& e) {
-    // The file is written after the privilege drop (capture/privileges.hpp): a root-started scan runs as --user
-    // by now, which may not write the directory. The resume state matters more than its place: a file named
-    // for the scan in $TMPDIR (or /tmp), the same for every stop of this scan, so stops do not pile up files.
+    // The file is written after the privilege drop (capture/privileges.hpp): a root-started scan runs as
+    // --user by now, which may not write the directory. The resume state matters more than its place: a file
+    // named for the scan in $TMPDIR (or /tmp), the same for every stop of this scan, so stops do not pile up
+    // files.
     path = fallback_resume_path(c);
     const std::string tmp = write_temp_file(directory_of(path), text);
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {

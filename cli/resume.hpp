@@ -105,8 +105,8 @@ void mark_resumed(const ScanConfig& c);
 
 /// Where a stopped scan `c` writes its resume file when it cannot write c.resume_file: $TMPDIR (or /tmp)
 /// /synscan-<16 hex digits>.resume, the digits a hash of what a resume cannot change (the options other than
-/// the allowed ones, with the seed; shard, send threads, probe space size). The same in every run of one scan,
-/// so a scan stopped again replaces its own file instead of leaving another.
+/// the allowed ones, with the seed; shard, send threads, probe space size). The same in every run of one
+/// scan, so a scan stopped again replaces its own file instead of leaving another.
 std::string fallback_resume_path(const ScanConfig& c);
 
 /// A resumed scan `c` completed: removes the resume file it continued from (so that running it again cannot

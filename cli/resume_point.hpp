@@ -1,7 +1,7 @@
 #pragma once
 // Where a stopped scan stands, as a resume file records it (cli/resume.hpp) and a resumed ScanConfig holds it
-// (cli/scan_config.hpp): apart from the resume file's reading and writing, so that the config does not include
-// them.
+// (cli/scan_config.hpp): apart from the resume file's reading and writing, so that the config does not
+// include them.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,7 +12,7 @@ namespace synscan {
 
 /// One send thread's state in a resume file.
 struct ThreadResume {
-  SendCursor next;      ///< the first frame of its send order not handed to the kernel
+  SendCursor next;         ///< the first frame of its send order not handed to the kernel
   std::uint64_t tail = 0;  ///< its window's tail: elements before it are final (reported by the stopped run)
   /// Bit i = element tail + i answered (reported by the stopped run), for the elements up to next.step.
   std::vector<std::uint64_t> answered;

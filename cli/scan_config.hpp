@@ -60,8 +60,8 @@ struct ScanConfig {
   std::uint64_t shard_count = 1;
   std::uint32_t send_threads = defaults::kSendThreads;
   /// space x shard x send threads: who sends which positions of the permutation. Built once with the config
-  /// (finish_config, cli/finish_config.hpp), after everything it depends on; every walk of the shard's positions
-  /// reads it.
+  /// (finish_config, cli/finish_config.hpp), after everything it depends on; every walk of the shard's
+  /// positions reads it.
   ScanPlan plan;
   SendBackend send_backend = defaults::kSendBackend;
   std::optional<std::string> interface;  ///< -i

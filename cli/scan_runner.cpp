@@ -15,8 +15,8 @@
 #include "capture/privileges.hpp"
 #include "capture/receive_thread.hpp"
 #include "capture/route.hpp"
-#include "capture/senders.hpp"
 #include "capture/send_thread.hpp"
+#include "capture/senders.hpp"
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"
 #include "cli/resume.hpp"
@@ -26,11 +26,11 @@
 #include "cli/version.hpp"
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
+#include "engine/clock.hpp"
 #include "engine/probe_set.hpp"
 #include "engine/probes/registry.hpp"
 #include "engine/rate_thread.hpp"
 #include "engine/spsc_queue.hpp"
-#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {
@@ -193,7 +193,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
   // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
   // first probe or reply: no capability left, and no longer root.
-  mark_resumed(c);  // a resumed scan: its file can no longer be resumed a second time (while still privileged)
+  mark_resumed(
+      c);  // a resumed scan: its file can no longer be resumed a second time (while still privileged)
   drop_privileges(c.user, c.user_given);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
   const ScanInfo info = scan_info(c, services);

@@ -1,7 +1,5 @@
 #include "cli/status.hpp"
 
-#include "engine/probes/registry.hpp"
-
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -9,9 +7,10 @@
 #include <chrono>
 #include <cmath>
 
+#include "engine/clock.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/rate_controller.hpp"
 #include "engine/shard.hpp"
-#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {
@@ -71,9 +70,9 @@ std::string format_status_json(const StatusSnapshot& s) {
       R"("reply_ratio":{},)"
       R"("ipv4":{{"targets":{},"open":{},"closed":{},"filtered":{}}},)"
       R"("ipv6":{{"targets":{},"open":{},"closed":{},"filtered":{}}}}})",
-      s.elapsed_s, phase, s.sent, s.total, s.percent(), format_pps(s.pps),
-      format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops,
-      s.rate_capped, s.rate_auto ? "auto" : "fixed", format_pps(s.rate_pps), s.rate_state,
+      s.elapsed_s, phase, s.sent, s.total, s.percent(), format_pps(s.pps), format_pps(s.mean_pps), s.eta_s,
+      s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops, s.rate_capped,
+      s.rate_auto ? "auto" : "fixed", format_pps(s.rate_pps), s.rate_state,
       s.reply_ratio >= 0 ? fmt::format("{:.4g}", s.reply_ratio) : "null", s.targets_v4,
       minus(s.open, s.open_v6), minus(s.closed, s.closed_v6), minus(s.filtered, s.filtered_v6), s.targets_v6,
       s.open_v6, s.closed_v6, s.filtered_v6);

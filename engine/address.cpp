@@ -31,13 +31,14 @@ bool parse_dotted_quad(std::string_view text, Ipv4& out) {
 
 Ipv4 parse_ipv4(std::string_view text) {
   Ipv4 ip = 0;
-  if (!parse_dotted_quad(text, ip)) throw ParseError("address", std::string(text), "expected a dotted quad a.b.c.d");
+  if (!parse_dotted_quad(text, ip))
+    throw ParseError("address", std::string(text), "expected a dotted quad a.b.c.d");
   return ip;
 }
 
 std::string format_ipv4(Ipv4 ip) {
-  return std::to_string(ip >> 24) + '.' + std::to_string((ip >> 16) & 0xFF) + '.' + std::to_string((ip >> 8) & 0xFF) +
-         '.' + std::to_string(ip & 0xFF);
+  return std::to_string(ip >> 24) + '.' + std::to_string((ip >> 16) & 0xFF) + '.' +
+         std::to_string((ip >> 8) & 0xFF) + '.' + std::to_string(ip & 0xFF);
 }
 
 std::optional<Ipv4> try_parse_ipv4(std::string_view text) noexcept {
@@ -45,7 +46,6 @@ std::optional<Ipv4> try_parse_ipv4(std::string_view text) noexcept {
   if (!parse_dotted_quad(text, ip)) return std::nullopt;
   return ip;
 }
-
 
 std::string format_ipv6(Ipv6 a) {
   std::array<std::uint16_t, 8> g{};

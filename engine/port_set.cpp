@@ -47,7 +47,8 @@ std::vector<std::uint16_t> parse_port_list(std::string_view list) {
       const std::string_view to = token.substr(dash + 1);
       first = 1;
       last = 65535;
-      ok = (from.empty() || parse_decimal(from, 65535, first)) && (to.empty() || parse_decimal(to, 65535, last));
+      ok = (from.empty() || parse_decimal(from, 65535, first)) &&
+           (to.empty() || parse_decimal(to, 65535, last));
     }
     if (!ok) throw ParseError("port", std::string(token), kPortHint);
     if (first > last) throw ParseError("port", std::string(token), "range start is above its end");

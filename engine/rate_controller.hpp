@@ -17,14 +17,15 @@
 // it is part of p_ref and causes no back-off.
 //
 // The counts are validated replies from the targets themselves: the first SYN-ACK or RST, UDP answer or echo
-// reply of each probe (ScanState's replies_answered, `answered_replies`). Not ICMP unreachables: hosts and routers limit them by default, so their share
-// falls as the rate rises on a path that carries every probe, and a lost one changes no result (an
-// unreachable and silence are both filtered). Duplicates are not counted: a target that answers twice (or a
-// retry and its original both answered) would raise the ratio without telling anything about delivery. The
-// denominator is the new probes (ScanState::sent_new, the `fresh` argument of update()): retries are
-// interleaved with new probes (capture/send_thread.hpp) and go only to probes that did not answer, a
-// population that answers far less often; counting them would lower the ratio the moment they begin. The
-// replies to retries stay in the numerator, a small share that only rises when the path loses.
+// reply of each probe (ScanState's replies_answered, `answered_replies`). Not ICMP unreachables: hosts and
+// routers limit them by default, so their share falls as the rate rises on a path that carries every probe,
+// and a lost one changes no result (an unreachable and silence are both filtered). Duplicates are not
+// counted: a target that answers twice (or a retry and its original both answered) would raise the ratio
+// without telling anything about delivery. The denominator is the new probes (ScanState::sent_new, the
+// `fresh` argument of update()): retries are interleaved with new probes (capture/send_thread.hpp) and go
+// only to probes that did not answer, a population that answers far less often; counting them would lower the
+// ratio the moment they begin. The replies to retries stay in the numerator, a small share that only rises
+// when the path loses.
 //
 // How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial
 // standard error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends
@@ -107,8 +108,8 @@ namespace synscan {
 double ratio_z(double ka, double na, double kb, double nb) noexcept;
 
 /// The one reply-ratio test of a fall, shared by the controller (--rate auto) and the fixed rate's watch
-/// (RateWatch, engine/rate_thread.hpp): the window's ratio k / n is below the reference's ref_k / ref_n by more
-/// than `tolerance` (a fraction) and significantly so (ratio_z >= z_crit).
+/// (RateWatch, engine/rate_thread.hpp): the window's ratio k / n is below the reference's ref_k / ref_n by
+/// more than `tolerance` (a fraction) and significantly so (ratio_z >= z_crit).
 bool ratio_fell(double ref_k, double ref_n, double k, double n, double tolerance, double z_crit) noexcept;
 
 /// What the controller is doing (status line, --status-json, --metadata).

@@ -1,11 +1,12 @@
 #pragma once
 // What changes while a scan runs: counters and the stop request, kept apart from the immutable ScanConfig
 // (cli/scan_config.hpp). Pure atomics, so that every thread may read it and each writes its own fields: the
-// send threads `sent` (capture/send_thread.hpp), the sender loop `frames_planned`, `rate_capped`, `window_waits` and
-// `sending_done` (capture/senders.hpp), the receive thread `replies_ignored`, `queue_drops` and the
-// capture counters (capture/receive_thread.hpp), the aggregator thread the results and replies by kind
-// (engine/aggregate_thread.hpp), signal handlers and --max-runtime `stop`. The status line and the summary
-// only read it. In engine/ because the receive path (capture/) and the aggregator (engine/) both write it.
+// send threads `sent` (capture/send_thread.hpp), the sender loop `frames_planned`, `rate_capped`,
+// `window_waits` and `sending_done` (capture/senders.hpp), the receive thread `replies_ignored`,
+// `queue_drops` and the capture counters (capture/receive_thread.hpp), the aggregator thread the results and
+// replies by kind (engine/aggregate_thread.hpp), signal handlers and --max-runtime `stop`. The status line
+// and the summary only read it. In engine/ because the receive path (capture/) and the aggregator (engine/)
+// both write it.
 #include <array>
 #include <atomic>
 #include <cstdint>

@@ -29,9 +29,9 @@ class TcpSynModule final : public ProbeModule {
   /// 64 bytes when every target is IPv4 (a 60-byte frame, ProbeTemplate::kMaxFrame), 128 when there are IPv6
   /// targets (a 78-byte frame, ProbeTemplate6::kMaxFrame rounded up to a multiple of 64).
   std::size_t frame_stride() const noexcept override { return stride_; }
-  /// An IPv4-only space takes ProbeMaker::craft_batch (one test per batch, then the IPv4 maker alone: no family test per probe); a space
-  /// with IPv6 targets takes MixedProbeMaker::craft_batch, which crafts either family per probe. lengths[i]: 60 or
-  /// 44 (raw) for IPv4, 78 or 64 (raw) for IPv6.
+  /// An IPv4-only space takes ProbeMaker::craft_batch (one test per batch, then the IPv4 maker alone: no
+  /// family test per probe); a space with IPv6 targets takes MixedProbeMaker::craft_batch, which crafts
+  /// either family per probe. lengths[i]: 60 or 44 (raw) for IPv4, 78 or 64 (raw) for IPv6.
   void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                    std::uint16_t* lengths) const noexcept override;
   /// port_reply_filter("tcp", ...) and port_traffic_filter("tcp", ...) (engine/probes/port_filters.hpp).

@@ -17,9 +17,9 @@
 #include "engine/banner/banner_exchange.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/permutation.hpp"
+#include "engine/port_set.hpp"
 #include "engine/probe_window.hpp"
 #include "engine/shard.hpp"
-#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 #include "writer_fixture.hpp"
 

@@ -182,7 +182,8 @@ TEST(RateLimiter, RetriesShareOneScheduleSoTheyCount) {
   std::vector<std::int64_t> sends;
   std::int64_t now = 0;
   for (int level = 0; level < 3; ++level) {
-    for (int probe = 0; probe < 4; now += 1'000'000) {  // 4 probes (1 host x 4 ports) a level, polled every ms
+    for (int probe = 0; probe < 4;
+         now += 1'000'000) {  // 4 probes (1 host x 4 ports) a level, polled every ms
       const std::uint32_t n = limiter.allowance(now);
       if (n == 0) continue;
       limiter.consume(n);
@@ -230,7 +231,6 @@ TEST(RateLimiter, StaggeredThreadsTogetherHoldTheTotalRate) {
     }
   }
 }
-
 
 }  // namespace
 }  // namespace synscan

@@ -40,8 +40,16 @@ std::string slurp(const std::string& path) {
 }
 
 std::vector<std::string> scan_args(const std::string& resume_file) {
-  return {"192.0.2.0/28", "--no-default-excludes", "-p", "22,80", "--send-threads", "2", "-o",
-          "-",            "--resume-file",         resume_file};
+  return {"192.0.2.0/28",
+          "--no-default-excludes",
+          "-p",
+          "22,80",
+          "--send-threads",
+          "2",
+          "-o",
+          "-",
+          "--resume-file",
+          resume_file};
 }
 
 // A stop point of a 2-thread scan.

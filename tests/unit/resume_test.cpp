@@ -135,12 +135,14 @@ TEST(Resume, RefusesOptionsThatChangeTheProbeOrder) {
             0U);
   // A target is not an option: the message says what a resume does with targets (before: "option
   // '192.0.2.1' cannot be changed").
-  EXPECT_EQ(error_of([&] {
-              run({"--resume", path, "192.0.2.1", "--no-default-excludes"});
-            }).rfind("target '192.0.2.1' cannot be given with --resume: a resumed scan continues the stopped "
-                     "scan's targets",
-                     0),
-            0U);
+  EXPECT_EQ(
+      error_of([&] {
+        run({"--resume", path, "192.0.2.1", "--no-default-excludes"});
+      })
+          .rfind("target '192.0.2.1' cannot be given with --resume: a resumed scan continues the stopped "
+                 "scan's targets",
+                 0),
+      0U);
   EXPECT_EQ(error_of([&] {
               run({"--resume", path, "--config", path});
             }),

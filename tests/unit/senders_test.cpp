@@ -7,9 +7,9 @@
 
 #include <chrono>
 #include <map>
-#include <thread>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "engine/probe_space.hpp"
 #include "engine/port_set.hpp"
+#include "engine/probe_space.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
