@@ -23,6 +23,7 @@
 #include "capture/banner_tls.hpp"
 #include "engine/banner/http_response.hpp"
 #include "engine/banner/identify.hpp"
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {
@@ -40,12 +41,6 @@ constexpr std::uint32_t kSpareFds = 64;  // descriptors kept free for the rest o
 constexpr int kStageNice = 10;
 // Ports whose TLS service speaks first inside TLS (smtps, ftps, telnets, imaps, pop3s): no GET there.
 constexpr std::uint16_t kTlsGreetingPorts[] = {465, 990, 992, 993, 995};
-
-std::int64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * kNsPerS + ts.tv_nsec;
-}
 
 enum class Phase : std::uint8_t { free, connecting, open };
 
@@ -426,7 +421,7 @@ class BannerStage::Loop {
 
   // The stage's clock, ns: CLOCK_MONOTONIC (or BannerOptions::clock_ns) less the stalls tick() found.
   std::int64_t clock() const { return real_ns() - stalled_ns_; }
-  std::int64_t real_ns() const { return o_.clock_ns ? o_.clock_ns() : now_ns(); }
+  std::int64_t real_ns() const { return o_.clock_ns ? o_.clock_ns() : monotonic_ns(); }
   // Counts a step of the real clock longer than kMaxStepNs since the last tick as a stall.
   void tick() {
     const std::int64_t real = real_ns();
@@ -551,11 +546,11 @@ BannerStage::BannerStage(const BannerOptions& options, BannerExchange& exchange,
 BannerStage::~BannerStage() { stop(); }
 
 bool BannerStage::wait_idle(const std::atomic<bool>& stop, double limit_s) {
-  const std::int64_t end = limit_s > 0 ? now_ns() + static_cast<std::int64_t>(limit_s * 1e9) : 0;
+  const std::int64_t end = limit_s > 0 ? monotonic_ns() + static_cast<std::int64_t>(limit_s * 1e9) : 0;
   int idle_checks = 0;
   while (idle_checks < 2) {  // twice, 10 ms apart: the aggregator may still be taking the last verdicts
     if (stop.load()) return false;
-    if (end != 0 && now_ns() >= end) return false;
+    if (end != 0 && monotonic_ns() >= end) return false;
     idle_checks = exchange_.all_finished() ? idle_checks + 1 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

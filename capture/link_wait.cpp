@@ -5,7 +5,7 @@
 #include <chrono>
 #include <thread>
 
-#include "capture/send_thread.hpp"
+#include "engine/clock.hpp"
 
 namespace synscan {
 

@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "capture/pcap_filter.hpp"
-#include "capture/send_thread.hpp"  // monotonic_ns
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "capture/send_thread.hpp"  // monotonic_ns
+#include "engine/clock.hpp"
 
 namespace synscan {
 

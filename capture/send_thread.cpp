@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/clock.hpp"
+
 namespace synscan {
 namespace {
 
@@ -28,12 +30,6 @@ void wait_until(std::int64_t due_ns) noexcept {
 }
 
 }  // namespace
-
-std::int64_t monotonic_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 void sleep_unless_stopped(double seconds, const std::atomic<bool>& stop) {
   const std::int64_t end = monotonic_ns() + static_cast<std::int64_t>(seconds * 1e9);

@@ -18,6 +18,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "engine/clock.hpp"
+
 namespace synscan {
 namespace {
 
@@ -47,12 +49,6 @@ std::runtime_error system_error(const std::string& what) {
 SendError send_error(const std::string& what) {
   const int err = errno;
   return SendError(what + ": " + std::strerror(err), err);
-}
-
-std::int64_t now_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 class TxRingTransmitter final : public Transmitter {
@@ -144,8 +140,8 @@ class TxRingTransmitter final : public Transmitter {
   }
 
   void flush() override {
-    const std::int64_t deadline = now_ns() + kFlushTimeoutNs;
-    while (busy_slots() > 0 && now_ns() < deadline) {
+    const std::int64_t deadline = monotonic_ns() + kFlushTimeoutNs;
+    while (busy_slots() > 0 && monotonic_ns() < deadline) {
       kick();
       ::sched_yield();
     }

@@ -34,6 +34,7 @@
 #include <string>
 
 #include "capture/xdp_ring.hpp"
+#include "engine/clock.hpp"
 
 namespace synscan {
 namespace {
@@ -61,12 +62,6 @@ std::string error_text(const std::string& what, int err) {
   return text;
 }
 std::runtime_error xdp_error(const std::string& what) { return std::runtime_error(error_text(what, errno)); }
-
-std::int64_t now_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::uint32_t load_acquire(std::uint32_t* p) noexcept {
   return std::atomic_ref<std::uint32_t>(*p).load(std::memory_order_acquire);
@@ -185,8 +180,8 @@ class XdpTransmitter final : public Transmitter {
   }
 
   void flush() override {
-    const std::int64_t deadline = now_ns() + kFlushTimeoutNs;
-    for (reap(); chunks_.in_flight() > 0 && now_ns() < deadline; reap()) {
+    const std::int64_t deadline = monotonic_ns() + kFlushTimeoutNs;
+    for (reap(); chunks_.in_flight() > 0 && monotonic_ns() < deadline; reap()) {
       kick();
       ::sched_yield();
     }

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "capture/transmitter.hpp"
+#include "capture/send_backend.hpp"
 #include "engine/probe_module.hpp"
 #include "engine/result.hpp"
 
@@ -40,8 +40,8 @@ inline constexpr double kWaitS = 5;
 inline constexpr double kMaxWaitS = 3600;
 /// --retries: times a probe still unanswered is sent again.
 inline constexpr std::uint32_t kRetries = 0;
-/// --retry-delay: seconds (at the asked rate) between a probe's sends: D = rate x this many probes later, as the
-/// 1 s pause between the retry passes of old. Long enough for a reply over any terrestrial path.
+/// --retry-delay: seconds (at the asked rate) between a probe's sends: D = rate x this many probes later.
+/// Long enough for a reply over any terrestrial path.
 inline constexpr double kRetryDelayS = 1;
 /// --late-replies: seconds after a probe's last send during which a reply is still matched and deduplicated.
 /// Targets resend an unanswered SYN-ACK with exponential backoff: Linux 5 times (net.ipv4.tcp_synack_retries)

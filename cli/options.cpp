@@ -14,9 +14,10 @@
 #include "cli/case_fold.hpp"
 #include "cli/defaults.hpp"
 #include "cli/file_identity.hpp"
+#include "cli/finish_config.hpp"
+#include "cli/input_file.hpp"
 #include "cli/man_page.hpp"
 #include "cli/output_args.hpp"
-#include "cli/input_file.hpp"
 #include "cli/ports_input.hpp"
 #include "cli/resume.hpp"
 #include "cli/targets_input.hpp"
@@ -25,6 +26,7 @@
 #include "engine/banner/hello.hpp"
 #include "engine/output/reply_fields.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/port_set.hpp"
 #include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 
@@ -617,10 +619,8 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     if (c.wait_s > defaults::kMaxWaitS)
       bad("value", raw.wait, "--wait", fmt::format("expected at most {} seconds", defaults::kMaxWaitS));
   }
-  if (given("retries"))
+  if (given("retries"))  // else the default, or with --rate auto its own (finish_config)
     c.retries = static_cast<std::uint32_t>(parse_u64(raw.retries, "--retries", 0, 100));
-  else if (c.rate_auto)
-    c.retries = defaults::kAutoRetries;
   if (given("retry-delay")) {
     c.retry_delay_s = parse_positive_double(raw.retry_delay, "--retry-delay", 0.0);
     // A delay of hours would keep a scan sending its last retries for that long.

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "engine/clock.hpp"
+
 namespace synscan {
 
 std::string output_name(const std::string& path) {
@@ -117,8 +119,7 @@ void Outputs::watch(std::atomic<bool>& stop, std::FILE* warn) {
 }
 
 void Outputs::check_readers() {
-  using namespace std::chrono;
-  const std::int64_t now = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
+  const std::int64_t now = monotonic_ns();
   if (now < next_reader_check_ns_) return;
   next_reader_check_ns_ = now + 100'000'000;
   for (Entry& e : entries_) e.writer->reader_gone();

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "cli/usage_error.hpp"
+#include "engine/port_set.hpp"
 #include "engine/probes/registry.hpp"
 #include "engine/target_parse.hpp"
 

@@ -21,7 +21,7 @@ namespace {
 
 std::uint64_t total_sent(const ScanRecord& r) {
   std::uint64_t n = 0;
-  for (std::uint64_t p : r.sent_per_pass) n += p;
+  for (std::uint64_t p : r.sent_per_level) n += p;
   return n;
 }
 
@@ -221,7 +221,7 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
       {"end", format_timestamp(r.end_ms)},
       {"duration_s", static_cast<double>(r.end_ms - r.start_ms) / 1000.0},
       {"interrupted", r.interrupted},
-      {"probes", {{"total", c.space.size()}, {"sent", total_sent(r)}, {"sent_per_pass", r.sent_per_pass}}},
+      {"probes", {{"total", c.space.size()}, {"sent", total_sent(r)}, {"sent_per_pass", r.sent_per_level}}},
       {"send_s", r.send_s},
       {"window",
        {{"bytes", r.window_bytes},
@@ -290,7 +290,7 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   // Scripts parse these lines (scripts/bench-accuracy.sh, tests/e2e): keep the phrases stable.
   fmt::print(out, "synscan: {} sent in {:.2f} s ({} pps); passes: {}; {} {:.2f} s\n",
              counted(total_sent(r), "probe", "probes"), r.send_s, format_pps(mean_pps(r)),
-             fmt::join(r.sent_per_pass, "+"), r.interrupted ? "interrupted after" : "done in",
+             fmt::join(r.sent_per_level, "+"), r.interrupted ? "interrupted after" : "done in",
              static_cast<double>(r.end_ms - r.start_ms) / 1000.0);
   if (c.rate_auto && !r.rate_history.empty()) {
     double top = 0;

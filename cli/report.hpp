@@ -9,7 +9,7 @@
 
 #include "capture/pcap_receiver.hpp"
 #include "cli/scan_config.hpp"
-#include "engine/rate_control.hpp"
+#include "engine/rate_thread.hpp"
 #include "engine/scan_state.hpp"
 
 namespace synscan {
@@ -19,8 +19,9 @@ struct ScanRecord {
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   std::int64_t end_ms = 0;
   double send_s = 0;                         ///< seconds from the first probe to the last sender's end
-  /// Frames sent by level: new probes, then each retry (pass k of a probe = its k-th retry).
-  std::vector<std::uint64_t> sent_per_pass;
+  /// Frames sent by retry level: new probes, then each retry (the summary's "passes: a+b" and --metadata's
+  /// "sent_per_pass", named when retries came in passes over the whole space).
+  std::vector<std::uint64_t> sent_per_level;
   std::uint64_t window_bytes = 0;  ///< the windows' bits (engine/probe_window.hpp): the answered set's state
   bool interrupted = false;                  ///< stopped by SIGINT/SIGTERM
   std::string interface;                     ///< as resolved (route or -i)

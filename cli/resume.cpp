@@ -5,25 +5,22 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
-#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
+#include "cli/file_identity.hpp"
 #include "cli/input_file.hpp"
 #include "cli/scan_config.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/version.hpp"
-#include "capture/send_passes.hpp"
 #include "engine/probe_window.hpp"
-#include "engine/probes/registry.hpp"
-#include "engine/rate_limiter.hpp"
 #include "engine/shard.hpp"
 
 namespace synscan {
@@ -37,6 +34,8 @@ constexpr std::array<std::string_view, 25> kAllowedWithResume = {
     "output-csv",      "output-all",      "status",      "no-status",     "status-json", "metadata",
     "pcap-out",        "banners",         "banner-probe", "banner-concurrency", "banner-rate", "banner-timeout",
     "banner-max-bytes"};
+// Written into a resume file when a scan continues from it (mark_resumed); such a file is refused.
+constexpr char kResumedKey[] = "resumed_at";
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // RFC 4648 base64 of the words' little-endian bytes: a compact answered set inside the JSON.
@@ -94,6 +93,13 @@ bool allowed_with_resume(std::string_view name) {
   return std::find(kAllowedWithResume.begin(), kAllowedWithResume.end(), name) != kAllowedWithResume.end();
 }
 
+std::string allowed_with_resume_list() {
+  std::string out;
+  for (std::string_view name : kAllowedWithResume)
+    out += fmt::format("{}--{}", out.empty() ? "" : ", ", name);
+  return out;
+}
+
 OptionSources gather_options(const boost::program_options::parsed_options& command_line,
                              const boost::program_options::options_description& desc) {
   OptionSources out;
@@ -110,10 +116,16 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
   if (resume_path) {
     for (const ConfigEntry& e : given) {
       if (!is_control_option(e.name) && !allowed_with_resume(e.name)) {
+        if (e.name == "target") {
+          throw UsageError(
+              fmt::format("target '{}' cannot be given with --resume: a resumed scan continues the "
+                          "stopped scan's targets (from the resume file); start a new scan for others",
+                          e.value));
+        }
         throw UsageError(
-            fmt::format("option '{}' cannot be changed when resuming (the resume file has the scan's "
-                        "options; allowed: {})",
-                        e.name == "target" ? e.value : "--" + e.name, fmt::join(kAllowedWithResume, ", ")));
+            fmt::format("option '--{}' cannot be changed when resuming (the resume file has the "
+                        "scan's options; allowed: {})",
+                        e.name, allowed_with_resume_list()));
       }
     }
     out.resume = read_resume_file(*resume_path);
@@ -129,75 +141,6 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
   }
   out.entries = merge_entries(base, given);
   return out;
-}
-
-namespace {
-
-// The windows of scan `c`: from its rate and delays, or, resumed, with the stopped run's steps (so that the
-// same retries go out) and room for what it left in flight. Refused above --max-memory (a dry run sends
-// nothing and holds no window).
-WindowShape plan_windows(const ScanConfig& c, const std::optional<ResumeFile>& resume) {
-  const double thread_rate = planned_rate_pps(c) / c.send_threads;
-  const std::uint32_t batch = batch_for_rate(thread_rate, kMaxSendBatch);
-  WindowShape shape = plan_window(thread_rate, c.retries, c.retry_delay_s, c.late_replies_s, batch);
-  if (resume) {
-    const double lag = std::max(4.0 * batch, std::ceil(thread_rate * 0.25));
-    shape.retry_gap = std::max<std::uint64_t>(1, resume->point.retry_gap);
-    shape.late_steps = resume->point.late_steps;
-    std::uint64_t left = 0;
-    for (const ThreadResume& t : resume->point.threads) left = std::max(left, t.next.step - std::min(t.next.step, t.tail));
-    const double need = static_cast<double>(std::max(shape.in_flight_steps(), left)) + lag;
-    shape.capacity = std::bit_ceil(static_cast<std::uint64_t>(std::clamp(need, 64.0, 1125899906842624.0)));
-  }
-  const std::uint64_t bytes = ProbeWindows::bytes_for(c.plan, shape);
-  if (!c.dry_run && bytes > c.max_memory_bytes) {
-    throw UsageError(fmt::format(
-        "the probes in flight need {} MiB of state ({:.10g} pps x ({} retries x {:.10g} s + {:.10g} s of late "
-        "replies)), above "
-        "--max-memory {} MiB: lower --rate, --retries, --retry-delay or --late-replies, or raise --max-memory",
-        (bytes + (1 << 20) - 1) >> 20, planned_rate_pps(c), c.retries, c.retry_delay_s, c.late_replies_s,
-        c.max_memory_bytes >> 20));
-  }
-  return shape;
-}
-
-}  // namespace
-
-void finish_config(ScanConfig& c, const OptionSources& sources) {
-  c.plan = ScanPlan(c.space.size(), c.shard_index, c.shard_count, c.send_threads);
-  c.effective = with_seed(sources.entries, c.seed);
-  if (sources.resume) check_resume_matches(c, *sources.resume, sources.resume_path);
-  c.window = plan_windows(c, sources.resume);
-  // --rate auto implies its --retries: written out, so that a resume file (and --echo-config) keeps the
-  // passes even when the resumed run asks for a fixed --rate.
-  const auto is_retries = [](const ConfigEntry& e) { return e.name == "retries"; };
-  if (c.rate_auto && std::none_of(c.effective.begin(), c.effective.end(), is_retries))
-    c.effective.push_back({"retries", std::to_string(c.retries), false, "", 0});
-  // A module option with a default (--syn-profile) is written out too, for the scan's modules: a resume file
-  // keeps the probes' shape even if the default changes, and --echo-config / --metadata show it.
-  for (const ProbeBlock& b : c.space.blocks()) {
-    for (const ModuleOption& opt : probe_registry()[b.proto()].options) {
-      if (opt.default_value.empty()) continue;
-      const auto named = [&opt](const ConfigEntry& e) { return e.name == opt.name; };
-      if (std::none_of(c.effective.begin(), c.effective.end(), named))
-        c.effective.push_back({std::string(opt.name), std::string(opt.default_value), false, "", 0});
-    }
-  }
-  if (!sources.resume) return;
-  c.resume_from = sources.resume->point;
-  c.resume_from->loaded_from = sources.resume_path;
-  // Every file the stopped run wrote keeps its content (C-N17): its metadata beside it, its pcap appended to.
-  if (sources.metadata_from_resume && !c.metadata_path.empty()) c.metadata_path = resumed_path(c.metadata_path);
-  if (sources.pcap_out_from_resume) c.pcap_out_append = !c.pcap_out_path.empty();
-  if (!sources.outputs_from_resume) return;
-  for (OutputSpec& o : c.outputs) {
-    if (o.path == "-") continue;
-    if (o.format == "list" || o.format == "ndjson" || o.format == "grepable") {
-      o.append = true;
-    } else {
-      o.path = resumed_path(o.path);
-    }
-  }
 }
 
 std::string resumed_path(const std::string& path) {
@@ -244,6 +187,14 @@ ResumeFile resume_from_json(std::string_view text, const std::string& source) {
     const nlohmann::json j = nlohmann::json::parse(text);
     if (!j.is_object() || j.value("synscan_resume", 0) != kFormatVersion) {
       throw bad(fmt::format("not a synscan resume file of format {}", kFormatVersion));
+    }
+    if (j.contains(kResumedKey)) {
+      throw UsageError(fmt::format(
+          "resume file '{}' was already resumed (at {}): that run sent its probes and wrote their results; "
+          "continue "
+          "from the resume file it wrote when stopped, or delete the \"{}\" line to resume this one again "
+          "(its results are then written twice)",
+          source, j[kResumedKey].is_string() ? j[kResumedKey].get<std::string>() : "?", kResumedKey));
     }
     for (const nlohmann::json& o : j.at("options")) {
       if (!o.is_array() || o.empty() || o.size() > 2) throw bad("an option is not [name] or [name, value]");
@@ -322,20 +273,103 @@ void write_file_atomically(const std::string& path, const std::string& text) {
 
 namespace {
 
-// Writes `text` to a new file only this user may read, $TMPDIR/synscan-XXXXXX.resume (or /tmp); returns its path.
-std::string write_private_temp_file(const std::string& text) {
-  const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/synscan-XXXXXX.resume";
-  const int fd = ::mkstemps(path.data(), 7);
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+std::string errno_text(const std::string& path) {
+  return fmt::format("cannot write '{}': {}", path, std::strerror(errno));
+}
+
+// Writes `text` to a new temporary file in `dir` (mode 0600); returns its path.
+std::string write_temp_file(const std::string& dir, const std::string& text) {
+  std::string path = dir + "/.synscan-XXXXXX.tmp";
+  const int fd = ::mkstemps(path.data(), 4);
+  if (fd < 0) throw std::runtime_error(errno_text(path));
   std::FILE* f = ::fdopen(fd, "w");
   const bool ok = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
   const bool closed = f != nullptr ? std::fclose(f) == 0 : ::close(fd) == 0;
-  if (!ok || !closed) throw std::runtime_error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  if (!ok || !closed) {
+    const std::string error = errno_text(path);
+    std::remove(path.c_str());
+    throw std::runtime_error(error);
+  }
   return path;
 }
 
+std::string directory_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Writes `text` to the first of PATH, PATH.2, PATH.3, ... that does not exist, whole or not at all (a
+// temporary file linked to its name: never over an existing file); returns the path written.
+std::string write_new_file(const std::string& path, const std::string& text) {
+  const std::string tmp = write_temp_file(directory_of(path), text);
+  std::string candidate = path;
+  for (int n = 2;; ++n) {
+    if (::link(tmp.c_str(), candidate.c_str()) == 0) break;
+    if (errno != EEXIST || n > 1000) {
+      const std::string error = errno_text(candidate);
+      std::remove(tmp.c_str());
+      throw std::runtime_error(error);
+    }
+    candidate = fmt::format("{}.{}", path, n);
+  }
+  std::remove(tmp.c_str());
+  return candidate;
+}
+
+// "2026-12-07T23:16:03Z"
+std::string utc_timestamp(std::time_t t) {
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char text[32];
+  return std::string(text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm));
+}
+
+// FNV-1a, 64 bits: a name that is the same in every run of one scan.
+std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 14695981039346656037ull) {
+  for (const char ch : text) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+  return h;
+}
+
 }  // namespace
+
+std::string fallback_resume_path(const ScanConfig& c) {
+  // What may not change on resume (the seed included) names the scan; outputs, pace and the like may.
+  std::vector<std::string> identity;
+  for (const ConfigEntry& e : c.effective) {
+    if (!allowed_with_resume(e.name)) identity.push_back(e.name + (e.flag ? "" : "=" + e.value));
+  }
+  std::sort(identity.begin(), identity.end());
+  std::uint64_t h =
+      fnv1a(fmt::format("{} {} {} {}", c.shard_index, c.shard_count, c.send_threads, c.space.size()));
+  for (const std::string& line : identity) h = fnv1a(line + "\n", h);
+  const char* dir = std::getenv("TMPDIR");
+  return fmt::format("{}/synscan-{:016x}.resume", dir != nullptr && *dir != '\0' ? dir : "/tmp", h);
+}
+
+void mark_resumed(const ScanConfig& c) {
+  if (!c.resume_from || c.resume_from->loaded_from.empty()) return;
+  const std::string& path = c.resume_from->loaded_from;
+  nlohmann::json j = nlohmann::json::parse(read_input_file(path, "resume file"), nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw std::runtime_error(fmt::format("resume file '{}' changed", path));
+  j[kResumedKey] = utc_timestamp(std::time(nullptr));
+  const std::string text = j.dump(1) + "\n";
+  // In place, not renamed over: the file keeps its owner (a root-started scan marks it before it becomes
+  // --user, who may write the file again when this run stops). The text only grows, so truncating after the
+  // write leaves no old bytes.
+  std::FILE* f = std::fopen(path.c_str(), "r+");
+  const bool ok = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
+                  std::fflush(f) == 0 && ::ftruncate(::fileno(f), static_cast<off_t>(text.size())) == 0;
+  const int saved = errno;
+  if (f != nullptr) std::fclose(f);
+  if (!ok) {
+    throw std::runtime_error(
+        fmt::format("cannot mark resume file '{}' as resumed: {} (a resume file is marked so that it cannot "
+                    "be resumed twice)",
+                    path, std::strerror(saved)));
+  }
+}
 
 std::vector<SendCursor> start_cursors(const ScanConfig& c) {
   std::vector<SendCursor> out;
@@ -379,11 +413,28 @@ void save_resume(const ScanConfig& c, const ResumePoint& reached) {
   const std::string text = resume_to_json(c, reached);
   std::string path = c.resume_file;
   try {
-    write_file_atomically(path, text);
+    const std::string id = file_identity(path);
+    const bool own = c.resume_from && !c.resume_from->loaded_from.empty() &&
+                     file_identity(c.resume_from->loaded_from) == id;
+    if (own || ::access(path.c_str(), F_OK) != 0) {
+      write_file_atomically(path, text);  // this scan's own file (resumed from it), or a new one
+    } else {
+      path = write_new_file(path, text);  // another scan's resume file: kept
+      fmt::print(stderr, "synscan: '{}' is another scan's resume file (kept); wrote this one to {}\n",
+                 c.resume_file, path);
+    }
   } catch (const std::runtime_error& e) {
-    // The file is written after the privilege drop (capture/privileges.hpp): a root-started scan runs as --user
-    // by now, which may not write the directory. The resume state matters more than its place.
-    path = write_private_temp_file(text);
+    // The file is written after the privilege drop (capture/privileges.hpp): a root-started scan runs as
+    // --user by now, which may not write the directory. The resume state matters more than its place: a file
+    // named for the scan in $TMPDIR (or /tmp), the same for every stop of this scan, so stops do not pile up
+    // files.
+    path = fallback_resume_path(c);
+    const std::string tmp = write_temp_file(directory_of(path), text);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      const std::string error = errno_text(path);
+      std::remove(tmp.c_str());
+      throw std::runtime_error(error);
+    }
     fmt::print(stderr, "synscan: {}; wrote the resume file to {} instead\n", e.what(), path);
   }
   std::uint64_t at = 0, tail = 0;
@@ -391,9 +442,10 @@ void save_resume(const ScanConfig& c, const ResumePoint& reached) {
     at += std::min(reached.threads[t].next.step, c.plan.thread(t).count);
     tail += reached.threads[t].tail;
   }
+  // `tail`: probes before the windows' tails, whose results are written and which are owed no retry.
   fmt::print(stderr,
-             "synscan: stopped after {} of {} new probes ({} final); resume file written to {} (continue with: "
-             "synscan --resume {})\n",
+             "synscan: stopped after {} of {} new probes ({} of them done: result written, no retry owed); "
+             "resume file written to {} (continue with: synscan --resume {})\n",
              at, c.plan.shard_probes(), tail, path, path);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Stopping and resuming a scan (C18). On SIGINT/SIGTERM or --max-runtime the scan driver writes a resume file
 // (JSON): the effective options (seed included, so the permutation is the same), the shard, and per send
-// thread its cursor in its send order (capture/send_thread.hpp: the step, i.e. the next new slice element j,
+// thread its cursor in its send order (engine/probe_window.hpp: the step, i.e. the next new slice element j,
 // and the frame within the step) and its window (engine/probe_window.hpp): the tail (every element before it
 // is final and was reported by the stopped run) and which elements from the tail on were answered. It also
 // records the window's retry gap and late steps, so that a resumed run with another --rate sends the same
@@ -17,29 +17,13 @@
 #include <string_view>
 #include <vector>
 
-#include "capture/send_thread.hpp"
 #include "cli/config_file.hpp"
+#include "cli/resume_point.hpp"
 
 namespace synscan {
 
 struct ScanConfig;
 class ProbeWindows;
-
-/// One send thread's state in a resume file.
-struct ThreadResume {
-  SendCursor next;      ///< the first frame of its send order not handed to the kernel
-  std::uint64_t tail = 0;  ///< its window's tail: elements before it are final (reported by the stopped run)
-  /// Bit i = element tail + i answered (reported by the stopped run), for the elements up to next.step.
-  std::vector<std::uint64_t> answered;
-};
-
-/// Where a scan stands: every send thread's cursor and window, and the window's shape in steps.
-struct ResumePoint {
-  std::vector<ThreadResume> threads;
-  std::uint64_t retry_gap = 1;   ///< WindowShape::retry_gap of the stopped run
-  std::uint64_t late_steps = 0;  ///< WindowShape::late_steps of the stopped run
-  std::string loaded_from;       ///< the file a --resume read it from (not written to the file)
-};
 
 /// A resume file's contents.
 struct ResumeFile {
@@ -69,15 +53,6 @@ struct OptionSources {
 OptionSources gather_options(const boost::program_options::parsed_options& command_line,
                              const boost::program_options::options_description& desc);
 
-/// The last step of building a ScanConfig: plans the windows (engine/probe_window.hpp; UsageError when they
-/// exceed --max-memory, unless a dry run), records the effective options (with the seed in use), and for a
-/// resumed scan checks the file against the config, sets the resume point, and appends to the stopped run's
-/// output files (line formats: list, ndjson, grepable) or, for formats that cannot be appended to, writes
-/// resumed_path(PATH) instead of overwriting what the stopped run wrote. The same for the stopped run's
-/// --metadata (its own document per run: resumed_path) and --pcap-out (appended: ScanConfig::pcap_out_append).
-/// Throws UsageError on a mismatch.
-void finish_config(ScanConfig& c, const OptionSources& sources);
-
 /// Where a resumed run writes a file of the stopped run that cannot be appended to: PATH.resumed, or, when an
 /// earlier resume already wrote that, the first of PATH.resumed.2, PATH.resumed.3, ... that does not exist, so
 /// that no run's file is overwritten by a later resume.
@@ -87,11 +62,16 @@ std::string resumed_path(const std::string& path);
 /// come from the file; anything that changes the probe order would break the positions.
 bool allowed_with_resume(std::string_view name);
 
+/// The options allowed with --resume, as "--output, --format, ...": the error message and README's list
+/// (tests/scripts/test_docs_agree.sh checks they agree).
+std::string allowed_with_resume_list();
+
 /// The JSON text of a resume file for a scan `c` standing at `point`.
 std::string resume_to_json(const ScanConfig& c, const ResumePoint& point);
 
 /// Parses a resume file's text. Throws UsageError naming `source` and what is wrong (not JSON, missing key,
-/// wrong type, cursors or windows inconsistent with the thread count).
+/// wrong type, cursors or windows inconsistent with the thread count), and for a file already resumed
+/// (mark_resumed): resuming it again would send its probes and write their results a second time.
 ResumeFile resume_from_json(std::string_view text, const std::string& source);
 
 /// Reads and parses a resume file. Throws std::runtime_error when it cannot be read (a directory included;
@@ -117,12 +97,26 @@ void restore_windows(const ScanConfig& c, ProbeWindows& windows);
 /// the aggregator thread stopped).
 ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next, const ProbeWindows& windows);
 
+/// Marks the resume file that scan `c` continues from as resumed (a "resumed_at" UTC time written into it, in
+/// place), so that a second resume of it is refused. Call once the scan is set up, before the first probe and
+/// before the privilege drop. Nothing for a scan that is not resumed. Throws std::runtime_error when the file
+/// cannot be rewritten (the scan then does not start).
+void mark_resumed(const ScanConfig& c);
+
+/// Where a stopped scan `c` writes its resume file when it cannot write c.resume_file: $TMPDIR (or /tmp)
+/// /synscan-<16 hex digits>.resume, the digits a hash of what a resume cannot change (the options other than
+/// the allowed ones, with the seed; shard, send threads, probe space size). The same in every run of one
+/// scan, so a scan stopped again replaces its own file instead of leaving another.
+std::string fallback_resume_path(const ScanConfig& c);
+
 /// A resumed scan `c` completed: removes the resume file it continued from (so that running it again cannot
 /// send the probes a second time) and says so on stderr.
 void finish_resume(const ScanConfig& c);
 
-/// Writes the resume file of scan `c` stopped at `reached` to c.resume_file and says so on stderr. Throws
-/// std::runtime_error when it cannot be written.
+/// Writes the resume file of scan `c` stopped at `reached` and says where on stderr: to c.resume_file when it
+/// is new or the file this run resumed from (replaced atomically); when it is another scan's resume file, to
+/// the first free c.resume_file.2, .3, ... (never over an existing file); when that cannot be written, to
+/// fallback_resume_path(c). Throws std::runtime_error when none can be written.
 void save_resume(const ScanConfig& c, const ResumePoint& reached);
 
 }  // namespace synscan

@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "capture/transmitter.hpp"
+#include "capture/send_backend.hpp"
 #include "cli/config_file.hpp"
 #include "cli/defaults.hpp"
-#include "cli/resume.hpp"
+#include "cli/resume_point.hpp"
 #include "engine/banner/hello.hpp"
 #include "engine/output/writer.hpp"
 #include "engine/probe_space.hpp"
@@ -61,8 +61,8 @@ struct ScanConfig {
   std::uint64_t shard_count = 1;
   std::uint32_t send_threads = defaults::kSendThreads;
   /// space x shard x send threads: who sends which positions of the permutation. Built once with the config
-  /// (finish_config, cli/resume.hpp), after everything it depends on; every walk of the shard's positions
-  /// reads it.
+  /// (finish_config, cli/finish_config.hpp), after everything it depends on; every walk of the shard's
+  /// positions reads it.
   ScanPlan plan;
   SendBackend send_backend = defaults::kSendBackend;
   std::optional<std::string> interface;  ///< -i

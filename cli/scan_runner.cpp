@@ -19,8 +19,8 @@
 #include "capture/receive_thread.hpp"
 #include "capture/route.hpp"
 #include "capture/rst_suppressor.hpp"
-#include "capture/send_passes.hpp"
 #include "capture/send_thread.hpp"
+#include "capture/senders.hpp"
 #include "cli/outputs.hpp"
 #include "cli/report.hpp"
 #include "cli/resume.hpp"
@@ -31,10 +31,11 @@
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/output/reply_fields.hpp"
+#include "engine/clock.hpp"
 #include "engine/probe_set.hpp"
 #include "engine/probes/p0f_signatures.hpp"
 #include "engine/probes/registry.hpp"
-#include "engine/rate_control.hpp"
+#include "engine/rate_thread.hpp"
 #include "engine/spsc_queue.hpp"
 
 namespace synscan {
@@ -225,6 +226,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   }
   // Everything privileged is open. Before any thread starts (capabilities are per thread) and so before the
   // first probe or reply: no capability left, and no longer root.
+  mark_resumed(
+      c);  // a resumed scan: its file can no longer be resumed a second time (while still privileged)
   drop_privileges(c.user, c.user_given);
   if (dumper) dumper->start();  // its capture has buffered since it opened; nothing was sent before this
   ScanInfo info = scan_info(c, services);
@@ -293,7 +296,7 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   record.start_ms = info.start_ms;
   record.end_ms = totals.end_ms;
   record.send_s = static_cast<double>(sent.end_ns - start_ns) / 1e9;
-  record.sent_per_pass = sent.sent_per_level;
+  record.sent_per_level = sent.sent_per_level;
   record.window_bytes = windows.bytes();
   record.interrupted = !complete;  // also a stop during --wait: results were not finalised (C-N31)
   record.interface = hop.interface;

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "capture/send_thread.hpp"
 #include "cli/plural.hpp"
+#include "engine/clock.hpp"
 #include "engine/probes/registry.hpp"
 #include "engine/rate_controller.hpp"
 #include "engine/shard.hpp"
@@ -31,8 +31,8 @@ std::string format_pps(double pps) {
 double StatusSnapshot::percent() const noexcept {
   if (final && complete) return 100.0;
   if (waiting && !final) return 100.0;
-  if (pass_total == 0) return 0.0;
-  return std::min(100.0, 100.0 * static_cast<double>(pass_sent) / static_cast<double>(pass_total));
+  if (total == 0) return 0.0;
+  return std::min(100.0, 100.0 * static_cast<double>(sent) / static_cast<double>(total));
 }
 
 bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noexcept {
@@ -41,8 +41,7 @@ bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noe
 
 std::string format_status_line(const StatusSnapshot& s) {
   std::string line = fmt::format("synscan: {} | ", clock_text(s.elapsed_s));
-  if (s.passes > 1) line += fmt::format("pass {}/{} ", s.pass + 1, s.passes);
-  line += fmt::format("{}/{} sent {:.1f}% | {} pps (mean {}{}) | ", s.pass_sent, s.pass_total, s.percent(),
+  line += fmt::format("{}/{} sent {:.1f}% | {} pps (mean {}{}) | ", s.sent, s.total, s.percent(),
                       format_pps(s.pps), format_pps(s.mean_pps), s.rate_capped ? ", rate capped" : "");
   if (s.rate_auto) {
     line += fmt::format("rate auto {} pps, {}{} | ", format_pps(s.rate_pps), s.rate_state,
@@ -66,15 +65,15 @@ std::string format_status_json(const StatusSnapshot& s) {
   const char* phase = s.final ? (s.complete ? "done" : "interrupted") : s.waiting ? "waiting" : "sending";
   auto minus = [](std::uint64_t all, std::uint64_t v6) { return all - std::min(all, v6); };
   std::string json = fmt::format(
-      R"({{"elapsed_s":{:.3f},"phase":"{}","pass":{},"passes":{},"sent":{},"total":{},"percent":{:.1f},)"
+      R"({{"elapsed_s":{:.3f},"phase":"{}","pass":1,"passes":1,"sent":{},"total":{},"percent":{:.1f},)"
       R"("pps":{},"mean_pps":{},"eta_s":{:.0f},"open":{},"closed":{},"filtered":{},"pcap_drops":{},)"
       R"("if_drops":{},"queue_drops":{},"rate_capped":{},"rate_mode":"{}","rate_pps":{},"rate_state":"{}",)"
       R"("reply_ratio":{},)"
       R"("ipv4":{{"targets":{},"open":{},"closed":{},"filtered":{}}},)"
       R"("ipv6":{{"targets":{},"open":{},"closed":{},"filtered":{}}}}})",
-      s.elapsed_s, phase, s.pass + 1, s.passes, s.pass_sent, s.pass_total, s.percent(), format_pps(s.pps),
-      format_pps(s.mean_pps), s.eta_s, s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops,
-      s.rate_capped, s.rate_auto ? "auto" : "fixed", format_pps(s.rate_pps), s.rate_state,
+      s.elapsed_s, phase, s.sent, s.total, s.percent(), format_pps(s.pps), format_pps(s.mean_pps), s.eta_s,
+      s.open, s.closed, s.filtered, s.pcap_drops, s.if_drops, s.queue_drops, s.rate_capped,
+      s.rate_auto ? "auto" : "fixed", format_pps(s.rate_pps), s.rate_state,
       s.reply_ratio >= 0 ? fmt::format("{:.4g}", s.reply_ratio) : "null", s.targets_v4,
       minus(s.open, s.open_v6), minus(s.closed, s.closed_v6), minus(s.filtered, s.filtered_v6), s.targets_v6,
       s.open_v6, s.closed_v6, s.filtered_v6);
@@ -130,16 +129,14 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   StatusSnapshot s;
   const std::int64_t now = monotonic_ns();
   s.elapsed_s = static_cast<double>(now - start_ns_) / 1e9;
-  // Retries are interleaved with the new probes (engine/probe_window.hpp): no passes, one progress over the
-  // new probes plus the retries still owed; an answered probe owes none.
-  s.pass = 0;
-  s.passes = 1;
+  // Retries are interleaved with the new probes (engine/probe_window.hpp): one progress over the new probes
+  // plus the retries still owed; an answered probe owes none.
   const std::uint64_t sent = state_.sent.load(std::memory_order_relaxed);
-  s.pass_sent = sent - std::min(sent, state_.pass_first_sent.load(std::memory_order_relaxed));
+  s.sent = sent;
   const std::uint64_t answered = first_replies(state_);
-  const std::uint64_t most = state_.pass_probes.load(std::memory_order_relaxed);
+  const std::uint64_t most = state_.frames_planned.load(std::memory_order_relaxed);
   const std::uint64_t not_owed = std::min(most, answered * config_.retries);
-  s.pass_total = std::max(most - not_owed, s.pass_sent);
+  s.total = std::max(most - not_owed, s.sent);
   s.pps = dt_s > 0 ? static_cast<double>(sent - std::min(sent, last_sent)) / dt_s : 0.0;
   s.mean_pps = s.elapsed_s > 0 ? static_cast<double>(sent) / s.elapsed_s : 0.0;
   s.waiting = state_.sending_done.load(std::memory_order_relaxed);
@@ -154,7 +151,7 @@ StatusSnapshot StatusReporter::snapshot(double dt_s, std::uint64_t last_sent) co
   s.rate_capped =
       !s.rate_auto && (state_.rate_capped.load(std::memory_order_relaxed) ||
                        (!s.waiting && dt_s > 0 && sending_capped(s.pps, s.rate_pps, s.elapsed_s)));
-  const double left = static_cast<double>(s.pass_total - std::min(s.pass_total, s.pass_sent));
+  const double left = static_cast<double>(s.total - std::min(s.total, s.sent));
   const double rate = s.rate_capped && s.pps > 0 ? s.pps : s.rate_pps;  // capped: at what it achieves
   s.eta_s = left / rate + config_.wait_s;
   s.open = state_.open.load(std::memory_order_relaxed);

@@ -17,10 +17,8 @@ namespace synscan {
 /// One moment of a scan, as the status line shows it.
 struct StatusSnapshot {
   double elapsed_s = 0;          ///< since the scan started
-  std::uint32_t pass = 0;        ///< always 0: retries are interleaved (engine/probe_window.hpp)
-  std::uint32_t passes = 1;      ///< always 1 (kept for the JSON fields)
-  std::uint64_t pass_sent = 0;   ///< frames sent
-  std::uint64_t pass_total = 0;  ///< frames owed at most: the new probes plus the retries still owed
+  std::uint64_t sent = 0;        ///< frames sent
+  std::uint64_t total = 0;       ///< frames owed at most: the new probes plus the retries still owed
   double pps = 0;                ///< over the last interval
   double mean_pps = 0;           ///< since the start
   double eta_s = 0;              ///< until the last frame plus --wait (the wait left, once sent)
@@ -57,15 +55,16 @@ std::string format_pps(double pps);
 bool sending_capped(double interval_pps, double asked_pps, double elapsed_s) noexcept;
 
 /// "synscan: 0:00:05 | 500/1000 sent 50.0% | 100 pps (mean 99) | ETA 0:00:10 | open 3 closed 497 filtered 0 |
-/// drops 0" ("pass k/n" only for passes > 1, which the scan driver no longer sets; "waiting" replaces the ETA
-/// after the last probe;
+/// drops 0" ("waiting" replaces the ETA after the last probe;
 /// "(mean 99, rate capped)" when the senders cannot keep up with --rate; with --rate auto, "rate auto 8000
 /// pps, probing up, 0.31 replies/probe | " follows the pps).
 std::string format_status_line(const StatusSnapshot& s);
 
-/// The same facts as one JSON object (no newline), with "rate_mode" ("auto" or "fixed"), "rate_pps" (asked
-/// now), "rate_state" and "reply_ratio" (null before the first window), plus per family
-/// "ipv4":{"targets":N,"open":N,"closed":N,"filtered":N} and "ipv6":{...} (both always present).
+/// The same facts as one JSON object (no newline), with "pass":1,"passes":1 (retries are interleaved with the
+/// new probes, engine/probe_window.hpp: one pass; the fields stay for the readers of the JSON), "rate_mode"
+/// ("auto" or "fixed"), "rate_pps" (asked now), "rate_state" and "reply_ratio" (null before the first
+/// window), plus per family "ipv4":{"targets":N,"open":N,"closed":N,"filtered":N} and "ipv6":{...} (both
+/// always present).
 std::string format_status_json(const StatusSnapshot& s);
 
 /// The line printed once before the first status line, naming the families: "synscan: 256 IPv4 + 16 IPv6

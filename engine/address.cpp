@@ -6,10 +6,46 @@
 #include <array>
 #include <string>
 
+#include "engine/decimal.hpp"
 #include "engine/parse_error.hpp"
-#include "engine/target_parse.hpp"
 
 namespace synscan {
+namespace {
+
+bool parse_dotted_quad(std::string_view text, Ipv4& out) {
+  Ipv4 ip = 0;
+  for (int octet = 0; octet < 4; ++octet) {
+    std::size_t dot = text.find('.');
+    std::string_view part = octet < 3 ? text.substr(0, dot) : text;
+    if (octet < 3 && dot == std::string_view::npos) return false;
+    std::uint32_t v = 0;
+    if (part.size() > 3 || !parse_decimal(part, 255, v)) return false;
+    ip = (ip << 8) | v;
+    if (octet < 3) text.remove_prefix(dot + 1);
+  }
+  out = ip;
+  return true;
+}
+
+}  // namespace
+
+Ipv4 parse_ipv4(std::string_view text) {
+  Ipv4 ip = 0;
+  if (!parse_dotted_quad(text, ip))
+    throw ParseError("address", std::string(text), "expected a dotted quad a.b.c.d");
+  return ip;
+}
+
+std::string format_ipv4(Ipv4 ip) {
+  return std::to_string(ip >> 24) + '.' + std::to_string((ip >> 16) & 0xFF) + '.' +
+         std::to_string((ip >> 8) & 0xFF) + '.' + std::to_string(ip & 0xFF);
+}
+
+std::optional<Ipv4> try_parse_ipv4(std::string_view text) noexcept {
+  Ipv4 ip = 0;
+  if (!parse_dotted_quad(text, ip)) return std::nullopt;
+  return ip;
+}
 
 std::string format_ipv6(Ipv6 a) {
   std::array<std::uint16_t, 8> g{};

@@ -82,6 +82,15 @@ constexpr Ipv6 make_ipv6(std::uint64_t high, std::uint64_t low) noexcept {
 /// (::ffff:0:0/96) end in a dotted quad (RFC 5952 section 5). E.g. "2001:2:0:1::364", "::1", "::ffff:198.18.0.1".
 std::string format_ipv6(Ipv6 a);
 
+/// Parses a dotted-quad IPv4 address ("198.18.0.1") into host byte order. Throws ParseError(kind "address").
+Ipv4 parse_ipv4(std::string_view text);
+
+/// As parse_ipv4, without throwing: nullopt when `text` is not a dotted quad.
+std::optional<Ipv4> try_parse_ipv4(std::string_view text) noexcept;
+
+/// Formats a host-byte-order address as a dotted quad.
+std::string format_ipv4(Ipv4 ip);
+
 /// A dotted quad for IPv4, RFC 5952 text for IPv6.
 std::string format_address(const IpAddress& a);
 

@@ -1,7 +1,8 @@
 #pragma once
-// The set of destination ports probed on every target.
+// The set of destination ports probed on every target, and the port list users type.
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace synscan {
@@ -33,5 +34,12 @@ class PortSet {
   std::vector<std::uint16_t> ports_;
   std::vector<std::uint32_t> index_;
 };
+
+/// Parses a port list: "80", "1-1024", "22,80,8000-8100"; each port 0-65535, ranges inclusive with first <=
+/// last. As in nmap (nmap(1), "Port Specification"), a range's missing start is 1 and its missing end 65535:
+/// "-1024" is 1-1024, "60000-" is 60000-65535, "-" is 1-65535 (port 0 only when named). Spaces around
+/// entries are allowed. Returns the ports in the order given (duplicates kept; PortSet merges them).
+/// Throws ParseError(kind "port") naming the bad entry, or the whole list when an entry is empty ("80,,443").
+std::vector<std::uint16_t> parse_port_list(std::string_view list);
 
 }  // namespace synscan

@@ -156,4 +156,19 @@ class ProbeWindows {
   std::vector<std::unique_ptr<ThreadWindow>> windows_;
 };
 
+/// Where a sender stands in its send order: step `step`, frame `level` of it (0: the new probe j = step,
+/// k: retry k of j = step - k*D). Every frame before it was handed to the kernel exactly once (or skipped as
+/// answered or out of the slice); a sender started here neither loses nor repeats one.
+struct SendCursor {
+  std::uint64_t step = 0;
+  std::uint32_t level = 0;
+  friend bool operator==(const SendCursor&, const SendCursor&) = default;
+};
+
+/// The number of steps of a slice of `count` elements: count + R*D when count > 0 (the last retries of the
+/// last element), else 0.
+[[nodiscard]] inline std::uint64_t total_steps(std::uint64_t count, const WindowShape& shape) noexcept {
+  return count == 0 ? 0 : count + shape.retries * shape.retry_gap;
+}
+
 }  // namespace synscan

@@ -28,7 +28,7 @@ RateController::RateController(const RateControllerParams& params) noexcept
   held_pps_ = rate_;
 }
 
-double RateController::z_of(double ka, double na, double kb, double nb) noexcept {
+double ratio_z(double ka, double na, double kb, double nb) noexcept {
   if (na <= 0 || nb <= 0) return 0;
   const double pa = ka / na, pb = kb / nb;
   const double pooled = (ka + kb) / (na + nb);
@@ -37,9 +37,12 @@ double RateController::z_of(double ka, double na, double kb, double nb) noexcept
   return (pa - pb) / se;
 }
 
+bool ratio_fell(double ref_k, double ref_n, double k, double n, double tolerance, double z_crit) noexcept {
+  return k / n < ref_k / ref_n * (1 - tolerance) && ratio_z(ref_k, ref_n, k, n) >= z_crit;
+}
+
 bool RateController::fell(const Window& w, double tolerance) const noexcept {
-  const double q = w.k / w.n, p = ref_k_ / ref_n_;
-  return q < p * (1 - tolerance) && z_of(ref_k_, ref_n_, w.k, w.n) >= p_.z_crit;
+  return ratio_fell(ref_k_, ref_n_, w.k, w.n, tolerance, p_.z_crit);
 }
 
 double RateController::tolerance() const noexcept {
@@ -60,7 +63,7 @@ bool RateController::rose(const Window& w) const noexcept {
 void RateController::pool(const Window& w) noexcept {
   // Only windows close to the reference join it: a rate with a loss too small to be significant in one
   // window would otherwise drag the reference down until that loss is the new normal. By the permutation
-  // argument the loss-free ratio does not move within a pass, so the reference needs no tracking beyond
+  // argument the loss-free ratio does not move during the scan, so the reference needs no tracking beyond
   // rose() (the reference was measured with loss) and a rate-independent loss step (backing_off).
   // "Close": not below it by tolerance / 2 at z >= 2. While the reference is young (100 replies) hardly any
   // window is significantly below it, so it grows quickly; once it is precise, lossy windows stay out.
@@ -245,7 +248,7 @@ void RateController::decide(const Window& w, double measured_pps, double now_s) 
   level_.n += w.n;
   level_.k += w.k;
   level_s_ += w.n / std::max(measured_pps, 1e-9);
-  if (ref_n_ <= 0) {  // the first window of a pass defines the reference
+  if (ref_n_ <= 0) {  // the first window defines the reference
     ref_n_ = w.n;
     ref_k_ = w.k;
     after_good(measured_pps, now_s);

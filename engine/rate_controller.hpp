@@ -1,6 +1,6 @@
 #pragma once
 // `--rate auto`: the fastest rate the path really carries, found while the scan runs. Pure logic with no
-// clock of its own: the caller (the rate thread, engine/rate_control.hpp) feeds it every 20 ms the time and
+// clock of its own: the caller (the rate thread, engine/rate_thread.hpp) feeds it every 20 ms the time and
 // running totals (frames sent, new probes sent, validated TCP replies) and sends at the rate it returns.
 // tests/unit/rate_controller_test.cpp drives it with a simulated path (tests/unit/path_sim.hpp) on a fake
 // clock.
@@ -17,14 +17,15 @@
 // it is part of p_ref and causes no back-off.
 //
 // The counts are validated replies from the targets themselves: the first SYN-ACK or RST, UDP answer or echo
-// reply of each probe (ScanState's replies_answered, `answered_replies`). Not ICMP unreachables: hosts and routers limit them by default, so their share
-// falls as the rate rises on a path that carries every probe, and a lost one changes no result (an
-// unreachable and silence are both filtered). Duplicates are not counted: a target that answers twice (or a
-// retry and its original both answered) would raise the ratio without telling anything about delivery. The
-// denominator is the new probes (ScanState::sent_new, the `fresh` argument of update()): retries are
-// interleaved with new probes (capture/send_thread.hpp) and go only to probes that did not answer, a
-// population that answers far less often; counting them would lower the ratio the moment they begin. The
-// replies to retries stay in the numerator, a small share that only rises when the path loses.
+// reply of each probe (ScanState's replies_answered, `answered_replies`). Not ICMP unreachables: hosts and
+// routers limit them by default, so their share falls as the rate rises on a path that carries every probe,
+// and a lost one changes no result (an unreachable and silence are both filtered). Duplicates are not
+// counted: a target that answers twice (or a retry and its original both answered) would raise the ratio
+// without telling anything about delivery. The denominator is the new probes (ScanState::sent_new, the
+// `fresh` argument of update()): retries are interleaved with new probes (capture/send_thread.hpp) and go
+// only to probes that did not answer, a population that answers far less often; counting them would lower the
+// ratio the moment they begin. The replies to retries stay in the numerator, a small share that only rises
+// when the path loses.
 //
 // How many replies before deciding. In a window of n probes with k replies, q = k / n has the binomial
 // standard error sqrt(q (1 - q) / n), about q / sqrt(k) when q is small: the precision of the ratio depends
@@ -101,6 +102,16 @@
 
 namespace synscan {
 
+/// The two-proportion z statistic of reply ratios a = ka / na and b = kb / nb (replies over probes): (a - b)
+/// over the pooled standard error; > 0 when a > b, +-1e9 when the pooled error is 0 and they differ, 0 when
+/// either has no probes.
+double ratio_z(double ka, double na, double kb, double nb) noexcept;
+
+/// The one reply-ratio test of a fall, shared by the controller (--rate auto) and the fixed rate's watch
+/// (RateWatch, engine/rate_thread.hpp): the window's ratio k / n is below the reference's ref_k / ref_n by
+/// more than `tolerance` (a fraction) and significantly so (ratio_z >= z_crit).
+bool ratio_fell(double ref_k, double ref_n, double k, double n, double tolerance, double z_crit) noexcept;
+
 /// What the controller is doing (status line, --status-json, --metadata).
 enum class RateState : std::uint8_t {
   slow_start,      ///< doubling the rate every window while the reply ratio holds
@@ -153,11 +164,11 @@ struct RateControllerParams {
   double settle_min_s = 0.05;  ///< wait after a rate change at least (the senders take the rate once a batch)
   double settle_max_s = 2.0;   ///< and at most (2 x the measured lag in between)
   /// Weight of the older reference per window pooled in: 1, none forgotten, because the loss-free ratio is
-  /// constant within a pass (a path that changes is handled by rose() and the backing_off check).
+  /// constant during the scan (a path that changes is handled by rose() and the backing_off check).
   double reference_decay = 1.0;
 };
 
-/// The `--rate auto` controller. Not thread-safe: one caller (the rate thread, engine/rate_control.hpp).
+/// The `--rate auto` controller. Not thread-safe: one caller (the rate thread, engine/rate_thread.hpp).
 class RateController {
  public:
   explicit RateController(const RateControllerParams& params) noexcept;
@@ -204,8 +215,7 @@ class RateController {
   void open_window(double at_s, double lag_s, std::uint64_t replies, std::uint64_t own_drops) noexcept;
   double probe_factor() const noexcept;  // grows with probe_successes_
   void pool(const Window& w) noexcept;
-  /// z of (a - b) for two binomial ratios; > 0 when a > b.
-  static double z_of(double ka, double na, double kb, double nb) noexcept;
+  static double z_of(double ka, double na, double kb, double nb) noexcept { return ratio_z(ka, na, kb, nb); }
   bool fell(const Window& w) const noexcept;  // the window, or all windows at this rate, fell
   bool fell(const Window& w, double tolerance) const noexcept;
   double tolerance() const noexcept;  // a window's, in the current state

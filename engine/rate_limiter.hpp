@@ -10,7 +10,6 @@
 // is pure arithmetic on a caller-supplied clock, so tests drive it with a fake one.
 #include <algorithm>
 #include <cstdint>
-#include <span>
 
 namespace synscan {
 
@@ -49,15 +48,7 @@ class RateLimiter {
     return n;
   }
 
-  /// The sender paused on purpose until `now_ns` (between passes, waiting for replies): the schedule resumes
-  /// with the next probe due now at the latest. The unused time is neither owed (no burst after the pause)
-  /// nor counted as forgiven (the sender was not too slow).
-  void resume(std::int64_t now_ns) noexcept {
-    const std::int64_t late = now_ns - next_due_ns();
-    if (late > 0) origin_ns_ += late;
-  }
-
-  /// Changes the rate to `rate_pps` (> 0) at `now_ns` (`--rate auto`, engine/rate_control.hpp), keeping the
+  /// Changes the rate to `rate_pps` (> 0) at `now_ns` (`--rate auto`, engine/rate_thread.hpp), keeping the
   /// schedule continuous: the next probe is due at the old schedule's next due time, but no earlier than
   /// `now_ns` and no later than one new interval after it; the probes after it follow at the new rate. So a
   /// higher rate sends no burst, a lower one takes effect at once, and a backlog owed at the old rate is
@@ -91,7 +82,13 @@ class RateLimiter {
   /// True when more than 2% of the schedule so far was forgiven: the rate asked is above what this sender can
   /// send (it sends at its maximum instead), or it missed the asked mean rate by more than the 2% pacing
   /// tolerance.
-  bool capped() const noexcept { return forgiven_ > (sent_ + forgiven_) / 50; }
+  bool capped() const noexcept { return schedule_capped(sent_, forgiven_); }
+
+  /// The test capped() makes, for `sent` probes sent and `forgiven` forgiven (one sender's or several
+  /// senders' sums): more than 2% of the schedule forgiven.
+  static constexpr bool schedule_capped(std::uint64_t sent, std::uint64_t forgiven) noexcept {
+    return forgiven > (sent + forgiven) / 50;
+  }
 
   /// Seconds of schedule a sender may be behind and still catch up (at twice the rate); more is forgiven. At
   /// most kMaxBacklogProbes (so that above 655,360 pps, a sender that cannot keep up is found out within
@@ -114,15 +111,6 @@ class RateLimiter {
 /// once.
 inline std::int64_t stagger_ns(std::uint32_t thread, double rate_pps) noexcept {
   return static_cast<std::int64_t>(thread * 1e9 / rate_pps);
-}
-
-/// The send threads' limiters after a pause between passes: each resumes (RateLimiter::resume) at `now_ns`
-/// plus its stagger, so that every pass is staggered as the first one is (resumed at one instant, the threads
-/// would send their first probes of the pass together, and every later one in step).
-inline void resume_staggered(std::span<RateLimiter> limiters, double rate_pps, std::int64_t now_ns) noexcept {
-  for (std::size_t t = 0; t < limiters.size(); ++t) {
-    limiters[t].resume(now_ns + stagger_ns(static_cast<std::uint32_t>(t), rate_pps));
-  }
 }
 
 /// The most probes a sender sends at once at `rate_pps`: 5 ms of probes plus one, at most `max_batch` (its

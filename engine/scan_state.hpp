@@ -1,11 +1,12 @@
 #pragma once
 // What changes while a scan runs: counters and the stop request, kept apart from the immutable ScanConfig
 // (cli/scan_config.hpp). Pure atomics, so that every thread may read it and each writes its own fields: the
-// send threads `sent` (capture/send_thread.hpp), the sender loop `pass_*`, `rate_capped`, `window_waits` and
-// `sending_done` (capture/send_passes.hpp), the receive thread `replies_ignored`, `queue_drops` and the
-// capture counters (capture/receive_thread.hpp), the aggregator thread the results and replies by kind
-// (engine/aggregate_thread.hpp), signal handlers and --max-runtime `stop`. The status line and the summary
-// only read it. In engine/ because the receive path (capture/) and the aggregator (engine/) both write it.
+// send threads `sent` (capture/send_thread.hpp), the sender loop `frames_planned`, `rate_capped`,
+// `window_waits` and `sending_done` (capture/senders.hpp), the receive thread `replies_ignored`,
+// `queue_drops` and the capture counters (capture/receive_thread.hpp), the aggregator thread the results and
+// replies by kind (engine/aggregate_thread.hpp), signal handlers and --max-runtime `stop`. The status line
+// and the summary only read it. In engine/ because the receive path (capture/) and the aggregator (engine/)
+// both write it.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -14,12 +15,11 @@ namespace synscan {
 
 struct ScanState {
   std::atomic<bool> stop{false};       ///< set by SIGINT/SIGTERM: stop sending, drain, close outputs
-  std::atomic<std::uint64_t> sent{0};  ///< frames on the wire, all passes and threads
-  /// Of those, the new probes (not retries): the reply ratio's denominator (engine/rate_control.hpp), which
+  std::atomic<std::uint64_t> sent{0};  ///< frames on the wire, new probes and retries, all threads
+  /// Of those, the new probes (not retries): the reply ratio's denominator (engine/rate_thread.hpp), which
   /// interleaved retries would otherwise lower as soon as they begin.
   std::atomic<std::uint64_t> sent_new{0};
-  std::atomic<std::uint32_t> pass{0};  ///< 0-based pass being sent
-  /// Set after a pass when the rate asked was above what the senders could send (RateLimiter::capped()): the
+  /// Set after sending when the rate asked was above what the senders could send (RateLimiter::capped()): the
   /// scan runs at the machine's maximum instead, and the summary says so.
   std::atomic<bool> rate_capped{false};
   /// Results so far, shown or not (aggregator). open_filtered: silence where an open port may be silent (UDP).
@@ -30,10 +30,10 @@ struct ScanState {
   std::atomic<std::uint64_t> replies_ignored{0};  ///< captured frames that answer no probe of ours
   std::atomic<std::uint64_t> queue_drops{0};      ///< verdicts lost because the aggregator fell behind
 
-  // Progress of the pass being sent (status line): set by the driver before each pass starts.
-  std::atomic<std::uint64_t> pass_first_sent{0};  ///< `sent` when the current pass began
-  std::atomic<std::uint64_t> pass_probes{0};      ///< at most this many probes in the current pass
-  std::atomic<bool> sending_done{false};          ///< every pass sent (or stopped); waiting for late replies
+  /// The status line's progress: at most this many frames, the shard's new probes times (1 + --retries),
+  /// set before the first probe (answered probes owe fewer: cli/status.cpp subtracts them).
+  std::atomic<std::uint64_t> frames_planned{0};
+  std::atomic<bool> sending_done{false};  ///< every probe sent (or stopped); waiting for late replies
 
   /// Replies by probe module (ProtocolId) and its reason code, the first valid reply per probe (aggregator
   /// thread); the module's Vocabulary names them.
@@ -65,7 +65,7 @@ struct ScanState {
   /// queued - done are pending; done includes the ones cut short by a stop (not_done).
   std::atomic<std::uint64_t> banners_queued{0}, banners_done{0}, banners_timeout{0}, banners_refused{0},
       banners_reset{0}, banners_not_done{0};
-  // The rate (engine/rate_control.hpp, the rate thread writes them): what the senders are asked now (pps over
+  // The rate (engine/rate_thread.hpp, the rate thread writes them): what the senders are asked now (pps over
   // all send threads; with --rate auto each send thread reads it once a batch), what the controller is doing
   // (a RateState, engine/rate_controller.hpp) and the validated replies per probe of the last window measured
   // (-1 before the first).
@@ -94,7 +94,7 @@ struct ScanState {
 /// The calling thread's CPU time so far (user + system, nanoseconds; getrusage RUSAGE_THREAD), 0 on error.
 std::uint64_t thread_cpu_ns() noexcept;
 
-/// The rate thread's replies (engine/rate_control.hpp): the first valid reply of each probe that came from the
+/// The rate thread's replies (engine/rate_thread.hpp): the first valid reply of each probe that came from the
 /// target itself (Result::answered: SYN-ACK or RST, a UDP answer, an echo reply), no duplicates. Not ICMP
 /// errors: routers and hosts limit them by default (Linux: 1,000 a second, burst 50), so their share falls as
 /// the rate rises on a path that carries every probe, and losing one changes no result. Counting them made
@@ -111,16 +111,6 @@ inline std::uint64_t first_replies(const ScanState& s) noexcept {
     for (const auto& c : by_reason) n += c.load(std::memory_order_relaxed);
   }
   return n;
-}
-
-/// The driver starts pass `pass` (0-based) of at most `probes` probes: the status line counts the pass from
-/// here, at 0%, also while the pass still waits for the previous one's replies (it showed the new pass at
-/// 100%). The pass's figures are stored before its number: a status sample between the stores shows the old
-/// pass complete, never the new one.
-inline void begin_pass(ScanState& state, std::uint32_t pass, std::uint64_t probes) noexcept {
-  state.pass_probes.store(probes, std::memory_order_relaxed);
-  state.pass_first_sent.store(state.sent.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  state.pass.store(pass, std::memory_order_release);
 }
 
 }  // namespace synscan

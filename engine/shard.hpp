@@ -43,12 +43,12 @@ Slice make_slice(std::uint64_t space_size, std::uint64_t shard_index, std::uint6
 }
 
 /// How one scan's permutation is split: between the shards (machines), and inside this shard between its send
-/// threads. Built once from the scan's options (cli/resume.hpp finish_config, as the last step of building
-/// the ScanConfig) and then only read: the send threads each walk thread(t), one pass after another; the dry
-/// run and the silence report of a whole shard walk shard(); a resume file records, and a resumed scan
-/// continues at, an element j of each thread(t). shard() holds exactly the positions of the threads' slices
-/// together, in ascending order (thread t takes every T-th of them, from the t-th on), which is also the
-/// order in which the send threads together send them.
+/// threads. Built once from the scan's options (cli/finish_config.hpp, as the last step of building
+/// the ScanConfig) and then only read: the send threads each walk thread(t) (new probes and retries
+/// interleaved); the dry run and the silence report of a whole shard walk shard(); a resume file records, and
+/// a resumed scan continues at, an element j of each thread(t). shard() holds exactly the positions of the
+/// threads' slices together, in ascending order (thread t takes every T-th of them, from the t-th on), which
+/// is also the order in which the send threads together send them.
 class ScanPlan {
  public:
   /// An empty space, one shard, one thread (a config not built by the option parser).
@@ -72,7 +72,7 @@ class ScanPlan {
   /// Every position of this shard, ascending.
   [[nodiscard]] const Slice& shard() const noexcept { return shard_; }
 
-  /// Probes this shard sends in one full pass: shard().count, the sum of the threads' counts.
+  /// New probes this shard sends (retries not counted): shard().count, the sum of the threads' counts.
   [[nodiscard]] std::uint64_t shard_probes() const noexcept { return shard_.count; }
 
  private:

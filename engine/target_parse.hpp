@@ -1,5 +1,6 @@
 #pragma once
-// Parsers for the target and port syntax users type (nmap/masscan conventions).
+// The parser of the target syntax users type (nmap/masscan conventions). The address text of either family is
+// engine/address.hpp's, the port list engine/port_set.hpp's.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,15 +13,6 @@
 #include "engine/types.hpp"
 
 namespace synscan {
-
-/// Parses a dotted-quad IPv4 address ("198.18.0.1") into host byte order. Throws ParseError(kind "address").
-Ipv4 parse_ipv4(std::string_view text);
-
-/// As parse_ipv4, without throwing: nullopt when `text` is not a dotted quad.
-std::optional<Ipv4> try_parse_ipv4(std::string_view text) noexcept;
-
-/// Formats a host-byte-order address as a dotted quad.
-std::string format_ipv4(Ipv4 ip);
 
 /// One target token's addresses: an inclusive range of one family.
 struct AddressRange {
@@ -40,12 +32,5 @@ AddressRange parse_target_token(std::string_view token, bool* host_bits_masked =
 /// Appends every target of a list: tokens separated by commas and/or white space (several positional arguments are
 /// parsed one by one). Throws ParseError on the first bad token.
 void parse_target_list(std::string_view list, AddressRanges& out);
-
-/// Parses a port list: "80", "1-1024", "22,80,8000-8100"; each port 0-65535, ranges inclusive with first <= last.
-/// As in nmap (nmap(1), "Port Specification"), a range's missing start is 1 and its missing end 65535:
-/// "-1024" is 1-1024, "60000-" is 60000-65535, "-" is 1-65535 (port 0 only when named). Spaces around
-/// entries are allowed. Returns the ports in the order given (duplicates kept; PortSet merges them).
-/// Throws ParseError(kind "port") naming the bad entry, or the whole list when an entry is empty ("80,,443").
-std::vector<std::uint16_t> parse_port_list(std::string_view list);
 
 }  // namespace synscan

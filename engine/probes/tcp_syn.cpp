@@ -131,10 +131,9 @@ TcpSynModule::TcpSynModule(const ProbeSetup& setup, const ProbeBlock& block)
   timestamps_ = syn_options(profile_, 0).tsval_offset >= 0;
 }
 
-void TcpSynModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out,
-                               std::size_t stride, std::uint16_t* lengths) const noexcept {
-  // maker4_ is set exactly when the space is non-empty and ProbeLocator::all_v4(): the pre-IPv6 path,
-  // unchanged.
+void TcpSynModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
+                               std::uint16_t* lengths) const noexcept {
+  // maker4_ is set exactly when the space is non-empty and ProbeLocator::all_v4(): IPv4 only, no family test.
   const std::uint32_t tsval = timestamps_ ? clock_.now() : 0;
   if (maker4_) {
     maker4_->craft_batch(indices, n, out, stride, tsval);

@@ -113,8 +113,16 @@ fallback=$(sed -n 's/.*wrote the resume file to \(.*\) instead$/\1/p' "$E2E_WORK
 if [[ -z $fallback || ! -f $fallback ]]; then
   fail "(f) no fallback resume file (exit $rc): $(cat "$E2E_WORK/f.err")"
 fi
-mv -- "$fallback" "$E2E_WORK/f.resume"
 ((rc == 0)) || fail "(f) exit $rc: $(cat "$E2E_WORK/f.err")"
-jq -e '.next_j | length > 0' "$E2E_WORK/f.resume" >/dev/null || fail "(f) the fallback resume file lacks positions"
+jq -e '.next_j | length > 0' "$fallback" >/dev/null || fail "(f) the fallback resume file lacks positions"
+# Resumed and stopped again: the same file (one name per scan), not another (issue 22 item 3: each stop left a
+# new synscan-XXXXXX.resume).
+rc=0
+scan --resume "$fallback" --max-runtime 1 -o "$E2E_WORK/f2.txt" 2>"$E2E_WORK/f2.err" || rc=$?
+again=$(sed -n 's/.*wrote the resume file to \(.*\) instead$/\1/p' "$E2E_WORK/f2.err")
+[[ $rc == 0 && $again == "$fallback" ]] ||
+  fail "(f) the resumed run's fallback is '$again', want '$fallback' (exit $rc): $(cat "$E2E_WORK/f2.err")"
+jq -e 'has("resumed_at") | not' "$fallback" >/dev/null || fail "(f) the new resume point is marked resumed"
+mv -- "$fallback" "$E2E_WORK/f.resume"
 
 log "PASS"

@@ -3,6 +3,7 @@
 # times: every file keeps what the runs before wrote. The metadata of each resumed run goes beside the first
 # (m.json.resumed, m.json.resumed.2, ...), the pcap is appended to (one file header, every run's frames: each
 # of the 512 probes once over the four runs). Before: each resume rewrote m.json and truncated the pcap.
+# A resume file already resumed is refused (issue 22 item 3).
 # 256 hosts x 2 ports at 100 pps, --retries 0: about 5 s of sending over four runs.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,12 +22,21 @@ first_start=$(jq -r .start "$d/m.json")
 first_bytes=$(stat -c %s "$d/p.pcap")
 ((first_bytes > 24)) || fail "the first run's pcap holds no frame"
 
-for run in 2 3 4; do
+# Issue 22 item 3: the second run writes its resume point elsewhere (r2.resume); r.resume, marked when that run
+# started, is refused by a second resume (before: accepted, and every record of the second run written twice).
+scan --resume "$d/r.resume" --resume-file "$d/r2.resume" --max-runtime 1.5 --no-status 2>"$d/err2" >/dev/null ||
+  fail "resume 2 exited $?: $(cat "$d/err2")"
+rc=0
+scan --resume "$d/r.resume" --no-status 2>"$d/err-again" >/dev/null || rc=$?
+((rc == 2)) && grep -q "resume file '$d/r.resume' was already resumed (at " "$d/err-again" ||
+  fail "a second resume of r.resume: exit $rc, $(cat "$d/err-again")"
+for run in 3 4; do
   limit=1.5
   ((run == 4)) && limit=0
-  scan --resume "$d/r.resume" --max-runtime "$limit" --no-status 2>"$d/err$run" >/dev/null ||
+  scan --resume "$d/r2.resume" --max-runtime "$limit" --no-status 2>"$d/err$run" >/dev/null ||
     fail "resume $run exited $?: $(cat "$d/err$run")"
 done
+[[ ! -e $d/r2.resume ]] || fail "the completed scan left its resume file"
 
 [[ $(jq -r .start "$d/m.json") == "$first_start" ]] || fail "m.json no longer holds the first run's metadata"
 [[ $(jq -r .interrupted "$d/m.json") == true ]] || fail "m.json no longer says the first run was interrupted"

@@ -70,6 +70,16 @@ while IFS= read -r entry; do
   [[ $man_exit == *".B $code $meaning"* ]] || bad "the man page's EXIT STATUS lacks '$code': '$meaning'"
 done <"$work/exit"
 
+# The options allowed with --resume (issue 22 item 3: README's list was shorter than the program's): the list
+# the program gives when refusing one, and README's "Options allowed with `--resume`: ..." list.
+"$bin" --resume /nonexistent/r.resume --ports 1 >/dev/null 2>"$work/resume.err" || true
+sed -n 's/.*allowed: \(.*\))$/\1/p' "$work/resume.err" | tr -d ' ' | tr ',' '\n' | sort >"$work/resume.program"
+[[ -s $work/resume.program ]] || bad "no list of the options allowed with --resume: $(cat "$work/resume.err")"
+sed 's/.*Options allowed with `--resume`: //; s/(.*//; t; d' <<<"$readme_flat" | grep -oE -- '--[a-z][a-z-]+' |
+  sort >"$work/resume.readme"
+diff "$work/resume.program" "$work/resume.readme" >"$work/resume.diff" ||
+  bad "README's options allowed with --resume (>) differ from the program's (<): $(tr '\n' ' ' <"$work/resume.diff")"
+
 if ((failures > 0)); then
   echo "test_docs_agree: $failures failure(s)" >&2
   exit 1

@@ -1,4 +1,3 @@
-#include "engine/probes/tcp_validator.hpp"
 #include "engine/aggregator.hpp"
 
 #include <gtest/gtest.h>
@@ -6,7 +5,9 @@
 #include <set>
 #include <thread>
 
+#include "engine/port_set.hpp"
 #include "engine/probe_window.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/spsc_queue.hpp"
 #include "engine/target_parse.hpp"
 

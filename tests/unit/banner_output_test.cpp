@@ -17,6 +17,7 @@
 #include "engine/banner/banner_exchange.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/permutation.hpp"
+#include "engine/port_set.hpp"
 #include "engine/probe_window.hpp"
 #include "engine/shard.hpp"
 #include "engine/target_parse.hpp"

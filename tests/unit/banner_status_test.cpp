@@ -11,7 +11,7 @@ namespace {
 StatusSnapshot with_banners() {
   StatusSnapshot s;
   s.elapsed_s = 3;
-  s.pass_sent = s.pass_total = 10;
+  s.sent = s.total = 10;
   s.open = 6;
   s.banners = true;
   s.banners_done = 4;

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <set>
 
-#include "capture/send_passes.hpp"
+#include "capture/senders.hpp"
 #include "tests/unit/cli_test_helpers.hpp"
 
 namespace synscan {

@@ -58,7 +58,7 @@ class PathSim {
                 const std::function<void(double, PathParams&)>& change = {},
                 const std::function<void(double, std::uint64_t, std::uint64_t)>& observe = {}) {
     constexpr double kStep = 0.001;
-    constexpr double kTick = 0.02;  // as the rate thread (engine/rate_control.hpp)
+    constexpr double kTick = 0.02;  // as the rate thread (engine/rate_thread.hpp)
     const std::size_t ring = 4096;  // arrivals up to 4 s ahead
     std::vector<double> arriving(ring, 0);
     SimResult r;

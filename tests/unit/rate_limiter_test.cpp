@@ -175,15 +175,15 @@ TEST(RateLimiter, LateWakeUpsAreCaughtUpNotForgiven) {
   }
 }
 
-// Retries count toward the rate: the limiter carries over from one pass to the next, so the second pass
-// continues the first one's schedule instead of starting a new one (no burst at a pass boundary, no pause
-// either).
-TEST(RateLimiter, PassesShareOneScheduleSoRetriesCount) {
+// Retries count toward the rate: new probes and retries take turns on one schedule (here 4 probes, then their
+// 2 retries each), with no burst and no pause where the sender moves from one to the other.
+TEST(RateLimiter, RetriesShareOneScheduleSoTheyCount) {
   RateLimiter limiter(2.0, 1, 0);
   std::vector<std::int64_t> sends;
   std::int64_t now = 0;
-  for (int pass = 0; pass < 3; ++pass) {
-    for (int probe = 0; probe < 4; now += 1'000'000) {  // 4 probes a pass (1 host x 4 ports), polled every ms
+  for (int level = 0; level < 3; ++level) {
+    for (int probe = 0; probe < 4;
+         now += 1'000'000) {  // 4 probes (1 host x 4 ports) a level, polled every ms
       const std::uint32_t n = limiter.allowance(now);
       if (n == 0) continue;
       limiter.consume(n);
@@ -195,21 +195,6 @@ TEST(RateLimiter, PassesShareOneScheduleSoRetriesCount) {
   for (std::size_t i = 0; i < sends.size(); ++i)
     EXPECT_EQ(sends[i], static_cast<std::int64_t>(i) * kSecond / 2) << i;
   EXPECT_EQ(limiter.sent(), 12u);
-}
-
-TEST(RateLimiter, APauseBetweenPassesIsNeitherOwedNorForgiven) {
-  RateLimiter limiter(100.0, 2, 0);
-  for (std::int64_t now = 0; limiter.sent() < 3; now += 1'000'000) limiter.consume(limiter.allowance(now));
-  // Pass 2 starts after a 1 s wait for replies: 100 probes' worth of time went unused on purpose.
-  const std::int64_t resume_at = 20'000'000 + kSecond;
-  limiter.resume(resume_at);
-  EXPECT_EQ(limiter.next_due_ns(), resume_at);
-  EXPECT_EQ(limiter.allowance(resume_at), 1u);  // the next probe now, not a burst of the unused time
-  limiter.consume(1);
-  EXPECT_EQ(limiter.allowance(resume_at + 1'000'000), 0u);
-  EXPECT_EQ(limiter.allowance(resume_at + 10'000'000), 1u);  // then the rate again
-  EXPECT_EQ(limiter.forgiven(), 0u);
-  EXPECT_FALSE(limiter.capped());
 }
 
 // Several send threads: each owns a limiter at rate / T, started 1 / rate apart (as scan_runner staggers
@@ -241,55 +226,6 @@ TEST(RateLimiter, StaggeredThreadsTogetherHoldTheTotalRate) {
           while (window.front() <= t - 10'000'000) window.pop_front();
           ASSERT_LE(static_cast<double>(window.size()), 2 * rate * 0.010 + batch * threads)
               << threads << " at " << t;
-        }
-      }
-    }
-  }
-}
-
-// Retry passes: the threads pause between passes and resume (resume_staggered) as staggered as in the first
-// pass. Before, every limiter resumed at one instant: at --rate 2 --send-threads 2 the second pass put two
-// SYNs in the same microsecond every second (first pass: 0.5 s apart).
-TEST(RateLimiter, EveryPassIsStaggeredAsTheFirst) {
-  constexpr std::int64_t kPollNs = 10'000;  // a fine-grained poller: 10 us
-  for (std::uint32_t threads : {2u, 3u, 4u}) {
-    for (double rate : {2.0, 10.0, 1000.0, 100000.0}) {
-      const double per_thread = rate / threads;
-      const std::uint32_t batch = batch_for_rate(per_thread, 256);
-      const std::int64_t pass_ns = rate >= 1000 ? kSecond : 10 * kSecond;
-      std::vector<RateLimiter> limiters;
-      for (std::uint32_t t = 0; t < threads; ++t)
-        limiters.emplace_back(per_thread, batch, stagger_ns(t, rate));
-      for (int pass = 0; pass < 3; ++pass) {
-        // Each pass: every thread sends for pass_ns from `begin`, then all wait for replies (0.7 s).
-        const std::int64_t begin = pass * (pass_ns + 700'000'000);
-        if (pass > 0) resume_staggered(limiters, rate, begin);
-        std::vector<std::int64_t> sends;
-        for (std::uint32_t t = 0; t < threads; ++t) {
-          for (std::int64_t now = begin; now < begin + pass_ns; now += kPollNs) {
-            const std::uint32_t n = limiters[t].allowance(now);
-            for (std::uint32_t i = 0; i < n; ++i) sends.push_back(now);
-            limiters[t].consume(n);
-          }
-        }
-        std::sort(sends.begin(), sends.end());
-        const double expected = rate * static_cast<double>(pass_ns) / kSecond;
-        EXPECT_NEAR(static_cast<double>(sends.size()), expected, expected * 0.02 + threads)
-            << threads << " x " << rate << " pass " << pass;
-        if (rate < 1000) {
-          // On schedule, one probe each 1 / rate: no two closer than that (within one poll).
-          for (std::size_t i = 1; i < sends.size(); ++i) {
-            ASSERT_GE(sends[i] - sends[i - 1], static_cast<std::int64_t>(1e9 / rate) - kPollNs)
-                << threads << " x " << rate << " pass " << pass << " probe " << i;
-          }
-        } else {
-          std::deque<std::int64_t> window;  // no 10 ms window over its share plus one batch per thread
-          for (std::int64_t t : sends) {
-            window.push_back(t);
-            while (window.front() <= t - 10'000'000) window.pop_front();
-            ASSERT_LE(static_cast<double>(window.size()), rate * 0.010 + batch * threads)
-                << threads << " x " << rate << " pass " << pass << " at " << t;
-          }
         }
       }
     }

@@ -1,9 +1,9 @@
-// A fixed rate's watch (RateWatch, engine/rate_control.hpp) on the simulated path (tests/unit/path_sim.hpp):
+// A fixed rate's watch (RateWatch, engine/rate_thread.hpp) on the simulated path (tests/unit/path_sim.hpp):
 // it warns when the replies per probe fall during the scan, and stays silent on a clean path and on a scan
 // too small to tell.
 #include <gtest/gtest.h>
 
-#include "engine/rate_control.hpp"
+#include "engine/rate_thread.hpp"
 #include "path_sim.hpp"
 
 namespace synscan {

@@ -3,11 +3,6 @@
 // counts).
 #include <gtest/gtest.h>
 
-#include "engine/probes/tcp_validator.hpp"
-#include "engine/probe_window.hpp"
-
-#include "engine/target_parse.hpp"
-
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -18,6 +13,10 @@
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/probes/registry.hpp"
+#include "engine/port_set.hpp"
+#include "engine/probe_window.hpp"
+#include "engine/probes/tcp_validator.hpp"
+#include "engine/target_parse.hpp"
 
 namespace synscan {
 namespace {

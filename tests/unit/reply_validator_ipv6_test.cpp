@@ -8,7 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "engine/probes/tcp_validator.hpp"
+#include "engine/port_set.hpp"
 #include "engine/probes/tcp_validator.hpp"
 #include "engine/target_parse.hpp"
 #include "tests/unit/frame_builder.hpp"

@@ -1,8 +1,5 @@
 // ReplyValidator: a reply counts only if it answers one of our probes (addresses, ports, space and SYN
 // cookie). Frames are built byte by byte, parsed with parse_reply, then validated, as the receive path does.
-#include "engine/probes/tcp_validator.hpp"
-#include "engine/probes/tcp_validator.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engine/port_set.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "engine/target_parse.hpp"
 #include "tests/unit/frame_builder.hpp"
 

@@ -133,10 +133,16 @@ TEST(Resume, RefusesOptionsThatChangeTheProbeOrder) {
               run({"--resume", path, "-p", "22"});
             }).rfind("option '--ports' cannot be changed", 0),
             0U);
-  EXPECT_EQ(error_of([&] {
-              run({"--resume", path, "192.0.2.1", "--no-default-excludes"});
-            }).rfind("option '192.0.2.1' cannot be", 0),
-            0U);
+  // A target is not an option: the message says what a resume does with targets (before: "option
+  // '192.0.2.1' cannot be changed").
+  EXPECT_EQ(
+      error_of([&] {
+        run({"--resume", path, "192.0.2.1", "--no-default-excludes"});
+      })
+          .rfind("target '192.0.2.1' cannot be given with --resume: a resumed scan continues the stopped "
+                 "scan's targets",
+                 0),
+      0U);
   EXPECT_EQ(error_of([&] {
               run({"--resume", path, "--config", path});
             }),

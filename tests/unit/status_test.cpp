@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/report.hpp"
+#include "engine/port_set.hpp"
 #include "engine/target_parse.hpp"
 
 namespace synscan {
@@ -15,8 +16,8 @@ namespace {
 StatusSnapshot sample() {
   StatusSnapshot s;
   s.elapsed_s = 65.4;
-  s.pass_sent = 500;
-  s.pass_total = 1000;
+  s.sent = 500;
+  s.total = 1000;
   s.pps = 100.4;
   s.mean_pps = 99.6;
   s.eta_s = 10;
@@ -32,10 +33,8 @@ TEST(Status, LineLayout) {
             "synscan: 0:01:05 | 500/1000 sent 50.0% | 100 pps (mean 100) | ETA 0:00:10 | open 3 closed 497 "
             "filtered 0 | drops 3");
   StatusSnapshot s = sample();
-  s.passes = 3;
-  s.pass = 1;
   s.waiting = true;
-  EXPECT_EQ(format_status_line(s).substr(0, 48), "synscan: 0:01:05 | pass 2/3 500/1000 sent 100.0%");
+  EXPECT_EQ(format_status_line(s).substr(0, 39), "synscan: 0:01:05 | 500/1000 sent 100.0%");
 }
 
 TEST(Status, RateCappedShowsOnTheLineAndInJson) {
@@ -58,16 +57,16 @@ TEST(Status, SendingCappedOnlyWhenClearlyBelowAFastAskedRate) {
 
 TEST(Status, PercentNeverPassesHundredAndIsHundredOnlyWhenDone) {
   StatusSnapshot s = sample();
-  s.pass_sent = 1500;  // a retry pass's total is an upper bound; never show more than 100
+  s.sent = 1500;  // the total is an upper bound (retries owed); never show more than 100
   EXPECT_EQ(s.percent(), 100.0);
-  s.pass_sent = 999;
+  s.sent = 999;
   EXPECT_LT(s.percent(), 100.0);
   s.final = true;
   s.complete = false;
   EXPECT_LT(s.percent(), 100.0);  // an interrupted scan does not claim 100%
   s.complete = true;
   EXPECT_EQ(s.percent(), 100.0);
-  s.pass_total = 0;
+  s.total = 0;
   s.final = false;
   EXPECT_EQ(s.percent(), 0.0);
 }
@@ -136,7 +135,7 @@ TEST(Report, SummaryCountsOneInTheSingular) {
   s.replies_late = 1;
   s.window_waits = 1;
   ScanRecord r;
-  r.sent_per_pass = {1};
+  r.sent_per_level = {1};
   r.window_bytes = 1;
   char* buf = nullptr;
   std::size_t len = 0;
@@ -159,7 +158,7 @@ TEST(Report, SummaryCountsEachFamilyWhenBothArePresent) {
   ScanState s;
   set_two_family_counts(s);
   ScanRecord r;
-  r.sent_per_pass = {816};
+  r.sent_per_level = {816};
   char* buf = nullptr;
   std::size_t len = 0;
   std::FILE* f = open_memstream(&buf, &len);
@@ -238,7 +237,7 @@ TEST(Status, SlowRatesAreNotZero) {
   ScanState state;
   ScanRecord r;
   r.send_s = 8;
-  r.sent_per_pass = {4};
+  r.sent_per_level = {4};
   std::FILE* out = std::tmpfile();
   print_summary(c, state, r, out);
   std::rewind(out);
@@ -255,7 +254,7 @@ TEST(Status, ProgressCountsTheRetriesStillOwed) {
   c.retries = 1;
   c.status = StatusMode::json;
   ScanState state;
-  begin_pass(state, 0, 2 * 768);  // 768 probes, each at most twice
+  state.frames_planned = 2 * 768;  // 768 probes, each at most twice
   state.sent = 768;               // the new probes are out; 756 were answered
   state.replies_by_reason[0][2] = 700;
   state.replies_by_reason[0][1] = 56;
@@ -291,7 +290,7 @@ TEST(Report, MetadataHasTheDocumentedKeys) {
   r.start_ms = 1767225600000;
   r.end_ms = 1767225610000;
   r.send_s = 8;
-  r.sent_per_pass = {768, 10};
+  r.sent_per_level = {768, 10};
   r.interface = "veth0";
   r.source_ips = {IpAddress::v4(0xC6120001)};
   const nlohmann::json m = scan_metadata(c, s, r);

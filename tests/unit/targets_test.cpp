@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "engine/port_set.hpp"
 #include "engine/probe_space.hpp"
 #include "engine/target_parse.hpp"
 

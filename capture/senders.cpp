@@ -1,8 +1,9 @@
-#include "capture/send_passes.hpp"
+#include "capture/senders.hpp"
 
 #include <stdexcept>
 #include <thread>
 
+#include "engine/clock.hpp"
 #include "engine/rate_limiter.hpp"
 
 namespace synscan {
@@ -15,7 +16,7 @@ bool rate_capped(const std::vector<RateLimiter>& limiters) {
     sent += l.sent();
     forgiven += l.forgiven();
   }
-  return forgiven > (sent + forgiven) / 50;
+  return RateLimiter::schedule_capped(sent, forgiven);
 }
 
 }  // namespace
@@ -29,16 +30,14 @@ SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, co
     throw std::invalid_argument("one start cursor per send thread expected");
   }
   const std::uint32_t retries = windows.thread(0).shape().retries;
-  const double thread_rate = schedule.rate_pps / threads;
-  const std::uint32_t batch = batch_for_rate(thread_rate, kMaxSendBatch);
+  const auto [thread_rate, batch] = thread_pace(schedule.rate_pps, threads);
   std::vector<RateLimiter> limiters;
   for (std::uint32_t t = 0; t < threads; ++t) {
     // Stagger the threads' schedules so that together they send evenly, not in step.
     limiters.emplace_back(thread_rate, batch, schedule.start_ns + stagger_ns(t, schedule.rate_pps));
   }
-  // The status line's progress: every frame the order may hold (new probes and every retry); answered probes
-  // owe fewer (cli/status.cpp subtracts them).
-  begin_pass(state, 0, plan.shard_probes() * (std::uint64_t{retries} + 1));
+  // The status line's progress: every frame the order may hold (new probes and every retry).
+  state.frames_planned.store(plan.shard_probes() * (std::uint64_t{retries} + 1), std::memory_order_relaxed);
   std::unique_ptr<std::atomic<std::uint64_t>[]> per_level(new std::atomic<std::uint64_t>[retries + 1]);
   for (std::uint32_t k = 0; k <= retries; ++k) per_level[k].store(0);
   SendersDone done{std::vector<SendCursor>(threads), {}, 0};

@@ -1,4 +1,4 @@
-#include "engine/rate_control.hpp"
+#include "engine/rate_thread.hpp"
 
 #include <fmt/format.h>
 
@@ -31,10 +31,8 @@ bool RateWatch::update(double now_s, std::uint64_t sent, std::uint64_t replies) 
     return false;
   }
   const double p = ref_k_ / ref_n_;
-  const double pooled = (ref_k_ + k) / (ref_n_ + n);
-  const double se = std::sqrt(pooled * (1 - pooled) * (1 / ref_n_ + 1 / n));
-  const bool fell =
-      last_q_ < p * (1 - p_.tolerance) && se > 0 && (p - last_q_) / se >= p_.z_crit && pps >= 0.9 * ref_pps_;
+  // The controller's test (ratio_fell), at a rate no lower than the reference's.
+  const bool fell = ratio_fell(ref_k_, ref_n_, k, n, p_.tolerance, p_.z_crit) && pps >= 0.9 * ref_pps_;
   falls_in_row_ = fell ? falls_in_row_ + 1 : 0;
   if (!fell && last_q_ >= p * (1 - p_.tolerance / 2)) {  // a window like the first joins the reference
     ref_n_ += n;

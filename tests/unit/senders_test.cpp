@@ -1,15 +1,15 @@
-// The send threads (capture/send_passes.hpp) over fake transmitters that read each frame's destination back:
+// The send threads (capture/senders.hpp) over fake transmitters that read each frame's destination back:
 // every probe once plus once per retry, retries skip the answered ones (C19), a full window holds the sender,
 // and a stop leaves exact cursors that a second run continues from without losing or repeating a probe (C18).
-#include "capture/send_passes.hpp"
+#include "capture/senders.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <map>
-#include <thread>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -103,7 +103,7 @@ TEST(SendPasses, EveryProbeOncePerRetryAndRetriesSkipTheAnswered) {
   }
   EXPECT_EQ(sent_by(txs).size(), 3U);
   EXPECT_TRUE(state.sending_done.load());
-  EXPECT_EQ(state.pass_probes.load(), 12U);  // at most every probe 4 times
+  EXPECT_EQ(state.frames_planned.load(), 12U);  // at most every probe 4 times
 }
 
 // C18: a stop anywhere, then a second run from the cursors the first returned and its windows restored (what a
