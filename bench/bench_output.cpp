@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/tcp_validator.hpp"
 
 namespace synscan {
 namespace {

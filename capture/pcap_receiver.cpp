@@ -33,8 +33,7 @@ LinkType link_from_dlt(int dlt) {
 
 }  // namespace
 
-PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter,
-                           std::size_t buffer_bytes)
+PcapReceiver::PcapReceiver(const std::string& interface, const std::string& filter, std::size_t buffer_bytes)
     : interface_(interface) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_.reset(pcap_create(interface.c_str(), errbuf));

@@ -78,5 +78,4 @@ class PcapReceiver {
   LinkType link_ = LinkType::ethernet;
 };
 
-
 }  // namespace synscan

@@ -58,7 +58,8 @@ Account look_up(const std::string& user) {
   }
   if (entry.pw_uid == 0 && user != "root") {
     throw PrivilegeError(fmt::format(
-        "cannot drop privileges: --user '{}' has uid 0; name an unprivileged user (or 'root' to stay uid 0)", user));
+        "cannot drop privileges: --user '{}' has uid 0; name an unprivileged user (or 'root' to stay uid 0)",
+        user));
   }
   return {entry.pw_uid, entry.pw_gid};
 }
@@ -70,9 +71,9 @@ bool has_effective(cap_value_t cap) {
 }
 
 /// Empties the bounding set, which needs CAP_SETPCAP. Capabilities the kernel does not know (EINVAL) are
-/// skipped. Without CAP_SETPCAP (a container given only NET_RAW and NET_ADMIN) the set stays as it is: it only
-/// limits what an execve can gain, and with PR_SET_NO_NEW_PRIVS (set before this is called) no execve gains
-/// any capability whatever the bounding set holds, so nothing is lost.
+/// skipped. Without CAP_SETPCAP (a container given only NET_RAW and NET_ADMIN) the set stays as it is: it
+/// only limits what an execve can gain, and with PR_SET_NO_NEW_PRIVS (set before this is called) no execve
+/// gains any capability whatever the bounding set holds, so nothing is lost.
 void drop_bounding_set() {
   for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; ++cap) {
     if (::cap_get_bound(cap) <= 0) continue;
@@ -113,7 +114,8 @@ DropResult drop_privileges(const std::string& user, bool user_required) {
         if (user_required) {
           throw PrivilegeError(fmt::format(
               "cannot drop privileges: cannot become user '{}': this root has no CAP_SETUID/CAP_SETGID (a "
-              "container given only NET_RAW and NET_ADMIN); give --user root to stay uid 0 with no capability",
+              "container given only NET_RAW and NET_ADMIN); give --user root to stay uid 0 with no "
+              "capability",
               user));
         }
         result.kept_uid0 = true;

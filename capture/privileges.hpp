@@ -31,7 +31,7 @@ struct DropResult {
   /// Started as root without CAP_SETUID/CAP_SETGID (a container given only NET_RAW and NET_ADMIN) and `user`
   /// not required: still uid 0, with no capability and PR_SET_NO_NEW_PRIVS.
   bool kept_uid0 = false;
-  uid_t uid = 0;               ///< real = effective = saved uid afterwards
+  uid_t uid = 0;  ///< real = effective = saved uid afterwards
   gid_t gid = 0;  ///< real = effective = saved gid afterwards; no supplementary groups if switched
 };
 
@@ -41,11 +41,11 @@ struct DropResult {
 ///   1. Sets PR_SET_NO_NEW_PRIVS: no later execve can gain privileges (setuid bits, file capabilities, root's
 ///      full set), so the bounding set no longer matters.
 ///   2. When started as root (real or effective uid 0): looks `user` up in the user database and empties the
-///      capability bounding set; without CAP_SETPCAP to do so (a container's minimal set) it is left as it is,
-///      which step 1 makes safe. Then, unless `user` is "root" (stay uid 0), clears the supplementary groups
-///      (setgroups) and setresgid/setresuid to the user's gid/uid. `user` must exist and must not be uid 0
-///      unless it is "root". A root without CAP_SETUID/CAP_SETGID cannot switch: with `user_required` (--user
-///      given) that is a PrivilegeError; without, it stays uid 0 (DropResult::kept_uid0).
+///      capability bounding set; without CAP_SETPCAP to do so (a container's minimal set) it is left as it
+///      is, which step 1 makes safe. Then, unless `user` is "root" (stay uid 0), clears the supplementary
+///      groups (setgroups) and setresgid/setresuid to the user's gid/uid. `user` must exist and must not be
+///      uid 0 unless it is "root". A root without CAP_SETUID/CAP_SETGID cannot switch: with `user_required`
+///      (--user given) that is a PrivilegeError; without, it stays uid 0 (DropResult::kept_uid0).
 ///   3. Clears the permitted, effective, inheritable and ambient capability sets (libcap cap_set_proc).
 ///   4. Checks the outcome: no capability left and, when switched, setuid(0) fails.
 /// The process stays non-dumpable (the kernel clears the flag on the uid change and for binaries with file

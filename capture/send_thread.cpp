@@ -15,7 +15,7 @@ namespace synscan {
 namespace {
 
 constexpr std::int64_t kMaxSleepNs = 50'000'000;  // wake at least every 50 ms to see a stop request
-constexpr std::int64_t kSpinNs = 100'000;         // closer than this to the due time, yield instead of sleeping
+constexpr std::int64_t kSpinNs = 100'000;  // closer than this to the due time, yield instead of sleeping
 constexpr std::int64_t kWindowWaitNs = 1'000'000;  // a full window: look again after 1 ms
 
 void wait_until(std::int64_t due_ns) noexcept {
@@ -43,7 +43,10 @@ namespace {
 // One batch of frames being assembled: which cursor and slice element each frame is, and its level.
 struct Batch {
   explicit Batch(std::uint32_t max)
-      : indices(new ProbeIndex[max]), j(new std::uint64_t[max]), at(new SendCursor[max]), fresh(new ProbeIndex[max]) {}
+      : indices(new ProbeIndex[max]),
+        j(new std::uint64_t[max]),
+        at(new SendCursor[max]),
+        fresh(new ProbeIndex[max]) {}
   std::unique_ptr<ProbeIndex[]> indices;  // the probes, in send order
   std::unique_ptr<std::uint64_t[]> j;     // each frame's slice element
   std::unique_ptr<SendCursor[]> at;       // each frame's place in the send order (the resume point if unsent)
@@ -52,8 +55,8 @@ struct Batch {
 
 }  // namespace
 
-SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& tx, const SendCounters& counters,
-                      const std::atomic<bool>& stop) {
+SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& tx,
+                      const SendCounters& counters, const std::atomic<bool>& stop) {
   const std::size_t stride = work.probes.frame_stride();
   const Slice& slice = work.slice;
   ThreadWindow& window = work.window;
@@ -72,9 +75,9 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
   bool step_sent = cur.level > 0;  // a step resumed in its middle sent its new probe in the stopped run
   window.publish_steps(cur.step);
   const double planned_rate = limiter.rate();  // the rate the window's steps were planned for, this thread's
-  double shared_rate = 0;  // the last ScanState::rate_pps applied (--rate auto)
-  double empty_cost = 1;   // slots an empty step costs: rate now / planned rate
-  double empty_owed = 0;   // empty steps' slots not yet taken from the limiter
+  double shared_rate = 0;                      // the last ScanState::rate_pps applied (--rate auto)
+  double empty_cost = 1;                       // slots an empty step costs: rate now / planned rate
+  double empty_owed = 0;                       // empty steps' slots not yet taken from the limiter
   while (cur.step < end && !stop.load(std::memory_order_relaxed)) {
     if (work.shared_rate_pps != nullptr) {
       if (const double r = work.shared_rate_pps->load(std::memory_order_relaxed); r > 0 && r != shared_rate) {
@@ -97,7 +100,8 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
     if (retries == 0) {
       // No retries: the steps are the new probes, consecutive elements, one Permutation::fill.
       const std::uint64_t stop_at = std::min(count, room_end);
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, stop_at - std::min(stop_at, cur.step)));
+      const auto want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(allowed, stop_at - std::min(stop_at, cur.step)));
       work.permutation.fill(slice_position(slice, cur.step), slice.stride, want, b.indices.get());
       for (std::size_t i = 0; i < want; ++i) b.at[i] = SendCursor{cur.step + i, 0};
       filled = want;
@@ -138,12 +142,15 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
           step_sent = false;
         }
       }
-      if (fresh_n > 0) work.permutation.fill(slice_position(slice, fresh_first), slice.stride, fresh_n, b.fresh.get());
+      if (fresh_n > 0)
+        work.permutation.fill(slice_position(slice, fresh_first), slice.stride, fresh_n, b.fresh.get());
       for (std::size_t i = 0; i < filled; ++i) {
-        b.indices[i] = b.at[i].level == 0 ? b.fresh[b.j[i] - fresh_first] : work.permutation(slice_position(slice, b.j[i]));
+        b.indices[i] = b.at[i].level == 0 ? b.fresh[b.j[i] - fresh_first]
+                                          : work.permutation(slice_position(slice, b.j[i]));
       }
     }
-    if (slots == 0 && cur.step < end) {  // the window is full: the aggregator must finalise before the sender goes on
+    if (slots == 0 &&
+        cur.step < end) {  // the window is full: the aggregator must finalise before the sender goes on
       counters.window_waits.fetch_add(1, std::memory_order_relaxed);
       wait_until(monotonic_ns() + kWindowWaitNs);
       continue;
@@ -182,7 +189,8 @@ SendCursor run_sender(const SendWork& work, RateLimiter& limiter, Transmitter& t
     }
     window.publish_steps(cur.step);
   }
-  for (std::uint32_t k = 0; k <= retries; ++k) counters.per_level[k].fetch_add(by_level[k], std::memory_order_relaxed);
+  for (std::uint32_t k = 0; k <= retries; ++k)
+    counters.per_level[k].fetch_add(by_level[k], std::memory_order_relaxed);
   try {
     tx.flush();
   } catch (const SendError& e) {

@@ -46,11 +46,19 @@ SendersDone run_senders(const ScanPlan& plan, const Permutation& permutation, co
     for (std::uint32_t t = 0; t < threads; ++t) {
       senders.emplace_back([&, t] {
         const SendCursor start = schedule.start.empty() ? SendCursor{} : schedule.start[t];
-        const SendWork work{permutation, probes, plan.thread(t), windows.thread(t), batch, start,
-                            schedule.auto_rate ? &state.rate_pps : nullptr, threads, schedule.link};
+        const SendWork work{permutation,
+                            probes,
+                            plan.thread(t),
+                            windows.thread(t),
+                            batch,
+                            start,
+                            schedule.auto_rate ? &state.rate_pps : nullptr,
+                            threads,
+                            schedule.link};
         const SendCounters counters{state.sent, per_level.get(), state.window_waits, state.sent_new};
         done.next[t] = run_sender(work, limiters[t], *transmitters[t], counters, state.stop);
-        if (schedule.link != nullptr && schedule.link->failed()) state.stop = true;  // end the other senders too
+        if (schedule.link != nullptr && schedule.link->failed())
+          state.stop = true;  // end the other senders too
         state.cpu_ns_send.fetch_add(thread_cpu_ns(), std::memory_order_relaxed);
       });
     }

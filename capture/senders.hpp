@@ -23,8 +23,8 @@ namespace synscan {
 /// When and how fast the probes go out.
 struct SendSchedule {
   double rate_pps = 0;  ///< probes per second over all threads, retries included; > 0
-  /// --rate auto: the senders follow ScanState::rate_pps (the rate thread's), rate_pps being only the rate the
-  /// windows were planned for (the batch size and the threads' stagger are computed from it too).
+  /// --rate auto: the senders follow ScanState::rate_pps (the rate thread's), rate_pps being only the rate
+  /// the windows were planned for (the batch size and the threads' stagger are computed from it too).
   bool auto_rate = false;
   /// Per send thread, the cursor it starts at (a resumed scan's); empty: every thread from the start.
   std::vector<SendCursor> start;

@@ -58,8 +58,8 @@ class SendmmsgTransmitter final : public Transmitter {
     if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       throw system_error("bind(AF_PACKET, " + interface + ")");
     }
-    // Skip the qdisc layer: our frames need no traffic control and it costs a lock per packet. Bypassed frames
-    // are invisible to packet taps, so --pcap-out keeps the qdisc.
+    // Skip the qdisc layer: our frames need no traffic control and it costs a lock per packet. Bypassed
+    // frames are invisible to packet taps, so --pcap-out keeps the qdisc.
     int one = 1;
     if (!tap_visible) ::setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
     int sndbuf = 4 << 20;
@@ -149,14 +149,19 @@ bool SendError::link_gone(int code) noexcept {
 std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,
                                               bool tap_visible) {
   switch (backend) {
-    case SendBackend::mmap: return make_tx_ring_transmitter(interface, ifindex, tap_visible);
-    case SendBackend::sendmmsg: return std::make_unique<SendmmsgTransmitter>(interface, ifindex, tap_visible);
-    case SendBackend::libnet: return std::make_unique<LibnetTransmitter>(interface);
-    case SendBackend::automatic: break;
+    case SendBackend::mmap:
+      return make_tx_ring_transmitter(interface, ifindex, tap_visible);
+    case SendBackend::sendmmsg:
+      return std::make_unique<SendmmsgTransmitter>(interface, ifindex, tap_visible);
+    case SendBackend::libnet:
+      return std::make_unique<LibnetTransmitter>(interface);
+    case SendBackend::automatic:
+      break;
     case SendBackend::xdp:
       if (tap_visible) {
-        throw std::invalid_argument("--send-backend xdp: AF_XDP frames bypass packet taps, so --pcap-out would "
-                                    "miss every probe; use --send-backend sendmmsg with --pcap-out");
+        throw std::invalid_argument(
+            "--send-backend xdp: AF_XDP frames bypass packet taps, so --pcap-out would "
+            "miss every probe; use --send-backend sendmmsg with --pcap-out");
       }
       return make_xdp_transmitter(interface, ifindex);
   }
@@ -175,7 +180,8 @@ TransmitterSet open_transmitters(SendBackend backend, const std::string& interfa
       set.fallback = "--pcap-out needs frames that packet taps see";
     } else {
       try {
-        for (std::uint32_t t = 0; t < count; ++t) set.transmitters.push_back(make_xdp_transmitter(interface, ifindex));
+        for (std::uint32_t t = 0; t < count; ++t)
+          set.transmitters.push_back(make_xdp_transmitter(interface, ifindex));
       } catch (const std::runtime_error& e) {
         set.transmitters.clear();  // all threads send through one backend
         set.backend = SendBackend::sendmmsg;

@@ -1,6 +1,6 @@
 #pragma once
-// Transmitters: the small interface every send backend implements (as zmap's send-internal.h puts each OS backend
-// behind init / send a batch / close). One transmitter per send thread; it owns its socket.
+// Transmitters: the small interface every send backend implements (as zmap's send-internal.h puts each OS
+// backend behind init / send a batch / close). One transmitter per send thread; it owns its socket.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,12 +34,12 @@ class SendError : public std::runtime_error {
 class Transmitter {
  public:
   virtual ~Transmitter() = default;
-  /// Sends `count` frames laid out `stride` bytes apart from `frames`, frame i being lengths[i] bytes (at most
-  /// stride and at most 2,048; an IPv4 and an IPv6 probe differ in length). Returns how many the kernel accepted,
-  /// 0 to count, in order; a short count means its queue was full, and the caller re-sends the rest. Throws
-  /// SendError on a hard error (link down, interface gone, permission); none of the frames of that call was
-  /// accepted then (backends that queue frames in a ring take back those the kernel did not take, and return
-  /// the count it took if that is not 0), so the caller may send the same frames again.
+  /// Sends `count` frames laid out `stride` bytes apart from `frames`, frame i being lengths[i] bytes (at
+  /// most stride and at most 2,048; an IPv4 and an IPv6 probe differ in length). Returns how many the kernel
+  /// accepted, 0 to count, in order; a short count means its queue was full, and the caller re-sends the
+  /// rest. Throws SendError on a hard error (link down, interface gone, permission); none of the frames of
+  /// that call was accepted then (backends that queue frames in a ring take back those the kernel did not
+  /// take, and return the count it took if that is not 0), so the caller may send the same frames again.
   virtual std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t* lengths,
                            std::size_t count) = 0;
   /// Returns once every frame accepted by send() has been handed to the driver (backends that queue frames
@@ -57,7 +57,8 @@ class Transmitter {
 /// (--pcap-out's capture) see them; without it the AF_PACKET backends bypass the qdisc (PACKET_QDISC_BYPASS),
 /// which taps never see. AF_XDP frames always bypass it, so xdp with `tap_visible` throws
 /// std::invalid_argument (the options refuse --send-backend xdp with --pcap-out before anything is opened).
-/// SendBackend::automatic is not a backend of its own: it throws std::invalid_argument (see open_transmitters).
+/// SendBackend::automatic is not a backend of its own: it throws std::invalid_argument (see
+/// open_transmitters).
 std::unique_ptr<Transmitter> make_transmitter(SendBackend backend, const std::string& interface, int ifindex,
                                               bool tap_visible = false);
 
@@ -69,9 +70,9 @@ struct TransmitterSet {
 };
 
 /// Opens `count` transmitters (>= 1) of `backend` on the interface, as make_transmitter does. With
-/// SendBackend::automatic it takes xdp, the fastest here (scripts/bench-tx.sh: ~1.4x sendmmsg on a veth), when
-/// every one of the `count` AF_XDP sockets opens (an Ethernet link, a free TX queue per thread, the UMEM within
-/// RLIMIT_MEMLOCK, no `tap_visible`); otherwise sendmmsg, with the reason in `fallback`. Throws as
+/// SendBackend::automatic it takes xdp, the fastest here (scripts/bench-tx.sh: ~1.4x sendmmsg on a veth),
+/// when every one of the `count` AF_XDP sockets opens (an Ethernet link, a free TX queue per thread, the UMEM
+/// within RLIMIT_MEMLOCK, no `tap_visible`); otherwise sendmmsg, with the reason in `fallback`. Throws as
 /// make_transmitter does for the backend it ends up opening.
 TransmitterSet open_transmitters(SendBackend backend, const std::string& interface, int ifindex,
                                  std::uint32_t count, bool tap_visible = false);

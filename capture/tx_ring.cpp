@@ -24,9 +24,9 @@ namespace synscan {
 namespace {
 
 // Ring geometry: 128-byte slots (the 32-byte TPACKET_V2 header, then up to 96 bytes of frame: our probes are
-// at most 78 bytes, an Ethernet + IPv6 + TCP SYN with MSS), 32 slots per 4 KiB block, 128 blocks: 4,096 slots, 512 KiB per
-// transmitter. Slots never straddle blocks and the blocks are contiguous in the mapping, so slot i is at i *
-// kSlotBytes.
+// at most 78 bytes, an Ethernet + IPv6 + TCP SYN with MSS), 32 slots per 4 KiB block, 128 blocks: 4,096
+// slots, 512 KiB per transmitter. Slots never straddle blocks and the blocks are contiguous in the mapping,
+// so slot i is at i * kSlotBytes.
 constexpr unsigned kSlotBytes = 128;
 constexpr unsigned kBlockBytes = 4096;
 constexpr unsigned kBlocks = 128;
@@ -112,7 +112,8 @@ class TxRingTransmitter final : public Transmitter {
       } else if (status != TP_STATUS_AVAILABLE) {
         break;  // still queued or in flight: the ring is full
       }
-      std::memcpy(reinterpret_cast<std::uint8_t*>(slot) + kDataOffset, frames + stride * queued, lengths[queued]);
+      std::memcpy(reinterpret_cast<std::uint8_t*>(slot) + kDataOffset, frames + stride * queued,
+                  lengths[queued]);
       slot->tp_len = lengths[queued];
       // Release: the kernel must see the frame bytes and length before the status that hands them over.
       __atomic_store_n(&slot->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
@@ -123,9 +124,10 @@ class TxRingTransmitter final : public Transmitter {
       kick();
     } catch (const SendError& e) {
       if (!e.link_gone()) throw;
-      // A link that is gone: take back this call's frames the kernel did not take (it fails before reading the
-      // ring, and reads it only inside our send, so no slot moves now), so that the caller may send them again
-      // and a stop's cursor is exact. The kernel takes slots in order: those taken, if any, are a prefix.
+      // A link that is gone: take back this call's frames the kernel did not take (it fails before reading
+      // the ring, and reads it only inside our send, so no slot moves now), so that the caller may send them
+      // again and a stop's cursor is exact. The kernel takes slots in order: those taken, if any, are a
+      // prefix.
       const auto next = [](unsigned i) { return i + 1 == kSlots ? 0U : i + 1; };
       std::size_t taken = 0;
       unsigned i = first;

@@ -165,12 +165,13 @@ class XdpTransmitter final : public Transmitter {
       kick();
     } catch (const SendError& e) {
       if (!e.link_gone()) throw;
-      // A link that is gone: take back the descriptors of this call the kernel did not consume (it fails before
-      // reading any, and reads only inside our sendto, so none moves now), so that the caller may send them
-      // again and a stop's cursor is exact. Those it consumed, a prefix, are sent.
+      // A link that is gone: take back the descriptors of this call the kernel did not consume (it fails
+      // before reading any, and reads only inside our sendto, so none moves now), so that the caller may send
+      // them again and a stop's cursor is exact. Those it consumed, a prefix, are sent.
       const auto ahead = static_cast<std::int32_t>(load_acquire(tx_.consumer) - first);
       const std::uint32_t taken = ahead <= 0 ? 0 : std::min(n, static_cast<std::uint32_t>(ahead));
-      for (std::uint32_t i = n; i > taken; --i) chunks_.give(descs[xsk_ring_slot(first + i - 1, kTxRingSize)].addr);
+      for (std::uint32_t i = n; i > taken; --i)
+        chunks_.give(descs[xsk_ring_slot(first + i - 1, kTxRingSize)].addr);
       tx_producer_ = first + taken;
       store_release(tx_.producer, tx_producer_);
       if (taken == 0) throw;

@@ -22,9 +22,9 @@ inline constexpr double kRatePps = 10000;
 inline constexpr double kAutoStartPps = 1000;
 inline constexpr double kAutoMaxPps = 10'000'000;
 /// --rate auto: the rate the windows of probes in flight are planned for (engine/probe_window.hpp), the
-/// ceiling's when lower (auto:MAX). The retry delay and the late-reply bound are counted in steps at this rate:
-/// slower, they last longer in time (safe); faster, shorter in proportion (give auto:MAX to plan for more).
-/// 1,000,000 pps x (1 retry x 1 s + 64 s) is 16 MiB of state.
+/// ceiling's when lower (auto:MAX). The retry delay and the late-reply bound are counted in steps at this
+/// rate: slower, they last longer in time (safe); faster, shorter in proportion (give auto:MAX to plan for
+/// more). 1,000,000 pps x (1 retry x 1 s + 64 s) is 16 MiB of state.
 inline constexpr double kAutoPlanPps = 1'000'000;
 /// --retries with --rate auto when --retries is not given: the retries re-send what the search lost (the
 /// probes sent while a probe upward overshot, or before a back-off), at the rate found; a scan that users
@@ -48,8 +48,8 @@ inline constexpr double kRetryDelayS = 1;
 /// at 1, 3, 7, 15 and 31 s, giving up after ~63 s; Windows twice within ~9 s. 64 s covers them all, so such a
 /// resend is a duplicate, never a late reply; the window it costs is rate x 64 bits (8 MiB at 1,000,000 pps).
 inline constexpr double kLateRepliesS = 64;
-/// --late-replies at least (seconds): a reply takes a round trip, then up to 50 ms in the capture's blocks and
-/// its turn in the aggregator's queue; below that every reply would be late and its result lost.
+/// --late-replies at least (seconds): a reply takes a round trip, then up to 50 ms in the capture's blocks
+/// and its turn in the aggregator's queue; below that every reply would be late and its result lost.
 inline constexpr double kMinLateRepliesS = 1;
 /// --retry-delay at most (seconds).
 inline constexpr double kMaxRetryDelayS = 3600;

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <optional>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -18,7 +18,8 @@
 namespace synscan {
 namespace {
 
-// Appends decimal digits of v (< 2^32) without allocation: the dry run is as fast as the crafting path allows.
+// Appends decimal digits of v (< 2^32) without allocation: the dry run is as fast as the crafting path
+// allows.
 char* put_decimal(char* p, std::uint32_t v) noexcept {
   char tmp[10];
   int n = 0;
@@ -59,9 +60,9 @@ char* put_probe(char* p, Probe probe) noexcept {
   return p;
 }
 
-// Writes [begin, end) to `out`. False when the reader went away (EPIPE: `| head` is done): the dry run then ends
-// quietly, as `yes | head` does. Any other short write is an error: with SIGPIPE ignored a failure shows up only
-// as a short count, and a dry run of 2^48 probes must not go on writing into nothing.
+// Writes [begin, end) to `out`. False when the reader went away (EPIPE: `| head` is done): the dry run then
+// ends quietly, as `yes | head` does. Any other short write is an error: with SIGPIPE ignored a failure shows
+// up only as a short count, and a dry run of 2^48 probes must not go on writing into nothing.
 bool write_all(const char* begin, const char* end, std::FILE* out, const std::string& name) {
   const auto size = static_cast<std::size_t>(end - begin);
   if (std::fwrite(begin, 1, size, out) == size) return true;

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
       std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
       if (spec.path != "-") {
         file.reset(std::fopen(spec.path.c_str(), "w"));
-        if (!file) throw std::runtime_error("cannot write output '" + spec.path + "': " + std::strerror(errno));
+        if (!file)
+          throw std::runtime_error("cannot write output '" + spec.path + "': " + std::strerror(errno));
         out = file.get();
       }
       drop_privileges(config.user, config.user_given);  // a dry run needs no privilege at all

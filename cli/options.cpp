@@ -145,162 +145,177 @@ void describe_modules(po::options_description& group) {
 
 po::options_description describe(RawOptions& o, OptionGroups* groups = nullptr) {
   po::options_description targets("Ports");
-  targets.add_options()
-      ("ports,p", po::value(&o.ports)->value_name("PORTS"),
-       "ports to probe: 80, 1-1024, 22,80,443 (0-65535); as in nmap, -1024 is 1-1024, 60000- to 65535, -p- is "
-       "1-65535; U:53 a UDP port, T:80 a TCP one (a prefix holds for the items after it: -p 22,U:53,161,T:80)")
-      ("scan-type,s", po::value(&o.scan_types)->value_name("TYPE"),
-       "the probes, as nmap's -s: -sS TCP SYN (the default), -sU UDP, -sn ICMP echo alone (host discovery, no "
-       "ports); repeatable: -sS -sU gives the -p ports to both");
+  targets.add_options()(
+      "ports,p", po::value(&o.ports)->value_name("PORTS"),
+      "ports to probe: 80, 1-1024, 22,80,443 (0-65535); as in nmap, -1024 is 1-1024, 60000- to 65535, -p- is "
+      "1-65535; U:53 a UDP port, T:80 a TCP one (a prefix holds for the items after it: -p "
+      "22,U:53,161,T:80)")(
+      "scan-type,s", po::value(&o.scan_types)->value_name("TYPE"),
+      "the probes, as nmap's -s: -sS TCP SYN (the default), -sU UDP, -sn ICMP echo alone (host discovery, no "
+      "ports); repeatable: -sS -sU gives the -p ports to both");
   describe_modules(targets);
   po::options_description target_group("Targets");
   TargetOptions& t = o.target_input;
-  target_group.add_options()
-      ("include-file", po::value(&t.include_files)->value_name("FILE"),
-       "read targets from FILE ('-' is stdin); also -iL FILE. Several a line, '#' comments; a hitlist of "
-       "millions of addresses, IPv4 and IPv6 mixed, is fine")
-      ("ipv4-only,4", po::bool_switch(&t.ipv4_only),
-       "IPv4 only: hostnames resolve to A records alone, an IPv6 target is an error (default: both families)")
-      ("ipv6-only,6", po::bool_switch(&t.ipv6_only),
-       "IPv6 only: hostnames resolve to AAAA records alone, an IPv4 target is an error")
-      ("exclude", po::value(&t.excludes)->value_name("LIST"),
-       "never probe these targets (same syntax as TARGET)")
-      ("exclude-file", po::value(&t.exclude_files)->value_name("FILE"),
-       "never probe the targets listed in FILE")
-      ("no-default-excludes", po::bool_switch(),
-       ("also probe what is excluded by default, never a valid destination: " + default_exclusions_text())
-           .c_str())
-      ("allow-large", po::bool_switch(&t.allow_large),
-       "scan more than 2^24 addresses without an exclusion list (a scan is at most 2^48 probes: an IPv6 /64 "
-       "is refused)")
-      ("top-ports", po::value(&o.top_ports)->value_name("N"),
-       "add the N most common ports of each protocol scanned (nmap-services: TCP, and UDP with -sU)")
-      ("exclude-ports", po::value(&o.exclude_ports)->value_name("PORTS"), "never probe these ports")
-      ("count", "print only the number of probes (of this shard) and exit; sends nothing");
+  target_group.add_options()(
+      "include-file", po::value(&t.include_files)->value_name("FILE"),
+      "read targets from FILE ('-' is stdin); also -iL FILE. Several a line, '#' comments; a hitlist of "
+      "millions of addresses, IPv4 and IPv6 mixed, is fine")(
+      "ipv4-only,4", po::bool_switch(&t.ipv4_only),
+      "IPv4 only: hostnames resolve to A records alone, an IPv6 target is an error (default: both families)")(
+      "ipv6-only,6", po::bool_switch(&t.ipv6_only),
+      "IPv6 only: hostnames resolve to AAAA records alone, an IPv4 target is an error")(
+      "exclude", po::value(&t.excludes)->value_name("LIST"),
+      "never probe these targets (same syntax as TARGET)")("exclude-file",
+                                                           po::value(&t.exclude_files)->value_name("FILE"),
+                                                           "never probe the targets listed in FILE")(
+      "no-default-excludes", po::bool_switch(),
+      ("also probe what is excluded by default, never a valid destination: " + default_exclusions_text())
+          .c_str())(
+      "allow-large", po::bool_switch(&t.allow_large),
+      "scan more than 2^24 addresses without an exclusion list (a scan is at most 2^48 probes: an IPv6 /64 "
+      "is refused)")(
+      "top-ports", po::value(&o.top_ports)->value_name("N"),
+      "add the N most common ports of each protocol scanned (nmap-services: TCP, and UDP with -sU)")(
+      "exclude-ports", po::value(&o.exclude_ports)->value_name("PORTS"), "never probe these ports")(
+      "count", "print only the number of probes (of this shard) and exit; sends nothing");
   po::options_description pace("Pace");
-  pace.add_options()
-      ("rate", po::value(&o.rate)->value_name("PPS|auto[:MAX]"),
-       fmt::format("probes per second, retries included (default {}); {}", defaults::kRatePps, rate_auto_text())
-           .c_str())
-      ("wait", po::value(&o.wait)->value_name("SECONDS"),
-       with_default("wait for replies after the last probe", defaults::kWaitS).c_str())
-      ("retries", po::value(&o.retries)->value_name("N"),
-       with_default("send a probe still unanswered N more times", defaults::kRetries).c_str())
-      ("retry-delay", po::value(&o.retry_delay)->value_name("SECONDS"),
-       with_default("time between a probe's sends, counted in probes at the asked rate", defaults::kRetryDelayS).c_str())
-      ("late-replies", po::value(&o.late_replies)->value_name("SECONDS"),
-       with_default("a reply this long after a probe's last send is still used; later ones are counted as late",
-                    defaults::kLateRepliesS).c_str())
-      ("send-threads", po::value(&o.send_threads)->value_name("N"),
-       with_default("transmit threads", defaults::kSendThreads).c_str())
-      ("max-runtime", po::value(&o.max_runtime)->value_name("SECONDS"),
-       "stop after this long and write a resume file (default: no limit; 0 is no limit)");
+  pace.add_options()("rate", po::value(&o.rate)->value_name("PPS|auto[:MAX]"),
+                     fmt::format("probes per second, retries included (default {}); {}", defaults::kRatePps,
+                                 rate_auto_text())
+                         .c_str())(
+      "wait", po::value(&o.wait)->value_name("SECONDS"),
+      with_default("wait for replies after the last probe", defaults::kWaitS).c_str())(
+      "retries", po::value(&o.retries)->value_name("N"),
+      with_default("send a probe still unanswered N more times", defaults::kRetries).c_str())(
+      "retry-delay", po::value(&o.retry_delay)->value_name("SECONDS"),
+      with_default("time between a probe's sends, counted in probes at the asked rate",
+                   defaults::kRetryDelayS)
+          .c_str())(
+      "late-replies", po::value(&o.late_replies)->value_name("SECONDS"),
+      with_default(
+          "a reply this long after a probe's last send is still used; later ones are counted as late",
+          defaults::kLateRepliesS)
+          .c_str())("send-threads", po::value(&o.send_threads)->value_name("N"),
+                    with_default("transmit threads", defaults::kSendThreads).c_str())(
+      "max-runtime", po::value(&o.max_runtime)->value_name("SECONDS"),
+      "stop after this long and write a resume file (default: no limit; 0 is no limit)");
   po::options_description network("Network");
-  network.add_options()
-      ("interface,i", po::value(&o.interface)->value_name("NAME"), "interface (default: from the route)")
-      ("source-ip", po::value(&o.source_ip)->value_name("IP"),
-       "source address, once per family (default: from the route)")
-      ("source-port", po::value(&o.source_port)->value_name("N|N-M"),
-       with_default("source port(s)",
-                    fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast)).c_str())
-      ("suppress-rst",
-       "drop this host's own RSTs to the SYN-ACKs it receives while the scan runs (an nftables rule in this "
-       "network namespace, removed at exit): faster when most probes are answered, and targets keep the "
-       "half-open connection (needs nft)")
-      ("router-mac", po::value(&o.router_mac)->value_name("MAC"),
-       "next-hop MAC (default: neighbour table); with targets of both families, IPv4's, and "
-       "--router-mac-ipv6 is needed too")
-      ("router-mac-ipv6", po::value(&o.router_mac6)->value_name("MAC"),
-       "IPv6 next-hop MAC, as masscan spells it (default: --router-mac, else neighbour table)")
-      ("user", po::value(&o.user)->value_name("NAME"),
-       with_default("when started as root, run as NAME once sockets are open", defaults::kUser).c_str());
+  network.add_options()("interface,i", po::value(&o.interface)->value_name("NAME"),
+                        "interface (default: from the route)")(
+      "source-ip", po::value(&o.source_ip)->value_name("IP"),
+      "source address, once per family (default: from the route)")(
+      "source-port", po::value(&o.source_port)->value_name("N|N-M"),
+      with_default("source port(s)",
+                   fmt::format("{}-{}", defaults::kSourcePortFirst, defaults::kSourcePortLast))
+          .c_str())(
+      "suppress-rst",
+      "drop this host's own RSTs to the SYN-ACKs it receives while the scan runs (an nftables rule in this "
+      "network namespace, removed at exit): faster when most probes are answered, and targets keep the "
+      "half-open connection (needs nft)")(
+      "router-mac", po::value(&o.router_mac)->value_name("MAC"),
+      "next-hop MAC (default: neighbour table); with targets of both families, IPv4's, and "
+      "--router-mac-ipv6 is needed too")(
+      "router-mac-ipv6", po::value(&o.router_mac6)->value_name("MAC"),
+      "IPv6 next-hop MAC, as masscan spells it (default: --router-mac, else neighbour table)")(
+      "user", po::value(&o.user)->value_name("NAME"),
+      with_default("when started as root, run as NAME once sockets are open", defaults::kUser).c_str());
   po::options_description output("Output");
-  output.add_options()
-      ("output,o", po::value(&o.out.files)->value_name("FILE"),
-       fmt::format("write results to FILE ('{}' is stdout, the default); repeatable. Format: --format, else "
-                   "the extension (.xml .json .ndjson/.jsonl .csv .gnmap/.grep .txt/.list), else {}",
-                   defaults::kOutputPath, defaults::kFormat).c_str())
-      ("format", po::value(&o.out.format)->value_name("FMT"),
-       fmt::format("format of -o and stdout: list, ndjson, json, csv, grepable, xml (default: the extension, "
-                   "else {})", defaults::kFormat).c_str())
-      ("output-xml", po::value(&o.out.xml)->value_name("FILE"), "-oX FILE: nmap XML (for ndiff, Metasploit)")
-      ("output-json", po::value(&o.out.json)->value_name("FILE"), "-oJ FILE: one JSON array")
-      ("output-ndjson", po::value(&o.out.ndjson)->value_name("FILE"), "-oD FILE: NDJSON, one object a line")
-      ("output-list", po::value(&o.out.list)->value_name("FILE"), "-oL FILE: list, 'open tcp 80 IP' lines")
-      ("output-grepable", po::value(&o.out.grepable)->value_name("FILE"), "-oG FILE: nmap grepable lines")
-      ("output-csv", po::value(&o.out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")
-      ("output-all", po::value(&o.out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")
-      ("output-fields", po::value(&o.output_fields)->value_name("LIST"),
-       "add what each reply's headers say to the JSON, CSV and list formats: a comma-separated list of ip_id, "
-       "tcp_options, mss, wscale, ja4ts, rtt_ms, os, os_match (p0f), or all; 'help' describes them")
-      ("show", po::value(&o.show)->value_name("STATES"),
-       with_default("states reported: open[,closed,filtered], or all", show_names(defaults::kShow)).c_str())
-      ("status", "status line on stderr once a second (default: when stderr is a terminal)")
-      ("no-status", "no status line")
-      ("status-json", "one JSON object a second on stderr instead of the status line")
-      ("metadata", po::value(&o.metadata)->value_name("FILE"),
-       "write how the scan ran (options, seed, times, counters) to FILE as JSON")
-      ("pcap-out", po::value(&o.pcap_out)->value_name("FILE"), "write the frames sent and received to FILE (pcap)")
-      ("dry-run", "print the probes (IP PORT, in send order) instead of sending them");
+  output.add_options()(
+      "output,o", po::value(&o.out.files)->value_name("FILE"),
+      fmt::format("write results to FILE ('{}' is stdout, the default); repeatable. Format: --format, else "
+                  "the extension (.xml .json .ndjson/.jsonl .csv .gnmap/.grep .txt/.list), else {}",
+                  defaults::kOutputPath, defaults::kFormat)
+          .c_str())(
+      "format", po::value(&o.out.format)->value_name("FMT"),
+      fmt::format("format of -o and stdout: list, ndjson, json, csv, grepable, xml (default: the extension, "
+                  "else {})",
+                  defaults::kFormat)
+          .c_str())("output-xml", po::value(&o.out.xml)->value_name("FILE"),
+                    "-oX FILE: nmap XML (for ndiff, Metasploit)")(
+      "output-json", po::value(&o.out.json)->value_name("FILE"), "-oJ FILE: one JSON array")(
+      "output-ndjson", po::value(&o.out.ndjson)->value_name("FILE"), "-oD FILE: NDJSON, one object a line")(
+      "output-list", po::value(&o.out.list)->value_name("FILE"), "-oL FILE: list, 'open tcp 80 IP' lines")(
+      "output-grepable", po::value(&o.out.grepable)->value_name("FILE"), "-oG FILE: nmap grepable lines")(
+      "output-csv", po::value(&o.out.csv)->value_name("FILE"), "-oC FILE: CSV with a header row")(
+      "output-all", po::value(&o.out.all)->value_name("BASE"), "-oA BASE: BASE.xml, BASE.gnmap and BASE.txt")(
+      "output-fields", po::value(&o.output_fields)->value_name("LIST"),
+      "add what each reply's headers say to the JSON, CSV and list formats: a comma-separated list of ip_id, "
+      "tcp_options, mss, wscale, ja4ts, rtt_ms, os, os_match (p0f), or all; 'help' describes them")(
+      "show", po::value(&o.show)->value_name("STATES"),
+      with_default("states reported: open[,closed,filtered], or all", show_names(defaults::kShow)).c_str())(
+      "status", "status line on stderr once a second (default: when stderr is a terminal)")(
+      "no-status", "no status line")("status-json",
+                                     "one JSON object a second on stderr instead of the status line")(
+      "metadata", po::value(&o.metadata)->value_name("FILE"),
+      "write how the scan ran (options, seed, times, counters) to FILE as JSON")(
+      "pcap-out", po::value(&o.pcap_out)->value_name("FILE"),
+      "write the frames sent and received to FILE (pcap)")(
+      "dry-run", "print the probes (IP PORT, in send order) instead of sending them");
   po::options_description banners("Banners");
-  banners.add_options()
-      ("banners", "connect to each open port, read what the service says (TLS and HTTP spoken), add it to the "
-       "result: service, product, version, banner, HTTP status/Server/title, TLS certificate")
-      ("banner-probe", po::value(&o.banner_probe)->value_name("SPEC"),
-       "the hello: auto (TLS on 443, 465, 636, 853, 990, 992, 993, 995, 5061, 6443, 8443, 9443; a GET on 80, 81, "
-       "591, 3000, 5000, 8000, 8008, 8080, 8081, 8888; elsewhere wait for a greeting, then a GET), none (read "
-       "only), http, tls, generic; for all ports or per port, e.g. 443:tls,8080:http (default auto)")
-      ("banner-concurrency", po::value(&o.banner_concurrency)->value_name("N"),
-       with_default("banner connections open at once", defaults::kBannerConcurrency).c_str())
-      ("banner-rate", po::value(&o.banner_rate)->value_name("N"),
-       with_default("banner connections started per second; 0 is no limit", defaults::kBannerRate).c_str())
-      ("banner-timeout", po::value(&o.banner_timeout)->value_name("SECONDS"),
-       with_default("per banner connection, connect to last byte", defaults::kBannerTimeoutS).c_str())
-      ("banner-max-bytes", po::value(&o.banner_max_bytes)->value_name("BYTES"),
-       with_default("bytes of each answer kept", defaults::kBannerMaxBytes).c_str());
+  banners.add_options()(
+      "banners",
+      "connect to each open port, read what the service says (TLS and HTTP spoken), add it to the "
+      "result: service, product, version, banner, HTTP status/Server/title, TLS certificate")(
+      "banner-probe", po::value(&o.banner_probe)->value_name("SPEC"),
+      "the hello: auto (TLS on 443, 465, 636, 853, 990, 992, 993, 995, 5061, 6443, 8443, 9443; a GET on 80, "
+      "81, "
+      "591, 3000, 5000, 8000, 8008, 8080, 8081, 8888; elsewhere wait for a greeting, then a GET), none (read "
+      "only), http, tls, generic; for all ports or per port, e.g. 443:tls,8080:http (default auto)")(
+      "banner-concurrency", po::value(&o.banner_concurrency)->value_name("N"),
+      with_default("banner connections open at once", defaults::kBannerConcurrency).c_str())(
+      "banner-rate", po::value(&o.banner_rate)->value_name("N"),
+      with_default("banner connections started per second; 0 is no limit", defaults::kBannerRate).c_str())(
+      "banner-timeout", po::value(&o.banner_timeout)->value_name("SECONDS"),
+      with_default("per banner connection, connect to last byte", defaults::kBannerTimeoutS).c_str())(
+      "banner-max-bytes", po::value(&o.banner_max_bytes)->value_name("BYTES"),
+      with_default("bytes of each answer kept", defaults::kBannerMaxBytes).c_str());
   po::options_description advanced("Advanced");
-  advanced.add_options()
-      ("seed", po::value(&o.seed)->value_name("N"), "permutation seed, 64-bit (default: random)")
-      ("shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")
-      ("send-backend", po::value(&o.send_backend)->value_name("NAME"),
-       with_default("auto (xdp where it can run, else sendmmsg), sendmmsg, mmap (TX ring), xdp (AF_XDP; not "
-                    "with --pcap-out) or libnet", send_backend_name(defaults::kSendBackend)).c_str())
-      ("max-memory", po::value(&o.max_memory)->value_name("MIB"),
-       with_default("bound on the state of the probes in flight (rate x (retries x delay + late replies))",
-                    defaults::kMaxMemoryMiB).c_str())
-      ("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"),
-       with_default("capture ring size", defaults::kPcapBufferMiB).c_str())
-      ("config", po::value(&o.config)->value_name("FILE"),
-       "read options from FILE ('name = value' lines); the command line overrides")
-      ("echo-config", "print the effective options (seed included) as a config file and exit")
-      ("resume", po::value(&o.resume)->value_name("FILE"), "continue the scan stopped with this resume file")
-      ("resume-file", po::value(&o.resume_file)->value_name("PATH"),
-       with_default("where a stopped scan writes its resume file", defaults::kResumeFile).c_str())
-      ("help,h", "show this help")
-      ("help-man", "print the man page (roff): synscan --help-man | man -l -")
-      ("version", "show versions");
+  advanced.add_options()("seed", po::value(&o.seed)->value_name("N"),
+                         "permutation seed, 64-bit (default: random)")(
+      "shard", po::value(&o.shard)->value_name("I/N"), "scan share I of N (1-based; needs --seed)")(
+      "send-backend", po::value(&o.send_backend)->value_name("NAME"),
+      with_default("auto (xdp where it can run, else sendmmsg), sendmmsg, mmap (TX ring), xdp (AF_XDP; not "
+                   "with --pcap-out) or libnet",
+                   send_backend_name(defaults::kSendBackend))
+          .c_str())(
+      "max-memory", po::value(&o.max_memory)->value_name("MIB"),
+      with_default("bound on the state of the probes in flight (rate x (retries x delay + late replies))",
+                   defaults::kMaxMemoryMiB)
+          .c_str())("pcap-buffer", po::value(&o.pcap_buffer)->value_name("MIB"),
+                    with_default("capture ring size", defaults::kPcapBufferMiB).c_str())(
+      "config", po::value(&o.config)->value_name("FILE"),
+      "read options from FILE ('name = value' lines); the command line overrides")(
+      "echo-config", "print the effective options (seed included) as a config file and exit")(
+      "resume", po::value(&o.resume)->value_name("FILE"), "continue the scan stopped with this resume file")(
+      "resume-file", po::value(&o.resume_file)->value_name("PATH"),
+      with_default("where a stopped scan writes its resume file", defaults::kResumeFile).c_str())(
+      "help,h", "show this help")("help-man", "print the man page (roff): synscan --help-man | man -l -")(
+      "version", "show versions");
   po::options_description all(help_caption());  // Boost adds the colon after "Options"
   all.add(target_group).add(targets).add(pace).add(network).add(output).add(banners).add(advanced);
   if (groups) {
     const std::pair<const char*, const po::options_description*> named[] = {
-        {"Targets", &target_group}, {"Ports", &targets}, {"Pace", &pace}, {"Network", &network},
-        {"Output", &output}, {"Banners", &banners}, {"Advanced", &advanced}};
+        {"Targets", &target_group}, {"Ports", &targets},   {"Pace", &pace},        {"Network", &network},
+        {"Output", &output},        {"Banners", &banners}, {"Advanced", &advanced}};
     for (const auto& [title, group] : named) groups->emplace_back(title, *group);
   }
   return all;
 }
 
 // The probe modules' options as given (engine/probe_module.hpp's ModuleArgs): a file option's value becomes
-// the file's text; a module of the scan reads its default file when the option is not given and the file exists.
+// the file's text; a module of the scan reads its default file when the option is not given and the file
+// exists.
 ModuleArgs module_args(const po::variables_map& vm, const std::vector<ProtocolPorts>& scanned) {
   ModuleArgs args;
   for (std::size_t m = 0; m < probe_registry().size(); ++m) {
-    const bool in_scan = std::any_of(scanned.begin(), scanned.end(), [m](const ProtocolPorts& p) { return p.proto == m; });
+    const bool in_scan =
+        std::any_of(scanned.begin(), scanned.end(), [m](const ProtocolPorts& p) { return p.proto == m; });
     for (const ModuleOption& opt : probe_registry()[m].options) {
       const std::string name(opt.name);
       std::vector<std::string> values;
       if (vm.count(name)) values = vm[name].as<std::vector<std::string>>();
-      if (!opt.repeatable && values.size() > 1) throw UsageError(fmt::format("--{} given more than once", name));
+      if (!opt.repeatable && values.size() > 1)
+        throw UsageError(fmt::format("--{} given more than once", name));
       if (values.empty() && opt.file && in_scan && !opt.default_path.empty() &&
           std::ifstream(std::string(opt.default_path)).good()) {
         values.emplace_back(opt.default_path);
@@ -322,7 +337,8 @@ ModuleArgs module_args(const po::variables_map& vm, const std::vector<ProtocolPo
   return args;
 }
 
-[[noreturn]] void bad(std::string_view kind, std::string_view token, std::string_view option, std::string_view hint) {
+[[noreturn]] void bad(std::string_view kind, std::string_view token, std::string_view option,
+                      std::string_view hint) {
   throw UsageError(fmt::format("bad {} '{}' in {} ({})", kind, token, option, hint));
 }
 
@@ -330,10 +346,12 @@ double parse_positive_double(const std::string& text, std::string_view option, d
 std::uint64_t parse_u64(const std::string& text, std::string_view option, std::uint64_t min_value,
                         std::uint64_t max_value);
 
-// --banners and its --banner-* options. A --banner-* option without --banners is refused: it would do nothing.
+// --banners and its --banner-* options. A --banner-* option without --banners is refused: it would do
+// nothing.
 void parse_banner_options(const RawOptions& raw, const po::variables_map& vm, ScanConfig& c) {
   c.banners = vm.count("banners") > 0;
-  for (const char* name : {"banner-probe", "banner-concurrency", "banner-rate", "banner-timeout", "banner-max-bytes"}) {
+  for (const char* name :
+       {"banner-probe", "banner-concurrency", "banner-rate", "banner-timeout", "banner-max-bytes"}) {
     if (vm.count(name) && !c.banners) throw UsageError(fmt::format("--{} needs --banners", name));
   }
   if (c.banners && !c.show.open) throw UsageError("--banners needs open results shown (--show with open)");
@@ -347,14 +365,17 @@ void parse_banner_options(const RawOptions& raw, const po::variables_map& vm, Sc
     bad("hello", raw.banner_probe, "--banner-probe", "auto, none, http, tls, generic or PORT:HELLO,...");
   }
   if (!raw.banner_concurrency.empty())
-    c.banner_concurrency = static_cast<std::uint32_t>(parse_u64(raw.banner_concurrency, "--banner-concurrency", 1, 100000));
+    c.banner_concurrency =
+        static_cast<std::uint32_t>(parse_u64(raw.banner_concurrency, "--banner-concurrency", 1, 100000));
   if (!raw.banner_rate.empty()) c.banner_rate = parse_positive_double(raw.banner_rate, "--banner-rate", 0);
   if (!raw.banner_timeout.empty()) {
     c.banner_timeout_s = parse_positive_double(raw.banner_timeout, "--banner-timeout", 0.001);
-    if (c.banner_timeout_s > 3600) bad("value", raw.banner_timeout, "--banner-timeout", "at most 3600 seconds");
+    if (c.banner_timeout_s > 3600)
+      bad("value", raw.banner_timeout, "--banner-timeout", "at most 3600 seconds");
   }
   if (!raw.banner_max_bytes.empty())
-    c.banner_max_bytes = static_cast<std::uint32_t>(parse_u64(raw.banner_max_bytes, "--banner-max-bytes", 1, 1 << 20));
+    c.banner_max_bytes =
+        static_cast<std::uint32_t>(parse_u64(raw.banner_max_bytes, "--banner-max-bytes", 1, 1 << 20));
 }
 
 double parse_positive_double(const std::string& text, std::string_view option, double min_value) {
@@ -419,11 +440,16 @@ ShowMask parse_show(const std::string& text) {
     std::size_t end = std::min(text.find(',', i), text.size());
     std::string token = text.substr(i, end - i);
     const std::string state = ascii_lower(token);
-    if (state == "open") mask.open = true;
-    else if (state == "closed") mask.closed = true;
-    else if (state == "filtered" || state == "open|filtered") mask.filtered = true;  // filtered covers both
-    else if (state == "all") mask = {true, true, true};
-    else bad("state", token, "--show", "states are open, closed, filtered (open|filtered with it), or all");
+    if (state == "open")
+      mask.open = true;
+    else if (state == "closed")
+      mask.closed = true;
+    else if (state == "filtered" || state == "open|filtered")
+      mask.filtered = true;  // filtered covers both
+    else if (state == "all")
+      mask = {true, true, true};
+    else
+      bad("state", token, "--show", "states are open, closed, filtered (open|filtered with it), or all");
     i = end + 1;
   }
   return mask;
@@ -441,7 +467,8 @@ void parse_source_ports(const std::string& text, ScanConfig& c) {
   } catch (const ParseError& e) {
     bad("port", e.token(), "--source-port", e.hint());
   }
-  if (text.find(',') != std::string::npos) bad("port", text, "--source-port", "give one port N or one range N-M");
+  if (text.find(',') != std::string::npos)
+    bad("port", text, "--source-port", "give one port N or one range N-M");
   c.source_port_first = ports.front();
   c.source_port_last = ports.back();
 }
@@ -456,15 +483,16 @@ void parse_shard(const std::string& text, ScanConfig& c) {
 }
 
 // A token of two or more characters that starts with '-' but is no option: a negative number ("--rate -1",
-// "--wait -3") or one of nmap's open port ranges ("-p -1024"). No option of ours is named by a digit or a dot.
+// "--wait -3") or one of nmap's open port ranges ("-p -1024"). No option of ours is named by a digit or a
+// dot.
 bool is_dash_value(const std::string& token) {
   return token.size() > 1 && token[0] == '-' &&
          (std::isdigit(static_cast<unsigned char>(token[1])) != 0 || token[1] == '.');
 }
 
-// "-p --dry-run": a value-taking option followed by another option. Boost would take "--dry-run" as the port list;
-// the user forgot the value. ("-" alone is a value: stdout for -o, every port for -p.) A value that only looks
-// like an option (is_dash_value) is joined to its option
+// "-p --dry-run": a value-taking option followed by another option. Boost would take "--dry-run" as the port
+// list; the user forgot the value. ("-" alone is a value: stdout for -o, every port for -p.) A value that
+// only looks like an option (is_dash_value) is joined to its option
 // ("--rate=-1", "-p-1024"), which Boost then reads as that option's value: the option's own check names it
 // ("bad value '-1' in --rate (...)") instead of calling it a missing value.
 void join_dash_values(std::vector<std::string>& args, const po::options_description& desc) {
@@ -477,7 +505,8 @@ void join_dash_values(std::vector<std::string>& args, const po::options_descript
       option = desc.find_nothrow(token.substr(2), false);
     } else if (token.size() == 2 && token[0] == '-' && token[1] != '-') {
       for (const auto& d : desc.options()) {
-        if (d->canonical_display_name(po::command_line_style::allow_dash_for_short) == token) option = d.get();
+        if (d->canonical_display_name(po::command_line_style::allow_dash_for_short) == token)
+          option = d.get();
       }
     }
     if (option == nullptr || option->semantic()->max_tokens() == 0) continue;
@@ -487,8 +516,8 @@ void join_dash_values(std::vector<std::string>& args, const po::options_descript
       args[i] = token + (long_name ? "=" : "") + next;
       args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     } else {
-      throw UsageError(fmt::format("missing value for {} (found the option '{}' where its value should be)", token,
-                                   next));
+      throw UsageError(
+          fmt::format("missing value for {} (found the option '{}' where its value should be)", token, next));
     }
   }
 }
@@ -501,9 +530,10 @@ void reject_target_like_outputs(const std::vector<OutputSpec>& outputs) {
     } catch (const ParseError&) {
       continue;
     }
-    throw UsageError(fmt::format("output file name '{}' looks like a target: is the file name after -o missing? "
-                                 "(write ./{} for a file of that name)",
-                                 o.path, o.path));
+    throw UsageError(
+        fmt::format("output file name '{}' looks like a target: is the file name after -o missing? "
+                    "(write ./{} for a file of that name)",
+                    o.path, o.path));
   }
 }
 
@@ -625,7 +655,8 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
     c.retry_delay_s = parse_positive_double(raw.retry_delay, "--retry-delay", 0.0);
     // A delay of hours would keep a scan sending its last retries for that long.
     if (c.retry_delay_s > defaults::kMaxRetryDelayS)
-      bad("value", raw.retry_delay, "--retry-delay", fmt::format("expected at most {} seconds", defaults::kMaxRetryDelayS));
+      bad("value", raw.retry_delay, "--retry-delay",
+          fmt::format("expected at most {} seconds", defaults::kMaxRetryDelayS));
   }
   // Below a reply's own delay (a round trip, the capture's 50 ms blocks, the aggregator's queue) every reply
   // would come "late": the results would be lost, only counted.
@@ -680,14 +711,16 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
 
   c.outputs = resolve_outputs(raw.out);
   reject_target_like_outputs(c.outputs);
-  // Targets last: an option that swallowed the only target ("--rate 192.0.2.1 -p 80", "-p 192.0.2.1") is named
-  // above as a bad value, not reported as "no targets given".
+  // Targets last: an option that swallowed the only target ("--rate 192.0.2.1 -p 80", "-p 192.0.2.1") is
+  // named above as a bad value, not reported as "no targets given".
   std::vector<ProtocolId> added;
   for (std::size_t m = 0; m < probe_registry().size(); ++m) {
     const std::string_view sw = probe_registry()[m].add_switch;
-    if (!sw.empty() && vm.count(sw.data()) && vm[sw.data()].as<bool>()) added.push_back(static_cast<ProtocolId>(m));
+    if (!sw.empty() && vm.count(sw.data()) && vm[sw.data()].as<bool>())
+      added.push_back(static_cast<ProtocolId>(m));
   }
-  std::vector<ProtocolPorts> ports = resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports, raw.scan_types, added});
+  std::vector<ProtocolPorts> ports =
+      resolve_ports({raw.ports, raw.top_ports, raw.exclude_ports, raw.scan_types, added});
   c.module_args = module_args(vm, ports);
   std::uint64_t probes_per_target = 0;
   for (const ProtocolPorts& p : ports) probes_per_target += p.ports.size();
@@ -705,12 +738,14 @@ CommandLine parse_options(int argc, const char* const* argv, std::ostream& out, 
   c.hostnames = std::move(resolved.hostnames);
   c.suppress_rst = vm.count("suppress-rst") > 0;
   check_router_macs(c);
-  c.status = parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
+  c.status =
+      parse_status_mode(vm.count("status") > 0, vm.count("no-status") > 0, vm.count("status-json") > 0);
   c.metadata_path = raw.metadata;
   c.pcap_out_path = raw.pcap_out;
   if (c.send_backend == SendBackend::xdp && !c.pcap_out_path.empty()) {
-    throw UsageError("--send-backend xdp cannot be used with --pcap-out: AF_XDP frames bypass packet taps, so the "
-                     "file would miss every probe (use --send-backend sendmmsg)");
+    throw UsageError(
+        "--send-backend xdp cannot be used with --pcap-out: AF_XDP frames bypass packet taps, so the "
+        "file would miss every probe (use --send-backend sendmmsg)");
   }
   if (given("show")) c.show = parse_show(raw.show);
   if (given("user")) {

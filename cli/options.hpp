@@ -9,7 +9,8 @@
 
 namespace synscan {
 
-/// What the command line asks for: a scan (config set), or help/version already printed to `out` (config empty).
+/// What the command line asks for: a scan (config set), or help/version already printed to `out` (config
+/// empty).
 struct CommandLine {
   std::optional<ScanConfig> config;
 };

@@ -1,7 +1,6 @@
 #include "cli/report.hpp"
 
 #include <fmt/format.h>
-
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -131,16 +130,18 @@ std::string reply_loss_warning(const ScanState& s, const ScanRecord& r) {
   if (ring == 0 && queue == 0) return {};
   std::string w = "replies lost";
   if (ring > 0) {
-    w += fmt::format(": {} in the capture ring or the interface (up to {} probes reported silent were answered)",
-                     ring, ring);
+    w += fmt::format(
+        ": {} in the capture ring or the interface (up to {} probes reported silent were answered)", ring,
+        ring);
   }
   if (queue > 0) {
-    w += fmt::format("{} {} at the queue to the aggregator ({} probes reported with reason reply-dropped, "
-                     "state unknown{})",
-                     ring > 0 ? ";" : ":", queue, s.replies_dropped_marked.load(),
-                     s.replies_dropped_unmarked.load() > 0
-                         ? fmt::format("; {} not marked", s.replies_dropped_unmarked.load())
-                         : std::string());
+    w += fmt::format(
+        "{} {} at the queue to the aggregator ({} probes reported with reason reply-dropped, "
+        "state unknown{})",
+        ring > 0 ? ";" : ":", queue, s.replies_dropped_marked.load(),
+        s.replies_dropped_unmarked.load() > 0
+            ? fmt::format("; {} not marked", s.replies_dropped_unmarked.load())
+            : std::string());
   }
   return w + "; lower --rate (README: receive capacity)";
 }
@@ -270,7 +271,8 @@ nlohmann::json scan_metadata(const ScanConfig& c, const ScanState& s, const Scan
                   {"receive", static_cast<double>(s.cpu_ns_receive.load()) / 1e9},
                   {"aggregate", static_cast<double>(s.cpu_ns_aggregate.load()) / 1e9},
                   {"process", process_cpu_s()}};
-  if (const std::string w = reply_loss_warning(s, r); !w.empty()) doc["warnings"] = nlohmann::json::array({w});
+  if (const std::string w = reply_loss_warning(s, r); !w.empty())
+    doc["warnings"] = nlohmann::json::array({w});
   if (c.banners) {  // --banners: the stage's counters (capture/banner_stage.hpp)
     doc["banners"] = {{"done", s.banners_done.load() - s.banners_not_done.load()},
                       {"not_done", s.banners_not_done.load()},
@@ -361,7 +363,8 @@ void print_summary(const ScanConfig& c, const ScanState& s, const ScanRecord& r,
   }
   fmt::print(out, "synscan: capture drops {} (interface {}), queue drops {}\n", r.capture.dropped,
              r.capture.if_dropped, s.queue_drops.load());
-  if (const std::string w = reply_loss_warning(s, r); !w.empty()) fmt::print(out, "synscan: warning: {}\n", w);
+  if (const std::string w = reply_loss_warning(s, r); !w.empty())
+    fmt::print(out, "synscan: warning: {}\n", w);
   fmt::print(out,
              "synscan: state of the probes in flight: {} ({}); {} (after --late-replies), {} for other "
              "shards; window full {}\n",

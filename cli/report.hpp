@@ -18,16 +18,16 @@ namespace synscan {
 struct ScanRecord {
   std::int64_t start_ms = 0;  ///< Unix ms, UTC
   std::int64_t end_ms = 0;
-  double send_s = 0;                         ///< seconds from the first probe to the last sender's end
+  double send_s = 0;  ///< seconds from the first probe to the last sender's end
   /// Frames sent by retry level: new probes, then each retry (the summary's "passes: a+b" and --metadata's
   /// "sent_per_pass", named when retries came in passes over the whole space).
   std::vector<std::uint64_t> sent_per_level;
   std::uint64_t window_bytes = 0;  ///< the windows' bits (engine/probe_window.hpp): the answered set's state
-  bool interrupted = false;                  ///< stopped by SIGINT/SIGTERM
-  std::string interface;                     ///< as resolved (route or -i)
-  std::vector<IpAddress> source_ips;  ///< one per family scanned, IPv4 first
-  std::string next_hop_mac;  ///< "aa:bb:..", empty on links without MACs
-  CaptureStats capture;      ///< libpcap's final counters
+  bool interrupted = false;        ///< stopped by SIGINT/SIGTERM
+  std::string interface;           ///< as resolved (route or -i)
+  std::vector<IpAddress> source_ips;                 ///< one per family scanned, IPv4 first
+  std::string next_hop_mac;                          ///< "aa:bb:..", empty on links without MACs
+  CaptureStats capture;                              ///< libpcap's final counters
   SendBackend send_backend = SendBackend::sendmmsg;  ///< the backend that sent (never automatic)
   std::string send_backend_fallback;  ///< with --send-backend auto: why not xdp (empty if xdp was taken)
   std::uint64_t send_errors = 0;      ///< frames the transmitters gave up on (Transmitter::errors)
@@ -47,10 +47,10 @@ struct FamilyCounts {
 /// is the total minus IPv6, saturating).
 FamilyCounts family_counts(const ScanConfig& config, const ScanState& state, Family f);
 
-/// The --metadata document: version, effective options, seed, times, frames per retry level, the window's state, replies by kind,
-/// results by state, mean rate, drop counters, and per family (`families.ipv4`, `families.ipv6`, both always
-/// present): targets, probes, source_ip ("" when the family was not scanned) and results by state. Keys are
-/// stable: scripts read them.
+/// The --metadata document: version, effective options, seed, times, frames per retry level, the window's
+/// state, replies by kind, results by state, mean rate, drop counters, and per family (`families.ipv4`,
+/// `families.ipv6`, both always present): targets, probes, source_ip ("" when the family was not scanned) and
+/// results by state. Keys are stable: scripts read them.
 nlohmann::json scan_metadata(const ScanConfig& config, const ScanState& state, const ScanRecord& record);
 
 /// The summary on stderr (scripts parse their phrases), e.g.

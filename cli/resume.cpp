@@ -28,12 +28,31 @@ namespace {
 
 constexpr int kFormatVersion = 2;  // 2: cursors and windows (1 had passes and a whole-space answered set)
 // The outputs and how the run is watched may change on resume; what decides the probes may not.
-constexpr std::array<std::string_view, 25> kAllowedWithResume = {
-    "output",          "format",          "show",        "rate",          "wait",       "max-runtime",
-    "resume-file",     "output-xml",      "output-json", "output-ndjson", "output-list", "output-grepable",
-    "output-csv",      "output-all",      "status",      "no-status",     "status-json", "metadata",
-    "pcap-out",        "banners",         "banner-probe", "banner-concurrency", "banner-rate", "banner-timeout",
-    "banner-max-bytes"};
+constexpr std::array<std::string_view, 25> kAllowedWithResume = {"output",
+                                                                 "format",
+                                                                 "show",
+                                                                 "rate",
+                                                                 "wait",
+                                                                 "max-runtime",
+                                                                 "resume-file",
+                                                                 "output-xml",
+                                                                 "output-json",
+                                                                 "output-ndjson",
+                                                                 "output-list",
+                                                                 "output-grepable",
+                                                                 "output-csv",
+                                                                 "output-all",
+                                                                 "status",
+                                                                 "no-status",
+                                                                 "status-json",
+                                                                 "metadata",
+                                                                 "pcap-out",
+                                                                 "banners",
+                                                                 "banner-probe",
+                                                                 "banner-concurrency",
+                                                                 "banner-rate",
+                                                                 "banner-timeout",
+                                                                 "banner-max-bytes"};
 // Written into a resume file when a scan continues from it (mark_resumed); such a file is refused.
 constexpr char kResumedKey[] = "resumed_at";
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -131,8 +150,8 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
     out.resume = read_resume_file(*resume_path);
     out.resume_path = *resume_path;
     base = out.resume->options;
-    out.outputs_from_resume =
-        std::none_of(given.begin(), given.end(), [](const ConfigEntry& e) { return e.name.rfind("output", 0) == 0; });
+    out.outputs_from_resume = std::none_of(
+        given.begin(), given.end(), [](const ConfigEntry& e) { return e.name.rfind("output", 0) == 0; });
     const auto given_named = [&given](std::string_view name) {
       return std::any_of(given.begin(), given.end(), [name](const ConfigEntry& e) { return e.name == name; });
     };
@@ -145,7 +164,8 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
 
 std::string resumed_path(const std::string& path) {
   std::string candidate = path + ".resumed";
-  for (int n = 2; ::access(candidate.c_str(), F_OK) == 0; ++n) candidate = fmt::format("{}.resumed.{}", path, n);
+  for (int n = 2; ::access(candidate.c_str(), F_OK) == 0; ++n)
+    candidate = fmt::format("{}.resumed.{}", path, n);
   return candidate;
 }
 
@@ -213,8 +233,8 @@ ResumeFile resume_from_json(std::string_view text, const std::string& source) {
     const auto next_j = j.at("next_j").get<std::vector<std::uint64_t>>();
     const auto next_retry = j.at("next_retry").get<std::vector<std::uint32_t>>();
     const nlohmann::json& windows = j.at("windows");
-    if (next_j.size() != f.send_threads || next_retry.size() != f.send_threads ||
-        !windows.is_array() || windows.size() != f.send_threads) {
+    if (next_j.size() != f.send_threads || next_retry.size() != f.send_threads || !windows.is_array() ||
+        windows.size() != f.send_threads) {
       throw bad("one cursor and one window per send thread expected");
     }
     for (std::uint32_t t = 0; t < f.send_threads; ++t) {
@@ -252,7 +272,8 @@ void check_resume_matches(const ScanConfig& c, const ResumeFile& f, const std::s
   for (std::uint32_t t = 0; t < c.plan.threads(); ++t) {
     const ThreadResume& r = f.point.threads[t];
     const std::uint64_t count = c.plan.thread(t).count;
-    if (r.next.step > total_steps(count, shape) || r.next.level > c.retries) throw mismatch("a cursor beyond its slice");
+    if (r.next.step > total_steps(count, shape) || r.next.level > c.retries)
+      throw mismatch("a cursor beyond its slice");
     if (r.tail > count || r.tail > r.next.step) throw mismatch("a window beyond its cursor");
     if (r.answered.size() * 64 > r.next.step - r.tail + 64) throw mismatch("a window larger than its span");
   }
@@ -388,7 +409,8 @@ void restore_windows(const ScanConfig& c, ProbeWindows& windows) {
   }
 }
 
-ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next, const ProbeWindows& windows) {
+ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next,
+                         const ProbeWindows& windows) {
   ResumePoint p;
   p.retry_gap = c.window.retry_gap;
   p.late_steps = c.window.late_steps;

@@ -42,7 +42,7 @@ struct OptionSources {
   ConfigEntries entries;             ///< merged, control options dropped (see merge_entries)
   std::optional<ResumeFile> resume;  ///< --resume: the file's contents
   std::string resume_path;
-  bool outputs_from_resume = false;  ///< the outputs are the stopped run's (append to them)
+  bool outputs_from_resume = false;   ///< the outputs are the stopped run's (append to them)
   bool metadata_from_resume = false;  ///< --metadata is the stopped run's: the resumed run's goes beside it
   bool pcap_out_from_resume = false;  ///< --pcap-out is the stopped run's: the resumed run appends to it
 };
@@ -54,8 +54,8 @@ OptionSources gather_options(const boost::program_options::parsed_options& comma
                              const boost::program_options::options_description& desc);
 
 /// Where a resumed run writes a file of the stopped run that cannot be appended to: PATH.resumed, or, when an
-/// earlier resume already wrote that, the first of PATH.resumed.2, PATH.resumed.3, ... that does not exist, so
-/// that no run's file is overwritten by a later resume.
+/// earlier resume already wrote that, the first of PATH.resumed.2, PATH.resumed.3, ... that does not exist,
+/// so that no run's file is overwritten by a later resume.
 std::string resumed_path(const std::string& path);
 
 /// Options that may be given together with --resume: where and how results are written and the pace. The rest
@@ -95,7 +95,8 @@ void restore_windows(const ScanConfig& c, ProbeWindows& windows);
 
 /// The resume point of a run stopped with the senders at `next` and the windows as they are now (call after
 /// the aggregator thread stopped).
-ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next, const ProbeWindows& windows);
+ResumePoint resume_point(const ScanConfig& c, const std::vector<SendCursor>& next,
+                         const ProbeWindows& windows);
 
 /// Marks the resume file that scan `c` continues from as resumed (a "resumed_at" UTC time written into it, in
 /// place), so that a second resume of it is refused. Call once the scan is set up, before the first probe and

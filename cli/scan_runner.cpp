@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "capture/banner_stage.hpp"
@@ -30,8 +30,8 @@
 #include "cli/version.hpp"
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
-#include "engine/output/reply_fields.hpp"
 #include "engine/clock.hpp"
+#include "engine/output/reply_fields.hpp"
 #include "engine/probe_set.hpp"
 #include "engine/probes/p0f_signatures.hpp"
 #include "engine/probes/registry.hpp"
@@ -97,8 +97,8 @@ ProbeSetup probe_setup(const ScanConfig& c, const Route& route) {
   return setup;
 }
 
-// p0f's signatures for the "os" fields of --output-fields, read at run time from the p0f package's file; a missing
-// file is one note and no guess.
+// p0f's signatures for the "os" fields of --output-fields, read at run time from the p0f package's file; a
+// missing file is one note and no guess.
 std::optional<P0fSignatures> load_os_signatures(const std::vector<const ReplyField*>& fields) {
   if (!needs_os_signatures(fields)) return std::nullopt;
   std::ifstream in{std::string(kP0fSignatures)};
@@ -212,7 +212,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   PcapReceiver receiver(hop.interface, probes.reply_filter(), c.pcap_buffer_bytes);
   std::optional<PcapDumper> dumper;
   if (!c.pcap_out_path.empty()) {
-    dumper.emplace(hop.interface, probes.traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes, c.pcap_out_append);
+    dumper.emplace(hop.interface, probes.traffic_filter(), c.pcap_out_path, c.pcap_buffer_bytes,
+                   c.pcap_out_append);
   }
   const TransmitterSet sender =
       open_transmitters(c.send_backend, hop.interface, hop.ifindex, c.send_threads, dumper.has_value());
@@ -243,8 +244,8 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   }
   ReceiveThread receiving(receiver, probes, queue, state, &answers, &dropped);
   // `| head` gone: known at once, not at the next result.
-  AggregateThread aggregating(queue, aggregator, state, [&outputs] { outputs.check_readers(); }, &answers,
-                              &dropped);
+  AggregateThread aggregating(
+      queue, aggregator, state, [&outputs] { outputs.check_readers(); }, &answers, &dropped);
   RateControlThread rating(state, rate_control_setup(c));  // sets the first rate before any probe
   StatusReporter status(c, state, {}, stderr);  // the receive thread refreshes the capture counters
   const std::int64_t start_ns = monotonic_ns();
@@ -252,11 +253,12 @@ int run_scan(const ScanConfig& c, ScanState& state) {
   LinkWait link(hop.interface, kLinkDownWaitS);  // a send error: wait for the link, or stop as Ctrl-C does
   SendSchedule schedule = send_schedule(c, start_ns);
   schedule.link = &link;
-  const SendersDone sent = run_senders(c.plan, permutation, probes, windows, sender.transmitters, schedule, state);
+  const SendersDone sent =
+      run_senders(c.plan, permutation, probes, windows, sender.transmitters, schedule, state);
   rating.stop();
   const bool interrupted = state.stop.load();
   wait_for_late_replies(c, state, interrupted, outputs.all_failed());
-  receiving.stop();    // every verdict is queued,
+  receiving.stop();  // every verdict is queued,
   // Whether the probes were all sent and waited for: a stop during the banner wait below cuts banners short,
   // not the scan.
   const bool complete = !interrupted && !state.stop.load();

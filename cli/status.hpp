@@ -16,15 +16,15 @@ namespace synscan {
 
 /// One moment of a scan, as the status line shows it.
 struct StatusSnapshot {
-  double elapsed_s = 0;          ///< since the scan started
-  std::uint64_t sent = 0;        ///< frames sent
-  std::uint64_t total = 0;       ///< frames owed at most: the new probes plus the retries still owed
-  double pps = 0;                ///< over the last interval
-  double mean_pps = 0;           ///< since the start
-  double eta_s = 0;              ///< until the last frame plus --wait (the wait left, once sent)
-  bool waiting = false;          ///< every probe sent; waiting for late replies
-  bool final = false;            ///< the last line of the scan
-  bool complete = false;         ///< with final: the scan ran to its end (not interrupted)
+  double elapsed_s = 0;     ///< since the scan started
+  std::uint64_t sent = 0;   ///< frames sent
+  std::uint64_t total = 0;  ///< frames owed at most: the new probes plus the retries still owed
+  double pps = 0;           ///< over the last interval
+  double mean_pps = 0;      ///< since the start
+  double eta_s = 0;         ///< until the last frame plus --wait (the wait left, once sent)
+  bool waiting = false;     ///< every probe sent; waiting for late replies
+  bool final = false;       ///< the last line of the scan
+  bool complete = false;    ///< with final: the scan ran to its end (not interrupted)
   std::uint64_t open = 0, closed = 0, filtered = 0;           ///< both families
   std::uint64_t open_v6 = 0, closed_v6 = 0, filtered_v6 = 0;  ///< of those, IPv6 targets' (IPv4: the rest)
   std::uint64_t targets_v4 = 0, targets_v6 = 0;  ///< target addresses of each family (the whole space)

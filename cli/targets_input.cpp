@@ -70,9 +70,9 @@ constexpr DefaultExclusion kDefaultExclusionsIpv4[] = {
     {{0xF0000000u, 0xFFFFFFFFu}, "240.0.0.0/4", "Reserved, with Limited Broadcast 255.255.255.255"},
 };
 
-// The IPv6 blocks that are never a destination (IANA IPv6 Special-Purpose Address Registry, updated 2025-10-09;
-// RFC 6890, RFC 8190; and RFC 4291), before the forwardable sub-blocks of 2001::/23 are taken out; why each one:
-// targets_input.hpp.
+// The IPv6 blocks that are never a destination (IANA IPv6 Special-Purpose Address Registry, updated
+// 2025-10-09; RFC 6890, RFC 8190; and RFC 4291), before the forwardable sub-blocks of 2001::/23 are taken
+// out; why each one: targets_input.hpp.
 struct NamedBlock6 {
   const char* base;
   unsigned length;
@@ -80,21 +80,22 @@ struct NamedBlock6 {
   std::string_view name;  // what the registry calls it
 };
 constexpr NamedBlock6 kNeverIpv6[] = {
-    {"::", 128, "::/128", "Unspecified Address"},                     // Destination False
-    {"::1", 128, "::1/128", "Loopback Address"},                      // Destination False
-    {"::ffff:0:0", 96, "::ffff:0:0/96", "IPv4-mapped Address"},       // Destination False
-    {"100::", 64, "100::/64", "Discard-Only Address Block"},          // RFC 6666: a black hole by definition
-    {"100:0:0:1::", 64, "100:0:0:1::/64", "Dummy IPv6 Prefix"},       // Forwardable False
-    {"2001::", 23, "2001::/23", "IETF Protocol Assignments"},         // False unless a more specific block says True
-    {"2001:db8::", 32, "2001:db8::/32", "Documentation"},             // RFC 3849: Destination False
-    {"3fff::", 20, "3fff::/20", "Documentation"},                     // RFC 9637: Destination False
-    {"fe80::", 10, "fe80::/10", "Link-Local Unicast"},                // Forwardable False
-    {"ff00::", 8, "ff00::/8", "Multicast"},                           // RFC 4291 2.7: never a unicast target
+    {"::", 128, "::/128", "Unspecified Address"},                // Destination False
+    {"::1", 128, "::1/128", "Loopback Address"},                 // Destination False
+    {"::ffff:0:0", 96, "::ffff:0:0/96", "IPv4-mapped Address"},  // Destination False
+    {"100::", 64, "100::/64", "Discard-Only Address Block"},     // RFC 6666: a black hole by definition
+    {"100:0:0:1::", 64, "100:0:0:1::/64", "Dummy IPv6 Prefix"},  // Forwardable False
+    {"2001::", 23, "2001::/23", "IETF Protocol Assignments"},  // False unless a more specific block says True
+    {"2001:db8::", 32, "2001:db8::/32", "Documentation"},      // RFC 3849: Destination False
+    {"3fff::", 20, "3fff::/20", "Documentation"},              // RFC 9637: Destination False
+    {"fe80::", 10, "fe80::/10", "Link-Local Unicast"},         // Forwardable False
+    {"ff00::", 8, "ff00::/8", "Multicast"},                    // RFC 4291 2.7: never a unicast target
 };
 
 // The IPv6 table below, as people write it.
 constexpr std::string_view kDefaultExclusionsIpv6Text =
-    "::/128, ::1/128, ::ffff:0:0/96, 100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, ...), "
+    "::/128, ::1/128, ::ffff:0:0/96, 100::/63, 2001::/23 but its forwardable blocks (2001:2::/48, Teredo, "
+    "...), "
     "2001:db8::/32, 3fff::/20, fe80::/10, ff00::/8 (IANA IPv6 special-purpose registry)";
 
 std::vector<Interval> default_exclusions_v4() {
@@ -122,9 +123,11 @@ std::vector<IpAddress> resolve_host(const std::string& name, Families families) 
   addrinfo hints{};
   hints.ai_family = families == Families::ipv4 ? AF_INET : families == Families::ipv6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;  // one entry per address instead of one per socket type
-  const std::string wanted = families == Families::both ? ""
-                             : fmt::format(" to an {} address ({})", families == Families::ipv4 ? "IPv4" : "IPv6",
-                                           family_flag(families));
+  const std::string wanted =
+      families == Families::both
+          ? ""
+          : fmt::format(" to an {} address ({})", families == Families::ipv4 ? "IPv4" : "IPv6",
+                        family_flag(families));
   addrinfo* list = nullptr;
   const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &list);
   if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_ADDRFAMILY) {
@@ -159,22 +162,22 @@ const AddressRanges& default_exclusions() {
 }
 
 const std::vector<Interval6>& default_exclusions_v6() {
-  // From the IANA IPv6 Special-Purpose Address Registry (updated 2025-10-09; RFC 6890, RFC 8190) and RFC 4291;
-  // why each one: targets_input.hpp.
+  // From the IANA IPv6 Special-Purpose Address Registry (updated 2025-10-09; RFC 6890, RFC 8190) and RFC
+  // 4291; why each one: targets_input.hpp.
   static const std::vector<Interval6> kList = [] {
     std::vector<Interval6> never;
     for (const NamedBlock6& b : kNeverIpv6) never.push_back(block6(b.base, b.length));
     // The sub-blocks of 2001::/23 whose Destination and Forwardable are True: scannable.
     const std::vector<Interval6> forwardable = {
-        block6("2001::", 32),       // Teredo (RFC 4380)
-        block6("2001:1::1", 128),   // Port Control Protocol anycast (RFC 7723)
-        block6("2001:1::2", 128),   // TURN anycast (RFC 8155)
-        block6("2001:1::3", 128),   // DNS-SD Service Registration Protocol anycast (RFC 9665)
-        block6("2001:2::", 48),     // benchmarking (RFC 5180): the lab's IPv6 space
-        block6("2001:3::", 32),     // AMT (RFC 7450)
-        block6("2001:4:112::", 48), // AS112-v6 (RFC 7535)
-        block6("2001:20::", 28),    // ORCHIDv2 (RFC 7343)
-        block6("2001:30::", 28),    // drone remote ID DETs (RFC 9374)
+        block6("2001::", 32),        // Teredo (RFC 4380)
+        block6("2001:1::1", 128),    // Port Control Protocol anycast (RFC 7723)
+        block6("2001:1::2", 128),    // TURN anycast (RFC 8155)
+        block6("2001:1::3", 128),    // DNS-SD Service Registration Protocol anycast (RFC 9665)
+        block6("2001:2::", 48),      // benchmarking (RFC 5180): the lab's IPv6 space
+        block6("2001:3::", 32),      // AMT (RFC 7450)
+        block6("2001:4:112::", 48),  // AS112-v6 (RFC 7535)
+        block6("2001:20::", 28),     // ORCHIDv2 (RFC 7343)
+        block6("2001:30::", 28),     // drone remote ID DETs (RFC 9374)
     };
     return subtract_ranges({{}, never}, {{}, forwardable}).v6;
   }();
@@ -211,8 +214,11 @@ bool looks_like_hostname(std::string_view token) {
   return letter;
 }
 
-TargetListBuilder::TargetListBuilder(Resolver resolver, bool record_names, Families families, bool only_families)
-    : resolver_(std::move(resolver)), record_names_(record_names), families_(families),
+TargetListBuilder::TargetListBuilder(Resolver resolver, bool record_names, Families families,
+                                     bool only_families)
+    : resolver_(std::move(resolver)),
+      record_names_(record_names),
+      families_(families),
       only_families_(only_families) {}
 
 std::string TargetListBuilder::Where::text() const {
@@ -240,7 +246,8 @@ void TargetListBuilder::add_token(std::string_view token, const Where& where) {
     }
     if (masked) {
       notices_.push_back(fmt::format("note: {} has host bits set; using {}/{} ({})", token,
-                                     format_address(r.first), token.substr(token.find('/') + 1), where.text()));
+                                     format_address(r.first), token.substr(token.find('/') + 1),
+                                     where.text()));
     }
     add_range(r, token);
     return;
@@ -279,7 +286,9 @@ namespace {
 
 // A separator between tokens: comma, blank, tab, CR, LF. (A character loop: string_view::find_first_of calls
 // memchr once per character of the text, which was the largest cost of reading a hitlist.)
-constexpr bool is_separator(char c) noexcept { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+constexpr bool is_separator(char c) noexcept {
+  return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 }  // namespace
 
@@ -355,31 +364,34 @@ std::vector<std::pair<IpAddress, std::string>> TargetListBuilder::take_names() {
 
 namespace {
 
-// Refuses a set whose probe space (addresses x ports) is larger than the scanner can index, naming the token of
-// the most addresses when it alone is too many. `set` is normalized.
+// Refuses a set whose probe space (addresses x ports) is larger than the scanner can index, naming the token
+// of the most addresses when it alone is too many. `set` is normalized.
 void check_probe_space(const AddressRanges& set, const TargetListBuilder& include, std::uint64_t ports) {
   const std::uint64_t addresses = count_addresses_saturated(set);
   const std::uint64_t most = kMaxProbes / ports;  // addresses x ports <= 2^48 iff addresses <= this
   if (addresses <= most) return;
   const std::string per_port = ports == 1 ? "" : fmt::format(" x {} ports", ports);
   if (include.largest_span() >= most) {  // the token alone has more than `most` addresses
-    throw UsageError(fmt::format("{} is {} addresses{}: too many to scan (at most 2^48 probes); give a longer "
-                                 "prefix or a hitlist",
-                                 include.largest_token(), decimal_plus_one(include.largest_span()), per_port));
+    throw UsageError(
+        fmt::format("{} is {} addresses{}: too many to scan (at most 2^48 probes); give a longer "
+                    "prefix or a hitlist",
+                    include.largest_token(), decimal_plus_one(include.largest_span()), per_port));
   }
-  const std::string count = addresses == std::numeric_limits<std::uint64_t>::max()
-                                ? "more than 2^64"
-                                : std::to_string(addresses);
-  throw UsageError(fmt::format("the targets are {} addresses{}: too many to scan (at most 2^48 probes); give "
-                               "fewer targets or ports",
-                               count, per_port));
+  const std::string count =
+      addresses == std::numeric_limits<std::uint64_t>::max() ? "more than 2^64" : std::to_string(addresses);
+  throw UsageError(
+      fmt::format("the targets are {} addresses{}: too many to scan (at most 2^48 probes); give "
+                  "fewer targets or ports",
+                  count, per_port));
 }
 
 }  // namespace
 
-ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver, std::istream& stdin_stream) {
+ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver,
+                                std::istream& stdin_stream) {
   if (o.ipv4_only && o.ipv6_only) {
-    throw UsageError("-4 (IPv4 only) and -6 (IPv6 only) exclude each other; give neither to scan both families");
+    throw UsageError(
+        "-4 (IPv4 only) and -6 (IPv6 only) exclude each other; give neither to scan both families");
   }
   const Families families = o.ipv4_only ? Families::ipv4 : o.ipv6_only ? Families::ipv6 : Families::both;
   const auto dashes = std::count(o.include_files.begin(), o.include_files.end(), "-") +
@@ -398,8 +410,8 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
   for (const std::string& f : o.exclude_files) exclude.add_file(f, "--exclude-file", stdin_stream);
   const bool own_exclusions = exclude.token_count() > 0;
 
-  // The user's exclusions first, so that they can be blamed when they remove everything; then the defaults. The
-  // include list is moved through both steps, never copied (a hitlist is most of the memory).
+  // The user's exclusions first, so that they can be blamed when they remove everything; then the defaults.
+  // The include list is moved through both steps, never copied (a hitlist is most of the memory).
   AddressRanges set = subtract_ranges(std::move(include.ranges()), exclude.ranges());
   if (set.empty()) {
     throw UsageError("no targets left: the exclusions (--exclude, --exclude-file) remove every target");
@@ -428,7 +440,8 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
     };
     for (const Interval6& iv : default_exclusions_v6()) {
       if (!touches(iv.first, iv.last)) continue;
-      for (const NamedBlock6& b : kNeverIpv6) {  // adjacent blocks merge into one interval: name each part hit
+      for (const NamedBlock6& b :
+           kNeverIpv6) {  // adjacent blocks merge into one interval: name each part hit
         const Interval6 block = block6(b.base, b.length);
         const Ipv6 first = std::max(block.first, iv.first), last = std::min(block.last, iv.last);
         if (first > last || !touches(first, last)) continue;
@@ -441,19 +454,20 @@ ResolvedTargets resolve_targets(const TargetOptions& o, const Resolver& resolver
     const std::uint64_t before = count_addresses_saturated_normalized(set);
     set = subtract_ranges(std::move(set), default_exclusions());
     if (!set.empty() && partly) {
-      // Targets given inside a default block (127.0.0.1, ff02::1 beside real ones) are dropped with a word, once;
-      // a range that holds whole blocks (0.0.0.0/0) loses them as the user expects, silently.
+      // Targets given inside a default block (127.0.0.1, ff02::1 beside real ones) are dropped with a word,
+      // once; a range that holds whole blocks (0.0.0.0/0) loses them as the user expects, silently.
       const std::uint64_t removed = before - std::min(before, count_addresses_saturated_normalized(set));
-      notices.push_back(fmt::format("note: {} of the targets {} in the default exclusions ({}) and {} not probed; "
-                                    "--no-default-excludes probes them",
-                                    removed == std::numeric_limits<std::uint64_t>::max() ? "2^64 or more"
-                                                                                        : std::to_string(removed),
-                                    removed == 1 ? "is" : "are", fmt::join(hit, ", "), removed == 1 ? "is" : "are"));
+      notices.push_back(fmt::format(
+          "note: {} of the targets {} in the default exclusions ({}) and {} not probed; "
+          "--no-default-excludes probes them",
+          removed == std::numeric_limits<std::uint64_t>::max() ? "2^64 or more" : std::to_string(removed),
+          removed == 1 ? "is" : "are", fmt::join(hit, ", "), removed == 1 ? "is" : "are"));
     }
     if (set.empty()) {
-      throw UsageError(fmt::format("no targets left: every target is in the default exclusions ({}; never valid "
-                                   "destinations, RFC 6890); add --no-default-excludes to scan them anyway",
-                                   fmt::join(hit, ", ")));
+      throw UsageError(
+          fmt::format("no targets left: every target is in the default exclusions ({}; never valid "
+                      "destinations, RFC 6890); add --no-default-excludes to scan them anyway",
+                      fmt::join(hit, ", ")));
     }
   }
   check_probe_space(set, include, std::max<std::uint64_t>(o.port_count, 1));

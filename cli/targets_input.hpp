@@ -1,8 +1,9 @@
 #pragma once
 // Target input as users give it, IPv4 and IPv6 mixed: tokens on the command line and in files (-iL,
 // --exclude-file), hostnames resolved once at start (A and AAAA, or one family with -4/-6), exclusions (the
-// user's and the special-purpose registries'), the probe-space limit and the guard against scanning the Internet
-// by a typo. The result is a TargetSet of sorted intervals plus a table of the names targets were given as.
+// user's and the special-purpose registries'), the probe-space limit and the guard against scanning the
+// Internet by a typo. The result is a TargetSet of sorted intervals plus a table of the names targets were
+// given as.
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -19,8 +20,8 @@
 
 namespace synscan {
 
-/// The address families a scan takes: both (the default), IPv4 only (-4) or IPv6 only (-6): the spelling of nmap's
-/// -6 and of curl's -4/-6.
+/// The address families a scan takes: both (the default), IPv4 only (-4) or IPv6 only (-6): the spelling of
+/// nmap's -6 and of curl's -4/-6.
 enum class Families : std::uint8_t { both, ipv4, ipv6 };
 
 /// True when `families` takes addresses of `family`.
@@ -28,14 +29,15 @@ constexpr bool takes(Families families, Family family) noexcept {
   return families == Families::both || (families == Families::ipv4) == (family == Family::ipv4);
 }
 
-/// Resolves a hostname to every address it has of `families`. Throws UsageError when the name does not exist or
-/// has no address of those families (a bad target: exit 2) and std::runtime_error when the resolver itself failed
-/// (no DNS server reachable, EAI_AGAIN: the environment, exit 1).
+/// Resolves a hostname to every address it has of `families`. Throws UsageError when the name does not exist
+/// or has no address of those families (a bad target: exit 2) and std::runtime_error when the resolver itself
+/// failed (no DNS server reachable, EAI_AGAIN: the environment, exit 1).
 using Resolver = std::function<std::vector<IpAddress>(const std::string& name, Families families)>;
 
-/// The system resolver: getaddrinfo(3) with AF_UNSPEC (A and AAAA records), AF_INET (-4) or AF_INET6 (-6), and
-/// no AI_ADDRCONFIG (a scanner wants every record, whatever this host's own addresses). Every address once, in
-/// the order returned; an IPv4-mapped AAAA record (::ffff:a.b.c.d) counts as the IPv4 address, as in targets.
+/// The system resolver: getaddrinfo(3) with AF_UNSPEC (A and AAAA records), AF_INET (-4) or AF_INET6 (-6),
+/// and no AI_ADDRCONFIG (a scanner wants every record, whatever this host's own addresses). Every address
+/// once, in the order returned; an IPv4-mapped AAAA record (::ffff:a.b.c.d) counts as the IPv4 address, as in
+/// targets.
 std::vector<IpAddress> resolve_host(const std::string& name, Families families);
 
 /// One block of the IPv4 default exclusions: addresses that are never a valid destination of a scan.
@@ -58,16 +60,16 @@ std::span<const DefaultExclusion> default_exclusions_ipv4();
 const AddressRanges& default_exclusions();
 
 /// The IPv6 default exclusions. From the IANA IPv6 Special-Purpose Address Registry (RFC 6890, updated by RFC
-/// 8190), the blocks whose Destination or Forwardable column is False, i.e. no probe to them leaves this host's
-/// link: ::/128 (unspecified), ::1/128 (loopback), ::ffff:0:0/96 (IPv4-mapped: the parser makes such addresses
-/// IPv4; this keeps a wide IPv6 range from holding them), 100:0:0:1::/64 (dummy prefix), 2001::/23 (IETF protocol
-/// assignments) less its forwardable sub-blocks (2001::/32 Teredo, 2001:1::1-3 anycast, 2001:2::/48
-/// benchmarking, 2001:3::/32 AMT, 2001:4:112::/48 AS112-v6, 2001:20::/28 ORCHIDv2, 2001:30::/28 drone DETs),
-/// 2001:db8::/32 and 3fff::/20 (documentation, RFC 3849 and RFC 9637) and fe80::/10 (link-local). Two more that
-/// are never a scan's destination: 100::/64 (discard-only, RFC 6666; forwardable, but a black hole by
-/// definition) and ff00::/8 (multicast, RFC 4291 section 2.7; the registry lists unicast blocks only).
-/// Unique-local (fc00::/7), 6to4, NAT64 and SRv6 SID blocks are reachable destinations and stay scannable, as
-/// 10.0.0.0/8 does.
+/// 8190), the blocks whose Destination or Forwardable column is False, i.e. no probe to them leaves this
+/// host's link: ::/128 (unspecified), ::1/128 (loopback), ::ffff:0:0/96 (IPv4-mapped: the parser makes such
+/// addresses IPv4; this keeps a wide IPv6 range from holding them), 100:0:0:1::/64 (dummy prefix), 2001::/23
+/// (IETF protocol assignments) less its forwardable sub-blocks (2001::/32 Teredo, 2001:1::1-3 anycast,
+/// 2001:2::/48 benchmarking, 2001:3::/32 AMT, 2001:4:112::/48 AS112-v6, 2001:20::/28 ORCHIDv2, 2001:30::/28
+/// drone DETs), 2001:db8::/32 and 3fff::/20 (documentation, RFC 3849 and RFC 9637) and fe80::/10
+/// (link-local). Two more that are never a scan's destination: 100::/64 (discard-only, RFC 6666; forwardable,
+/// but a black hole by definition) and ff00::/8 (multicast, RFC 4291 section 2.7; the registry lists unicast
+/// blocks only). Unique-local (fc00::/7), 6to4, NAT64 and SRv6 SID blocks are reachable destinations and stay
+/// scannable, as 10.0.0.0/8 does.
 const std::vector<Interval6>& default_exclusions_v6();
 
 /// True when `ip` is in the default exclusions of its family. (The IPv6 ones are too large for a TargetSet:
@@ -94,22 +96,22 @@ bool looks_like_hostname(std::string_view token);
 /// Accumulates targets or exclusions from any number of sources, in the order given.
 class TargetListBuilder {
  public:
-  /// `resolver` is called once per distinct hostname, for `families`; `record_names` keeps the (address, name)
-  /// table (targets yes, exclusions no). With `only_families` (targets under -4/-6) an address of another family
-  /// is a bad token; exclusions take both (a shared block list may name either).
+  /// `resolver` is called once per distinct hostname, for `families`; `record_names` keeps the (address,
+  /// name) table (targets yes, exclusions no). With `only_families` (targets under -4/-6) an address of
+  /// another family is a bad token; exclusions take both (a shared block list may name either).
   TargetListBuilder(Resolver resolver, bool record_names, Families families = Families::both,
                     bool only_families = false);
 
   /// Adds every token of `text`: tokens are separated by commas, blanks, tabs, CR and LF; '#' starts a
-  /// comment that runs to the end of its line. A token is an address of either family, a prefix (host bits set
-  /// under it are masked off, with a notice), a range of one family, or a hostname (every address of the
-  /// families asked for). `where` names the source in errors ("targets", "--exclude"). Throws UsageError naming
-  /// the token.
+  /// comment that runs to the end of its line. A token is an address of either family, a prefix (host bits
+  /// set under it are masked off, with a notice), a range of one family, or a hostname (every address of the
+  /// families asked for). `where` names the source in errors ("targets", "--exclude"). Throws UsageError
+  /// naming the token.
   void add_text(std::string_view text, std::string_view where);
 
   /// Adds the contents of FILE ('-' is `stdin_stream`, at most once per run), with per-line error locations
-  /// ("--include-file hosts.txt line 3"). A hitlist of a million lines is read in blocks, with no allocation per
-  /// line. Throws std::runtime_error when the file cannot be read (exit 1), UsageError for a bad token.
+  /// ("--include-file hosts.txt line 3"). A hitlist of a million lines is read in blocks, with no allocation
+  /// per line. Throws std::runtime_error when the file cannot be read (exit 1), UsageError for a bad token.
   void add_file(const std::string& path, std::string_view option, std::istream& stdin_stream);
 
   AddressRanges& ranges() noexcept { return ranges_; }
@@ -171,16 +173,19 @@ struct ResolvedTargets {
 };
 
 /// Builds the target set: includes minus the user's exclusions minus the default exclusions (both families).
-/// Throws UsageError (exit 2) when no target is given, -4 and -6 are both given, a token is bad (an address of
-/// the other family under -4/-6 included), the exclusions remove every target, the probe space (addresses x
-/// port_count) exceeds kMaxProbes (naming the token of the most addresses: an IPv6 /64 is 2^64 of them), or the
-/// scan is large (more than kLargeScanAddresses) with no exclusion of its own and no --allow-large;
-/// std::runtime_error (exit 1) when a file cannot be read or the resolver fails. Memory: a hitlist's intervals
-/// are moved, not copied, into the TargetSet (8 bytes an IPv4 line, 32 an IPv6 line, plus 8 for the index).
-ResolvedTargets resolve_targets(const TargetOptions& options, const Resolver& resolver, std::istream& stdin_stream);
+/// Throws UsageError (exit 2) when no target is given, -4 and -6 are both given, a token is bad (an address
+/// of the other family under -4/-6 included), the exclusions remove every target, the probe space (addresses
+/// x port_count) exceeds kMaxProbes (naming the token of the most addresses: an IPv6 /64 is 2^64 of them), or
+/// the scan is large (more than kLargeScanAddresses) with no exclusion of its own and no --allow-large;
+/// std::runtime_error (exit 1) when a file cannot be read or the resolver fails. Memory: a hitlist's
+/// intervals are moved, not copied, into the TargetSet (8 bytes an IPv4 line, 32 an IPv6 line, plus 8 for the
+/// index).
+ResolvedTargets resolve_targets(const TargetOptions& options, const Resolver& resolver,
+                                std::istream& stdin_stream);
 
 /// A lookup of the name an address was given as, for ScanInfo::hostname_of; empty when it was not a name.
 /// `table` is sorted by address and must outlive the returned function.
-std::function<std::string_view(const IpAddress&)> hostname_lookup(const std::vector<std::pair<IpAddress, std::string>>& table);
+std::function<std::string_view(const IpAddress&)> hostname_lookup(
+    const std::vector<std::pair<IpAddress, std::string>>& table);
 
 }  // namespace synscan

@@ -20,7 +20,8 @@ inline constexpr std::string_view kUsageLines[] = {
 /// What a TARGET is (after "TARGET: ").
 inline constexpr std::string_view kTargetText =
     "an IPv4 or IPv6 address, a prefix (198.19.0.0/16, 2001:db8::/120), a range of one family "
-    "(a.b.c.d-e.f.g.h, 2001:db8::1-2001:db8::ff) or a hostname (A and AAAA records; -4 or -6 for one); several, "
+    "(a.b.c.d-e.f.g.h, 2001:db8::1-2001:db8::ff) or a hostname (A and AAAA records; -4 or -6 for one); "
+    "several, "
     "or comma-separated. Both families mix in one scan; a scan is at most 2^48 probes (addresses x ports).";
 
 /// What `--rate auto` does: --help's and the man page's --rate entry and README's --rate row say it in these

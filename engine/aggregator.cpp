@@ -55,7 +55,8 @@ std::uint64_t Aggregator::finalise(std::uint32_t thread, std::uint64_t limit, st
 
 std::uint64_t Aggregator::finalise_ready(std::int64_t ts_ms) {
   std::uint64_t n = 0;
-  for (std::uint32_t t = 0; t < windows_.threads(); ++t) n += finalise(t, windows_.thread(t).final_limit(), ts_ms);
+  for (std::uint32_t t = 0; t < windows_.threads(); ++t)
+    n += finalise(t, windows_.thread(t).final_limit(), ts_ms);
   return n;
 }
 

@@ -19,7 +19,8 @@ namespace synscan {
 class Aggregator {
  public:
   /// `windows`, `space` and the writers must outlive the aggregator.
-  Aggregator(ProbeWindows& windows, const ProbeSpace& space, ShowMask show, std::vector<ResultWriter*> writers)
+  Aggregator(ProbeWindows& windows, const ProbeSpace& space, ShowMask show,
+             std::vector<ResultWriter*> writers)
       : windows_(windows), space_(space), show_(show), writers_(std::move(writers)) {}
 
   /// --banners: an open result that is shown goes to `exchange` instead of the writers, and is written when
@@ -82,7 +83,7 @@ class Aggregator {
   const ProbeSpace& space_;
   ShowMask show_;
   std::vector<ResultWriter*> writers_;
-  std::array<std::array<std::uint64_t, kPortStates>, 2> counts_{};  // [IPv4, IPv6][PortState]
+  std::array<std::array<std::uint64_t, kPortStates>, 2> counts_{};    // [IPv4, IPv6][PortState]
   std::array<std::array<std::uint64_t, kPortStates>, 8> by_proto_{};  // [ProtocolId][PortState]
   BannerExchange* banners_ = nullptr;
   std::vector<FinishedBanner> finished_;  // reused by write_finished_banners

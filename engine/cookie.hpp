@@ -35,7 +35,8 @@ struct CookieKey {
   static CookieKey random();
 
   /// This key with `label` folded into both words: a probe module's own key (engine/probes/), so that no two
-  /// modules' cookies of the same addresses and ports are equal. Still secret: the label is public, the key not.
+  /// modules' cookies of the same addresses and ports are equal. Still secret: the label is public, the key
+  /// not.
   constexpr CookieKey labelled(std::uint64_t label) const noexcept {
     return {k0 ^ label, std::rotl(k1, 17) ^ label};
   }
@@ -100,15 +101,14 @@ class SynCookie {
 
   /// The cookie of the IPv6 probe src_ip:src_port -> dst_ip:dst_port; all arguments in HOST byte order
   /// (engine/address.hpp). Equals the low 32 bits of SipHash-1-3(key, message) where message is the 36 bytes
-  /// src_ip (16, big-endian) || dst_ip (16, BE) || src_port (BE) || dst_port (BE): 4 full blocks and the 4-byte
-  /// tail block, 5 compression rounds and 3 finalisation rounds. The message length (36, in the last block) keeps
-  /// it apart from every IPv4 cookie's 12-byte message under the same key.
+  /// src_ip (16, big-endian) || dst_ip (16, BE) || src_port (BE) || dst_port (BE): 4 full blocks and the
+  /// 4-byte tail block, 5 compression rounds and 3 finalisation rounds. The message length (36, in the last
+  /// block) keeps it apart from every IPv4 cookie's 12-byte message under the same key.
   [[nodiscard]] std::uint32_t v6(Ipv6 src_ip, Ipv6 dst_ip, std::uint16_t src_port,
                                  std::uint16_t dst_port) const noexcept {
-    const std::uint64_t words[4] = {bswap64(static_cast<std::uint64_t>(src_ip >> 64)),
-                                    bswap64(static_cast<std::uint64_t>(src_ip)),
-                                    bswap64(static_cast<std::uint64_t>(dst_ip >> 64)),
-                                    bswap64(static_cast<std::uint64_t>(dst_ip))};
+    const std::uint64_t words[4] = {
+        bswap64(static_cast<std::uint64_t>(src_ip >> 64)), bswap64(static_cast<std::uint64_t>(src_ip)),
+        bswap64(static_cast<std::uint64_t>(dst_ip >> 64)), bswap64(static_cast<std::uint64_t>(dst_ip))};
     const std::uint64_t tail = std::uint64_t{bswap16(src_port)} | (std::uint64_t{bswap16(dst_port)} << 16) |
                                (std::uint64_t{36} << 56);
     std::uint64_t v0 = start_.v0, v1 = start_.v1, v2 = start_.v2, v3 = start_.v3 ^ words[0];
@@ -149,7 +149,8 @@ class SynCookie {
     return (x >> 24) | ((x >> 8) & 0xff00U) | ((x << 8) & 0xff0000U) | (x << 24);
   }
   static constexpr std::uint64_t bswap64(std::uint64_t x) noexcept {
-    return (std::uint64_t{bswap32(static_cast<std::uint32_t>(x))} << 32) | bswap32(static_cast<std::uint32_t>(x >> 32));
+    return (std::uint64_t{bswap32(static_cast<std::uint32_t>(x))} << 32) |
+           bswap32(static_cast<std::uint32_t>(x >> 32));
   }
   static constexpr std::uint16_t bswap16(std::uint16_t x) noexcept {
     return static_cast<std::uint16_t>((x >> 8) | (x << 8));

@@ -9,15 +9,16 @@
 //     n * M / 2^k = n / d + n * e / (d * 2^k).
 // The error term is below 1/d because n * e < 2^48 * 2^L = 2^k. The fractional part of n / d is at most
 // (d - 1) / d, so adding less than 1/d cannot reach the next integer: floor(n * M / 2^k) = floor(n / d)
-// exactly. M <= 2^k / d + 1 < 2^(48 + L) / 2^(L - 1) + 1 = 2^49 + 1 fits 64 bits (2^k <= 2^96 fits the 128 bits
-// M is computed in). This is the round-up method of Granlund & Montgomery ("Division by Invariant Integers using
-// Multiplication", PLDI 1994, section 4) with the numerator bound 2^48 that the probe space guarantees (targets x
-// ports <= 2^48; the CLI refuses larger spaces), which makes the multiplier fit without their extra add-back
-// step. The divisor is the number of targets: up to 2^32 with IPv4 alone, up to 2^48 with IPv6 targets.
+// exactly. M <= 2^k / d + 1 < 2^(48 + L) / 2^(L - 1) + 1 = 2^49 + 1 fits 64 bits (2^k <= 2^96 fits the 128
+// bits M is computed in). This is the round-up method of Granlund & Montgomery ("Division by Invariant
+// Integers using Multiplication", PLDI 1994, section 4) with the numerator bound 2^48 that the probe space
+// guarantees (targets x ports <= 2^48; the CLI refuses larger spaces), which makes the multiplier fit without
+// their extra add-back step. The divisor is the number of targets: up to 2^32 with IPv4 alone, up to 2^48
+// with IPv6 targets.
 //
 // Evaluation: with n' = n * 2^16 (< 2^64) the quotient is floor(n' * M / 2^(64 + L)): the high word of one
-// 64 x 64 -> 128-bit multiply (n' * M < 2^64 * 2^50), shifted right by L <= 48. One MUL and one shift (about 4
-// cycles) against 20-40 cycles for a 64-bit DIV on current x86-64 cores.
+// 64 x 64 -> 128-bit multiply (n' * M < 2^64 * 2^50), shifted right by L <= 48. One MUL and one shift (about
+// 4 cycles) against 20-40 cycles for a 64-bit DIV on current x86-64 cores.
 #include <cassert>
 #include <cstdint>
 

@@ -5,9 +5,9 @@
 
 namespace synscan {
 
-/// A user-supplied token that cannot be used. `kind` names what was expected ("port", "target"), `token` is the
-/// offending text exactly as given, `hint` says what would be valid. what() reads "bad port '70000' (ports are
-/// 0-65535)"; the CLI adds the option name: "bad port '70000' in --ports (ports are 0-65535)".
+/// A user-supplied token that cannot be used. `kind` names what was expected ("port", "target"), `token` is
+/// the offending text exactly as given, `hint` says what would be valid. what() reads "bad port '70000'
+/// (ports are 0-65535)"; the CLI adds the option name: "bad port '70000' in --ports (ports are 0-65535)".
 class ParseError : public std::invalid_argument {
  public:
   ParseError(std::string kind, std::string token, std::string hint)

@@ -7,8 +7,8 @@
 
 namespace synscan {
 
-/// An immutable set of TCP ports (0-65535, host byte order), numbered 0..size()-1 in ascending order, with O(1)
-/// lookups both ways (a 65,536-entry index table, 256 KiB).
+/// An immutable set of TCP ports (0-65535, host byte order), numbered 0..size()-1 in ascending order, with
+/// O(1) lookups both ways (a 65,536-entry index table, 256 KiB).
 class PortSet {
  public:
   PortSet();

@@ -45,7 +45,8 @@ namespace synscan {
 /// What a module's results mean to the outputs, the counters and the command line: static data, one per
 /// module (engine/probes/registry.hpp hands them out by ProtocolId without building a module).
 struct Vocabulary {
-  static constexpr std::string_view kReplyDroppedName = "reply-dropped";  ///< Reason::reply_dropped, every module
+  static constexpr std::string_view kReplyDroppedName =
+      "reply-dropped";        ///< Reason::reply_dropped, every module
   std::string_view module;    ///< registry name: "tcp_syn", "udp", "icmp_echo"
   std::string_view protocol;  ///< the outputs' protocol word, nmap's: "tcp", "udp", "icmp" (XML protocol=)
   /// The prefix of this module's ports in -p lists, nmap's "T" / "U"; "" for a module without ports.

@@ -94,7 +94,8 @@ std::optional<ProbeWindows::Where> ProbeWindows::locate(ProbeIndex index) const 
 
 std::uint64_t ProbeWindows::bytes_for(const ScanPlan& plan, const WindowShape& shape) noexcept {
   std::uint64_t n = 0;
-  for (std::uint32_t t = 0; t < plan.threads(); ++t) n += ThreadWindow::capacity_for(shape, plan.thread(t).count) / 8;
+  for (std::uint32_t t = 0; t < plan.threads(); ++t)
+    n += ThreadWindow::capacity_for(shape, plan.thread(t).count) / 8;
   return n;
 }
 

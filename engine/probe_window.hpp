@@ -4,16 +4,18 @@
 //
 // The send order of thread t (engine/shard.hpp: slice element j is permutation position s + N*t + N*T*j) is a
 // sequence of steps. Step s sends the new probe j = s (while s < count), then retry k = 1..R of j = s - k*D
-// (when 0 <= j < count and j is unanswered), R = --retries and D = the retry gap in steps (the thread's rate x
+// (when 0 <= j < count and j is unanswered), R = --retries and D = the retry gap in steps (the thread's rate
+// x
 // --retry-delay). Once the new probes run out the steps go on with the retries alone; a step that sends
-// nothing still takes one slot of the rate limiter, so retries stay at least D slots after the previous send of
-// their probe (>= --retry-delay at the asked rate, less the rate limiter's catch-up backlog of at most 0.1 s). "Pass k" of a probe is its k-th retry.
+// nothing still takes one slot of the rate limiter, so retries stay at least D slots after the previous send
+// of their probe (>= --retry-delay at the asked rate, less the rate limiter's catch-up backlog of at most 0.1
+// s). "Pass k" of a probe is its k-th retry.
 //
 // Element j is in flight from its step (head) until its fate is final: its last retry went out at step
-// j + R*D and L more steps passed (L = the thread's rate x --late-replies). Then the aggregator thread reports
-// it filtered (no-response) if no reply claimed it, clears its bit and moves the tail past it. So a thread
-// holds at most R*D + L + slack elements: the ring's capacity, a power of two. The sender never runs more than
-// the capacity ahead of the tail (back-pressure, counted).
+// j + R*D and L more steps passed (L = the thread's rate x --late-replies). Then the aggregator thread
+// reports it filtered (no-response) if no reply claimed it, clears its bit and moves the tail past it. So a
+// thread holds at most R*D + L + slack elements: the ring's capacity, a power of two. The sender never runs
+// more than the capacity ahead of the tail (back-pressure, counted).
 //
 // Threads: the aggregator thread is the only writer of the bits and of the tail; the sender publishes how
 // many steps it completed and reads bits (a retry of a probe answered a moment ago costs one harmless frame)
@@ -34,10 +36,10 @@ namespace synscan {
 
 /// How one scan's windows are laid out, the same for every send thread.
 struct WindowShape {
-  std::uint32_t retries = 0;        ///< R: retries per probe (--retries)
-  std::uint64_t retry_gap = 1;      ///< D: steps between a probe's sends, >= 1
-  std::uint64_t late_steps = 0;     ///< L: steps after a probe's last send until its fate is final
-  std::uint64_t capacity = 64;      ///< ring bits per thread: a power of two >= R*D + L + slack, >= 64
+  std::uint32_t retries = 0;     ///< R: retries per probe (--retries)
+  std::uint64_t retry_gap = 1;   ///< D: steps between a probe's sends, >= 1
+  std::uint64_t late_steps = 0;  ///< L: steps after a probe's last send until its fate is final
+  std::uint64_t capacity = 64;   ///< ring bits per thread: a power of two >= R*D + L + slack, >= 64
 
   /// Steps from an element's first send until it is final: R*D + L.
   [[nodiscard]] std::uint64_t in_flight_steps() const noexcept { return retries * retry_gap + late_steps; }
@@ -147,7 +149,8 @@ class ProbeWindows {
   [[nodiscard]] const Permutation& permutation() const noexcept { return permutation_; }
   /// Ring bytes of all threads: the scan's answered-set state.
   [[nodiscard]] std::uint64_t bytes() const noexcept;
-  /// The ring bytes ProbeWindows(plan, ., shape) holds, without building it (the plan's check of --max-memory).
+  /// The ring bytes ProbeWindows(plan, ., shape) holds, without building it (the plan's check of
+  /// --max-memory).
   [[nodiscard]] static std::uint64_t bytes_for(const ScanPlan& plan, const WindowShape& shape) noexcept;
 
  private:

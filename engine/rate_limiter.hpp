@@ -15,8 +15,8 @@ namespace synscan {
 
 class RateLimiter {
  public:
-  /// rate_pps > 0 (packets per second, fractional allowed: 0.5 is one probe every 2 s); max_batch >= 1 probes;
-  /// start_ns: the clock reading (nanoseconds, any epoch) at which probe 0 is due.
+  /// rate_pps > 0 (packets per second, fractional allowed: 0.5 is one probe every 2 s); max_batch >= 1
+  /// probes; start_ns: the clock reading (nanoseconds, any epoch) at which probe 0 is due.
   RateLimiter(double rate_pps, std::uint32_t max_batch, std::int64_t start_ns) noexcept
       : ns_per_probe_(1e9 / rate_pps),
         max_batch_(std::max<std::uint32_t>(1, max_batch)),
@@ -77,7 +77,8 @@ class RateLimiter {
 
   /// Probes sent so far.
   std::uint64_t sent() const noexcept { return sent_; }
-  /// Probes whose due time passed while the sender could not keep up (0 unless the rate exceeds what it can send).
+  /// Probes whose due time passed while the sender could not keep up (0 unless the rate exceeds what it can
+  /// send).
   std::uint64_t forgiven() const noexcept { return forgiven_; }
   /// True when more than 2% of the schedule so far was forgiven: the rate asked is above what this sender can
   /// send (it sends at its maximum instead), or it missed the asked mean rate by more than the 2% pacing

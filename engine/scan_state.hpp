@@ -22,7 +22,8 @@ struct ScanState {
   /// Set after sending when the rate asked was above what the senders could send (RateLimiter::capped()): the
   /// scan runs at the machine's maximum instead, and the summary says so.
   std::atomic<bool> rate_capped{false};
-  /// Results so far, shown or not (aggregator). open_filtered: silence where an open port may be silent (UDP).
+  /// Results so far, shown or not (aggregator). open_filtered: silence where an open port may be silent
+  /// (UDP).
   std::atomic<std::uint64_t> open{0}, closed{0}, filtered{0}, open_filtered{0};
   /// Of those, the results of IPv6 targets (the IPv4 ones are the rest). Stored after the totals: a reader
   /// between the two stores may see one more IPv6 result than the totals hold, so subtract saturating.
@@ -73,9 +74,9 @@ struct ScanState {
   std::atomic<std::uint8_t> rate_state{0};
   std::atomic<double> reply_ratio{-1};
   /// The capture time (Unix milliseconds, the reply's pcap timestamp) of the latest reply counted in
-  /// answered_replies(), 0 before the first: the aggregator stores it after the count, so a reader that loads it
-  /// (acquire) and then the count has every reply captured up to it. --rate auto counts each window's replies
-  /// by capture time, not by when the receive side got round to them (engine/rate_controller.hpp).
+  /// answered_replies(), 0 before the first: the aggregator stores it after the count, so a reader that loads
+  /// it (acquire) and then the count has every reply captured up to it. --rate auto counts each window's
+  /// replies by capture time, not by when the receive side got round to them (engine/rate_controller.hpp).
   std::atomic<std::int64_t> reply_capture_ms{0};
   /// --banners: banners that ended `silent` (connected, nothing said until the timeout). banners_timeout
   /// counts the connects that timed out (`timeout`) alone, so that each matches its records' banner_status.
@@ -83,11 +84,12 @@ struct ScanState {
   /// CPU time (user + system, nanoseconds) of the scan's stages, each thread's own (getrusage RUSAGE_THREAD)
   /// added when it ends: every send thread, the receive thread (capture, classify, queue), the aggregator
   /// thread (deduplication, windows, writers). --metadata's "cpu_s" (scripts/bench-receive.sh divides them by
-  /// the replies). The kernel's softirq work (the NIC or veth, the capture ring's filling) is in none of them.
+  /// the replies). The kernel's softirq work (the NIC or veth, the capture ring's filling) is in none of
+  /// them.
   std::atomic<std::uint64_t> cpu_ns_send{0}, cpu_ns_receive{0}, cpu_ns_aggregate{0};
-  /// Verdicts the receive thread could not queue (`queue_drops`) whose probes the aggregator then reported with
-  /// the reason reply-dropped (state unknown: the probe was answered, its answer lost), and those beyond the
-  /// record of dropped probes (kDroppedRecordCapacity), which went unmarked.
+  /// Verdicts the receive thread could not queue (`queue_drops`) whose probes the aggregator then reported
+  /// with the reason reply-dropped (state unknown: the probe was answered, its answer lost), and those beyond
+  /// the record of dropped probes (kDroppedRecordCapacity), which went unmarked.
   std::atomic<std::uint64_t> replies_dropped_marked{0}, replies_dropped_unmarked{0};
 };
 

@@ -1,7 +1,7 @@
 #pragma once
-// A bounded single-producer single-consumer ring: the receive thread hands verdicts to the aggregator without a
-// lock or an allocation. Lamport's classic construction with acquire/release indices and cached copies of the other
-// side's index (so each side touches the shared cache line only when it must).
+// A bounded single-producer single-consumer ring: the receive thread hands verdicts to the aggregator without
+// a lock or an allocation. Lamport's classic construction with acquire/release indices and cached copies of
+// the other side's index (so each side touches the shared cache line only when it must).
 #include <atomic>
 #include <cstddef>
 #include <memory>

@@ -16,7 +16,8 @@ const char* target_hint(std::string_view token) {
     return "write an IPv6 address without brackets, e.g. 2001:db8::1, and its ports with -p";
   }
   if (token.find('%') != std::string_view::npos) {
-    return "an IPv6 zone id (%IFACE) is not supported: scan a global address; the interface comes from the route "
+    return "an IPv6 zone id (%IFACE) is not supported: scan a global address; the interface comes from the "
+           "route "
            "or -i";
   }
   return kTargetHint;
@@ -40,7 +41,8 @@ AddressRange parse_target_token(std::string_view token, bool* host_bits_masked) 
     std::uint32_t prefix = 0;
     const std::string_view len = token.substr(slash + 1);
     if (len.size() > 3 || !parse_decimal(len, bits, prefix)) {
-      throw ParseError("target", std::string(token), v6 ? "prefix length must be 0-128" : "prefix length must be 0-32");
+      throw ParseError("target", std::string(token),
+                       v6 ? "prefix length must be 0-128" : "prefix length must be 0-32");
     }
     // "/024": octal 20 to some tools, 24 to others; refused rather than echoed as given or guessed.
     if (len.size() > 1 && len[0] == '0') {

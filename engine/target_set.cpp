@@ -12,7 +12,8 @@ namespace {
 // + 1 wraps to 0, so adjacency (last + 1 == first) is only tested once last >= first has failed, i.e. last <
 // first
 // <= max; and subtraction steps past an exclusion that ends at the top with a flag instead of last + 1.
-// A function object, not a function pointer: std::sort inlines it (a pointer cost a third of a hitlist's sort).
+// A function object, not a function pointer: std::sort inlines it (a pointer cost a third of a hitlist's
+// sort).
 struct LessFirst {
   template <typename I>
   bool operator()(const I& a, const I& b) const noexcept {
@@ -128,8 +129,10 @@ std::uint64_t index_intervals(const std::vector<I>& intervals, std::vector<std::
 }
 
 template <typename I, typename A>
-std::optional<std::uint64_t> find(const std::vector<I>& intervals, const std::vector<std::uint64_t>& starts, A ip) {
-  auto it = std::upper_bound(intervals.begin(), intervals.end(), ip, [](A v, const I& iv) { return v < iv.first; });
+std::optional<std::uint64_t> find(const std::vector<I>& intervals, const std::vector<std::uint64_t>& starts,
+                                  A ip) {
+  auto it =
+      std::upper_bound(intervals.begin(), intervals.end(), ip, [](A v, const I& iv) { return v < iv.first; });
   if (it == intervals.begin()) return std::nullopt;
   --it;
   if (ip > it->last) return std::nullopt;
@@ -196,7 +199,8 @@ TargetSet::TargetSet(AddressRanges include, const AddressRanges& exclude) {
   v6_ = std::move(set.v6);
   v4_size_ = index_intervals(v4_, v4_starts_);
   v6_size_ = index_intervals(v6_, v6_starts_);
-  if (v6_size_ > (std::uint64_t{1} << 63) - v4_size_) throw std::length_error("more than 2^63 target addresses");
+  if (v6_size_ > (std::uint64_t{1} << 63) - v4_size_)
+    throw std::length_error("more than 2^63 target addresses");
 }
 
 Ipv4 TargetSet::at_slow_v4(std::uint64_t i) const noexcept {

@@ -1,8 +1,8 @@
 #pragma once
-// The set of target addresses as sorted, disjoint, non-adjacent intervals, one list per family: memory grows with
-// the number of intervals, never with the number of addresses, so 0.0.0.0/0 costs one interval. IPv4 intervals
-// stay 32-bit (8 bytes each; a hitlist of a million IPv4 addresses is 16 MiB with its index), IPv6 intervals are
-// 128-bit (32 bytes each).
+// The set of target addresses as sorted, disjoint, non-adjacent intervals, one list per family: memory grows
+// with the number of intervals, never with the number of addresses, so 0.0.0.0/0 costs one interval. IPv4
+// intervals stay 32-bit (8 bytes each; a hitlist of a million IPv4 addresses is 16 MiB with its index), IPv6
+// intervals are 128-bit (32 bytes each).
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -36,7 +36,8 @@ struct AddressRanges {
   AddressRanges() = default;
   /// IPv4 only (most tests and the IPv4 default exclusions).
   AddressRanges(std::vector<Interval> ipv4) : v4(std::move(ipv4)) {}  // NOLINT(google-explicit-constructor)
-  AddressRanges(std::vector<Interval> ipv4, std::vector<Interval6> ipv6) : v4(std::move(ipv4)), v6(std::move(ipv6)) {}
+  AddressRanges(std::vector<Interval> ipv4, std::vector<Interval6> ipv6)
+      : v4(std::move(ipv4)), v6(std::move(ipv6)) {}
 
   bool empty() const noexcept { return v4.empty() && v6.empty(); }
   /// Appends `first`..`last` (same family, first <= last) to the list of its family.
@@ -45,18 +46,18 @@ struct AddressRanges {
   void append(const AddressRanges& other);
 };
 
-/// An immutable set of IPv4 and IPv6 addresses: the union of `include` minus the union of `exclude`. Overlapping
-/// and duplicate intervals are merged, so every address is in the set at most once. Addresses are numbered
-/// 0..size()-1: the IPv4 addresses first in ascending order (indices 0..v4_size()-1), then the IPv6 addresses in
-/// ascending order. at() and index_of() convert in O(log intervals).
+/// An immutable set of IPv4 and IPv6 addresses: the union of `include` minus the union of `exclude`.
+/// Overlapping and duplicate intervals are merged, so every address is in the set at most once. Addresses are
+/// numbered 0..size()-1: the IPv4 addresses first in ascending order (indices 0..v4_size()-1), then the IPv6
+/// addresses in ascending order. at() and index_of() convert in O(log intervals).
 class TargetSet {
  public:
   TargetSet() = default;
-  /// Builds the set. Intervals with first > last are invalid (std::invalid_argument). More than 2^63 addresses in
-  /// all is refused with std::length_error (the probe space is far smaller: callers count with
-  /// count_addresses_saturated and refuse large sets first). `include` is taken by value so that a caller can move
-  /// a hitlist in: its intervals then become the set's without a copy (input already sorted is not sorted again,
-  /// and exclusions that touch none of it do not make a new list).
+  /// Builds the set. Intervals with first > last are invalid (std::invalid_argument). More than 2^63
+  /// addresses in all is refused with std::length_error (the probe space is far smaller: callers count with
+  /// count_addresses_saturated and refuse large sets first). `include` is taken by value so that a caller can
+  /// move a hitlist in: its intervals then become the set's without a copy (input already sorted is not
+  /// sorted again, and exclusions that touch none of it do not make a new list).
   explicit TargetSet(AddressRanges include, const AddressRanges& exclude = {});
 
   /// Number of addresses, 0 to 2^63.
@@ -101,22 +102,22 @@ class TargetSet {
 };
 
 /// Sorts and merges overlapping or adjacent intervals in place: afterwards they are sorted, disjoint and
-/// non-adjacent, also at the top of the family's space (255.255.255.255, ffff:...:ffff), where last + 1 wraps.
-/// Input that is already sorted is not sorted again (O(n)).
+/// non-adjacent, also at the top of the family's space (255.255.255.255, ffff:...:ffff), where last + 1
+/// wraps. Input that is already sorted is not sorted again (O(n)).
 void normalize_intervals(std::vector<Interval>& intervals);
 void normalize_intervals(std::vector<Interval6>& intervals);
 /// Both families of `ranges`.
 void normalize_ranges(AddressRanges& ranges);
 
-/// `include` minus `exclude`, normalized, family by family. `include` is consumed: when no exclusion touches it,
-/// its (normalized) intervals are returned as they are, without a copy. Throws std::invalid_argument for an
-/// interval with first > last.
+/// `include` minus `exclude`, normalized, family by family. `include` is consumed: when no exclusion touches
+/// it, its (normalized) intervals are returned as they are, without a copy. Throws std::invalid_argument for
+/// an interval with first > last.
 AddressRanges subtract_ranges(AddressRanges include, const AddressRanges& exclude);
 
-/// The number of addresses in `ranges` once normalized (overlaps counted once), saturated at 2^64 - 1: lets callers
-/// refuse a set too large to scan (an IPv6 /64 is 2^64 addresses) before building a TargetSet, which would throw.
-/// Excludes are not subtracted (subtract_ranges first). O(n) when `ranges` is already normalized, else it counts
-/// a normalized copy.
+/// The number of addresses in `ranges` once normalized (overlaps counted once), saturated at 2^64 - 1: lets
+/// callers refuse a set too large to scan (an IPv6 /64 is 2^64 addresses) before building a TargetSet, which
+/// would throw. Excludes are not subtracted (subtract_ranges first). O(n) when `ranges` is already
+/// normalized, else it counts a normalized copy.
 std::uint64_t count_addresses_saturated(const AddressRanges& ranges);
 
 }  // namespace synscan

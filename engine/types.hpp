@@ -27,13 +27,14 @@ enum class PortState : std::uint8_t { open, closed, filtered, open_filtered };
 inline constexpr std::size_t kPortStates = 4;
 
 /// Why a probe got its state: the reply kind that decided it (nmap's "reason"). A module's own code: its
-/// Vocabulary names it. 0 is every module's "no-response" (a probe no reply claimed). reply_dropped, also every
-/// module's ("reply-dropped"): a reply to the probe was captured but lost before the aggregator (the receive
-/// queue was full), so its state is unknown; the result carries the module's state of silence with this reason.
+/// Vocabulary names it. 0 is every module's "no-response" (a probe no reply claimed). reply_dropped, also
+/// every module's ("reply-dropped"): a reply to the probe was captured but lost before the aggregator (the
+/// receive queue was full), so its state is unknown; the result carries the module's state of silence with
+/// this reason.
 enum class Reason : std::uint8_t { no_response = 0, reply_dropped = 7 };
 
-/// Link-layer framing of a captured or sent frame (libpcap's DLT_EN10MB, DLT_RAW, DLT_LINUX_SLL, DLT_LINUX_SLL2).
-/// raw_ip: the frame starts at the IP header, of either version (tun, ipip, WireGuard).
+/// Link-layer framing of a captured or sent frame (libpcap's DLT_EN10MB, DLT_RAW, DLT_LINUX_SLL,
+/// DLT_LINUX_SLL2). raw_ip: the frame starts at the IP header, of either version (tun, ipip, WireGuard).
 enum class LinkType : std::uint8_t { ethernet, raw_ip, linux_sll, linux_sll2 };
 
 }  // namespace synscan

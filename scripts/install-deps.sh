@@ -9,6 +9,8 @@ set -euo pipefail
 SYNSCAN_PACKAGES=(
   # toolchain
   cmake g++ make pkg-config clang
+  # the format check scripts/test.sh runs first (scripts/check-format.sh, .clang-format)
+  clang-format
   # libraries linked by synscan
   libpcap-dev libnet1-dev libboost-program-options-dev libsodium-dev libfmt-dev
   libnl-3-dev libnl-route-3-dev nlohmann-json3-dev libcap-dev libssl-dev

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds everything, runs the unit tests (ctest label unit), then the
-# end-to-end tests (label e2e, network namespaces, needs root) while, beside them in the background, a second
-# build under ASan + UBSan runs the unit tests again and the fuzzers run for 60 s (scripts/fuzz.sh). Exit status
-# non-zero when any test fails.
+# The test command: installs dependencies, checks the C/C++ format (scripts/check-format.sh: .clang-format, 110
+# columns), builds everything, runs the unit tests (ctest label unit), then the end-to-end tests (label e2e,
+# network namespaces, needs root) while, beside them in the background, a second build under ASan + UBSan runs
+# the unit tests again and the fuzzers run for 60 s (scripts/fuzz.sh). Exit status non-zero when any test fails.
 # End-to-end tests that cannot run here (exit 77: no namespaces) are reported as skipped, loudly
 # (scripts/e2e-verdict.sh): under CI (CI=true) a skipped test fails the run; elsewhere, when no e2e test ran at
 # all, the exit status is 77 (skipped), not 0.
@@ -18,9 +18,11 @@ build_dir=${BUILD_DIR:-$repo_root/build}
 cd "$repo_root"
 
 scripts/install-deps.sh
+status=0
+echo "== format (scripts/check-format.sh)" >&2
+scripts/check-format.sh || status=1
 BUILD_DIR=$build_dir scripts/build.sh "$@"
 
-status=0
 echo "== unit tests" >&2
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -L '^unit$' -j"$(nproc)" || status=1
 

@@ -3,14 +3,14 @@
 // are empty cells.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "engine/output/banner_fields.hpp"
 #include "engine/output/escape.hpp"
 #include "engine/output/record_writer.hpp"
 #include "engine/output/reply_fields.hpp"
 #include "engine/target_parse.hpp"
-
-#include <algorithm>
-#include <vector>
 
 namespace synscan {
 namespace {

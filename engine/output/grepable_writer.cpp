@@ -60,15 +60,15 @@ class GrepableWriter final : public RecordWriter {
       return;
     }
     // nmap -sV's service ("ssl|http") and version ("nginx 1.22.1") fields when --banners identified them.
-    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/{}//{}//{}/\n", format_address(r.ip),
-                   field_safe(hostname(r.ip)), r.port, v.state_name(r.state), v.protocol,
-                   field_safe(grepable_service(r.banner, service(r))),
+    fmt::format_to(std::back_inserter(line_), "Host: {} ({})\tPorts: {}/{}/{}//{}//{}/\n",
+                   format_address(r.ip), field_safe(hostname(r.ip)), r.port, v.state_name(r.state),
+                   v.protocol, field_safe(grepable_service(r.banner, service(r))),
                    field_safe(grepable_version(r.banner)));
     put_line();
   }
   void end(const ScanTotals& t) override {
-    line_ = fmt::format("# synscan done at {} -- {} open, {} closed, {} filtered{}{}\n", format_ctime(t.end_ms),
-                        t.open, t.closed, t.filtered,
+    line_ = fmt::format("# synscan done at {} -- {} open, {} closed, {} filtered{}{}\n",
+                        format_ctime(t.end_ms), t.open, t.closed, t.filtered,
                         t.open_filtered > 0 ? fmt::format(", {} open|filtered", t.open_filtered) : "",
                         t.interrupted ? " (interrupted)" : "");
     put_line();

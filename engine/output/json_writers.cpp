@@ -12,12 +12,13 @@ namespace synscan {
 namespace {
 
 // {"ip":..[,"port":..],"proto":..,"state":..,"reason":..[,"icmp_code":..],"ttl":..[,EXTRA:..],"ts":..
-//  [,REPLY FIELDS..][,"service":..][,"hostname":..]} (the --output-fields chosen: engine/output/reply_fields.hpp): the optional keys appear only when they have a value; the names and words
+//  [,REPLY FIELDS..][,"service":..][,"hostname":..]} (the --output-fields chosen:
+//  engine/output/reply_fields.hpp): the optional keys appear only when they have a value; the names and words
 // are the module's (Vocabulary): "port" only for a module with ports, EXTRA its extra field ("window").
 // "ip" is a dotted quad or RFC 5952 text (2001:2:0:1::364), so that jq and SQL joins on the text match;
 // "proto" is the probe module's protocol (a lower-case word: no escaping needed).
-// A --banners scan (or one whose modules describe answers) writes "service" as an object and the banner fields
-// (append_json_banner).
+// A --banners scan (or one whose modules describe answers) writes "service" as an object and the banner
+// fields (append_json_banner).
 void append_json_record(std::string& out, const Result& r, const Vocabulary& v, std::string_view service,
                         std::string_view hostname, bool banners, std::span<const ReplyField* const> fields,
                         const ReplyContext& context) {

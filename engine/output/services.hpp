@@ -1,6 +1,6 @@
 #pragma once
-// Service names by protocol and port, from the system's services database (services(5): /etc/services, Debian's
-// netbase), read once at start so that writers look names up without a syscall or a lock.
+// Service names by protocol and port, from the system's services database (services(5): /etc/services,
+// Debian's netbase), read once at start so that writers look names up without a syscall or a lock.
 #include <cstdint>
 #include <istream>
 #include <string>
@@ -15,8 +15,8 @@ class ServiceNames {
   ServiceNames() = default;
 
   /// Parses services(5) text: "name port/protocol [aliases...] [# comment]", a table per protocol word (tcp,
-  /// udp, sctp, ...); for a port listed twice the first name wins (as getservbyport does). Malformed lines are
-  /// skipped.
+  /// udp, sctp, ...); for a port listed twice the first name wins (as getservbyport does). Malformed lines
+  /// are skipped.
   static ServiceNames parse(std::istream& in);
 
   /// Reads `path` (default /etc/services). A missing or unreadable file gives an empty table, not an error:

@@ -59,10 +59,13 @@ class ListWriter final : public RecordWriter {
       fmt::format_to(std::back_inserter(line_), "{} {} {} {}", v.state_name(r.state), v.protocol, r.port,
                      format_address(r.ip));
     } else {
-      fmt::format_to(std::back_inserter(line_), "{} {} {}", v.state_name(r.state), v.protocol, format_address(r.ip));
+      fmt::format_to(std::back_inserter(line_), "{} {} {}", v.state_name(r.state), v.protocol,
+                     format_address(r.ip));
     }
-    append_list_reply_fields(line_, r, v, info_.reply_fields, {info_.os_signatures});  // --output-fields: " ja4ts=... rtt_ms=3"
-    // --banners: "open tcp 22 198.19.0.1 ssh ok SSH-2.0-OpenSSH_9.2p1\x0D\x0A" (the banner printable, one line).
+    append_list_reply_fields(line_, r, v, info_.reply_fields,
+                             {info_.os_signatures});  // --output-fields: " ja4ts=... rtt_ms=3"
+    // --banners: "open tcp 22 198.19.0.1 ssh ok SSH-2.0-OpenSSH_9.2p1\x0D\x0A" (the banner printable, one
+    // line).
     if (r.banner) {
       const std::string_view name = shown_service_name(r.banner, service(r));
       fmt::format_to(std::back_inserter(line_), " {} {} {}", name.empty() ? "-" : name,

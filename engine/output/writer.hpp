@@ -19,12 +19,12 @@
 
 namespace synscan {
 
-struct ReplyField;     // engine/output/reply_fields.hpp
+struct ReplyField;    // engine/output/reply_fields.hpp
 class P0fSignatures;  // engine/probes/p0f_signatures.hpp
 
 /// What a writer may print about the scan as a whole (headers, footers) and what every record shares.
 struct ScanInfo {
-  std::string version;        ///< synscan version
+  std::string version;  ///< synscan version
   /// What the scan probes, one entry per probe module in it (block order): the XML writer's <scaininfo>
   /// elements. Each record names its own protocol from its module's Vocabulary (Result::proto).
   struct Probed {
@@ -44,8 +44,8 @@ struct ScanInfo {
   /// Result::banner; the formats add their banner fields (JSON's "service" becomes an object in every record,
   /// CSV gains columns), engine/output/banner_fields.hpp.
   bool banners = false;
-  /// --output-fields: the reply-fact fields the JSON, CSV and list formats add (engine/output/reply_fields.hpp);
-  /// empty: the formats as before.
+  /// --output-fields: the reply-fact fields the JSON, CSV and list formats add
+  /// (engine/output/reply_fields.hpp); empty: the formats as before.
   std::vector<const ReplyField*> reply_fields;
   /// The OS signatures of the "os" fields (loaded from /etc/p0f/p0f.fp), or null: no guess. Must outlive the
   /// writer.

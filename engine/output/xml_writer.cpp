@@ -51,8 +51,7 @@ class XmlWriter final : public RecordWriter {
     // scanner is fixed to "nmap" by nmap.dtd: it names the format; args and the comment name synscan.
     line_ += "<nmaprun scanner=\"nmap\" args=\"synscan ";
     append_xml_escaped(line_, info.command_line);
-    fmt::format_to(it,
-                   "\" start=\"{}\" startstr=\"{}\" version=\"{}\" xmloutputversion=\"1.05\">\n",
+    fmt::format_to(it, "\" start=\"{}\" startstr=\"{}\" version=\"{}\" xmloutputversion=\"1.05\">\n",
                    info.start_ms / 1000, format_ctime(info.start_ms), info.version);
     // One <scaninfo> per module with nmap's scan type (syn, udp); host discovery alone (echo) has none, as
     // nmap -sn writes none.
@@ -77,8 +76,7 @@ class XmlWriter final : public RecordWriter {
         banners_.push_back(std::make_unique<Banner>(*r.banner));
         results_.back().banner = banners_.back().get();
       }
-    }
-    else
+    } else
       hosts_seen_ += 1;
   }
 
@@ -139,7 +137,8 @@ class XmlWriter final : public RecordWriter {
     fmt::format_to(
         it, "<host starttime=\"{}\" endtime=\"{}\"><status state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>\n",
         start / 1000, stop / 1000, up ? "up" : "down",
-        best->reason == Reason::no_response && up ? std::string_view("user-set") : bv.reason_name(best->reason),
+        best->reason == Reason::no_response && up ? std::string_view("user-set")
+                                                  : bv.reason_name(best->reason),
         best->ttl);
     fmt::format_to(it, "<address addr=\"{}\" addrtype=\"{}\"/>\n", format_address(first.ip),
                    first.ip.is_v4() ? "ipv4" : "ipv6");
@@ -172,8 +171,8 @@ class XmlWriter final : public RecordWriter {
   }
 
   // nmap's <os> element with the first open port's guess (--output-fields os: the signatures are loaded), as
-  // nmap -O writes its best match; accuracy 100 for an exact match, 80 for a fuzzy one (p0f gives none), line 0
-  // (no nmap-os-db line). Nothing without a guess.
+  // nmap -O writes its best match; accuracy 100 for an exact match, 80 for a fuzzy one (p0f gives none), line
+  // 0 (no nmap-os-db line). Nothing without a guess.
   void append_os(std::span<const Result> same_ip) {
     if (info_.os_signatures == nullptr) return;
     for (const Result& r : same_ip) {
@@ -184,15 +183,16 @@ class XmlWriter final : public RecordWriter {
                      vocabulary(r.proto).protocol, r.port);
       line_ += "<osmatch name=\"";
       append_xml_escaped(line_, g->label);
-      fmt::format_to(std::back_inserter(line_), "\" accuracy=\"{}\" line=\"0\"/></os>\n", g->exact ? 100 : 80);
+      fmt::format_to(std::back_inserter(line_), "\" accuracy=\"{}\" line=\"0\"/></os>\n",
+                     g->exact ? 100 : 80);
       return;
     }
   }
 
-  long header_end_ = -1;          // offset just past the header, when the output is a regular file
-  std::vector<Result> results_;   // for the grouped rewrite
+  long header_end_ = -1;         // offset just past the header, when the output is a regular file
+  std::vector<Result> results_;  // for the grouped rewrite
   std::vector<std::unique_ptr<Banner>> banners_;  // what results_' banner pointers point to
-  std::uint64_t hosts_seen_ = 0;  // <host> elements written when there is no rewrite
+  std::uint64_t hosts_seen_ = 0;                  // <host> elements written when there is no rewrite
   std::uint64_t hosts_down_ = 0;  // of the grouped hosts, those reported down (host discovery alone, silent)
 };
 

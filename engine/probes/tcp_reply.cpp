@@ -46,18 +46,19 @@ std::optional<Reply> parse_tcp(std::span<const std::uint8_t> segment, const IpAd
   } else {
     return std::nullopt;
   }
-  return Reply{.kind = kind,
-               .target_ip = src,
-               .target_port = src_port,
-               .local_ip = dst,
-               .local_port = dst_port,
-               .cookie_echo = ack - 1u,
-               .ttl = ttl,
-               .window = window,
-               .icmp_code = 0,
-               .tcp_flags = flags,
-               .ip_id = ip_id,
-               .options = read_tcp_options(segment.subspan(kTcpMinHeaderBytes, header_bytes - kTcpMinHeaderBytes))};
+  return Reply{
+      .kind = kind,
+      .target_ip = src,
+      .target_port = src_port,
+      .local_ip = dst,
+      .local_port = dst_port,
+      .cookie_echo = ack - 1u,
+      .ttl = ttl,
+      .window = window,
+      .icmp_code = 0,
+      .tcp_flags = flags,
+      .ip_id = ip_id,
+      .options = read_tcp_options(segment.subspan(kTcpMinHeaderBytes, header_bytes - kTcpMinHeaderBytes))};
 }
 
 /// The icmp_unreach reply an ICMP or ICMPv6 error quoting our probe is; nullopt when fewer than 8 TCP bytes

@@ -30,12 +30,12 @@ struct Reply {
   /// carries ACK = SEG.SEQ + SEG.LEN = ISN+1 too; RFC 792 makes an ICMP error quote the probe's first 8 TCP
   /// bytes, RFC 4443 an ICMPv6 error as much of the probe as fits).
   std::uint32_t cookie_echo;
-  std::uint8_t ttl;        ///< IPv4 TTL or IPv6 hop limit (ICMP, ICMPv6: of the error, set by the router)
-  std::uint16_t window;    ///< TCP window, unscaled as on the wire (0 for ICMP)
-  std::uint8_t icmp_code;  ///< ICMP or ICMPv6 code for icmp_unreach, else 0
-  std::uint8_t tcp_flags;  ///< TCP flags byte of the reply, CWR..FIN (0 for ICMP)
-  std::uint16_t ip_id = 0;    ///< IPv4 identification of the reply (0 for IPv6; ICMP: of the error)
-  TcpOptionFacts options{};   ///< the TCP reply's options (none for ICMP)
+  std::uint8_t ttl;          ///< IPv4 TTL or IPv6 hop limit (ICMP, ICMPv6: of the error, set by the router)
+  std::uint16_t window;      ///< TCP window, unscaled as on the wire (0 for ICMP)
+  std::uint8_t icmp_code;    ///< ICMP or ICMPv6 code for icmp_unreach, else 0
+  std::uint8_t tcp_flags;    ///< TCP flags byte of the reply, CWR..FIN (0 for ICMP)
+  std::uint16_t ip_id = 0;   ///< IPv4 identification of the reply (0 for IPv6; ICMP: of the error)
+  TcpOptionFacts options{};  ///< the TCP reply's options (none for ICMP)
 
   friend bool operator==(const Reply&, const Reply&) = default;
 };
@@ -52,11 +52,14 @@ inline constexpr std::uint8_t kTcpAck = 0x10;
 ///   rst; anything else (bare RST, plain ACK, SYN, ...) -> nullopt. Same over both families.
 /// - ICMP (RFC 792, RFC 1812 5.2.7.1): type 3 with code 0, 1, 2, 3, 9, 10 or 13 (net, host, protocol, port
 ///   unreachable and the three "administratively prohibited" codes nmap -sS reads as filtered; code 4,
-///   fragmentation needed, and the rest say nothing about a firewall), quoting a TCP probe with >= 8 TCP bytes
+///   fragmentation needed, and the rest say nothing about a firewall), quoting a TCP probe with >= 8 TCP
+///   bytes
 ///   -> icmp_unreach.
-/// - ICMPv6 (RFC 4443 3.1): type 1 with code 0-6 (no route, administratively prohibited, beyond scope of source
+/// - ICMPv6 (RFC 4443 3.1): type 1 with code 0-6 (no route, administratively prohibited, beyond scope of
+/// source
 ///   address, address unreachable, port unreachable, source address failed ingress/egress policy, reject
-///   route; 7 and 8 answer a malformed probe, not a path), quoting a TCP probe with >= 8 bytes -> icmp_unreach.
+///   route; 7 and 8 answer a malformed probe, not a path), quoting a TCP probe with >= 8 bytes ->
+///   icmp_unreach.
 /// A reply's addresses are of the family of its IP header (an ICMP error's, of its quote's); IPv4-mapped IPv6
 /// addresses are left as IPv6. Never throws, never allocates, never reads outside the packet's bytes.
 [[nodiscard]] std::optional<Reply> tcp_reply(const Packet& packet) noexcept;

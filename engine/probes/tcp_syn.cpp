@@ -131,8 +131,8 @@ TcpSynModule::TcpSynModule(const ProbeSetup& setup, const ProbeBlock& block)
   timestamps_ = syn_options(profile_, 0).tsval_offset >= 0;
 }
 
-void TcpSynModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
-                               std::uint16_t* lengths) const noexcept {
+void TcpSynModule::craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out,
+                               std::size_t stride, std::uint16_t* lengths) const noexcept {
   // maker4_ is set exactly when the space is non-empty and ProbeLocator::all_v4(): IPv4 only, no family test.
   const std::uint32_t tsval = timestamps_ ? clock_.now() : 0;
   if (maker4_) {
@@ -163,7 +163,8 @@ std::optional<Result> TcpSynModule::classify(const Packet& packet, std::int64_t 
   std::optional<Result> r = validator_.validate(*reply, ts_ms);
   // Our TSval echoed: the round trip, if it is one we sent (a SYN-ACK's TSecr; an RST carries no timestamp).
   if (r && timestamps_ && reply->options.has_timestamps) {
-    if (const auto rtt = clock_.rtt_ms(reply->options.tsecr, ts_ms)) r->rtt_ms = static_cast<std::uint16_t>(*rtt);
+    if (const auto rtt = clock_.rtt_ms(reply->options.tsecr, ts_ms))
+      r->rtt_ms = static_cast<std::uint16_t>(*rtt);
   }
   return r;
 }

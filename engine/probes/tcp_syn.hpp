@@ -42,8 +42,8 @@ class TcpSynModule final : public ProbeModule {
   std::size_t frame_stride() const noexcept override { return stride_; }
   /// An IPv4-only space takes ProbeMaker::craft_batch (one test per batch, then the IPv4 maker alone: no
   /// family test per probe); a space with IPv6 targets takes MixedProbeMaker::craft_batch, which crafts
-  /// either family per probe. lengths[i]: the family's template size (syn_template4.hpp, syn_template6.hpp). A
-  /// profile with timestamps reads the clock once per batch (SynTimestamp::now).
+  /// either family per probe. lengths[i]: the family's template size (syn_template4.hpp, syn_template6.hpp).
+  /// A profile with timestamps reads the clock once per batch (SynTimestamp::now).
   void craft_batch(const ProbeIndex* indices, std::size_t n, std::uint8_t* out, std::size_t stride,
                    std::uint16_t* lengths) const noexcept override;
   /// port_reply_filter("tcp", ...) and port_traffic_filter("tcp", ...) (engine/probes/port_filters.hpp).

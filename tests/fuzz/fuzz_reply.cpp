@@ -1,8 +1,9 @@
 // libFuzzer target for the receive path: the protocol-neutral preprocess (engine/packet.hpp) on every link
-// layer, the TCP SYN module's reading of it (parse_reply), then ReplyValidator, over both families. Build and run with scripts/fuzz.sh. Input: byte 0 selects the LinkType (mod 4, in enum order:
-// ethernet, raw_ip, linux_sll, linux_sll2), the rest is the captured frame. The scan (key, a mixed IPv4 +
-// IPv6 space, both local addresses and the ports) is tests/fuzz/fuzz_scan.hpp, the one
-// tests/fuzz/make_corpus.py writes valid replies for, so the seeds reach the accept path of both families.
+// layer, the TCP SYN module's reading of it (parse_reply), then ReplyValidator, over both families. Build and
+// run with scripts/fuzz.sh. Input: byte 0 selects the LinkType (mod 4, in enum order: ethernet, raw_ip,
+// linux_sll, linux_sll2), the rest is the captured frame. The scan (key, a mixed IPv4 + IPv6 space, both
+// local addresses and the ports) is tests/fuzz/fuzz_scan.hpp, the one tests/fuzz/make_corpus.py writes valid
+// replies for, so the seeds reach the accept path of both families.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -42,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto link = static_cast<LinkType>(data[0] % 4);
   const std::span<const std::uint8_t> frame(data + 1, size - 1);
 
-  // The preprocess: every span it hands out lies inside the frame; a quote only for a destination unreachable.
+  // The preprocess: every span it hands out lies inside the frame; a quote only for a destination
+  // unreachable.
   if (const auto packet = preprocess(frame, link)) {
     const auto inside = [&](std::span<const std::uint8_t> s) {
       return s.empty() || (s.data() >= frame.data() && s.data() + s.size() <= frame.data() + frame.size());

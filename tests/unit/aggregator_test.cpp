@@ -40,7 +40,8 @@ Result found(const ProbeSpace& s, ProbeIndex i, PortState st, Reason r) {
 
 // One shard, one send thread, no retries, no late steps: the windows of a small scan.
 struct Windows {
-  explicit Windows(const ProbeSpace& s, std::uint64_t shard = 0, std::uint64_t shards = 1, std::uint32_t threads = 1)
+  explicit Windows(const ProbeSpace& s, std::uint64_t shard = 0, std::uint64_t shards = 1,
+                   std::uint32_t threads = 1)
       : plan(s.size(), shard, shards, threads), perm(s.size(), 77), windows(plan, perm, WindowShape{}) {}
   ScanPlan plan;
   Permutation perm;
@@ -135,13 +136,15 @@ TEST(ProbeWindows, LocateInvertsTheSlicesOfEveryShardAndThread) {
     CollectingWriter w;
     Aggregator agg(win.windows, s, {true, true, true}, {&w});
     const ProbeIndex foreign = win.perm((shard + 1) % 3);  // position 1 or 2 or 0 belongs to another shard
-    EXPECT_EQ(agg.add(found(s, foreign, PortState::open, tcp_reason::syn_ack)), Aggregator::Taken::other_shard);
+    EXPECT_EQ(agg.add(found(s, foreign, PortState::open, tcp_reason::syn_ack)),
+              Aggregator::Taken::other_shard);
   }
   for (int n : owners) EXPECT_EQ(n, 1);
 }
 
-// The window: claims inside it are first/duplicate, outside it late; advance() reports the unanswered in order,
-// clears the answered bits for the next lap of the ring, and the tail only moves as far as final_limit allows.
+// The window: claims inside it are first/duplicate, outside it late; advance() reports the unanswered in
+// order, clears the answered bits for the next lap of the ring, and the tail only moves as far as final_limit
+// allows.
 TEST(ProbeWindows, WindowClaimsAdvancesAndWrapsAround) {
   WindowShape shape;
   shape.retries = 2;
@@ -154,15 +157,15 @@ TEST(ProbeWindows, WindowClaimsAdvancesAndWrapsAround) {
   EXPECT_EQ(w.claim(64), ThreadWindow::Claim::late);    // beyond tail + capacity: not reachable yet
   EXPECT_EQ(w.claim(1000), ThreadWindow::Claim::late);  // beyond the slice
   EXPECT_EQ(w.final_limit(), 0u);
-  w.publish_steps(10);                  // the last retry of j went out at step j + 6; 4 more steps: j < 0
+  w.publish_steps(10);  // the last retry of j went out at step j + 6; 4 more steps: j < 0
   EXPECT_EQ(w.final_limit(), 0u);
   w.publish_steps(20);
-  EXPECT_EQ(w.final_limit(), 10u);      // 20 - (2*3 + 4)
+  EXPECT_EQ(w.final_limit(), 10u);  // 20 - (2*3 + 4)
   std::vector<std::uint64_t> silent;
   EXPECT_EQ(w.advance(w.final_limit(), [&](std::uint64_t j) { silent.push_back(j); }), 10u);
   EXPECT_EQ(silent, (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 6, 7, 8, 9}));
   EXPECT_EQ(w.tail(), 10u);
-  EXPECT_EQ(w.claim(5), ThreadWindow::Claim::late);  // final: no state left
+  EXPECT_EQ(w.claim(5), ThreadWindow::Claim::late);    // final: no state left
   EXPECT_EQ(w.claim(69), ThreadWindow::Claim::first);  // ring slot 5, cleared when 5 became final
   EXPECT_EQ(w.claim(74), ThreadWindow::Claim::late);   // 10 + 64
   // A snapshot from the tail and its restore in another window give the same answered set.

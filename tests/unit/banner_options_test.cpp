@@ -33,7 +33,8 @@ TEST(BannerOptions, BadInputIsOneLineNamingTheToken) {
     return test::error_of([&] { test::run(args); });
   };
   EXPECT_EQ(error({"--banner-rate", "5"}), "--banner-rate needs --banners");
-  EXPECT_EQ(error({"--banners", "--show", "closed"}), "--banners needs open results shown (--show with open)");
+  EXPECT_EQ(error({"--banners", "--show", "closed"}),
+            "--banners needs open results shown (--show with open)");
   EXPECT_EQ(error({"--banner-probe", "tls"}), "--banner-probe needs --banners");
   EXPECT_EQ(
       error({"--banners", "--banner-probe", "443:ssl"}),

@@ -253,7 +253,8 @@ struct Recorder final : ResultWriter {
 };
 
 TEST(BannerAggregator, OpenResultsWaitForTheirBannerOthersAreWrittenAtOnce) {
-  // A space of 16 probes, one shard and send thread, whose window holds all of them: any index may be claimed.
+  // A space of 16 probes, one shard and send thread, whose window holds all of them: any index may be
+  // claimed.
   AddressRanges targets;
   parse_target_list("192.0.2.0/30", targets);
   const ProbeSpace space(TargetSet(targets), PortSet(parse_port_list("21-24")));

@@ -56,7 +56,8 @@ TEST(Cases, C06TargetFiles) {
   const std::string two = test::write_temp_file("c06_two", "192.0.2.1\n192.0.2.2");
   const ScanConfig a = config_of({"-iL", two, "-p", "80", "--no-default-excludes"});
   ASSERT_EQ(a.space.targets().size(), 2u);
-  EXPECT_EQ(format_address(a.space.targets().at(1)), "192.0.2.2");  // the last line, without its newline, counts
+  EXPECT_EQ(format_address(a.space.targets().at(1)),
+            "192.0.2.2");  // the last line, without its newline, counts
 
   const std::string cidr = test::write_temp_file("c06_cidr", "192.0.2.0/30");
   EXPECT_EQ(config_of({"--include-file", cidr, "-p", "80", "--no-default-excludes"}).space.targets().size(),
@@ -119,8 +120,9 @@ TEST(Cases, C15ThreeShardsThroughTheCli) {
   std::multiset<std::string> all;
   std::uint64_t counted = 0;
   for (int shard = 1; shard <= 3; ++shard) {
-    const std::vector<std::string> base{"198.51.100.0/24", "--no-default-excludes", "-p", "443", "--seed",
-                                        "1515", "--dry-run", "--shard", std::to_string(shard) + "/3"};
+    const std::vector<std::string> base{
+        "198.51.100.0/24", "--no-default-excludes",     "-p", "443", "--seed", "1515", "--dry-run",
+        "--shard",         std::to_string(shard) + "/3"};
     const std::vector<std::string> lines = lines_of(dry_run_text(config_of(base)));
     EXPECT_GE(lines.size(), 85u);
     EXPECT_LE(lines.size(), 86u);
@@ -144,8 +146,8 @@ TEST(Cases, C15ThreeShardsThroughTheCli) {
 // line excludes its own address, of its own family.
 TEST(Cases, N04ExclusionFileWithAnIpv6LineAmongIpv4Lines) {
   const std::string file = test::write_temp_file("n04", "192.0.2.1\n2001:db8::2\r\n192.0.2.3 # v4 again\n");
-  const ScanConfig c = config_of({"192.0.2.0/30,2001:db8::/126", "-p", "80", "--exclude-file", file, "--dry-run",
-                                  "--no-default-excludes", "--seed", "4"});
+  const ScanConfig c = config_of({"192.0.2.0/30,2001:db8::/126", "-p", "80", "--exclude-file", file,
+                                  "--dry-run", "--no-default-excludes", "--seed", "4"});
   std::vector<std::string> got = lines_of(dry_run_text(c));
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<std::string>{"192.0.2.0 80", "192.0.2.2 80", "2001:db8:: 80", "2001:db8::1 80",
@@ -156,16 +158,22 @@ TEST(Cases, N04ExclusionFileWithAnIpv6LineAmongIpv4Lines) {
 // IPv6 in RFC 5952 text (lower case, the longest zero run as "::", "::ffff:a.b.c.d" never, since those are
 // IPv4), and --count gives the same number without walking.
 TEST(Cases, MixedDryRunVisitsEveryProbeOnceInRfc5952Text) {
-  const std::vector<std::string> args{"198.51.100.0/30",      "2001:DB8:0:0:1:0:0:0/126", "2001:db8:0:1::ffff",
-                                      "::ffff:198.51.100.9",  "-p",                       "22,80,443",
-                                      "--no-default-excludes", "--seed",                  "6"};
+  const std::vector<std::string> args{"198.51.100.0/30",
+                                      "2001:DB8:0:0:1:0:0:0/126",
+                                      "2001:db8:0:1::ffff",
+                                      "::ffff:198.51.100.9",
+                                      "-p",
+                                      "22,80,443",
+                                      "--no-default-excludes",
+                                      "--seed",
+                                      "6"};
   std::vector<std::string> dry = args, count = args;
   dry.push_back("--dry-run");
   count.push_back("--count");
   std::multiset<std::string> want;
   for (const char* ip : {"198.51.100.0", "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.9",
-                         "2001:db8:0:0:1::" /* the longer zero run wins */, "2001:db8::1:0:0:1", "2001:db8::1:0:0:2", "2001:db8::1:0:0:3",
-                         "2001:db8:0:1::ffff"}) {
+                         "2001:db8:0:0:1::" /* the longer zero run wins */, "2001:db8::1:0:0:1",
+                         "2001:db8::1:0:0:2", "2001:db8::1:0:0:3", "2001:db8:0:1::ffff"}) {
     for (const char* port : {"22", "80", "443"}) want.insert(std::string(ip) + " " + port);
   }
   const std::vector<std::string> lines = lines_of(dry_run_text(config_of(dry)));
@@ -174,16 +182,19 @@ TEST(Cases, MixedDryRunVisitsEveryProbeOnceInRfc5952Text) {
   // The permutation mixes the families: the IPv6 probes are not all at the end.
   std::size_t first_v6 = lines.size(), last_v4 = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find(':') != std::string::npos) first_v6 = std::min(first_v6, i);
-    else last_v4 = i;
+    if (lines[i].find(':') != std::string::npos)
+      first_v6 = std::min(first_v6, i);
+    else
+      last_v4 = i;
   }
   EXPECT_LT(first_v6, last_v4);
 }
 
-// Shards of a mixed space (C15 with both families): disjoint, and together every probe once; their counts add up.
+// Shards of a mixed space (C15 with both families): disjoint, and together every probe once; their counts add
+// up.
 TEST(Cases, MixedSpaceShardsAreDisjointAndCoverIt) {
-  const std::vector<std::string> base{"198.51.100.0/27", "2001:db8::/123", "-p", "80,443", "--seed", "1515",
-                                      "--no-default-excludes"};
+  const std::vector<std::string> base{
+      "198.51.100.0/27", "2001:db8::/123", "-p", "80,443", "--seed", "1515", "--no-default-excludes"};
   std::multiset<std::string> all;
   std::uint64_t counted = 0;
   for (int shard = 1; shard <= 3; ++shard) {

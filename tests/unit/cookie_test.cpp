@@ -1,8 +1,8 @@
 // SipHash-1-3 SYN cookie, IPv4 (12-byte message) and IPv6 (36-byte message): checked against a byte-oriented
 // SipHash-c-d reference written here from the paper's algorithm (Aumasson & Bernstein 2012, section 2). The
 // reference itself is checked with c = 2, d = 4 against the paper's test vector and libsodium's
-// crypto_shorthash_siphash24 (libsodium has no 1-3) for every message length from 0 to 63 bytes, and with c = 1,
-// d = 3 against a published SipHash-1-3 value.
+// crypto_shorthash_siphash24 (libsodium has no 1-3) for every message length from 0 to 63 bytes, and with c =
+// 1, d = 3 against a published SipHash-1-3 value.
 #include "engine/cookie.hpp"
 
 #include <arpa/inet.h>
@@ -44,9 +44,11 @@ std::array<unsigned char, 12> message(Ipv4 src_ip, Ipv4 dst_ip, std::uint16_t sr
           static_cast<unsigned char>(dst_port >> 8), static_cast<unsigned char>(dst_port)};
 }
 
-// The 36-byte message of the IPv6 cookie: source address (16 bytes, network order), destination address, source
-// port, destination port, every field big-endian; each byte shifted out of the 128-bit values one at a time.
-std::array<unsigned char, 36> message6(Ipv6 src_ip, Ipv6 dst_ip, std::uint16_t src_port, std::uint16_t dst_port) {
+// The 36-byte message of the IPv6 cookie: source address (16 bytes, network order), destination address,
+// source port, destination port, every field big-endian; each byte shifted out of the 128-bit values one at a
+// time.
+std::array<unsigned char, 36> message6(Ipv6 src_ip, Ipv6 dst_ip, std::uint16_t src_port,
+                                       std::uint16_t dst_port) {
   std::array<unsigned char, 36> m{};
   for (int i = 0; i < 16; ++i) {
     m[i] = static_cast<unsigned char>(src_ip >> (120 - 8 * i));
@@ -282,7 +284,8 @@ TEST_F(CookieTest, Ipv6MessageIsTheAddressesBytesInNetworkOrder) {
 }
 
 TEST_F(CookieTest, Ipv6MatchesReferenceForTheCookieMessage) {
-  // Key 00 01 .. 0f; message 00 01 .. 23 as the 36 bytes of (source, destination, source port, destination port).
+  // Key 00 01 .. 0f; message 00 01 .. 23 as the 36 bytes of (source, destination, source port, destination
+  // port).
   Key16 key{};
   for (unsigned i = 0; i < key.size(); ++i) key[i] = static_cast<unsigned char>(i);
   std::array<unsigned char, 36> msg{};
@@ -324,14 +327,16 @@ TEST_F(CookieTest, Ipv6EveryByteAndFieldChangesTheCookie) {
   EXPECT_NE(cookie.v6(src, dst, 61001, 443), base);
   EXPECT_NE(cookie.v6(src, dst, 61000, 444), base);
   EXPECT_NE(cookie.v6(dst, src, 443, 61000), base);  // the reply's tuple unswapped is another probe
-  EXPECT_NE(SynCookie(CookieKey{0x0123456789abcdefULL, 0xfedcba9876543211ULL}).v6(src, dst, 61000, 443), base);
+  EXPECT_NE(SynCookie(CookieKey{0x0123456789abcdefULL, 0xfedcba9876543211ULL}).v6(src, dst, 61000, 443),
+            base);
 }
 
 TEST_F(CookieTest, Ipv6CookieDiffersFromTheIpv4CookieOfRelatedTuples) {
   // Under one key, an IPv6 probe whose addresses embed IPv4 ones (IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible
-  // ::a.b.c.d, or an address ending in the same 32 bits) has a cookie unrelated to the IPv4 probe's: the 36-byte
-  // message differs from the 12-byte one in its length byte and blocks. Each pair of random 32-bit outputs is equal
-  // with odds 2^-32, so over 3 x 2,000 pairs a single equality would be a fault (odds about 1.4e-6 by chance).
+  // ::a.b.c.d, or an address ending in the same 32 bits) has a cookie unrelated to the IPv4 probe's: the
+  // 36-byte message differs from the 12-byte one in its length byte and blocks. Each pair of random 32-bit
+  // outputs is equal with odds 2^-32, so over 3 x 2,000 pairs a single equality would be a fault (odds
+  // about 1.4e-6 by chance).
   std::mt19937_64 rng(4646);
   const SynCookie cookie(CookieKey{rng(), rng()});
   int equal = 0;
@@ -343,8 +348,8 @@ TEST_F(CookieTest, Ipv6CookieDiffersFromTheIpv4CookieOfRelatedTuples) {
     const std::uint32_t v4 = cookie(src4, dst4, sport, dport);
     equal += cookie.v6(kIpv4MappedPrefix | src4, kIpv4MappedPrefix | dst4, sport, dport) == v4;
     equal += cookie.v6(Ipv6{src4}, Ipv6{dst4}, sport, dport) == v4;
-    equal += cookie.v6(make_ipv6(0x2001'0002'0000'0000ULL, src4), make_ipv6(0x2001'0002'0000'0001ULL, dst4), sport,
-                       dport) == v4;
+    equal += cookie.v6(make_ipv6(0x2001'0002'0000'0000ULL, src4), make_ipv6(0x2001'0002'0000'0001ULL, dst4),
+                       sport, dport) == v4;
   }
   EXPECT_EQ(equal, 0);
 }

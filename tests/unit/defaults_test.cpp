@@ -2,7 +2,6 @@
 // README state it. The expected texts are formatted from the constants, so changing a default without the
 // documents (or the documents without the default) fails here.
 #include "cli/defaults.hpp"
-#include "cli/usage_text.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/usage_text.hpp"
 #include "tests/unit/cli_test_helpers.hpp"
 
 namespace synscan {

@@ -15,11 +15,27 @@ namespace {
 
 constexpr std::uint64_t kLimit = Divisor48::kNumeratorLimit;
 
-// The divisors where rounding is tightest: powers of two and their neighbours, small ones, the largest. Above 2^32
-// the divisor is a count of IPv6 targets (a /80 is 2^48 of them); 2^48 - 59 is the largest prime below 2^48.
+// The divisors where rounding is tightest: powers of two and their neighbours, small ones, the largest. Above
+// 2^32 the divisor is a count of IPv6 targets (a /80 is 2^48 of them); 2^48 - 59 is the largest prime below
+// 2^48.
 std::vector<std::uint64_t> edge_divisors() {
-  std::vector<std::uint64_t> d = {1, 2, 3, 5, 7, 10, 255, 256, 257, 65535, 65536, 65537, 1000003, 0xFFFFFFFFull,
-                                  std::uint64_t{1} << 32, (std::uint64_t{1} << 48) - 59, std::uint64_t{1} << 48};
+  std::vector<std::uint64_t> d = {1,
+                                  2,
+                                  3,
+                                  5,
+                                  7,
+                                  10,
+                                  255,
+                                  256,
+                                  257,
+                                  65535,
+                                  65536,
+                                  65537,
+                                  1000003,
+                                  0xFFFFFFFFull,
+                                  std::uint64_t{1} << 32,
+                                  (std::uint64_t{1} << 48) - 59,
+                                  std::uint64_t{1} << 48};
   for (unsigned b = 1; b <= 48; ++b) {
     d.push_back((std::uint64_t{1} << b) - 1);
     d.push_back(std::uint64_t{1} << b);
@@ -76,17 +92,20 @@ TEST(ProbeSpaceAt, MatchesPortMajorOrderOnSeveralIntervals) {
   }
 }
 
-// IPv6 targets make the divisor larger than any IPv4 set: 2^40 + 7 targets (a /88 and 7 more) x 3 ports and 2^48
-// targets x 1 port, at random indices and at the ends, against the definition index = port_index x targets +
-// target_index.
+// IPv6 targets make the divisor larger than any IPv4 set: 2^40 + 7 targets (a /88 and 7 more) x 3 ports and
+// 2^48 targets x 1 port, at random indices and at the ends, against the definition index = port_index x
+// targets + target_index.
 TEST(ProbeSpaceAt, MoreThan2To32Ipv6Targets) {
   AddressRanges wide;
-  wide.v6 = {{make_ipv6(0x20010db800000000ULL, 0), make_ipv6(0x20010db800000000ULL, (std::uint64_t{1} << 40) - 1)},
-             {make_ipv6(0x20010db8ffff0000ULL, 0), make_ipv6(0x20010db8ffff0000ULL, 6)}};
+  wide.v6 = {
+      {make_ipv6(0x20010db800000000ULL, 0), make_ipv6(0x20010db800000000ULL, (std::uint64_t{1} << 40) - 1)},
+      {make_ipv6(0x20010db8ffff0000ULL, 0), make_ipv6(0x20010db8ffff0000ULL, 6)}};
   AddressRanges widest;
-  widest.v6 = {{make_ipv6(0x20010db800000000ULL, 0), make_ipv6(0x20010db800000000ULL, (std::uint64_t{1} << 48) - 1)}};
+  widest.v6 = {
+      {make_ipv6(0x20010db800000000ULL, 0), make_ipv6(0x20010db800000000ULL, (std::uint64_t{1} << 48) - 1)}};
   std::mt19937_64 rng(6);
-  for (const auto& [include, ports] : {std::pair{wide, PortSet({22, 80, 443})}, std::pair{widest, PortSet({80})}}) {
+  for (const auto& [include, ports] :
+       {std::pair{wide, PortSet({22, 80, 443})}, std::pair{widest, PortSet({80})}}) {
     const TargetSet targets(include);
     const ProbeSpace space(targets, ports);
     const std::uint64_t n = targets.size();

@@ -126,8 +126,8 @@ TEST(Outputs, APipeWithoutReaderIsBrokenPipe) {
     std::atomic<bool> stop{false};
     outputs.watch(stop, warn);
     ScanInfo info;
-  info.probed = {{0, "80", 1}};
-  for (ResultWriter* w : outputs.writers()) w->begin(info);
+    info.probed = {{0, "80", 1}};
+    for (ResultWriter* w : outputs.writers()) w->begin(info);
     write_many(outputs.writers(), 1);
     EXPECT_TRUE(outputs.all_failed());
     EXPECT_TRUE(stop);  // the only output is gone: the scan stops

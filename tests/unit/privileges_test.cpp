@@ -118,9 +118,10 @@ TEST(Privileges, UserRootStaysUidZeroWithNoCapability) {
 }
 
 // C-N32: what a Kubernetes pod with capabilities {drop: ALL, add: NET_RAW, NET_ADMIN} and
-// allowPrivilegeEscalation: false gives (setpriv --no-new-privs --bounding-set=-all,+net_raw,+net_admin): root
-// with only those two, no CAP_SETPCAP to shrink the bounding set, no CAP_SETUID to switch user. The drop must
-// work: the bounding set is moot under no-new-privs; without --user it stays uid 0 with no capability, with
+// allowPrivilegeEscalation: false gives (setpriv --no-new-privs --bounding-set=-all,+net_raw,+net_admin):
+// root with only those two, no CAP_SETPCAP to shrink the bounding set, no CAP_SETUID to switch user. The drop
+// must work: the bounding set is moot under no-new-privs; without --user it stays uid 0 with no capability,
+// with
 // --user NAME it says why it cannot become NAME.
 TEST(Privileges, APodsMinimalCapabilitySetCanDrop) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to build the pod's capability set";

@@ -11,8 +11,10 @@ namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
 
-// A sender on a fake clock: polls every `poll_ns`, sends whatever the limiter allows, and records each send time.
-std::vector<std::int64_t> simulate(double rate, std::uint32_t batch, std::int64_t duration_ns, std::int64_t poll_ns) {
+// A sender on a fake clock: polls every `poll_ns`, sends whatever the limiter allows, and records each send
+// time.
+std::vector<std::int64_t> simulate(double rate, std::uint32_t batch, std::int64_t duration_ns,
+                                   std::int64_t poll_ns) {
   RateLimiter limiter(rate, batch, 0);
   std::vector<std::int64_t> sends;
   for (std::int64_t now = 0; now < duration_ns; now += poll_ns) {
@@ -26,7 +28,8 @@ std::vector<std::int64_t> simulate(double rate, std::uint32_t batch, std::int64_
 TEST(RateLimiter, HalfAPacketPerSecondIsExactlyTwoSecondsApart) {
   auto sends = simulate(0.5, 1, 20 * kSecond + 1, 1'000'000);
   ASSERT_EQ(sends.size(), 11u);
-  for (std::size_t i = 0; i < sends.size(); ++i) EXPECT_EQ(sends[i], static_cast<std::int64_t>(i) * 2 * kSecond);
+  for (std::size_t i = 0; i < sends.size(); ++i)
+    EXPECT_EQ(sends[i], static_cast<std::int64_t>(i) * 2 * kSecond);
 }
 
 TEST(RateLimiter, NextDueTellsTheSleeperWhenToWake) {

@@ -12,9 +12,9 @@
 #include "capture/receive_thread.hpp"
 #include "engine/aggregate_thread.hpp"
 #include "engine/aggregator.hpp"
-#include "engine/probes/registry.hpp"
 #include "engine/port_set.hpp"
 #include "engine/probe_window.hpp"
+#include "engine/probes/registry.hpp"
 #include "engine/probes/tcp_validator.hpp"
 #include "engine/target_parse.hpp"
 
@@ -140,8 +140,8 @@ TEST(ReceivePath, AggregatorThreadStreamsDeduplicatesAndPublishes) {
   EXPECT_EQ(aggregator.count(PortState::closed), 1U);
 }
 
-// Silence streams: once the sender's steps pass a probe (no retries, no late steps here), the aggregator thread
-// reports it filtered while the scan still runs, each probe once, the answered ones never.
+// Silence streams: once the sender's steps pass a probe (no retries, no late steps here), the aggregator
+// thread reports it filtered while the scan still runs, each probe once, the answered ones never.
 TEST(ReceivePath, AggregatorThreadReportsSilenceAsTheWindowMoves) {
   AddressRanges targets;
   parse_target_list("192.0.2.0/30", targets);
@@ -191,9 +191,9 @@ class ReasonWriter : public ResultWriter {
   std::vector<Result> written_;
 };
 
-// Issue 24: a reply captured but dropped at the full queue is not silence. Its probe is reported once, with the
-// reason reply-dropped (state unknown: the module's state of silence, flagged), before the window moves past it;
-// the other probes keep their own results.
+// Issue 24: a reply captured but dropped at the full queue is not silence. Its probe is reported once, with
+// the reason reply-dropped (state unknown: the module's state of silence, flagged), before the window moves
+// past it; the other probes keep their own results.
 TEST(ReceivePath, AReplyTheFullQueueDroppedIsReportedReplyDroppedNotSilent) {
   AddressRanges targets;
   parse_target_list("192.0.2.0/30", targets);
@@ -208,7 +208,8 @@ TEST(ReceivePath, AReplyTheFullQueueDroppedIsReportedReplyDroppedNotSilent) {
   ScanState state;
   const TaggedModule module;
   const ReplyHandler handle{LinkType::ethernet, module, queue, state, nullptr, &dropped};
-  for (std::uint8_t i = 0; i < 3; ++i) handle(reply(i, PortState::open), 0);  // the third finds the queue full
+  for (std::uint8_t i = 0; i < 3; ++i)
+    handle(reply(i, PortState::open), 0);  // the third finds the queue full
   EXPECT_EQ(state.queue_drops.load(), 1U);
   EXPECT_EQ(state.replies_dropped_unmarked.load(), 0U);
 

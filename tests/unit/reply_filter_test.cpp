@@ -1,7 +1,7 @@
-// The capture filter (engine/probes/port_filters.hpp port_reply_filter) compiled by libpcap and run over golden
-// frames with pcap_offline_filter: no capture, no privileges. It must pass every reply kind the validator can
-// accept and drop the rest in the kernel, so foreign traffic never costs the receive thread anything. Over
-// IPv4, IPv6 and both, on every link type a capture can have.
+// The capture filter (engine/probes/port_filters.hpp port_reply_filter) compiled by libpcap and run over
+// golden frames with pcap_offline_filter: no capture, no privileges. It must pass every reply kind the
+// validator can accept and drop the rest in the kernel, so foreign traffic never costs the receive thread
+// anything. Over IPv4, IPv6 and both, on every link type a capture can have.
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
 
@@ -14,8 +14,8 @@
 
 #include "capture/pcap_receiver.hpp"
 #include "engine/probes/port_filters.hpp"
-#include "engine/probes/tcp_syn.hpp"
 #include "engine/probes/tcp_reply.hpp"
+#include "engine/probes/tcp_syn.hpp"
 #include "frame_builder.hpp"
 
 namespace synscan {
@@ -55,8 +55,12 @@ class CompiledFilter {
   bpf_program program_{};
 };
 
-std::string v4_filter() { return port_reply_filter("tcp", IpAddress::v4(kLocal), std::nullopt, 61000, 61255); }
-std::string v6_filter() { return port_reply_filter("tcp", std::nullopt, IpAddress::v6(kLocal6), 61000, 61255); }
+std::string v4_filter() {
+  return port_reply_filter("tcp", IpAddress::v4(kLocal), std::nullopt, 61000, 61255);
+}
+std::string v6_filter() {
+  return port_reply_filter("tcp", std::nullopt, IpAddress::v6(kLocal6), 61000, 61255);
+}
 std::string mixed_filter() {
   return port_reply_filter("tcp", IpAddress::v4(kLocal), IpAddress::v6(kLocal6), 61000, 61255);
 }

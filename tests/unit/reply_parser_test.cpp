@@ -1,6 +1,4 @@
 // parse_reply: golden frames built byte by byte, every link layer, malformed and truncated input.
-#include "engine/probes/tcp_reply.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -8,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/probes/tcp_reply.hpp"
 #include "tests/unit/frame_builder.hpp"
 
 namespace synscan {

@@ -45,7 +45,8 @@ class ReplyValidatorTest : public ::testing::Test {
  protected:
   const ProbeSpace space_ = make_space();
   const SynCookie cookie_{kKey};
-  const ReplyValidator validator_{space_, cookie_, IpAddress::v4(kLocal), std::nullopt, kPortFirst, kPortLast};
+  const ReplyValidator validator_{space_,       cookie_,    IpAddress::v4(kLocal),
+                                  std::nullopt, kPortFirst, kPortLast};
 
   /// The cookie our sender put in the probe local:local_port -> target:target_port.
   std::uint32_t cookie(Ipv4 target, std::uint16_t target_port, std::uint16_t local_port = kPortFirst,
@@ -170,8 +171,8 @@ TEST_F(ReplyValidatorTest, EveryProbeOfTheSpaceMapsBackToItsIndex) {
   for (ProbeIndex i = 0; i < space_.size(); ++i) {
     const Probe p = space_.at(i);
     const auto local_port = static_cast<std::uint16_t>(kPortFirst + i % (kPortLast - kPortFirst + 1));
-    const auto v =
-        tcp_answer(kTcpSyn | kTcpAck, p.ip.ipv4(), p.port, cookie(p.ip.ipv4(), p.port, local_port) + 1, local_port);
+    const auto v = tcp_answer(kTcpSyn | kTcpAck, p.ip.ipv4(), p.port,
+                              cookie(p.ip.ipv4(), p.port, local_port) + 1, local_port);
     ASSERT_TRUE(v) << "index " << i;
     EXPECT_EQ(v->index, i);
   }

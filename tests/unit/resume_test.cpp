@@ -14,12 +14,12 @@
 
 #include "capture/send_thread.hpp"
 #include "cli/options.hpp"
-#include "tests/unit/cli_test_helpers.hpp"
 #include "cli/scan_config.hpp"
-#include "engine/probe_set.hpp"
 #include "engine/aggregator.hpp"
 #include "engine/permutation.hpp"
+#include "engine/probe_set.hpp"
 #include "engine/shard.hpp"
+#include "tests/unit/cli_test_helpers.hpp"
 
 namespace synscan {
 namespace {
@@ -67,8 +67,8 @@ ResumePoint some_point(const ScanConfig& c) {
   ResumePoint p;
   p.retry_gap = c.window.retry_gap;
   p.late_steps = c.window.late_steps;
-  p.threads = {ThreadResume{SendCursor{5, 0}, 2, {0x8000000000000005ull}}, ThreadResume{SendCursor{0, 0}, 0, {}},
-               ThreadResume{SendCursor{17, 1}, 10, {0xF0ull}}};
+  p.threads = {ThreadResume{SendCursor{5, 0}, 2, {0x8000000000000005ull}},
+               ThreadResume{SendCursor{0, 0}, 0, {}}, ThreadResume{SendCursor{17, 1}, 10, {0xF0ull}}};
   return p;
 }
 
@@ -160,8 +160,9 @@ TEST(Resume, BadFilesAreUsageErrors) {
       std::string::npos);
   ResumePoint p = some_point(c);
   p.threads.pop_back();
-  EXPECT_NE(error_of([&] { resume_from_json(resume_to_json(c, p), "f"); })
-                .find("one cursor and one window per send thread"),
+  EXPECT_NE(error_of([&] {
+              resume_from_json(resume_to_json(c, p), "f");
+            }).find("one cursor and one window per send thread"),
             std::string::npos);
   // A cursor past the end of its order, a tail past its cursor, a different space: refused on load.
   for (int k = 0; k < 3; ++k) {
@@ -185,7 +186,8 @@ TEST(Resume, BadFilesAreUsageErrors) {
 class FakeTransmitter : public Transmitter {
  public:
   FakeTransmitter(std::uint64_t budget, std::atomic<bool>& stop) : budget_(budget), stop_(stop) {}
-  std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t*, std::size_t count) override {
+  std::size_t send(const std::uint8_t* frames, std::size_t stride, const std::uint16_t*,
+                   std::size_t count) override {
     std::size_t n = 0;
     for (; n < count && budget_ > 0; ++n, --budget_) {
       const std::uint8_t* ip = frames + stride * n + 14;
@@ -240,13 +242,14 @@ TEST(SendLoop, EmptyStepsCostTheFoundRateOverThePlannedOne) {
     EXPECT_EQ(fresh.load(), 128U);  // the new probes, the rate thread's denominator
     EXPECT_EQ(limiter.rate(), planned * found_over_planned);
     // 128 frames, then 1,000 empty steps at 1 slot each (the planned rate) or 0.1 slot each (a tenth of it).
-    EXPECT_NEAR(static_cast<double>(limiter.sent()), 128 + 1000 * found_over_planned, 1.0) << found_over_planned;
+    EXPECT_NEAR(static_cast<double>(limiter.sent()), 128 + 1000 * found_over_planned, 1.0)
+        << found_over_planned;
   }
 }
 
 TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
-  const Parsed r = run({"198.18.0.0/24", "-p", "22,80,443", "--seed", "3", "--retries", "1", "--retry-delay", "0.003",
-                        "--send-threads", "2"});
+  const Parsed r = run({"198.18.0.0/24", "-p", "22,80,443", "--seed", "3", "--retries", "1", "--retry-delay",
+                        "0.003", "--send-threads", "2"});
   ASSERT_TRUE(r.config);
   const ScanConfig& c = *r.config;
   ProbeSetup setup;
@@ -264,8 +267,8 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
     std::vector<std::atomic<std::uint64_t>> levels(2);
     FakeTransmitter first(budget, stop);
     RateLimiter fast(1e9, 64, 0);
-    const SendCursor at =
-        run_sender({perm, *maker, slice, window, 64, {}}, fast, first, {sent, levels.data(), waits, fresh}, stop);
+    const SendCursor at = run_sender({perm, *maker, slice, window, 64, {}}, fast, first,
+                                     {sent, levels.data(), waits, fresh}, stop);
     std::uint64_t accepted = 0;
     for (const auto& [k, n] : first.seen) accepted += static_cast<std::uint64_t>(n);
     EXPECT_EQ(sent.load(), accepted);
@@ -273,8 +276,8 @@ TEST(Resume, SendLoopResumesAtTheFirstProbeNotHandedToTheKernel) {
     std::atomic<bool> no_stop{false};
     FakeTransmitter second(~0ULL, no_stop);
     RateLimiter fast2(1e9, 64, 0);
-    const SendCursor end =
-        run_sender({perm, *maker, slice, window, 64, at}, fast2, second, {sent, levels.data(), waits, fresh}, no_stop);
+    const SendCursor end = run_sender({perm, *maker, slice, window, 64, at}, fast2, second,
+                                      {sent, levels.data(), waits, fresh}, no_stop);
     EXPECT_EQ(end.step, total_steps(slice.count, c.window));
     EXPECT_EQ(levels[0].load(), slice.count);
     // Together: every probe of the slice once, and once more when unanswered.
@@ -299,8 +302,8 @@ class CollectingWriter : public ResultWriter {
 // tail, the resumed run (its windows restored from the resume point) the rest; together the whole shard once.
 TEST(Resume, SilenceIsReportedOnceAcrossStopAndResume) {
   for (const char* retries : {"0", "1"}) {
-    const Parsed r = run({"198.18.0.0/26", "-p", "22,80", "--send-threads", "2", "--retries", retries, "--show", "all",
-                          "--retry-delay", "0.001"});
+    const Parsed r = run({"198.18.0.0/26", "-p", "22,80", "--send-threads", "2", "--retries", retries,
+                          "--show", "all", "--retry-delay", "0.001"});
     ASSERT_TRUE(r.config);
     ScanConfig c = *r.config;
     c.window.late_steps = 0;  // final right after the last retry (no option goes below a reply's delay)

@@ -2,9 +2,9 @@
 // once reported mmap as libnet), and the xdp backend's ring and UMEM bookkeeping (capture/xdp_ring.hpp).
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -91,9 +91,10 @@ TEST(SendBackend, SummaryAndMetadataSayWhichBackendSentAndWhy) {
   std::fclose(out);
   const std::string summary(text, size);
   std::free(text);
-  EXPECT_NE(summary.find("synscan: sent through sendmmsg (auto; not xdp: --send-backend xdp: interface 'tun0' "
-                         "is not Ethernet); send errors 3\n"),
-            std::string::npos)
+  EXPECT_NE(
+      summary.find("synscan: sent through sendmmsg (auto; not xdp: --send-backend xdp: interface 'tun0' "
+                   "is not Ethernet); send errors 3\n"),
+      std::string::npos)
       << summary;
 }
 

@@ -78,8 +78,8 @@ SendSchedule fast() {
   return s;
 }
 
-// C19: 1 host x 3 ports with --retries 3: each probe new once and retried 3 times, interleaved; a probe answered
-// after its first send is not sent again.
+// C19: 1 host x 3 ports with --retries 3: each probe new once and retried 3 times, interleaved; a probe
+// answered after its first send is not sent again.
 TEST(SendPasses, EveryProbeOncePerRetryAndRetriesSkipTheAnswered) {
   Scan scan({"198.18.0.9", "-p", "22,80,443", "--retries", "3", "--send-threads", "2", "--seed", "4",
              "--retry-delay", "0.01"});
@@ -89,7 +89,8 @@ TEST(SendPasses, EveryProbeOncePerRetryAndRetriesSkipTheAnswered) {
   const auto at = windows.locate(1);  // e.g. port 80 answered right after its first send
   ASSERT_TRUE(at.has_value());
   ASSERT_EQ(windows.thread(at->thread).claim(at->j), ThreadWindow::Claim::first);
-  const SendersDone sent = run_senders(scan.config.plan, scan.permutation, *scan.module, windows, txs, fast(), state);
+  const SendersDone sent =
+      run_senders(scan.config.plan, scan.permutation, *scan.module, windows, txs, fast(), state);
   EXPECT_EQ(sent.sent_per_level, (std::vector<std::uint64_t>{3, 2, 2, 2}));
   EXPECT_EQ(state.sent.load(), 9U);
   for (std::uint32_t t = 0; t < 2; ++t) {
@@ -106,8 +107,8 @@ TEST(SendPasses, EveryProbeOncePerRetryAndRetriesSkipTheAnswered) {
   EXPECT_EQ(state.frames_planned.load(), 12U);  // at most every probe 4 times
 }
 
-// C18: a stop anywhere, then a second run from the cursors the first returned and its windows restored (what a
-// resume file holds): every probe exactly once per send it is owed over both runs.
+// C18: a stop anywhere, then a second run from the cursors the first returned and its windows restored (what
+// a resume file holds): every probe exactly once per send it is owed over both runs.
 TEST(SendPasses, StoppedAndContinuedIsOneRun) {
   Scan scan({"198.18.0.0/24", "-p", "22,80,443", "--retries", "1", "--send-threads", "3", "--seed", "7",
              "--retry-delay", "0.002"});
@@ -146,10 +147,10 @@ TEST(SendPasses, FullWindowHoldsTheSenderUntilTheTailMoves) {
   shape.capacity = 64;
   shape.late_steps = 10;
   ProbeWindows windows(scan.config.plan, scan.permutation, shape);
-  std::jthread sender([&] {
-    run_senders(scan.config.plan, scan.permutation, *scan.module, windows, txs, fast(), state);
-  });
-  for (int i = 0; i < 1000 && state.window_waits.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::jthread sender(
+      [&] { run_senders(scan.config.plan, scan.permutation, *scan.module, windows, txs, fast(), state); });
+  for (int i = 0; i < 1000 && state.window_waits.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_GT(state.window_waits.load(), 0U);
   EXPECT_LE(state.sent.load(), 64U);
   while (!state.sending_done.load()) {

@@ -255,7 +255,7 @@ TEST(Status, ProgressCountsTheRetriesStillOwed) {
   c.status = StatusMode::json;
   ScanState state;
   state.frames_planned = 2 * 768;  // 768 probes, each at most twice
-  state.sent = 768;               // the new probes are out; 756 were answered
+  state.sent = 768;                // the new probes are out; 756 were answered
   state.replies_by_reason[0][2] = 700;
   state.replies_by_reason[0][1] = 56;
   std::FILE* out = std::tmpfile();

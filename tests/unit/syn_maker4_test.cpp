@@ -22,7 +22,8 @@ TEST(ProbeMaker, CraftBatchEqualsCraftForEveryBatchLength) {
   const ProbeSpace space(TargetSet(std::vector<Interval>{{0xC6130000, 0xC61300FF}, {0xC6130300, 0xC6130302}}),
                          PortSet({25, 80, 60000}));
   const ProbeTemplate tmpl(params());
-  const ProbeMaker maker(space.blocks().front(), tmpl, SynCookie(CookieKey{11, 22}), 0xC6120001, 61000, 61255);
+  const ProbeMaker maker(space.blocks().front(), tmpl, SynCookie(CookieKey{11, 22}), 0xC6120001, 61000,
+                         61255);
   constexpr std::size_t kStride = 80;  // any stride >= kMaxFrame, as ring slots have
   for (std::size_t n : {0u, 1u, 3u, 4u, 5u, 7u, 8u, 9u, 64u, 255u}) {
     std::vector<ProbeIndex> indices(n);

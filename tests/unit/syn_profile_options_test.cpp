@@ -25,8 +25,11 @@ TEST(SynProfileOptions, ReachesTheModuleArgs) {
 }
 
 TEST(SynProfileOptions, BadNameIsOneLineNamingIt) {
-  EXPECT_EQ(test::error_of([] { test::run({"198.19.0.1", "-p", "80", "--syn-profile", "solaris"}); }),
-            "bad value in --syn-profile solaris: unknown SYN profile 'solaris' (windows, linux, bsd, mss, none)");
+  EXPECT_EQ(
+      test::error_of([] {
+        test::run({"198.19.0.1", "-p", "80", "--syn-profile", "solaris"});
+      }),
+      "bad value in --syn-profile solaris: unknown SYN profile 'solaris' (windows, linux, bsd, mss, none)");
   EXPECT_NE(test::error_of([] {
               test::run({"198.19.0.1", "-p", "80", "--syn-profile", "linux", "--syn-profile", "bsd"});
             }).find("--syn-profile given more than once"),

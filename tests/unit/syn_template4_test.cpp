@@ -34,7 +34,7 @@ TEST(ProbeTemplate, EthernetLayoutIsASynWithMss) {
   t.craft(out, {0xC6130050, 80, 61000, 0xDEADBEEF, 7});
   EXPECT_EQ(out[12], 0x08);  // ethertype IPv4
   EXPECT_EQ(out[13], 0x00);
-  EXPECT_EQ(out[14], 0x45);  // IPv4, IHL 5
+  EXPECT_EQ(out[14], 0x45);   // IPv4, IHL 5
   EXPECT_EQ(out[14 + 9], 6);  // TCP
   EXPECT_EQ(out[14 + 16], 198);
   EXPECT_EQ(out[14 + 19], 0x50);
@@ -43,23 +43,24 @@ TEST(ProbeTemplate, EthernetLayoutIsASynWithMss) {
   EXPECT_EQ((tcp[2] << 8) | tcp[3], 80);
   EXPECT_EQ(tcp[4], 0xDE);
   EXPECT_EQ(tcp[7], 0xEF);
-  EXPECT_EQ(tcp[12] >> 4, 6);     // data offset: 24 bytes
-  EXPECT_EQ(tcp[13], 0x02);       // SYN only
-  EXPECT_EQ(tcp[20], 2);          // MSS option kind
-  EXPECT_EQ(tcp[21], 4);          // MSS option length
+  EXPECT_EQ(tcp[12] >> 4, 6);  // data offset: 24 bytes
+  EXPECT_EQ(tcp[13], 0x02);    // SYN only
+  EXPECT_EQ(tcp[20], 2);       // MSS option kind
+  EXPECT_EQ(tcp[21], 4);       // MSS option length
   expect_checksums_valid({out, t.size()}, 14);
 }
 
-// The golden-bytes property: for 1,000 random probes the patched frame equals, byte for byte, the frame libnet
-// builds from scratch with the same fields, and its checksums verify.
+// The golden-bytes property: for 1,000 random probes the patched frame equals, byte for byte, the frame
+// libnet builds from scratch with the same fields, and its checksums verify.
 void check_random_probes(const TemplateParams& params, std::size_t l2) {
   ProbeTemplate t(params);
   std::mt19937_64 rng(12345);
   std::uint8_t out[ProbeTemplate::kMaxFrame];
   for (int i = 0; i < 1000; ++i) {
     std::uint64_t r = rng();
-    ProbeFields f{static_cast<Ipv4>(rng()), static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(r >> 16),
-                  static_cast<std::uint32_t>(r >> 32), static_cast<std::uint16_t>(rng())};
+    ProbeFields f{static_cast<Ipv4>(rng()), static_cast<std::uint16_t>(r),
+                  static_cast<std::uint16_t>(r >> 16), static_cast<std::uint32_t>(r >> 32),
+                  static_cast<std::uint16_t>(rng())};
     if (i == 0) f = {0xFFFFFFFF, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFF};  // carries in every sum
     if (i == 1) f = {0, 0, 0, 0, 0};
     t.craft(out, f);
@@ -70,7 +71,9 @@ void check_random_probes(const TemplateParams& params, std::size_t l2) {
   }
 }
 
-TEST(ProbeTemplate, PatchedEthernetFramesEqualLibnetFramesByteForByte) { check_random_probes(ethernet_params(), 14); }
+TEST(ProbeTemplate, PatchedEthernetFramesEqualLibnetFramesByteForByte) {
+  check_random_probes(ethernet_params(), 14);
+}
 
 TEST(ProbeTemplate, PatchedRawFramesEqualLibnetFramesByteForByte) {
   TemplateParams p = ethernet_params();

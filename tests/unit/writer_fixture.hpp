@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/tcp_validator.hpp"
 
 namespace synscan::writer_fixture {
 
@@ -57,8 +57,8 @@ inline const IpAddress kV6Host = IpAddress::v6(make_ipv6(0x2001'0002'0000'0001UL
 inline const IpAddress kV6Named = IpAddress::v6(make_ipv6(0x2001'0002'0000'0000ULL, 1));  // 2001:2::1
 
 // A TCP SYN result as the module makes it: the window in Result::extra, an ICMP reason from_icmp.
-inline Result tcp(ProbeIndex index, IpAddress ip, std::uint16_t port, PortState state, Reason reason, std::uint8_t ttl,
-                  std::uint16_t window, std::uint8_t icmp_code, std::int64_t ts_ms) {
+inline Result tcp(ProbeIndex index, IpAddress ip, std::uint16_t port, PortState state, Reason reason,
+                  std::uint8_t ttl, std::uint16_t window, std::uint8_t icmp_code, std::int64_t ts_ms) {
   Result r;
   r.index = index;
   r.ip = ip;
@@ -79,12 +79,15 @@ inline std::vector<Result> sample() {
   return {
       tcp(0, kV6Host, 80, PortState::open, tcp_reason::syn_ack, 57, 28800, 0, 1767225600050),
       tcp(0, IpAddress::v4(0xC6130002), 443, PortState::closed, tcp_reason::rst, 63, 0, 0, 1767225600200),
-      tcp(0, IpAddress::v4(0xC6130001), 80, PortState::open, tcp_reason::syn_ack, 64, 64240, 0, 1767225600123),
+      tcp(0, IpAddress::v4(0xC6130001), 80, PortState::open, tcp_reason::syn_ack, 64, 64240, 0,
+          1767225600123),
       tcp(0, kV6Named, 443, PortState::closed, tcp_reason::rst, 64, 0, 0, 1767225600600),
-      tcp(0, IpAddress::v4(0xC6130001), 113, PortState::filtered, tcp_reason::icmp_unreach, 64, 0, 1, 1767225600300),
+      tcp(0, IpAddress::v4(0xC6130001), 113, PortState::filtered, tcp_reason::icmp_unreach, 64, 0, 1,
+          1767225600300),
       tcp(0, kV6Host, 113, PortState::filtered, tcp_reason::icmp_unreach, 57, 0, 4, 1767225601700),
       tcp(0, IpAddress::v4(0xC6130003), 25, PortState::filtered, Reason::no_response, 0, 0, 0, 1767225601000),
-      tcp(0, IpAddress::v4(0xC6130001), 22, PortState::open, tcp_reason::syn_ack, 64, 64240, 0, 1767225600400)};
+      tcp(0, IpAddress::v4(0xC6130001), 22, PortState::open, tcp_reason::syn_ack, 64, 64240, 0,
+          1767225600400)};
 }
 
 inline ScanTotals totals() { return {1767225605000, 3, 2, 3, 0, false}; }

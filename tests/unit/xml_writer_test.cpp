@@ -6,8 +6,8 @@
 #include <fstream>
 #include <string>
 
-#include "engine/probes/tcp_validator.hpp"
 #include "engine/output/writer.hpp"
+#include "engine/probes/tcp_validator.hpp"
 #include "writer_fixture.hpp"
 
 namespace synscan {
