@@ -22,7 +22,7 @@ Aggregator::Taken Aggregator::add(const Result& result, const AnswerInfo* answer
   return Taken::late;
 }
 
-Aggregator::Taken Aggregator::add_dropped(ProbeIndex index, std::int64_t ts_ms) {
+Result Aggregator::silent_result(ProbeIndex index, Reason reason, std::int64_t ts_ms) const {
   const Probe p = space_.at(index);
   Result r;
   r.index = index;
@@ -30,26 +30,20 @@ Aggregator::Taken Aggregator::add_dropped(ProbeIndex index, std::int64_t ts_ms) 
   r.port = p.port;
   r.proto = p.proto;
   r.state = vocabulary(p.proto).silence;
-  r.reason = Reason::reply_dropped;
+  r.reason = reason;
   r.ts_ms = ts_ms;
-  return add(r);
+  return r;
+}
+
+Aggregator::Taken Aggregator::add_dropped(ProbeIndex index, std::int64_t ts_ms) {
+  return add(silent_result(index, Reason::reply_dropped, ts_ms));
 }
 
 std::uint64_t Aggregator::finalise(std::uint32_t thread, std::uint64_t limit, std::int64_t ts_ms) {
   const Slice& slice = windows_.plan().thread(thread);
   const Permutation& permutation = windows_.permutation();
   return windows_.thread(thread).advance(limit, [&](std::uint64_t j) {
-    const ProbeIndex index = permutation(slice_position(slice, j));
-    const Probe p = space_.at(index);
-    Result r;
-    r.index = index;
-    r.ip = p.ip;
-    r.port = p.port;
-    r.proto = p.proto;
-    r.state = vocabulary(p.proto).silence;
-    r.reason = Reason::no_response;
-    r.ts_ms = ts_ms;
-    emit(r);
+    emit(silent_result(permutation(slice_position(slice, j)), Reason::no_response, ts_ms));
   });
 }
 

@@ -75,6 +75,10 @@ class Aggregator {
   }
 
  private:
+  /// The result of probe `index` that no reply classified: the module's state of silence
+  /// (Vocabulary::silence), with `reason` (no_response: silence; reply_dropped: a reply was lost on the way
+  /// to the aggregator).
+  Result silent_result(ProbeIndex index, Reason reason, std::int64_t ts_ms) const;
   std::uint64_t finalise(std::uint32_t thread, std::uint64_t limit, std::int64_t ts_ms);
   void emit(const Result& r, const AnswerInfo* answer = nullptr);
   static constexpr std::size_t family_slot(Family f) noexcept { return f == Family::ipv6 ? 1 : 0; }
