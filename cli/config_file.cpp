@@ -13,6 +13,7 @@
 
 #include "cli/input_file.hpp"
 #include "cli/usage_error.hpp"
+#include "engine/output/escape.hpp"
 
 namespace po = boost::program_options;
 
@@ -62,7 +63,9 @@ ConfigEntries parse_config_text(std::string_view text, const po::options_descrip
                                 const std::string& source) {
   ConfigEntries out;
   int line_no = 0;
-  std::size_t pos = 0;
+  // A UTF-8 byte-order mark (EF BB BF), which some Windows editors write first, is no part of the text (as in
+  // -iL files, cli/targets_input.cpp); other invisible bytes are shown escaped in the errors (visible_text).
+  std::size_t pos = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
@@ -76,16 +79,18 @@ ConfigEntries parse_config_text(std::string_view text, const po::options_descrip
     std::string name(trim(line.substr(0, eq)));
     const bool has_value = eq != std::string_view::npos;
     const std::string value(has_value ? trim(line.substr(eq + 1)) : std::string_view{});
-    if (name.empty()) throw UsageError(fmt::format("{}: expected 'name = value', got '{}'", where(), line));
+    if (name.empty())
+      throw UsageError(fmt::format("{}: expected 'name = value', got '{}'", where(), visible_text(line)));
     if (name.rfind("--", 0) == 0) name.erase(0, 2);  // tolerate the command-line spelling
     if (is_control_option(name)) {
-      throw UsageError(fmt::format("{}: option '{}' cannot be used in a config file", where(), name));
+      throw UsageError(
+          fmt::format("{}: option '{}' cannot be used in a config file", where(), visible_text(name)));
     }
     const po::option_description* d = find_long(desc, name);
     if (d == nullptr && !has_value) {
-      throw UsageError(fmt::format("{}: expected 'name = value', got '{}'", where(), line));
+      throw UsageError(fmt::format("{}: expected 'name = value', got '{}'", where(), visible_text(line)));
     }
-    if (d == nullptr) throw UsageError(fmt::format("{}: unknown option '{}'", where(), name));
+    if (d == nullptr) throw UsageError(fmt::format("{}: unknown option '{}'", where(), visible_text(name)));
     ConfigEntry e{name, value, false, source, line_no};
     if (d->semantic()->max_tokens() == 0) {
       const int b = has_value ? parse_bool(value) : 1;

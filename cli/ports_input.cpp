@@ -88,6 +88,11 @@ struct PrefixedList {
 
 std::vector<PrefixedList> split_prefixes(const std::string& text, std::string_view option) {
   std::vector<PrefixedList> out{{std::nullopt, {}}};
+  // Errors name `text` as the user wrote it (one -p value), not the lists rebuilt from it.
+  const auto bad = [&](std::string_view why) {
+    return UsageError(fmt::format("bad port '{}' in {} ({})", text, option, why));
+  };
+  if (text.find_first_not_of(", ") == std::string::npos) throw bad("the port list is empty");
   std::size_t i = 0;
   while (i <= text.size()) {
     std::size_t comma = text.find(',', i);
@@ -102,14 +107,14 @@ std::vector<PrefixedList> split_prefixes(const std::string& text, std::string_vi
       }
       out.push_back({proto, {}});
       item.erase(0, colon + 1);
+      if (item.find_first_not_of(' ') == std::string::npos)
+        throw bad(fmt::format("no port after '{}:'", prefix));
     }
-    if (!item.empty()) {
-      if (!out.back().list.empty()) out.back().list += ',';
-      out.back().list += item;
-    } else if (comma < text.size() || i == 0) {
-      // An empty item ("80,,81", a trailing comma) is for parse_port_list to name.
-      out.back().list += ',';
-    }
+    // "80,,443", ",80" or "80,": a port lost in typing, not a style; say so instead of scanning one port
+    // fewer.
+    if (item.find_first_not_of(' ') == std::string::npos) throw bad("an empty entry between commas");
+    if (!out.back().list.empty()) out.back().list += ',';
+    out.back().list += item;
     i = comma + 1;
   }
   return out;

@@ -464,9 +464,11 @@ void save_resume(const ScanConfig& c, const ResumePoint& reached) {
     at += std::min(reached.threads[t].next.step, c.plan.thread(t).count);
     tail += reached.threads[t].tail;
   }
-  // `tail`: probes before the windows' tails, whose results are written and which are owed no retry.
+  // `tail`: probes before the windows' tails, past their last retry: final, answered or not. The others'
+  // replies are written too; a resume retries those of them still silent.
   fmt::print(stderr,
-             "synscan: stopped after {} of {} new probes ({} of them done: result written, no retry owed); "
+             "synscan: stopped after {} of {} new probes (every reply written; {} past their last retry, the "
+             "silent rest retried on resume); "
              "resume file written to {} (continue with: synscan --resume {})\n",
              at, c.plan.shard_probes(), tail, path, path);
 }

@@ -16,8 +16,8 @@ _synscan_file_options="-iL --include-file --exclude-file --config --resume --res
   --metadata --pcap-out --udp-payload-file"
 # Options whose value the user types (nothing to offer, and the next word is no option).
 _synscan_typed_options="-p --ports --wait --retries --retry-delay --late-replies --send-threads --seed --shard
-  --source-ip --source-port --router-mac --max-memory --pcap-buffer --banner-concurrency --banner-rate
-  --banner-timeout --banner-max-bytes --exclude --exclude-ports --top-ports --udp-payload --max-runtime"
+  --source-ip --source-port --router-mac --router-mac-ipv6 --output-fields --max-memory --pcap-buffer
+  --banner-concurrency --banner-rate --banner-timeout --banner-max-bytes --exclude --exclude-ports --top-ports --udp-payload --max-runtime"
 
 # _synscan_files: COMPREPLY = the file names that start with $cur.
 _synscan_files() {

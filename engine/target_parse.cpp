@@ -40,13 +40,14 @@ AddressRange parse_target_token(std::string_view token, bool* host_bits_masked) 
     const std::uint32_t bits = v6 ? 128 : 32;
     std::uint32_t prefix = 0;
     const std::string_view len = token.substr(slash + 1);
+    // "/024": octal 20 to some tools, 24 to others; refused rather than echoed as given or guessed (before
+    // the range test, so that "/0120" is told the same).
+    if (len.size() > 1 && len[0] == '0' && len.find_first_not_of("0123456789") == std::string_view::npos) {
+      throw ParseError("target", std::string(token), "a prefix length is written without leading zeros");
+    }
     if (len.size() > 3 || !parse_decimal(len, bits, prefix)) {
       throw ParseError("target", std::string(token),
                        v6 ? "prefix length must be 0-128" : "prefix length must be 0-32");
-    }
-    // "/024": octal 20 to some tools, 24 to others; refused rather than echoed as given or guessed.
-    if (len.size() > 1 && len[0] == '0') {
-      throw ParseError("target", std::string(token), "a prefix length is written without leading zeros");
     }
     // Masks built as "all ones above the prefix" without a shift by the full width (undefined).
     const Ipv6 all = ~Ipv6{0};

@@ -128,7 +128,7 @@ die() {
 die_skip() {
   {
     echo "=================================================================="
-    echo "SKIP: synscan lab (network namespaces) cannot be created here:"
+    echo "SKIP: this synscan lab cannot be created here:"
     echo "      $*"
     echo "=================================================================="
   } >&2

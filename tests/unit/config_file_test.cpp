@@ -106,6 +106,20 @@ TEST(ConfigFile, BadLinesNameTokenAndLine) {
   EXPECT_EQ(err("config = other.conf\n"),
             "config f.conf line 1: option 'config' cannot be used in a config file");
   EXPECT_EQ(err("p = 80\n"), "config f.conf line 1: unknown option 'p'");  // long names only
+  // Invisible bytes are shown escaped: a byte-order mark past the start, a no-break space.
+  EXPECT_EQ(err("rate = 1\n\xEF\xBB\xBF"
+                "foo = 2\n"),
+            "config f.conf line 2: unknown option '\\u{FEFF}foo'");
+  EXPECT_EQ(err("ra\xC2\xA0te = 2\n"), "config f.conf line 1: unknown option 'ra\\u{00A0}te'");
+}
+
+// A UTF-8 byte-order mark first in the file (Windows editors write one) is no part of the text (issue 22).
+TEST(ConfigFile, LeadingByteOrderMarkIsSkipped) {
+  Desc d;
+  const ConfigEntries entries = parse_config_text("\xEF\xBB\xBFrate = 1\n", d.d, "f.conf");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].name, "rate");
+  EXPECT_EQ(entries[0].value, "1");
 }
 
 TEST(ConfigFile, CommandLineOverridesFilePerOption) {

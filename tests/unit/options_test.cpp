@@ -58,6 +58,17 @@ TEST(Options, NmapOpenPortRangesReachThePortParser) {
   EXPECT_EQ(ports_of({"-p", "1-10", "--exclude-ports", "-5"}), 5u);
   EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80,,443", "--dry-run"}),
             "bad port '80,,443' in --ports (an empty entry between commas)");
+  // The token named is the one typed, whatever its place (issue 22: ",80" was echoed as ",,80").
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", ",80", "--dry-run"}),
+            "bad port ',80' in --ports (an empty entry between commas)");
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80,", "--dry-run"}),
+            "bad port '80,' in --ports (an empty entry between commas)");
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "-p", ",81", "--dry-run"}),
+            "bad port ',81' in --ports (an empty entry between commas)");
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "U:", "--dry-run"}),
+            "bad port 'U:' in --ports (no port after 'U:')");
+  EXPECT_EQ(usage_error({"192.0.2.1", "-p", "80", "-p", "", "--dry-run"}),
+            "bad port '' in --ports (the port list is empty)");
 }
 
 TEST(Options, AValueThatSwallowedTheOnlyTargetIsNamed) {

@@ -69,6 +69,15 @@ TEST(TargetParse, PrefixLengthWithLeadingZerosIsRefused) {
   }
   EXPECT_EQ(parse_target_token("198.19.0.0/0").last, parse_address("255.255.255.255"));
   EXPECT_EQ(parse_target_token("2001:2::/120").last, parse_address("2001:2::ff"));
+  // The reason is the zeros, also where the digits are four ("/0120" is not out of range, it is padded).
+  for (const char* padded : {"198.19.0.1/024", "2001:2::/0120", "198.19.0.1/0032"}) {
+    try {
+      parse_target_token(padded);
+      ADD_FAILURE() << padded << " accepted";
+    } catch (const ParseError& e) {
+      EXPECT_NE(std::string(e.what()).find("without leading zeros"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(TargetParse, C08OverlapsProbedOnce) {  // cases.md C08
