@@ -44,13 +44,14 @@ if ((reply_s > 0)); then
     "${root}/engine/packet.cpp" \
     "${root}/engine/packet_ipv6.cpp" \
     "${root}/engine/probes/tcp_reply.cpp" \
+    "${root}/engine/probes/tcp_options.cpp" \
     "${root}/engine/probes/tcp_validator.cpp" \
     "${root}/engine/target_set.cpp" \
     "${root}/engine/port_set.cpp" \
     "${root}/engine/cookie.cpp" \
     "${root}/engine/siphash_avx2.cpp" \
     "${root}/engine/cpu_features.cpp" \
-    -lsodium -o "${out}/fuzz_reply"
+    -lsodium -lfmt -o "${out}/fuzz_reply"
   # -max_len 4096: every header path (4 VLAN tags, 60-byte IPv4 and TCP headers, ICMP and ICMPv6 quotes, a chain
   # of 8 IPv6 extension headers, any single one at its longest, 2 KiB) fits, and short inputs keep the fuzzer
   # fast; pass -max_len=65600 after SECONDS to also try full 64 KiB datagrams (and 8 headers of 2 KiB each).
