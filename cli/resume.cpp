@@ -431,32 +431,38 @@ void finish_resume(const ScanConfig& c) {
   }
 }
 
+namespace {
+
+// Writes resume `text` to `path` when that is this scan's own file (the one it resumed from) or no file yet,
+// whole or not at all; else to the first free PATH.2, PATH.3, ..., keeping the other run's file, and says so.
+// Returns the path written; throws std::runtime_error when the directory cannot take it.
+std::string write_resume_file(const ScanConfig& c, const std::string& path, const std::string& text) {
+  const bool own = c.resume_from && !c.resume_from->loaded_from.empty() &&
+                   ::access(path.c_str(), F_OK) == 0 &&
+                   file_identity(c.resume_from->loaded_from) == file_identity(path);
+  if (own || ::access(path.c_str(), F_OK) != 0) {
+    write_file_atomically(path, text);
+    return path;
+  }
+  const std::string written = write_new_file(path, text);
+  fmt::print(stderr, "synscan: '{}' is another run's resume file (kept); wrote this one to {}\n", path,
+             written);
+  return written;
+}
+
+}  // namespace
+
 void save_resume(const ScanConfig& c, const ResumePoint& reached) {
   const std::string text = resume_to_json(c, reached);
-  std::string path = c.resume_file;
+  std::string path;
   try {
-    const std::string id = file_identity(path);
-    const bool own = c.resume_from && !c.resume_from->loaded_from.empty() &&
-                     file_identity(c.resume_from->loaded_from) == id;
-    if (own || ::access(path.c_str(), F_OK) != 0) {
-      write_file_atomically(path, text);  // this scan's own file (resumed from it), or a new one
-    } else {
-      path = write_new_file(path, text);  // another scan's resume file: kept
-      fmt::print(stderr, "synscan: '{}' is another scan's resume file (kept); wrote this one to {}\n",
-                 c.resume_file, path);
-    }
+    path = write_resume_file(c, c.resume_file, text);
   } catch (const std::runtime_error& e) {
     // The file is written after the privilege drop (capture/privileges.hpp): a root-started scan runs as
     // --user by now, which may not write the directory. The resume state matters more than its place: a file
-    // named for the scan in $TMPDIR (or /tmp), the same for every stop of this scan, so stops do not pile up
-    // files.
-    path = fallback_resume_path(c);
-    const std::string tmp = write_temp_file(directory_of(path), text);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      const std::string error = errno_text(path);
-      std::remove(tmp.c_str());
-      throw std::runtime_error(error);
-    }
+    // named for the scan in $TMPDIR (or /tmp), the same for every stop of this scan and its resumed runs, so
+    // stops do not pile up files; another run of the same scan (started anew) keeps it and writes .2.
+    path = write_resume_file(c, fallback_resume_path(c), text);
     fmt::print(stderr, "synscan: {}; wrote the resume file to {} instead\n", e.what(), path);
   }
   std::uint64_t at = 0, tail = 0;

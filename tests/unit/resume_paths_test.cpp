@@ -132,5 +132,35 @@ TEST(ResumeFile, TheFallbackIsOneFilePerScan) {
   ::unsetenv("TMPDIR");
 }
 
+// Before: a run of the same scan started anew and stopped wrote over the fallback file of an earlier run, so
+// that run's point was lost. The fallback keeps another run's file (writes .2) and is replaced only by a run
+// resumed from it.
+TEST(ResumeFile, TheFallbackKeepsAnotherRunsFile) {
+  const TempDir dir;
+  ::setenv("TMPDIR", dir.path.c_str(), 1);
+  std::vector<std::string> args = scan_args(dir.file("missing/r.resume"));  // a directory that cannot take it
+  args.push_back("--seed");
+  args.push_back("5");
+  const auto first = run(args).config;
+  ASSERT_TRUE(first);
+  const std::string fallback = fallback_resume_path(*first);
+  save_resume(*first, two_thread_point(*first));
+  const std::string first_text = slurp(fallback);
+  ASSERT_FALSE(first_text.empty());
+  const auto anew = run(args).config;  // the same scan, started again
+  ASSERT_TRUE(anew);
+  ResumePoint other = two_thread_point(*anew);
+  other.threads[0].next.step = 7;
+  save_resume(*anew, other);
+  EXPECT_EQ(slurp(fallback), first_text);
+  EXPECT_TRUE(std::filesystem::exists(fallback + ".2"));
+  const auto resumed = run({"--resume", fallback}).config;  // the first run continued: its own file
+  ASSERT_TRUE(resumed);
+  save_resume(*resumed, other);
+  EXPECT_NE(slurp(fallback), first_text);
+  EXPECT_FALSE(std::filesystem::exists(fallback + ".3"));
+  ::unsetenv("TMPDIR");
+}
+
 }  // namespace
 }  // namespace synscan
