@@ -71,15 +71,15 @@ nmap(1), ndiff(1), masscan(8), zmap(8), services(5)
 
 void write_man_page(const OptionGroups& groups, const std::string& version, std::ostream& out) {
   out << ".TH SYNSCAN 1 \"\" \"synscan " << roff(version) << "\" \"User Commands\"\n"
-      << ".SH NAME\nsynscan \\- a fast, stateless TCP SYN port scanner\n"
+      << ".SH NAME\nsynscan \\- a fast, stateless port scanner: TCP SYN, UDP and ICMP echo\n"
       << ".SH SYNOPSIS\n.nf\n";
   for (std::string_view line : kUsageLines) out << roff(std::string(line)) << "\n";
   out << ".fi\n"
       << ".SH DESCRIPTION\nsynscan walks a keyed pseudo\\-random permutation of targets x ports, sends one "
-         "TCP SYN "
-         "per probe at the rate you set, and tells open (SYN\\-ACK), closed (RST) and filtered (silence or "
-         "ICMP "
-         "unreachable) apart by validating every reply against a SYN cookie.\n.PP\n"
+         "probe per target and port at the rate you set (a TCP SYN by default; UDP with \\-sU, ICMP "
+         "echo with \\-sn or \\-\\-ping), and tells open (SYN\\-ACK), closed (RST) and filtered "
+         "(silence or ICMP unreachable) apart by validating every reply against a keyed cookie (the SYN "
+         "cookie for TCP).\n.PP\n"
          "\\fITARGET\\fR: "
       << roff(std::string(kTargetText)) << "\n"
       << ".SH OPTIONS\n";
