@@ -55,8 +55,8 @@ TEST(Escape, VisibleTextShowsInvisibleBytes) {
   EXPECT_EQ(visible_text("198.19.0.1"), "198.19.0.1");
   EXPECT_EQ(visible_text("a\0b\r\x7F"s), "a\\x00b\\x0D\\x7F");
   EXPECT_EQ(visible_text("\xEF\xBB\xBF"
-                         "1.2.3.4"),
-            "\\u{FEFF}1.2.3.4");
+                         "198.19.0.1"),
+            "\\u{FEFF}198.19.0.1");
   EXPECT_EQ(visible_text("a\xC2\xA0"
                          "b\xE2\x80\x8B"
                          "c\xC2\x85"),
